@@ -1,0 +1,1 @@
+"""Strategy Record: multi-agency child-protection strategy discussions."""

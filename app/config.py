@@ -1,0 +1,35 @@
+"""Settings from the environment; local partnership limits live here, not in code."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'strategy.db'}"
+    # Working days allowed between the strategy discussion and the initial child
+    # protection conference (Working Together: 15).
+    icpc_working_days: int = 15
+    # Working days by which the day team must review an EDT-led discussion.
+    edt_review_working_days: int = 1
+    # Gestation (weeks) by which a pre-birth conference must be held.
+    prebirth_conference_by_weeks: int = 34
+    # Age range (years) at which a child is expected to be at school, for the
+    # "check with school before no further action" rule.
+    school_age_from: int = 5
+    school_age_to: int = 16
+    # Expected delivery dates further than this many days in the past are refused.
+    edd_past_limit_days: int = 60
+    max_gestation_weeks: int = 45
+    short_text_max: int = 200
+    long_text_max: int = 10_000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,5 @@
+"""Every table, imported in one place so Alembic and the app see the same metadata."""
+
+from app.records.models import StrategyRecord
+
+__all__ = ["StrategyRecord"]

@@ -1,0 +1,1 @@
+"""The strategy record: its shape, form parsing, service functions and routes."""

@@ -1,0 +1,147 @@
+"""Every fixed list of choices in the record, each with the label people read."""
+
+from enum import StrEnum
+
+
+class Choice(StrEnum):
+    """A choice whose stored value is stable and whose label is what people read."""
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def options(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+class Agency(Choice):
+    CSC = "csc", "Children's social care"
+    POLICE = "police", "Police"
+    GP = "gp", "GP"
+    HEALTH_VISITING = "health_visiting", "Health visiting"
+    MIDWIFERY = "midwifery", "Midwifery"
+    HOSPITAL = "hospital", "Hospital or paediatrics"
+    SCHOOL_NURSING = "school_nursing", "School nursing"
+    CAMHS = "camhs", "Child and adolescent mental health (CAMHS)"
+    HEALTH_SAFEGUARDING = "health_safeguarding", "Health safeguarding team"
+    SCHOOL = "school", "School or college"
+    EARLY_YEARS = "early_years", "Nursery or early years"
+    PROBATION = "probation", "Probation"
+    HOUSING = "housing", "Housing"
+    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+    SUBSTANCE_MISUSE = "substance_misuse", "Drug and alcohol service"
+    YOUTH_JUSTICE = "youth_justice", "Youth justice"
+    OTHER = "other", "Other agency"
+
+
+HEALTH_AGENCIES = frozenset(
+    {
+        Agency.GP,
+        Agency.HEALTH_VISITING,
+        Agency.MIDWIFERY,
+        Agency.HOSPITAL,
+        Agency.SCHOOL_NURSING,
+        Agency.CAMHS,
+        Agency.HEALTH_SAFEGUARDING,
+    }
+)
+
+
+class DiscussionFormat(Choice):
+    IN_PERSON = "in_person", "Meeting in person"
+    VIDEO = "video", "Video call"
+    PHONE = "phone", "Phone calls"
+    MIXED = "mixed", "Mixed"
+
+
+class Sequence(Choice):
+    FIRST = "first", "First strategy discussion"
+    FURTHER = "further", "Further strategy discussion"
+
+
+class LedBy(Choice):
+    DAY_TEAM = "day_team", "Day team"
+    EDT = "edt", "Emergency Duty Team (EDT)"
+
+
+class Communication(Choice):
+    VERBAL = "verbal", "Verbal"
+    PRE_VERBAL = "pre_verbal", "Pre-verbal"
+    NON_VERBAL = "non_verbal", "Non-verbal"
+    LIMITED = "limited", "Limited verbal"
+
+
+class HarmCategory(Choice):
+    PHYSICAL = "physical", "Physical abuse"
+    SEXUAL = "sexual", "Sexual abuse"
+    EMOTIONAL = "emotional", "Emotional abuse"
+    NEGLECT = "neglect", "Neglect"
+
+
+class ImmediateAction(Choice):
+    POLICE_PROTECTION = "police_protection", "Police protection"
+    EPO = "epo", "Emergency protection order"
+    SAFETY_PLAN = "safety_plan", "Safety plan agreed with family"
+    MEDICAL = "medical", "Medical examination arranged"
+    OTHER = "other", "Other"
+
+
+class YesNo(Choice):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
+class ContributionMode(Choice):
+    IN_PERSON = "in_person", "Attended in person"
+    VIDEO = "video", "Attended by video"
+    PHONE_OUTSIDE = "phone_outside", "By phone, outside the meeting"
+    EMAIL_OUTSIDE = "email_outside", "By email, outside the meeting"
+    WRITTEN_REPORT = "written_report", "Written report"
+    UNAVAILABLE = "unavailable", "Invited but unavailable"
+
+
+# Contributions made outside the meeting itself: the audit found these were lost,
+# so each must say when it was made.
+OUTSIDE_MEETING_MODES = frozenset(
+    {ContributionMode.PHONE_OUTSIDE, ContributionMode.EMAIL_OUTSIDE, ContributionMode.WRITTEN_REPORT}
+)
+
+
+class Position(Choice):
+    HAS_CONCERNS = "has_concerns", "Has concerns"
+    NO_CONCERNS = "no_concerns", "Contacted: no safeguarding concerns"
+    NOT_CONTACTED = "not_contacted", "Not contacted"
+
+
+class Outcome(Choice):
+    S47_SINGLE = "s47_single", "Section 47 enquiry (single agency)"
+    S47_JOINT = "s47_joint", "Joint section 47 enquiry with police"
+    S47_CRIMINAL = "s47_criminal", "Section 47 enquiry and police criminal investigation"
+    CIN = "cin", "Child in need (section 17)"
+    EARLY_HELP = "early_help", "Early help"
+    NFA = "nfa", "No further action"
+    FURTHER_STRATEGY = "further_strategy", "Further strategy discussion"
+
+
+S47_OUTCOMES = frozenset({Outcome.S47_SINGLE, Outcome.S47_JOINT, Outcome.S47_CRIMINAL})
+
+
+class ActionKind(Choice):
+    TASK = "task", "Action"
+    UPDATE_AGENCIES = "update_agencies", "Update all agencies"
+
+
+class ActionStatus(Choice):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class RecordStatus(Choice):
+    DRAFT = "draft", "Draft"
+    FINALISED = "finalised", "Finalised"
+    AUTHORISED = "authorised", "Authorised"
+    AMENDED = "amended", "Amended"

@@ -1,0 +1,262 @@
+"""Between HTML forms and the record: flat keys like `participants-0-name` to nested data.
+
+Form values are kept as the strings the user typed (a flat dict), so a page that is
+re-shown after an error shows exactly what was typed. Dates are typed as day, month
+and year boxes (`header-discussion_at-day`, `-month`, `-year`, plus `-time` for a
+date and time) and are joined into ISO text here, before validation.
+"""
+
+import re
+from datetime import date, datetime
+from typing import Any, get_args
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from app.records.schema import StrategyRecordData
+from app.records.sections import Section
+
+FormValues = dict[str, str | list[str]]
+DATE_PARTS = ("day", "month", "year", "time")
+_INDEX = re.compile(r"^\d+$")
+
+
+def form_values(items: list[tuple[str, str]]) -> FormValues:
+    """A flat dict from posted pairs; a key posted more than once (checkboxes) keeps a list."""
+    values: FormValues = {}
+    for key, value in items:
+        if not isinstance(value, str):
+            continue  # an uploaded file where text was expected: nothing here takes files
+        if key in values:
+            existing = values[key]
+            values[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
+        else:
+            values[key] = value
+    return values
+
+
+# --- from the record to form values --------------------------------------------------
+
+
+def values_from(data: Any, prefix: str) -> FormValues:
+    """Flat form values for one section's stored value (a model, or a list of models)."""
+    values: FormValues = {}
+    _flatten(data, prefix, values)
+    return values
+
+
+def _flatten(value: Any, key: str, out: FormValues) -> None:
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _flatten(getattr(value, name), f"{key}-{name}", out)
+    elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        for index, item in enumerate(value):
+            _flatten(item, f"{key}-{index}", out)
+    elif isinstance(value, list):
+        out[key] = [str(v) for v in value]
+    elif isinstance(value, datetime):
+        out.update({f"{key}-day": str(value.day), f"{key}-month": str(value.month),
+                    f"{key}-year": str(value.year), f"{key}-time": f"{value:%H:%M}"})
+    elif isinstance(value, date):
+        out.update({f"{key}-day": str(value.day), f"{key}-month": str(value.month),
+                    f"{key}-year": str(value.year)})
+    elif isinstance(value, bool):
+        if value:
+            out[key] = "true"
+    elif value is not None:
+        out[key] = str(value)
+
+
+# --- rows: add and remove without losing anything typed --------------------------------
+
+
+def rows(values: FormValues, prefix: str) -> list[FormValues]:
+    """The rows of a list section, each as {sub-key: value}, in index order."""
+    found: dict[int, FormValues] = {}
+    for key, value in values.items():
+        if not key.startswith(prefix + "-"):
+            continue
+        index, _, rest = key[len(prefix) + 1:].partition("-")
+        if _INDEX.match(index) and rest:
+            found.setdefault(int(index), {})[rest] = value
+    return [found[i] for i in sorted(found)]
+
+
+def with_rows(values: FormValues, prefix: str, new_rows: list[FormValues]) -> FormValues:
+    kept = {k: v for k, v in values.items() if not k.startswith(prefix + "-")}
+    for index, row in enumerate(new_rows):
+        kept.update({f"{prefix}-{index}-{sub}": value for sub, value in row.items()})
+    return kept
+
+
+# --- from form values to nested data ---------------------------------------------------
+
+
+def nested(values: FormValues, prefix: str) -> Any:
+    """The nested value under `prefix` (dicts and lists), with date parts joined."""
+    tree: dict = {}
+    for key, value in values.items():
+        if key == prefix or key.startswith(prefix + "-"):
+            _place(tree, key.split("-"), value)
+    return _finish(tree).get(prefix) if tree else None
+
+
+def _place(tree: dict, parts: list[str], value) -> None:
+    if not parts:
+        tree["__value__"] = value
+        return
+    node = tree
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    if isinstance(node, dict):
+        node[parts[-1]] = value
+
+
+def _finish(node):
+    if not isinstance(node, dict):
+        return node
+    if "__value__" in node:
+        return node["__value__"]
+    if node and all(_INDEX.match(k) for k in node):
+        return [_finish(node[k]) for k in sorted(node, key=int)]
+    if node and set(node) <= set(DATE_PARTS) and ("day" in node or "year" in node):
+        return _join_date(node)
+    return {k: _finish(v) for k, v in node.items()}
+
+
+def _join_date(parts: dict) -> str | None:
+    day, month, year = (str(parts.get(p, "")).strip() for p in ("day", "month", "year"))
+    time = str(parts.get("time", "")).strip()
+    if not any((day, month, year, time)):
+        return None
+    # Anything not a plain number is passed on as typed, so validation rejects it clearly.
+    if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+        return f"{day}/{month}/{year} {time}".strip()
+    iso = f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    if "time" not in parts:
+        return iso
+    match = re.fullmatch(r"(\d{1,2})[:.]?(\d{2})", time)
+    if not match:
+        return f"{iso}T{time or 'no time'}"
+    return f"{iso}T{int(match.group(1)):02d}:{match.group(2)}"
+
+
+# --- parse one section's form into the record --------------------------------------------
+
+
+def parse_section(
+    section: Section, values: FormValues, current: StrategyRecordData
+) -> tuple[StrategyRecordData | None, dict[str, str]]:
+    """The record with this section replaced by what was posted, or the errors by form key."""
+    posted = _section_raw(section, values)
+    if section.item_fields is not None:
+        posted = _merge_items(section, posted, getattr(current, section.field))
+    annotation = StrategyRecordData.model_fields[section.field].annotation
+    try:
+        value = TypeAdapter(annotation).validate_python(posted)
+        whole = current.model_copy(update={section.field: value}).model_dump()
+        data = StrategyRecordData.model_validate(whole, context={"stored": True})
+    except ValidationError as error:
+        return None, error_messages(error, prefix=(section.field,))
+    return data, {}
+
+
+def _section_raw(section: Section, values: FormValues):
+    tree = nested(values, section.field)
+    if is_list_section(section):
+        # A lone scalar (one checkbox ticked) or a list of scalars or of row dicts.
+        if tree is None:
+            return []
+        return tree if isinstance(tree, list) else [tree]
+    return tree if isinstance(tree, dict) else {}
+
+
+def is_list_section(section: Section) -> bool:
+    return isinstance(StrategyRecordData.model_fields[section.field].default, list)
+
+
+def _merge_items(section: Section, posted: list, existing: list) -> list:
+    by_key = {item.key: item.model_dump() for item in existing}
+    owned = set(section.item_fields)
+    merged = []
+    for row in posted:
+        if not isinstance(row, dict):
+            continue
+        stored = by_key.get(row.get("key"), {})
+        keep = {k: v for k, v in stored.items() if k not in owned or k == "key"}
+        # Fields this page owns come only from the form: an unticked box is simply absent.
+        fields = {k: v for k, v in row.items() if k in owned and k != "key"}
+        merged.append({**keep, **fields, "key": row.get("key") or stored.get("key")})
+    if section.slug == "experience":
+        # The experience page edits the children it was shown; it cannot add or drop one.
+        posted_keys = {row.get("key") for row in merged}
+        merged += [item.model_dump() for item in existing if item.key not in posted_keys]
+    return merged
+
+
+# --- readable errors -------------------------------------------------------------------------
+
+
+def error_messages(error: ValidationError, prefix: tuple = ()) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for detail in error.errors():
+        loc = (*prefix, *[part for part in detail["loc"] if not _is_type_tag(part)])
+        key = "-".join(str(part) for part in loc)
+        messages.setdefault(key, _plain(detail, field_title(loc)))
+    return messages
+
+
+def _is_type_tag(part) -> bool:
+    # Pydantic adds tags like "function-after[...]" for validators inside unions.
+    return isinstance(part, str) and ("[" in part or part in ("str", "int", "date", "datetime"))
+
+
+def _plain(detail: dict, title: str) -> str:
+    kind, message, ctx = detail["type"], detail["msg"], detail.get("ctx") or {}
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+        if "email address" in message:
+            return f"Enter {title.lower()} in the correct format, like name@example.com"
+        return f"{title} {message}" if message[:1].islower() else message
+    if kind == "string_too_long":
+        return f"{title} must be {ctx.get('max_length')} characters or fewer"
+    if kind == "too_long":
+        return f"{title}: there can be at most {ctx.get('max_length')}"
+    if kind in ("enum", "literal_error"):
+        return f"Select {title.lower()} from the list"
+    if kind.startswith("datetime") or (kind.startswith("date") and "time" in title.lower()):
+        return f"{title} must be a real date and time, like 27 3 2026 and 14:30"
+    if kind.startswith("date"):
+        return f"{title} must be a real date, like 27 3 2026"
+    if kind.startswith("int"):
+        return f"{title} must be a whole number"
+    if kind.startswith("bool"):
+        return f"{title}: select yes or no"
+    if kind == "extra_forbidden":
+        return f"{title} is not part of the record"
+    return f"{title}: {message}"
+
+
+def field_title(loc: tuple) -> str:
+    """The label people read for a field path, taken from the schema's titles."""
+    model: Any = StrategyRecordData
+    title = "This field"
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            break
+        info = fields[part]
+        title = info.title or part.replace("_", " ").capitalize()
+        model = _inner_model(info.annotation)
+    return title
+
+
+def _inner_model(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,343 @@
+"""The strategy record's shape: one set of types for the form, the JSON API and the rules.
+
+Validation here checks only that what was given is well formed (real dates, known
+choices, sane lengths). Whether the record is complete enough to finalise is the
+rules' job (app/rules), so a draft can be saved with anything filled in.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from app.config import get_settings
+from app.records.choices import (
+    ActionKind,
+    ActionStatus,
+    Agency,
+    Communication,
+    ContributionMode,
+    DiscussionFormat,
+    HarmCategory,
+    ImmediateAction,
+    LedBy,
+    Outcome,
+    Position,
+    Sequence,
+    YesNo,
+)
+
+UK = ZoneInfo("Europe/London")
+SHORT_TEXT_MAX = 200
+LONG_TEXT_MAX = 10_000
+MAX_ROWS = 100
+UPDATE_AGENCIES_TEXT = "CSC will update all agencies involved on outcomes/actions taken by"
+
+
+def uk_now() -> datetime:
+    """Now, as wall-clock time in the UK: the record's times are UK local times."""
+    return datetime.now(UK).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _blank_to_none(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _as_list(value):
+    if value is None or value == "":
+        return []
+    if isinstance(value, (str, dict)):
+        return [value]
+    return value
+
+
+def _to_uk_local(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is not None:
+        return value.astimezone(UK).replace(tzinfo=None)
+    return value
+
+
+def _checking_input(info: ValidationInfo) -> bool:
+    """False when re-reading a stored record: "not in the future" was judged when it was saved."""
+    return not (info.context and info.context.get("stored"))
+
+
+def _not_in_future(value: date | datetime | None, info: ValidationInfo):
+    if value is None or not _checking_input(info):
+        return value
+    now = uk_now()
+    if isinstance(value, datetime):
+        if value > now + timedelta(minutes=5):
+            raise ValueError("must not be in the future")
+    elif value > now.date():
+        raise ValueError("must not be in the future")
+    return value
+
+
+_PHONE = re.compile(r"^\+?[0-9 ()\-]+( ?(ext|x)\.? ?[0-9]{1,6})?$", re.IGNORECASE)
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None:
+        return value
+    digits = re.sub(r"\D", "", value.split("x")[0].split("X")[0])
+    if not _PHONE.match(value) or not 7 <= len(digits) <= 15:
+        raise ValueError("Enter a phone number, like 01632 960 001 or +44 7700 900 982")
+    return value
+
+
+ShortText = Annotated[
+    Annotated[str, Field(max_length=SHORT_TEXT_MAX)] | None, BeforeValidator(_blank_to_none)
+]
+LongText = Annotated[
+    Annotated[str, Field(max_length=LONG_TEXT_MAX)] | None, BeforeValidator(_blank_to_none)
+]
+Phone = Annotated[
+    Annotated[str, Field(max_length=40), AfterValidator(_phone)] | None,
+    BeforeValidator(_blank_to_none),
+]
+Email = Annotated[EmailStr | None, BeforeValidator(_blank_to_none)]
+PastDate = Annotated[date | None, BeforeValidator(_blank_to_none), AfterValidator(_not_in_future)]
+AnyDate = Annotated[date | None, BeforeValidator(_blank_to_none)]
+PastDateTime = Annotated[
+    datetime | None,
+    BeforeValidator(_blank_to_none),
+    AfterValidator(_to_uk_local),
+    AfterValidator(_not_in_future),
+]
+
+
+def _choice(kind):
+    return Annotated[kind | None, BeforeValidator(_blank_to_none)]
+
+
+def _choices(kind):
+    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=len(kind))]
+
+
+def _rows(kind):
+    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=MAX_ROWS)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Header(Section):
+    concern_at: PastDateTime = Field(None, title="Date and time the concern arose")
+    discussion_at: PastDateTime = Field(None, title="Date and time of the discussion")
+    format: _choice(DiscussionFormat) = Field(None, title="Format of the discussion")
+    sequence: _choice(Sequence) = Field(None, title="First or further discussion")
+    previous_reference: ShortText = Field(None, title="Reference of the earlier discussion")
+    chair: ShortText = Field(None, title="Chair")
+    minute_taker: ShortText = Field(None, title="Minute-taker")
+    led_by: _choice(LedBy) = Field(None, title="Led by")
+    day_team_review_due: AnyDate = Field(None, title="Day-team review due by")
+    requested_by: _choice(Agency) = Field(None, title="Agency that requested the discussion")
+    request_reason: LongText = Field(None, title="Why it was requested")
+
+    @field_validator("discussion_at")
+    @classmethod
+    def _after_concern(cls, value, info: ValidationInfo):
+        concern_at = info.data.get("concern_at")
+        if value and concern_at and concern_at > value:
+            raise ValueError("The discussion must be on or after the time the concern arose")
+        return value
+
+
+def _new_key() -> str:
+    return uuid4().hex[:12]
+
+
+class Child(Section):
+    # A stable key, so the children and experience pages can each edit their own
+    # fields of the same child even when rows are added or removed.
+    key: Annotated[str, BeforeValidator(lambda value: value or _new_key())] = Field(
+        default_factory=_new_key, max_length=40, pattern=r"^[A-Za-z0-9_-]+$"
+    )
+    name: ShortText = Field(None, title="Name")
+    unborn: bool = Field(False, title="Unborn")
+    date_of_birth: PastDate = Field(None, title="Date of birth")
+    expected_delivery_date: AnyDate = Field(None, title="Expected date of delivery")
+    gestation_weeks: int | None = Field(None, ge=0, title="Gestation (weeks)")
+    communication: _choice(Communication) = Field(None, title="How the child communicates")
+    needs: LongText = Field(None, title="Interpreter or disability needs")
+    address: LongText = Field(None, title="Address")
+    parental_responsibility: LongText = Field(None, title="Who holds parental responsibility")
+    household: LongText = Field(None, title="Household members, including fathers and male carers")
+    school: ShortText = Field(None, title="School or nursery")
+    gp: ShortText = Field(None, title="GP")
+    health_visitor: ShortText = Field(None, title="Health visitor")
+    midwife: ShortText = Field(None, title="Midwife")
+    # The child's experience: what was seen and heard of this child's daily life.
+    seen: _choice(YesNo) = Field(None, title="Has the child been seen?")
+    seen_at: PastDateTime = Field(None, title="When the child was seen")
+    seen_by: ShortText = Field(None, title="Seen by")
+    not_seen_reason: LongText = Field(None, title="Why the child has not been seen")
+    voice: LongText = Field(None, title="What the child said or showed")
+    observations: LongText = Field(None, title="What was observed: care, routines, presentation, interaction with carers")
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born(cls, value, info: ValidationInfo):
+        if value and info.data.get("unborn"):
+            raise ValueError("An unborn child has an expected date of delivery, not a date of birth")
+        return value
+
+    @field_validator("expected_delivery_date")
+    @classmethod
+    def _edd_not_long_past(cls, value, info: ValidationInfo):
+        if not _checking_input(info):
+            return value
+        earliest = uk_now().date() - timedelta(days=get_settings().edd_past_limit_days)
+        if value and value < earliest:
+            raise ValueError(
+                "The expected date of delivery is long past: if the baby has been born, "
+                "record their date of birth instead"
+            )
+        return value
+
+    @field_validator("gestation_weeks", mode="before")
+    @classmethod
+    def _gestation(cls, value):
+        value = _blank_to_none(value)
+        limit = get_settings().max_gestation_weeks
+        try:
+            weeks = None if value is None else int(value)
+        except (TypeError, ValueError):
+            raise ValueError("Gestation must be a whole number of weeks, like 24") from None
+        if weeks is not None and not 0 <= weeks <= limit:
+            raise ValueError(f"Gestation must be between 0 and {limit} weeks")
+        return weeks
+
+
+class Grounds(Section):
+    summary: LongText = Field(None, title="Summary of the concern")
+    source: ShortText = Field(None, title="Source of the concern")
+    categories: _choices(HarmCategory) = Field([], title="Category of harm")
+    immediate_actions: _choices(ImmediateAction) = Field([], title="Action already taken")
+    immediate_actions_detail: LongText = Field(None, title="Details of action already taken")
+    referrer_name: ShortText = Field(None, title="Referrer")
+    referrer_agency: _choice(Agency) = Field(None, title="Referrer's agency")
+    referral_form: ShortText = Field(None, title="Referral form received")
+    referrer_discussed_with: ShortText = Field(None, title="Manager or safeguarding lead the referrer discussed it with")
+    referrer_informed_on: PastDate = Field(None, title="Date the referrer was told the outcome")
+    referrer_informed_how: ShortText = Field(None, title="How the referrer was told")
+    images_taken: _choice(YesNo) = Field(None, title="Were images of injuries taken?")
+    images_taken_by: ShortText = Field(None, title="Images taken by")
+    images_policy: ShortText = Field(None, title="Under which policy")
+    body_map: _choice(YesNo) = Field(None, title="Body map completed")
+
+
+class Participant(Section):
+    name: ShortText = Field(None, title="Name")
+    agency: _choice(Agency) = Field(None, title="Agency")
+    organisation: ShortText = Field(None, title="Organisation or team")
+    role: ShortText = Field(None, title="Role")
+    mode: _choice(ContributionMode) = Field(None, title="How they contributed")
+    phone: Phone = Field(None, title="Phone")
+    email: Email = Field(None, title="Email")
+    contributed_at: PastDateTime = Field(None, title="When they contributed")
+
+
+class AgencyPosition(Section):
+    agency: _choice(Agency) = Field(None, title="Agency")
+    organisation: ShortText = Field(None, title="Organisation or team")
+    position: _choice(Position) = Field(None, title="Position")
+    concerns: LongText = Field(None, title="Concerns")
+    not_contacted_reason: LongText = Field(None, title="Why not contacted")
+
+
+class Analysis(Section):
+    history: LongText = Field(None, title="History, including earlier enquiries")
+    risks: LongText = Field(None, title="Risks")
+    strengths: LongText = Field(None, title="Strengths and protective factors")
+
+
+class Decision(Section):
+    outcome: _choice(Outcome) = Field(None, title="Outcome")
+    reasons: LongText = Field(None, title="Reasons for the decision")
+    dissent: LongText = Field(None, title="Any dissent")
+    dissent_escalation: LongText = Field(None, title="How the dissent was escalated")
+    medical_needed: _choice(YesNo) = Field(None, title="Is a medical needed?")
+    medical_detail: LongText = Field(None, title="Medical details")
+    family_informed: _choice(YesNo) = Field(None, title="Will the decision be shared with the family?")
+    family_detail: LongText = Field(None, title="What is shared, by whom and when, or why not")
+
+
+class Action(Section):
+    kind: ActionKind = Field(ActionKind.TASK, title="Kind")
+    description: LongText = Field(None, title="Action")
+    owner: ShortText = Field(None, title="Owner")
+    agency: _choice(Agency) = Field(None, title="Agency")
+    due_date: AnyDate = Field(None, title="Due date")
+    status: ActionStatus = Field(ActionStatus.OPEN, title="Status")
+
+    @model_validator(mode="after")
+    def _fixed_update_text(self):
+        # The update-all-agencies action always says the same thing; only its date,
+        # owner and status vary.
+        if self.kind == ActionKind.UPDATE_AGENCIES:
+            self.description = UPDATE_AGENCIES_TEXT
+            self.agency = self.agency or Agency.CSC
+        return self
+
+
+class NextSteps(Section):
+    icpc_date: AnyDate = Field(None, title="Initial child protection conference date")
+    next_discussion_on: AnyDate = Field(None, title="Date of the next strategy discussion")
+    notes: LongText = Field(None, title="Other next steps")
+
+
+class StrategyRecordData(Section):
+    """Everything a strategy record says: the JSON API's body and every form's target."""
+
+    header: Header = Field(default_factory=Header)
+    children: _rows(Child) = []
+    grounds: Grounds = Field(default_factory=Grounds)
+    participants: _rows(Participant) = []
+    agency_positions: _rows(AgencyPosition) = []
+    analysis: Analysis = Field(default_factory=Analysis)
+    decision: Decision = Field(default_factory=Decision)
+    actions: _rows(Action) = []
+    next_steps: NextSteps = Field(default_factory=NextSteps)
+    distribution: _choices(Agency) = Field([], title="Agencies that receive the record")
+
+    @model_validator(mode="after")
+    def _one_update_action(self):
+        if sum(a.kind == ActionKind.UPDATE_AGENCIES for a in self.actions) > 1:
+            raise ValueError("A record has exactly one update-all-agencies action")
+        self.distribution = list(dict.fromkeys(self.distribution))
+        return self
+
+    @property
+    def update_action(self) -> Action | None:
+        return next((a for a in self.actions if a.kind == ActionKind.UPDATE_AGENCIES), None)
+
+
+def new_update_action() -> Action:
+    return Action(kind=ActionKind.UPDATE_AGENCIES, owner="Children's social care")
+
+
+def with_update_action(data: StrategyRecordData, previous: Action | None = None):
+    """The record with its update-all-agencies action restored if a client left it out."""
+    if data.update_action is not None:
+        return data
+    restored = previous or new_update_action()
+    return data.model_copy(update={"actions": [restored, *data.actions]})
