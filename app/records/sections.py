@@ -13,6 +13,8 @@ class Section:
     # For sections that edit part of each list item (the child's experience edits
     # children), the item fields this section owns; None means all of them.
     item_fields: tuple[str, ...] | None = None
+    # Whether people add and remove rows on this page (lists of people, agencies, actions).
+    rows_editable: bool = False
 
 
 EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_by", "not_seen_reason", "voice", "observations")
@@ -20,14 +22,14 @@ CHILD_FIELDS = tuple(name for name in Child.model_fields if name not in EXPERIEN
 
 SECTIONS = (
     Section("header", "Discussion details", "header"),
-    Section("children", "Children", "children", CHILD_FIELDS),
+    Section("children", "Children", "children", CHILD_FIELDS, rows_editable=True),
     Section("grounds", "Grounds for the discussion", "grounds"),
-    Section("participants", "Who took part", "participants"),
-    Section("agency-positions", "Agency positions", "agency_positions"),
+    Section("participants", "Who took part", "participants", rows_editable=True),
+    Section("agency-positions", "Agency positions", "agency_positions", rows_editable=True),
     Section("experience", "The child's experience", "children", ("key", *EXPERIENCE_FIELDS)),
     Section("analysis", "Analysis", "analysis"),
     Section("decision", "Decision", "decision"),
-    Section("actions", "Actions", "actions"),
+    Section("actions", "Actions", "actions", rows_editable=True),
     Section("next-steps", "Next steps", "next_steps"),
     Section("distribution", "Distribution", "distribution"),
 )

@@ -1,0 +1,163 @@
+"""Demo strategy records: a finalised joint s47 about two children (one a baby), an EDT-led
+draft, and an unborn baby's draft that is still missing things."""
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from app.db import get_engine
+from app.records import service
+from app.records.models import StrategyRecord
+from app.records.schema import StrategyRecordData, uk_now
+from app.rules.workdays import add_working_days
+
+
+def _joint_s47(now) -> dict:
+    discussion = (now - timedelta(days=2)).replace(hour=10, minute=30)
+    day = discussion.date()
+    return {
+        "header": {
+            "concern_at": (discussion - timedelta(hours=20)).isoformat(),
+            "discussion_at": discussion.isoformat(),
+            "format": "mixed", "sequence": "first", "led_by": "day_team",
+            "chair": "Priya Shah, Team Manager, Children's Social Care",
+            "minute_taker": "Tom Reed, Business Support",
+            "requested_by": "school",
+            "request_reason": "Bruising seen on Leo's upper arm at school; Leo said 'Dad grabbed me'.",
+        },
+        "children": [
+            {"name": "Leo Carter", "date_of_birth": str(day.replace(year=day.year - 7)),
+             "communication": "verbal", "address": "14 Mill Lane, Anytown",
+             "parental_responsibility": "Kelly Carter (mother), Dean Carter (father)",
+             "household": "Kelly Carter (mother), Dean Carter (father), Mia Carter (sister)",
+             "school": "Riverside Primary School", "gp": "Dr Ahmed, Anytown Surgery",
+             "seen": "yes", "seen_at": (discussion - timedelta(hours=3)).isoformat(),
+             "seen_by": "Designated safeguarding lead, Riverside Primary",
+             "voice": "Leo said: 'Dad grabbed me when I spilt my drink. It hurt.' He asked if "
+                      "he could stay at school for tea."},
+            {"name": "Mia Carter", "date_of_birth": str(day - timedelta(days=240)),
+             "communication": "pre_verbal", "address": "14 Mill Lane, Anytown",
+             "household": "As Leo", "health_visitor": "Sam Lee, Anytown Health Visiting",
+             "seen": "yes", "seen_at": (discussion - timedelta(days=1)).isoformat(),
+             "seen_by": "Sam Lee, Health Visitor",
+             "observations": "Seen at home: clean and appropriately dressed, weight on the 25th "
+                             "centile. Settled in her mother's arms and smiled at her; startled "
+                             "and cried when her father raised his voice. No marks seen."},
+        ],
+        "grounds": {
+            "summary": "Leo (7) arrived at school with fingertip bruising to his upper left arm "
+                       "and said his father grabbed him. Police attended a domestic incident "
+                       "at the address three weeks ago.",
+            "source": "Riverside Primary School (designated safeguarding lead)",
+            "categories": ["physical", "emotional"],
+            "referrer_name": "Ann Jones", "referrer_agency": "school",
+            "referral_form": "Multi-agency referral form",
+            "referrer_discussed_with": "Head teacher (deputy DSL)",
+            "referrer_informed_on": str(day), "referrer_informed_how": "By phone",
+            "images_taken": "no",
+        },
+        "participants": [
+            {"name": "Priya Shah", "agency": "csc", "role": "Team Manager (chair)",
+             "mode": "in_person", "phone": "01632 960 101", "email": "priya.shah@example.gov.uk"},
+            {"name": "DC Mark Evans", "agency": "police", "role": "Detective Constable, CAIT",
+             "mode": "video", "phone": "01632 960 202"},
+            {"name": "Sam Lee", "agency": "health_visiting", "role": "Health Visitor",
+             "mode": "phone_outside", "phone": "01632 960 303",
+             "contributed_at": (discussion - timedelta(hours=1)).isoformat()},
+            {"name": "Ann Jones", "agency": "school", "organisation": "Riverside Primary School",
+             "role": "Designated safeguarding lead", "mode": "in_person",
+             "email": "dsl@riverside.example.sch.uk"},
+            {"name": "Dr Ahmed", "agency": "gp", "role": "GP", "mode": "email_outside",
+             "email": "surgery@example.nhs.uk",
+             "contributed_at": (discussion - timedelta(hours=2)).isoformat()},
+        ],
+        "agency_positions": [
+            {"agency": "csc", "position": "has_concerns",
+             "concerns": "Injury consistent with Leo's account; recent domestic incident."},
+            {"agency": "police", "position": "has_concerns",
+             "concerns": "Domestic incident three weeks ago; father known for assault in 2019."},
+            {"agency": "health_visiting", "position": "has_concerns",
+             "concerns": "Mia is well cared for but is exposed to shouting at home."},
+            {"agency": "school", "position": "has_concerns",
+             "concerns": "Leo's attendance has dropped to 86% this term."},
+            {"agency": "gp", "position": "no_concerns"},
+            {"agency": "housing", "position": "not_contacted",
+             "not_contacted_reason": "Family own their home; no housing involvement."},
+        ],
+        "analysis": {
+            "history": "No earlier s47 enquiries. One police call-out for a verbal argument.",
+            "risks": "Physical harm to Leo; emotional harm to both children from domestic abuse.",
+            "strengths": "Mother is engaging and protective; Leo's school is a safe place for him.",
+        },
+        "decision": {
+            "outcome": "s47_joint",
+            "reasons": "Leo's account and the injury give reasonable cause to suspect significant "
+                       "harm; the domestic incident raises risk to Mia.",
+            "medical_needed": "yes",
+            "medical_detail": "Child protection medical for Leo at Anytown Hospital today.",
+            "family_informed": "yes",
+            "family_detail": "Social worker to tell Kelly Carter today, after the medical.",
+        },
+        "actions": [
+            {"kind": "update_agencies", "due_date": str(day + timedelta(days=7)), "status": "open"},
+            {"description": "Joint visit to the family home", "owner": "Social worker and DC Evans",
+             "agency": "csc", "due_date": str(day), "status": "done"},
+            {"description": "Child protection medical for Leo", "owner": "Duty paediatrician",
+             "agency": "hospital", "due_date": str(day), "status": "done"},
+        ],
+        "next_steps": {"icpc_date": str(add_working_days(day, 12)),
+                       "notes": "Review at the initial child protection conference."},
+        "distribution": ["csc", "police", "health_visiting", "school", "gp"],
+    }
+
+
+def _edt_draft(now) -> dict:
+    discussion = (now - timedelta(hours=6)).replace(minute=0)
+    return {
+        "header": {
+            "concern_at": (discussion - timedelta(hours=2)).isoformat(),
+            "discussion_at": discussion.isoformat(),
+            "format": "phone", "sequence": "first", "led_by": "edt",
+            "chair": "Jon Price, EDT Senior Practitioner", "minute_taker": "Jon Price",
+            "requested_by": "police",
+            "request_reason": "Police called to a home where a 14-year-old was left alone for "
+                              "two days.",
+        },
+        "children": [{"name": "Ellie Ward", "date_of_birth": str((now - timedelta(days=14 * 365 + 40)).date()),
+                      "communication": "verbal"}],
+        "grounds": {"summary": "Ellie was found alone at home with no food.",
+                    "source": "Police", "categories": ["neglect"]},
+        "participants": [
+            {"name": "PC Amy Stone", "agency": "police", "role": "Response officer",
+             "mode": "phone_outside", "phone": "01632 960 404",
+             "contributed_at": discussion.isoformat()},
+        ],
+    }
+
+
+def _unborn_draft(now) -> dict:
+    return {
+        "header": {"format": "video", "sequence": "first", "led_by": "day_team",
+                   "requested_by": "midwifery"},
+        "children": [{"name": "Unborn baby of Jade Hill", "unborn": True,
+                      "expected_delivery_date": str((now + timedelta(weeks=12)).date()),
+                      "gestation_weeks": 28, "communication": "pre_verbal",
+                      "midwife": "Rosa Grant, Community Midwife"}],
+        "grounds": {"summary": "Mother disclosed heroin use at her booking appointment.",
+                    "source": "Community midwife", "categories": ["neglect"]},
+    }
+
+
+def load_demo() -> str:
+    """Load the demo records unless any record exists already; say what was done."""
+    with Session(get_engine()) as session:
+        if session.exec(select(StrategyRecord.id).limit(1)).first() is not None:
+            return "Records already exist: demo data not loaded."
+        now = uk_now()
+        finalised = service.create_record(
+            session, data=StrategyRecordData.model_validate(_joint_s47(now))
+        )
+        service.finalise_record(session, record=finalised, expected_revision=None)
+        for build in (_edt_draft, _unborn_draft):
+            service.create_record(session, data=StrategyRecordData.model_validate(build(now)))
+    return "Loaded 3 demo strategy records."

@@ -1,0 +1,35 @@
+"""The ASGI app: routers, static files and error pages."""
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from app import errors
+from app.config import PROJECT_ROOT
+from app.db import get_engine
+from app.records import api, pages
+
+app = FastAPI(
+    title="Strategy Record",
+    summary="Record multi-agency child-protection strategy discussions.",
+    version="0.1.0",
+)
+app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
+app.include_router(pages.router)
+app.include_router(api.router)
+errors.install(app)
+
+
+@app.get("/healthz", tags=["operations"])
+def healthz() -> JSONResponse:
+    """Whether the service and its database answer."""
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # any failure to reach the database means "not healthy"
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return JSONResponse({"status": "ok" if status == 200 else "degraded", "database": database},
+                        status_code=status)

@@ -1,0 +1,169 @@
+"""The JSON API: the same StrategyRecordData the HTML form parses into."""
+
+from datetime import datetime
+
+from fastapi import APIRouter, Header, HTTPException, Response
+from pydantic import BaseModel, Field
+
+from app.deps import SessionDep
+from app.records import service
+from app.records.models import StrategyRecord
+from app.records.schema import StrategyRecordData
+from app.rules.completeness import Result
+
+router = APIRouter(prefix="/api/strategies", tags=["strategy records"])
+
+
+class StrategyRecordDocument(StrategyRecordData):
+    """A record as read from the API: its content plus read-only facts about it.
+
+    A client may send a document it read back with PUT: the read-only fields are
+    ignored, except `revision`, which must still be current.
+    """
+
+    id: int | None = Field(None, description="Read-only")
+    reference: str | None = Field(None, description="Read-only")
+    status: str | None = Field(None, description="Read-only: draft, finalised, ...")
+    version: int | None = Field(None, description="Read-only")
+    revision: int | None = Field(
+        None, description="Changes on every save; send it back (or If-Match) to refuse stale saves"
+    )
+    created_at: datetime | None = Field(None, description="Read-only")
+    updated_at: datetime | None = Field(None, description="Read-only")
+    finalised_at: datetime | None = Field(None, description="Read-only")
+
+
+class FailureOut(BaseModel):
+    message: str
+    field: str
+
+
+class RuleResultOut(BaseModel):
+    id: str
+    severity: str
+    passed: bool
+    message: str
+    section: str
+    failures: list[FailureOut]
+
+
+def _document(record: StrategyRecord) -> StrategyRecordDocument:
+    return StrategyRecordDocument.model_validate(
+        {
+            **record.data,
+            "id": record.id,
+            "reference": record.reference,
+            "status": record.status,
+            "version": record.version,
+            "revision": record.revision,
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+            "finalised_at": record.finalised_at,
+        },
+        context={"stored": True},
+    )
+
+
+def _result_out(result: Result) -> RuleResultOut:
+    return RuleResultOut(
+        id=result.rule.id,
+        severity=result.rule.severity.value,
+        passed=result.passed,
+        message=result.rule.message,
+        section=result.rule.section,
+        failures=[
+            FailureOut(message=f.message, field=".".join(str(p) for p in f.path))
+            for f in result.failures
+        ],
+    )
+
+
+def _found(session, record_id: int) -> StrategyRecord:
+    record = service.get_record(session, record_id)
+    if record is None:
+        raise HTTPException(status_code=404, detail="Strategy record not found")
+    return record
+
+
+def _etag(record: StrategyRecord) -> str:
+    return f'"{record.revision}"'
+
+
+@router.post("", status_code=201, response_model=StrategyRecordDocument)
+def create_strategy(body: StrategyRecordData, session: SessionDep, response: Response):
+    """Create a draft record from JSON."""
+    record = service.create_record(session, data=body)
+    response.headers["Location"] = f"/api/strategies/{record.id}"
+    response.headers["ETag"] = _etag(record)
+    return _document(record)
+
+
+@router.get("/{record_id}", response_model=StrategyRecordDocument)
+def read_strategy(record_id: int, session: SessionDep, response: Response):
+    """Read a record."""
+    record = _found(session, record_id)
+    response.headers["ETag"] = _etag(record)
+    return _document(record)
+
+
+@router.put(
+    "/{record_id}",
+    response_model=StrategyRecordDocument,
+    responses={409: {"description": "Not a draft, or saved by someone else since it was read"}},
+)
+def replace_strategy(
+    record_id: int,
+    body: StrategyRecordDocument,
+    session: SessionDep,
+    response: Response,
+    if_match: str | None = Header(None),
+):
+    """Replace a draft's content. Send the revision you read (body or If-Match) to avoid
+    overwriting someone else's save."""
+    record = _found(session, record_id)
+    expected = body.revision
+    if if_match:
+        token = if_match.strip().removeprefix("W/").strip('"')
+        if not token.isdigit():
+            raise HTTPException(status_code=400, detail="If-Match must be an ETag from this API")
+        expected = int(token)
+    data = StrategyRecordData.model_validate(
+        body.model_dump(include=set(StrategyRecordData.model_fields)), context={"stored": True}
+    )
+    try:
+        record = service.save_record(
+            session, record=record, data=data, expected_revision=expected
+        )
+    except service.NotEditable:
+        raise HTTPException(409, detail="This record is finalised and can no longer be changed")
+    except service.StaleRecord:
+        raise HTTPException(
+            409, detail="Someone else saved this record since you read it: read it again"
+        )
+    response.headers["ETag"] = _etag(record)
+    return _document(record)
+
+
+@router.get("/{record_id}/completeness", response_model=list[RuleResultOut])
+def strategy_completeness(record_id: int, session: SessionDep):
+    """Every completeness rule, passed or not, with the fields it is about."""
+    return [_result_out(r) for r in service.completeness(_found(session, record_id))]
+
+
+@router.post(
+    "/{record_id}/finalise",
+    response_model=StrategyRecordDocument,
+    responses={422: {"description": "Blocking rules fail"}, 409: {"description": "Not a draft"}},
+)
+def finalise_strategy(record_id: int, session: SessionDep):
+    """Finalise a draft, or answer 422 listing the blocking rules that fail."""
+    record = _found(session, record_id)
+    try:
+        record = service.finalise_record(session, record=record, expected_revision=None)
+    except service.NotEditable:
+        raise HTTPException(409, detail="This record is already finalised")
+    except service.Incomplete as incomplete:
+        raise HTTPException(
+            422, detail=[_result_out(r).model_dump() for r in incomplete.failing]
+        )
+    return _document(record)

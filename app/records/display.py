@@ -1,0 +1,46 @@
+"""The record as people read it: each field's title and its value as text.
+
+Pages and the printed record show fields through this, so a field added to the
+schema appears everywhere with its own title.
+"""
+
+from datetime import date, datetime
+from enum import Enum
+
+from pydantic import BaseModel
+
+from app.records.schema import UK
+
+NOT_RECORDED = "Not recorded"
+
+
+def as_text(value) -> str:
+    if value is None or value == [] or value == "":
+        return NOT_RECORDED
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Enum):
+        return getattr(value, "label", str(value.value))
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UK)
+        return f"{value:%-d %B %Y at %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%-d %B %Y}"
+    if isinstance(value, list):
+        return ", ".join(as_text(v) for v in value)
+    return str(value)
+
+
+def summary_rows(
+    model: BaseModel, only: tuple[str, ...] | None = None, skip: tuple[str, ...] = ("key", "kind")
+) -> list[tuple[str, str]]:
+    """(title, text) for each recorded field of a model, in schema order."""
+    fields = type(model).model_fields
+    return [
+        (info.title or name, as_text(getattr(model, name)))
+        for name, info in fields.items()
+        if name not in skip
+        and (only is None or name in only)
+        and getattr(model, name) not in (None, [], "", False)
+    ]

@@ -1,0 +1,209 @@
+"""HTML pages for recording a strategy discussion. Every form works as a plain POST.
+
+htmx only makes add/remove row faster: the same POST, answered with the rows block.
+"""
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.deps import SessionDep
+from app.records import service
+from app.records.forms import (
+    FormValues,
+    form_values,
+    parse_section,
+    rows,
+    values_from,
+    with_rows,
+)
+from app.records.models import StrategyRecord
+from app.records.schema import StrategyRecordData
+from app.records.sections import SECTIONS_BY_SLUG, Section, section_of
+from app.rules.completeness import Failure, Severity
+from app.rules.status import section_states
+from app.templating import FormView, error_href, templates
+
+router = APIRouter(include_in_schema=False)
+
+STALE_MESSAGE = (
+    "Someone else saved this record after you opened this page. Your changes below have not "
+    "been saved. Check the record in another tab: saving again will replace this section with "
+    "what is shown here."
+)
+
+
+def _record_or_404(session, record_id: int) -> StrategyRecord:
+    record = service.get_record(session, record_id)
+    if record is None:
+        raise HTTPException(status_code=404, detail="Strategy record not found")
+    return record
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return _see_other("/strategies")
+
+
+@router.get("/strategies", response_class=HTMLResponse)
+def list_page(request: Request, session: SessionDep):
+    records = service.list_records(session)
+    return templates.TemplateResponse(
+        request, "list.html", {"title": "Strategy records", "records": records}
+    )
+
+
+@router.post("/strategies")
+def create(session: SessionDep) -> RedirectResponse:
+    record = service.create_record(session)
+    return _see_other(f"/strategies/{record.id}")
+
+
+def _record_page(request, record, *, errors=None, error_links=None, status_code=200, notice=None):
+    data = record.content
+    results = service.completeness(record)
+    context = {
+        "title": f"Strategy record {record.reference}",
+        "record": record,
+        "data": data,
+        "states": section_states(data, results),
+        "results": results,
+        "failing": [r for r in results if not r.passed],
+        "errors": errors,
+        "error_links": error_links or {},
+        "notice": notice,
+    }
+    return templates.TemplateResponse(request, "record.html", context, status_code=status_code)
+
+
+@router.get("/strategies/{record_id}", response_class=HTMLResponse)
+def record_page(request: Request, record_id: int, session: SessionDep):
+    return _record_page(request, _record_or_404(session, record_id))
+
+
+def _section_or_404(slug: str) -> Section:
+    section = SECTIONS_BY_SLUG.get(slug)
+    if section is None:
+        raise HTTPException(status_code=404, detail="No such section")
+    return section
+
+
+def _still_needed(record: StrategyRecord, section: Section) -> list[Failure]:
+    return [
+        failure
+        for result in service.completeness(record)
+        if result.rule.severity == Severity.BLOCKING
+        for failure in result.failures
+        if section_of(failure.path) == section.slug
+    ]
+
+
+def _section_page(request, record, section, values: FormValues, *, errors=None, notice=None,
+                  status_code=200, fragment=False):
+    context = {
+        "title": section.title,
+        "record": record,
+        "section": section,
+        "f": FormView(values, errors),
+        "errors": errors,
+        "notice": notice,
+        "url": f"/strategies/{record.id}/sections/{section.slug}",
+        "still_needed": [] if errors else _still_needed(record, section),
+        "children": {child.key: child for child in record.content.children},
+    }
+    template = "_rows_fragment.html" if fragment else "section.html"
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@router.get("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
+def section_page(request: Request, record_id: int, slug: str, session: SessionDep):
+    record = _record_or_404(session, record_id)
+    section = _section_or_404(slug)
+    if not record.is_editable:
+        return _see_other(f"/strategies/{record.id}")
+    values = values_from(getattr(record.content, section.field), section.field)
+    return _section_page(request, record, section, values)
+
+
+def _blank_row(section: Section) -> FormValues:
+    item_model = StrategyRecordData.model_fields[section.field].annotation.__args__[0]
+    blank = values_from(item_model(), "x")
+    first = next(name for name in item_model.model_fields if name not in ("key", "kind"))
+    return {"key" if k == "x-key" else k.removeprefix("x-"): v for k, v in blank.items()} | {
+        first: ""
+    }
+
+
+def _change_rows(section: Section, values: FormValues, action: str) -> FormValues:
+    current = rows(values, section.field)
+    if action == "add":
+        current.append(_blank_row(section))
+    elif action.startswith("remove-") and action[7:].isdigit():
+        index = int(action[7:])
+        # The update-all-agencies action cannot be removed, whatever is posted.
+        if index < len(current) and current[index].get("kind") != "update_agencies":
+            del current[index]
+    return with_rows(values, section.field, current)
+
+
+@router.post("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
+async def save_section(request: Request, record_id: int, slug: str, session: SessionDep):
+    record = _record_or_404(session, record_id)
+    section = _section_or_404(slug)
+    form = await request.form()
+    values = form_values(list(form.multi_items()))
+    action = str(values.pop("row-action", "save"))
+    revision = values.pop("revision", None)
+    if not record.is_editable:
+        return _see_other(f"/strategies/{record.id}")
+
+    if action != "save" and section.rows_editable:
+        changed = _change_rows(section, values, action)
+        return _section_page(request, record, section, changed, fragment=_is_htmx(request))
+
+    data, errors = parse_section(section, values, record.content)
+    if errors:
+        return _section_page(request, record, section, values, errors=errors, status_code=422)
+    expected = int(revision) if isinstance(revision, str) and revision.isdigit() else None
+    try:
+        service.save_record(session, record=record, data=data, expected_revision=expected)
+    except service.StaleRecord:
+        session.refresh(record)
+        return _section_page(request, record, section, values, notice=STALE_MESSAGE,
+                             status_code=409)
+    return _see_other(f"/strategies/{record.id}#{section.slug}")
+
+
+@router.post("/strategies/{record_id}/finalise", response_class=HTMLResponse)
+async def finalise(request: Request, record_id: int, session: SessionDep) -> Response:
+    record = _record_or_404(session, record_id)
+    form = await request.form()
+    revision = form.get("revision")
+    expected = int(revision) if isinstance(revision, str) and revision.isdigit() else None
+    try:
+        service.finalise_record(session, record=record, expected_revision=expected)
+    except service.NotEditable:
+        return _see_other(f"/strategies/{record.id}")
+    except service.StaleRecord:
+        session.refresh(record)
+        return _record_page(request, record, status_code=409, notice=(
+            "Someone else changed this record after you opened it. Check it below, then "
+            "finalise again."))
+    except service.Incomplete as incomplete:
+        errors, links = {}, {}
+        for result in incomplete.failing:
+            for n, failure in enumerate(result.failures):
+                key = f"{result.rule.id}-{n}"
+                errors[key] = failure.message
+                links[key] = error_href(record.id, failure.path)
+        return _record_page(request, record, errors=errors, error_links=links, status_code=422)
+    return _see_other(f"/strategies/{record.id}")

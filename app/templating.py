@@ -1,0 +1,73 @@
+"""Jinja2 templates, with the few helpers every page uses."""
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+from app.records import choices
+from app.records.display import as_text, summary_rows
+from app.records.forms import FormValues, field_title, rows
+from app.records.schema import UK
+from app.records.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+class FormView:
+    """What a form template needs: the values as typed, the errors, and each field's label."""
+
+    def __init__(self, values: FormValues, errors: dict[str, str] | None = None):
+        self.values = values
+        self.errors = errors or {}
+
+    def value(self, key: str) -> str:
+        value = self.values.get(key, "")
+        return value[0] if isinstance(value, list) and value else (value or "")
+
+    def selected(self, key: str) -> list[str]:
+        value = self.values.get(key, [])
+        return value if isinstance(value, list) else [value]
+
+    def error(self, key: str) -> str | None:
+        return self.errors.get(key)
+
+    def title(self, key: str) -> str:
+        return field_title(tuple(key.split("-")))
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UK)
+        return f"{value:%-d %B %Y at %H:%M}"
+    return f"{value:%-d %B %Y}"
+
+
+def label(value) -> str:
+    """The readable label of a stored choice, or the value itself."""
+    return getattr(value, "label", None) or ("" if value is None else str(value))
+
+
+def error_href(record_id: int, path: tuple) -> str:
+    key = "-".join(str(p) for p in path)
+    return f"/strategies/{record_id}/sections/{section_of(path)}#{key}"
+
+
+templates.env.globals.update(
+    choices=choices,
+    SECTIONS=SECTIONS,
+    format_date=format_date,
+    label=label,
+    error_href=error_href,
+    now_utc=lambda: datetime.now(UTC),
+    summary_rows=summary_rows,
+    EXPERIENCE_FIELDS=EXPERIENCE_FIELDS,
+    CHILD_FIELDS=CHILD_FIELDS,
+)
+templates.env.filters["text"] = as_text
+templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
+templates.env.filters["date"] = format_date
+templates.env.filters["label"] = label
