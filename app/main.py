@@ -1,12 +1,13 @@
 """The ASGI app: routers, static files and error pages."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app import errors
-from app.config import PROJECT_ROOT
 from app.db import get_engine
 from app.records import api, pages
 
@@ -15,7 +16,7 @@ app = FastAPI(
     summary="Record multi-agency child-protection strategy discussions.",
     version="0.1.0",
 )
-app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
+app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 app.include_router(pages.router)
 app.include_router(api.router)
 errors.install(app)

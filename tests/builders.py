@@ -1,0 +1,70 @@
+"""Builders for test records: a complete record, and small changes to it."""
+
+from copy import deepcopy
+from datetime import datetime, timedelta
+
+from app.records.schema import StrategyRecordData, uk_now
+from app.rules.workdays import add_working_days, is_working_day
+
+
+def discussion_time() -> datetime:
+    """A recent working-day morning, so date rules behave the same whenever tests run."""
+    day = (uk_now() - timedelta(days=3)).date()
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 10, 0)
+
+
+def complete_record() -> dict:
+    """A record (JSON shape) that passes every blocking rule and every warning."""
+    at = discussion_time()
+    day = at.date()
+    return {
+        "header": {
+            "concern_at": (at - timedelta(hours=5)).isoformat(),
+            "discussion_at": at.isoformat(),
+            "format": "in_person", "sequence": "first", "led_by": "day_team",
+            "chair": "Priya Shah", "minute_taker": "Tom Reed",
+            "requested_by": "school", "request_reason": "Bruise seen at school",
+        },
+        "children": [{
+            "key": "child1", "name": "Leo Carter",
+            "date_of_birth": str(day.replace(year=day.year - 7)),
+            "communication": "verbal", "seen": "yes",
+            "seen_at": (at - timedelta(hours=2)).isoformat(), "seen_by": "DSL",
+            "voice": "Leo said his dad grabbed him.",
+        }],
+        "grounds": {"summary": "Bruising to arm", "source": "School", "categories": ["physical"]},
+        "participants": [
+            {"name": "Priya Shah", "agency": "csc", "role": "Team Manager", "mode": "in_person",
+             "email": "priya@example.gov.uk"},
+            {"name": "DC Evans", "agency": "police", "role": "DC", "mode": "video",
+             "phone": "01632 960 202"},
+            {"name": "Sam Lee", "agency": "health_visiting", "role": "Health Visitor",
+             "mode": "phone_outside", "phone": "01632 960 303",
+             "contributed_at": (at - timedelta(hours=1)).isoformat()},
+        ],
+        "agency_positions": [
+            {"agency": "csc", "position": "has_concerns", "concerns": "Injury"},
+            {"agency": "police", "position": "has_concerns", "concerns": "Domestic abuse"},
+            {"agency": "health_visiting", "position": "no_concerns"},
+        ],
+        "decision": {"outcome": "s47_joint", "reasons": "Reasonable cause to suspect harm"},
+        "actions": [
+            {"kind": "update_agencies", "due_date": str(day + timedelta(days=5))},
+            {"description": "Joint visit", "owner": "SW", "due_date": str(day)},
+        ],
+        "next_steps": {"icpc_date": str(add_working_days(day, 10))},
+        "distribution": ["csc", "police", "health_visiting"],
+    }
+
+
+def record_with(**changes) -> StrategyRecordData:
+    """The complete record with sections replaced or patched: header={"led_by": "edt"}."""
+    raw = deepcopy(complete_record())
+    for section, value in changes.items():
+        if isinstance(value, dict) and isinstance(raw.get(section), dict):
+            raw[section] = {**raw[section], **value}
+        else:
+            raw[section] = value
+    return StrategyRecordData.model_validate(raw)

@@ -1,0 +1,90 @@
+"""Shared fixtures. Tests that touch the database run once on SQLite and once on PostgreSQL.
+
+PostgreSQL is reached at TEST_POSTGRES_URL (default: the local server's `test` database).
+If it cannot be reached those runs skip with the reason, unless REQUIRE_POSTGRES=1 (CI),
+when they fail instead.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel
+
+from app import config, db, migrate
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def postgres_or_skip(url: str = POSTGRES_URL) -> None:
+    """Skip (or fail, when PostgreSQL is required) if the server cannot be reached."""
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any connection failure
+        message = f"PostgreSQL not reachable at {make_url(url).render_as_string()}: {error}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def use_database(url: str) -> None:
+    """Point the app's settings and engine at `url`."""
+    os.environ["DATABASE_URL"] = url
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        postgres_or_skip()
+        url = POSTGRES_URL
+        reset_postgres_schema(url)
+    migrate.upgrade(url)
+    use_database(url)
+    yield url
+    db.get_engine().dispose()
+
+
+@pytest.fixture
+def engine(database_url) -> Iterator[Engine]:
+    use_database(database_url)
+    engine = db.get_engine()
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+    yield engine
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def client(engine) -> Iterator[TestClient]:
+    from app.main import app
+
+    with TestClient(app) as client:
+        yield client
