@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Install system and Python dependencies (idempotent). Sourced by start.sh and test.sh.
+# Install what the service needs (idempotent): Debian packages, then .venv from pyproject.toml.
+# Sourced by start.sh and test.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-apt_packages=(python3-venv)
-missing=()
-for package in "${apt_packages[@]}"; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-done
-if ((${#missing[@]})); then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${missing[@]}"
-fi
+ensure_apt_packages() {
+  local missing=() package
+  for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  ((${#missing[@]})) || return 0
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Pango and HarfBuzz: WeasyPrint's system libraries, for the printed record.
+ensure_apt_packages libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

@@ -43,6 +43,8 @@ class Kind(StrEnum):
 class Failure:
     message: str
     path: tuple  # e.g. ("participants", 2, "phone")
+    # Set where one rule finds both kinds: a date not given (missing) or given but too late.
+    kind: Kind | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,8 @@ def _edt_review(data, settings):
         return
     path = ("header", "day_team_review_due")
     if not header.day_team_review_due:
-        yield Failure("Enter the date the day team will review this EDT discussion", path)
+        yield Failure("Enter the date the day team will review this EDT discussion", path,
+                      Kind.MISSING)
         return
     day = _discussion_day(data)
     if day:
@@ -433,7 +436,7 @@ def _update_action(data, settings):
     path = ("actions", index, "due_date")
     day = _discussion_day(data)
     if not action.due_date:
-        yield Failure("Enter the date by which CSC will update all agencies", path)
+        yield Failure("Enter the date by which CSC will update all agencies", path, Kind.MISSING)
     elif day and action.due_date < day:
         yield Failure("The date to update all agencies must be on or after the discussion", path)
     if action.status == ActionStatus.CANCELLED:
@@ -508,7 +511,7 @@ def _prebirth(data, settings):
                 )
 
 
-@rule("next.further-discussion-date", "blocking", "missing", "next-steps",
+@rule("next.further-discussion-date", "blocking", "conflict", "next-steps",
       "A decision to hold a further strategy discussion gives its date",
       "Finding 4: follow-up strategies were cancelled without agencies knowing")
 def _further_date(data, settings):
@@ -517,7 +520,7 @@ def _further_date(data, settings):
     path = ("next_steps", "next_discussion_on")
     nxt, day = data.next_steps.next_discussion_on, _discussion_day(data)
     if not nxt:
-        yield Failure("Enter the date of the next strategy discussion", path)
+        yield Failure("Enter the date of the next strategy discussion", path, Kind.MISSING)
     elif day and nxt < day:
         yield Failure("The next discussion must be after this one", path)
 

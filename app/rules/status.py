@@ -37,7 +37,8 @@ def section_states(data: StrategyRecordData, results: list[Result]) -> list[Sect
     states = []
     for section in SECTIONS:
         failing = tuple(r for r in results if r.rule.section == section.slug and not r.passed)
-        if any(r.rule.kind == Kind.CONFLICT for r in failing if _has_data(data, section)):
+        kinds = {f.kind or r.rule.kind for r in failing for f in r.failures}
+        if Kind.CONFLICT in kinds and _has_data(data, section):
             status = SectionStatus.PROBLEM
         elif not _has_data(data, section):
             status = SectionStatus.NOT_STARTED

@@ -1,0 +1,111 @@
+"""In a real browser (Debian's Chromium, driven by Playwright): htmx row swaps without a page
+reload, and the same journey with JavaScript off."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import REQUIRE_POSTGRES
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        message = "Debian's chromium is not installed (scripts/setup.sh installs it)"
+        if REQUIRE_POSTGRES:  # CI: a missing browser is a failure, not a skip
+            pytest.fail(message)
+        pytest.skip(message)
+    port = _free_port()
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the server did not start")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def _new_record(page, server) -> str:
+    page.goto(f"{server}/strategies")
+    page.get_by_role("button", name="Start a new strategy record").click()
+    page.wait_for_url(f"{server}/strategies/*")
+    return page.url
+
+
+def test_htmx_adds_and_removes_rows_without_reloading(server, browser):
+    page = browser.new_page()
+    record_url = _new_record(page, server)
+    page.goto(f"{record_url}/sections/participants")
+    page.evaluate("window.notReloaded = true")
+
+    page.get_by_role("button", name="Add a participant").click()
+    page.locator("#participants-0-name").fill("DC Mark Evans")
+    page.get_by_role("button", name="Add another participant").click()
+    page.locator("#participants-1-name").wait_for()
+    page.locator("#participants-1-name").fill("Sam Lee")
+    assert page.evaluate("window.notReloaded") is True  # swapped in place, no reload
+
+    page.get_by_role("button", name="Remove participant 1").click()
+    page.locator("#participants-1-name").wait_for(state="detached")
+    assert page.locator("#participants-0-name").input_value() == "Sam Lee"
+    assert page.evaluate("window.notReloaded") is True
+
+    page.get_by_role("button", name="Save and return to the task list").click()
+    page.wait_for_url(f"{record_url}#participants")
+    assert "In progress" in page.locator("#participants-status").inner_text()
+    page.close()
+
+
+def test_rows_work_with_javascript_off(server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    record_url = _new_record(page, server)
+    page.goto(f"{record_url}/sections/agency-positions")
+    page.get_by_role("button", name="Add an agency").click()
+    page.locator("#agency_positions-0-agency").select_option("police")
+    page.get_by_role("button", name="Add another agency").click()
+    assert page.locator("#agency_positions-0-agency").input_value() == "police"
+    assert page.locator("#agency_positions-1-agency").count() == 1
+    page.get_by_role("button", name="Save and return to the task list").click()
+    page.wait_for_url(f"{record_url}#agency-positions")
+    assert "In progress" in page.locator("#agency-positions-status").inner_text()
+    context.close()
