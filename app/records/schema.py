@@ -296,6 +296,7 @@ class Action(Section):
         if self.kind == ActionKind.UPDATE_AGENCIES:
             self.description = UPDATE_AGENCIES_TEXT
             self.agency = self.agency or Agency.CSC
+            self.owner = self.owner or Agency.CSC.label
         return self
 
 
@@ -332,7 +333,7 @@ class StrategyRecordData(Section):
 
 
 def new_update_action() -> Action:
-    return Action(kind=ActionKind.UPDATE_AGENCIES, owner="Children's social care")
+    return Action(kind=ActionKind.UPDATE_AGENCIES)
 
 
 def with_update_action(data: StrategyRecordData, previous: Action | None = None):

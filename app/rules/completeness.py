@@ -295,10 +295,10 @@ def _participant_details(data, settings):
       "Finding 2 and 7: every agency's view is recorded; the midwife must be involved pre-birth")
 def _core_agencies(data, settings):
     present = _agencies_with_position(data) | {p.agency for p in data.participants if p.agency}
-    needed = [Agency.CSC, Agency.POLICE]
-    for agency in needed:
+    needed = {Agency.CSC: "children's social care's", Agency.POLICE: "the police's"}
+    for agency, whose in needed.items():
         if agency not in present:
-            yield Failure(f"Record {agency.label.lower()}'s position", ("agency_positions",))
+            yield Failure(f"Record {whose} position", ("agency_positions",))
     if not present & HEALTH_AGENCIES:
         yield Failure("Record health's position (for example the GP or health visitor)",
                       ("agency_positions",))
@@ -360,7 +360,8 @@ def _experience(data, settings):
             yield from _missing(child, path, {
                 "not_seen_reason": f"Enter why {who} has not been seen",
             })
-        if not child.voice and not child.observations:
+        if not child.voice and not child.observations and not _cannot_speak(child):
+            # A child who cannot speak is asked for observations by experience.observed.
             yield Failure(f"Describe {who}'s experience: what they said or showed, or what was "
                           "observed", (*path, "voice"))
 
