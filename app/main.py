@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import errors
 from app.db import get_engine
@@ -29,7 +30,7 @@ def healthz() -> JSONResponse:
         with get_engine().connect() as connection:
             connection.execute(text("SELECT 1"))
         database = "ok"
-    except Exception:  # any failure to reach the database means "not healthy"
+    except SQLAlchemyError:
         database = "unavailable"
     status = 200 if database == "ok" else 503
     return JSONResponse({"status": "ok" if status == 200 else "degraded", "database": database},

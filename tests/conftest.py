@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
 from app import config, db, migrate
@@ -28,7 +29,7 @@ def postgres_or_skip(url: str = POSTGRES_URL) -> None:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as error:  # any connection failure
+    except SQLAlchemyError as error:
         message = f"PostgreSQL not reachable at {make_url(url).render_as_string()}: {error}"
         if REQUIRE_POSTGRES:
             pytest.fail(message, pytrace=False)

@@ -135,11 +135,11 @@ def replace_strategy(
             session, record=record, data=data, expected_revision=expected
         )
     except service.NotEditable:
-        raise HTTPException(409, detail="This record is finalised and can no longer be changed")
+        raise HTTPException(409, detail="This record is finalised and can no longer be changed") from None
     except service.StaleRecord:
         raise HTTPException(
             409, detail="Someone else saved this record since you read it: read it again"
-        )
+        ) from None
     response.headers["ETag"] = _etag(record)
     return _document(record)
 
@@ -161,9 +161,9 @@ def finalise_strategy(record_id: int, session: SessionDep):
     try:
         record = service.finalise_record(session, record=record, expected_revision=None)
     except service.NotEditable:
-        raise HTTPException(409, detail="This record is already finalised")
+        raise HTTPException(409, detail="This record is already finalised") from None
     except service.Incomplete as incomplete:
         raise HTTPException(
             422, detail=[_result_out(r).model_dump() for r in incomplete.failing]
-        )
+        ) from None
     return _document(record)

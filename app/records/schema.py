@@ -191,7 +191,9 @@ class Child(Section):
     seen_by: ShortText = Field(None, title="Seen by")
     not_seen_reason: LongText = Field(None, title="Why the child has not been seen")
     voice: LongText = Field(None, title="What the child said or showed")
-    observations: LongText = Field(None, title="What was observed: care, routines, presentation, interaction with carers")
+    observations: LongText = Field(
+        None, title="What was observed: care, routines, presentation, interaction with carers"
+    )
 
     @field_validator("date_of_birth")
     @classmethod
@@ -236,7 +238,9 @@ class Grounds(Section):
     referrer_name: ShortText = Field(None, title="Referrer")
     referrer_agency: _choice(Agency) = Field(None, title="Referrer's agency")
     referral_form: ShortText = Field(None, title="Referral form received")
-    referrer_discussed_with: ShortText = Field(None, title="Manager or safeguarding lead the referrer discussed it with")
+    referrer_discussed_with: ShortText = Field(
+        None, title="Manager or safeguarding lead the referrer discussed it with"
+    )
     referrer_informed_on: PastDate = Field(None, title="Date the referrer was told the outcome")
     referrer_informed_how: ShortText = Field(None, title="How the referrer was told")
     images_taken: _choice(YesNo) = Field(None, title="Were images of injuries taken?")

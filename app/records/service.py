@@ -1,7 +1,6 @@
 """Service functions for strategy records: the one place records are created and changed."""
 
 from datetime import UTC, datetime
-
 from uuid import uuid4
 
 from sqlalchemy import update

@@ -372,12 +372,15 @@ def _experience(data, settings):
 def _observed(data, settings):
     for i, child in enumerate(data.children):
         if _cannot_speak(child) and not child.observations:
-            subject = "the care being prepared for" if child.unborn else "them"
-            yield Failure(
-                f"{_child_label(child, i)} cannot speak for themselves: describe what was "
-                f"observed of {subject} (care, routines, presentation, interaction with carers)",
-                ("children", i, "observations"),
+            who = _child_label(child, i)
+            message = (
+                f"{who} is unborn: describe what was observed of the pregnancy and of the care "
+                "being prepared for the baby"
+                if child.unborn
+                else f"{who} cannot speak for themselves: describe what was observed of their "
+                "care, routines, presentation and interaction with carers"
             )
+            yield Failure(message, ("children", i, "observations"))
 
 
 # --- decision ------------------------------------------------------------------------
