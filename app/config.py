@@ -26,8 +26,10 @@ class Settings(BaseSettings):
     # Expected delivery dates further than this many days in the past are refused.
     edd_past_limit_days: int = 60
     max_gestation_weeks: int = 45
-    short_text_max: int = 200
-    long_text_max: int = 10_000
+    # A PDF render that takes longer than this is abandoned with a clear error page.
+    pdf_render_timeout_seconds: float = 30.0
+    # Renders allowed at once (each one keeps a core busy).
+    pdf_concurrent_renders: int = 2
 
 
 @lru_cache

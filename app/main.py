@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import errors
 from app.db import get_engine
+from app.pdf import routes as pdf_routes
 from app.records import api, pages
 
 app = FastAPI(
@@ -20,6 +21,7 @@ app = FastAPI(
 app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 app.include_router(pages.router)
 app.include_router(api.router)
+app.include_router(pdf_routes.router)
 errors.install(app)
 
 

@@ -4,11 +4,13 @@ Pages and the printed record show fields through this, so a field added to the
 schema appears everywhere with its own title.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
 from pydantic import BaseModel
 
+from app.records.choices import OUTSIDE_MEETING_MODES, ContributionMode
 from app.records.schema import UK
 
 NOT_RECORDED = "Not recorded"
@@ -44,3 +46,26 @@ def summary_rows(
         and (only is None or name in only)
         and getattr(model, name) not in (None, [], "", False)
     ]
+
+
+@dataclass(frozen=True)
+class ParticipantGroup:
+    title: str
+    at_meeting: bool
+    people: list
+
+
+def participant_groups(participants: list) -> list[ParticipantGroup]:
+    """Participants split by how they took part, so phone and email contributions stand out."""
+    at_meeting = {ContributionMode.IN_PERSON, ContributionMode.VIDEO}
+    groups = [
+        ParticipantGroup("Took part in the meeting", True,
+                         [p for p in participants if p.mode in at_meeting]),
+        ParticipantGroup("Contributed outside the meeting (phone, email or report)", False,
+                         [p for p in participants if p.mode in OUTSIDE_MEETING_MODES]),
+        ParticipantGroup("Invited but unavailable", False,
+                         [p for p in participants if p.mode == ContributionMode.UNAVAILABLE]),
+        ParticipantGroup("How they contributed is not recorded", False,
+                         [p for p in participants if p.mode is None]),
+    ]
+    return [group for group in groups if group.people]

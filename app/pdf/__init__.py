@@ -1,0 +1,1 @@
+"""The printed strategy record: HTML to PDF with a locked-down fetcher, cached when final."""

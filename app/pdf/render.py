@@ -1,0 +1,39 @@
+"""Render a strategy record to a tagged PDF/UA-1 with WeasyPrint."""
+
+from datetime import UTC, datetime
+
+from weasyprint import HTML
+
+from app.config import get_settings
+from app.pdf.fetcher import ASSETS, AssetsOnlyFetcher
+from app.records.display import as_text, participant_groups
+from app.records.models import StrategyRecord
+from app.rules.completeness import evaluate
+from app.templating import templates
+
+
+def record_html(record: StrategyRecord, *, child_key: str | None = None) -> str:
+    """The printed record as HTML: the whole record, or the shared sections and one child."""
+    data = record.content
+    children = [c for c in data.children if child_key is None or c.key == child_key]
+    return templates.get_template("pdf/record.html").render(
+        record=record,
+        data=data,
+        children=children,
+        per_child=child_key is not None,
+        results=evaluate(data, get_settings()),
+        groups=participant_groups(data.participants),
+        update_action=data.update_action,
+        generated_at=as_text(datetime.now(UTC)),
+    )
+
+
+def html_to_pdf(html: str, fetcher: AssetsOnlyFetcher | None = None) -> bytes:
+    document = HTML(string=html, base_url=ASSETS.as_uri() + "/",
+                    url_fetcher=fetcher or AssetsOnlyFetcher())
+    # The variant and tagging belong to write_pdf(): render() silently ignores them.
+    return document.write_pdf(pdf_variant="pdf/ua-1", presentational_hints=False)
+
+
+def render_record_pdf(record: StrategyRecord, *, child_key: str | None = None) -> bytes:
+    return html_to_pdf(record_html(record, child_key=child_key))

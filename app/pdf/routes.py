@@ -1,0 +1,55 @@
+"""Download the printed record (whole, or one child's copy)."""
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from app.deps import SessionDep
+from app.pdf import service as pdf_service
+from app.records import service
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _download(request: Request, session, record_id: int, child_key: str | None):
+    record = service.get_record(session, record_id)
+    if record is None:
+        raise HTTPException(status_code=404, detail="Strategy record not found")
+    if child_key is not None and child_key not in {c.key for c in record.content.children}:
+        raise HTTPException(status_code=404, detail="No such child in this record")
+    try:
+        pdf = await pdf_service.record_pdf(session, record, child_key)
+    except pdf_service.RenderTimeout:
+        raise HTTPException(
+            status_code=503,
+            detail="The record took too long to print. Try again in a minute; if it keeps "
+            "happening, tell the service desk which record it was.",
+        ) from None
+    etag = f'"{pdf.etag}"'
+    headers = {
+        "ETag": etag,
+        # Special-category data: never kept by shared caches; a draft is never reused.
+        "Cache-Control": "private, no-cache" if pdf.stored else "no-store",
+        "Content-Disposition": f'attachment; filename="{_filename(record, child_key)}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    if pdf.stored and request.headers.get("If-None-Match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(pdf.content, media_type="application/pdf", headers=headers)
+
+
+def _filename(record, child_key: str | None) -> str:
+    base = f"{record.reference}-v{record.version}"
+    if child_key is None:
+        return f"{base}.pdf"
+    index = next(i for i, c in enumerate(record.content.children) if c.key == child_key)
+    return f"{base}-child-{index + 1}.pdf"
+
+
+@router.get("/strategies/{record_id}/record.pdf")
+async def record_pdf(request: Request, record_id: int, session: SessionDep):
+    return await _download(request, session, record_id, None)
+
+
+@router.get("/strategies/{record_id}/children/{child_key}/record.pdf")
+async def child_record_pdf(request: Request, record_id: int, child_key: str, session: SessionDep):
+    return await _download(request, session, record_id, child_key)
