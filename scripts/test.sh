@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
-ensure_apt_packages chromium
+# qpdf and poppler-utils check and picture the printed record.
+ensure_apt_packages chromium qpdf poppler-utils
 exec .venv/bin/python -m pytest "$@"

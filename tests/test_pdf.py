@@ -1,0 +1,214 @@
+"""The printed record: what a partner agency reads, its structure, its safety and its cache."""
+
+import shutil
+import subprocess
+import time
+
+import pytest
+from sqlmodel import select
+
+from app.pdf import render as pdf_render
+from app.pdf.fetcher import ASSETS, AssetsOnlyFetcher
+from app.pdf.models import RenderedPdf
+from tests.builders import complete_record
+from tests.pdf_helpers import pages_text, reader
+
+INJECTIONS = [
+    '<link rel=attachment href="file:///etc/passwd">',
+    '<img src="http://127.0.0.1:9/x">',
+    "<style>body{display:none}</style>",
+]
+
+
+def _create(client, body=None) -> dict:
+    answer = client.post("/api/strategies", json=body if body is not None else complete_record())
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def _finalised(client, body=None) -> dict:
+    record = _create(client, body)
+    assert client.post(f"/api/strategies/{record['id']}/finalise").status_code == 200
+    return record
+
+
+def _pdf(client, url: str) -> bytes:
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    return answer.content
+
+
+def test_text_has_everything_a_partner_agency_needs(client):
+    body = complete_record()
+    record = _finalised(client, body)
+    text = " ".join(pages_text(_pdf(client, f"/strategies/{record['id']}/record.pdf")))
+    for person, mode in [("Priya Shah", "Attended in person"), ("DC Evans", "Attended by video"),
+                         ("Sam Lee", "By phone, outside the meeting")]:
+        assert person in text and mode in text
+    assert "Contributed outside the meeting" in text
+    for agency, position in [("Children's social care", "Has concerns"), ("Police", "Domestic abuse"),
+                             ("Health visiting", "Contacted: no safeguarding concerns")]:
+        assert agency in text and position in text
+    assert "Leo said his dad grabbed him." in text
+    due = body["actions"][0]["due_date"]
+    y, m, d = (int(part) for part in due.split("-"))
+    months = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
+    assert f"CSC will update all agencies involved on outcomes/actions taken by {d} {months[m - 1]} {y}" in text
+    assert "Initial child protection conference date" in text
+    assert "All 20 required checks are met" in text or "required checks are met" in text
+
+
+def test_every_page_is_marked_and_numbered(client):
+    record = _finalised(client)
+    pages = pages_text(_pdf(client, f"/strategies/{record['id']}/record.pdf"))
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert text.count("OFFICIAL-SENSITIVE") >= 2, f"page {number}"
+        assert f"Page {number} of {len(pages)}" in text
+        assert record["reference"] in text
+        assert "Generated" in text
+
+
+def test_draft_is_watermarked_on_every_page_and_final_is_not(client):
+    draft = _create(client)
+    for text in pages_text(_pdf(client, f"/strategies/{draft['id']}/record.pdf")):
+        assert "NOT FOR CIRCULATION" in text
+    final = _finalised(client)
+    for text in pages_text(_pdf(client, f"/strategies/{final['id']}/record.pdf")):
+        assert "NOT FOR CIRCULATION" not in text
+
+
+def test_per_child_copies_hold_only_their_child(client):
+    body = complete_record()
+    body["children"].append({**body["children"][0], "key": "child2", "name": "Mia Carter",
+                             "voice": "Mia smiled at her mother."})
+    record = _finalised(client, body)
+    leo = " ".join(pages_text(_pdf(client, f"/strategies/{record['id']}/children/child1/record.pdf")))
+    mia = " ".join(pages_text(_pdf(client, f"/strategies/{record['id']}/children/child2/record.pdf")))
+    assert "Leo Carter" in leo and "Mia Carter" not in leo
+    assert "Mia Carter" in mia and "Leo Carter" not in mia
+    assert "Mia smiled at her mother." in mia and "Leo said his dad" not in mia
+    assert "Sam Lee" in leo and "Sam Lee" in mia  # shared sections appear in both
+    assert client.get(f"/strategies/{record['id']}/children/nobody/record.pdf").status_code == 404
+
+
+def _fonts(content: bytes) -> list[tuple[str, bool]]:
+    """(base font name, embedded?) for every font the pages use."""
+    found = {}
+    for page in reader(content).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            found[str(font["/BaseFont"])] = embedded
+    return list(found.items())
+
+
+def test_tagged_pdf_ua_structure(client, tmp_path):
+    record = _finalised(client)
+    content = _pdf(client, f"/strategies/{record['id']}/record.pdf")
+    catalogue = reader(content).trailer["/Root"]
+    assert "/StructTreeRoot" in catalogue
+    assert str(catalogue["/Lang"]).lower().startswith("en")
+    metadata = catalogue["/Metadata"].get_object().get_data()
+    assert b"pdfuaid" in metadata
+    assert record["reference"].encode() in metadata or b"Strategy discussion record" in metadata
+    fonts = _fonts(content)
+    assert fonts and all(embedded for _, embedded in fonts), fonts
+    assert any("Record-Sans" in name for name, _ in fonts), "the shipped font is used"
+    path = tmp_path / "record.pdf"
+    path.write_bytes(content)
+    qpdf = shutil.which("qpdf")
+    assert qpdf, "qpdf is installed by scripts/test.sh"
+    check = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_user_text_is_printed_literally_and_loads_nothing(client, monkeypatch):
+    fetched: list[str] = []
+    original = AssetsOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(AssetsOnlyFetcher, "fetch", spy)
+    body = complete_record()
+    body["grounds"]["summary"] = " ".join(INJECTIONS)
+    body["participants"][0]["name"] = INJECTIONS[1]
+    body["analysis"] = {"risks": INJECTIONS[0]}
+    record = _create(client, body)
+    content = _pdf(client, f"/strategies/{record['id']}/record.pdf")
+    # Lines may wrap anywhere, so compare with all white space removed.
+    squashed = "".join("".join(pages_text(content)).split())
+    assert "<style>body{display:none}</style>" in squashed
+    assert '<linkrel=attachmenthref="file:///etc/passwd">' in squashed
+    assert '<imgsrc="http://127.0.0.1:9/x">' in squashed
+    assert b"/EmbeddedFiles" not in content and b"/Filespec" not in content
+    assert fetched, "the stylesheet and fonts are fetched through the locked fetcher"
+    for url in fetched:
+        assert url.startswith(ASSETS.as_uri()) or url.startswith("data:"), url
+
+
+def test_fetcher_refuses_everything_outside_the_assets(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    fetcher = AssetsOnlyFetcher()
+    html = (f'<html lang="en"><head><title>t</title><link rel="attachment" href="{secret.as_uri()}">'
+            f'<link rel="stylesheet" href="{(ASSETS / ".." / "render.py").as_uri()}"></head>'
+            '<body><img src="http://127.0.0.1:9/x" alt="x"><img src="file:///etc/passwd" alt="y">'
+            '<p>text</p></body></html>')
+    content = pdf_render.html_to_pdf(html, fetcher)
+    assert b"/EmbeddedFiles" not in content
+    assert secret.as_uri() in fetcher.refused
+    assert "http://127.0.0.1:9/x" in fetcher.refused
+    assert "file:///etc/passwd" in fetcher.refused
+    assert any("render.py" in url for url in fetcher.refused)
+
+
+def test_finalised_pdf_is_stored_once_and_served_with_an_etag(client, session):
+    record = _finalised(client)
+    url = f"/strategies/{record['id']}/record.pdf"
+    first = client.get(url)
+    time.sleep(1.1)  # a new render would print a different "Generated" minute/second
+    second = client.get(url)
+    assert first.content == second.content
+    etag = first.headers["etag"]
+    assert etag == second.headers["etag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    rows = session.exec(select(RenderedPdf).where(RenderedPdf.record_id == record["id"])).all()
+    assert len(rows) == 1 and rows[0].content == first.content
+
+
+def test_drafts_are_rendered_fresh_and_never_stored(client, session):
+    draft = _create(client)
+    answer = client.get(f"/strategies/{draft['id']}/record.pdf")
+    assert answer.headers["cache-control"] == "no-store"
+    assert session.exec(select(RenderedPdf)).all() == []
+
+
+def test_a_slow_render_times_out_clearly_and_stores_nothing(client, session, monkeypatch):
+    from app import config
+
+    record = _finalised(client)
+    monkeypatch.setattr(config.get_settings(), "pdf_render_timeout_seconds", 0.2)
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)
+        return b"%PDF-never"
+
+    monkeypatch.setattr("app.pdf.service.render_record_pdf", slow)
+    answer = client.get(f"/strategies/{record['id']}/record.pdf")
+    assert answer.status_code == 503
+    assert "took too long" in answer.text
+    assert session.exec(select(RenderedPdf)).all() == []
+
+
+@pytest.mark.parametrize("url", ["/strategies/424242/record.pdf", "/strategies/abc/record.pdf"])
+def test_missing_record_pdf_is_404(client, url):
+    assert client.get(url).status_code == 404
