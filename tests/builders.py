@@ -49,6 +49,7 @@ def complete_record() -> dict:
             {"agency": "police", "position": "has_concerns", "concerns": "Domestic abuse"},
             {"agency": "health_visiting", "position": "no_concerns"},
         ],
+        "analysis": {"risks": "Physical harm", "strengths": "Mother is protective"},
         "decision": {"outcome": "s47_joint", "reasons": "Reasonable cause to suspect harm"},
         "actions": [
             {"kind": "update_agencies", "due_date": str(day + timedelta(days=5))},

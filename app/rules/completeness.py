@@ -383,6 +383,19 @@ def _observed(data, settings):
             yield Failure(message, ("children", i, "observations"))
 
 
+# --- analysis ------------------------------------------------------------------------
+
+
+@rule("analysis.risks-and-strengths", "warning", "missing", "analysis",
+      "The analysis sets out the risks and the strengths",
+      "The record must stand alone: agencies act on its account of risk")
+def _analysis(data, settings):
+    yield from _missing(data.analysis, ("analysis",), {
+        "risks": "Enter the risks to the child",
+        "strengths": "Enter the strengths and protective factors",
+    })
+
+
 # --- decision ------------------------------------------------------------------------
 
 
