@@ -148,6 +148,9 @@ def parse_section(
 ) -> tuple[StrategyRecordData | None, dict[str, str]]:
     """The record with this section replaced by what was posted, or the errors by form key."""
     posted = _section_raw(section, values)
+    if section.rows_editable:
+        # A row added and left empty is dropped rather than saved as a blank person or action.
+        posted = [row for row in posted if not _is_blank(row)]
     if section.item_fields is not None:
         posted = _merge_items(section, posted, getattr(current, section.field))
     annotation = StrategyRecordData.model_fields[section.field].annotation
@@ -158,6 +161,16 @@ def parse_section(
     except ValidationError as error:
         return None, error_messages(error, prefix=(section.field,))
     return data, {}
+
+
+# Fields a new row already holds before anyone types: they do not make a row "filled in".
+_ROW_DEFAULTS = frozenset({"key", "kind", "status"})
+
+
+def _is_blank(row) -> bool:
+    if not isinstance(row, dict):
+        return False
+    return all(value in (None, "", []) for name, value in row.items() if name not in _ROW_DEFAULTS)
 
 
 def _section_raw(section: Section, values: FormValues):
