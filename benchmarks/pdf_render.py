@@ -1,0 +1,128 @@
+"""Measure the printed record: render times, endpoint overhead, cached downloads, memory.
+
+Run: .venv/bin/python benchmarks/pdf_render.py   (uses a throwaway SQLite database)
+Targets: endpoint <= 1.3x direct WeasyPrint; cached download p50 <= 10 ms; one render's
+peak memory <= 200 MB.
+"""
+
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+
+from fastapi.testclient import TestClient  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+
+from app import migrate  # noqa: E402
+from app.main import app  # noqa: E402
+from app.pdf.render import html_to_pdf, record_html  # noqa: E402
+from app.records.schema import uk_now  # noqa: E402
+from app.rules.workdays import add_working_days  # noqa: E402
+
+AGENCIES = ["csc", "police", "gp", "health_visiting", "midwifery", "hospital", "school",
+            "early_years", "housing", "probation"]
+PARAGRAPH = ("Mother described the evening in detail and the social worker noted her account; the "
+             "police officer added what was seen at the address and what neighbours reported. ")
+
+
+def record_body(*, participants: int, children: int, actions: int, paragraphs: int) -> dict:
+    at = (uk_now() - timedelta(days=3)).replace(hour=10, minute=0)
+    day = at.date()
+    text = PARAGRAPH * paragraphs
+    return {
+        "header": {"concern_at": (at - timedelta(hours=4)).isoformat(), "discussion_at": at.isoformat(),
+                   "format": "mixed", "sequence": "first", "led_by": "day_team",
+                   "chair": "Priya Shah", "minute_taker": "Tom Reed", "requested_by": "school"},
+        "children": [{"key": f"c{i}", "name": f"Child {i} Carter", "date_of_birth": "2018-05-01",
+                      "communication": "verbal", "seen": "yes", "seen_at": at.isoformat(),
+                      "seen_by": "Social worker", "voice": text or "Said they were fine."}
+                     for i in range(children)],
+        "grounds": {"summary": text or "Bruising.", "source": "School", "categories": ["physical"]},
+        "participants": [{"name": f"Person {i}", "agency": AGENCIES[i % len(AGENCIES)],
+                          "role": "Practitioner", "mode": "phone_outside" if i % 3 else "in_person",
+                          "phone": "01632 960 000", "email": f"p{i}@example.org",
+                          "contributed_at": at.isoformat()} for i in range(participants)],
+        "agency_positions": [{"agency": a, "position": "has_concerns",
+                              "concerns": (PARAGRAPH if paragraphs else "Concerns.")} for a in AGENCIES],
+        "analysis": {"history": text, "risks": text, "strengths": text},
+        "decision": {"outcome": "s47_joint", "reasons": text or "Reasons."},
+        "actions": [{"kind": "update_agencies", "due_date": str(day + timedelta(days=5))}] + [
+            {"description": f"Action {i}", "owner": "SW", "due_date": str(day)} for i in range(actions - 1)],
+        "next_steps": {"icpc_date": str(add_working_days(day, 10))},
+        "distribution": AGENCIES,
+    }
+
+
+def timed(fn, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def peak_memory_mb(record_id: int) -> tuple[float, float]:
+    """Peak RSS of a fresh process that renders once, and its growth over the RSS before."""
+    code = (
+        "from sqlmodel import Session; from app.db import get_engine;"
+        "from app.records.service import get_record; from app.pdf.render import render_record_pdf;"
+        "status = lambda key: int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]);"
+        f"s = Session(get_engine()); r = get_record(s, {record_id}); r.content;"
+        "before = status('VmRSS:'); render_record_pdf(r); print(before, status('VmHWM:'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    before_kb, peak_kb = (int(x) for x in out)
+    return peak_kb / 1024, (peak_kb - before_kb) / 1024
+
+
+def main() -> None:
+    migrate.upgrade()
+    client = TestClient(app)
+    cases = {
+        "typical (10 participants, 10 agencies, 2 children, 10 actions)":
+            record_body(participants=10, children=2, actions=10, paragraphs=0),
+        "long (40 participants, 3 children, 20 actions, long narrative)":
+            record_body(participants=40, children=3, actions=20, paragraphs=26),
+    }
+    from sqlmodel import Session
+
+    from app.db import get_engine
+    from app.records.service import get_record
+
+    for label, body in cases.items():
+        record_id = client.post("/api/strategies", json=body).json()["id"]
+        url = f"/strategies/{record_id}/record.pdf"
+        content = client.get(url).content  # warm up fonts and templates
+        pages = len(PdfReader(io.BytesIO(content)).pages)
+        with Session(get_engine()) as session:
+            record = get_record(session, record_id)
+            html = record_html(record)
+            direct = timed(lambda: html_to_pdf(html), 5)
+        endpoint = timed(lambda: client.get(url), 5)
+        d, e = statistics.median(direct), statistics.median(endpoint)
+        print(f"{label}: {pages} pages")
+        print(f"  direct WeasyPrint render  median {d * 1000:7.0f} ms")
+        print(f"  endpoint (draft, renders) median {e * 1000:7.0f} ms   ratio {e / d:.2f} (target <= 1.3)")
+
+        client.post(f"/api/strategies/{record_id}/finalise")
+        client.get(url)  # render once and store
+        cached = sorted(timed(lambda: client.get(url), 50))
+        print(f"  cached download           p50 {cached[len(cached) // 2] * 1000:6.2f} ms, "
+              f"p95 {cached[int(len(cached) * 0.95)] * 1000:6.2f} ms (target p50 <= 10 ms)")
+        total, growth = peak_memory_mb(record_id)
+        print(f"  one render: process peak {total:.0f} MB, of which the render added {growth:.0f} MB "
+              "(target <= 200 MB)")
+
+
+if __name__ == "__main__":
+    main()
