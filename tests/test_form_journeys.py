@@ -248,6 +248,12 @@ def test_bad_addresses_and_garbage_never_500(client):
         [("row-action", "remove-99")], [("row-action", "remove-x")], [("revision", "abc")],
         [("participants-x-name", "a"), ("row-action", "save")],
         [("participants", "flat"), ("row-action", "save")],
+        [("participants-0", "x"), ("participants-0-name", "y"), ("row-action", "save")],
+        [("participants-0-name", "y"), ("participants-0-name-first", "z"), ("row-action", "save")],
+        [("participants-0-contributed_at-time", "10:00"), ("row-action", "save")],
+        [("participants-0-contributed_at-day", "99999999999999999999"),
+         ("participants-0-contributed_at-month", "1"), ("participants-0-contributed_at-year", "2026"),
+         ("row-action", "save")],
     ]
     for pairs in garbage:
         assert _post(client, record_id, "participants", pairs).status_code < 500, pairs

@@ -107,8 +107,9 @@ def _place(tree: dict, parts: list[str], value) -> None:
     node = tree
     for part in parts[:-1]:
         node = node.setdefault(part, {})
-    if isinstance(node, dict):
-        node[parts[-1]] = value
+        if not isinstance(node, dict):
+            return  # a key both holds a value and has keys below it: a forged post, dropped
+    node[parts[-1]] = value
 
 
 def _finish(node):
