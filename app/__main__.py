@@ -1,8 +1,9 @@
-"""Command line: python -m app migrate | demo | serve."""
+"""Command line: python -m app migrate | demo | serve | user … | token …"""
 
 import argparse
 
 from app import migrate
+from app.auth import cli as auth_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -14,6 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--reload", action="store_true", help="restart on code changes")
+    auth_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -27,7 +29,10 @@ def main(argv: list[str] | None = None) -> None:
         import uvicorn
 
         migrate.upgrade()
-        uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload)
+        uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
+                    proxy_headers=True)
+    else:
+        print(auth_cli.run(args))
 
 
 if __name__ == "__main__":

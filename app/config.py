@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     # Expected delivery dates further than this many days in the past are refused.
     edd_past_limit_days: int = 60
     max_gestation_weeks: int = 45
+    # Sign-in sessions: absolute lifetime and idle timeout.
+    session_max_hours: int = 12
+    session_idle_minutes: int = 30
+    # Failed sign-ins allowed per account and per address within the window.
+    sign_in_max_failures_per_account: int = 5
+    sign_in_max_failures_per_address: int = 20
+    sign_in_window_minutes: int = 15
     # A PDF render that takes longer than this is abandoned with a clear error page.
     pdf_render_timeout_seconds: float = 30.0
     # Renders allowed at once (each one keeps a core busy).

@@ -34,5 +34,7 @@ def get_engine() -> Engine:
 
 
 def get_session() -> Iterator[Session]:
-    with Session(get_engine()) as session:
+    # Objects stay readable after commit: error pages rendered after the request's session
+    # has closed still show who is signed in.
+    with Session(get_engine(), expire_on_commit=False) as session:
         yield session

@@ -5,6 +5,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from app.auth import service as auth_service
+from app.auth.models import User
+from app.auth.roles import Role
 from app.db import get_engine
 from app.records import service
 from app.records.models import StrategyRecord
@@ -148,16 +151,41 @@ def _unborn_draft(now) -> dict:
     }
 
 
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS = [
+    # username, name, role, agency, team
+    ("sw", "Sam Worker", Role.SOCIAL_WORKER, None, "Central"),
+    ("edt", "Eddie Knight", Role.EDT_WORKER, None, "EDT"),
+    ("manager", "Priya Shah", Role.MANAGER, None, "Central"),
+    ("police", "DC Mark Evans", Role.PARTNER, "police", None),
+    ("school", "Ann Jones", Role.PARTNER, "school", None),
+    ("admin", "Alex Admin", Role.ADMIN, None, None),
+]
+
+
+def _load_users(session: Session) -> dict[str, int]:
+    if session.exec(select(User.id).limit(1)).first() is None:
+        for username, name, role, agency, team in DEMO_USERS:
+            auth_service.create_user(session, username=username, display_name=name, role=role,
+                                     password=DEMO_PASSWORD, agency=agency, team=team)
+    return {user.username: user.id for user in session.exec(select(User))}
+
+
 def load_demo() -> str:
-    """Load the demo records unless any record exists already; say what was done."""
+    """Load demo users and records into an empty database; say what was done."""
     with Session(get_engine()) as session:
+        users = _load_users(session)
         if session.exec(select(StrategyRecord.id).limit(1)).first() is not None:
-            return "Records already exist: demo data not loaded."
+            return "Records already exist: demo records not loaded."
         now = uk_now()
         finalised = service.create_record(
-            session, data=StrategyRecordData.model_validate(_joint_s47(now))
+            session, data=StrategyRecordData.model_validate(_joint_s47(now)),
+            team="Central", created_by_id=users.get("sw"),
         )
         service.finalise_record(session, record=finalised, expected_revision=None)
-        for build in (_edt_draft, _unborn_draft):
-            service.create_record(session, data=StrategyRecordData.model_validate(build(now)))
-    return "Loaded 3 demo strategy records."
+        service.create_record(session, data=StrategyRecordData.model_validate(_edt_draft(now)),
+                              team="EDT", created_by_id=users.get("edt"))
+        service.create_record(session, data=StrategyRecordData.model_validate(_unborn_draft(now)),
+                              team="Central", created_by_id=users.get("sw"))
+    return (f"Loaded demo users ({', '.join(u[0] for u in DEMO_USERS)}; password "
+            f"{DEMO_PASSWORD}) and 3 demo strategy records.")

@@ -9,9 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import errors
+from app.auth import pages as auth_pages
+from app.auth.deps import SignInRequired
 from app.db import get_engine
 from app.pdf import routes as pdf_routes
 from app.records import api, pages
+from app.security import SecurityMiddleware
 
 app = FastAPI(
     title="Strategy Record",
@@ -19,10 +22,13 @@ app = FastAPI(
     version="0.1.0",
 )
 app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+app.include_router(auth_pages.router)
 app.include_router(pages.router)
 app.include_router(api.router)
 app.include_router(pdf_routes.router)
 errors.install(app)
+app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
+app.add_middleware(SecurityMiddleware)
 
 
 @app.get("/healthz", tags=["operations"])

@@ -1,6 +1,9 @@
 """Every table, imported in one place so Alembic and the app see the same metadata."""
 
+from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 
-__all__ = ["RenderedPdf", "StrategyRecord"]
+__all__ = [
+    "ApiToken", "AuditEvent", "HeldForm", "RenderedPdf", "StrategyRecord", "User", "UserSession",
+]

@@ -68,6 +68,7 @@ templates.env.globals.update(
     CHILD_FIELDS=CHILD_FIELDS,
 )
 templates.env.filters["text"] = as_text
+templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
 templates.env.filters["date"] = format_date
 templates.env.filters["label"] = label

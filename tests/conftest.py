@@ -7,6 +7,8 @@ when they fail instead.
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import lru_cache
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
 from app import config, db, migrate
+from app.auth import passwords
+from app.auth import service as auth_service
+from app.auth.deps import SESSION_COOKIE
+from app.auth.models import User
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -83,9 +89,41 @@ def session(engine) -> Iterator[Session]:
         yield session
 
 
+TEST_PASSWORD = "correct horse battery"
+
+
+@lru_cache
+def _test_password_hash() -> str:
+    return passwords.hash_password(TEST_PASSWORD)
+
+
+def make_user(session: Session, username: str, role: str = "social_worker", *,
+              agency: str | None = None, team: str | None = "Central") -> User:
+    """A user whose password is TEST_PASSWORD (hashed once per run: Argon2 is slow on purpose)."""
+    user = User(username=username, display_name=username.title(), role=role, agency=agency,
+                team=team if role in ("social_worker", "edt_worker", "manager") else None,
+                password_hash=_test_password_hash(), created_at=datetime.now(UTC))
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def signed_in(client: TestClient, session: Session, user: User) -> TestClient:
+    """The client with a real session cookie for `user` (the sign-in form is tested itself)."""
+    client.cookies.set(SESSION_COOKIE, auth_service.start_session(session, user))
+    return client
+
+
 @pytest.fixture
-def client(engine) -> Iterator[TestClient]:
+def anonymous(engine) -> Iterator[TestClient]:
     from app.main import app
 
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def client(anonymous, session) -> TestClient:
+    """Signed in as a social worker in team Central."""
+    return signed_in(anonymous, session, make_user(session, "sam"))

@@ -3,17 +3,17 @@
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from app.auth import audit
+from app.auth.deps import PageUser
 from app.deps import SessionDep
 from app.pdf import service as pdf_service
-from app.records import service
+from app.records import access
 
 router = APIRouter(include_in_schema=False)
 
 
-async def _download(request: Request, session, record_id: int, child_key: str | None):
-    record = service.get_record(session, record_id)
-    if record is None:
-        raise HTTPException(status_code=404, detail="Strategy record not found")
+async def _download(request: Request, session, user, record_id: int, child_key: str | None):
+    record = access.viewable(session, user, record_id, request)
     if child_key is not None and child_key not in {c.key for c in record.content.children}:
         raise HTTPException(status_code=404, detail="No such child in this record")
     try:
@@ -24,6 +24,9 @@ async def _download(request: Request, session, record_id: int, child_key: str | 
             detail="The record took too long to print. Try again in a minute; if it keeps "
             "happening, tell the service desk which record it was.",
         ) from None
+    audit.log(session, "downloaded", user=user, record_id=record.id,
+              detail=f"version {record.version}" + (f", child {child_key}" if child_key else ""),
+              request=request)
     etag = f'"{pdf.etag}"'
     headers = {
         "ETag": etag,
@@ -46,10 +49,11 @@ def _filename(record, child_key: str | None) -> str:
 
 
 @router.get("/strategies/{record_id}/record.pdf")
-async def record_pdf(request: Request, record_id: int, session: SessionDep):
-    return await _download(request, session, record_id, None)
+async def record_pdf(request: Request, record_id: int, session: SessionDep, user: PageUser):
+    return await _download(request, session, user, record_id, None)
 
 
 @router.get("/strategies/{record_id}/children/{child_key}/record.pdf")
-async def child_record_pdf(request: Request, record_id: int, child_key: str, session: SessionDep):
-    return await _download(request, session, record_id, child_key)
+async def child_record_pdf(request: Request, record_id: int, child_key: str, session: SessionDep,
+                           user: PageUser):
+    return await _download(request, session, user, record_id, child_key)

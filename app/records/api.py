@@ -2,11 +2,13 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
+from app.auth import audit
+from app.auth.deps import ApiUser
 from app.deps import SessionDep
-from app.records import service
+from app.records import access, service
 from app.records.models import StrategyRecord
 from app.records.schema import StrategyRecordData
 from app.rules.completeness import Result
@@ -78,30 +80,28 @@ def _result_out(result: Result) -> RuleResultOut:
     )
 
 
-def _found(session, record_id: int) -> StrategyRecord:
-    record = service.get_record(session, record_id)
-    if record is None:
-        raise HTTPException(status_code=404, detail="Strategy record not found")
-    return record
-
-
 def _etag(record: StrategyRecord) -> str:
     return f'"{record.revision}"'
 
 
 @router.post("", status_code=201, response_model=StrategyRecordDocument)
-def create_strategy(body: StrategyRecordData, session: SessionDep, response: Response):
+def create_strategy(body: StrategyRecordData, session: SessionDep, response: Response,
+                    user: ApiUser, request: Request):
     """Create a draft record from JSON."""
-    record = service.create_record(session, data=body)
+    access.require_recorder(session, user, request)
+    record = service.create_record(session, data=body, team=user.team, created_by_id=user.id)
+    audit.log(session, "created", user=user, record_id=record.id, request=request)
     response.headers["Location"] = f"/api/strategies/{record.id}"
     response.headers["ETag"] = _etag(record)
     return _document(record)
 
 
 @router.get("/{record_id}", response_model=StrategyRecordDocument)
-def read_strategy(record_id: int, session: SessionDep, response: Response):
+def read_strategy(record_id: int, session: SessionDep, response: Response, user: ApiUser,
+                  request: Request):
     """Read a record."""
-    record = _found(session, record_id)
+    record = access.viewable(session, user, record_id, request)
+    audit.log(session, "viewed", user=user, record_id=record.id, request=request)
     response.headers["ETag"] = _etag(record)
     return _document(record)
 
@@ -116,11 +116,13 @@ def replace_strategy(
     body: StrategyRecordDocument,
     session: SessionDep,
     response: Response,
+    user: ApiUser,
+    request: Request,
     if_match: str | None = Header(None),
 ):
     """Replace a draft's content. Send the revision you read (body or If-Match) to avoid
     overwriting someone else's save."""
-    record = _found(session, record_id)
+    record = access.editable(session, user, record_id, request)
     expected = body.revision
     if if_match:
         token = if_match.strip().removeprefix("W/").strip('"')
@@ -140,14 +142,16 @@ def replace_strategy(
         raise HTTPException(
             409, detail="Someone else saved this record since you read it: read it again"
         ) from None
+    audit.log(session, "edited", user=user, record_id=record.id, request=request)
     response.headers["ETag"] = _etag(record)
     return _document(record)
 
 
 @router.get("/{record_id}/completeness", response_model=list[RuleResultOut])
-def strategy_completeness(record_id: int, session: SessionDep):
+def strategy_completeness(record_id: int, session: SessionDep, user: ApiUser, request: Request):
     """Every completeness rule, passed or not, with the fields it is about."""
-    return [_result_out(r) for r in service.completeness(_found(session, record_id))]
+    record = access.viewable(session, user, record_id, request)
+    return [_result_out(r) for r in service.completeness(record)]
 
 
 @router.post(
@@ -155,9 +159,9 @@ def strategy_completeness(record_id: int, session: SessionDep):
     response_model=StrategyRecordDocument,
     responses={422: {"description": "Blocking rules fail"}, 409: {"description": "Not a draft"}},
 )
-def finalise_strategy(record_id: int, session: SessionDep):
+def finalise_strategy(record_id: int, session: SessionDep, user: ApiUser, request: Request):
     """Finalise a draft, or answer 422 listing the blocking rules that fail."""
-    record = _found(session, record_id)
+    record = access.editable(session, user, record_id, request)
     try:
         record = service.finalise_record(session, record=record, expected_revision=None)
     except service.NotEditable:
@@ -166,4 +170,5 @@ def finalise_strategy(record_id: int, session: SessionDep):
         raise HTTPException(
             422, detail=[_result_out(r).model_dump() for r in incomplete.failing]
         ) from None
+    audit.log(session, "finalised", user=user, record_id=record.id, request=request)
     return _document(record)

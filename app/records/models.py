@@ -26,6 +26,9 @@ class StrategyRecord(SQLModel, table=True):
     # Bumped on every save, so a save from a stale page is refused, never a silent overwrite.
     revision: int = Field(default=1)
     data: dict = Field(sa_column=Column(JSON, nullable=False))
+    # The social-care team that owns the record (its author's team), for who may see it.
+    team: str | None = Field(default=None, max_length=80, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime
     updated_at: datetime
     finalised_at: datetime | None = None

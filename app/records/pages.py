@@ -6,8 +6,12 @@ htmx only makes add/remove row faster: the same POST, answered with the rows blo
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.auth import audit
+from app.auth.deps import PageUser
+from app.auth.roles import can_edit, can_read_audit, can_record
+from app.auth.service import take_held_form
 from app.deps import SessionDep
-from app.records import service
+from app.records import access, service
 from app.records.forms import (
     FormValues,
     form_values,
@@ -32,13 +36,6 @@ STALE_MESSAGE = (
 )
 
 
-def _record_or_404(session, record_id: int) -> StrategyRecord:
-    record = service.get_record(session, record_id)
-    if record is None:
-        raise HTTPException(status_code=404, detail="Strategy record not found")
-    return record
-
-
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -48,25 +45,30 @@ def _is_htmx(request: Request) -> bool:
 
 
 @router.get("/")
-def home() -> RedirectResponse:
+def home(user: PageUser) -> RedirectResponse:
     return _see_other("/strategies")
 
 
 @router.get("/strategies", response_class=HTMLResponse)
-def list_page(request: Request, session: SessionDep):
-    records = service.list_records(session)
-    return templates.TemplateResponse(
-        request, "list.html", {"title": "Strategy records", "records": records}
-    )
+def list_page(request: Request, session: SessionDep, user: PageUser):
+    context = {
+        "title": "Strategy records",
+        "records": access.visible_records(session, user),
+        "can_record": can_record(user),
+    }
+    return templates.TemplateResponse(request, "list.html", context)
 
 
 @router.post("/strategies")
-def create(session: SessionDep) -> RedirectResponse:
-    record = service.create_record(session)
+def create(request: Request, session: SessionDep, user: PageUser) -> RedirectResponse:
+    access.require_recorder(session, user, request)
+    record = service.create_record(session, team=user.team, created_by_id=user.id)
+    audit.log(session, "created", user=user, record_id=record.id, request=request)
     return _see_other(f"/strategies/{record.id}")
 
 
-def _record_page(request, record, *, errors=None, error_links=None, status_code=200, notice=None):
+def _record_page(request, record, user, *, errors=None, error_links=None, status_code=200,
+                 notice=None):
     data = record.content
     results = service.completeness(record)
     context = {
@@ -79,13 +81,17 @@ def _record_page(request, record, *, errors=None, error_links=None, status_code=
         "errors": errors,
         "error_links": error_links or {},
         "notice": notice,
+        "can_edit": can_edit(user, record) and record.is_editable,
+        "can_read_audit": can_read_audit(user),
     }
     return templates.TemplateResponse(request, "record.html", context, status_code=status_code)
 
 
 @router.get("/strategies/{record_id}", response_class=HTMLResponse)
-def record_page(request: Request, record_id: int, session: SessionDep):
-    return _record_page(request, _record_or_404(session, record_id))
+def record_page(request: Request, record_id: int, session: SessionDep, user: PageUser):
+    record = access.viewable(session, user, record_id, request)
+    audit.log(session, "viewed", user=user, record_id=record.id, request=request)
+    return _record_page(request, record, user)
 
 
 def _section_or_404(slug: str) -> Section:
@@ -124,12 +130,24 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
     return response
 
 
+HELD_NOTICE = (
+    "You were signed out before this page was saved. What you typed is shown below: check it, "
+    "then save."
+)
+
+
 @router.get("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
-def section_page(request: Request, record_id: int, slug: str, session: SessionDep):
-    record = _record_or_404(session, record_id)
+def section_page(request: Request, record_id: int, slug: str, session: SessionDep,
+                 user: PageUser, held: str | None = None):
+    record = access.editable(session, user, record_id, request)
     section = _section_or_404(slug)
     if not record.is_editable:
         return _see_other(f"/strategies/{record.id}")
+    typed = take_held_form(session, held, request.url.path)
+    if typed is not None:
+        typed.pop("revision", None)
+        typed.pop("row-action", None)
+        return _section_page(request, record, section, typed, notice=HELD_NOTICE)
     values = values_from(getattr(record.content, section.field), section.field)
     return _section_page(request, record, section, values)
 
@@ -156,8 +174,9 @@ def _change_rows(section: Section, values: FormValues, action: str) -> FormValue
 
 
 @router.post("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
-async def save_section(request: Request, record_id: int, slug: str, session: SessionDep):
-    record = _record_or_404(session, record_id)
+async def save_section(request: Request, record_id: int, slug: str, session: SessionDep,
+                       user: PageUser):
+    record = access.editable(session, user, record_id, request)
     section = _section_or_404(slug)
     form = await request.form()
     values = form_values(list(form.multi_items()))
@@ -180,12 +199,15 @@ async def save_section(request: Request, record_id: int, slug: str, session: Ses
         session.refresh(record)
         return _section_page(request, record, section, values, notice=STALE_MESSAGE,
                              status_code=409)
+    audit.log(session, "edited", user=user, record_id=record.id, detail=section.slug,
+              request=request)
     return _see_other(f"/strategies/{record.id}#{section.slug}")
 
 
 @router.post("/strategies/{record_id}/finalise", response_class=HTMLResponse)
-async def finalise(request: Request, record_id: int, session: SessionDep) -> Response:
-    record = _record_or_404(session, record_id)
+async def finalise(request: Request, record_id: int, session: SessionDep,
+                   user: PageUser) -> Response:
+    record = access.editable(session, user, record_id, request)
     form = await request.form()
     revision = form.get("revision")
     expected = int(revision) if isinstance(revision, str) and revision.isdigit() else None
@@ -195,7 +217,7 @@ async def finalise(request: Request, record_id: int, session: SessionDep) -> Res
         return _see_other(f"/strategies/{record.id}")
     except service.StaleRecord:
         session.refresh(record)
-        return _record_page(request, record, status_code=409, notice=(
+        return _record_page(request, record, user, status_code=409, notice=(
             "Someone else changed this record after you opened it. Check it below, then "
             "finalise again."))
     except service.Incomplete as incomplete:
@@ -205,5 +227,7 @@ async def finalise(request: Request, record_id: int, session: SessionDep) -> Res
                 key = f"{result.rule.id}-{n}"
                 errors[key] = failure.message
                 links[key] = error_href(record.id, failure.path)
-        return _record_page(request, record, errors=errors, error_links=links, status_code=422)
+        return _record_page(request, record, user, errors=errors, error_links=links,
+                            status_code=422)
+    audit.log(session, "finalised", user=user, record_id=record.id, request=request)
     return _see_other(f"/strategies/{record.id}")

@@ -33,12 +33,20 @@ def _dump(data: StrategyRecordData) -> dict:
     return data.model_dump(mode="json")
 
 
-def create_record(session: Session, *, data: StrategyRecordData | None = None) -> StrategyRecord:
+def create_record(
+    session: Session,
+    *,
+    data: StrategyRecordData | None = None,
+    team: str | None = None,
+    created_by_id: int | None = None,
+) -> StrategyRecord:
     data = with_update_action(data or StrategyRecordData())
     now = datetime.now(UTC)
     record = StrategyRecord(
         reference=f"pending-{uuid4().hex}",
         data=_dump(data),
+        team=team,
+        created_by_id=created_by_id,
         created_at=now,
         updated_at=now,
     )

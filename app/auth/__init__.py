@@ -1,0 +1,1 @@
+"""Users, sessions, API tokens, who may do what, and the audit log."""

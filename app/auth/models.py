@@ -1,0 +1,75 @@
+"""Tables for people, their sessions and tokens, held forms, and the append-only audit log."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    # The partner agency a partner-agency user belongs to (one of choices.Agency).
+    agency: str | None = Field(default=None, max_length=40)
+    # The social-care team whose records CSC staff see.
+    team: str | None = Field(default=None, max_length=80)
+    password_hash: str = Field(max_length=300)
+    is_active: bool = True
+    created_at: datetime
+
+
+class UserSession(SQLModel, table=True):
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Only a hash of the cookie's random value is stored: a leaked table opens no session.
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=100)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class HeldForm(SQLModel, table=True):
+    """A form posted after its session expired, kept until its author signs in again."""
+
+    __tablename__ = "held_form"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    path: str = Field(max_length=300)
+    values: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which record, and when. The app only ever inserts rows here."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    # As typed or as known at the time, so failed sign-ins and later renames stay readable.
+    username: str | None = Field(default=None, max_length=80, index=True)
+    action: str = Field(max_length=40, index=True)
+    record_id: int | None = Field(default=None, index=True)
+    detail: str | None = Field(default=None, max_length=500)
+    ip: str | None = Field(default=None, max_length=64, index=True)

@@ -1,0 +1,115 @@
+"""Signing in and out, and reading the audit log."""
+
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+
+from app.auth import audit, service
+from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired
+from app.auth.roles import can_read_audit
+from app.config import get_settings
+from app.db import get_engine
+from app.deps import SessionDep
+from app.records.forms import form_values
+from app.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+WRONG = "Enter a correct username and password"
+THROTTLED = ("There have been too many failed attempts to sign in. Wait 15 minutes and try "
+             "again, or ask an administrator to reset your password.")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an address elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/strategies"
+    return target
+
+
+def _sign_in_page(request, *, next_url="/strategies", held="", username="", error=None,
+                  status_code=200, notice=None):
+    context = {"title": "Sign in", "next_url": next_url, "held": held, "username": username,
+               "errors": {"username": error} if error else None, "notice": notice}
+    return templates.TemplateResponse(request, "sign_in.html", context, status_code=status_code)
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, next: str | None = None, held: str = "", expired: bool = False):
+    notice = "Your session ended. Sign in again to carry on." if expired else None
+    return _sign_in_page(request, next_url=safe_next(next), held=held[:100], notice=notice)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(request: Request, session: SessionDep):
+    form = await request.form()
+    username = str(form.get("username") or "")[:200]
+    password = str(form.get("password") or "")[:1000]
+    next_url = safe_next(str(form.get("next") or ""))
+    held = str(form.get("held") or "")[:100]
+    try:
+        user = service.authenticate(session, username, password, request=request)
+    except service.Throttled:
+        return _sign_in_page(request, next_url=next_url, held=held, username=username,
+                             error=THROTTLED, status_code=429)
+    if user is None:
+        return _sign_in_page(request, next_url=next_url, held=held, username=username,
+                             error=WRONG, status_code=401)
+    token = service.start_session(session, user)
+    target = next_url + (f"?held={quote(held)}" if held else "")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https",
+                        max_age=get_settings().session_max_hours * 3600, path="/")
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, session: SessionDep):
+    user = service.user_for_session(session, request.cookies.get(SESSION_COOKIE))
+    service.end_session(session, request.cookies.get(SESSION_COOKIE))
+    if user:
+        audit.log(session, "signed_out", user=user, request=request)
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: SessionDep, user: PageUser, record_id: str | None = None,
+               action: str | None = None, username: str | None = None):
+    if not can_read_audit(user):
+        audit.log(session, "refused", user=user, detail="audit log", request=request)
+        raise HTTPException(403, "Only managers and administrators can read the audit log")
+    action = action if action in audit.ACTIONS else None
+    record_id = int(record_id) if record_id and record_id.strip().isdigit() else None
+    events = audit.events(session, record_id=record_id, action=action,
+                          username=(username or "").strip().lower()[:80] or None)
+    context = {"title": "Audit log", "events": events, "actions": audit.ACTIONS,
+               "filters": {"record_id": record_id or "", "action": action or "",
+                           "username": username or ""}}
+    return templates.TemplateResponse(request, "audit.html", context)
+
+
+async def sign_in_required(request: Request, exc: SignInRequired):
+    """Send the person to sign in; a form posted after the session ended is held, not lost."""
+    path = request.url.path
+    if request.method == "GET":
+        return RedirectResponse(f"/sign-in?next={quote(path + _query(request))}", status_code=303)
+    held = ""
+    if path.startswith("/strategies/") and "/sections/" in path:
+        values = form_values(list((await request.form()).multi_items()))
+        with Session(get_engine()) as session:
+            held = service.hold_form(session, path, values)
+        target = path
+    else:
+        parts = path.split("/")
+        target = "/".join(parts[:3]) if len(parts) > 2 and parts[1] == "strategies" else "/strategies"
+    query = f"next={quote(target)}&expired=1" + (f"&held={held}" if held else "")
+    return RedirectResponse(f"/sign-in?{query}", status_code=303)
+
+
+def _query(request: Request) -> str:
+    return f"?{urlsplit(str(request.url)).query}" if request.url.query else ""

@@ -1,0 +1,47 @@
+"""Who may do what. Every route asks these functions; templates never decide access."""
+
+from app.auth.models import User
+from app.records.choices import Choice, LedBy, RecordStatus
+from app.records.models import StrategyRecord
+
+
+class Role(Choice):
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    EDT_WORKER = "edt_worker", "EDT worker"
+    MANAGER = "manager", "Manager"
+    PARTNER = "partner", "Partner agency"
+    ADMIN = "admin", "Administrator"
+
+
+RECORDERS = frozenset({Role.SOCIAL_WORKER, Role.EDT_WORKER, Role.MANAGER})
+
+
+def can_record(user: User) -> bool:
+    """Create drafts, edit them and finalise them."""
+    return user.role in RECORDERS
+
+
+def can_read_audit(user: User) -> bool:
+    return user.role in (Role.MANAGER, Role.ADMIN)
+
+
+def can_manage_users(user: User) -> bool:
+    return user.role == Role.ADMIN
+
+
+def can_view(user: User, record: StrategyRecord) -> bool:
+    if user.role in RECORDERS:
+        # Social-care staff see their team's records; EDT-led records are everyone's in
+        # social care, because the day team must pick them up by the next working day.
+        return record.team == user.team or record.content.header.led_by == LedBy.EDT
+    if user.role == Role.PARTNER:
+        return (
+            record.status != RecordStatus.DRAFT
+            and user.agency is not None
+            and user.agency in record.content.distribution
+        )
+    return False
+
+
+def can_edit(user: User, record: StrategyRecord) -> bool:
+    return can_record(user) and can_view(user, record)

@@ -1,0 +1,202 @@
+"""Signing in and out, sessions, API tokens, throttling, and forms held over a sign-in."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.auth import audit, passwords
+from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
+from app.auth.roles import Role
+from app.config import get_settings
+
+
+class Throttled(Exception):
+    """Too many failed sign-ins for this account or address."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite returns naive datetimes; they were stored as UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def create_user(session: Session, *, username: str, display_name: str, role: Role, password: str,
+                agency: str | None = None, team: str | None = None) -> User:
+    problem = passwords.password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    if role == Role.PARTNER and not agency:
+        raise ValueError("A partner-agency user belongs to exactly one agency")
+    user = User(username=username.strip().lower(), display_name=display_name, role=role.value,
+                agency=agency if role == Role.PARTNER else None, team=team,
+                password_hash=passwords.hash_password(password), created_at=_now())
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    audit.log(session, "user_created", user=user, detail=f"role {role.value}")
+    return user
+
+
+def get_user(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username.strip().lower())).first()
+
+
+def reset_password(session: Session, user: User, password: str) -> None:
+    problem = passwords.password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    user.password_hash = passwords.hash_password(password)
+    session.add(user)
+    # A new password ends every session the old one opened.
+    for open_session in session.exec(select(UserSession).where(
+            UserSession.user_id == user.id, UserSession.revoked_at.is_(None))):
+        open_session.revoked_at = _now()
+        session.add(open_session)
+    session.commit()
+    audit.log(session, "password_reset", user=user)
+
+
+# --- signing in ------------------------------------------------------------------------
+
+
+def _recent_failures(session: Session, **where) -> int:
+    since = _now() - timedelta(minutes=get_settings().sign_in_window_minutes)
+    query = select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "sign_in_failed", AuditEvent.at >= since)
+    for column, value in where.items():
+        query = query.where(getattr(AuditEvent, column) == value)
+    return session.exec(query).one()
+
+
+def authenticate(session: Session, username: str, password: str, *, request=None) -> User | None:
+    """The user if the password is right; None otherwise. Raises Throttled after too many."""
+    settings = get_settings()
+    name = username.strip().lower()[:80]
+    ip = audit.client_ip(request)
+    if (_recent_failures(session, username=name) >= settings.sign_in_max_failures_per_account
+            or (ip and _recent_failures(session, ip=ip) >= settings.sign_in_max_failures_per_address)):
+        audit.log(session, "sign_in_throttled", username=name, request=request)
+        raise Throttled(name)
+    user = get_user(session, name)
+    ok = passwords.verify(password, user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        audit.log(session, "sign_in_failed", username=name, request=request)
+        return None
+    audit.log(session, "signed_in", user=user, request=request)
+    return user
+
+
+def start_session(session: Session, user: User) -> str:
+    """A new random session id (never reused from before sign-in); returns the cookie value."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    session.add(UserSession(token_hash=_hash(token), user_id=user.id, created_at=now,
+                            last_seen_at=now,
+                            expires_at=now + timedelta(hours=get_settings().session_max_hours)))
+    session.commit()
+    return token
+
+
+def user_for_session(session: Session, token: str | None) -> User | None:
+    if not token or len(token) > 100:
+        return None
+    row = session.exec(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    now = _now()
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    if now >= _aware(row.expires_at) or now - _aware(row.last_seen_at) >= idle:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - _aware(row.last_seen_at) > timedelta(minutes=1):  # spare a write per request
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
+    return user
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if not token:
+        return
+    row = session.exec(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
+    if row and row.revoked_at is None:
+        row.revoked_at = _now()
+        session.add(row)
+        session.commit()
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+
+def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token; the secret is returned once and only its hash is kept."""
+    secret = "sr_" + secrets.token_urlsafe(32)
+    token = ApiToken(token_hash=_hash(secret), user_id=user.id, name=name, created_at=_now())
+    session.add(token)
+    session.commit()
+    session.refresh(token)
+    audit.log(session, "token_created", user=user, detail=f"token {token.id}: {name}")
+    return token, secret
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken | None:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        return None
+    if token.revoked_at is None:
+        token.revoked_at = _now()
+        session.add(token)
+        session.commit()
+        audit.log(session, "token_revoked", user=session.get(User, token.user_id),
+                  detail=f"token {token.id}")
+    return token
+
+
+def user_for_token(session: Session, secret: str) -> User | None:
+    if len(secret) > 200:
+        return None
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == _hash(secret))).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    return user if user and user.is_active else None
+
+
+# --- forms posted after the session expired ------------------------------------------------
+
+
+def hold_form(session: Session, path: str, values: dict) -> str:
+    token = secrets.token_urlsafe(24)
+    session.add(HeldForm(token_hash=_hash(token), path=path, values=values, created_at=_now()))
+    session.commit()
+    return token
+
+
+def take_held_form(session: Session, token: str | None, path: str) -> dict | None:
+    """The held values for this page, once; forms older than a day are gone."""
+    if not token or len(token) > 100:
+        return None
+    row = session.exec(select(HeldForm).where(HeldForm.token_hash == _hash(token))).first()
+    if row is None or row.path != path:
+        return None
+    values = row.values
+    session.delete(row)
+    session.commit()
+    if _now() - _aware(row.created_at) > timedelta(days=1):
+        return None
+    return values
