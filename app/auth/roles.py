@@ -33,12 +33,12 @@ def can_view(user: User, record: StrategyRecord) -> bool:
     if user.role in RECORDERS:
         # Social-care staff see their team's records; EDT-led records are everyone's in
         # social care, because the day team must pick them up by the next working day.
-        return record.team == user.team or record.content.header.led_by == LedBy.EDT
+        return record.team == user.team or record.led_by == LedBy.EDT
     if user.role == Role.PARTNER:
         return (
             record.status != RecordStatus.DRAFT
             and user.agency is not None
-            and user.agency in record.content.distribution
+            and user.agency in record.distribution
         )
     return False
 

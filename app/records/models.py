@@ -37,6 +37,16 @@ class StrategyRecord(SQLModel, table=True):
     def content(self) -> StrategyRecordData:
         return StrategyRecordData.model_validate(self.data, context={"stored": True})
 
+    # Read straight from the stored document: access checks run on every request and need
+    # only these two facts, not a full validation of the record.
+    @property
+    def led_by(self) -> str | None:
+        return (self.data.get("header") or {}).get("led_by")
+
+    @property
+    def distribution(self) -> list[str]:
+        return list(self.data.get("distribution") or [])
+
     @property
     def is_editable(self) -> bool:
         return self.status == RecordStatus.DRAFT
