@@ -255,8 +255,8 @@ def _body_map(data, settings):
 def _referrer_told(data, settings):
     grounds = data.grounds
     if grounds.referrer_name and not (grounds.referrer_informed_on and grounds.referrer_informed_how):
-        yield Failure("Record when and how the referrer was told the outcome",
-                      ("grounds", "referrer_informed_on"))
+        missing = "referrer_informed_how" if grounds.referrer_informed_on else "referrer_informed_on"
+        yield Failure("Record when and how the referrer was told the outcome", ("grounds", missing))
 
 
 # --- participants and agencies ---------------------------------------------------------
@@ -294,7 +294,8 @@ def _participant_details(data, settings):
       "position or a participant",
       "Finding 2 and 7: every agency's view is recorded; the midwife must be involved pre-birth")
 def _core_agencies(data, settings):
-    present = _agencies_with_position(data) | {p.agency for p in data.participants if p.agency}
+    # Someone invited but unavailable has not given the agency's view.
+    present = _agencies_with_position(data) | _agencies_taking_part(data)
     needed = {Agency.CSC: "children's social care's", Agency.POLICE: "the police's"}
     for agency, whose in needed.items():
         if agency not in present:

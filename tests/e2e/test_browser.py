@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import REQUIRE_POSTGRES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "e2e-password-long-enough"
 
 
 def _free_port() -> int:
@@ -46,6 +47,11 @@ def server(tmp_path_factory):
     else:
         process.kill()
         pytest.fail("the server did not start")
+    subprocess.run(
+        [sys.executable, "-m", "app", "user", "create", "e2e", "--name", "E2E Worker",
+         "--role", "social_worker", "--team", "Central"],
+        env={**env, "STRATEGY_PASSWORD": PASSWORD}, check=True, capture_output=True,
+    )
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -66,6 +72,11 @@ def browser():
 
 def _new_record(page, server) -> str:
     page.goto(f"{server}/strategies")
+    page.wait_for_url(f"{server}/sign-in**")
+    page.get_by_label("Username").fill("e2e")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server}/strategies")
     page.get_by_role("button", name="Start a new strategy record").click()
     page.wait_for_url(f"{server}/strategies/*")
     return page.url
@@ -73,6 +84,9 @@ def _new_record(page, server) -> str:
 
 def test_htmx_adds_and_removes_rows_without_reloading(server, browser):
     page = browser.new_page()
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     record_url = _new_record(page, server)
     page.goto(f"{record_url}/sections/participants")
     page.evaluate("window.notReloaded = true")
@@ -92,6 +106,7 @@ def test_htmx_adds_and_removes_rows_without_reloading(server, browser):
     page.get_by_role("button", name="Save and return to the task list").click()
     page.wait_for_url(f"{record_url}#participants")
     assert "In progress" in page.locator("#participants-status").inner_text()
+    assert refused == []  # htmx runs under the Content-Security-Policy without violations
     page.close()
 
 
