@@ -1,0 +1,184 @@
+"""Signing in and out, sessions, throttling, CSRF, security headers, tokens, held forms."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from app.__main__ import main as cli
+from app.auth.deps import SESSION_COOKIE
+from app.auth.models import AuditEvent, UserSession
+from tests.builders import complete_record
+from tests.conftest import TEST_PASSWORD, make_user, signed_in
+from tests.html import soup
+
+
+def _sign_in(client, username, password=TEST_PASSWORD, **extra):
+    return client.post("/sign-in", data={"username": username, "password": password, **extra},
+                       follow_redirects=False)
+
+
+def _actions(session, **where) -> list[str]:
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    for column, value in where.items():
+        query = query.where(getattr(AuditEvent, column) == value)
+    return [event.action for event in session.exec(query)]
+
+
+def test_pages_and_api_need_sign_in(anonymous):
+    answer = anonymous.get("/strategies", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in?next=")
+    assert anonymous.get("/api/strategies/1").status_code == 401
+    assert anonymous.get("/healthz").status_code == 200
+
+
+def test_sign_in_sets_a_safe_cookie_and_a_new_session_each_time(anonymous, session):
+    make_user(session, "jo")
+    first = _sign_in(anonymous, "JO ", next="/strategies")
+    assert first.status_code == 303 and first.headers["location"] == "/strategies"
+    cookie = first.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    token = anonymous.cookies.get(SESSION_COOKIE)
+    _sign_in(anonymous, "jo")
+    assert anonymous.cookies.get(SESSION_COOKIE) != token
+    assert anonymous.get("/strategies").status_code == 200
+    assert "signed_in" in _actions(session, username="jo")
+
+
+def test_wrong_password_and_unknown_user_look_the_same(anonymous, session):
+    make_user(session, "jo")
+    wrong = _sign_in(anonymous, "jo", "not the password")
+    unknown = _sign_in(anonymous, "nobody", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert soup(wrong).select_one("#username-error").text == soup(unknown).select_one("#username-error").text
+    assert soup(wrong).select_one("#username")["value"] == "jo"
+    assert _actions(session, action="sign_in_failed") == ["sign_in_failed", "sign_in_failed"]
+
+
+def test_next_never_leaves_the_site(anonymous, session):
+    make_user(session, "jo")
+    for target in ["//evil.example", "https://evil.example", "/\\evil.example", "evil"]:
+        answer = _sign_in(anonymous, "jo", next=target)
+        assert answer.headers["location"] == "/strategies", target
+
+
+def test_throttling_per_account_with_a_clear_message(anonymous, session):
+    make_user(session, "jo")
+    for _ in range(5):
+        assert _sign_in(anonymous, "jo", "wrong password!").status_code == 401
+    refused = _sign_in(anonymous, "jo")  # even the right password now waits
+    assert refused.status_code == 429
+    assert "too many failed attempts" in soup(refused).select_one("#username-error").text
+    assert "sign_in_throttled" in _actions(session, username="jo")
+
+
+def test_sign_out_revokes_the_session(client, session):
+    assert client.get("/strategies").status_code == 200
+    token = client.cookies.get(SESSION_COOKIE)
+    assert client.post("/sign-out", follow_redirects=False).status_code == 303
+    client.cookies.set(SESSION_COOKIE, token)
+    assert client.get("/strategies", follow_redirects=False).status_code == 303
+
+
+def test_idle_and_absolute_expiry_and_tampered_cookies(client, session):
+    row = session.exec(select(UserSession)).one()
+    row.last_seen_at = datetime.now(UTC) - timedelta(hours=1)
+    session.add(row)
+    session.commit()
+    assert client.get("/strategies", follow_redirects=False).status_code == 303  # idle
+    row.last_seen_at = datetime.now(UTC)
+    row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    session.add(row)
+    session.commit()
+    assert client.get("/strategies", follow_redirects=False).status_code == 303  # too old
+    client.cookies.set(SESSION_COOKIE, "forged-" + "x" * 40)
+    assert client.get("/strategies", follow_redirects=False).status_code == 303
+
+
+def test_cross_site_posts_are_refused_and_logged(client, session):
+    record_id = client.post("/api/strategies", json={}).json()["id"]
+    url = f"/strategies/{record_id}/sections/analysis"
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Origin": "null"}, {"Sec-Fetch-Site": "same-site"}):
+        answer = client.post(url, data={"analysis-risks": "forged"}, headers=headers)
+        assert answer.status_code == 403, headers
+        assert "another site" in answer.text
+    assert client.get(f"/api/strategies/{record_id}").json()["analysis"]["risks"] is None
+    assert "refused" in _actions(session)
+    # The service's own pages, with JavaScript off or through htmx, still post.
+    same = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    ok = client.post(url, data={"analysis-risks": "mine"}, headers=same, follow_redirects=False)
+    assert ok.status_code == 303
+    htmx = client.post(f"/strategies/{record_id}/sections/participants",
+                       data={"row-action": "add"}, headers={**same, "HX-Request": "true"})
+    assert htmx.status_code == 200
+
+
+def test_security_headers_on_every_kind_of_response(client):
+    for url in ["/strategies", "/api/strategies/999", "/static/app.css", "/nope", "/healthz"]:
+        headers = client.get(url).headers
+        assert "script-src 'self'" in headers["content-security-policy"], url
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"]
+
+
+def test_api_tokens_from_the_cli_work_and_can_be_revoked(anonymous, session, monkeypatch, capsys):
+    monkeypatch.setenv("STRATEGY_PASSWORD", "a long enough password")
+    cli(["user", "create", "jo", "--name", "Jo Bloggs", "--role", "social_worker", "--team", "Central"])
+    cli(["token", "create", "jo", "--name", "case system"])
+    out = capsys.readouterr().out
+    secret = out.strip().splitlines()[-1]
+    token_id = int(out.split("Token ")[1].split()[0])
+    bearer = {"Authorization": f"Bearer {secret}"}
+    created = anonymous.post("/api/strategies", json=complete_record(), headers=bearer)
+    assert created.status_code == 201
+    # A bearer token carries no ambient credential, so a cross-site Origin does not matter.
+    assert anonymous.get(f"/api/strategies/{created.json()['id']}",
+                         headers={**bearer, "Origin": "https://elsewhere"}).status_code == 200
+    cli(["token", "revoke", str(token_id)])
+    refused = anonymous.get(f"/api/strategies/{created.json()['id']}", headers=bearer)
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]
+    assert _actions(session, action="refused")
+
+
+def test_reset_password_ends_sessions(client, session, monkeypatch):
+    monkeypatch.setenv("STRATEGY_PASSWORD", "another long password")
+    cli(["user", "reset-password", "sam"])
+    assert client.get("/strategies", follow_redirects=False).status_code == 303
+
+
+def test_a_form_posted_after_the_session_ended_is_not_lost(client, session):
+    record_id = client.post("/api/strategies", json={}).json()["id"]
+    for row in session.exec(select(UserSession)):
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+    session.commit()
+    url = f"/strategies/{record_id}/sections/analysis"
+    answer = client.post(url, data={"analysis-risks": "Typed at 2am", "revision": "1",
+                                    "row-action": "save"}, follow_redirects=False)
+    assert answer.status_code == 303
+    sign_in_url = answer.headers["location"]
+    assert sign_in_url.startswith("/sign-in?") and "held=" in sign_in_url
+    page = soup(client.get(sign_in_url))
+    fields = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
+    back = _sign_in(client, "sam", next=fields["next"], held=fields["held"])
+    assert back.headers["location"].startswith(url + "?held=")
+    shown = soup(client.get(back.headers["location"]))
+    assert shown.select_one("#analysis-risks").text == "Typed at 2am"
+    assert "signed out" in shown.select_one(".govuk-notification-banner").text
+    assert client.get(f"/api/strategies/{record_id}").json()["analysis"]["risks"] is None
+    # The held copy is handed back once, and only for its own page.
+    again = soup(client.get(back.headers["location"]))
+    assert again.select_one("#analysis-risks").text == ""
+
+
+def test_audit_log_is_for_managers_and_administrators(client, anonymous, session):
+    record_id = client.post("/api/strategies", json=complete_record()).json()["id"]
+    client.get(f"/strategies/{record_id}")
+    assert client.get("/audit").status_code == 403
+    manager = signed_in(anonymous, session, make_user(session, "boss", "manager"))
+    page = soup(manager.get(f"/audit?record_id={record_id}"))
+    actions = [row.select("td")[2].text for row in page.select("#events tbody tr")]
+    assert actions == ["viewed", "created"]
+    assert manager.get("/audit?record_id=abc&action=nonsense").status_code == 200

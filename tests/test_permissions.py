@@ -1,0 +1,160 @@
+"""Who may do what: every role against every record route, HTML and JSON, allowed and refused.
+
+A record someone may not see answers 404, like one that does not exist; a record they may see
+but not change answers 403; creating needs a social-care role.
+"""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.records import service
+from app.records.schema import StrategyRecordData
+from app.rules.workdays import add_working_days
+from tests.builders import complete_record, discussion_time
+from tests.conftest import make_user, signed_in
+
+ROLES = {
+    # username: (role, agency, team)
+    "central_sw": ("social_worker", None, "Central"),
+    "north_sw": ("social_worker", None, "North"),
+    "edt": ("edt_worker", None, "EDT"),
+    "central_manager": ("manager", None, "Central"),
+    "police": ("partner", "police", None),
+    "school": ("partner", "school", None),
+    "admin": ("admin", None, None),
+}
+
+# Records: a Central draft, a Central record finalised and sent to the police (not the school),
+# and an EDT-led draft owned by the EDT team.
+SEES = {
+    "central_draft": {"central_sw", "central_manager"},
+    "central_final": {"central_sw", "central_manager", "police"},
+    "edt_draft": {"central_sw", "north_sw", "edt", "central_manager"},
+}
+EDITS = {"central_draft": SEES["central_draft"], "central_final": set(),
+         "edt_draft": SEES["edt_draft"]}
+FINALISED = {"central_final"}
+RECORDERS = {"central_sw", "north_sw", "edt", "central_manager"}
+
+
+@pytest.fixture
+def world(anonymous, session):
+    users = {name: make_user(session, name, role, agency=agency, team=team)
+             for name, (role, agency, team) in ROLES.items()}
+    body = complete_record()
+    body["distribution"] = ["csc", "police", "health_visiting"]
+    data = StrategyRecordData.model_validate(body)
+    draft = service.create_record(session, data=data, team="Central")
+    final = service.create_record(session, data=data, team="Central")
+    service.finalise_record(session, record=final, expected_revision=None)
+    review_by = add_working_days(discussion_time().date(), 1)
+    edt_body = {**body, "header": {**body["header"], "led_by": "edt",
+                                   "day_team_review_due": str(review_by)}}
+    edt = service.create_record(session, data=StrategyRecordData.model_validate(edt_body), team="EDT")
+    records = {"central_draft": draft.id, "central_final": final.id, "edt_draft": edt.id}
+    return users, records
+
+
+def _as(anonymous, session, user) -> TestClient:
+    anonymous.cookies.clear()
+    return signed_in(anonymous, session, user)
+
+
+def _current(session, record_id) -> dict:
+    session.expire_all()
+    return service.get_record(session, record_id).content.model_dump(mode="json")
+
+
+def _view_routes(record_id):
+    return [f"/strategies/{record_id}", f"/api/strategies/{record_id}",
+            f"/api/strategies/{record_id}/completeness", f"/strategies/{record_id}/record.pdf"]
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_viewing(world, anonymous, session, username):
+    users, records = world
+    client = _as(anonymous, session, users[username])
+    for name, record_id in records.items():
+        expected = 200 if username in SEES[name] else 404
+        for url in _view_routes(record_id):
+            assert client.get(url).status_code == expected, (username, name, url)
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_changing(world, anonymous, session, username):
+    users, records = world
+    client = _as(anonymous, session, users[username])
+    bodies = {name: _current(session, record_id) for name, record_id in records.items()}
+    for name, record_id in records.items():
+        if username not in SEES[name]:
+            expected = 404
+        elif username in EDITS[name]:
+            expected = None  # allowed: checked below
+        elif name in FINALISED and username in RECORDERS:
+            expected = "read-only"  # may see it, and nobody changes a finalised record
+        else:
+            expected = 403
+        attempts = [
+            client.get(f"/strategies/{record_id}/sections/header", follow_redirects=False),
+            client.post(f"/strategies/{record_id}/sections/analysis",
+                        data={"analysis-risks": "changed", "row-action": "save"},
+                        follow_redirects=False),
+            client.put(f"/api/strategies/{record_id}", json=bodies[name]),
+            client.post(f"/strategies/{record_id}/finalise", data={}, follow_redirects=False),
+        ]
+        codes = [a.status_code for a in attempts]
+        if expected == "read-only":
+            assert codes == [303, 303, 409, 303], (username, name, codes)
+            assert _current(session, record_id) == bodies[name]
+        elif expected is None:
+            assert codes[0] == 200 and codes[1] == 303 and codes[2] == 200, (username, name, codes)
+            assert codes[3] == 303, (username, name, codes)
+        else:
+            assert codes == [expected] * 4, (username, name, codes)
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_creating(world, anonymous, session, username):
+    users, _ = world
+    client = _as(anonymous, session, users[username])
+    page = client.post("/strategies", follow_redirects=False)
+    api = client.post("/api/strategies", json={})
+    if username in RECORDERS:
+        assert page.status_code == 303 and api.status_code == 201
+    else:
+        assert page.status_code == 403 and api.status_code == 403
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_the_list_shows_only_what_each_person_may_see(world, anonymous, session, username):
+    from tests.html import soup
+
+    users, records = world
+    client = _as(anonymous, session, users[username])
+    page = soup(client.get("/strategies"))
+    shown = {int(a["href"].rsplit("/", 1)[1]) for a in page.select("main table a")}
+    assert shown == {records[name] for name in records if username in SEES[name]}
+    has_button = page.find("button", string=lambda s: s and "Start a new" in s) is not None
+    assert has_button == (username in RECORDERS)
+
+
+@pytest.mark.parametrize("username, allowed", [
+    ("central_sw", False), ("edt", False), ("central_manager", True), ("police", False),
+    ("admin", True),
+])
+def test_audit_log_access(world, anonymous, session, username, allowed):
+    users, _ = world
+    client = _as(anonymous, session, users[username])
+    assert client.get("/audit").status_code == (200 if allowed else 403)
+
+
+def test_refusals_are_logged(world, anonymous, session):
+    from sqlmodel import select
+
+    from app.auth.models import AuditEvent
+
+    users, records = world
+    client = _as(anonymous, session, users["school"])
+    client.get(f"/strategies/{records['central_final']}")
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "refused")).first()
+    assert event.username == "school" and event.record_id == records["central_final"]
