@@ -12,7 +12,7 @@ from app.auth.roles import can_read_audit
 from app.config import get_settings
 from app.db import get_engine
 from app.deps import SessionDep
-from app.records.forms import form_values
+from app.records.forms import form_values, whole_number
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -84,7 +84,7 @@ def audit_page(request: Request, session: SessionDep, user: PageUser, record_id:
         audit.log(session, "refused", user=user, detail="audit log", request=request)
         raise HTTPException(403, "Only managers and administrators can read the audit log")
     action = action if action in audit.ACTIONS else None
-    record_id = int(record_id) if record_id and record_id.strip().isdigit() else None
+    record_id = whole_number((record_id or "").strip())
     events = audit.events(session, record_id=record_id, action=action,
                           username=(username or "").strip().lower()[:80] or None)
     context = {"title": "Audit log", "events": events, "actions": audit.ACTIONS,

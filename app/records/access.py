@@ -15,7 +15,8 @@ from app.records.models import StrategyRecord
 
 
 def _refuse(session, user, record_id, request, status, why) -> HTTPException:
-    audit.log(session, "refused", user=user, record_id=record_id,
+    known_id = record_id if 0 < record_id <= service.MAX_ID else None
+    audit.log(session, "refused", user=user, record_id=known_id,
               detail=f"{request.method} {request.url.path}: {why}", request=request)
     if status == 404:
         return HTTPException(404, "Strategy record not found")

@@ -9,6 +9,7 @@ from app.auth import audit
 from app.auth.deps import ApiUser
 from app.deps import SessionDep
 from app.records import access, service
+from app.records.forms import whole_number
 from app.records.models import StrategyRecord
 from app.records.schema import StrategyRecordData
 from app.rules.completeness import Result
@@ -126,9 +127,9 @@ def replace_strategy(
     expected = body.revision
     if if_match:
         token = if_match.strip().removeprefix("W/").strip('"')
-        if not token.isdigit():
+        expected = whole_number(token)
+        if expected is None:
             raise HTTPException(status_code=400, detail="If-Match must be an ETag from this API")
-        expected = int(token)
     data = StrategyRecordData.model_validate(
         body.model_dump(include=set(StrategyRecordData.model_fields)), context={"stored": True}
     )

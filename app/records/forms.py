@@ -20,6 +20,16 @@ DATE_PARTS = ("day", "month", "year", "time")
 _INDEX = re.compile(r"^\d+$")
 
 
+def whole_number(text, max_digits: int = 9) -> int | None:
+    """The number typed, if it is plain ASCII digits of sensible length; otherwise None.
+
+    (str.isdigit() accepts characters such as '²' that int() refuses.)
+    """
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
+
 def form_values(items: list[tuple[str, str]]) -> FormValues:
     """A flat dict from posted pairs; a key posted more than once (checkboxes) keeps a list."""
     values: FormValues = {}
@@ -130,9 +140,10 @@ def _join_date(parts: dict) -> str | None:
     if not any((day, month, year, time)):
         return None
     # Anything not a plain number is passed on as typed, so validation rejects it clearly.
-    if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+    numbers = (whole_number(day, 2), whole_number(month, 2), whole_number(year, 4))
+    if None in numbers or len(year) != 4:
         return f"{day}/{month}/{year} {time}".strip()
-    iso = f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    iso = "{2:04d}-{1:02d}-{0:02d}".format(*numbers)
     if "time" not in parts:
         return iso
     match = re.fullmatch(r"(\d{1,2})[:.]?(\d{2})", time)
@@ -195,13 +206,15 @@ def _merge_items(section: Section, posted: list, existing: list) -> list:
     for row in posted:
         if not isinstance(row, dict):
             continue
+        if not section.rows_editable and row.get("key") not in by_key:
+            continue  # this page edits the children it was shown; it cannot add one
         stored = by_key.get(row.get("key"), {})
         keep = {k: v for k, v in stored.items() if k not in owned or k == "key"}
         # Fields this page owns come only from the form: an unticked box is simply absent.
         fields = {k: v for k, v in row.items() if k in owned and k != "key"}
         merged.append({**keep, **fields, "key": row.get("key") or stored.get("key")})
-    if section.slug == "experience":
-        # The experience page edits the children it was shown; it cannot add or drop one.
+    if not section.rows_editable:
+        # Nor can it drop one: children it did not post are kept as they were.
         posted_keys = {row.get("key") for row in merged}
         merged += [item.model_dump() for item in existing if item.key not in posted_keys]
     return merged
@@ -255,7 +268,7 @@ def field_title(loc: tuple) -> str:
     model: Any = StrategyRecordData
     title = "This field"
     for part in loc:
-        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+        if isinstance(part, int) or whole_number(part) is not None:
             continue
         fields = getattr(model, "model_fields", None)
         if not fields or part not in fields:

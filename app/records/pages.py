@@ -18,6 +18,7 @@ from app.records.forms import (
     parse_section,
     rows,
     values_from,
+    whole_number,
     with_rows,
 )
 from app.records.models import StrategyRecord
@@ -165,8 +166,8 @@ def _change_rows(section: Section, values: FormValues, action: str) -> FormValue
     current = rows(values, section.field)
     if action == "add":
         current.append(_blank_row(section))
-    elif action.startswith("remove-") and action[7:].isdigit():
-        index = int(action[7:])
+    elif action.startswith("remove-") and whole_number(action[7:]) is not None:
+        index = whole_number(action[7:])
         # The update-all-agencies action cannot be removed, whatever is posted.
         if index < len(current) and current[index].get("kind") != "update_agencies":
             del current[index]
@@ -192,7 +193,7 @@ async def save_section(request: Request, record_id: int, slug: str, session: Ses
     data, errors = parse_section(section, values, record.content)
     if errors:
         return _section_page(request, record, section, values, errors=errors, status_code=422)
-    expected = int(revision) if isinstance(revision, str) and revision.isdigit() else None
+    expected = whole_number(revision)
     try:
         service.save_record(session, record=record, data=data, expected_revision=expected)
     except service.StaleRecord:
@@ -210,7 +211,7 @@ async def finalise(request: Request, record_id: int, session: SessionDep,
     record = access.editable(session, user, record_id, request)
     form = await request.form()
     revision = form.get("revision")
-    expected = int(revision) if isinstance(revision, str) and revision.isdigit() else None
+    expected = whole_number(revision)
     try:
         service.finalise_record(session, record=record, expected_revision=expected)
     except service.NotEditable:

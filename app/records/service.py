@@ -58,7 +58,12 @@ def create_record(
     return record
 
 
+MAX_ID = 2**31 - 1  # the largest id either database stores; anything larger does not exist
+
+
 def get_record(session: Session, record_id: int) -> StrategyRecord | None:
+    if not 0 < record_id <= MAX_ID:
+        return None
     return session.get(StrategyRecord, record_id)
 
 
