@@ -8,9 +8,10 @@ from fastapi.exception_handlers import (
     request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.security import add_security_headers
 from app.templating import templates
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception):
         log.exception("Unhandled error on %s %s", request.method, request.url.path)
         if _wants_json(request):
-            from fastapi.responses import JSONResponse
-
-            return JSONResponse({"detail": "Internal error"}, status_code=500)
-        return _page(request, 500, "Try again later. Nothing you saved before this was lost.")
+            response = JSONResponse({"detail": "Internal error"}, status_code=500)
+        else:
+            response = _page(request, 500, "Try again later. Nothing you saved before this was lost.")
+        # This handler runs outside the middleware that adds the headers elsewhere.
+        add_security_headers(request, response)
+        return response

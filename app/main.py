@@ -20,6 +20,10 @@ app = FastAPI(
     title="Strategy Record",
     summary="Record multi-agency child-protection strategy discussions.",
     version="0.1.0",
+    # The interactive docs pages load scripts from a CDN, which the Content-Security-Policy
+    # (and a closed network) forbid; the schema itself is served at /openapi.json.
+    docs_url=None,
+    redoc_url=None,
 )
 app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 app.include_router(auth_pages.router)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.auth import audit
+from app.auth.deps import bearer_token
 from app.db import get_engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,7 +30,7 @@ SECURITY_HEADERS = {
 
 
 def is_cross_site(request: Request) -> bool:
-    if request.method in SAFE_METHODS or request.headers.get("authorization", "").lower().startswith("bearer "):
+    if request.method in SAFE_METHODS or bearer_token(request) is not None:
         return False
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None:
@@ -51,9 +52,16 @@ class SecurityMiddleware(BaseHTTPMiddleware):
             response = _refusal(request)
         else:
             response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        add_security_headers(request, response)
         return response
+
+
+def add_security_headers(request: Request, response: Response) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.url.path.startswith("/static/"):
+        # Pages about children must not be shown again from the cache after sign-out.
+        response.headers.setdefault("Cache-Control", "no-store")
 
 
 def _refusal(request: Request) -> Response:

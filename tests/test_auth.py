@@ -182,3 +182,55 @@ def test_audit_log_is_for_managers_and_administrators(client, anonymous, session
     actions = [row.select("td")[2].text for row in page.select("#events tbody tr")]
     assert actions == ["viewed", "created"]
     assert manager.get("/audit?record_id=abc&action=nonsense").status_code == 200
+
+
+def test_a_held_form_goes_back_only_to_its_author(client, anonymous, session):
+    record_id = client.post("/api/strategies", json={}).json()["id"]
+    url = f"/strategies/{record_id}/sections/distribution"
+    for row in session.exec(select(UserSession)):
+        row.revoked_at = datetime.now(UTC)
+        session.add(row)
+    session.commit()
+    held_at = client.post(url, data={"distribution": "school", "revision": "1"},
+                          follow_redirects=False).headers["location"]
+    token = held_at.split("held=")[1]
+    colleague = signed_in(anonymous, session, make_user(session, "pat"))
+    page = soup(colleague.get(f"{url}?held={token}"))
+    assert not page.select_one("#distribution-school").has_attr("checked")
+    assert page.select_one(".govuk-notification-banner") is None
+
+
+def test_nobody_can_hold_a_form_without_a_session_of_their_own(anonymous, session):
+    answer = anonymous.post("/strategies/1/sections/analysis", data={"analysis-risks": "x" * 1000},
+                            follow_redirects=False)
+    assert answer.status_code == 303 and "held=" not in answer.headers["location"]
+    from app.auth.models import HeldForm
+    assert session.exec(select(HeldForm)).all() == []
+
+
+def test_padded_usernames_do_not_escape_the_throttle(anonymous, session):
+    make_user(session, "jo")
+    for _ in range(5):
+        _sign_in(anonymous, "jo", "wrong password!")
+    for variant in ["JO", " jo ", "jo" + " " * 90 + "x", "jo\x00"]:
+        assert _sign_in(anonymous, variant).status_code in (401, 429), repr(variant)
+        assert SESSION_COOKIE not in anonymous.cookies
+
+
+def test_social_care_staff_need_a_team(session):
+    import pytest
+
+    from app.auth import service
+    from app.auth.roles import Role
+
+    with pytest.raises(ValueError, match="team"):
+        service.create_user(session, username="nt", display_name="No Team",
+                            role=Role.SOCIAL_WORKER, password="long enough password")
+
+
+def test_pages_are_not_cached_and_an_empty_bearer_header_is_refused(client):
+    assert client.get("/strategies").headers["cache-control"] == "no-store"
+    answer = client.post("/strategies", headers={"Authorization": "Bearer  ",
+                                                 "Sec-Fetch-Site": "cross-site"})
+    assert answer.status_code in (401, 403)
+    assert client.get("/api/strategies/1", headers={"Authorization": "Bearer "}).status_code == 401

@@ -10,7 +10,7 @@ from app.auth.models import AuditEvent, User
 ACTIONS = (
     "viewed", "created", "edited", "finalised", "downloaded", "signed_in", "sign_in_failed",
     "sign_in_throttled", "signed_out", "refused", "user_created", "password_reset",
-    "token_created", "token_revoked",
+    "token_created", "token_revoked", "form_held", "form_returned",
 )
 
 

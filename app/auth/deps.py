@@ -15,15 +15,19 @@ class SignInRequired(Exception):
     """A page was asked for without a valid session; the handler sends the person to sign in."""
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+def bearer_token(request: Request) -> str | None:
+    """The token of an 'Authorization: Bearer' header; "" for a Bearer header with none."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
     scheme, _, secret = header.partition(" ")
-    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+    return secret.strip() if scheme.lower() == "bearer" else None
 
 
 def _user(request: Request, session) -> User | None:
-    secret = _bearer(request)
+    secret = bearer_token(request)
     if secret is not None:
+        # A request that names a token is judged by it alone, never by a cookie as well.
         user = service.user_for_token(session, secret)
         if user is None:
             audit.log(session, "refused", detail="invalid or revoked API token", request=request)

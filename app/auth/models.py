@@ -54,6 +54,8 @@ class HeldForm(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
+    # Only the person whose session ended may have the form back.
+    user_id: int = Field(foreign_key="app_user.id", index=True)
     path: str = Field(max_length=300)
     values: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime

@@ -13,6 +13,7 @@ from app.config import get_settings
 from app.db import get_engine
 from app.deps import SessionDep
 from app.records.forms import form_values, whole_number
+from app.records.sections import SECTIONS_BY_SLUG
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +46,7 @@ def sign_in_page(request: Request, next: str | None = None, held: str = "", expi
 @router.post("/sign-in", response_class=HTMLResponse)
 async def sign_in(request: Request, session: SessionDep):
     form = await request.form()
-    username = str(form.get("username") or "")[:200]
+    username = str(form.get("username") or "")[:200].replace("\x00", "")
     password = str(form.get("password") or "")[:1000]
     next_url = safe_next(str(form.get("next") or ""))
     held = str(form.get("held") or "")[:100]
@@ -57,6 +58,7 @@ async def sign_in(request: Request, session: SessionDep):
     if user is None:
         return _sign_in_page(request, next_url=next_url, held=held, username=username,
                              error=WRONG, status_code=401)
+    service.end_session(session, request.cookies.get(SESSION_COOKIE))  # the browser's old one
     token = service.start_session(session, user)
     target = next_url + (f"?held={quote(held)}" if held else "")
     response = RedirectResponse(target, status_code=303)
@@ -86,7 +88,7 @@ def audit_page(request: Request, session: SessionDep, user: PageUser, record_id:
     action = action if action in audit.ACTIONS else None
     record_id = whole_number((record_id or "").strip())
     events = audit.events(session, record_id=record_id, action=action,
-                          username=(username or "").strip().lower()[:80] or None)
+                          username=(username or "").replace("\x00", "").strip().lower()[:80] or None)
     context = {"title": "Audit log", "events": events, "actions": audit.ACTIONS,
                "filters": {"record_id": record_id or "", "action": action or "",
                            "username": username or ""}}
@@ -94,19 +96,21 @@ def audit_page(request: Request, session: SessionDep, user: PageUser, record_id:
 
 
 async def sign_in_required(request: Request, exc: SignInRequired):
-    """Send the person to sign in; a form posted after the session ended is held, not lost."""
+    """Send the person to sign in; a form they posted after their session ended is held for
+    them (and only them), not lost."""
     path = request.url.path
     if request.method == "GET":
         return RedirectResponse(f"/sign-in?next={quote(path + _query(request))}", status_code=303)
-    held = ""
-    if path.startswith("/strategies/") and "/sections/" in path:
-        values = form_values(list((await request.form()).multi_items()))
-        with Session(get_engine()) as session:
-            held = service.hold_form(session, path, values)
+    parts = path.split("/")
+    record_page = "/".join(parts[:3]) if len(parts) > 2 and parts[1] == "strategies" else "/strategies"
+    target, held = record_page, ""
+    if len(parts) == 5 and parts[3] == "sections" and parts[4] in SECTIONS_BY_SLUG:
         target = path
-    else:
-        parts = path.split("/")
-        target = "/".join(parts[:3]) if len(parts) > 2 and parts[1] == "strategies" else "/strategies"
+        with Session(get_engine()) as session:
+            owner = service.owner_of_ended_session(session, request.cookies.get(SESSION_COOKIE))
+            if owner is not None:
+                values = form_values(list((await request.form()).multi_items()))
+                held = service.hold_form(session, owner, path, values) or ""
     query = f"next={quote(target)}&expired=1" + (f"&held={held}" if held else "")
     return RedirectResponse(f"/sign-in?{query}", status_code=303)
 

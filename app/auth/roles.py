@@ -33,7 +33,8 @@ def can_view(user: User, record: StrategyRecord) -> bool:
     if user.role in RECORDERS:
         # Social-care staff see their team's records; EDT-led records are everyone's in
         # social care, because the day team must pick them up by the next working day.
-        return record.team == user.team or record.led_by == LedBy.EDT
+        same_team = user.team is not None and record.team == user.team
+        return same_team or record.led_by == LedBy.EDT
     if user.role == Role.PARTNER:
         return (
             record.status != RecordStatus.DRAFT

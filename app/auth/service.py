@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.auth import audit, passwords
 from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
-from app.auth.roles import Role
+from app.auth.roles import RECORDERS, Role
 from app.config import get_settings
 
 
@@ -40,6 +40,8 @@ def create_user(session: Session, *, username: str, display_name: str, role: Rol
         raise ValueError(problem)
     if role == Role.PARTNER and not agency:
         raise ValueError("A partner-agency user belongs to exactly one agency")
+    if role in RECORDERS and not (team or "").strip():
+        raise ValueError("Social-care staff belong to a team: give --team")
     user = User(username=username.strip().lower(), display_name=display_name, role=role.value,
                 agency=agency if role == Role.PARTNER else None, team=team,
                 password_hash=passwords.hash_password(password), created_at=_now())
@@ -84,13 +86,16 @@ def _recent_failures(session: Session, **where) -> int:
 def authenticate(session: Session, username: str, password: str, *, request=None) -> User | None:
     """The user if the password is right; None otherwise. Raises Throttled after too many."""
     settings = get_settings()
-    name = username.strip().lower()[:80]
+    # One normal form for the throttle, the lookup and the log: no padded variant escapes.
+    name = username.replace("\x00", "").strip().lower()
+    if len(name) > 80:
+        name = name[:79] + "…"  # no user has such a name; it still counts against the address
     ip = audit.client_ip(request)
     if (_recent_failures(session, username=name) >= settings.sign_in_max_failures_per_account
             or (ip and _recent_failures(session, ip=ip) >= settings.sign_in_max_failures_per_address)):
         audit.log(session, "sign_in_throttled", username=name, request=request)
         raise Throttled(name)
-    user = get_user(session, name)
+    user = get_user(session, name) if len(name) <= 80 else None
     ok = passwords.verify(password, user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
         audit.log(session, "sign_in_failed", username=name, request=request)
@@ -179,24 +184,47 @@ def user_for_token(session: Session, secret: str) -> User | None:
 
 # --- forms posted after the session expired ------------------------------------------------
 
+HELD_FORM_MAX_CHARS = 256_000
+HELD_FORMS_PER_USER = 20
 
-def hold_form(session: Session, path: str, values: dict) -> str:
+
+def owner_of_ended_session(session: Session, token: str | None) -> User | None:
+    """Whose session this cookie was, even if it has expired (never for a forged cookie)."""
+    if not token or len(token) > 100:
+        return None
+    row = session.exec(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
+    return session.get(User, row.user_id) if row else None
+
+
+def hold_form(session: Session, user: User, path: str, values: dict) -> str | None:
+    """Keep a form for its author until they sign in again; None if it is too large to keep."""
+    if sum(len(str(k)) + len(str(v)) for k, v in values.items()) > HELD_FORM_MAX_CHARS:
+        return None
+    stale = _now() - timedelta(days=1)
+    for row in session.exec(select(HeldForm).where(HeldForm.user_id == user.id)
+                            .order_by(HeldForm.id.desc())).all()[HELD_FORMS_PER_USER - 1:]:
+        session.delete(row)
+    for row in session.exec(select(HeldForm).where(HeldForm.created_at < stale)):
+        session.delete(row)
     token = secrets.token_urlsafe(24)
-    session.add(HeldForm(token_hash=_hash(token), path=path, values=values, created_at=_now()))
+    session.add(HeldForm(token_hash=_hash(token), user_id=user.id, path=path, values=values,
+                         created_at=_now()))
     session.commit()
+    audit.log(session, "form_held", user=user, detail=path)
     return token
 
 
-def take_held_form(session: Session, token: str | None, path: str) -> dict | None:
-    """The held values for this page, once; forms older than a day are gone."""
+def take_held_form(session: Session, user: User, token: str | None, path: str) -> dict | None:
+    """The held values for this person and page, once; forms older than a day are gone."""
     if not token or len(token) > 100:
         return None
     row = session.exec(select(HeldForm).where(HeldForm.token_hash == _hash(token))).first()
-    if row is None or row.path != path:
+    if row is None or row.path != path or row.user_id != user.id:
         return None
     values = row.values
     session.delete(row)
     session.commit()
     if _now() - _aware(row.created_at) > timedelta(days=1):
         return None
+    audit.log(session, "form_returned", user=user, detail=path)
     return values

@@ -152,6 +152,8 @@ def replace_strategy(
 def strategy_completeness(record_id: int, session: SessionDep, user: ApiUser, request: Request):
     """Every completeness rule, passed or not, with the fields it is about."""
     record = access.viewable(session, user, record_id, request)
+    audit.log(session, "viewed", user=user, record_id=record.id, detail="completeness",
+              request=request)
     return [_result_out(r) for r in service.completeness(record)]
 
 

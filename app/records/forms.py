@@ -36,6 +36,8 @@ def form_values(items: list[tuple[str, str]]) -> FormValues:
     for key, value in items:
         if not isinstance(value, str):
             continue  # an uploaded file where text was expected: nothing here takes files
+        # PostgreSQL text cannot hold NUL, and no person types one.
+        key, value = key.replace("\x00", ""), value.replace("\x00", "")
         if key in values:
             existing = values[key]
             values[key] = [*existing, value] if isinstance(existing, list) else [existing, value]

@@ -113,8 +113,9 @@ def _still_needed(record: StrategyRecord, section: Section) -> list[Failure]:
 
 
 def _section_page(request, record, section, values: FormValues, *, errors=None, notice=None,
-                  status_code=200, fragment=False):
+                  status_code=200, fragment=False, revision=None):
     context = {
+        "revision": revision or record.revision,
         "title": section.title,
         "record": record,
         "section": section,
@@ -144,11 +145,15 @@ def section_page(request: Request, record_id: int, slug: str, session: SessionDe
     section = _section_or_404(slug)
     if not record.is_editable:
         return _see_other(f"/strategies/{record.id}")
-    typed = take_held_form(session, held, request.url.path)
+    typed = take_held_form(session, user, held, request.url.path)
     if typed is not None:
-        typed.pop("revision", None)
         typed.pop("row-action", None)
-        return _section_page(request, record, section, typed, notice=HELD_NOTICE)
+        # The revision they loaded comes back too: if someone saved since, saving is refused.
+        revision = whole_number(typed.pop("revision", None)) or record.revision
+        return _section_page(request, record, section, typed, notice=HELD_NOTICE,
+                             revision=revision)
+    audit.log(session, "viewed", user=user, record_id=record.id, detail=section.slug,
+              request=request)
     values = values_from(getattr(record.content, section.field), section.field)
     return _section_page(request, record, section, values)
 

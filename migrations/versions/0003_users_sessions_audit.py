@@ -34,13 +34,16 @@ def upgrade() -> None:
     op.create_table('held_form',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('path', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('values', sa.JSON(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('held_form', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_held_form_token_hash'), ['token_hash'], unique=True)
+        batch_op.create_index(batch_op.f('ix_held_form_user_id'), ['user_id'], unique=False)
 
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -127,6 +130,7 @@ def downgrade() -> None:
 
     op.drop_table('api_token')
     with op.batch_alter_table('held_form', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_held_form_user_id'))
         batch_op.drop_index(batch_op.f('ix_held_form_token_hash'))
 
     op.drop_table('held_form')
