@@ -258,3 +258,18 @@ def test_bad_addresses_and_garbage_never_500(client):
     for pairs in garbage:
         assert _post(client, record_id, "participants", pairs).status_code < 500, pairs
     assert client.post(f"/strategies/{record_id}/finalise", data={"revision": "x"}).status_code < 500
+
+
+def test_experience_page_keeps_the_children_in_their_order(client):
+    body = complete_record()
+    body["children"].append({"key": "second", "name": "Mia Carter", "date_of_birth": "2025-03-01",
+                             "communication": "pre_verbal"})
+    record_id = client.post("/api/strategies", json=body).json()["id"]
+    # Only the second child is posted (a truncated or forged post): nothing else moves or is lost.
+    pairs = [("children-0-key", "second"), ("children-0-observations", "Settled"),
+             ("row-action", "save")]
+    assert _post(client, record_id, "experience", pairs).status_code == 303
+    children = client.get(f"/api/strategies/{record_id}").json()["children"]
+    assert [c["key"] for c in children] == ["child1", "second"]
+    assert children[0]["voice"] == "Leo said his dad grabbed him."
+    assert children[1]["observations"] == "Settled"

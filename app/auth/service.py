@@ -179,7 +179,14 @@ def user_for_token(session: Session, secret: str) -> User | None:
     if token is None or token.revoked_at is not None:
         return None
     user = session.get(User, token.user_id)
-    return user if user and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    now = _now()
+    if token.last_used_at is None or now - _aware(token.last_used_at) > timedelta(minutes=1):
+        token.last_used_at = now  # shows an administrator which tokens are still in use
+        session.add(token)
+        session.commit()
+    return user
 
 
 # --- forms posted after the session expired ------------------------------------------------

@@ -202,24 +202,24 @@ def is_list_section(section: Section) -> bool:
 
 
 def _merge_items(section: Section, posted: list, existing: list) -> list:
-    by_key = {item.key: item.model_dump() for item in existing}
-    owned = set(section.item_fields)
-    merged = []
-    for row in posted:
-        if not isinstance(row, dict):
-            continue
-        if not section.rows_editable and row.get("key") not in by_key:
-            continue  # this page edits the children it was shown; it cannot add one
-        stored = by_key.get(row.get("key"), {})
-        keep = {k: v for k, v in stored.items() if k not in owned or k == "key"}
+    """Each posted row over the stored item with the same key, for the fields this page owns."""
+    owned = set(section.item_fields) - {"key"}
+    stored = {item.key: item.model_dump() for item in existing}
+    rows = [row for row in posted if isinstance(row, dict)]
+
+    def merge(row: dict, item: dict) -> dict:
+        kept = {k: v for k, v in item.items() if k not in owned}
         # Fields this page owns come only from the form: an unticked box is simply absent.
-        fields = {k: v for k, v in row.items() if k in owned and k != "key"}
-        merged.append({**keep, **fields, "key": row.get("key") or stored.get("key")})
-    if not section.rows_editable:
-        # Nor can it drop one: children it did not post are kept as they were.
-        posted_keys = {row.get("key") for row in merged}
-        merged += [item.model_dump() for item in existing if item.key not in posted_keys]
-    return merged
+        return {**kept, **{k: v for k, v in row.items() if k in owned},
+                "key": row.get("key") or item.get("key")}
+
+    if section.rows_editable:
+        return [merge(row, stored.get(row.get("key"), {})) for row in rows]
+    # A page that edits part of each child (the experience page) keeps the children, and
+    # their order, as stored: a row it was not shown is ignored, a row it did not post kept.
+    posted_by_key = {row.get("key"): row for row in rows}
+    return [merge(posted_by_key[key], item) if key in posted_by_key else item
+            for key, item in stored.items()]
 
 
 # --- readable errors -------------------------------------------------------------------------
