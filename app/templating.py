@@ -8,7 +8,8 @@ from fastapi.templating import Jinja2Templates
 from app.records import choices
 from app.records.display import as_text, summary_rows
 from app.records.forms import FormValues, field_title, rows
-from app.records.schema import UK
+from app.records.schema import UK, UPDATE_AGENCIES_TEXT
+from app.rules.completeness import cannot_speak
 from app.records.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -64,6 +65,8 @@ templates.env.globals.update(
     error_href=error_href,
     now_utc=lambda: datetime.now(UTC),
     summary_rows=summary_rows,
+    cannot_speak=cannot_speak,
+    UPDATE_AGENCIES_TEXT=UPDATE_AGENCIES_TEXT,
     EXPERIENCE_FIELDS=EXPERIENCE_FIELDS,
     CHILD_FIELDS=CHILD_FIELDS,
 )

@@ -101,7 +101,8 @@ def _child_label(child: Child, index: int) -> str:
     return child.name or f"Child {index + 1}"
 
 
-def _cannot_speak(child: Child) -> bool:
+def cannot_speak(child: Child) -> bool:
+    """A child whose experience must be told through what was observed."""
     return child.unborn or child.communication in (Communication.PRE_VERBAL, Communication.NON_VERBAL)
 
 
@@ -361,7 +362,7 @@ def _experience(data, settings):
             yield from _missing(child, path, {
                 "not_seen_reason": f"Enter why {who} has not been seen",
             })
-        if not child.voice and not child.observations and not _cannot_speak(child):
+        if not child.voice and not child.observations and not cannot_speak(child):
             # A child who cannot speak is asked for observations by experience.observed.
             yield Failure(f"Describe {who}'s experience: what they said or showed, or what was "
                           "observed", (*path, "voice"))
@@ -372,7 +373,7 @@ def _experience(data, settings):
       "Finding 3: for a child who cannot speak, record what was observed")
 def _observed(data, settings):
     for i, child in enumerate(data.children):
-        if _cannot_speak(child) and not child.observations:
+        if cannot_speak(child) and not child.observations:
             who = _child_label(child, i)
             message = (
                 f"{who} is unborn: describe what was observed of the pregnancy and of the care "
