@@ -9,8 +9,8 @@ from app.records import choices
 from app.records.display import as_text, summary_rows
 from app.records.forms import FormValues, field_title, rows
 from app.records.schema import UK, UPDATE_AGENCIES_TEXT
-from app.rules.completeness import cannot_speak
 from app.records.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
+from app.rules.completeness import cannot_speak
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
