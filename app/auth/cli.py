@@ -36,34 +36,38 @@ def _password() -> str:
     return os.environ.get("STRATEGY_PASSWORD") or getpass.getpass("Password: ")
 
 
+def _existing_user(session: Session, username: str):
+    user = service.get_user(session, username)
+    if user is None:
+        raise SystemExit(f"No user called {username}")
+    return user
+
+
 def run(args) -> str:
-    with Session(get_engine()) as session:
-        if args.command == "user" and args.action == "create":
-            if service.get_user(session, args.username):
-                raise SystemExit(f"A user called {args.username} already exists")
-            try:
-                user = service.create_user(session, username=args.username, display_name=args.name,
-                                           role=Role(args.role), password=_password(),
-                                           agency=args.agency, team=args.team)
-            except ValueError as error:
-                raise SystemExit(str(error)) from None
-            return f"Created {user.username} ({args.role})."
-        if args.command == "user" and args.action == "reset-password":
-            user = service.get_user(session, args.username)
-            if user is None:
-                raise SystemExit(f"No user called {args.username}")
-            try:
-                service.reset_password(session, user, _password())
-            except ValueError as error:
-                raise SystemExit(str(error)) from None
-            return f"Password reset for {user.username}; their sessions have ended."
-        if args.command == "token" and args.action == "create":
-            user = service.get_user(session, args.username)
-            if user is None:
-                raise SystemExit(f"No user called {args.username}")
-            token, secret = service.create_token(session, user, args.name)
-            return f"Token {token.id} for {user.username} (shown once, keep it safe):\n{secret}"
-        token = service.revoke_token(session, args.token_id)
-        if token is None:
-            raise SystemExit(f"No token {args.token_id}")
-        return f"Token {token.id} revoked."
+    try:
+        with Session(get_engine()) as session:
+            return _run(session, args)
+    except ValueError as error:  # a password or role the service refuses: say why, no trace
+        raise SystemExit(str(error)) from None
+
+
+def _run(session: Session, args) -> str:
+    if args.command == "user" and args.action == "create":
+        if service.get_user(session, args.username):
+            raise SystemExit(f"A user called {args.username} already exists")
+        user = service.create_user(session, username=args.username, display_name=args.name,
+                                   role=Role(args.role), password=_password(),
+                                   agency=args.agency, team=args.team)
+        return f"Created {user.username} ({args.role})."
+    if args.command == "user" and args.action == "reset-password":
+        user = _existing_user(session, args.username)
+        service.reset_password(session, user, _password())
+        return f"Password reset for {user.username}; their sessions have ended."
+    if args.command == "token" and args.action == "create":
+        user = _existing_user(session, args.username)
+        token, secret = service.create_token(session, user, args.name)
+        return f"Token {token.id} for {user.username} (shown once, keep it safe):\n{secret}"
+    token = service.revoke_token(session, args.token_id)
+    if token is None:
+        raise SystemExit(f"No token {args.token_id}")
+    return f"Token {token.id} revoked."
