@@ -11,7 +11,8 @@ import app.models  # noqa: F401  (registers every table)
 from app import db, migrate
 from tests.conftest import POSTGRES_URL, postgres_or_skip
 
-MIGRATION_DB = "strategy_migrations_test"
+# Beside the test database, named after it, so runs against different test databases never clash.
+MIGRATION_DB = POSTGRES_URL.rsplit("/", 1)[1] + "_migrations"
 
 
 def test_one_head():
