@@ -1,16 +1,17 @@
 """Jinja2 templates, with the few helpers every page uses."""
 
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from app.auth import roles
 from app.records import choices
 from app.records.display import as_text, summary_rows
 from app.records.forms import FormValues, field_title, rows
-from app.records.schema import UK, UPDATE_AGENCIES_TEXT
+from app.records.schema import UPDATE_AGENCIES_TEXT, child_title
 from app.records.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
-from app.rules.completeness import cannot_speak
+from app.records.view import record_view
+from app.rules.completeness import tally
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -37,21 +38,6 @@ class FormView:
         return field_title(tuple(key.split("-")))
 
 
-def format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UK)
-        return f"{value:%-d %B %Y at %H:%M}"
-    return f"{value:%-d %B %Y}"
-
-
-def label(value) -> str:
-    """The readable label of a stored choice, or the value itself."""
-    return getattr(value, "label", None) or ("" if value is None else str(value))
-
-
 def error_href(record_id: int, path: tuple) -> str:
     key = "-".join(str(p) for p in path)
     return f"/strategies/{record_id}/sections/{section_of(path)}#{key}"
@@ -59,13 +45,14 @@ def error_href(record_id: int, path: tuple) -> str:
 
 templates.env.globals.update(
     choices=choices,
+    # Templates ask the roles module who may do what; they never compare role names.
+    roles=roles,
     SECTIONS=SECTIONS,
-    format_date=format_date,
-    label=label,
     error_href=error_href,
-    now_utc=lambda: datetime.now(UTC),
     summary_rows=summary_rows,
-    cannot_speak=cannot_speak,
+    record_view=record_view,
+    child_title=child_title,
+    tally=tally,
     UPDATE_AGENCIES_TEXT=UPDATE_AGENCIES_TEXT,
     EXPERIENCE_FIELDS=EXPERIENCE_FIELDS,
     CHILD_FIELDS=CHILD_FIELDS,
@@ -73,5 +60,3 @@ templates.env.globals.update(
 templates.env.filters["text"] = as_text
 templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
-templates.env.filters["date"] = format_date
-templates.env.filters["label"] = label

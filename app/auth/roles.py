@@ -25,10 +25,6 @@ def can_read_audit(user: User) -> bool:
     return user.role in (Role.MANAGER, Role.ADMIN)
 
 
-def can_manage_users(user: User) -> bool:
-    return user.role == Role.ADMIN
-
-
 def can_view(user: User, record: StrategyRecord) -> bool:
     if user.role in RECORDERS:
         # Social-care staff see their team's records; EDT-led records are everyone's in

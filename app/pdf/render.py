@@ -6,8 +6,9 @@ from weasyprint import HTML
 
 from app.config import get_settings
 from app.pdf.fetcher import ASSETS, AssetsOnlyFetcher
-from app.records.display import as_text, participant_groups
+from app.records.display import as_text
 from app.records.models import StrategyRecord
+from app.records.view import record_view
 from app.rules.completeness import evaluate
 from app.templating import templates
 
@@ -15,15 +16,9 @@ from app.templating import templates
 def record_html(record: StrategyRecord, *, child_key: str | None = None) -> str:
     """The printed record as HTML: the whole record, or the shared sections and one child."""
     data = record.content
-    children = [c for c in data.children if child_key is None or c.key == child_key]
     return templates.get_template("pdf/record.html").render(
         record=record,
-        data=data,
-        children=children,
-        per_child=child_key is not None,
-        results=evaluate(data, get_settings()),
-        groups=participant_groups(data.participants),
-        update_action=data.update_action,
+        view=record_view(data, evaluate(data, get_settings()), child_key=child_key),
         generated_at=as_text(datetime.now(UTC)),
     )
 

@@ -161,6 +161,11 @@ class Header(Section):
         return value
 
 
+def child_title(name: str | None, index: int) -> str:
+    """How the record names a child: their name, or their place in the record (0-based index)."""
+    return name or f"Child {index + 1}"
+
+
 def _new_key() -> str:
     return uuid4().hex[:12]
 
@@ -194,6 +199,14 @@ class Child(Section):
     observations: LongText = Field(
         None, title="What was observed: care, routines, presentation, interaction with carers"
     )
+
+    @property
+    def cannot_speak(self) -> bool:
+        """A child whose experience must be told through what was observed."""
+        return self.unborn or self.communication in (Communication.PRE_VERBAL, Communication.NON_VERBAL)
+
+    def title(self, index: int) -> str:
+        return child_title(self.name, index)
 
     @field_validator("date_of_birth")
     @classmethod
@@ -330,6 +343,11 @@ class StrategyRecordData(Section):
             raise ValueError("A record has exactly one update-all-agencies action")
         self.distribution = list(dict.fromkeys(self.distribution))
         return self
+
+    def child_title(self, child: Child) -> str:
+        """The child's name, or "Child N" by their place in the whole record (also in a per-child copy)."""
+        index = next((i for i, c in enumerate(self.children) if c.key == child.key), 0)
+        return child.title(index)
 
     @property
     def update_action(self) -> Action | None:

@@ -17,7 +17,6 @@ from app.records.choices import (
     ActionKind,
     ActionStatus,
     Agency,
-    Communication,
     ContributionMode,
     LedBy,
     Outcome,
@@ -25,7 +24,7 @@ from app.records.choices import (
     Sequence,
     YesNo,
 )
-from app.records.schema import Child, StrategyRecordData
+from app.records.schema import Child, StrategyRecordData, uk_now
 from app.rules.workdays import add_working_days, is_working_day
 
 
@@ -55,7 +54,8 @@ class Rule:
     section: str
     message: str
     finding: str
-    check: Callable[[StrategyRecordData, Settings], Iterator[Failure]]
+    # (data, settings, today): "today" is the UK date the caller's clock gives, so rules stay pure.
+    check: Callable[[StrategyRecordData, Settings, date], Iterator[Failure]]
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,28 @@ def rule(id, severity, kind, section, message, finding):
     return register
 
 
-def evaluate(data: StrategyRecordData, settings: Settings) -> list[Result]:
-    return [Result(r, tuple(r.check(data, settings))) for r in RULES]
+def evaluate(data: StrategyRecordData, settings: Settings, *, today: date | None = None) -> list[Result]:
+    """Every rule's result. `today` defaults to the date in the UK now."""
+    today = today or uk_now().date()
+    return [Result(r, tuple(r.check(data, settings, today))) for r in RULES]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How far a record is from being finalised: what pages and the printed record summarise."""
+
+    required: int  # how many blocking rules there are
+    blocking_failed: tuple[Result, ...]
+    warnings_failed: tuple[Result, ...]
+
+
+def tally(results: list[Result]) -> Tally:
+    failed = [r for r in results if not r.passed]
+    return Tally(
+        required=sum(r.rule.severity == Severity.BLOCKING for r in results),
+        blocking_failed=tuple(r for r in failed if r.rule.severity == Severity.BLOCKING),
+        warnings_failed=tuple(r for r in failed if r.rule.severity == Severity.WARNING),
+    )
 
 
 def blocking_failures(results: list[Result]) -> list[Result]:
@@ -95,15 +115,6 @@ def _missing(obj, path: tuple, fields: dict[str, str]) -> Iterator[Failure]:
         value = getattr(obj, field)
         if value is None or value == []:
             yield Failure(message, (*path, field))
-
-
-def _child_label(child: Child, index: int) -> str:
-    return child.name or f"Child {index + 1}"
-
-
-def cannot_speak(child: Child) -> bool:
-    """A child whose experience must be told through what was observed."""
-    return child.unborn or child.communication in (Communication.PRE_VERBAL, Communication.NON_VERBAL)
 
 
 def _discussion_day(data: StrategyRecordData) -> date | None:
@@ -134,7 +145,7 @@ def _age_on(child: Child, day: date) -> int | None:
 @rule("header.required", "blocking", "missing", "header",
       "The discussion's date, time, format, chair, minute-taker and lead are recorded",
       "The record must stand alone: agencies do not see CSC's case notes")
-def _header_required(data, settings):
+def _header_required(data, settings, today):
     yield from _missing(data.header, ("header",), {
         "concern_at": "Enter the date and time the concern arose",
         "discussion_at": "Enter the date and time of the discussion",
@@ -149,7 +160,7 @@ def _header_required(data, settings):
 @rule("header.further-linked", "blocking", "missing", "header",
       "A further discussion is linked to the earlier one",
       "Finding 4: follow-up strategies were lost or cancelled without trace")
-def _further_linked(data, settings):
+def _further_linked(data, settings, today):
     if data.header.sequence == Sequence.FURTHER and not data.header.previous_reference:
         yield Failure("Enter the reference of the earlier strategy discussion",
                       ("header", "previous_reference"))
@@ -158,7 +169,7 @@ def _further_linked(data, settings):
 @rule("header.edt-review", "blocking", "conflict", "header",
       "An EDT-led discussion has a day-team review due by the next working day",
       "Finding 5: EDT-led strategy records were inaccurate")
-def _edt_review(data, settings):
+def _edt_review(data, settings, today):
     header = data.header
     if header.led_by != LedBy.EDT:
         return
@@ -180,7 +191,7 @@ def _edt_review(data, settings):
 @rule("header.requester", "warning", "missing", "header",
       "The agency that asked for the discussion is recorded",
       "Finding 1: any agency may request a strategy discussion")
-def _requester(data, settings):
+def _requester(data, settings, today):
     if not data.header.requested_by:
         yield Failure("Select which agency requested the discussion", ("header", "requested_by"))
 
@@ -190,7 +201,7 @@ def _requester(data, settings):
 
 @rule("children.present", "blocking", "missing", "children",
       "At least one child is recorded", "The record is about named children")
-def _children_present(data, settings):
+def _children_present(data, settings, today):
     if not data.children:
         yield Failure("Add the child or children the discussion is about", ("children",))
 
@@ -199,9 +210,9 @@ def _children_present(data, settings):
       "Every child has a name, a date of birth (or an expected date of delivery and gestation "
       "if unborn) and how they communicate",
       "Finding 7: an unborn child has an expected date of delivery and gestation")
-def _children_identity(data, settings):
+def _children_identity(data, settings, today):
     for i, child in enumerate(data.children):
-        who = _child_label(child, i)
+        who = child.title(i)
         path = ("children", i)
         if not child.name:
             yield Failure(f"Enter child {i + 1}'s name, or 'Unborn baby of' and the mother's "
@@ -224,7 +235,7 @@ def _children_identity(data, settings):
 @rule("grounds.required", "blocking", "missing", "grounds",
       "The concern is summarised with its source and category of harm",
       "The record must stand alone: agencies do not see CSC's case notes")
-def _grounds_required(data, settings):
+def _grounds_required(data, settings, today):
     yield from _missing(data.grounds, ("grounds",), {
         "summary": "Enter a summary of the concern",
         "source": "Enter the source of the concern",
@@ -235,7 +246,7 @@ def _grounds_required(data, settings):
 @rule("grounds.images", "blocking", "missing", "grounds",
       "If images of injuries were taken, who took them and under which policy is recorded",
       "Finding 6: a school photographed marks on a child")
-def _images(data, settings):
+def _images(data, settings, today):
     if data.grounds.images_taken == YesNo.YES:
         yield from _missing(data.grounds, ("grounds",), {
             "images_taken_by": "Enter who took the images",
@@ -245,7 +256,7 @@ def _images(data, settings):
 
 @rule("grounds.body-map", "warning", "missing", "grounds",
       "Injuries are recorded on a body map", "Finding 6: injuries belong on a body map")
-def _body_map(data, settings):
+def _body_map(data, settings, today):
     if data.grounds.images_taken == YesNo.YES and data.grounds.body_map != YesNo.YES:
         yield Failure("Record the injuries on a body map", ("grounds", "body_map"))
 
@@ -253,7 +264,7 @@ def _body_map(data, settings):
 @rule("grounds.referrer-told", "warning", "missing", "grounds",
       "The referrer is told the outcome, and when and how is recorded",
       "Finding 8: referrers were not told the outcome of their referral")
-def _referrer_told(data, settings):
+def _referrer_told(data, settings, today):
     grounds = data.grounds
     if grounds.referrer_name and not (grounds.referrer_informed_on and grounds.referrer_informed_how):
         missing = "referrer_informed_how" if grounds.referrer_informed_on else "referrer_informed_on"
@@ -265,7 +276,7 @@ def _referrer_told(data, settings):
 
 @rule("participants.present", "blocking", "missing", "participants",
       "Everyone who contributed is recorded", "Finding 2: records did not show who took part")
-def _participants_present(data, settings):
+def _participants_present(data, settings, today):
     if not data.participants:
         yield Failure("Add everyone who took part or contributed", ("participants",))
 
@@ -274,7 +285,7 @@ def _participants_present(data, settings):
       "Every participant has a name, agency, role, how they contributed and a phone or email; "
       "contributions outside the meeting say when",
       "Finding 2: phone and email contributions outside the meeting were lost")
-def _participant_details(data, settings):
+def _participant_details(data, settings, today):
     for i, person in enumerate(data.participants):
         who = person.name or f"participant {i + 1}"
         path = ("participants", i)
@@ -294,7 +305,7 @@ def _participant_details(data, settings):
       "Children's social care, police and health (and midwifery for an unborn child) have a "
       "position or a participant",
       "Finding 2 and 7: every agency's view is recorded; the midwife must be involved pre-birth")
-def _core_agencies(data, settings):
+def _core_agencies(data, settings, today):
     # Someone invited but unavailable has not given the agency's view.
     present = _agencies_with_position(data) | _agencies_taking_part(data)
     needed = {Agency.CSC: "children's social care's", Agency.POLICE: "the police's"}
@@ -311,7 +322,7 @@ def _core_agencies(data, settings):
 @rule("agencies.positions", "blocking", "missing", "agency-positions",
       "Every agency row has a position, with its concerns or why it was not contacted",
       "Finding 2: agencies with no safeguarding concerns were not recorded")
-def _positions(data, settings):
+def _positions(data, settings, today):
     seen: set[tuple] = set()
     for i, row in enumerate(data.agency_positions):
         path = ("agency_positions", i)
@@ -334,7 +345,7 @@ def _positions(data, settings):
 @rule("agencies.participants-have-positions", "warning", "missing", "agency-positions",
       "Every agency that took part has its position recorded",
       "Finding 2: the concerns of all agencies must be recorded")
-def _participants_have_positions(data, settings):
+def _participants_have_positions(data, settings, today):
     for agency in sorted(_agencies_taking_part(data) - _agencies_with_position(data)):
         yield Failure(f"{agency.label} took part: record its position", ("agency_positions",))
 
@@ -345,9 +356,9 @@ def _participants_have_positions(data, settings):
 @rule("experience.account", "blocking", "missing", "experience",
       "Every child's experience is recorded: whether they were seen, and what they said or showed",
       "Finding 3: a young baby's experience was missing")
-def _experience(data, settings):
+def _experience(data, settings, today):
     for i, child in enumerate(data.children):
-        who = _child_label(child, i)
+        who = child.title(i)
         path = ("children", i)
         if child.unborn:
             pass  # an unborn child cannot be seen; the observation rule asks what was seen of care
@@ -362,7 +373,7 @@ def _experience(data, settings):
             yield from _missing(child, path, {
                 "not_seen_reason": f"Enter why {who} has not been seen",
             })
-        if not child.voice and not child.observations and not cannot_speak(child):
+        if not child.voice and not child.observations and not child.cannot_speak:
             # A child who cannot speak is asked for observations by experience.observed.
             yield Failure(f"Describe {who}'s experience: what they said or showed, or what was "
                           "observed", (*path, "voice"))
@@ -371,10 +382,10 @@ def _experience(data, settings):
 @rule("experience.observed", "blocking", "missing", "experience",
       "A child who is unborn, pre-verbal or non-verbal has an account of what was observed",
       "Finding 3: for a child who cannot speak, record what was observed")
-def _observed(data, settings):
+def _observed(data, settings, today):
     for i, child in enumerate(data.children):
-        if cannot_speak(child) and not child.observations:
-            who = _child_label(child, i)
+        if child.cannot_speak and not child.observations:
+            who = child.title(i)
             message = (
                 f"{who} is unborn: describe what was observed of the pregnancy and of the care "
                 "being prepared for the baby"
@@ -391,7 +402,7 @@ def _observed(data, settings):
 @rule("analysis.risks-and-strengths", "warning", "missing", "analysis",
       "The analysis sets out the risks and the strengths",
       "The record must stand alone: agencies act on its account of risk")
-def _analysis(data, settings):
+def _analysis(data, settings, today):
     yield from _missing(data.analysis, ("analysis",), {
         "risks": "Enter the risks to the child",
         "strengths": "Enter the strengths and protective factors",
@@ -403,7 +414,7 @@ def _analysis(data, settings):
 
 @rule("decision.required", "blocking", "missing", "decision",
       "The decision has an outcome and reasons", "The record must say what was decided and why")
-def _decision(data, settings):
+def _decision(data, settings, today):
     yield from _missing(data.decision, ("decision",), {
         "outcome": "Select the outcome of the discussion",
         "reasons": "Enter the reasons for the decision",
@@ -414,11 +425,11 @@ def _decision(data, settings):
       "Before no further action, midwifery (for an unborn child) and school (for a school-age "
       "child) have been consulted or a reason recorded",
       "Finding 9: cases were closed without checking with health or school")
-def _nfa_consulted(data, settings):
+def _nfa_consulted(data, settings, today):
     if data.decision.outcome != Outcome.NFA:
         return
     recorded = {p.agency for p in data.agency_positions if p.position}
-    day = _discussion_day(data) or date.today()
+    day = _discussion_day(data) or today
     if any(c.unborn for c in data.children) and Agency.MIDWIFERY not in recorded:
         yield Failure("Before no further action, record midwifery's position",
                       ("decision", "outcome"))
@@ -434,7 +445,7 @@ def _nfa_consulted(data, settings):
 
 @rule("decision.dissent-escalated", "warning", "missing", "decision",
       "Any dissent says how it was escalated", "Disagreements must be visible and resolved")
-def _dissent(data, settings):
+def _dissent(data, settings, today):
     if data.decision.dissent and not data.decision.dissent_escalation:
         yield Failure("Enter how the dissent was escalated", ("decision", "dissent_escalation"))
 
@@ -445,7 +456,7 @@ def _dissent(data, settings):
 @rule("actions.update-agencies", "blocking", "conflict", "actions",
       "The action 'CSC will update all agencies' has a date on or after the discussion",
       "Finding 4: agencies were not updated, above all when follow-ups were cancelled")
-def _update_action(data, settings):
+def _update_action(data, settings, today):
     index = next((i for i, a in enumerate(data.actions) if a.kind == ActionKind.UPDATE_AGENCIES),
                  None)
     if index is None:
@@ -465,7 +476,7 @@ def _update_action(data, settings):
 @rule("actions.details", "blocking", "missing", "actions",
       "Every action has a description, an owner and a due date",
       "Agencies must know who will do what by when")
-def _actions(data, settings):
+def _actions(data, settings, today):
     for i, action in enumerate(data.actions):
         if action.kind == ActionKind.UPDATE_AGENCIES:
             continue
@@ -484,7 +495,7 @@ def _icpc_latest(data: StrategyRecordData, settings: Settings) -> date | None:
 @rule("next.icpc-date", "warning", "missing", "next-steps",
       "A section 47 enquiry has an initial child protection conference date",
       "Timescale: conference within 15 working days of the discussion")
-def _icpc_date(data, settings):
+def _icpc_date(data, settings, today):
     if data.decision.outcome in S47_OUTCOMES and not data.next_steps.icpc_date:
         latest = _icpc_latest(data, settings)
         by = f" (due by {latest:%-d %B %Y})" if latest else ""
@@ -495,7 +506,7 @@ def _icpc_date(data, settings):
 @rule("next.icpc-within-limit", "blocking", "conflict", "next-steps",
       "The initial child protection conference is within the working-day limit of the discussion",
       "Timescale: conference within 15 working days of the discussion")
-def _icpc_within(data, settings):
+def _icpc_within(data, settings, today):
     icpc = data.next_steps.icpc_date
     day = _discussion_day(data)
     if data.decision.outcome not in S47_OUTCOMES or not icpc or not day:
@@ -514,7 +525,7 @@ def _icpc_within(data, settings):
 @rule("next.prebirth-conference", "warning", "conflict", "next-steps",
       "A pre-birth conference is held by the configured week of pregnancy",
       "Finding 7: pre-birth protocol timings were not followed")
-def _prebirth(data, settings):
+def _prebirth(data, settings, today):
     icpc, day = data.next_steps.icpc_date, _discussion_day(data)
     if data.decision.outcome not in S47_OUTCOMES or not icpc or not day:
         return
@@ -523,7 +534,7 @@ def _prebirth(data, settings):
             weeks_at_conference = child.gestation_weeks + (icpc - day).days / 7
             if weeks_at_conference > settings.prebirth_conference_by_weeks:
                 yield Failure(
-                    f"{_child_label(child, i)} will be about {weeks_at_conference:.0f} weeks' "
+                    f"{child.title(i)} will be about {weeks_at_conference:.0f} weeks' "
                     f"gestation at the conference: the pre-birth protocol expects it by "
                     f"{settings.prebirth_conference_by_weeks} weeks",
                     ("next_steps", "icpc_date"),
@@ -533,7 +544,7 @@ def _prebirth(data, settings):
 @rule("next.further-discussion-date", "blocking", "conflict", "next-steps",
       "A decision to hold a further strategy discussion gives its date",
       "Finding 4: follow-up strategies were cancelled without agencies knowing")
-def _further_date(data, settings):
+def _further_date(data, settings, today):
     if data.decision.outcome != Outcome.FURTHER_STRATEGY:
         return
     path = ("next_steps", "next_discussion_on")
@@ -550,7 +561,7 @@ def _further_date(data, settings):
 @rule("distribution.present", "blocking", "missing", "distribution",
       "The record says which agencies receive it",
       "Finding 4: agencies were never told the outcome")
-def _distribution(data, settings):
+def _distribution(data, settings, today):
     if not data.distribution:
         yield Failure("Select the agencies that will receive the record", ("distribution",))
 
@@ -558,7 +569,7 @@ def _distribution(data, settings):
 @rule("distribution.involved", "warning", "missing", "distribution",
       "Every agency that took part or gave a position receives the record",
       "Finding 4: agencies were never told the outcome")
-def _distribution_involved(data, settings):
+def _distribution_involved(data, settings, today):
     involved = _agencies_taking_part(data) | {
         p.agency for p in data.agency_positions
         if p.agency and p.position and p.position != Position.NOT_CONTACTED

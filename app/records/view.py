@@ -1,0 +1,112 @@
+"""The whole record as people read it: one view that the record page and the printed record
+both render, so they show the same facts in the same words.
+
+Templates only lay out what is here; every wording and derived fact is decided below.
+"""
+
+from dataclasses import dataclass
+
+from app.records.choices import ActionKind, Position
+from app.records.display import ParticipantGroup, as_text, participant_groups
+from app.records.schema import Action, AgencyPosition, Child, StrategyRecordData
+from app.rules.completeness import Result, Tally, tally
+
+DATE_NOT_SET = "(date not yet set)"
+NO_CONCERNS = "No safeguarding concerns"
+
+
+@dataclass(frozen=True)
+class ChildView:
+    title: str  # the child's name, or "Child N" by their place in the whole record
+    child: Child
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    agency: str
+    organisation: str | None
+    position: str
+    # Every detail the record holds for this agency, labelled where more than one may show.
+    details: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    description: str
+    is_update_action: bool
+    owner: str
+    # The owner's agency, shown only where it adds something to the owner's name.
+    owner_agency: str | None
+    due: str
+    status: str
+
+
+@dataclass(frozen=True)
+class RecordView:
+    data: StrategyRecordData
+    children: tuple[ChildView, ...]  # the children this view covers (one, for a per-child copy)
+    per_child: bool
+    participant_groups: tuple[ParticipantGroup, ...]
+    positions: tuple[PositionRow, ...]
+    actions: tuple[ActionRow, ...]
+    update_action: ActionRow | None
+    tally: Tally
+
+    @property
+    def experience_heading(self) -> str:
+        return "The child's experience" if len(self.children) == 1 else "Each child's experience"
+
+
+def position_details(position: AgencyPosition) -> tuple[str, ...]:
+    details = []
+    if position.concerns:
+        details.append(position.concerns)
+    elif position.position == Position.NO_CONCERNS:
+        details.append(NO_CONCERNS)
+    if position.not_contacted_reason:
+        details.append(f"Why not contacted: {position.not_contacted_reason}")
+    return tuple(details)
+
+
+def update_action_text(action: Action) -> str:
+    """The fixed action's sentence: "CSC will update all agencies … by <date>"."""
+    due = as_text(action.due_date) if action.due_date else DATE_NOT_SET
+    return f"{action.description} {due}"
+
+
+def action_row(action: Action) -> ActionRow:
+    is_update = action.kind == ActionKind.UPDATE_AGENCIES
+    owner = as_text(action.owner)
+    agency = as_text(action.agency) if action.agency else None
+    return ActionRow(
+        description=update_action_text(action) if is_update else as_text(action.description),
+        is_update_action=is_update,
+        owner=owner,
+        owner_agency=agency if agency != owner else None,
+        due=as_text(action.due_date),
+        status=as_text(action.status),
+    )
+
+
+def record_view(data: StrategyRecordData, results: list[Result], *,
+                child_key: str | None = None) -> RecordView:
+    """The record (or one child's copy of it) ready to show."""
+    children = tuple(
+        ChildView(data.child_title(child), child)
+        for child in data.children
+        if child_key is None or child.key == child_key
+    )
+    update = data.update_action
+    return RecordView(
+        data=data,
+        children=children,
+        per_child=child_key is not None,
+        participant_groups=tuple(participant_groups(data.participants)),
+        positions=tuple(
+            PositionRow(as_text(p.agency), p.organisation, as_text(p.position), position_details(p))
+            for p in data.agency_positions
+        ),
+        actions=tuple(action_row(a) for a in data.actions),
+        update_action=action_row(update) if update else None,
+        tally=tally(results),
+    )
