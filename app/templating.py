@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from app.auth import roles
+from app.config import get_settings
 from app.records import choices
 from app.records.display import as_text, summary_rows
 from app.records.forms import FormValues, field_title, rows
@@ -12,6 +13,7 @@ from app.records.schema import UPDATE_AGENCIES_TEXT, child_title
 from app.records.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
 from app.records.view import record_view
 from app.rules.completeness import tally
+from app.rules.workdays import within_working_days
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -53,6 +55,7 @@ templates.env.globals.update(
     record_view=record_view,
     child_title=child_title,
     tally=tally,
+    edt_review_within=lambda: within_working_days(get_settings().edt_review_working_days),
     UPDATE_AGENCIES_TEXT=UPDATE_AGENCIES_TEXT,
     EXPERIENCE_FIELDS=EXPERIENCE_FIELDS,
     CHILD_FIELDS=CHILD_FIELDS,

@@ -16,4 +16,4 @@ def test_readme_opens_with_the_start_and_test_commands():
     top = README[:600]
     assert "bash scripts/start.sh" in top and "bash scripts/test.sh" in top
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
-    assert "bash scripts/test.sh" in ci and "REQUIRE_POSTGRES=1" in ci
+    assert "bash scripts/test.sh" in ci and "REQUIRE_POSTGRES=1" in ci and "REQUIRE_BROWSER=1" in ci

@@ -139,3 +139,29 @@ def test_audit_link_in_the_header_follows_the_roles_module(anonymous, session, r
     page = soup(signed_in(anonymous, session, user).get("/strategies"))
     links = [a["href"] for a in page.select("header a")]
     assert ("/audit" in links) is sees_link
+
+
+def test_edt_review_messages_quote_the_local_limit():
+    from app.config import Settings
+    from tests.builders import discussion_time
+
+    day = discussion_time().date()
+    late = str(day + timedelta(days=30))
+    data = record_with(header={"led_by": "edt", "day_team_review_due": late})
+    for days, words in [(1, "the next working day"), (3, "3 working days")]:
+        settings = Settings(edt_review_working_days=days)
+        (result,) = [r for r in evaluate(data, settings) if r.rule.id == "header.edt-review"]
+        (failure,) = result.failures
+        assert failure.message.endswith(f": {words} after the discussion")
+
+
+def test_the_header_page_hint_quotes_the_local_edt_limit(client, session, record, monkeypatch):
+    monkeypatch.setenv("EDT_REVIEW_WORKING_DAYS", "2")
+    get_settings.cache_clear()
+    try:
+        page = soup(client.get(f"/strategies/{record.id}/sections/header"))
+    finally:
+        monkeypatch.delenv("EDT_REVIEW_WORKING_DAYS")
+        get_settings.cache_clear()
+    hint = page.select_one("#header-day_team_review_due-hint").get_text(" ", strip=True)
+    assert hint == "For an EDT-led discussion: the day team must review it within 2 working days"

@@ -25,7 +25,7 @@ from app.records.choices import (
     YesNo,
 )
 from app.records.schema import Child, StrategyRecordData, uk_now
-from app.rules.workdays import add_working_days, is_working_day
+from app.rules.workdays import add_working_days, is_working_day, within_working_days
 
 
 class Severity(StrEnum):
@@ -167,7 +167,7 @@ def _further_linked(data, settings, today):
 
 
 @rule("header.edt-review", "blocking", "conflict", "header",
-      "An EDT-led discussion has a day-team review due by the next working day",
+      "An EDT-led discussion has a day-team review due within the local limit (EDT_REVIEW_WORKING_DAYS)",
       "Finding 5: EDT-led strategy records were inaccurate")
 def _edt_review(data, settings, today):
     header = data.header
@@ -182,8 +182,9 @@ def _edt_review(data, settings, today):
     if day:
         latest = add_working_days(day, settings.edt_review_working_days)
         if header.day_team_review_due > latest:
-            yield Failure(f"The day-team review must be due by {latest:%-d %B %Y}, "
-                          "the next working day", path)
+            limit = within_working_days(settings.edt_review_working_days)
+            yield Failure(f"The day-team review must be due by {latest:%-d %B %Y}: "
+                          f"{limit} after the discussion", path)
         elif header.day_team_review_due < day:
             yield Failure("The day-team review cannot be due before the discussion", path)
 

@@ -25,3 +25,8 @@ def add_working_days(start: date, days: int) -> date:
         if is_working_day(day):
             remaining -= 1
     return day
+
+
+def within_working_days(days: int) -> str:
+    """A local limit in words: "the next working day", "3 working days"."""
+    return "the next working day" if days == 1 else f"{days} working days"
