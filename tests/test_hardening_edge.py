@@ -61,13 +61,32 @@ def test_a_form_over_the_limit_gets_the_error_page(client, session, small_limit)
     assert answer.headers["x-content-type-options"] == "nosniff"
 
 
-def test_the_api_refuses_a_request_without_credentials_before_reading_its_body(anonymous):
-    # Over the 1 MiB limit: a 401 (not 413) shows the body was never read.
-    answer = anonymous.post("/api/strategies", content=_body_of(2 * 1024 * 1024),
-                            headers={"Content-Type": "application/json"})
-    assert answer.status_code == 401
-    assert answer.headers["www-authenticate"] == "Bearer"
-    assert "Sign in" in answer.json()["detail"]
+def test_the_api_refuses_a_request_without_credentials_before_reading_its_body(engine):
+    import anyio
+
+    from app.main import app
+
+    reads, sent = [], []
+
+    async def receive():
+        reads.append(1)
+        return {"type": "http.request", "body": _body_of(1000), "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/api/strategies", "raw_path": b"/api/strategies",
+             "query_string": b"", "root_path": "", "server": ("testserver", 80),
+             "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                         (b"content-length", b"1027")]}
+    anyio.run(app, scope, receive, send)
+    assert reads == []
+    start = sent[0]
+    assert start["status"] == 401
+    assert (b"www-authenticate", b"Bearer") in start["headers"]
+    assert b"Sign in" in sent[1]["body"]
 
 
 def test_a_422_names_the_field_but_repeats_only_an_excerpt_of_the_input(client):
