@@ -37,6 +37,32 @@ class Settings(BaseSettings):
     pdf_render_timeout_seconds: float = 30.0
     # Renders allowed at once (each one keeps a core busy).
     pdf_concurrent_renders: int = 2
+    # Largest request body accepted (JSON and forms), refused with 413 before it is parsed.
+    max_body_bytes: int = 1024 * 1024
+    # Repeats of the same refusal or failed sign-in (same action, address, username and
+    # detail) within this many seconds add to one audit row's count instead of a new row.
+    audit_repeat_window_seconds: int = 60
+    # Threads for sync routes and other blocking work (anyio's default limiter).
+    worker_threads: int = 40
+    # Database time limits: opening a connection, one statement (PostgreSQL), and waiting for
+    # a free connection from the pool.
+    database_connect_timeout_seconds: float = 5.0
+    database_statement_timeout_seconds: float = 15.0
+    database_pool_timeout_seconds: float = 10.0
+    # Connections kept open, and extra ones allowed at busy times. Left unset, the overflow is
+    # sized so that every worker thread can hold a connection at once.
+    database_pool_size: int = 10
+    database_max_overflow: int | None = None
+    # /healthz gives up on the database after this long and answers 503.
+    health_check_timeout_seconds: float = 2.0
+
+    @property
+    def pool_overflow(self) -> int:
+        if self.database_max_overflow is not None:
+            return self.database_max_overflow
+        # Headroom beyond the threads for the few sessions opened outside a worker thread's
+        # request (middleware audit writes, held forms).
+        return max(0, self.worker_threads + 5 - self.database_pool_size)
 
 
 @lru_cache

@@ -1,4 +1,9 @@
-"""Database engine and sessions; behaves the same on SQLite and PostgreSQL."""
+"""Database engine and sessions; behaves the same on SQLite and PostgreSQL.
+
+Every connection has time limits from the settings, so a database that is down or hung makes
+requests fail quickly (errors.py turns that into a 503 page) instead of piling up threads, and
+the pool is large enough for every worker thread to hold a connection at once.
+"""
 
 from collections.abc import Iterator
 from functools import lru_cache
@@ -11,15 +16,37 @@ from sqlmodel import Session, create_engine
 from app.config import get_settings
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, timeout_seconds: float | None = None, pool_size: int | None = None,
+                max_overflow: int | None = None) -> Engine:
+    """An engine for `url`; `timeout_seconds` overrides the connect and statement limits (the
+    health check uses a short one)."""
+    settings = get_settings()
+    pool = {
+        "pool_size": pool_size if pool_size is not None else settings.database_pool_size,
+        "max_overflow": max_overflow if max_overflow is not None else settings.pool_overflow,
+        "pool_timeout": timeout_seconds or settings.database_pool_timeout_seconds,
+        # A connection that died while the database was away is replaced, not handed out:
+        # the service recovers by itself when the database returns.
+        "pool_pre_ping": True,
+    }
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        if parsed.database in (None, "", ":memory:"):
+            pool = {}  # one in-memory database per connection: no pool settings apply
+        connect_args = {"check_same_thread": False,
+                        "timeout": timeout_seconds or settings.database_connect_timeout_seconds}
+        engine = create_engine(url, connect_args=connect_args, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect = timeout_seconds or settings.database_connect_timeout_seconds
+    statement = timeout_seconds or settings.database_statement_timeout_seconds
+    connect_args = {
+        "connect_timeout": max(1, round(connect)),
+        "options": f"-c statement_timeout={int(statement * 1000)}",
+    }
+    return create_engine(url, connect_args=connect_args, **pool)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -35,6 +62,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 @lru_cache
 def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
+
+
+def get_health_engine() -> Engine:
+    """A small engine of its own for /healthz, with a short time limit: it answers even when
+    the main pool is exhausted or the database hangs."""
+    settings = get_settings()
+    return _health_engine(settings.database_url, settings.health_check_timeout_seconds)
+
+
+@lru_cache
+def _health_engine(url: str, timeout_seconds: float) -> Engine:
+    return make_engine(url, timeout_seconds=timeout_seconds, pool_size=1, max_overflow=1)
 
 
 def get_session() -> Iterator[Session]:

@@ -2,9 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.db import get_session
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read without blocking, so that the route itself can be a plain `def`
+    (run in a worker thread) and do its database and password work there."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]

@@ -1,7 +1,11 @@
-"""The ASGI app: routers, static files and error pages."""
+"""The ASGI app: routers, static files, error pages, the edge checks and /healthz."""
 
+import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -11,10 +15,28 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import errors
 from app.auth import pages as auth_pages
 from app.auth.deps import SignInRequired
-from app.db import get_engine
+from app.config import get_settings
+from app.db import get_health_engine
+from app.limits import EdgeMiddleware
 from app.pdf import routes as pdf_routes
 from app.records import api, pages
 from app.security import SecurityMiddleware
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    settings = get_settings()
+    # Sync routes run in anyio's worker threads; the database pool is sized to match.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+    connections = settings.database_pool_size + settings.pool_overflow
+    if connections < settings.worker_threads:
+        log.warning("DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW (%d) is less than WORKER_THREADS "
+                    "(%d): busy moments will wait for a connection", connections,
+                    settings.worker_threads)
+    yield
+
 
 app = FastAPI(
     title="Strategy Record",
@@ -24,26 +46,40 @@ app = FastAPI(
     # (and a closed network) forbid; the schema itself is served at /openapi.json.
     docs_url=None,
     redoc_url=None,
+    lifespan=lifespan,
 )
 app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 app.include_router(auth_pages.router)
 app.include_router(pages.router)
 app.include_router(api.router)
 app.include_router(pdf_routes.router)
-errors.install(app)
+errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
-app.add_middleware(SecurityMiddleware)
+app.add_middleware(EdgeMiddleware)
+app.add_middleware(SecurityMiddleware)  # outermost: every answer carries the headers
+
+# Health checks have threads of their own: they answer even when every worker thread is busy.
+_health_threads = anyio.CapacityLimiter(2)
 
 
 @app.get("/healthz", tags=["operations"])
-def healthz() -> JSONResponse:
-    """Whether the service and its database answer."""
+async def healthz() -> JSONResponse:
+    """Whether the service and its database answer, and the database's migration revision."""
+    migration, database = None, "unavailable"
+    # The query has its own short database time limits; this bounds the wait for a thread too.
+    with anyio.move_on_after(get_settings().health_check_timeout_seconds + 1):
+        migration, database = await anyio.to_thread.run_sync(
+            _migration_revision, limiter=_health_threads, abandon_on_cancel=True)
+    ok = database == "ok"
+    return JSONResponse({"status": "ok" if ok else "degraded", "database": database,
+                         "migration": migration}, status_code=200 if ok else 503)
+
+
+def _migration_revision() -> tuple[str | None, str]:
     try:
-        with get_engine().connect() as connection:
-            connection.execute(text("SELECT 1"))
-        database = "ok"
-    except SQLAlchemyError:
-        database = "unavailable"
-    status = 200 if database == "ok" else 503
-    return JSONResponse({"status": "ok" if status == 200 else "degraded", "database": database},
-                        status_code=status)
+        with get_health_engine().connect() as connection:
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return revision, "ok"
+    except SQLAlchemyError as error:
+        log.error("Health check: database unavailable: %s", error)
+        return None, "unavailable"

@@ -6,9 +6,11 @@ bearer token carries no ambient credential, so it needs no such check.
 """
 
 from sqlmodel import Session
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import audit
 from app.auth.deps import bearer_token
@@ -43,25 +45,47 @@ def is_cross_site(request: Request) -> bool:
     return False
 
 
-class SecurityMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next) -> Response:
+class SecurityMiddleware:
+    """Outermost of our middleware (pure ASGI: nothing is buffered, nothing blocks the loop)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _add_headers(scope["path"], MutableHeaders(scope=message))
+            await send(message)
+
         if is_cross_site(request):
-            with Session(get_engine()) as session:
-                audit.log(session, "refused", detail=f"cross-site {request.method} {request.url.path}",
-                          request=request)
-            response = _refusal(request)
-        else:
-            response = await call_next(request)
-        add_security_headers(request, response)
-        return response
+            await run_in_threadpool(_log_cross_site, request)
+            response = await run_in_threadpool(_refusal, request)
+            await response(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+
+def _log_cross_site(request: Request) -> None:
+    with Session(get_engine()) as session:
+        audit.log(session, "refused", detail=f"cross-site {request.method} {request.url.path}",
+                  request=request)
 
 
 def add_security_headers(request: Request, response: Response) -> None:
+    _add_headers(request.url.path, response.headers)
+
+
+def _add_headers(path: str, headers: MutableHeaders) -> None:
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if not request.url.path.startswith("/static/"):
+        headers.setdefault(name, value)
+    if not path.startswith("/static/"):
         # Pages about children must not be shown again from the cache after sign-out.
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.setdefault("Cache-Control", "no-store")
 
 
 def _refusal(request: Request) -> Response:

@@ -1,21 +1,52 @@
-"""The audit log: one function writes it, one reads it. Nothing updates or deletes rows."""
+"""The audit log: one function writes it, one reads it. Nothing deletes rows.
 
-from datetime import UTC, datetime
+Writing the log never fails a request and never loses an event: values are cleaned to what the
+database can store (no NUL, no lone surrogates) and cut to fit their columns, and if the write
+fails anyway the event goes to the Python log instead. Repeated refusals and failed sign-ins
+add to the count of one row, so a flood of them cannot fill the table; views, edits and
+downloads are each a row of their own.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.auth.models import AuditEvent, User
+from app.config import get_settings
+
+logger = logging.getLogger(__name__)
 
 ACTIONS = (
     "viewed", "created", "edited", "finalised", "downloaded", "signed_in", "sign_in_failed",
     "sign_in_throttled", "signed_out", "refused", "user_created", "password_reset",
     "token_created", "token_revoked", "form_held", "form_returned",
 )
+# Events that anyone can cause without limit: their repeats are counted, not each stored.
+COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})
+
+# The columns' lengths (models.AuditEvent).
+USERNAME_MAX, DETAIL_MAX, IP_MAX = 80, 500, 64
+
+
+def storable(value: str | None, limit: int) -> str | None:
+    """`value` as the database can store it: no NUL, lone surrogates replaced, at most `limit`."""
+    if not value:
+        return None
+    text = value.replace("\x00", "")
+    text = text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text or None
 
 
 def client_ip(request: Request | None) -> str | None:
-    return request.client.host if request is not None and request.client else None
+    # Behind a proxy this is the X-Forwarded-For value, which the client chooses.
+    if request is None or not request.client:
+        return None
+    return storable(request.client.host, IP_MAX)
 
 
 def log(
@@ -28,19 +59,43 @@ def log(
     detail: str | None = None,
     request: Request | None = None,
 ) -> None:
-    """Append one event and commit it, so it survives whatever the request does next."""
-    session.add(
-        AuditEvent(
-            at=datetime.now(UTC),
-            user_id=user.id if user else None,
-            username=(user.username if user else username or None),
-            action=action,
-            record_id=record_id,
-            detail=(detail or "")[:500] or None,
-            ip=client_ip(request),
-        )
+    """Append one event and commit it, so it survives whatever the request does next.
+
+    Callers commit their own changes first: if the audit write fails, the session is rolled
+    back (and the event written to the Python log) so the request can carry on.
+    """
+    event = AuditEvent(
+        at=datetime.now(UTC),
+        user_id=user.id if user else None,
+        username=storable(user.username if user else username, USERNAME_MAX),
+        action=action,
+        record_id=record_id,
+        detail=storable(detail, DETAIL_MAX),
+        ip=client_ip(request),
     )
-    session.commit()
+    fields = event.model_dump(exclude={"id", "count"})
+    try:
+        if not (action in COUNTED and _count_repeat(session, event)):
+            session.add(event)
+        session.commit()
+    except Exception:  # noqa: BLE001 - the audit log must never be the reason a request fails
+        session.rollback()
+        logger.exception("Audit event not stored, recorded here instead: %r", fields)
+
+
+def _count_repeat(session: Session, event: AuditEvent) -> bool:
+    """Add one to the count of the same event within the window; False if there is none."""
+    since = event.at - timedelta(seconds=get_settings().audit_repeat_window_seconds)
+    query = select(AuditEvent.id).where(AuditEvent.at >= since)
+    for name in ("action", "user_id", "username", "record_id", "detail", "ip"):
+        column, value = getattr(AuditEvent, name), getattr(event, name)
+        query = query.where(column.is_(None) if value is None else column == value)
+    row_id = session.exec(query.order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    if row_id is None:
+        return False
+    session.execute(update(AuditEvent).where(col(AuditEvent.id) == row_id)
+                 .values(count=AuditEvent.count + 1))
+    return True
 
 
 def events(

@@ -62,7 +62,8 @@ class HeldForm(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what to which record, and when. The app only ever inserts rows here."""
+    """Who did what to which record, and when. The app inserts rows here and never deletes
+    them; the one update is to `count`, when a refusal or failed sign-in repeats."""
 
     __tablename__ = "audit_event"
 
@@ -75,3 +76,6 @@ class AuditEvent(SQLModel, table=True):
     record_id: int | None = Field(default=None, index=True)
     detail: str | None = Field(default=None, max_length=500)
     ip: str | None = Field(default=None, max_length=64, index=True)
+    # How many times this event happened: repeats of a refusal or failed sign-in within
+    # AUDIT_REPEAT_WINDOW_SECONDS of `at` are counted here, so a flood cannot fill the table.
+    count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})

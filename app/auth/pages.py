@@ -4,6 +4,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from app.auth import audit, service
@@ -11,7 +12,7 @@ from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired
 from app.auth.roles import can_read_audit
 from app.config import get_settings
 from app.db import get_engine
-from app.deps import SessionDep
+from app.deps import PostedForm, SessionDep
 from app.records.forms import form_values, whole_number
 from app.records.sections import SECTIONS_BY_SLUG
 from app.templating import templates
@@ -44,8 +45,8 @@ def sign_in_page(request: Request, next: str | None = None, held: str = "", expi
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
-async def sign_in(request: Request, session: SessionDep):
-    form = await request.form()
+def sign_in(request: Request, session: SessionDep, form: PostedForm):
+    # A plain def: Argon2 and the database run in a worker thread, never in the event loop.
     username = str(form.get("username") or "")[:200].replace("\x00", "")
     password = str(form.get("password") or "")[:1000]
     next_url = safe_next(str(form.get("next") or ""))
@@ -96,7 +97,7 @@ def audit_page(request: Request, session: SessionDep, user: PageUser, record_id:
 
 
 async def sign_in_required(request: Request, exc: SignInRequired):
-    """Send the person to sign in; a form they posted after their session ended is held for
+    """Send the person to sign in; a form they posted after their session expired is held for
     them (and only them), not lost."""
     path = request.url.path
     if request.method == "GET":
@@ -106,13 +107,18 @@ async def sign_in_required(request: Request, exc: SignInRequired):
     target, held = record_page, ""
     if len(parts) == 5 and parts[3] == "sections" and parts[4] in SECTIONS_BY_SLUG:
         target = path
-        with Session(get_engine()) as session:
-            owner = service.owner_of_ended_session(session, request.cookies.get(SESSION_COOKIE))
-            if owner is not None:
-                values = form_values(list((await request.form()).multi_items()))
-                held = service.hold_form(session, owner, path, values) or ""
+        values = form_values(list((await request.form()).multi_items()))
+        held = await run_in_threadpool(_hold, request.cookies.get(SESSION_COOKIE), path, values)
     query = f"next={quote(target)}&expired=1" + (f"&held={held}" if held else "")
     return RedirectResponse(f"/sign-in?{query}", status_code=303)
+
+
+def _hold(cookie: str | None, path: str, values: dict) -> str:
+    with Session(get_engine()) as session:
+        owner = service.owner_of_expired_session(session, cookie)
+        if owner is None:
+            return ""
+        return service.hold_form(session, owner, path, values) or ""
 
 
 def _query(request: Request) -> str:

@@ -76,7 +76,8 @@ def reset_password(session: Session, user: User, password: str) -> None:
 
 def _recent_failures(session: Session, **where) -> int:
     since = _now() - timedelta(minutes=get_settings().sign_in_window_minutes)
-    query = select(func.count()).select_from(AuditEvent).where(
+    # Repeats within the audit window are counted on one row, so add up the counts.
+    query = select(func.coalesce(func.sum(AuditEvent.count), 0)).where(
         AuditEvent.action == "sign_in_failed", AuditEvent.at >= since)
     for column, value in where.items():
         query = query.where(getattr(AuditEvent, column) == value)
@@ -195,12 +196,21 @@ HELD_FORM_MAX_CHARS = 256_000
 HELD_FORMS_PER_USER = 20
 
 
-def owner_of_ended_session(session: Session, token: str | None) -> User | None:
-    """Whose session this cookie was, even if it has expired (never for a forged cookie)."""
+def owner_of_expired_session(session: Session, token: str | None) -> User | None:
+    """Whose session this cookie was, if it ended only because time ran out (its absolute or
+    idle limit). A session that was signed out, ended by a password reset or replaced at the
+    next sign-in holds nothing: whoever still has that cookie is not its owner at work."""
     if not token or len(token) > 100:
         return None
     row = session.exec(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
-    return session.get(User, row.user_id) if row else None
+    if row is None or row.revoked_at is not None:
+        return None
+    now = _now()
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    if now < _aware(row.expires_at) and now - _aware(row.last_seen_at) < idle:
+        return None  # still live: nothing to hold (the user is inactive, or it is not expired)
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.is_active else None
 
 
 def hold_form(session: Session, user: User, path: str, values: dict) -> str | None:
