@@ -270,7 +270,7 @@ def test_openapi_describes_enums_and_every_refusal(client):
     for method, path in (("put", "/api/strategies/{record_id}"),
                          ("post", "/api/strategies/{record_id}/finalise")):
         assert set(paths[path][method]["responses"]) == {
-            "200", "401", "403", "404", "409", "413", "422", "428"}, (method, path)
+            "200", "400", "401", "403", "404", "409", "413", "422", "428"}, (method, path)
     problem = paths["/api/strategies/{record_id}"]["put"]["responses"]["428"]
     assert problem["content"]["application/json"]["schema"]["$ref"].endswith("/Problem")
 

@@ -134,6 +134,7 @@ READ_ERRORS = {
 }
 WRITE_ERRORS = {
     **READ_ERRORS,
+    400: _problem("The body could not be read as JSON (for example, not UTF-8)"),
     403: _problem("You may see this record but not change it, or may not create records"),
     413: _problem("The body is too large"),
 }

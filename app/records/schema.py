@@ -21,6 +21,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -121,8 +122,14 @@ LOCAL_TIME_NOTE = (
     "UK local wall-clock time (Europe/London), read back without a UTC offset; "
     "a time sent with an offset is converted to UK local time."
 )
+# Not "format: date-time": that needs a UTC offset, and these are read back without one.
+LocalDateTime = Annotated[datetime, WithJsonSchema({
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+    "examples": ["2026-11-23T14:05:00"],
+})]
 PastDateTime = Annotated[
-    datetime | None,
+    LocalDateTime | None,
     BeforeValidator(_blank_to_none),
     AfterValidator(_to_uk_local),
     AfterValidator(_not_in_future),
