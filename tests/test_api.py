@@ -191,6 +191,12 @@ def test_a_record_read_and_sent_back_whole_is_accepted(client):
     assert answer.json()["analysis"]["risks"] == "edited"
 
 
+def test_read_only_fields_sent_as_null_are_not_claims(client):
+    record = client.post("/api/strategies", json={}).json()
+    body = {"revision": record["revision"], "id": None, "status": None, "finalised_at": None}
+    assert client.put(f"/api/strategies/{record['id']}", json=body).status_code == 200
+
+
 @pytest.mark.parametrize("field, value", [
     ("status", "finalised"), ("reference", "SR-1999-00001"), ("version", 7), ("id", 999),
     ("created_at", "2001-01-01T00:00:00Z"), ("finalised_at", "2001-01-01T00:00:00Z"),

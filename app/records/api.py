@@ -217,7 +217,7 @@ def _same_read_only(record: StrategyRecord, body: StrategyRecordReplace) -> None
     stored = _document(record)
     for name in READ_ONLY:
         sent = getattr(body, name)
-        if name not in body.model_fields_set or sent is None and getattr(stored, name) is None:
+        if sent is None:  # left out, or null: nothing claimed
             continue
         if isinstance(sent, datetime):
             sent = _as_utc(sent)
