@@ -142,7 +142,8 @@ def _measure(client: TestClient, server: httpx.Client) -> None:
     }
 
     for label, body in cases.items():
-        record_id = client.post("/api/strategies", json=body).json()["id"]
+        created = client.post("/api/strategies", json=body).json()
+        record_id = created["id"]
         url = f"/strategies/{record_id}/record.pdf"
         content = client.get(url).content  # warm up fonts and templates
         pages = len(PdfReader(io.BytesIO(content)).pages)
@@ -156,7 +157,7 @@ def _measure(client: TestClient, server: httpx.Client) -> None:
         print(f"  direct WeasyPrint render  median {d * 1000:7.0f} ms")
         print(f"  endpoint over HTTP (draft) median {e * 1000:7.0f} ms   ratio {e / d:.2f} (target <= 1.3)")
 
-        client.post(f"/api/strategies/{record_id}/finalise")
+        client.post(f"/api/strategies/{record_id}/finalise", json={"revision": created["revision"]})
         client.get(url)  # render once and store
         cached = sorted(timed(lambda url=url: server.get(url), 50))
         print(f"  cached download over HTTP p50 {cached[len(cached) // 2] * 1000:6.2f} ms, "

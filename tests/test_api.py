@@ -1,6 +1,14 @@
 """The JSON API: round trip, completeness, finalise, and clear 4xx answers for bad input."""
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 from tests.builders import complete_record
+
+
+def _paths(answer) -> set[tuple[str, ...]]:
+    return {tuple(str(p) for p in e["loc"]) for e in answer.json()["detail"]}
 
 
 def test_create_read_round_trip(client):
@@ -66,16 +74,211 @@ def test_completeness_lists_every_rule(client):
 
 def test_finalise_refused_then_accepted(client):
     record = client.post("/api/strategies", json={}).json()
-    refused = client.post(f"/api/strategies/{record['id']}/finalise")
+    url = f"/api/strategies/{record['id']}"
+    refused = client.post(f"{url}/finalise", json={"revision": record["revision"]})
     assert refused.status_code == 422
     failing = {r["id"] for r in refused.json()["detail"]}
     assert "decision.required" in failing
-    client.put(f"/api/strategies/{record['id']}", json=complete_record())
-    accepted = client.post(f"/api/strategies/{record['id']}/finalise")
+    assert {r["severity"] for r in refused.json()["detail"]} == {"blocking"}
+    saved = client.put(url, json={**complete_record(), "revision": record["revision"]}).json()
+    accepted = client.post(f"{url}/finalise", json={"revision": saved["revision"]})
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "finalised"
-    again = client.put(f"/api/strategies/{record['id']}", json=complete_record())
+    assert accepted.headers["ETag"] == f'"{accepted.json()["revision"]}"'
+    again = client.put(url, json={**complete_record(), "revision": accepted.json()["revision"]})
     assert again.status_code == 409
+    assert again.json()["detail"] == "This record is finalised and can no longer be changed"
+
+
+# --- every write names the revision it was based on --------------------------------------------
+
+
+def test_put_without_a_revision_is_refused_with_428_and_saves_nothing(client):
+    record = client.post("/api/strategies", json={}).json()
+    url = f"/api/strategies/{record['id']}"
+    answer = client.put(url, json={"analysis": {"risks": "blind overwrite"}})
+    assert answer.status_code == 428
+    assert "Send the revision you read" in answer.json()["detail"]
+    stored = client.get(url).json()
+    assert stored["analysis"]["risks"] is None and stored["revision"] == record["revision"]
+
+
+def test_put_with_revision_in_the_body_saves(client):
+    record = client.post("/api/strategies", json={}).json()
+    url = f"/api/strategies/{record['id']}"
+    answer = client.put(url, json={"analysis": {"risks": "mine"}, "revision": record["revision"]})
+    assert answer.status_code == 200
+    assert answer.json()["revision"] == record["revision"] + 1
+    assert client.get(url).json()["analysis"]["risks"] == "mine"
+
+
+def test_put_with_a_stale_if_match_and_a_fresh_body_revision_is_refused(client):
+    record = client.post("/api/strategies", json={}).json()
+    answer = client.put(f"/api/strategies/{record['id']}",
+                        json={"revision": record["revision"]}, headers={"If-Match": '"999"'})
+    assert answer.status_code == 409
+
+
+@pytest.mark.parametrize("if_match", ["abc", "*", '"1", "2"', '""'])
+def test_malformed_if_match_is_422_naming_the_header(client, if_match):
+    record = client.post("/api/strategies", json={}).json()
+    answer = client.put(f"/api/strategies/{record['id']}", json={},
+                        headers={"If-Match": if_match})
+    assert answer.status_code == 422
+    assert _paths(answer) == {("header", "if-match")}
+
+
+@pytest.mark.parametrize("revision", ["1", 1.0, True, 0, None])
+def test_put_revision_must_be_a_whole_number(client, revision):
+    record = client.post("/api/strategies", json={}).json()
+    answer = client.put(f"/api/strategies/{record['id']}", json={"revision": revision})
+    if revision is None:  # null is "not sent"
+        assert answer.status_code == 428
+    else:
+        assert answer.status_code == 422
+        assert _paths(answer) == {("body", "revision")}
+
+
+def test_finalise_without_a_revision_is_refused_with_428(client):
+    record = client.post("/api/strategies", json=complete_record()).json()
+    url = f"/api/strategies/{record['id']}"
+    missing = client.post(f"{url}/finalise")
+    assert missing.status_code == 428
+    assert "Send the revision you read" in missing.json()["detail"]
+    empty = client.post(f"{url}/finalise", json={})  # a body without its one field
+    assert empty.status_code == 422
+    assert _paths(empty) == {("body", "revision")}
+    assert client.get(url).json()["status"] == "draft"
+
+
+def test_finalise_from_a_stale_read_is_refused_with_409(client):
+    record = client.post("/api/strategies", json=complete_record()).json()
+    url = f"/api/strategies/{record['id']}"
+    client.put(url, json={"analysis": {"risks": "changed"}, "revision": record["revision"]})
+    for stale in ({"json": {"revision": record["revision"]}},
+                  {"headers": {"If-Match": f'"{record["revision"]}"'}}):
+        answer = client.post(f"{url}/finalise", **stale)
+        assert answer.status_code == 409
+        assert "Someone else saved" in answer.json()["detail"]
+    assert client.get(url).json()["status"] == "draft"
+
+
+def test_finalise_with_if_match_is_accepted(client):
+    created = client.post("/api/strategies", json=complete_record())
+    url = created.headers["Location"]
+    answer = client.post(f"{url}/finalise", headers={"If-Match": created.headers["ETag"]})
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "finalised"
+
+
+def test_finalise_refuses_unknown_body_fields(client):
+    record = client.post("/api/strategies", json=complete_record()).json()
+    answer = client.post(f"/api/strategies/{record['id']}/finalise",
+                         json={"revision": record["revision"], "force": True})
+    assert answer.status_code == 422
+    assert _paths(answer) == {("body", "force")}
+
+
+# --- input and output models ---------------------------------------------------------------------
+
+
+def test_a_record_read_and_sent_back_whole_is_accepted(client):
+    record = client.post("/api/strategies", json=complete_record()).json()
+    read = client.get(f"/api/strategies/{record['id']}").json()
+    answer = client.put(f"/api/strategies/{record['id']}",
+                        json={**read, "analysis": {"risks": "edited"}})
+    assert answer.status_code == 200
+    assert answer.json()["analysis"]["risks"] == "edited"
+
+
+def test_read_only_fields_sent_as_null_are_not_claims(client):
+    record = client.post("/api/strategies", json={}).json()
+    body = {"revision": record["revision"], "id": None, "status": None, "finalised_at": None}
+    assert client.put(f"/api/strategies/{record['id']}", json=body).status_code == 200
+
+
+@pytest.mark.parametrize("field, value", [
+    ("status", "finalised"), ("reference", "SR-1999-00001"), ("version", 7), ("id", 999),
+    ("created_at", "2001-01-01T00:00:00Z"), ("finalised_at", "2001-01-01T00:00:00Z"),
+])
+def test_a_changed_read_only_field_is_422_naming_it(client, field, value):
+    record = client.post("/api/strategies", json=complete_record()).json()
+    url = f"/api/strategies/{record['id']}"
+    answer = client.put(url, json={**record, field: value, "analysis": {"risks": "no"}})
+    assert answer.status_code == 422
+    assert _paths(answer) == {("body", field)}
+    assert "read-only" in answer.json()["detail"][0]["msg"]
+    assert client.get(url).json()["analysis"] == record["analysis"]
+
+
+def test_read_only_timestamps_compare_as_instants(client):
+    record = client.post("/api/strategies", json={}).json()
+    created = datetime.fromisoformat(record["created_at"])
+    same_instant = created.astimezone(UTC).replace(tzinfo=None).isoformat()  # naive = UTC
+    answer = client.put(f"/api/strategies/{record['id']}",
+                        json={"revision": record["revision"], "created_at": same_instant})
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("field", ["id", "revision", "status", "updated_at", "surprise"])
+def test_create_refuses_read_only_and_unknown_fields(client, field):
+    answer = client.post("/api/strategies", json={field: 1})
+    assert answer.status_code == 422
+    assert _paths(answer) == {("body", field)}
+    assert answer.json()["detail"][0]["type"] == "extra_forbidden"
+
+
+def test_timestamps_carry_a_utc_offset(client):
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    created = client.post("/api/strategies", json=complete_record()).json()
+    assert created["finalised_at"] is None
+    final = client.post(f"/api/strategies/{created['id']}/finalise",
+                        json={"revision": created["revision"]}).json()
+    for name in ("created_at", "updated_at", "finalised_at"):
+        assert final[name].endswith(("Z", "+00:00")), (name, final[name])
+        moment = datetime.fromisoformat(final[name].replace("Z", "+00:00"))
+        assert before <= moment <= datetime.now(UTC) + timedelta(seconds=5)
+    # The discussion's own times are UK local wall-clock times, sent back as typed.
+    assert final["header"]["discussion_at"] == complete_record()["header"]["discussion_at"]
+
+
+# --- strict numbers and booleans ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, value", [
+    ("gestation_weeks", 24.5), ("gestation_weeks", True), ("gestation_weeks", "24"),
+    ("gestation_weeks", 24.0), ("unborn", "yes"), ("unborn", 1), ("unborn", "true"),
+])
+def test_numbers_and_booleans_are_strict(client, field, value):
+    body = complete_record()
+    body["children"][0] = {"key": "baby", "name": "Baby", "unborn": True, field: value}
+    answer = client.post("/api/strategies", json=body)
+    assert answer.status_code == 422
+    assert _paths(answer) == {("body", "children", "0", field)}
+
+
+def test_a_whole_number_and_a_boolean_are_stored_as_sent(client):
+    body = {"children": [{"key": "baby", "unborn": True, "gestation_weeks": 24}]}
+    child = client.post("/api/strategies", json=body).json()["children"][0]
+    assert child["gestation_weeks"] == 24 and child["unborn"] is True
+
+
+def test_openapi_describes_enums_and_every_refusal(client):
+    schema = client.get("/openapi.json").json()
+    parts = schema["components"]["schemas"]
+    out = parts["StrategyRecordOut"]["properties"]
+    assert out["status"]["$ref"].endswith("/RecordStatus")
+    assert parts["RecordStatus"]["enum"] == ["draft", "finalised", "authorised", "amended"]
+    assert parts["RuleResultOut"]["properties"]["severity"]["$ref"].endswith("/Severity")
+    assert parts["StrategyRecordIn"]["additionalProperties"] is False
+    assert parts["StrategyRecordReplace"]["additionalProperties"] is False
+    paths = schema["paths"]
+    for method, path in (("put", "/api/strategies/{record_id}"),
+                         ("post", "/api/strategies/{record_id}/finalise")):
+        assert set(paths[path][method]["responses"]) == {
+            "200", "400", "401", "403", "404", "409", "413", "422", "428"}, (method, path)
+    problem = paths["/api/strategies/{record_id}"]["put"]["responses"]["428"]
+    assert problem["content"]["application/json"]["schema"]["$ref"].endswith("/Problem")
 
 
 def test_bad_input_answers_422_with_the_field_path(client):

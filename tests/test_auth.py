@@ -106,10 +106,12 @@ def test_cross_site_posts_are_refused_and_logged(client, session):
     assert "refused" in _actions(session)
     # The service's own pages, with JavaScript off or through htmx, still post.
     same = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
-    ok = client.post(url, data={"analysis-risks": "mine"}, headers=same, follow_redirects=False)
+    ok = client.post(url, data={"analysis-risks": "mine", "revision": "1"}, headers=same,
+                     follow_redirects=False)
     assert ok.status_code == 303
     htmx = client.post(f"/strategies/{record_id}/sections/participants",
-                       data={"row-action": "add"}, headers={**same, "HX-Request": "true"})
+                       data={"row-action": "add", "revision": "2"},
+                       headers={**same, "HX-Request": "true"})
     assert htmx.status_code == 200
 
 

@@ -27,6 +27,10 @@ def _post(client, record_id, slug, pairs, **kwargs):
                        follow_redirects=False, **kwargs)
 
 
+def _revision(client, record_id) -> str:
+    return str(client.get(f"/api/strategies/{record_id}").json()["revision"])
+
+
 def _multi(pairs):
     # httpx takes repeated keys as a list value.
     data: dict = {}
@@ -186,17 +190,43 @@ def test_participant_contact_and_child_errors(client):
     record_id = _start(client)
     pairs = [("participants-0-name", "Sam"), ("participants-0-email", "bad@"),
              ("participants-0-phone", "abc"), ("participants-0-mode", "telepathy"),
-             ("row-action", "save")]
+             ("row-action", "save"), ("revision", "1")]
     page = soup(_post(client, record_id, "participants", pairs))
     summary = error_summary(page)
     assert set(summary) == {"#participants-0-email", "#participants-0-phone", "#participants-0-mode"}
     assert page.select_one("#participants-0-email")["value"] == "bad@"
     children = [("children-0-key", ""), ("children-0-name", "Baby"), ("children-0-unborn", "true"),
-                ("children-0-gestation_weeks", "50"), ("row-action", "save")]
+                ("children-0-gestation_weeks", "50"), ("row-action", "save"), ("revision", "1")]
     page = soup(_post(client, record_id, "children", children))
     assert "#children-0-gestation_weeks" in error_summary(page)
     assert page.select_one("#children-0-gestation_weeks")["value"] == "50"
     assert page.select_one("#children-0-unborn").has_attr("checked")
+
+
+def test_gestation_is_typed_as_text_and_must_be_whole_weeks(client):
+    record_id = _start(client)
+    baby = [("children-0-key", "baby"), ("children-0-name", "Baby"), ("children-0-unborn", "true"),
+            ("row-action", "save"), ("revision", _revision(client, record_id))]
+    answer = _post(client, record_id, "children", baby + [("children-0-gestation_weeks", "24.5")])
+    assert answer.status_code == 422
+    page = soup(answer)
+    assert error_summary(page) == {
+        "#children-0-gestation_weeks": "Gestation (weeks) must be a whole number, like 24"}
+    assert page.select_one("#children-0-gestation_weeks")["value"] == "24.5"
+    assert client.get(f"/api/strategies/{record_id}").json()["children"] == []
+
+    saved = _post(client, record_id, "children", baby + [("children-0-gestation_weeks", " 24 ")])
+    assert saved.status_code == 303
+    child = client.get(f"/api/strategies/{record_id}").json()["children"][0]
+    assert child["gestation_weeks"] == 24 and child["unborn"] is True
+
+
+def test_an_unticked_unborn_box_saves_false(client):
+    record_id = _start(client)
+    pairs = [("children-0-key", "kid"), ("children-0-name", "Kid"), ("row-action", "save"),
+             ("revision", _revision(client, record_id))]
+    assert _post(client, record_id, "children", pairs).status_code == 303
+    assert client.get(f"/api/strategies/{record_id}").json()["children"][0]["unborn"] is False
 
 
 def test_saving_from_a_stale_page_is_refused(client):
@@ -256,8 +286,33 @@ def test_bad_addresses_and_garbage_never_500(client):
          ("row-action", "save")],
     ]
     for pairs in garbage:
-        assert _post(client, record_id, "participants", pairs).status_code < 500, pairs
-    assert client.post(f"/strategies/{record_id}/finalise", data={"revision": "x"}).status_code < 500
+        sent = pairs + [("revision", _revision(client, record_id))]
+        assert _post(client, record_id, "participants", sent).status_code < 500, pairs
+
+
+def test_a_post_without_a_usable_revision_saves_nothing_and_keeps_what_was_typed(client):
+    record_id = _start(client)
+    before = client.get(f"/api/strategies/{record_id}").json()
+    for revision in ([], [("revision", "abc")], [("revision", "")], [("revision", "1"), ("revision", "1")]):
+        answer = _post(client, record_id, "analysis",
+                       [("analysis-risks", "Typed risks"), ("row-action", "save"), *revision])
+        assert answer.status_code == 428, revision
+        page = soup(answer)
+        assert "nothing has been saved" in page.select_one(".govuk-notification-banner").text
+        assert page.select_one("#analysis-risks").text == "Typed risks"
+        # The page now carries the current revision, so saving again is possible.
+        assert page.select_one("main form input[name=revision]")["value"] == str(before["revision"])
+    assert client.get(f"/api/strategies/{record_id}").json() == before
+
+
+def test_finalise_without_a_usable_revision_finalises_nothing(client):
+    record_id = client.post("/api/strategies", json=complete_record()).json()["id"]
+    for data in ({}, {"revision": "x"}, {"revision": "²"}, {"revision": "-3"}):
+        answer = client.post(f"/strategies/{record_id}/finalise", data=data, follow_redirects=False)
+        assert answer.status_code == 428, data
+        banner = soup(answer).select_one(".govuk-notification-banner").text
+        assert "has not been finalised" in banner
+    assert client.get(f"/api/strategies/{record_id}").json()["status"] == "draft"
 
 
 def test_experience_page_keeps_the_children_in_their_order(client):
@@ -267,7 +322,7 @@ def test_experience_page_keeps_the_children_in_their_order(client):
     record_id = client.post("/api/strategies", json=body).json()["id"]
     # Only the second child is posted (a truncated or forged post): nothing else moves or is lost.
     pairs = [("children-0-key", "second"), ("children-0-observations", "Settled"),
-             ("row-action", "save")]
+             ("row-action", "save"), ("revision", "1")]
     assert _post(client, record_id, "experience", pairs).status_code == 303
     children = client.get(f"/api/strategies/{record_id}").json()["children"]
     assert [c["key"] for c in children] == ["child1", "second"]

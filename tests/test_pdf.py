@@ -28,7 +28,8 @@ def _create(client, body=None) -> dict:
 
 def _finalised(client, body=None) -> dict:
     record = _create(client, body)
-    assert client.post(f"/api/strategies/{record['id']}/finalise").status_code == 200
+    assert client.post(f"/api/strategies/{record['id']}/finalise",
+                       json={"revision": record["revision"]}).status_code == 200
     return record
 
 

@@ -65,6 +65,11 @@ def _current(session, record_id) -> dict:
     return service.get_record(session, record_id).content.model_dump(mode="json")
 
 
+def _revision(session, record_id) -> str:
+    session.expire_all()
+    return str(service.get_record(session, record_id).revision)
+
+
 def _view_routes(record_id):
     return [f"/strategies/{record_id}", f"/api/strategies/{record_id}",
             f"/api/strategies/{record_id}/completeness", f"/strategies/{record_id}/record.pdf"]
@@ -96,11 +101,15 @@ def test_changing(world, anonymous, session, username):
             expected = 403
         attempts = [
             client.get(f"/strategies/{record_id}/sections/header", follow_redirects=False),
+            # Each write sends the revision current when it is made (the list runs in order).
             client.post(f"/strategies/{record_id}/sections/analysis",
-                        data={"analysis-risks": "changed", "row-action": "save"},
+                        data={"analysis-risks": "changed", "row-action": "save",
+                              "revision": _revision(session, record_id)},
                         follow_redirects=False),
-            client.put(f"/api/strategies/{record_id}", json=bodies[name]),
-            client.post(f"/strategies/{record_id}/finalise", data={}, follow_redirects=False),
+            client.put(f"/api/strategies/{record_id}",
+                       json={**bodies[name], "revision": int(_revision(session, record_id))}),
+            client.post(f"/strategies/{record_id}/finalise",
+                        data={"revision": _revision(session, record_id)}, follow_redirects=False),
         ]
         codes = [a.status_code for a in attempts]
         if expected == "read-only":

@@ -1,39 +1,94 @@
-"""The JSON API: the same StrategyRecordData the HTML form parses into."""
+"""The JSON API: the same StrategyRecordData the HTML form parses into.
 
-from datetime import datetime
+Input and output are separate models: what a client sends (StrategyRecordIn, and for a
+replace also the revision it read) and what it reads back (StrategyRecordOut, the content
+plus the facts only the service sets). Every write names the revision it was based on, so a
+save or finalise from a stale read is refused (409) and one that names none is refused (428).
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from app.auth import audit
 from app.auth.deps import ApiUser
 from app.deps import SessionDep
 from app.records import access, service
+from app.records.choices import RecordStatus
 from app.records.forms import whole_number
 from app.records.models import StrategyRecord
 from app.records.schema import StrategyRecordData
-from app.rules.completeness import Result
+from app.rules.completeness import Result, Severity
 
 router = APIRouter(prefix="/api/strategies", tags=["strategy records"])
 
 
-class StrategyRecordDocument(StrategyRecordData):
-    """A record as read from the API: its content plus read-only facts about it.
+def _as_utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every stored timestamp was written in UTC.
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-    A client may send a document it read back with PUT: the read-only fields are
-    ignored, except `revision`, which must still be current.
+
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+Revision = Annotated[StrictInt, Field(ge=1, description="The record's revision, as read")]
+
+
+# --- models --------------------------------------------------------------------------------
+
+
+class StrategyRecordIn(StrategyRecordData):
+    """A record's content, as sent to create it. Unknown fields are refused (422)."""
+
+
+READ_ONLY_NOTE = "Read-only: may be sent back as read; a different value is refused (422)"
+
+
+class StrategyRecordReplace(StrategyRecordIn):
+    """A record's content and the revision it was based on, as sent to replace a draft.
+
+    A record read with GET may be sent back whole: its read-only fields are accepted only
+    if they are exactly what is stored. Sending only the content and `revision` is enough.
     """
 
-    id: int | None = Field(None, description="Read-only")
-    reference: str | None = Field(None, description="Read-only")
-    status: str | None = Field(None, description="Read-only: draft, finalised, ...")
-    version: int | None = Field(None, description="Read-only")
-    revision: int | None = Field(
-        None, description="Changes on every save; send it back (or If-Match) to refuse stale saves"
+    revision: Revision | None = Field(
+        None, description="The revision you read. Required unless an If-Match header is sent"
     )
-    created_at: datetime | None = Field(None, description="Read-only")
-    updated_at: datetime | None = Field(None, description="Read-only")
-    finalised_at: datetime | None = Field(None, description="Read-only")
+    id: StrictInt | None = Field(None, description=READ_ONLY_NOTE)
+    reference: str | None = Field(None, max_length=40, description=READ_ONLY_NOTE)
+    status: RecordStatus | None = Field(None, description=READ_ONLY_NOTE)
+    version: StrictInt | None = Field(None, description=READ_ONLY_NOTE)
+    created_at: datetime | None = Field(None, description=READ_ONLY_NOTE)
+    updated_at: datetime | None = Field(None, description=READ_ONLY_NOTE)
+    finalised_at: datetime | None = Field(None, description=READ_ONLY_NOTE)
+
+
+READ_ONLY = ("id", "reference", "status", "version", "created_at", "updated_at", "finalised_at")
+
+
+class FinaliseIn(BaseModel):
+    """The revision a finalise is based on (or send it as If-Match)."""
+
+    model_config = ConfigDict(extra="forbid")
+    revision: Revision
+
+
+class StrategyRecordOut(StrategyRecordData):
+    """A record as read: its content plus the facts only the service sets."""
+
+    id: int
+    reference: str
+    status: RecordStatus
+    version: int = Field(description="The document version: 1 until an amendment")
+    revision: int = Field(
+        description="Changes on every save; send it back (or If-Match) with every write"
+    )
+    created_at: UtcDateTime = Field(description="UTC")
+    updated_at: UtcDateTime = Field(description="UTC")
+    finalised_at: UtcDateTime | None = Field(description="UTC; null until finalised")
 
 
 class FailureOut(BaseModel):
@@ -43,15 +98,57 @@ class FailureOut(BaseModel):
 
 class RuleResultOut(BaseModel):
     id: str
-    severity: str
+    severity: Severity
     passed: bool
     message: str
     section: str
     failures: list[FailureOut]
 
 
-def _document(record: StrategyRecord) -> StrategyRecordDocument:
-    return StrategyRecordDocument.model_validate(
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+class ValidationProblem(BaseModel):
+    """Which fields were refused: each with its path (`loc`) and the problem (`msg`)."""
+
+    detail: list[dict[str, Any]]
+
+
+class FinaliseRefused(BaseModel):
+    """The blocking rules that fail, or (for a malformed body) the fields refused."""
+
+    detail: list[RuleResultOut] | list[dict[str, Any]]
+
+
+def _problem(description: str, model=Problem) -> dict:
+    return {"model": model, "description": description}
+
+
+READ_ERRORS = {
+    401: _problem("No valid session or API token"),
+    404: _problem("No such record, or not one you may see"),
+    422: _problem("A malformed field, with its path", ValidationProblem),
+}
+WRITE_ERRORS = {
+    **READ_ERRORS,
+    400: _problem("The body could not be read as JSON (for example, not UTF-8)"),
+    403: _problem("You may see this record but not change it, or may not create records"),
+    413: _problem("The body is too large"),
+}
+REVISION_ERRORS = {
+    409: _problem("Not a draft, or saved by someone else since the revision you sent"),
+    428: _problem("No revision sent: put `revision` in the body or send If-Match"),
+}
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def _document(record: StrategyRecord) -> StrategyRecordOut:
+    return StrategyRecordOut.model_validate(
         {
             **record.data,
             "id": record.id,
@@ -70,7 +167,7 @@ def _document(record: StrategyRecord) -> StrategyRecordDocument:
 def _result_out(result: Result) -> RuleResultOut:
     return RuleResultOut(
         id=result.rule.id,
-        severity=result.rule.severity.value,
+        severity=result.rule.severity,
         passed=result.passed,
         message=result.rule.message,
         section=result.rule.section,
@@ -85,10 +182,58 @@ def _etag(record: StrategyRecord) -> str:
     return f'"{record.revision}"'
 
 
-@router.post("", status_code=201, response_model=StrategyRecordDocument)
-def create_strategy(body: StrategyRecordData, session: SessionDep, response: Response,
-                    user: ApiUser, request: Request):
-    """Create a draft record from JSON."""
+def _invalid(loc: tuple, message: str, value) -> RequestValidationError:
+    """A 422 in the same shape as FastAPI's own, for checks made after parsing."""
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message,
+                                    "input": value}])
+
+
+def _if_match_revision(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    revision = whole_number(if_match.strip().removeprefix("W/").strip('"'))
+    if revision is None:
+        raise _invalid(("header", "if-match"), 'If-Match must be an ETag from this API, like "3"',
+                       if_match)
+    return revision
+
+
+def _based_on(record: StrategyRecord, *revisions: int | None) -> None:
+    """Refuse a write that names no revision (428) or a stale one (409)."""
+    if not record.is_editable:
+        raise HTTPException(409, detail="This record is finalised and can no longer be changed")
+    named = [r for r in revisions if r is not None]
+    if not named:
+        raise HTTPException(428, detail=(
+            "Send the revision you read, as \"revision\" in the body or an If-Match header "
+            "with the ETag, so that nobody else's save is overwritten"))
+    if any(r != record.revision for r in named):
+        raise HTTPException(
+            409, detail="Someone else saved this record since you read it: read it again")
+
+
+def _same_read_only(record: StrategyRecord, body: StrategyRecordReplace) -> None:
+    """A document read back may carry its read-only fields, but never changed ones."""
+    stored = _document(record)
+    for name in READ_ONLY:
+        sent = getattr(body, name)
+        if sent is None:  # left out, or null: nothing claimed
+            continue
+        if isinstance(sent, datetime):
+            sent = _as_utc(sent)
+        if sent != getattr(stored, name):
+            raise _invalid(("body", name), f"{name} is read-only and differs from the stored "
+                           "value: leave it out, or send it as read", sent)
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+
+@router.post("", status_code=201, response_model=StrategyRecordOut,
+             responses={**WRITE_ERRORS})
+def create_strategy(body: StrategyRecordIn, session: SessionDep, response: Response,
+                    user: ApiUser, request: Request) -> StrategyRecordOut:
+    """Create a draft record from JSON (content only)."""
     access.require_recorder(session, user, request)
     record = service.create_record(session, data=body, team=user.team, created_by_id=user.id)
     audit.log(session, "created", user=user, record_id=record.id, request=request)
@@ -97,49 +242,40 @@ def create_strategy(body: StrategyRecordData, session: SessionDep, response: Res
     return _document(record)
 
 
-@router.get("/{record_id}", response_model=StrategyRecordDocument)
+@router.get("/{record_id}", response_model=StrategyRecordOut, responses={**READ_ERRORS})
 def read_strategy(record_id: int, session: SessionDep, response: Response, user: ApiUser,
-                  request: Request):
-    """Read a record."""
+                  request: Request) -> StrategyRecordOut:
+    """Read a record. The ETag header holds its revision."""
     record = access.viewable(session, user, record_id, request)
     audit.log(session, "viewed", user=user, record_id=record.id, request=request)
     response.headers["ETag"] = _etag(record)
     return _document(record)
 
 
-@router.put(
-    "/{record_id}",
-    response_model=StrategyRecordDocument,
-    responses={409: {"description": "Not a draft, or saved by someone else since it was read"}},
-)
+@router.put("/{record_id}", response_model=StrategyRecordOut,
+            responses={**WRITE_ERRORS, **REVISION_ERRORS})
 def replace_strategy(
     record_id: int,
-    body: StrategyRecordDocument,
+    body: StrategyRecordReplace,
     session: SessionDep,
     response: Response,
     user: ApiUser,
     request: Request,
-    if_match: str | None = Header(None),
-):
-    """Replace a draft's content. Send the revision you read (body or If-Match) to avoid
-    overwriting someone else's save."""
+    if_match: Annotated[str | None, Header(description='The ETag you read, like "3"')] = None,
+) -> StrategyRecordOut:
+    """Replace a draft's content. Send the revision you read (`revision` in the body, or
+    If-Match): without one the save is refused (428), and a stale one answers 409."""
     record = access.editable(session, user, record_id, request)
-    expected = body.revision
-    if if_match:
-        token = if_match.strip().removeprefix("W/").strip('"')
-        expected = whole_number(token)
-        if expected is None:
-            raise HTTPException(status_code=400, detail="If-Match must be an ETag from this API")
+    _based_on(record, body.revision, _if_match_revision(if_match))
+    _same_read_only(record, body)
     data = StrategyRecordData.model_validate(
         body.model_dump(include=set(StrategyRecordData.model_fields)), context={"stored": True}
     )
     try:
         record = service.save_record(
-            session, record=record, data=data, expected_revision=expected
+            session, record=record, data=data, expected_revision=record.revision
         )
-    except service.NotEditable:
-        raise HTTPException(409, detail="This record is finalised and can no longer be changed") from None
-    except service.StaleRecord:
+    except service.StaleRecord:  # saved by someone else between our read and our write
         raise HTTPException(
             409, detail="Someone else saved this record since you read it: read it again"
         ) from None
@@ -148,8 +284,10 @@ def replace_strategy(
     return _document(record)
 
 
-@router.get("/{record_id}/completeness", response_model=list[RuleResultOut])
-def strategy_completeness(record_id: int, session: SessionDep, user: ApiUser, request: Request):
+@router.get("/{record_id}/completeness", response_model=list[RuleResultOut],
+            responses={**READ_ERRORS})
+def strategy_completeness(record_id: int, session: SessionDep, user: ApiUser,
+                          request: Request) -> list[RuleResultOut]:
     """Every completeness rule, passed or not, with the fields it is about."""
     record = access.viewable(session, user, record_id, request)
     audit.log(session, "viewed", user=user, record_id=record.id, detail="completeness",
@@ -159,19 +297,35 @@ def strategy_completeness(record_id: int, session: SessionDep, user: ApiUser, re
 
 @router.post(
     "/{record_id}/finalise",
-    response_model=StrategyRecordDocument,
-    responses={422: {"description": "Blocking rules fail"}, 409: {"description": "Not a draft"}},
+    response_model=StrategyRecordOut,
+    responses={**WRITE_ERRORS, **REVISION_ERRORS,
+               422: _problem("Blocking rules fail (each listed), or a malformed body",
+                             FinaliseRefused)},
 )
-def finalise_strategy(record_id: int, session: SessionDep, user: ApiUser, request: Request):
-    """Finalise a draft, or answer 422 listing the blocking rules that fail."""
+def finalise_strategy(
+    record_id: int,
+    session: SessionDep,
+    user: ApiUser,
+    request: Request,
+    response: Response,
+    body: FinaliseIn | None = None,
+    if_match: Annotated[str | None, Header(description='The ETag you read, like "3"')] = None,
+) -> StrategyRecordOut:
+    """Finalise a draft, or answer 422 listing the blocking rules that fail. Send the
+    revision you read (`{"revision": n}` or If-Match): 428 without one, 409 if stale."""
     record = access.editable(session, user, record_id, request)
+    _based_on(record, body.revision if body else None, _if_match_revision(if_match))
     try:
-        record = service.finalise_record(session, record=record, expected_revision=None)
-    except service.NotEditable:
-        raise HTTPException(409, detail="This record is already finalised") from None
+        record = service.finalise_record(session, record=record,
+                                         expected_revision=record.revision)
+    except service.StaleRecord:
+        raise HTTPException(
+            409, detail="Someone else saved this record since you read it: read it again"
+        ) from None
     except service.Incomplete as incomplete:
         raise HTTPException(
-            422, detail=[_result_out(r).model_dump() for r in incomplete.failing]
+            422, detail=[_result_out(r).model_dump(mode="json") for r in incomplete.failing]
         ) from None
     audit.log(session, "finalised", user=user, record_id=record.id, request=request)
+    response.headers["ETag"] = _etag(record)
     return _document(record)

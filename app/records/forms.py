@@ -168,6 +168,7 @@ def parse_section(
     if section.item_fields is not None:
         posted = _merge_items(section, posted, getattr(current, section.field))
     annotation = StrategyRecordData.model_fields[section.field].annotation
+    posted = typed_text(_inner_model(annotation), posted)
     try:
         value = TypeAdapter(annotation).validate_python(posted)
         whole = current.model_copy(update={section.field: value}).model_dump()
@@ -175,6 +176,46 @@ def parse_section(
     except ValidationError as error:
         return None, error_messages(error, prefix=(section.field,))
     return data, {}
+
+
+_YES_NO = {"true": True, "on": True, "yes": True, "1": True,
+           "false": False, "off": False, "no": False, "0": False, "": False}
+
+
+def typed_text(model, raw):
+    """Typed text turned into the numbers and yes/no values the schema takes strictly.
+
+    The schema refuses "24" or "true" (JSON clients must send 24 and true); a form only
+    ever posts text, so it is converted here. Text that is not a whole number or a yes/no
+    is left as typed, for validation to refuse with a clear message.
+    """
+    if isinstance(raw, list):
+        return [typed_text(model, item) for item in raw]
+    if model is None or not isinstance(raw, dict):
+        return raw
+    converted = dict(raw)
+    for name, info in model.model_fields.items():
+        if name not in raw:
+            continue
+        value, kind = raw[name], _scalar_kind(info.annotation)
+        if kind is bool and isinstance(value, str):
+            converted[name] = _YES_NO.get(value.strip().lower(), value)
+        elif kind is int and isinstance(value, str):
+            number = whole_number(value.strip())
+            converted[name] = None if not value.strip() else value if number is None else number
+        elif isinstance(value, (dict, list)):
+            converted[name] = typed_text(_inner_model(info.annotation), value)
+    return converted
+
+
+def _scalar_kind(annotation):
+    if annotation in (int, bool):
+        return annotation
+    for arg in get_args(annotation):
+        found = _scalar_kind(arg)
+        if found is not None:
+            return found
+    return None
 
 
 # Fields a new row already holds before anyone types: they do not make a row "filled in".
@@ -257,7 +298,7 @@ def _plain(detail: dict, title: str) -> str:
     if kind.startswith("date"):
         return f"{title} must be a real date, like 27 3 2026"
     if kind.startswith("int"):
-        return f"{title} must be a whole number"
+        return f"{title} must be a whole number, like 24"
     if kind.startswith("bool"):
         return f"{title}: select yes or no"
     if kind == "extra_forbidden":

@@ -3,7 +3,9 @@
 htmx only makes add/remove row faster: the same POST, answered with the rows block.
 """
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import audit
@@ -132,6 +134,32 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
     return response
 
 
+NO_REVISION_MESSAGE = (
+    "This page did not say which version of the record it was opened at, so nothing has been "
+    "saved: saving could have overwritten someone else's changes. Check what is shown below "
+    "against the record in another tab, then save again."
+)
+
+
+async def posted_form(request: Request) -> FormValues:
+    """The posted form as flat values, read in the event loop.
+
+    Routes that take it can then be plain `def`s, run in the threadpool, so their database
+    work never blocks the loop and no pooled connection is held while the body arrives.
+    """
+    form = await request.form()
+    return form_values(list(form.multi_items()))
+
+
+# Listed first in a route's parameters, so the body is read before any database work.
+PostedForm = Annotated[FormValues, Depends(posted_form)]
+
+
+def _posted_revision(values: FormValues) -> int | None:
+    """The revision the page was opened at; None if it is missing or malformed."""
+    return whole_number(values.pop("revision", None))
+
+
 HELD_NOTICE = (
     "You were signed out before this page was saved. What you typed is shown below: check it, "
     "then save."
@@ -180,27 +208,31 @@ def _change_rows(section: Section, values: FormValues, action: str) -> FormValue
 
 
 @router.post("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
-async def save_section(request: Request, record_id: int, slug: str, session: SessionDep,
-                       user: PageUser):
+def save_section(values: PostedForm, request: Request, record_id: int, slug: str,
+                 session: SessionDep, user: PageUser):
     record = access.editable(session, user, record_id, request)
     section = _section_or_404(slug)
-    form = await request.form()
-    values = form_values(list(form.multi_items()))
+    values = dict(values)
     action = str(values.pop("row-action", "save"))
-    revision = values.pop("revision", None)
+    revision = _posted_revision(values)
     if not record.is_editable:
         return _see_other(f"/strategies/{record.id}")
+    if revision is None:
+        # Without it no stale save could be refused: show it all again, save nothing.
+        return _section_page(request, record, section, values, notice=NO_REVISION_MESSAGE,
+                             status_code=428)
 
     if action != "save" and section.rows_editable:
         changed = _change_rows(section, values, action)
-        return _section_page(request, record, section, changed, fragment=_is_htmx(request))
+        return _section_page(request, record, section, changed, fragment=_is_htmx(request),
+                             revision=revision)
 
     data, errors = parse_section(section, values, record.content)
     if errors:
-        return _section_page(request, record, section, values, errors=errors, status_code=422)
-    expected = whole_number(revision)
+        return _section_page(request, record, section, values, errors=errors, status_code=422,
+                             revision=revision)
     try:
-        service.save_record(session, record=record, data=data, expected_revision=expected)
+        service.save_record(session, record=record, data=data, expected_revision=revision)
     except service.StaleRecord:
         session.refresh(record)
         return _section_page(request, record, section, values, notice=STALE_MESSAGE,
@@ -210,13 +242,21 @@ async def save_section(request: Request, record_id: int, slug: str, session: Ses
     return _see_other(f"/strategies/{record.id}#{section.slug}")
 
 
+FINALISE_NO_REVISION = (
+    "This page did not say which version of the record it was opened at, so the record has "
+    "not been finalised. Check the record below, then finalise again."
+)
+
+
 @router.post("/strategies/{record_id}/finalise", response_class=HTMLResponse)
-async def finalise(request: Request, record_id: int, session: SessionDep,
-                   user: PageUser) -> Response:
+def finalise(values: PostedForm, request: Request, record_id: int, session: SessionDep,
+             user: PageUser) -> Response:
     record = access.editable(session, user, record_id, request)
-    form = await request.form()
-    revision = form.get("revision")
-    expected = whole_number(revision)
+    expected = _posted_revision(dict(values))
+    if not record.is_editable:
+        return _see_other(f"/strategies/{record.id}")
+    if expected is None:
+        return _record_page(request, record, user, status_code=428, notice=FINALISE_NO_REVISION)
     try:
         service.finalise_record(session, record=record, expected_revision=expected)
     except service.NotEditable:

@@ -18,7 +18,10 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
+    StrictInt,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -115,11 +118,22 @@ Phone = Annotated[
 Email = Annotated[EmailStr | None, BeforeValidator(_blank_to_none)]
 PastDate = Annotated[date | None, BeforeValidator(_blank_to_none), AfterValidator(_not_in_future)]
 AnyDate = Annotated[date | None, BeforeValidator(_blank_to_none)]
+LOCAL_TIME_NOTE = (
+    "UK local wall-clock time (Europe/London), read back without a UTC offset; "
+    "a time sent with an offset is converted to UK local time."
+)
+# Not "format: date-time": that needs a UTC offset, and these are read back without one.
+LocalDateTime = Annotated[datetime, WithJsonSchema({
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+    "examples": ["2026-11-23T14:05:00"],
+})]
 PastDateTime = Annotated[
-    datetime | None,
+    LocalDateTime | None,
     BeforeValidator(_blank_to_none),
     AfterValidator(_to_uk_local),
     AfterValidator(_not_in_future),
+    Field(description=LOCAL_TIME_NOTE),
 ]
 
 
@@ -177,10 +191,12 @@ class Child(Section):
         default_factory=_new_key, max_length=40, pattern=r"^[A-Za-z0-9_-]+$"
     )
     name: ShortText = Field(None, title="Name")
-    unborn: bool = Field(False, title="Unborn")
+    # Strict: in JSON 24.5 or true is not a number of weeks, and 1 or "yes" is not true.
+    # The HTML form's typed text is converted before validation (forms.py).
+    unborn: StrictBool = Field(False, title="Unborn")
     date_of_birth: PastDate = Field(None, title="Date of birth")
     expected_delivery_date: AnyDate = Field(None, title="Expected date of delivery")
-    gestation_weeks: int | None = Field(None, ge=0, title="Gestation (weeks)")
+    gestation_weeks: StrictInt | None = Field(None, ge=0, title="Gestation (weeks)")
     communication: _choice(Communication) = Field(None, title="How the child communicates")
     needs: LongText = Field(None, title="Interpreter or disability needs")
     address: LongText = Field(None, title="Address")
@@ -228,18 +244,13 @@ class Child(Section):
             )
         return value
 
-    @field_validator("gestation_weeks", mode="before")
+    @field_validator("gestation_weeks")
     @classmethod
     def _gestation(cls, value):
-        value = _blank_to_none(value)
         limit = get_settings().max_gestation_weeks
-        try:
-            weeks = None if value is None else int(value)
-        except (TypeError, ValueError):
-            raise ValueError("Gestation must be a whole number of weeks, like 24") from None
-        if weeks is not None and not 0 <= weeks <= limit:
+        if value is not None and value > limit:
             raise ValueError(f"Gestation must be between 0 and {limit} weeks")
-        return weeks
+        return value
 
 
 class Grounds(Section):
