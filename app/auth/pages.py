@@ -4,8 +4,8 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import audit, service
 from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired

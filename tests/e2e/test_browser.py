@@ -11,7 +11,6 @@ import urllib.request
 
 import pytest
 
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # CI sets this: there a missing browser is a failure, not a skip.
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
