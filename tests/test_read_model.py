@@ -1,0 +1,96 @@
+"""The read model: what is stored always validates, and the list's columns follow every save."""
+
+from copy import deepcopy
+
+from sqlmodel import select
+
+from app.records import service
+from app.records.models import RecordDistribution, StrategyRecord
+from app.records.schema import MAX_ROWS, StrategyRecordData
+from tests.builders import complete_record, record_with
+
+
+def _tasks(n: int) -> list[dict]:
+    return [{"description": f"Task {i}", "owner": "SW"} for i in range(n)]
+
+
+def test_full_actions_list_plus_the_fixed_action_can_be_read_again(client):
+    body = {**complete_record(), "actions": _tasks(MAX_ROWS)}
+    created = client.post("/api/strategies", json=body)
+    assert created.status_code == 201
+    url = f"/api/strategies/{created.json()['id']}"
+    read = client.get(url)
+    assert read.status_code == 200
+    assert len(read.json()["actions"]) == MAX_ROWS + 1
+    replaced = client.put(url, json={**body, "revision": read.json()["revision"]})
+    assert replaced.status_code == 200
+    assert client.get("/strategies").status_code == 200
+
+
+def test_more_tasks_than_can_be_stored_answer_422_naming_actions(client):
+    body = {**complete_record(), "actions": _tasks(MAX_ROWS + 1)}
+    answer = client.post("/api/strategies", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "actions"]
+
+
+def test_the_fixed_action_does_not_count_against_the_limit(client):
+    body = complete_record()
+    body["actions"] = [body["actions"][0], *_tasks(MAX_ROWS)]
+    assert client.post("/api/strategies", json=body).status_code == 201
+
+
+def test_columns_follow_create_save_and_finalise(session):
+    data = record_with(header={"led_by": "edt"})
+    record = service.create_record(session, data=data, team="North")
+    assert record.led_by == "edt"
+    assert record.team == "North"
+    assert record.outcome == "s47_joint"
+    assert record.discussion_at == data.header.discussion_at
+    assert record.children_names == ["Leo Carter"]
+    assert "leo carter" in record.search_text
+    assert record.damaged is False
+    agencies = set(session.exec(select(RecordDistribution.agency).where(
+        RecordDistribution.record_id == record.id)))
+    assert agencies == {"csc", "police", "health_visiting"}
+
+    raw = deepcopy(complete_record())
+    raw["distribution"] = ["csc", "school"]
+    raw["decision"] = {"outcome": None}
+    changed = StrategyRecordData.model_validate(raw)
+    record = service.save_record(session, record=record, data=changed, expected_revision=None)
+    assert record.outcome is None
+    assert record.blocking_failures > 0
+    agencies = set(session.exec(select(RecordDistribution.agency).where(
+        RecordDistribution.record_id == record.id)))
+    assert agencies == {"csc", "school"}
+
+
+def test_counts_and_next_due_come_from_the_rules_and_actions(session):
+    data = record_with()
+    record = service.create_record(session, data=data)
+    assert record.blocking_failures == 0
+    assert record.warnings == 0
+    due = [a.due_date for a in data.actions if a.due_date]
+    assert record.next_due == min(due + [data.next_steps.icpc_date])
+    record = service.finalise_record(session, record=record, expected_revision=None)
+    assert session.get(StrategyRecord, record.id).status == "finalised"
+
+
+def test_content_is_validated_once_per_loaded_data(session, monkeypatch):
+    record = service.create_record(session, data=record_with())
+    calls = []
+    original = StrategyRecordData.model_validate.__func__
+
+    def counting(cls, *args, **kwargs):
+        calls.append(1)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(StrategyRecordData, "model_validate", classmethod(counting))
+    record.data = dict(record.data)
+    first = record.content
+    assert record.content is first
+    assert len(calls) == 1
+    record.data = {**record.data, "analysis": {"risks": "changed"}}
+    assert record.content.analysis.risks == "changed"
+    assert len(calls) == 2
