@@ -1,8 +1,9 @@
 """The JSON API: the same StrategyRecordData the HTML form parses into."""
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.auth import audit
@@ -10,6 +11,7 @@ from app.auth.deps import ApiUser
 from app.deps import SessionDep
 from app.records import access, service
 from app.records.forms import whole_number
+from app.records.listing import PAGE_SIZE, ListQuery
 from app.records.models import StrategyRecord
 from app.records.schema import StrategyRecordData
 from app.rules.completeness import Result
@@ -51,6 +53,7 @@ class RuleResultOut(BaseModel):
 
 
 def _document(record: StrategyRecord) -> StrategyRecordDocument:
+    record.content  # noqa: B018  (a damaged record answers 409 with the reason, not a 500)
     return StrategyRecordDocument.model_validate(
         {
             **record.data,
@@ -83,6 +86,45 @@ def _result_out(result: Result) -> RuleResultOut:
 
 def _etag(record: StrategyRecord) -> str:
     return f'"{record.revision}"'
+
+
+class ListedRecordOut(BaseModel):
+    id: int
+    reference: str
+    status: str
+    version: int
+    team: str | None
+    led_by: str | None
+    discussion_at: datetime | None
+    outcome: str | None
+    children: list[str] = Field(description="Children's names")
+    blocking_failures: int = Field(description="Blocking problems at the last save")
+    warnings: int = Field(description="Warnings at the last save")
+    next_due: date | None = Field(
+        description="Earliest open action, day-team review, conference or next discussion date"
+    )
+    damaged: bool = Field(description="Its stored content no longer validates: read it for why")
+
+
+class RecordListOut(BaseModel):
+    items: list[ListedRecordOut]
+    page: int
+    page_size: int
+    next_page: int | None
+    previous_page: int | None
+
+
+@router.get("", response_model=RecordListOut)
+def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, user: ApiUser):
+    """The records you may see, a page at a time: the same filters as the list page."""
+    page = access.visible_records(session, user, query)
+    return RecordListOut(
+        items=[ListedRecordOut(**vars(item), children=item.children_names) for item in page.items],
+        page=query.page,
+        page_size=PAGE_SIZE,
+        next_page=query.page + 1 if page.has_next else None,
+        previous_page=query.page - 1 if page.has_previous else None,
+    )
 
 
 @router.post("", status_code=201, response_model=StrategyRecordDocument)
