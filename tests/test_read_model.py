@@ -1,9 +1,12 @@
 """The read model: what is stored always validates, and the list's columns follow every save."""
 
+import json
 from copy import deepcopy
 
-from sqlmodel import select
+from sqlalchemy import text
+from sqlmodel import Session, select
 
+from app import db, migrate
 from app.records import service
 from app.records.models import RecordDistribution, StrategyRecord
 from app.records.schema import MAX_ROWS, StrategyRecordData
@@ -94,3 +97,35 @@ def test_content_is_validated_once_per_loaded_data(session, monkeypatch):
     record.data = {**record.data, "analysis": {"risks": "changed"}}
     assert record.content.analysis.risks == "changed"
     assert len(calls) == 2
+
+
+def test_migration_backfills_existing_records(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate.upgrade(url, "0003")
+    good = json.dumps(complete_record())
+    bad = json.dumps({**complete_record(), "decision": {"outcome": "banished"}})
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        for id_, data in ((1, good), (2, bad)):
+            connection.execute(text(
+                "INSERT INTO strategy_record (id, reference, status, version, revision, data, "
+                "team, created_at, updated_at) VALUES (:id, :ref, 'draft', 1, 1, :data, "
+                "'Central', '2026-01-05 09:00:00', '2026-01-05 09:00:00')"),
+                {"id": id_, "ref": f"SR-2026-0000{id_}", "data": data})
+        connection.execute(text(
+            "INSERT INTO rendered_pdf (record_id, version, variant, etag, content, created_at) "
+            "VALUES (1, 1, 'record', 'e', x'25', '2026-01-05 09:00:00')"))
+    migrate.upgrade(url)
+    with Session(engine) as session:
+        first, second = session.exec(select(StrategyRecord).order_by(StrategyRecord.id)).all()
+        assert (first.outcome, first.led_by, first.children_names) == (
+            "s47_joint", "day_team", ["Leo Carter"])
+        assert first.sort_at == first.discussion_at
+        assert first.blocking_failures == 0 and not first.damaged
+        agencies = set(session.exec(select(RecordDistribution.agency).where(
+            RecordDistribution.record_id == 1)))
+        assert agencies == {"csc", "police", "health_visiting"}
+        assert second.damaged
+        assert second.damage_reason.startswith("decision.outcome: Input should be")
+        assert session.exec(text("SELECT count(*) FROM rendered_pdf")).one()[0] == 1
+    engine.dispose()

@@ -22,21 +22,43 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('strategy_record', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('led_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
-        batch_op.add_column(sa.Column('discussion_at', sa.DateTime(), nullable=True))
-        # Filled below; the placeholder only exists so the column can be NOT NULL at once.
-        batch_op.add_column(sa.Column('sort_at', sa.DateTime(), nullable=False,
-                                      server_default='2000-01-01 00:00:00'))
-        batch_op.add_column(sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
-        batch_op.add_column(sa.Column('children_names', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('blocking_failures', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('warnings', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('next_due', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('damaged', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('damage_reason', sa.Text(), nullable=True))
+    # Plain ALTER TABLE ADD COLUMN, also on SQLite: a batch "recreate" would drop the old
+    # table, which stored PDFs refer to.
+    op.add_column('strategy_record', sa.Column('led_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
+    op.add_column('strategy_record', sa.Column('discussion_at', sa.DateTime(), nullable=True))
+    # Filled below; the placeholder only exists so the column can be NOT NULL at once.
+    op.add_column('strategy_record', sa.Column('sort_at', sa.DateTime(), nullable=False,
+                  server_default='2000-01-01 00:00:00'))
+    op.add_column('strategy_record', sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
+    op.add_column('strategy_record', sa.Column('children_names', sa.JSON(), nullable=False, server_default='[]'))
+    op.add_column('strategy_record', sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
+    op.add_column('strategy_record', sa.Column('blocking_failures', sa.Integer(), nullable=False, server_default='0'))
+    op.add_column('strategy_record', sa.Column('warnings', sa.Integer(), nullable=False, server_default='0'))
+    op.add_column('strategy_record', sa.Column('next_due', sa.Date(), nullable=True))
+    op.add_column('strategy_record', sa.Column('damaged', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('strategy_record', sa.Column('damage_reason', sa.Text(), nullable=True))
 
+    if op.get_bind().dialect.name == 'postgresql':
+        op.alter_column('strategy_record', 'data', type_=postgresql.JSONB(),
+                        existing_type=sa.JSON(), postgresql_using='data::jsonb')
+
+    if op.get_bind().dialect.name == 'postgresql':
+        # Not on SQLite: there it would copy and drop strategy_record, which its stored PDFs
+        # (and record_distribution) refer to. The placeholders are harmless: every insert
+        # sets these columns.
+        for name in ('sort_at', 'children_names', 'search_text', 'blocking_failures',
+                     'warnings', 'damaged'):
+            op.alter_column('strategy_record', name, server_default=None)
+
+    with op.batch_alter_table('strategy_record', schema=None) as batch_op:
+        batch_op.create_index('ix_strategy_record_team_sort', ['team', 'sort_at', 'id'], unique=False)
+        batch_op.create_index('ix_strategy_record_led_by_sort', ['led_by', 'sort_at', 'id'], unique=False)
+        batch_op.create_index('ix_strategy_record_sort', ['sort_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_strategy_record_outcome'), ['outcome'], unique=False)
+        batch_op.create_index(batch_op.f('ix_strategy_record_damaged'), ['damaged'], unique=False)
+
+    # A later migration that makes SQLite copy strategy_record (batch "recreate") would
+    # cascade-delete these rows when it drops the old table: it must re-derive them.
     op.create_table('record_distribution',
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('agency', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -45,21 +67,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_record_distribution_agency'), 'record_distribution', ['agency'], unique=False)
 
-    if op.get_bind().dialect.name == 'postgresql':
-        op.alter_column('strategy_record', 'data', type_=postgresql.JSONB(),
-                        existing_type=sa.JSON(), postgresql_using='data::jsonb')
-
     _backfill()
-
-    with op.batch_alter_table('strategy_record', schema=None) as batch_op:
-        for name in ('sort_at', 'children_names', 'search_text', 'blocking_failures',
-                     'warnings', 'damaged'):
-            batch_op.alter_column(name, server_default=None)
-        batch_op.create_index('ix_strategy_record_team_sort', ['team', 'sort_at', 'id'], unique=False)
-        batch_op.create_index('ix_strategy_record_led_by_sort', ['led_by', 'sort_at', 'id'], unique=False)
-        batch_op.create_index('ix_strategy_record_sort', ['sort_at', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_strategy_record_outcome'), ['outcome'], unique=False)
-        batch_op.create_index(batch_op.f('ix_strategy_record_damaged'), ['damaged'], unique=False)
 
 
 def _backfill() -> None:
