@@ -75,7 +75,7 @@ def generate(rng: random.Random, today: date, years: int) -> dict:
                   rng.randint(9, 16), rng.choice([0, 15, 30, 45]))
     surname = rng.choice(SURNAMES)
     children = []
-    for n in range(rng.choices([1, 2, 3], [6, 3, 1])[0]):
+    for _ in range(rng.choices([1, 2, 3], [6, 3, 1])[0]):
         age = rng.randint(0, 16)
         child = {"name": f"{rng.choice(FIRST)} {surname}",
                  "date_of_birth": str(day - timedelta(days=365 * age + rng.randint(1, 300))),

@@ -4,8 +4,8 @@ htmx only makes add/remove row faster: the same POST, answered with the rows blo
 """
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import ValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from app.auth import audit
 from app.auth.deps import PageUser
@@ -13,6 +13,7 @@ from app.auth.roles import can_edit, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.deps import SessionDep
 from app.records import access, service
+from app.records.choices import LedBy, Outcome, RecordStatus
 from app.records.forms import (
     FormValues,
     form_values,
@@ -22,7 +23,6 @@ from app.records.forms import (
     whole_number,
     with_rows,
 )
-from app.records.choices import LedBy, Outcome, RecordStatus
 from app.records.listing import ListQuery
 from app.records.models import DamagedRecord, StrategyRecord
 from app.records.schema import StrategyRecordData
