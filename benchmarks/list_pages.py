@@ -15,12 +15,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.auth import service as auth_service  # noqa: E402
 from app.auth.deps import SESSION_COOKIE  # noqa: E402
 from app.db import get_engine  # noqa: E402
 from app.main import app  # noqa: E402
+from app.records.access import visible_filter  # noqa: E402
+from app.records.listing import cursor_of  # noqa: E402
+from app.records.models import StrategyRecord  # noqa: E402
+
+DEEP = 10_000
 
 PAGES = [
     ("bench-central", "default list", "/strategies"),
@@ -29,9 +35,9 @@ PAGES = [
     ("bench-central", "search: child's name", "/strategies?q=aisha+okafor"),
     ("bench-central", "search: reference", "/strategies?q=SR-2024-0500"),
     ("bench-central", "oldest first", "/strategies?sort=oldest"),
-    ("bench-central", "deep page (400)", "/strategies?page=400"),
+    ("bench-central", "deep page (after 10,000 rows)", "/strategies?after={deep}"),
     ("bench-police", "partner: default list", "/strategies"),
-    ("bench-police", "partner: deep page (400)", "/strategies?page=400"),
+    ("bench-police", "partner: deep page (after 10,000)", "/strategies?after={deep}"),
     ("bench-central", "JSON: default list", "/api/strategies"),
     ("bench-police", "JSON: search", "/api/strategies?q=khan"),
 ]
@@ -47,16 +53,23 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()
     with Session(get_engine()) as session:
-        cookies = {}
+        cookies, deep = {}, {}
         for username in {user for user, _, _ in PAGES}:
             user = auth_service.get_user(session, username)
             if user is None:
                 sys.exit(f"No user {username}: run benchmarks/seed.py first")
             cookies[username] = auth_service.start_session(session, user)
+            # Where a reader who pressed Next 400 times would be.
+            row = session.execute(
+                select(StrategyRecord.sort_at, StrategyRecord.id).where(visible_filter(user))
+                .order_by(StrategyRecord.sort_at.desc(), StrategyRecord.id.desc())
+                .offset(DEEP - 1).limit(1)).one()
+            deep[username] = cursor_of(*row).replace("+", "%2B")
     print(f"{'page':40} {'rows':>4} {'p50 ms':>8} {'p95 ms':>8}")
     with TestClient(app) as client:
         for username, name, url in PAGES:
             client.cookies.set(SESSION_COOKIE, cookies[username])
+            url = url.format(deep=deep[username])
             answer = client.get(url)  # warm up
             assert answer.status_code == 200, (url, answer.status_code)
             rows = (len(answer.json()["items"]) if url.startswith("/api")

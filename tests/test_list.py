@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 from datetime import timedelta
 from itertools import product
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import event
@@ -42,16 +43,27 @@ def references(response) -> list[str]:
 
 
 def test_pages_of_25_newest_first_with_next_and_previous(client, session):
-    made = [make(session, days_ago=i) for i in range(PAGE_SIZE + 3)]
+    made = [make(session, days_ago=i) for i in range(2 * PAGE_SIZE + 3)]
     first = client.get("/strategies")
     assert references(first) == [r.reference for r in made[:PAGE_SIZE]]
-    page = soup(first)
-    assert page.select_one("a[rel=next]")["href"] == "/strategies?page=2"
-    assert page.select_one("a[rel=prev]") is None
-    second = client.get("/strategies?page=2")
-    assert references(second) == [r.reference for r in made[PAGE_SIZE:]]
-    assert soup(second).select_one("a[rel=prev]")["href"] == "/strategies?"
-    assert soup(second).select_one("a[rel=next]") is None
+    assert soup(first).select_one("a[rel=prev]") is None
+    second = client.get(soup(first).select_one("a[rel=next]")["href"])
+    assert references(second) == [r.reference for r in made[PAGE_SIZE:2 * PAGE_SIZE]]
+    third = client.get(soup(second).select_one("a[rel=next]")["href"])
+    assert references(third) == [r.reference for r in made[2 * PAGE_SIZE:]]
+    assert soup(third).select_one("a[rel=next]") is None
+    back = client.get(soup(third).select_one("a[rel=prev]")["href"])
+    assert references(back) == references(second)
+    back = client.get(soup(back).select_one("a[rel=prev]")["href"])
+    assert references(back) == references(first)
+    assert soup(back).select_one("a[rel=prev]") is None
+
+
+def test_records_on_the_same_discussion_time_page_by_id(client, session):
+    made = [make(session) for _ in range(PAGE_SIZE + 2)]
+    first = client.get("/strategies?sort=oldest")
+    second = client.get(soup(first).select_one("a[rel=next]")["href"])
+    assert references(first) + references(second) == [r.reference for r in made]
 
 
 def test_oldest_first_and_filters_kept_when_paging(client, session):
@@ -59,9 +71,13 @@ def test_oldest_first_and_filters_kept_when_paging(client, session):
     make(session, days_ago=100, names=("Leo Carter",))
     answer = client.get("/strategies?sort=oldest&q=ava")
     assert references(answer) == [r.reference for r in reversed(made)][:PAGE_SIZE]
-    assert soup(answer).select_one("a[rel=next]")["href"] == "/strategies?q=ava&sort=oldest&page=2"
+    last = made[1]
+    assert soup(answer).select_one("a[rel=next]")["href"] == "/strategies?" + urlencode(
+        {"q": "ava", "sort": "oldest", "after": f"{last.sort_at.isoformat()}~{last.id}"})
     assert soup(answer).select_one("#q")["value"] == "ava"
     assert soup(answer).select_one("#sort option[selected]")["value"] == "oldest"
+    following = client.get(soup(answer).select_one("a[rel=next]")["href"])
+    assert references(following) == [made[0].reference]
 
 
 def test_search_by_child_name_or_reference(client, session):
@@ -114,12 +130,12 @@ def test_empty_states(client, session):
 
 def test_invalid_filters_reshow_the_form_with_an_error_summary(client, session):
     make(session)
-    answer = client.get("/strategies?status=lost&q=kept&page=0")
+    answer = client.get("/strategies?status=lost&q=kept&after=yesterday")
     assert answer.status_code == 422
     page = soup(answer)
     summary = {a["href"]: a.get_text() for a in page.select(".govuk-error-summary a")}
     assert summary == {"#status": "Choose a status from the list",
-                       "#page": "Choose a page from the links below the list"}
+                       "#after": "Use the Next and Previous links to move through the list"}
     assert page.select_one("#q")["value"] == "kept"
     assert page.select_one("#records") is None
 
@@ -135,13 +151,26 @@ def test_api_list_matches_the_page(client, session):
     assert item["led_by"] == "day_team" and item["outcome"] == "s47_joint"
     assert item["blocking_failures"] == made[2].blocking_failures
     assert item["next_due"] == str(made[2].next_due)
-    assert (body["page"], body["page_size"], body["next_page"], body["previous_page"]) == (
-        1, PAGE_SIZE, None, None)
+    assert (body["page_size"], body["next_cursor"], body["previous_cursor"]) == (
+        PAGE_SIZE, None, None)
+
+
+def test_api_list_pages_with_cursors(client, session):
+    made = [make(session, days_ago=i) for i in range(PAGE_SIZE + 1)]
+    first = client.get("/api/strategies").json()
+    assert len(first["items"]) == PAGE_SIZE and first["previous_cursor"] is None
+    second = client.get("/api/strategies", params={"after": first["next_cursor"]}).json()
+    assert [i["id"] for i in second["items"]] == [made[-1].id]
+    assert second["next_cursor"] is None
+    back = client.get("/api/strategies", params={"before": second["previous_cursor"]}).json()
+    assert [i["id"] for i in back["items"]] == [i["id"] for i in first["items"]]
 
 
 @pytest.mark.parametrize("query, field", [
-    ("page=abc", "page"), ("page=0", "page"), ("status=lost", "status"),
-    ("sort=sideways", "sort"), ("q=" + "x" * 101, "q"),
+    ("after=abc", "after"), ("after=2026-01-01T10:00:00~0", "after"),
+    ("before=2026-13-01T10:00:00~5", "before"), ("after=2026-01-01T10:00:00%2B01:00~5", "after"),
+    ("after=2026-01-01T10:00~5&before=2026-01-01T10:00~5", "before"),
+    ("status=lost", "status"), ("sort=sideways", "sort"), ("q=" + "x" * 101, "q"),
 ])
 def test_api_list_bad_parameters_answer_422_naming_the_field(client, query, field):
     answer = client.get(f"/api/strategies?{query}")

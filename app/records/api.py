@@ -108,10 +108,9 @@ class ListedRecordOut(BaseModel):
 
 class RecordListOut(BaseModel):
     items: list[ListedRecordOut]
-    page: int
     page_size: int
-    next_page: int | None
-    previous_page: int | None
+    next_cursor: str | None = Field(description="Send as `after` for the next page")
+    previous_cursor: str | None = Field(description="Send as `before` for the previous page")
 
 
 @router.get("", response_model=RecordListOut)
@@ -119,11 +118,11 @@ def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, u
     """The records you may see, a page at a time: the same filters as the list page."""
     page = access.visible_records(session, user, query)
     return RecordListOut(
-        items=[ListedRecordOut(**vars(item), children=item.children_names) for item in page.items],
-        page=query.page,
+        items=[ListedRecordOut(**vars(item), children=item.children_names)
+               for item in page.items],
         page_size=PAGE_SIZE,
-        next_page=query.page + 1 if page.has_next else None,
-        previous_page=query.page - 1 if page.has_previous else None,
+        next_cursor=page.next_cursor,
+        previous_cursor=page.previous_cursor,
     )
 
 

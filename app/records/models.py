@@ -57,6 +57,13 @@ class StrategyRecord(SQLModel, table=True):
         Index("ix_strategy_record_team_sort", "team", "sort_at", "id"),
         Index("ix_strategy_record_led_by_sort", "led_by", "sort_at", "id"),
         Index("ix_strategy_record_sort", "sort_at", "id"),
+        # Search is "contains", which no b-tree serves: trigrams do, on PostgreSQL. On SQLite
+        # this is a plain index search cannot use (it scans; its databases are small), kept
+        # so both databases have the one model.
+        Index(
+            "ix_strategy_record_search", "search_text",
+            postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

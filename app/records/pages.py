@@ -80,7 +80,8 @@ def list_page(request: Request, session: SessionDep, user: PageUser):
 LIST_ERRORS = {
     "q": "Search for at most 100 characters",
     "team": "Enter a team name of at most 80 characters",
-    "page": "Choose a page from the links below the list",
+    "after": "Use the Next and Previous links to move through the list",
+    "before": "Use the Next and Previous links to move through the list",
 }
 
 

@@ -57,6 +57,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_strategy_record_outcome'), ['outcome'], unique=False)
         batch_op.create_index(batch_op.f('ix_strategy_record_damaged'), ['damaged'], unique=False)
 
+    if op.get_bind().dialect.name == 'postgresql':
+        # A trusted extension (PostgreSQL 13+): the database owner may create it.
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    op.create_index('ix_strategy_record_search', 'strategy_record', ['search_text'],
+                    unique=False, postgresql_using='gin',
+                    postgresql_ops={'search_text': 'gin_trgm_ops'})
+
     # A later migration that makes SQLite copy strategy_record (batch "recreate") would
     # cascade-delete these rows when it drops the old table: it must re-derive them.
     op.create_table('record_distribution',
@@ -112,6 +119,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_strategy_record_search', table_name='strategy_record')
     with op.batch_alter_table('strategy_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_strategy_record_damaged'))
         batch_op.drop_index(batch_op.f('ix_strategy_record_outcome'))
