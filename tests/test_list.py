@@ -135,7 +135,7 @@ def test_invalid_filters_reshow_the_form_with_an_error_summary(client, session):
     page = soup(answer)
     summary = {a["href"]: a.get_text() for a in page.select(".govuk-error-summary a")}
     assert summary == {"#status": "Choose a status from the list",
-                       "#after": "Use the Next and Previous links to move through the list"}
+                       "#filters": "Use the Next and Previous links to move through the list"}
     assert page.select_one("#q")["value"] == "kept"
     assert page.select_one("#records") is None
 

@@ -70,7 +70,9 @@ def list_page(request: Request, session: SessionDep, user: PageUser):
         query = ListQuery.model_validate(typed)
     except ValidationError as error:
         errors = {str(e["loc"][0]): _list_error(str(e["loc"][0])) for e in error.errors()}
-        context |= {"errors": errors, "page": None, "query": ListQuery()}
+        # A bad position has no field of its own: its message points at the filters.
+        links = {key: "#filters" for key in errors if key in ("after", "before")}
+        context |= {"errors": errors, "error_links": links, "page": None, "query": ListQuery()}
         return templates.TemplateResponse(request, "list.html", context, status_code=422)
     context |= {"page": access.visible_records(session, user, query), "query": query,
                 "errors": None}
