@@ -225,8 +225,11 @@ def main() -> None:
             # Explicit ids were inserted: the next record the app creates follows them.
             connection.execute(text("SELECT setval(pg_get_serial_sequence('strategy_record', "
                                     "'id'), (SELECT max(id) FROM strategy_record))"))
-            connection.execute(text("ANALYZE strategy_record"))
-            connection.execute(text("ANALYZE record_distribution"))
+        # VACUUM also folds the search index's pending entries in: searches are then as fast
+        # as they will be in service.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE strategy_record"))
+            connection.execute(text("VACUUM ANALYZE record_distribution"))
     engine.dispose()
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{v} {k}" for k, v in sorted(statuses.items()))
