@@ -25,6 +25,11 @@ def can_read_audit(user: User) -> bool:
     return user.role in (Role.MANAGER, Role.ADMIN)
 
 
+def can_see_damaged(user: User) -> bool:
+    """See that damaged records exist (reference, team, reason), not their content."""
+    return user.role in (Role.MANAGER, Role.ADMIN)
+
+
 def can_view(user: User, record: StrategyRecord) -> bool:
     if user.role in RECORDERS:
         # Social-care staff see their team's records; EDT-led records are everyone's in

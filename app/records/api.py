@@ -6,10 +6,10 @@ plus the facts only the service sets). Every write names the revision it was bas
 save or finalise from a stale read is refused (409) and one that names none is refused (428).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
@@ -19,6 +19,7 @@ from app.deps import SessionDep
 from app.records import access, service
 from app.records.choices import RecordStatus
 from app.records.forms import whole_number
+from app.records.listing import PAGE_SIZE, ListQuery
 from app.records.models import StrategyRecord
 from app.records.schema import StrategyRecordData
 from app.rules.completeness import Result, Severity
@@ -148,6 +149,7 @@ REVISION_ERRORS = {
 
 
 def _document(record: StrategyRecord) -> StrategyRecordOut:
+    record.content  # noqa: B018  (a damaged record answers 409 with the reason, not a 500)
     return StrategyRecordOut.model_validate(
         {
             **record.data,
@@ -200,6 +202,7 @@ def _if_match_revision(if_match: str | None) -> int | None:
 
 def _based_on(record: StrategyRecord, *revisions: int | None) -> None:
     """Refuse a write that names no revision (428) or a stale one (409)."""
+    record.content  # noqa: B018  (a damaged record answers 409 with the reason first)
     if not record.is_editable:
         raise HTTPException(409, detail="This record is finalised and can no longer be changed")
     named = [r for r in revisions if r is not None]
@@ -227,6 +230,44 @@ def _same_read_only(record: StrategyRecord, body: StrategyRecordReplace) -> None
 
 
 # --- routes ------------------------------------------------------------------------------------
+
+
+class ListedRecordOut(BaseModel):
+    id: int
+    reference: str
+    status: RecordStatus
+    version: int
+    team: str | None
+    led_by: str | None
+    discussion_at: datetime | None
+    outcome: str | None
+    children: list[str] = Field(description="Children's names")
+    blocking_failures: int = Field(description="Blocking problems at the last save")
+    warnings: int = Field(description="Warnings at the last save")
+    next_due: date | None = Field(
+        description="Earliest open action, day-team review, conference or next discussion date"
+    )
+    damaged: bool = Field(description="Its stored content no longer validates: read it for why")
+
+
+class RecordListOut(BaseModel):
+    items: list[ListedRecordOut]
+    page_size: int
+    next_cursor: str | None = Field(description="Send as `after` for the next page")
+    previous_cursor: str | None = Field(description="Send as `before` for the previous page")
+
+
+@router.get("", response_model=RecordListOut, responses={**READ_ERRORS})
+def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, user: ApiUser):
+    """The records you may see, a page at a time: the same filters as the list page."""
+    page = access.visible_records(session, user, query)
+    return RecordListOut(
+        items=[ListedRecordOut(**vars(item), children=item.children_names)
+               for item in page.items],
+        page_size=PAGE_SIZE,
+        next_cursor=page.next_cursor,
+        previous_cursor=page.previous_cursor,
+    )
 
 
 @router.post("", status_code=201, response_model=StrategyRecordOut,

@@ -1,22 +1,70 @@
 """The stored strategy record.
 
-The record's content is one validated document (StrategyRecordData) in a JSON column:
-the form, API, rules and PDF all read the same shape, a finalised version is an
-immutable snapshot, and a field added to the schema needs no new table or join.
-Columns outside the document are the ones the service filters or locks on.
+The record's content is one validated document (StrategyRecordData) in a JSON column
+(JSONB on PostgreSQL): the form, API, rules and PDF all read the same shape, a finalised
+version is an immutable snapshot, and a field added to the schema needs no new table.
+
+Beside it sits the read model: the facts lists, queues, access checks and reports filter
+or sort on, copied out of the document by `service.derived_columns` in the same
+transaction as every save. Nothing that lists records loads or validates documents.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Column
+from fastapi import HTTPException
+from pydantic import ValidationError
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.records.choices import RecordStatus
 from app.records.schema import StrategyRecordData
 
 
+class DamagedRecord(HTTPException):
+    """A stored document that no longer validates.
+
+    An HTTP error, so every route that reads the content answers 409 with the reason
+    (JSON for the API, a page for people) instead of a 500, without each route catching it.
+    """
+
+    def __init__(self, reference: str, reason: str):
+        super().__init__(
+            409,
+            f"Strategy record {reference} is damaged: its stored content no longer passes "
+            f"validation ({reason}). Nothing has been changed. Ask an administrator to "
+            "repair it.",
+        )
+        self.reference = reference
+        self.reason = reason
+
+
+def damage_reason(error: ValidationError, limit: int = 5) -> str:
+    """A readable summary of why a document fails, naming fields but never their values."""
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
+        for e in error.errors(include_input=False, include_url=False)
+    ]
+    more = f"; and {len(problems) - limit} more" if len(problems) > limit else ""
+    return "; ".join(problems[:limit]) + more
+
+
 class StrategyRecord(SQLModel, table=True):
     __tablename__ = "strategy_record"
+    __table_args__ = (
+        # The list's default sort within what each kind of user may see: a team's records,
+        # EDT-led records, and everything (partners, joined through record_distribution).
+        Index("ix_strategy_record_team_sort", "team", "sort_at", "id"),
+        Index("ix_strategy_record_led_by_sort", "led_by", "sort_at", "id"),
+        Index("ix_strategy_record_sort", "sort_at", "id"),
+        # Search is "contains", which no b-tree serves: trigrams do, on PostgreSQL. On SQLite
+        # this is a plain index search cannot use (it scans; its databases are small), kept
+        # so both databases have the one model.
+        Index(
+            "ix_strategy_record_search", "search_text",
+            postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=40, unique=True, index=True)
@@ -25,7 +73,9 @@ class StrategyRecord(SQLModel, table=True):
     version: int = Field(default=1)
     # Bumped on every save, so a save from a stale page is refused, never a silent overwrite.
     revision: int = Field(default=1)
-    data: dict = Field(sa_column=Column(JSON, nullable=False))
+    data: dict = Field(
+        sa_column=Column(JSON().with_variant(JSONB(), "postgresql"), nullable=False)
+    )
     # The social-care team that owns the record (its author's team), for who may see it.
     team: str | None = Field(default=None, max_length=80, index=True)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
@@ -33,20 +83,57 @@ class StrategyRecord(SQLModel, table=True):
     updated_at: datetime
     finalised_at: datetime | None = None
 
+    # The read model (see the module docstring); derived, never edited directly.
+    led_by: str | None = Field(default=None, max_length=20)
+    # The discussion's date and time (UK wall-clock, as in the document).
+    discussion_at: datetime | None = Field(default=None, sa_column=Column(DateTime()))
+    # What the list sorts on: the discussion time, or when the record was started if no
+    # discussion time is recorded yet (so undated drafts sort among their peers).
+    sort_at: datetime = Field(sa_column=Column(DateTime(), nullable=False))
+    outcome: str | None = Field(default=None, max_length=40, index=True)
+    children_names: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Lowercased reference and children's names, one per line, for search.
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    blocking_failures: int = Field(default=0)
+    warnings: int = Field(default=0)
+    next_due: date | None = None
+    damaged: bool = Field(default=False, index=True)
+    damage_reason: str | None = Field(default=None, sa_column=Column(Text))
+
     @property
     def content(self) -> StrategyRecordData:
-        return StrategyRecordData.model_validate(self.data, context={"stored": True})
+        # Validated once per loaded document, not on every access: a page reads it 2-3 times.
+        # A new `data` (every save assigns a new dict) is a different object, so it misses.
+        cached = getattr(self, "_content_cache", None)
+        if cached is not None and cached[0] is self.data:
+            return cached[1]
+        try:
+            content = StrategyRecordData.model_validate(self.data, context={"stored": True})
+        except ValidationError as error:
+            raise DamagedRecord(self.reference, damage_reason(error)) from None
+        object.__setattr__(self, "_content_cache", (self.data, content))
+        return content
 
-    # Read straight from the stored document: access checks run on every request and need
-    # only these two facts, not a full validation of the record.
-    @property
-    def led_by(self) -> str | None:
-        return (self.data.get("header") or {}).get("led_by")
-
+    # Read straight from the stored document: access to one record needs only this fact.
+    # Defensive, so a damaged document still gets the same access decision.
     @property
     def distribution(self) -> list[str]:
-        return list(self.data.get("distribution") or [])
+        agencies = self.data.get("distribution") if isinstance(self.data, dict) else None
+        return [a for a in agencies if isinstance(a, str)] if isinstance(agencies, list) else []
 
     @property
     def is_editable(self) -> bool:
         return self.status == RecordStatus.DRAFT
+
+
+class RecordDistribution(SQLModel, table=True):
+    """Who receives a record: "records sent to the police" is an index lookup, not a JSON scan."""
+
+    __tablename__ = "record_distribution"
+
+    record_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("strategy_record.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    agency: str = Field(max_length=40, primary_key=True, index=True)

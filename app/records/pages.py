@@ -7,13 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from app.auth import audit
 from app.auth.deps import PageUser
-from app.auth.roles import can_edit, can_read_audit, can_record
+from app.auth.roles import can_edit, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.deps import SessionDep
 from app.records import access, service
+from app.records.choices import LedBy, Outcome, RecordStatus
 from app.records.forms import (
     FormValues,
     form_values,
@@ -23,7 +25,8 @@ from app.records.forms import (
     whole_number,
     with_rows,
 )
-from app.records.models import StrategyRecord
+from app.records.listing import ListQuery
+from app.records.models import DamagedRecord, StrategyRecord
 from app.records.schema import StrategyRecordData
 from app.records.sections import SECTIONS_BY_SLUG, Section, section_of
 from app.rules.completeness import Failure, Severity
@@ -54,12 +57,50 @@ def home(user: PageUser) -> RedirectResponse:
 
 @router.get("/strategies", response_class=HTMLResponse)
 def list_page(request: Request, session: SessionDep, user: PageUser):
+    # Repeated parameters: the last one wins, as in the JSON list.
+    typed = dict(request.query_params.items())
     context = {
         "title": "Strategy records",
-        "records": access.visible_records(session, user),
         "can_record": can_record(user),
+        "can_see_damaged": can_see_damaged(user),
+        "typed": typed,
+        "statuses": list(RecordStatus),
+        "led_by_choices": list(LedBy),
+        "outcomes": list(Outcome),
     }
+    try:
+        query = ListQuery.model_validate(typed)
+    except ValidationError as error:
+        errors = {str(e["loc"][0]): _list_error(str(e["loc"][0])) for e in error.errors()}
+        # A bad position has no field of its own: its message points at the filters.
+        links = {key: "#filters" for key in errors if key in ("after", "before")}
+        context |= {"errors": errors, "error_links": links, "page": None, "query": ListQuery()}
+        return templates.TemplateResponse(request, "list.html", context, status_code=422)
+    context |= {"page": access.visible_records(session, user, query), "query": query,
+                "errors": None}
     return templates.TemplateResponse(request, "list.html", context)
+
+
+LIST_ERRORS = {
+    "q": "Search for at most 100 characters",
+    "team": "Enter a team name of at most 80 characters",
+    "after": "Use the Next and Previous links to move through the list",
+    "before": "Use the Next and Previous links to move through the list",
+}
+
+
+def _list_error(field: str) -> str:
+    return LIST_ERRORS.get(field, f"Choose a {field.replace('_', ' ')} from the list")
+
+
+@router.get("/damaged-records", response_class=HTMLResponse)
+def damaged_records_page(request: Request, session: SessionDep, user: PageUser):
+    if not can_see_damaged(user):
+        audit.log(session, "refused", user=user, detail="GET /damaged-records", request=request)
+        raise HTTPException(403, "Only managers and administrators can see damaged records")
+    audit.log(session, "viewed", user=user, detail="damaged records", request=request)
+    context = {"title": "Damaged records", "records": service.damaged_records(session)}
+    return templates.TemplateResponse(request, "damaged_records.html", context)
 
 
 @router.post("/strategies")
@@ -94,7 +135,13 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
 def record_page(request: Request, record_id: int, session: SessionDep, user: PageUser):
     record = access.viewable(session, user, record_id, request)
     audit.log(session, "viewed", user=user, record_id=record.id, request=request)
-    return _record_page(request, record, user)
+    try:
+        return _record_page(request, record, user)
+    except DamagedRecord as damage:
+        # The page itself worked: it says what is wrong with the record, not a server error.
+        context = {"title": f"Strategy record {record.reference} is damaged",
+                   "record": record, "reason": damage.reason}
+        return templates.TemplateResponse(request, "damaged_record.html", context)
 
 
 def _section_or_404(slug: str) -> Section:

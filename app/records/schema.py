@@ -145,8 +145,10 @@ def _choices(kind):
     return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=len(kind))]
 
 
-def _rows(kind):
-    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=MAX_ROWS)]
+def _rows(kind, fixed: int = 0):
+    # `fixed` rows the service adds itself (the update-all-agencies action) on top of the
+    # MAX_ROWS a person or client may enter, so what is stored always validates again.
+    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=MAX_ROWS + fixed)]
 
 
 class Section(BaseModel):
@@ -344,9 +346,19 @@ class StrategyRecordData(Section):
     agency_positions: _rows(AgencyPosition) = []
     analysis: Analysis = Field(default_factory=Analysis)
     decision: Decision = Field(default_factory=Decision)
-    actions: _rows(Action) = []
+    actions: _rows(Action, fixed=1) = []
     next_steps: NextSteps = Field(default_factory=NextSteps)
     distribution: _choices(Agency) = Field([], title="Agencies that receive the record")
+
+    @field_validator("actions")
+    @classmethod
+    def _tasks_within_limit(cls, actions: list[Action]):
+        tasks = sum(a.kind != ActionKind.UPDATE_AGENCIES for a in actions)
+        if tasks > MAX_ROWS:
+            raise ValueError(
+                f"A record holds at most {MAX_ROWS} actions besides the update-all-agencies action"
+            )
+        return actions
 
     @model_validator(mode="after")
     def _one_update_action(self):

@@ -1,16 +1,20 @@
-"""Service functions for strategy records: the one place records are created and changed."""
+"""Service functions for strategy records: the one place records are created and changed.
 
-from datetime import UTC, datetime
+Every write goes through `_store`, which keeps the read model (the columns lists and access
+checks use, and record_distribution) in step with the document in the same transaction.
+"""
+
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, select
 
-from app.config import get_settings
-from app.records.choices import RecordStatus
-from app.records.models import StrategyRecord
-from app.records.schema import StrategyRecordData, with_update_action
-from app.rules.completeness import Result, blocking_failures, evaluate
+from app.config import Settings, get_settings
+from app.records.choices import ActionStatus, LedBy, RecordStatus
+from app.records.models import DamagedRecord, RecordDistribution, StrategyRecord
+from app.records.schema import UK, StrategyRecordData, with_update_action
+from app.rules.completeness import Result, Severity, blocking_failures, evaluate
 
 
 class StaleRecord(Exception):
@@ -33,6 +37,70 @@ def _dump(data: StrategyRecordData) -> dict:
     return data.model_dump(mode="json")
 
 
+def next_due(data: StrategyRecordData) -> date | None:
+    """The earliest date something is owed on this record: an open action's due date, the
+    day team's review of an EDT-led discussion, the initial conference or the next strategy
+    discussion. Past dates count (an overdue action is the most urgent), done and cancelled
+    actions do not."""
+    dates = [a.due_date for a in data.actions if a.due_date and a.status == ActionStatus.OPEN]
+    if data.header.led_by == LedBy.EDT:
+        dates.append(data.header.day_team_review_due)
+    dates += [data.next_steps.icpc_date, data.next_steps.next_discussion_on]
+    return min((d for d in dates if d is not None), default=None)
+
+
+def children_columns(reference: str, data: StrategyRecordData) -> dict:
+    names = [child.name for child in data.children if child.name]
+    return {
+        "children_names": names,
+        "search_text": "\n".join([reference, *names]).lower(),
+    }
+
+
+def derived_columns(
+    reference: str, data: StrategyRecordData, created_at: datetime, settings: Settings
+) -> dict:
+    """Every read-model column, derived from a validated document. The one definition: the
+    service, the 0004 migration's backfill and benchmarks/seed.py all call it.
+
+    Blocking and warning counts are of failures (each is one problem linked to a field), as
+    the rules judged them at the last save. `distribution` goes to record_distribution."""
+    results = evaluate(data, settings)
+
+    def failures(severity: Severity) -> int:
+        return sum(len(r.failures) for r in results if r.rule.severity == severity)
+
+    discussion_at = data.header.discussion_at
+    return {
+        "led_by": data.header.led_by.value if data.header.led_by else None,
+        "discussion_at": discussion_at,
+        "sort_at": discussion_at or _uk_wall_clock(created_at),
+        "outcome": data.decision.outcome.value if data.decision.outcome else None,
+        **children_columns(reference, data),
+        "blocking_failures": failures(Severity.BLOCKING),
+        "warnings": failures(Severity.WARNING),
+        "next_due": next_due(data),
+        "damaged": False,
+        "damage_reason": None,
+        "distribution": [agency.value for agency in data.distribution],
+    }
+
+
+def _uk_wall_clock(moment: datetime) -> datetime:
+    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UK).replace(tzinfo=None, microsecond=0)
+
+
+def _set_distribution(session: Session, record_id: int, agencies: list[str]) -> None:
+    session.execute(delete(RecordDistribution).where(RecordDistribution.record_id == record_id))
+    if agencies:
+        session.execute(
+            insert(RecordDistribution),
+            [{"record_id": record_id, "agency": agency} for agency in agencies],
+        )
+
+
 def create_record(
     session: Session,
     *,
@@ -49,10 +117,15 @@ def create_record(
         created_by_id=created_by_id,
         created_at=now,
         updated_at=now,
+        sort_at=_uk_wall_clock(now),
     )
     session.add(record)
     session.flush()
-    record.reference = f"SR-{now.year}-{record.id:05d}"
+    reference = f"SR-{now.year}-{record.id:05d}"
+    columns = derived_columns(reference, data, now, get_settings())
+    _set_distribution(session, record.id, columns.pop("distribution"))
+    for name, value in {"reference": reference, **columns}.items():
+        setattr(record, name, value)
     session.commit()
     session.refresh(record)
     return record
@@ -62,13 +135,51 @@ MAX_ID = 2**31 - 1  # the largest id either database stores; anything larger doe
 
 
 def get_record(session: Session, record_id: int) -> StrategyRecord | None:
+    """The record, checked once: a document that no longer validates is flagged as damaged
+    (so lists and administrators see it) and its content answers DamagedRecord."""
     if not 0 < record_id <= MAX_ID:
         return None
-    return session.get(StrategyRecord, record_id)
+    record = session.get(StrategyRecord, record_id)
+    if record is not None and not record.damaged:
+        try:
+            record.content  # noqa: B018  (validates and caches)
+        except DamagedRecord as damage:
+            mark_damaged(session, record, damage.reason)
+    return record
 
 
-def list_records(session: Session) -> list[StrategyRecord]:
-    return list(session.exec(select(StrategyRecord).order_by(StrategyRecord.id.desc())))
+def mark_damaged(session: Session, record: StrategyRecord, reason: str) -> None:
+    # Not a save: the revision stays, so nobody's open page is made stale by a read.
+    session.execute(
+        update(StrategyRecord)
+        .where(StrategyRecord.id == record.id)
+        .values(damaged=True, damage_reason=reason)
+    )
+    session.commit()
+    session.refresh(record)
+
+
+def damaged_records(session: Session) -> list[StrategyRecord]:
+    return list(session.exec(
+        select(StrategyRecord).where(StrategyRecord.damaged).order_by(StrategyRecord.id)
+    ))
+
+
+def check_stored(session: Session, record: StrategyRecord) -> None:
+    """Re-derive a record's read model from its stored document, or flag it as damaged
+    (after a schema change, or a document written behind the service's back)."""
+    try:
+        data = record.content
+    except DamagedRecord as damage:
+        mark_damaged(session, record, damage.reason)
+        return
+    columns = derived_columns(record.reference, data, record.created_at, get_settings())
+    _set_distribution(session, record.id, columns.pop("distribution"))
+    session.execute(
+        update(StrategyRecord).where(StrategyRecord.id == record.id).values(**columns)
+    )
+    session.commit()
+    session.refresh(record)
 
 
 def _check_writable(record: StrategyRecord, expected_revision: int | None) -> None:
@@ -87,15 +198,19 @@ def save_record(
 ) -> StrategyRecord:
     _check_writable(record, expected_revision)
     data = with_update_action(data, record.content.update_action)
-    return _write(session, record, data=_dump(data), updated_at=datetime.now(UTC))
+    return _write(session, record, data, updated_at=datetime.now(UTC))
 
 
-def _write(session: Session, record: StrategyRecord, **values) -> StrategyRecord:
+def _write(
+    session: Session, record: StrategyRecord, data: StrategyRecordData, **values
+) -> StrategyRecord:
+    columns = derived_columns(record.reference, data, record.created_at, get_settings())
+    _set_distribution(session, record.id, columns.pop("distribution"))
     # The revision in the WHERE clause also refuses a save that raced this one.
     result = session.execute(
         update(StrategyRecord)
         .where(StrategyRecord.id == record.id, StrategyRecord.revision == record.revision)
-        .values(revision=record.revision + 1, **values)
+        .values(revision=record.revision + 1, data=_dump(data), **columns, **values)
     )
     if result.rowcount != 1:
         session.rollback()
@@ -118,5 +233,6 @@ def finalise_record(
         raise Incomplete(failing)
     now = datetime.now(UTC)
     return _write(
-        session, record, status=RecordStatus.FINALISED.value, finalised_at=now, updated_at=now
+        session, record, record.content,
+        status=RecordStatus.FINALISED.value, finalised_at=now, updated_at=now,
     )

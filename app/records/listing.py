@@ -1,0 +1,182 @@
+"""The record list: one page of the read model, filtered, searched and sorted in the query.
+
+Keyset paging: Next asks for the rows after the last one shown (by discussion time, then
+id), Previous for those before the first, so page 400 costs what page 1 does (offset paging
+made the database walk every earlier row). It reads only read-model columns, never the
+documents, in one statement whatever the page size.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from sqlalchemy import ColumnElement, select, tuple_
+from sqlmodel import Session
+
+from app.records.choices import LedBy, Outcome, RecordStatus
+from app.records.models import StrategyRecord
+from app.records.schema import _blank_to_none
+
+PAGE_SIZE = 25
+CURSOR_SEPARATOR = "~"
+
+
+def cursor_of(sort_at: datetime, record_id: int) -> str:
+    """A position in the list: a row's sort time and id, readable in an address."""
+    return f"{sort_at.isoformat()}{CURSOR_SEPARATOR}{record_id}"
+
+
+def parse_cursor(value: str) -> tuple[datetime, int]:
+    moment, _, record_id = value.partition(CURSOR_SEPARATOR)
+    try:
+        parsed = datetime.fromisoformat(moment), int(record_id)
+    except ValueError:
+        raise ValueError("Not a position in this list: use its Next and Previous links") from None
+    if parsed[0].tzinfo is not None or not 0 < parsed[1] < 2**31:
+        raise ValueError("Not a position in this list: use its Next and Previous links")
+    return parsed
+
+
+Cursor = Annotated[
+    Annotated[str, Field(max_length=60), AfterValidator(lambda v: parse_cursor(v) and v)] | None,
+    BeforeValidator(_blank_to_none),
+]
+
+
+def _text(max_length: int):
+    return Annotated[
+        Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_blank_to_none)
+    ]
+
+
+class ListQuery(BaseModel):
+    """The list's filters: a GET form's fields, and the JSON list's query parameters."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: _text(100) = Field(None, description="Part of a reference or of a child's name")
+    status: Annotated[RecordStatus | None, BeforeValidator(_blank_to_none)] = None
+    led_by: Annotated[LedBy | None, BeforeValidator(_blank_to_none)] = None
+    team: _text(80) = None
+    outcome: Annotated[Outcome | None, BeforeValidator(_blank_to_none)] = None
+    sort: Literal["newest", "oldest"] = Field("newest", description="By discussion date")
+    after: Cursor = Field(None, description="The page after this position (a next_cursor)")
+    before: Cursor = Field(None, description="The page before this position (a previous_cursor)")
+
+    @field_validator("before")
+    @classmethod
+    def _one_direction(cls, before, info: ValidationInfo):
+        if before and info.data.get("after"):
+            raise ValueError("Give after or before, not both")
+        return before
+
+    def link(self, **changes) -> str:
+        """The query string for this list with `changes`, leaving out what is unset."""
+        values = self.model_dump(mode="json") | {"after": None, "before": None} | changes
+        kept = {k: v for k, v in values.items()
+                if v not in (None, "") and not (k == "sort" and v == "newest")}
+        return "?" + urlencode(kept) if kept else "?"
+
+    @property
+    def filtered(self) -> bool:
+        return any((self.q, self.status, self.led_by, self.team, self.outcome))
+
+
+LISTED = (
+    StrategyRecord.id, StrategyRecord.reference, StrategyRecord.status, StrategyRecord.version,
+    StrategyRecord.team, StrategyRecord.led_by, StrategyRecord.discussion_at,
+    StrategyRecord.outcome, StrategyRecord.children_names, StrategyRecord.blocking_failures,
+    StrategyRecord.warnings, StrategyRecord.next_due, StrategyRecord.damaged,
+    StrategyRecord.damage_reason, StrategyRecord.sort_at,
+)
+
+
+@dataclass(frozen=True)
+class ListedRecord:
+    id: int
+    reference: str
+    status: str
+    version: int
+    team: str | None
+    led_by: str | None
+    discussion_at: datetime | None
+    outcome: str | None
+    children_names: list[str]
+    blocking_failures: int
+    warnings: int
+    next_due: date | None
+    damaged: bool
+    damage_reason: str | None
+    sort_at: datetime
+
+    @property
+    def cursor(self) -> str:
+        return cursor_of(self.sort_at, self.id)
+
+    @property
+    def led_by_choice(self) -> LedBy | str | None:
+        return _choice(LedBy, self.led_by)
+
+    @property
+    def outcome_choice(self) -> Outcome | str | None:
+        return _choice(Outcome, self.outcome)
+
+
+def _choice(kind, value):
+    # A value no longer among the choices (a damaged or old record) is shown as stored.
+    return kind(value) if value in kind._value2member_map_ else value
+
+
+@dataclass(frozen=True)
+class Page:
+    query: ListQuery
+    items: list[ListedRecord]
+    has_next: bool
+    has_previous: bool
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self.items[-1].cursor if self.has_next and self.items else None
+
+    @property
+    def previous_cursor(self) -> str | None:
+        return self.items[0].cursor if self.has_previous and self.items else None
+
+
+def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
+              page_size: int = PAGE_SIZE) -> Page:
+    statement = select(*LISTED).where(visible)
+    if query.q:
+        statement = statement.where(
+            StrategyRecord.search_text.contains(query.q.lower(), autoescape=True)
+        )
+    for name in ("status", "led_by", "team", "outcome"):
+        value = getattr(query, name)
+        if value is not None:
+            statement = statement.where(getattr(StrategyRecord, name) == value)
+    key = tuple_(StrategyRecord.sort_at, StrategyRecord.id)
+    # Walking backwards (Previous) reads the list in reverse from the first row shown.
+    backwards = query.before is not None
+    descending = (query.sort == "newest") != backwards
+    if query.after or query.before:
+        position = tuple_(*parse_cursor(query.after or query.before))
+        statement = statement.where(key < position if descending else key > position)
+    order = (StrategyRecord.sort_at, StrategyRecord.id)
+    statement = statement.order_by(*(c.desc() if descending else c.asc() for c in order))
+    # One row more than a page says whether there is another page without counting them all.
+    rows = session.execute(statement.limit(page_size + 1)).all()
+    items = [ListedRecord(**row._mapping) for row in rows[:page_size]]
+    more = len(rows) > page_size
+    if backwards:
+        return Page(query, items[::-1], has_next=True, has_previous=more)
+    return Page(query, items, has_next=more, has_previous=query.after is not None)

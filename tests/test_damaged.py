@@ -1,0 +1,101 @@
+"""A stored document that no longer validates is a damaged record: it breaks nothing else."""
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from app.records import service
+from app.records.models import StrategyRecord
+from tests.builders import record_with
+from tests.conftest import make_user, signed_in
+from tests.html import soup
+
+
+def damage(session, record: StrategyRecord) -> None:
+    """Write a document the schema refuses straight into the database, behind the service."""
+    bad = {**record.data, "header": {**record.data["header"], "led_by": "night_shift"},
+           "surprise": 1}
+    session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(data=bad))
+    session.commit()
+    session.expire_all()
+
+
+def two_records(session):
+    good = service.create_record(session, data=record_with(), team="Central")
+    bad = service.create_record(session, data=record_with(), team="Central")
+    damage(session, bad)
+    return good, bad
+
+
+def test_record_page_says_it_is_damaged_and_why(client, session):
+    _, bad = two_records(session)
+    answer = client.get(f"/strategies/{bad.id}")
+    assert answer.status_code == 200
+    page = soup(answer)
+    assert page.h1.get_text() == f"Strategy record {bad.reference} is damaged"
+    reason = page.select_one("#reason").get_text()
+    assert "header.led_by: Input should be" in reason
+    assert "surprise: Extra inputs are not permitted" in reason
+    assert "night_shift" not in reason  # the reason names fields, never stored values
+
+
+def test_list_other_records_and_healthz_still_answer(client, session):
+    good, bad = two_records(session)
+    client.get(f"/strategies/{bad.id}")  # reading it flags it
+    rows = soup(client.get("/strategies")).select("#records tbody tr")
+    assert [row.a.get_text() for row in rows] == [bad.reference, good.reference]
+    assert rows[0].select_one(".govuk-tag").get_text() == "Damaged"
+    assert "header.led_by" in rows[0].get_text()
+    assert client.get(f"/strategies/{good.id}").status_code == 200
+    assert client.get(f"/api/strategies/{good.id}").status_code == 200
+    assert client.get(f"/strategies/{good.id}/record.pdf").status_code == 200
+    listed = client.get("/api/strategies").json()["items"]
+    assert [(i["reference"], i["damaged"]) for i in listed] == [
+        (bad.reference, True), (good.reference, False)]
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "migration": "0005"}
+
+
+def test_api_answers_409_with_the_reason(client, session):
+    _, bad = two_records(session)
+    url = f"/api/strategies/{bad.id}"
+    for answer in (client.get(url), client.put(url, json={}),
+                   client.post(f"{url}/finalise"), client.get(f"{url}/completeness")):
+        assert answer.status_code == 409
+        assert answer.json()["detail"].startswith(f"Strategy record {bad.reference} is damaged")
+        assert "header.led_by" in answer.json()["detail"]
+
+
+def test_section_page_of_a_damaged_record_is_a_409_page(client, session):
+    _, bad = two_records(session)
+    answer = client.get(f"/strategies/{bad.id}/sections/header")
+    assert answer.status_code == 409
+    assert f"Strategy record {bad.reference} is damaged" in soup(answer).get_text()
+
+
+def test_check_stored_flags_damage_and_rederives_good_records(session):
+    good, bad = two_records(session)
+    session.execute(update(StrategyRecord).where(StrategyRecord.id == good.id)
+                    .values(outcome=None, blocking_failures=99))
+    session.commit()
+    for record in session.exec(select(StrategyRecord)).all():
+        service.check_stored(session, record)
+    assert [r.reference for r in service.damaged_records(session)] == [bad.reference]
+    good = session.get(StrategyRecord, good.id)
+    assert (good.outcome, good.blocking_failures) == ("s47_joint", 0)
+
+
+def test_administrators_and_managers_see_damaged_records(anonymous, session):
+    good, bad = two_records(session)
+    service.check_stored(session, session.get(StrategyRecord, bad.id))
+    for role in ("admin", "manager"):
+        client = signed_in(anonymous, session, make_user(session, role, role))
+        answer = client.get("/damaged-records")
+        assert answer.status_code == 200
+        cells = [td.get_text() for td in soup(answer).select("#damaged tbody td")]
+        assert cells[0] == bad.reference
+        assert cells[1] == "Central"
+        assert "header.led_by: Input should be" in cells[3]
+        assert good.reference not in answer.text
+
+
+def test_social_workers_may_not_see_the_damaged_list(client):
+    assert client.get("/damaged-records").status_code == 403
