@@ -46,21 +46,30 @@ def backup_sqlite(database_url: str, target: Path) -> Path:
     # half-written file under the name someone will restore from.
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    source = sqlite3.connect(source_path, timeout=30)
     try:
-        copy = sqlite3.connect(partial)
-        try:
-            # All pages in one step: one read transaction, so one consistent point in time.
-            source.backup(copy, pages=-1)
-            # A self-contained single file (no -wal beside it), checked before it is trusted.
-            copy.execute("PRAGMA journal_mode=DELETE")
-            problem = copy.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            copy.close()
-    finally:
-        source.close()
+        problem = _copy(source_path, partial)
+    except (sqlite3.Error, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupRefused(f"The backup failed: {error}") from error
     if problem != "ok":
         partial.unlink(missing_ok=True)
         raise BackupRefused(f"The copy failed its integrity check: {problem}")
     os.replace(partial, target)
     return target
+
+
+def _copy(source_path: Path, target: Path) -> str:
+    """Copy with the backup API; return the copy's integrity check ("ok" when sound)."""
+    source = sqlite3.connect(source_path, timeout=30)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            # All pages in one step: one read transaction, so one consistent point in time.
+            source.backup(copy, pages=-1)
+            # A self-contained single file (no -wal beside it), checked before it is trusted.
+            copy.execute("PRAGMA journal_mode=DELETE")
+            return copy.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            copy.close()
+    finally:
+        source.close()

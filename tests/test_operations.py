@@ -306,3 +306,18 @@ def test_backup_refuses_a_database_that_is_not_there(tmp_path):
     with pytest.raises(BackupRefused, match="There is no database at"):
         backup_sqlite(f"sqlite:///{tmp_path / 'missing.db'}", tmp_path / "copy.db")
     assert not (tmp_path / "missing.db").exists()  # looking did not create it
+
+
+def test_backup_refuses_a_folder_that_is_not_there(live_sqlite, tmp_path):
+    with pytest.raises(BackupRefused, match="There is no directory"):
+        backup_sqlite(live_sqlite, tmp_path / "nowhere" / "copy.db")
+
+
+def test_a_failed_backup_leaves_no_file_behind(live_sqlite, tmp_path):
+    db.get_engine().dispose()  # the last connection closes: no -wal file is left beside it
+    live = Path(live_sqlite.removeprefix("sqlite:///"))
+    live.write_bytes(b"this is not a database" * 100)  # the copy cannot be read from it
+    with pytest.raises(BackupRefused, match="The backup failed: file is not a database"):
+        backup_sqlite(live_sqlite, tmp_path / "copy.db")
+    assert not (tmp_path / "copy.db").exists()
+    assert not (tmp_path / "copy.db.partial").exists()
