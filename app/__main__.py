@@ -1,6 +1,8 @@
-"""Command line: python -m app migrate | demo | serve | user … | token …"""
+"""Command line: python -m app migrate | demo | serve | backup | user … | token …"""
 
 import argparse
+import sys
+from pathlib import Path
 
 from app import migrate
 from app.auth import cli as auth_cli
@@ -14,7 +16,13 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="migrate, then serve on http://HOST:PORT")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--reload", action="store_true", help="restart on code changes")
+    restart = serve.add_mutually_exclusive_group()
+    restart.add_argument("--reload", action="store_true", help="restart on code changes")
+    restart.add_argument("--workers", type=_positive, default=1,
+                         help="worker processes (they share everything through the database)")
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to PATH while the service runs")
+    backup.add_argument("path", type=Path, help="the new file to write")
     auth_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
@@ -28,11 +36,31 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         import uvicorn
 
-        migrate.upgrade()
+        migrate.upgrade()  # once, here, before any worker starts
         uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
-                    proxy_headers=True)
+                    workers=args.workers, proxy_headers=True)
+    elif args.command == "backup":
+        _backup(args.path)
     else:
         print(auth_cli.run(args))
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
+    return int(value)
+
+
+def _backup(path: Path) -> None:
+    from app import backup
+    from app.config import get_settings
+
+    try:
+        written = backup.backup_sqlite(get_settings().database_url, path)
+    except backup.BackupRefused as refusal:
+        print(refusal, file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"Backed up the database to {written}.")
 
 
 if __name__ == "__main__":
