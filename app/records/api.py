@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from app.auth import audit
 from app.auth.deps import ApiUser
 from app.deps import SessionDep
+from app.pdf.service import render_after_finalise
 from app.records import access, service
 from app.records.forms import whole_number
 from app.records.models import StrategyRecord
@@ -174,4 +175,5 @@ def finalise_strategy(record_id: int, session: SessionDep, user: ApiUser, reques
             422, detail=[_result_out(r).model_dump() for r in incomplete.failing]
         ) from None
     audit.log(session, "finalised", user=user, record_id=record.id, request=request)
+    render_after_finalise(record)
     return _document(record)
