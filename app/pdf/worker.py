@@ -38,6 +38,14 @@ def _context():
     return context
 
 
+def start() -> None:
+    """Start the fork server now (it takes a second or two), rather than at the first render."""
+    _context()
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
 def render(html: str, timeout: float) -> tuple[bytes, list[str]]:
     """The PDF of `html` and the URLs the fetcher refused, or RenderTimeout after `timeout` s.
 
@@ -50,8 +58,10 @@ def render(html: str, timeout: float) -> tuple[bytes, list[str]]:
                               name="pdf-render", daemon=True)
     try:
         process.start()
+        log.debug("PDF render process %d started", process.pid)
         sender.close()  # so a child that dies shows up here as end of file
         if not receiver.poll(timeout):
+            log.warning("PDF render process %d took longer than %g s: killing it", process.pid, timeout)
             raise RenderTimeout(f"the render took longer than {timeout:g} s")
         try:
             outcome, value, refused = receiver.recv()
