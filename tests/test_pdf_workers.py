@@ -205,3 +205,21 @@ def test_two_downloads_at_once_both_succeed_and_store_one_row(client, settings, 
     assert list(stored) == ["record"]
     assert first.content == second.content == stored["record"]
     assert first.headers["etag"] == second.headers["etag"]
+
+
+def test_a_main_script_is_not_run_again_in_every_render_process(tmp_path):
+    """Served by a script (the `uvicorn` command), each render must not re-run that script."""
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "serve.py"
+    script.write_text(
+        "import os\n"
+        f"with open({str(runs)!r}, 'a') as runs: runs.write(f'{{os.getpid()}}\\n')\n"
+        "from app.pdf import worker\n"
+        "if __name__ == '__main__':\n"
+        "    for _ in range(3):\n"
+        "        worker.render('<html lang=\"en\"><head><title>t</title></head><body>x</body></html>', 120)\n"
+    )
+    subprocess.run([sys.executable, str(script)], check=True, timeout=120,
+                   cwd=Path(__file__).parent.parent, env={**os.environ, "PYTHONPATH": "."})
+    # Once as the main program, once in the fork server; not once more per render.
+    assert len(runs.read_text().split()) == 2

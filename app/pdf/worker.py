@@ -9,9 +9,11 @@ The child gets only the HTML to print; it never sees the database.
 
 import logging
 import multiprocessing
+import os
 import time
 import traceback
 from functools import lru_cache
+from multiprocessing import spawn
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +31,21 @@ class RenderFailed(Exception):
     """The render process failed (WeasyPrint raised, or the process died)."""
 
 
+# Tells the fork server which script is the web process's main module (see app/pdf/warm_up.py).
+MAIN_PATH_VARIABLE = "STRATEGY_RECORD_PDF_MAIN_PATH"
+
+
 @lru_cache
 def _context():
     context = multiprocessing.get_context("forkserver")
-    # "__main__" as multiprocessing itself preloads by default (so a script's main module is
-    # not re-run in every child); this module pulls in WeasyPrint once, in the fork server.
-    context.set_forkserver_preload(["__main__", __name__, "app.pdf.warm_up"])
+    # Python 3.11's own "__main__" preload never reaches the fork server (it looks for a key
+    # that get_preparation_data() does not produce), so a main *script* (the `uvicorn`
+    # command, a benchmark) would be re-run in every render process. warm_up.py loads it in
+    # the fork server instead, once; `python -m ...` mains are never re-run anyway.
+    main_path = spawn.get_preparation_data("pdf-render").get("init_main_from_path")
+    if main_path:
+        os.environ[MAIN_PATH_VARIABLE] = main_path  # read only by the fork server, started next
+    context.set_forkserver_preload([__name__, "app.pdf.warm_up"])
     return context
 
 
