@@ -169,6 +169,8 @@ def _measure(client: TestClient, server: httpx.Client) -> None:
             direct = timed(lambda html=html: html_to_pdf(html), 5)
             one = timed(lambda html=html: worker.render(html, 300), 5)
             two = timed(lambda html=html: _at_once(2, lambda: worker.render(html, 300)), 3)
+            # The same two renders in threads of one process (how renders ran before): the GIL.
+            threads_two = timed(lambda html=html: _at_once(2, lambda: html_to_pdf(html)), 3)
         endpoint = timed(lambda url=url: server.get(url), 5)
         endpoint_two = timed(lambda url=url: _at_once(2, lambda: server.get(url)), 3)
         d, e = statistics.median(direct), statistics.median(endpoint)
@@ -178,6 +180,8 @@ def _measure(client: TestClient, server: httpx.Client) -> None:
         print(f"  direct WeasyPrint render  median {d * 1000:7.0f} ms (in this process)")
         print(f"  one render process        median {p1 * 1000:7.0f} ms")
         print(f"  two render processes at once {p2 * 1000:7.0f} ms   ratio {p2 / p1:.2f} (target ~1)")
+        t2 = statistics.median(threads_two)
+        print(f"  two renders in threads at once {t2 * 1000:5.0f} ms   ratio {t2 / d:.2f} (for comparison)")
         print(f"  endpoint over HTTP (draft) median {e * 1000:7.0f} ms   ratio {e / d:.2f} (target <= 1.3)")
         print(f"  two downloads at once (draft)  {e2 * 1000:7.0f} ms   ratio {e2 / e:.2f} (target ~1)")
 
