@@ -49,14 +49,6 @@ def _context():
     return context
 
 
-def start() -> None:
-    """Start the fork server now (it takes a second or two), rather than at the first render."""
-    _context()
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
-
-
 def render(html: str, timeout: float) -> tuple[bytes, list[str]]:
     """The PDF of `html` and the URLs the fetcher refused, or RenderTimeout after `timeout` s.
 
