@@ -1,8 +1,10 @@
 """Settings from the environment; local partnership limits live here, not in code."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +37,17 @@ class Settings(BaseSettings):
     sign_in_window_minutes: int = 15
     # A PDF render that takes longer than this is abandoned with a clear error page.
     pdf_render_timeout_seconds: float = 30.0
-    # Renders allowed at once (each one keeps a core busy).
-    pdf_concurrent_renders: int = 2
+    # Renders allowed at once on this host, across all web worker processes (each one keeps
+    # a core busy). With several hosts behind a load balancer the limit is per host.
+    pdf_concurrent_renders: int = Field(2, ge=1)
+    # Render processes one web worker process runs at once (each render is its own process).
+    pdf_render_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # Where the render slots' lock files live: every web worker on the host must see the same
+    # directory (and it must be on a local file system, where flock works).
+    pdf_slot_dir: Path = PROJECT_ROOT / "data" / "pdf-slots"
+    # Render a version's PDF in the background as soon as it is finalised, so even the first
+    # download is a stored read.
+    pdf_render_on_finalise: bool = True
     # Largest request body accepted (JSON and forms), refused with 413 before it is parsed.
     max_body_bytes: int = 1024 * 1024
     # Repeats of the same refusal or failed sign-in (same action, address, username and

@@ -27,6 +27,8 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+# Finalising starts a background PDF render; only the tests of that (tests/test_pdf_workers.py) want it.
+os.environ.setdefault("PDF_RENDER_ON_FINALISE", "false")
 
 
 def postgres_or_skip(url: str = POSTGRES_URL) -> None:

@@ -8,8 +8,10 @@ import pytest
 from sqlmodel import select
 
 from app.pdf import render as pdf_render
+from app.pdf import worker
 from app.pdf.fetcher import ASSETS, AssetsOnlyFetcher
 from app.pdf.models import RenderedPdf
+from app.records.service import get_record
 from tests.builders import complete_record
 from tests.pdf_helpers import pages_text, reader
 
@@ -130,15 +132,7 @@ def test_tagged_pdf_ua_structure(client, tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_user_text_is_printed_literally_and_loads_nothing(client, monkeypatch):
-    fetched: list[str] = []
-    original = AssetsOnlyFetcher.fetch
-
-    def spy(self, url, headers=None):
-        fetched.append(url)
-        return original(self, url, headers)
-
-    monkeypatch.setattr(AssetsOnlyFetcher, "fetch", spy)
+def test_user_text_is_printed_literally_and_loads_nothing(client, session, monkeypatch):
     body = complete_record()
     body["grounds"]["summary"] = " ".join(INJECTIONS)
     body["participants"][0]["name"] = INJECTIONS[1]
@@ -151,6 +145,17 @@ def test_user_text_is_printed_literally_and_loads_nothing(client, monkeypatch):
     assert '<linkrel=attachmenthref="file:///etc/passwd">' in squashed
     assert '<imgsrc="http://127.0.0.1:9/x">' in squashed
     assert b"/EmbeddedFiles" not in content and b"/Filespec" not in content
+
+    # The endpoint renders in another process, so spy on the same HTML rendered here.
+    fetched: list[str] = []
+    original = AssetsOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(AssetsOnlyFetcher, "fetch", spy)
+    pdf_render.html_to_pdf(pdf_render.record_html(get_record(session, record["id"])))
     assert fetched, "the stylesheet and fonts are fetched through the locked fetcher"
     for url in fetched:
         assert url.startswith(ASSETS.as_uri()) or url.startswith("data:"), url
@@ -197,17 +202,24 @@ def test_a_slow_render_times_out_clearly_and_stores_nothing(client, session, mon
     from app import config
 
     record = _finalised(client)
-    monkeypatch.setattr(config.get_settings(), "pdf_render_timeout_seconds", 0.2)
-
-    def slow(*args, **kwargs):
-        time.sleep(1.0)
-        return b"%PDF-never"
-
-    monkeypatch.setattr("app.pdf.service.render_record_pdf", slow)
+    monkeypatch.setattr(config.get_settings(), "pdf_render_timeout_seconds", 0.3)
+    monkeypatch.setattr(worker, "TEST_DELAY_SECONDS", 5.0)
     answer = client.get(f"/strategies/{record['id']}/record.pdf")
     assert answer.status_code == 503
     assert "took too long" in answer.text
     assert session.exec(select(RenderedPdf)).all() == []
+
+
+def test_every_field_of_an_agency_position_is_printed(client):
+    body = complete_record()
+    body["agency_positions"].append({
+        "agency": "school", "position": "not_contacted", "concerns": "Attendance has dropped.",
+        "not_contacted_reason": "The school was closed for the holidays.",
+    })
+    record = _create(client, body)
+    text = " ".join(pages_text(_pdf(client, f"/strategies/{record['id']}/record.pdf")))
+    assert "Attendance has dropped." in text
+    assert "Why not contacted: The school was closed for the holidays." in text
 
 
 @pytest.mark.parametrize("url", ["/strategies/424242/record.pdf", "/strategies/abc/record.pdf"])

@@ -1,4 +1,8 @@
-"""Download the printed record (whole, or one child's copy)."""
+"""Download the printed record (whole, or one child's copy).
+
+The routes are plain `def`: FastAPI runs them in its threadpool, so the database calls and
+the wait for a render process never block the event loop.
+"""
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -11,19 +15,22 @@ from app.records import access
 
 router = APIRouter(include_in_schema=False)
 
+TOO_SLOW = ("The record took too long to print. Try again in a minute; if it keeps happening, "
+            "tell the service desk which record it was.")
+TOO_BUSY = ("Too many records are being printed at the moment. Try again in a minute; if it keeps "
+            "happening, tell the service desk.")
 
-async def _download(request: Request, session, user, record_id: int, child_key: str | None):
+
+def _download(request: Request, session, user, record_id: int, child_key: str | None):
     record = access.viewable(session, user, record_id, request)
     if child_key is not None and child_key not in {c.key for c in record.content.children}:
         raise HTTPException(status_code=404, detail="No such child in this record")
     try:
-        pdf = await pdf_service.record_pdf(session, record, child_key)
+        pdf = pdf_service.record_pdf(session, record, child_key)
     except pdf_service.RenderTimeout:
-        raise HTTPException(
-            status_code=503,
-            detail="The record took too long to print. Try again in a minute; if it keeps "
-            "happening, tell the service desk which record it was.",
-        ) from None
+        raise HTTPException(status_code=503, detail=TOO_SLOW) from None
+    except pdf_service.RenderBusy:
+        raise HTTPException(status_code=503, detail=TOO_BUSY) from None
     audit.log(session, "downloaded", user=user, record_id=record.id,
               detail=f"version {record.version}" + (f", child {child_key}" if child_key else ""),
               request=request)
@@ -49,11 +56,11 @@ def _filename(record, child_key: str | None) -> str:
 
 
 @router.get("/strategies/{record_id}/record.pdf")
-async def record_pdf(request: Request, record_id: int, session: SessionDep, user: PageUser):
-    return await _download(request, session, user, record_id, None)
+def record_pdf(request: Request, record_id: int, session: SessionDep, user: PageUser):
+    return _download(request, session, user, record_id, None)
 
 
 @router.get("/strategies/{record_id}/children/{child_key}/record.pdf")
-async def child_record_pdf(request: Request, record_id: int, child_key: str, session: SessionDep,
-                           user: PageUser):
-    return await _download(request, session, user, record_id, child_key)
+def child_record_pdf(request: Request, record_id: int, child_key: str, session: SessionDep,
+                     user: PageUser):
+    return _download(request, session, user, record_id, child_key)

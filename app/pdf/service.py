@@ -1,27 +1,39 @@
 """Get a record's PDF: from the store for a finalised version, otherwise rendered now.
 
-Rendering runs in a worker thread with a time limit, so a slow render never stalls other
-requests; a render that times out is abandoned and nothing is stored.
+Rendering runs in its own process (app/pdf/worker.py) holding one of the host's render
+slots (app/pdf/slots.py), with a time limit: a render that takes too long is killed and its
+slot is freed only once the process has gone. Nothing here holds a database connection while
+a render runs. A finalised version is rendered in the background as soon as it is finalised,
+and stored once, so every download of it is a single indexed read.
 """
 
 import hashlib
+import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-import anyio
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from app.config import get_settings
+from app.db import get_engine
+from app.pdf import slots, worker
 from app.pdf.models import RenderedPdf
-from app.pdf.render import render_record_pdf
+from app.pdf.render import record_html
+from app.pdf.worker import RenderFailed, RenderTimeout
 from app.records.choices import RecordStatus
 from app.records.models import StrategyRecord
 
+__all__ = ["Pdf", "RenderBusy", "RenderFailed", "RenderTimeout", "record_pdf", "render_after_finalise"]
 
-class RenderTimeout(Exception):
-    """The render took longer than the configured limit."""
+log = logging.getLogger(__name__)
+
+
+class RenderBusy(Exception):
+    """No render slot came free in time."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +44,8 @@ class Pdf:
 
 
 @lru_cache
-def _render_slots() -> anyio.CapacityLimiter:
-    return anyio.CapacityLimiter(get_settings().pdf_concurrent_renders)
+def _local_workers(workers: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(workers)
 
 
 def _variant(child_key: str | None) -> str:
@@ -57,26 +69,47 @@ def stored_pdf(session: Session, record: StrategyRecord, child_key: str | None) 
     return Pdf(row.content, row.etag, stored=True) if row else None
 
 
-async def render_pdf(record: StrategyRecord, child_key: str | None) -> bytes:
+def render_pdf(record: StrategyRecord, child_key: str | None) -> bytes:
+    """Render now, in a render process, once a slot is free. Blocks: call it from a thread."""
+    html = record_html(record, child_key=child_key)
+    settings = get_settings()
+    limit = settings.pdf_render_timeout_seconds
+    local = _local_workers(settings.pdf_render_workers)
+    # One deadline for the wait: first for this web worker's own render processes, then for
+    # a slot on the host. The render itself then has the whole limit.
+    deadline = time.monotonic() + limit
+    if not local.acquire(timeout=limit):
+        raise RenderBusy(record.reference)
     try:
-        with anyio.fail_after(get_settings().pdf_render_timeout_seconds):
-            return await anyio.to_thread.run_sync(
-                lambda: render_record_pdf(record, child_key=child_key),
-                abandon_on_cancel=True,
-                limiter=_render_slots(),
-            )
-    except TimeoutError:
-        raise RenderTimeout(record.reference) from None
+        with slots.render_slot(settings.pdf_slot_dir, settings.pdf_concurrent_renders,
+                               max(0.0, deadline - time.monotonic())):
+            content, refused = worker.render(html, limit)
+    except slots.NoSlot:
+        raise RenderBusy(record.reference) from None
+    finally:
+        local.release()
+    if refused:
+        log.warning("The PDF of %s tried to load refused URLs: %s", record.reference, refused)
+    return content
 
 
-async def record_pdf(session: Session, record: StrategyRecord, child_key: str | None) -> Pdf:
-    """The PDF of the record (or one child's copy), stored once the version is final."""
+def record_pdf(session: Session, record: StrategyRecord, child_key: str | None) -> Pdf:
+    """The PDF of the record (or one child's copy), stored once the version is final.
+
+    The session's transaction is ended before rendering, so no pooled connection waits on a
+    render; the store is a new, short transaction afterwards.
+    """
     stored = stored_pdf(session, record, child_key)
     if stored:
         return stored
-    content = await render_pdf(record, child_key)
+    session.commit()
+    content = render_pdf(record, child_key)
     if record.status == RecordStatus.DRAFT:
         return Pdf(content, _etag(content), stored=False)
+    return _store(session, record, child_key, content)
+
+
+def _store(session: Session, record: StrategyRecord, child_key: str | None, content: bytes) -> Pdf:
     row = RenderedPdf(record_id=record.id, version=record.version, variant=_variant(child_key),
                       etag=_etag(content), content=content, created_at=datetime.now(UTC))
     try:
@@ -87,3 +120,31 @@ async def record_pdf(session: Session, record: StrategyRecord, child_key: str | 
         session.rollback()
         return stored_pdf(session, record, child_key)
     return Pdf(content, row.etag, stored=True)
+
+
+def render_after_finalise(record: StrategyRecord) -> None:
+    """Start rendering a just-finalised version in the background; returns at once.
+
+    A background render that fails or times out is only logged: the first download then
+    renders it as usual.
+    """
+    if not get_settings().pdf_render_on_finalise:
+        return
+    threading.Thread(target=_prerender, args=(record.id, record.version),
+                     name=f"pdf-prerender-{record.id}", daemon=True).start()
+
+
+def _prerender(record_id: int, version: int) -> None:
+    try:
+        with Session(get_engine(), expire_on_commit=False) as session:
+            record = session.get(StrategyRecord, record_id)
+            if record is None or record.version != version or record.status == RecordStatus.DRAFT:
+                return
+            children = record.content.children
+            # Per-child copies are offered (and so worth rendering ahead) only for several children.
+            keys = [None] + ([child.key for child in children] if len(children) > 1 else [])
+            for child_key in keys:
+                record_pdf(session, record, child_key)
+    except (RenderBusy, RenderTimeout, RenderFailed, SQLAlchemyError) as error:
+        log.warning("Background render of record %s version %s failed; the first download will "
+                    "render it: %r", record_id, version, error)

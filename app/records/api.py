@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 from app.auth import audit
 from app.auth.deps import ApiUser
 from app.deps import SessionDep
+from app.pdf.service import render_after_finalise
 from app.records import access, service
 from app.records.choices import RecordStatus
 from app.records.forms import whole_number
@@ -369,4 +370,5 @@ def finalise_strategy(
         ) from None
     audit.log(session, "finalised", user=user, record_id=record.id, request=request)
     response.headers["ETag"] = _etag(record)
+    render_after_finalise(record)
     return _document(record)

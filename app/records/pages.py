@@ -14,6 +14,7 @@ from app.auth.deps import PageUser
 from app.auth.roles import can_edit, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.deps import SessionDep
+from app.pdf.service import render_after_finalise
 from app.records import access, service
 from app.records.choices import LedBy, Outcome, RecordStatus
 from app.records.forms import (
@@ -323,4 +324,5 @@ def finalise(values: PostedForm, request: Request, record_id: int, session: Sess
         return _record_page(request, record, user, errors=errors, error_links=links,
                             status_code=422)
     audit.log(session, "finalised", user=user, record_id=record.id, request=request)
+    render_after_finalise(record)
     return _see_other(f"/strategies/{record.id}")

@@ -1,0 +1,54 @@
+"""Render slots shared by every web worker process on this host: N lock files.
+
+Holding slot i means holding an exclusive `flock` on `<dir>/slot-<i>.lock`. The operating
+system releases the lock when the holder closes the file or dies, so a crashed worker never
+leaks a slot. Two web workers (`uvicorn --workers 2`) therefore never run more than N renders
+at once in total. With several hosts behind a load balancer the limit is per host.
+"""
+
+import errno
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+POLL_SECONDS = 0.05
+
+
+class NoSlot(Exception):
+    """Every slot stayed busy until the deadline."""
+
+
+@contextmanager
+def render_slot(directory: Path, slots: int, wait: float) -> Iterator[int]:
+    """Hold one of `slots` slots (yielding its number), waiting at most `wait` seconds."""
+    directory.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    while True:
+        held = _try_each(directory, slots)
+        if held is not None:
+            break
+        if time.monotonic() >= deadline:
+            raise NoSlot(f"all {slots} render slots stayed busy for {wait:g} s")
+        time.sleep(POLL_SECONDS)
+    number, fd = held
+    try:
+        yield number
+    finally:
+        os.close(fd)  # closing the file releases its lock
+
+
+def _try_each(directory: Path, slots: int) -> tuple[int, int] | None:
+    for number in range(slots):
+        fd = os.open(directory / f"slot-{number}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(fd)
+            if error.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                raise
+            continue
+        return number, fd
+    return None
