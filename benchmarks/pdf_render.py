@@ -187,7 +187,8 @@ def _measure(client: TestClient, server: httpx.Client) -> None:
         print(f"  two downloads at once (draft)  {e2 * 1000:7.0f} ms   ratio {e2 / e:.2f} (target ~1)")
 
         finalised_at = time.perf_counter()
-        client.post(f"/api/strategies/{record_id}/finalise", json={"revision": created["revision"]})  # renders in the background
+        # Finalising renders the PDF in the background.
+        client.post(f"/api/strategies/{record_id}/finalise", json={"revision": created["revision"]})
         while not _stored(record_id):
             time.sleep(0.05)
         print(f"  stored by the background render {time.perf_counter() - finalised_at:6.2f} s after finalise")
