@@ -1,6 +1,7 @@
 """The ASGI app: routers, static files, error pages, the edge checks and /healthz."""
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app.config import get_settings
 from app.db import get_health_engine
 from app.limits import EdgeMiddleware
 from app.pdf import routes as pdf_routes
+from app.pdf import worker as pdf_worker
 from app.records import api, pages
 from app.security import SecurityMiddleware
 
@@ -35,6 +37,8 @@ async def lifespan(_app: FastAPI):
         log.warning("DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW (%d) is less than WORKER_THREADS "
                     "(%d): busy moments will wait for a connection", connections,
                     settings.worker_threads)
+    # The PDF fork server loads WeasyPrint once; start it now so no download waits for that.
+    threading.Thread(target=pdf_worker.start_fork_server, name="pdf-fork-server", daemon=True).start()
     yield
 
 

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-import anyio
 import httpx
 import pytest
 from sqlalchemy import select as sa_select
@@ -210,7 +209,7 @@ def live_sqlite(tmp_path):
         record = session.exec(select(StrategyRecord).where(
             StrategyRecord.status == RecordStatus.FINALISED)).one()
         for child_key in (None, record.content.children[0].key):
-            anyio.run(pdf_service.record_pdf, session, record, child_key)
+            pdf_service.record_pdf(session, record, child_key)
     yield url
     db.get_engine().dispose()
     if previous is None:

@@ -100,7 +100,8 @@ def _create(client, body=None) -> dict:
 
 
 def _finalise(client, record: dict) -> None:
-    assert client.post(f"/api/strategies/{record['id']}/finalise").status_code == 200
+    answer = client.post(f"/api/strategies/{record['id']}/finalise", json={"revision": record["revision"]})
+    assert answer.status_code == 200, answer.text
 
 
 def _stored(record_id: int) -> dict[str, bytes]:
@@ -223,3 +224,15 @@ def test_a_main_script_is_not_run_again_in_every_render_process(tmp_path):
                    cwd=Path(__file__).parent.parent, env={**os.environ, "PYTHONPATH": "."})
     # Once as the main program, once in the fork server; not once more per render.
     assert len(runs.read_text().split()) == 2
+
+
+def test_a_render_that_fails_answers_503_with_a_clear_page_and_stores_nothing(client, settings, monkeypatch):
+    def fail(html, timeout):
+        raise worker.RenderFailed("the render process died (exit code -9)")
+
+    monkeypatch.setattr(worker, "render", fail)
+    record = _create(client)
+    answer = client.get(f"/strategies/{record['id']}/record.pdf")
+    assert answer.status_code == 503
+    assert "could not be printed just now" in answer.text
+    assert _stored(record["id"]) == {}

@@ -4,6 +4,8 @@ The routes are plain `def`: FastAPI runs them in its threadpool, so the database
 the wait for a render process never block the event loop.
 """
 
+import logging
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
@@ -13,10 +15,13 @@ from app.deps import SessionDep
 from app.pdf import service as pdf_service
 from app.records import access
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 TOO_SLOW = ("The record took too long to print. Try again in a minute; if it keeps happening, "
             "tell the service desk which record it was.")
+FAILED = ("The record could not be printed just now. Try again in a minute; if it keeps happening, "
+          "tell the service desk which record it was.")
 TOO_BUSY = ("Too many records are being printed at the moment. Try again in a minute; if it keeps "
             "happening, tell the service desk.")
 
@@ -31,6 +36,9 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
         raise HTTPException(status_code=503, detail=TOO_SLOW) from None
     except pdf_service.RenderBusy:
         raise HTTPException(status_code=503, detail=TOO_BUSY) from None
+    except pdf_service.RenderFailed as failure:
+        log.error("Printing %s failed: %s", record.reference, failure)
+        raise HTTPException(status_code=503, detail=FAILED) from None
     audit.log(session, "downloaded", user=user, record_id=record.id,
               detail=f"version {record.version}" + (f", child {child_key}" if child_key else ""),
               request=request)

@@ -49,6 +49,14 @@ def _context():
     return context
 
 
+def start_fork_server() -> None:
+    """Start the fork server now (it loads WeasyPrint: seconds), not at the first download."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
 def render(html: str, timeout: float) -> tuple[bytes, list[str]]:
     """The PDF of `html` and the URLs the fetcher refused, or RenderTimeout after `timeout` s.
 

@@ -22,7 +22,7 @@ from app.records.choices import RecordStatus
 from app.records.forms import whole_number
 from app.records.listing import PAGE_SIZE, ListQuery
 from app.records.models import StrategyRecord
-from app.records.schema import StrategyRecordData
+from app.records.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
 from app.rules.completeness import Result, Severity
 
 router = APIRouter(prefix="/api/strategies", tags=["strategy records"])
@@ -130,13 +130,15 @@ def _problem(description: str, model=Problem) -> dict:
 
 
 READ_ERRORS = {
+    400: _problem("Text that cannot be stored (a NUL or an unpaired surrogate) in the request"),
     401: _problem("No valid session or API token"),
     404: _problem("No such record, or not one you may see"),
     422: _problem("A malformed field, with its path", ValidationProblem),
 }
 WRITE_ERRORS = {
     **READ_ERRORS,
-    400: _problem("The body could not be read as JSON (for example, not UTF-8)"),
+    400: _problem("The body could not be read as JSON (for example, not UTF-8), or held text "
+                  "that cannot be stored (a NUL or an unpaired surrogate)"),
     403: _problem("You may see this record but not change it, or may not create records"),
     413: _problem("The body is too large"),
 }
@@ -240,7 +242,7 @@ class ListedRecordOut(BaseModel):
     version: int
     team: str | None
     led_by: str | None
-    discussion_at: datetime | None
+    discussion_at: LocalDateTime | None = Field(description=LOCAL_TIME_NOTE)
     outcome: str | None
     children: list[str] = Field(description="Children's names")
     blocking_failures: int = Field(description="Blocking problems at the last save")

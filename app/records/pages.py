@@ -13,7 +13,7 @@ from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_edit, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
-from app.deps import SessionDep
+from app.deps import PostedForm, SessionDep
 from app.pdf.service import render_after_finalise
 from app.records import access, service
 from app.records.choices import LedBy, Outcome, RecordStatus
@@ -189,18 +189,13 @@ NO_REVISION_MESSAGE = (
 )
 
 
-async def posted_form(request: Request) -> FormValues:
-    """The posted form as flat values, read in the event loop.
-
-    Routes that take it can then be plain `def`s, run in the threadpool, so their database
-    work never blocks the loop and no pooled connection is held while the body arrives.
-    """
-    form = await request.form()
+async def posted_values(form: PostedForm) -> FormValues:
+    """The posted form as flat values (read in the event loop by PostedForm, so the routes
+    taking it are plain `def`s whose database work runs in the threadpool)."""
     return form_values(list(form.multi_items()))
 
 
-# Listed first in a route's parameters, so the body is read before any database work.
-PostedForm = Annotated[FormValues, Depends(posted_form)]
+PostedValues = Annotated[FormValues, Depends(posted_values)]
 
 
 def _posted_revision(values: FormValues) -> int | None:
@@ -256,7 +251,7 @@ def _change_rows(section: Section, values: FormValues, action: str) -> FormValue
 
 
 @router.post("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
-def save_section(values: PostedForm, request: Request, record_id: int, slug: str,
+def save_section(values: PostedValues, request: Request, record_id: int, slug: str,
                  session: SessionDep, user: PageUser):
     record = access.editable(session, user, record_id, request)
     section = _section_or_404(slug)
@@ -297,7 +292,7 @@ FINALISE_NO_REVISION = (
 
 
 @router.post("/strategies/{record_id}/finalise", response_class=HTMLResponse)
-def finalise(values: PostedForm, request: Request, record_id: int, session: SessionDep,
+def finalise(values: PostedValues, request: Request, record_id: int, session: SessionDep,
              user: PageUser) -> Response:
     record = access.editable(session, user, record_id, request)
     expected = _posted_revision(dict(values))
