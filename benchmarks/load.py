@@ -13,7 +13,6 @@ with the session). Per kind it prints count, errors, 409s, p50 and p95; then the
 import argparse
 import asyncio
 import random
-import re
 import statistics
 import time
 from collections import defaultdict
@@ -24,11 +23,11 @@ import httpx
 from bs4 import BeautifulSoup
 
 SESSION_COOKIE = "sr_session"
-RECORD_LINK = re.compile(r"/strategies/(\d+)")
 # Share of each kind of request in the mix (the section save also reads the section page).
 MIX = {"list": 30, "view": 25, "save": 15, "pdf": 15, "api": 15}
-LIST_QUERIES = ["", "?page=1", "?page=2", "?status=draft", "?status=finalised", "?q=Carter",
-                "?led_by=edt", "?team=Central", "?outcome=s47_joint", "?q=baby&status=draft&page=1"]
+LIST_QUERIES = ["", "?sort=oldest", "?status=draft", "?status=finalised", "?q=Carter",
+                "?led_by=edt", "?team=Central", "?outcome=s47_joint", "?q=baby&status=draft",
+                "?q=SR-2024"]
 
 
 @dataclass
@@ -85,22 +84,19 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> No
 
 
 async def find_records(client: httpx.AsyncClient, api_headers: dict) -> Records:
-    """Record ids from the list pages (up to 5 pages), with their status from the API."""
-    ids: list[int] = []
-    for page in range(1, 6):
-        response = await client.get(f"/strategies?page={page}")
-        found = [int(m.group(1)) for a in BeautifulSoup(response.text, "html.parser").select("a[href]")
-                 if (m := RECORD_LINK.fullmatch(a["href"]))]
-        new = [i for i in found if i not in ids]
-        if not new:
-            break
-        ids += new
-    drafts, finalised = [], []
-    for record_id in ids:
-        response = await client.get(f"/api/strategies/{record_id}", headers=api_headers)
-        response.raise_for_status()
-        (drafts if response.json()["status"] == "draft" else finalised).append(record_id)
-    return Records(ids, drafts, finalised)
+    """Up to 75 drafts and 75 finalised records the user may see, from the JSON list (3 pages each)."""
+    found: dict[str, list[int]] = {"draft": [], "finalised": []}
+    for status, ids in found.items():
+        query = f"/api/strategies?status={status}"
+        for _ in range(3):
+            response = await client.get(query, headers=api_headers)
+            response.raise_for_status()
+            page = response.json()
+            ids += [item["id"] for item in page["items"] if not item["damaged"]]
+            if not page["next_cursor"]:
+                break
+            query = f"/api/strategies?status={status}&after={page['next_cursor']}"
+    return Records(found["draft"] + found["finalised"], found["draft"], found["finalised"])
 
 
 async def save_header(client: httpx.AsyncClient, record_id: int, results: Results) -> None:
