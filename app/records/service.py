@@ -205,8 +205,10 @@ def _write(
     session: Session, record: StrategyRecord, data: StrategyRecordData, **values
 ) -> StrategyRecord:
     columns = derived_columns(record.reference, data, record.created_at, get_settings())
-    _set_distribution(session, record.id, columns.pop("distribution"))
-    # The revision in the WHERE clause also refuses a save that raced this one.
+    distribution = columns.pop("distribution")
+    # The revision in the WHERE clause also refuses a save that raced this one. It runs first:
+    # its row lock makes a racing save wait here and then find the revision gone, before it
+    # touches the record's other rows.
     result = session.execute(
         update(StrategyRecord)
         .where(StrategyRecord.id == record.id, StrategyRecord.revision == record.revision)
@@ -215,6 +217,7 @@ def _write(
     if result.rowcount != 1:
         session.rollback()
         raise StaleRecord(record.reference)
+    _set_distribution(session, record.id, distribution)
     session.commit()
     session.refresh(record)
     return record
