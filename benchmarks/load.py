@@ -119,10 +119,14 @@ async def save_header(client: httpx.AsyncClient, record_id: int, results: Result
 
 
 async def simulated_user(number: int, client: httpx.AsyncClient, records: Records, results: Results,
-                         api_headers: dict, deadline: float) -> None:
+                         api_headers: dict, deadline: float, think: float) -> None:
     rng = random.Random(number)
     kinds, weights = zip(*MIX.items(), strict=True)
     while time.perf_counter() < deadline:
+        if think:  # a person reads the page before the next click (random, `think` s on average)
+            await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.perf_counter())))
+            if time.perf_counter() >= deadline:
+                break
         kind = rng.choices(kinds, weights)[0]
         if kind == "save" and not records.drafts or kind == "pdf" and not records.finalised:
             kind = "view"
@@ -185,7 +189,8 @@ async def run(args) -> str:
         results = Results()
         started = time.perf_counter()
         deadline = started + args.seconds
-        await asyncio.gather(*(simulated_user(n, client, records, results, api_headers, deadline)
+        await asyncio.gather(*(simulated_user(n, client, records, results, api_headers, deadline,
+                                              args.think)
                                for n, client in enumerate(clients)))
         return report(results, time.perf_counter() - started, args.users)
     finally:
@@ -200,6 +205,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--username", default="sw", help="every simulated user signs in as this")
     parser.add_argument("--password", default="demo-password")
     parser.add_argument("--token", help="API token for the JSON API reads (default: the session)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds each user waits between requests, as a person reading "
+                             "the page would (default 0: back-to-back requests, the saturation test)")
     args = parser.parse_args(argv)
     host = urlsplit(args.url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):

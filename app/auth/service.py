@@ -119,15 +119,21 @@ def start_session(session: Session, user: User) -> str:
 def user_for_session(session: Session, token: str | None) -> User | None:
     if not token or len(token) > 100:
         return None
-    row = session.exec(select(UserSession).where(UserSession.token_hash == _hash(token))).first()
-    if row is None or row.revoked_at is not None:
+    # One query for the session and its user: this runs on every request.
+    found = session.exec(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _hash(token))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None:
         return None
     now = _now()
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     if now >= _aware(row.expires_at) or now - _aware(row.last_seen_at) >= idle:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if not user.is_active:
         return None
     if now - _aware(row.last_seen_at) > timedelta(minutes=1):  # spare a write per request
         row.last_seen_at = now
