@@ -37,6 +37,12 @@ def error_summary(page: BeautifulSoup) -> dict[str, str]:
     return {a["href"]: a.get_text(strip=True) for a in box.select("a")} if box else {}
 
 
+def table_rows(table) -> list[list[str]]:
+    """A table body's rows as lists of cell texts (the lines of a cell joined by a space)."""
+    return [[" ".join(cell.get_text(" ").split()) for cell in row.select("td, th")]
+            for row in table.select("tbody tr")]
+
+
 def is_full_page(page: BeautifulSoup) -> bool:
     return all(page.find(tag) is not None for tag in ("html", "head", "body", "main"))
 
