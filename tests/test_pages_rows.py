@@ -123,7 +123,8 @@ def _fill_three_rows(client, record_id, section: RowSection, htmx: bool = False)
             page = shown
         assert _row_count(page, section) == first + row + 1
         new = page.select_one(f"[name={section.field}-{first + row}-{section.check}]")
-        assert new is not None and (new.get("value") or new.get_text()) == ""
+        assert new is not None
+        assert (new.get_text() if new.name == "textarea" else new["value"]) == ""
         # Add validates nothing: no error is shown, even for typos.
         assert page.select_one(".govuk-error-summary, .govuk-error-message") is None
         pairs = replaced(form_data(page), section.typed(row, first + row))
