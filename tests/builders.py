@@ -69,3 +69,17 @@ def record_with(**changes) -> StrategyRecordData:
         else:
             raw[section] = value
     return StrategyRecordData.model_validate(raw)
+
+
+def create(client, body: dict | None = None) -> int:
+    """Create a record through the API (the complete record by default); its id."""
+    answer = client.post("/api/strategies", json=complete_record() if body is None else body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def api_record(client, record_id: int) -> dict:
+    """The record as the API reads it back."""
+    answer = client.get(f"/api/strategies/{record_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()

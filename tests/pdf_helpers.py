@@ -1,8 +1,10 @@
-"""Reading PDFs in tests: text per page, and the document catalogue."""
+"""Reading PDFs in tests: text per page, the document catalogue, the structure tree."""
 
 import io
+from collections import Counter
 
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
 
 
 def pages_text(content: bytes) -> list[str]:
@@ -12,3 +14,36 @@ def pages_text(content: bytes) -> list[str]:
 
 def reader(content: bytes) -> PdfReader:
     return PdfReader(io.BytesIO(content))
+
+
+def structure_tags(content: bytes) -> Counter:
+    """How many structure elements of each type (H1, TH, …) the tagged PDF's tree holds."""
+    found: Counter = Counter()
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, ArrayObject):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, DictionaryObject):
+            if "/S" in node:
+                found[str(node["/S"]).removeprefix("/")] += 1
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader(content).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def squashed(text: str) -> str:
+    """Text without white space: the PDF may wrap a cell's words anywhere."""
+    return "".join(text.split())
+
+
+def assert_in_order(text: str, pieces: list[str]) -> None:
+    """Each piece occurs in the text after the one before it (white space ignored)."""
+    text, at = squashed(text), 0
+    for piece in pieces:
+        found = text.find(squashed(piece), at)
+        assert found >= 0, f"{piece!r} is not in the text after {text[max(0, at - 60):at]!r}"
+        at = found + len(squashed(piece))

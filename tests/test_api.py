@@ -1,9 +1,14 @@
 """The JSON API: round trip, completeness, finalise, and clear 4xx answers for bad input."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
+from app.auth.models import AuditEvent
+from app.records.schema import StrategyRecordData
+from app.rules.completeness import RULES
 from tests.builders import complete_record
 
 
@@ -11,17 +16,39 @@ def _paths(answer) -> set[tuple[str, ...]]:
     return {tuple(str(p) for p in e["loc"]) for e in answer.json()["detail"]}
 
 
+def _holds(document, sent, path="") -> None:
+    """Every value sent is in the document as sent (the document may add defaults)."""
+    if isinstance(sent, dict):
+        for key, value in sent.items():
+            _holds(document[key], value, f"{path}.{key}")
+    elif isinstance(sent, list):
+        assert len(document) == len(sent), path
+        for index, (read, value) in enumerate(zip(document, sent, strict=True)):
+            _holds(read, value, f"{path}[{index}]")
+    else:
+        assert document == sent, (path, document, sent)
+
+
 def test_create_read_round_trip(client):
     body = complete_record()
     created = client.post("/api/strategies", json=body)
     assert created.status_code == 201
     record = created.json()
-    assert record["reference"].startswith("SR-")
-    assert record["status"] == "draft"
     read = client.get(f"/api/strategies/{record['id']}")
     assert read.status_code == 200
-    assert read.json()["participants"][2]["mode"] == "phone_outside"
-    assert read.json()["header"]["discussion_at"].startswith(body["header"]["discussion_at"][:16])
+    # The whole document reads back as created, and holds everything sent, as sent.
+    assert read.json() == record
+    _holds(record, body)
+    # Every section field the schema has is there, defaults included, and nothing else.
+    sections = StrategyRecordData.model_validate(body).model_dump(mode="json")
+    assert {key: record[key] for key in sections} == sections
+    assert set(record) - set(sections) == {"id", "reference", "status", "revision", "version",
+                                           "created_at", "updated_at", "finalised_at"}
+    assert re.fullmatch(r"SR-\d{4}-\d{5}", record["reference"])
+    assert (record["status"], record["revision"], record["version"], record["finalised_at"]) == (
+        "draft", 1, 1, None)
+    assert record["created_at"] == record["updated_at"]
+    assert read.headers["ETag"] == created.headers["ETag"] == '"1"'
 
 
 def test_new_record_holds_update_all_agencies_action(client):
@@ -65,11 +92,18 @@ def test_if_match_header_checks_revision(client):
 def test_completeness_lists_every_rule(client):
     record = client.post("/api/strategies", json={}).json()
     results = client.get(f"/api/strategies/{record['id']}/completeness").json()
-    assert {"id", "severity", "passed", "message", "section"} <= set(results[0])
+    # Every registered rule, once, in the registry's order, as the registry states it.
+    assert [(r["id"], r["severity"], r["section"], r["message"]) for r in results] == [
+        (rule.id, rule.severity.value, rule.section, rule.message) for rule in RULES]
     by_id = {r["id"]: r for r in results}
     assert by_id["header.required"]["passed"] is False
     assert by_id["header.required"]["severity"] == "blocking"
     assert by_id["next.icpc-date"]["severity"] == "warning"
+    # A complete record passes every one of them.
+    complete = client.post("/api/strategies", json=complete_record()).json()
+    results = client.get(f"/api/strategies/{complete['id']}/completeness").json()
+    assert [(r["id"], r["passed"], r["failures"]) for r in results] == [
+        (rule.id, True, []) for rule in RULES]
 
 
 def test_finalise_refused_then_accepted(client):
@@ -311,3 +345,41 @@ def test_healthz_reports_database(client):
     answer = client.get("/healthz")
     assert answer.status_code == 200
     assert answer.json()["database"] == "ok"
+
+
+def test_finalising_twice_is_refused_with_409(client, session):
+    record = client.post("/api/strategies", json=complete_record()).json()
+    url = f"/api/strategies/{record['id']}/finalise"
+    first = client.post(url, json={"revision": record["revision"]})
+    assert first.status_code == 200
+    final = first.json()
+    # Again, naming the finalised revision (the body, or If-Match): finalised records are read-only.
+    for again in ({"json": {"revision": final["revision"]}},
+                  {"headers": {"If-Match": first.headers["ETag"]}}):
+        answer = client.post(url, **again)
+        assert answer.status_code == 409
+        assert answer.json() == {"detail": "This record is finalised and can no longer be changed"}
+    assert client.get(f"/api/strategies/{record['id']}").json() == final
+    finalised = session.exec(select(AuditEvent).where(AuditEvent.action == "finalised")).all()
+    assert len(finalised) == 1
+
+
+def test_a_cross_site_api_write_is_refused_with_403_and_logged(client, session):
+    record = client.post("/api/strategies", json={}).json()
+    url = f"/api/strategies/{record['id']}"
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        answer = client.put(url, json={"revision": record["revision"], "analysis": {"risks": "forged"}},
+                            headers=headers)
+        assert answer.status_code == 403, headers
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.json() == {
+            "detail": "This request came from another site, so it was refused. Nothing was changed."}
+    created = client.post("/api/strategies", json={}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert created.status_code == 403
+    assert client.get(url).json() == record
+    assert [item["id"] for item in client.get("/api/strategies").json()["items"]] == [record["id"]]
+    refused = session.exec(select(AuditEvent).where(AuditEvent.action == "refused")
+                           .order_by(AuditEvent.id)).all()
+    # Repeats of the same refusal are counted on one row; who sent it is not trusted (no user).
+    assert [(e.detail, e.count, e.user_id) for e in refused] == [
+        (f"cross-site PUT {url}", 2, None), ("cross-site POST /api/strategies", 1, None)]

@@ -2,11 +2,18 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from app import config
 from app.__main__ import main as cli
+from app.auth import service as auth_service
 from app.auth.deps import SESSION_COOKIE
-from app.auth.models import AuditEvent, UserSession
+from app.auth.models import ApiToken, AuditEvent, UserSession
+from app.main import app
+from app.security import SECURITY_HEADERS
 from tests.builders import complete_record
 from tests.conftest import TEST_PASSWORD, make_user, signed_in
 from tests.html import soup
@@ -115,13 +122,59 @@ def test_cross_site_posts_are_refused_and_logged(client, session):
     assert htmx.status_code == 200
 
 
-def test_security_headers_on_every_kind_of_response(client):
-    for url in ["/strategies", "/api/strategies/999", "/static/app.css", "/nope", "/healthz"]:
-        headers = client.get(url).headers
-        assert "script-src 'self'" in headers["content-security-policy"], url
-        assert "frame-ancestors 'none'" in headers["content-security-policy"]
-        assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"]
+BOOM = "/test-only/headers-boom"
+
+
+@pytest.fixture
+def boom():
+    """A page and an API route that fail with a bug, mounted for one test only."""
+    def fail():
+        raise RuntimeError("a bug")
+
+    router = APIRouter(include_in_schema=False)  # never part of the OpenAPI document
+    router.add_api_route(BOOM, fail)
+    router.add_api_route("/api" + BOOM, fail)
+    before = list(app.router.routes)
+    app.include_router(router)
+    yield
+    app.router.routes[:] = before
+
+
+def test_security_headers_on_every_kind_of_response(client, session, boom):
+    record = client.post("/api/strategies", json=complete_record()).json()
+    final = client.post(f"/api/strategies/{record['id']}/finalise",
+                        json={"revision": record["revision"]}).json()
+    pdf = f"/strategies/{final['id']}/record.pdf"
+    etag = client.get(pdf).headers["etag"]
+    draft = client.post("/api/strategies", json={}).json()
+    answers = {
+        "page": client.get("/strategies"),
+        "API JSON": client.get(f"/api/strategies/{record['id']}"),
+        "API 404": client.get("/api/strategies/999"),
+        "static file": client.get("/static/app.css"),
+        "404 page": client.get("/nope"),
+        "health check": client.get("/healthz"),
+        "redirect": client.get("/", follow_redirects=False),
+        "403 page": client.get("/audit"),
+        "cross-site 403": client.post("/strategies", headers={"Sec-Fetch-Site": "cross-site"}),
+        "stored PDF": client.get(pdf),
+        "304": client.get(pdf, headers={"If-None-Match": etag}),
+        "draft PDF": client.get(f"/strategies/{draft['id']}/record.pdf"),
+        "500 page": client.get(BOOM),
+        "API 500": client.get("/api" + BOOM),
+    }
+    expected = {"page": 200, "API JSON": 200, "API 404": 404, "static file": 200, "404 page": 404,
+                "health check": 200, "redirect": 303, "403 page": 403, "cross-site 403": 403,
+                "stored PDF": 200, "304": 304, "draft PDF": 200, "500 page": 500, "API 500": 500}
+    assert {kind: answer.status_code for kind, answer in answers.items()} == expected
+    for kind, answer in answers.items():
+        for name, value in SECURITY_HEADERS.items():
+            assert answer.headers.get(name) == value, (kind, name)
+    # Pages about children are never kept in a cache; a stored PDF is revalidated each time.
+    cache = {kind: answer.headers.get("cache-control") for kind, answer in answers.items()}
+    assert cache.pop("static file") != "no-store"
+    assert cache.pop("stored PDF") == cache.pop("304") == "private, no-cache"
+    assert set(cache.values()) == {"no-store"}, cache
 
 
 def test_api_tokens_from_the_cli_work_and_can_be_revoked(anonymous, session, monkeypatch, capsys):
@@ -223,8 +276,6 @@ def test_padded_usernames_do_not_escape_the_throttle(anonymous, session):
 
 
 def test_social_care_staff_need_a_team(session):
-    import pytest
-
     from app.auth import service
     from app.auth.roles import Role
 
@@ -240,3 +291,164 @@ def test_pages_are_not_cached_and_an_empty_bearer_header_is_refused(client):
     # A bearer header carries no ambient credential, so it is judged by its (empty) token.
     assert answer.status_code == 401
     assert client.get("/api/strategies/1", headers={"Authorization": "Bearer "}).status_code == 401
+
+
+# --- inactive users, the per-address throttle, session time limits, tokens, audit filters -------
+
+
+def test_an_inactive_user_cannot_sign_in_and_their_session_and_tokens_are_refused(anonymous, session):
+    jo = make_user(session, "jo")
+    _, secret = auth_service.create_token(session, jo, "case system")
+    cookie = auth_service.start_session(session, jo)
+    jo.is_active = False
+    session.add(jo)
+    session.commit()
+
+    # Signing in looks exactly like a wrong password: nothing says the account exists.
+    refused = _sign_in(anonymous, "jo")
+    wrong = _sign_in(anonymous, "nobody", "not the password")
+    assert refused.status_code == wrong.status_code == 401
+    assert (soup(refused).select_one("#username-error").text
+            == soup(wrong).select_one("#username-error").text)
+    assert SESSION_COOKIE not in anonymous.cookies
+    assert _actions(session, username="jo") == ["token_created", "sign_in_failed"]
+
+    # A session opened while active no longer works.
+    anonymous.cookies.set(SESSION_COOKIE, cookie)
+    page = anonymous.get("/strategies", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/sign-in?")
+    assert anonymous.get("/api/strategies").status_code == 401
+    anonymous.cookies.clear()
+    # Nor does their API token.
+    answer = anonymous.get("/api/strategies", headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 401
+    assert answer.json() == {"detail": "The API token is not valid or has been revoked"}
+
+
+@pytest.fixture
+def three_per_address(monkeypatch):
+    monkeypatch.setattr(config.get_settings(), "sign_in_max_failures_per_address", 3)
+
+
+def test_failures_from_one_address_throttle_every_account_from_it(anonymous, session,
+                                                                   three_per_address):
+    make_user(session, "jo")
+    # Three names, one failure each: no account reaches its own limit of five.
+    for name in ("amy", "ben", "cat"):
+        assert _sign_in(anonymous, name, "wrong password!").status_code == 401
+    refused = _sign_in(anonymous, "jo")  # the right password, from the same address
+    assert refused.status_code == 429
+    assert "too many failed attempts" in soup(refused).select_one("#username-error").text
+    assert SESSION_COOKIE not in anonymous.cookies
+    assert _actions(session, username="jo") == ["sign_in_throttled"]
+    # From another address the same person signs in.
+    with TestClient(app, client=("203.0.113.9", 50000)) as elsewhere:
+        assert _sign_in(elsewhere, "jo").status_code == 303
+        assert elsewhere.get("/strategies").status_code == 200
+
+
+def test_failures_older_than_the_window_do_not_count_against_the_address(anonymous, session,
+                                                                         three_per_address):
+    make_user(session, "jo")
+    for name in ("amy", "ben", "cat"):
+        _sign_in(anonymous, name, "wrong password!")
+    window = config.get_settings().sign_in_window_minutes
+    for event in session.exec(select(AuditEvent).where(AuditEvent.action == "sign_in_failed")):
+        event.at = datetime.now(UTC) - timedelta(minutes=window, seconds=1)
+        session.add(event)
+    session.commit()
+    assert _sign_in(anonymous, "jo").status_code == 303
+
+
+def _session_row(session) -> UserSession:
+    row = session.exec(select(UserSession)).one()
+    session.refresh(row)
+    return row
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite returns naive UTC
+
+
+def test_a_session_lasts_its_hours_and_using_it_restarts_the_idle_clock(client, session):
+    settings = config.get_settings()
+    row = _session_row(session)
+    assert _aware(row.expires_at) - _aware(row.created_at) == timedelta(hours=settings.session_max_hours)
+
+    # Used just inside the idle limit: it still works, and the idle clock starts again.
+    almost_idle = datetime.now(UTC) - timedelta(minutes=settings.session_idle_minutes - 1)
+    row.last_seen_at = almost_idle
+    session.add(row)
+    session.commit()
+    assert client.get("/strategies", follow_redirects=False).status_code == 200
+    assert _aware(_session_row(session).last_seen_at) > almost_idle + timedelta(minutes=1)
+
+    # Left alone past the idle limit: signed out.
+    row = _session_row(session)
+    row.last_seen_at = datetime.now(UTC) - timedelta(minutes=settings.session_idle_minutes, seconds=1)
+    session.add(row)
+    session.commit()
+    assert client.get("/strategies", follow_redirects=False).status_code == 303
+
+
+def test_a_session_in_use_still_ends_at_its_absolute_limit(client, session):
+    row = _session_row(session)
+    row.created_at = datetime.now(UTC) - timedelta(hours=config.get_settings().session_max_hours)
+    row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    row.last_seen_at = datetime.now(UTC)  # in use a moment ago
+    session.add(row)
+    session.commit()
+    page = client.get("/strategies", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/sign-in?")
+    assert client.get("/api/strategies").status_code == 401
+
+
+def test_a_token_records_when_it_was_last_used(anonymous, session):
+    jo = make_user(session, "jo")
+    token, secret = auth_service.create_token(session, jo, "case system")
+    assert token.last_used_at is None
+    bearer = {"Authorization": f"Bearer {secret}"}
+    before = datetime.now(UTC)
+    assert anonymous.get("/api/strategies", headers=bearer).status_code == 200
+    session.refresh(token)
+    first = _aware(token.last_used_at)
+    assert before <= first <= datetime.now(UTC)
+    # Within a minute it is not written again (a write per request would be wasted).
+    assert anonymous.get("/api/strategies", headers=bearer).status_code == 200
+    session.refresh(token)
+    assert _aware(token.last_used_at) == first
+    # Later use moves it on.
+    token.last_used_at = first - timedelta(minutes=2)
+    session.add(token)
+    session.commit()
+    assert anonymous.get("/api/strategies", headers=bearer).status_code == 200
+    session.refresh(token)
+    assert _aware(token.last_used_at) >= first
+    assert session.get(ApiToken, token.id).revoked_at is None
+
+
+def test_the_audit_log_filters_by_action_and_username(client, anonymous, session):
+    first = client.post("/api/strategies", json={}).json()["id"]
+    second = client.post("/api/strategies", json={}).json()["id"]
+    client.get(f"/strategies/{first}")
+    manager = signed_in(anonymous, session, make_user(session, "boss", "manager"))
+    manager.get(f"/strategies/{second}")
+
+    def shown(query: str) -> list[tuple[str, str, str]]:
+        page = soup(manager.get(f"/audit?{query}"))
+        return [tuple(cell.get_text(strip=True) for cell in row.select("td")[1:4])
+                for row in page.select("#events tbody tr")]
+
+    assert shown("action=created") == [("sam", "created", str(second)), ("sam", "created", str(first))]
+    assert shown("username=boss") == [("boss", "viewed", str(second))]
+    assert shown("username=+SAM+&action=viewed") == [("sam", "viewed", str(first))]
+    assert shown(f"username=sam&record_id={second}") == [("sam", "created", str(second))]
+    assert shown("username=nobody") == []
+    # The filters are shown as chosen; an action that does not exist filters nothing.
+    page = soup(manager.get("/audit?action=sign_in_failed&username=sam"))
+    assert page.select_one("#action option[selected]")["value"] == "sign_in_failed"
+    assert page.select_one("#username")["value"] == "sam"
+    page = soup(manager.get("/audit?action=nonsense"))
+    assert page.select_one("#action option[selected]") is None
+    assert len(page.select("#events tbody tr")) == len(
+        session.exec(select(AuditEvent)).all())

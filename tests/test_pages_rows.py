@@ -11,19 +11,18 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.records.schema import uk_now
-from tests.builders import discussion_time
-from tests.html import form_data
-from tests.test_pages import (
-    _api,
-    _assert_shows,
-    _date,
-    _is_full_page,
-    _post,
-    _section,
-    _set,
-    _shown,
-    _soup,
-    _start,
+from tests.builders import api_record, discussion_time
+from tests.html import (
+    assert_shows,
+    date_fields,
+    form_data,
+    is_full_page,
+    post_section,
+    replaced,
+    section_page,
+    shown_values,
+    soup,
+    start,
 )
 
 
@@ -48,7 +47,7 @@ SECTIONS = [
         # Row 0 holds typos on purpose: Add and Remove keep them without complaint.
         {"name": "DC Mark Evans", "agency": "police", "role": "Detective Constable",
          "mode": "phone_outside", "phone": "abc", "email": "bad@",
-         **_date("contributed_at", AT - timedelta(hours=1), "09:00")},
+         **date_fields("contributed_at", AT - timedelta(hours=1), "09:00")},
         {"name": "Sam Lee", "agency": "health_visiting", "organisation": "Riverside Health",
          "role": "Health Visitor", "mode": "video", "email": "sam.lee@example.nhs.uk"},
         {"name": "Jo Bloggs", "agency": "school", "role": "Designated Safeguarding Lead",
@@ -56,12 +55,12 @@ SECTIONS = [
     ), "name"),
     RowSection("children", "children", "Children", (
         {"name": "Unborn baby of Amy Carter", "unborn": "true",
-         **_date("expected_delivery_date", EDD), "gestation_weeks": "50",
+         **date_fields("expected_delivery_date", EDD), "gestation_weeks": "50",
          "midwife": "Jan Moss"},
-        {"name": "Leo Carter", **_date("date_of_birth", AT.date().replace(year=AT.year - 7)),
+        {"name": "Leo Carter", **date_fields("date_of_birth", AT.date().replace(year=AT.year - 7)),
          "communication": "verbal", "household": "Mum, Leo\nMum's partner Dean",
          "school": "Riverside Primary"},
-        {"name": "Mia Carter", **_date("date_of_birth", AT.date().replace(year=AT.year - 1)),
+        {"name": "Mia Carter", **date_fields("date_of_birth", AT.date().replace(year=AT.year - 1)),
          "communication": "pre_verbal", "needs": "Interpreter: Polish for mother",
          "health_visitor": "Sam Lee"},
     ), "name"),
@@ -76,9 +75,9 @@ SECTIONS = [
          "agency": "police", "due_date-day": "31", "due_date-month": "2",
          "due_date-year": "2026", "status": "open"},
         {"kind": "task", "description": "Joint visit to the family home", "owner": "SW Priya",
-         "agency": "csc", **_date("due_date", AT.date()), "status": "done"},
+         "agency": "csc", **date_fields("due_date", AT.date()), "status": "done"},
         {"kind": "task", "description": "Ask the school for attendance", "owner": "SW Priya",
-         "agency": "school", **_date("due_date", AT.date() + timedelta(days=2)),
+         "agency": "school", **date_fields("due_date", AT.date() + timedelta(days=2)),
          "status": "open"},
     ), "description"),
 ]
@@ -106,34 +105,35 @@ def _fill_three_rows(client, record_id, section: RowSection, htmx: bool = False)
 
     Returns the last page (a full page or, with htmx, the latest fragment merged into the
     page) and the pairs a browser would post from it."""
-    page = _section(client, record_id, section.slug)
+    page = section_page(client, record_id, section.slug)
     first = _fixed_rows(section)
     assert _row_count(page, section) == first
     pairs = form_data(page)
     for row in range(3):
-        answer = _post(client, record_id, section.slug, pairs, action="add", htmx=htmx)
+        answer = post_section(client, record_id, section.slug, pairs, action="add", htmx=htmx)
         assert answer.status_code == 200
         assert "HX-Request" in answer.headers.get("vary", "")
-        shown = _soup(answer)
+        shown = soup(answer)
         if htmx:
             _assert_fragment(shown, section)
             page = _swap(page, shown, section)
         else:
-            assert _is_full_page(shown)
+            assert is_full_page(shown)
             assert shown.select_one("main h1").get_text(strip=True) == section.title
             page = shown
         assert _row_count(page, section) == first + row + 1
         new = page.select_one(f"[name={section.field}-{first + row}-{section.check}]")
-        assert new is not None and (new.get("value") or new.get_text()) == ""
+        assert new is not None
+        assert (new.get_text() if new.name == "textarea" else new["value"]) == ""
         # Add validates nothing: no error is shown, even for typos.
         assert page.select_one(".govuk-error-summary, .govuk-error-message") is None
-        pairs = _set(form_data(page), section.typed(row, first + row))
-    answer = _post(client, record_id, section.slug, pairs, action="add", htmx=htmx)
+        pairs = replaced(form_data(page), section.typed(row, first + row))
+    answer = post_section(client, record_id, section.slug, pairs, action="add", htmx=htmx)
     assert answer.status_code == 200
-    page = _swap(page, _soup(answer), section) if htmx else _soup(answer)
+    page = _swap(page, soup(answer), section) if htmx else soup(answer)
     assert _row_count(page, section) == first + 4
     for row in range(3):
-        _assert_shows(page, section.typed(row, first + row))
+        assert_shows(page, section.typed(row, first + row))
     return page
 
 
@@ -169,8 +169,8 @@ def _assert_fragment(fragment: BeautifulSoup, section: RowSection):
 @pytest.mark.parametrize("slug", IDS)
 def test_add_rows_keeps_everything_typed(client, slug):
     section = BY_SLUG[slug]
-    record_id = _start(client)
-    before = _api(client, record_id)
+    record_id = start(client)
+    before = api_record(client, record_id)
     page = _fill_three_rows(client, record_id, section)
     # Each row but a fixed one has its Remove button, numbered by position.
     removes = [b["value"] for b in page.select(f"#{section.field} button[name=row-action]")
@@ -180,27 +180,27 @@ def test_add_rows_keeps_everything_typed(client, slug):
     add = page.select(f"#{section.field} button[name=row-action][value=add]")
     assert len(add) == 1
     # Nothing is saved by Add.
-    assert _api(client, record_id) == before
+    assert api_record(client, record_id) == before
 
 
 @pytest.mark.parametrize("slug", IDS)
 def test_remove_a_row_keeps_the_others_renumbered(client, slug):
     section = BY_SLUG[slug]
-    record_id = _start(client)
-    before = _api(client, record_id)
+    record_id = start(client)
+    before = api_record(client, record_id)
     page = _fill_three_rows(client, record_id, section)
     first = _fixed_rows(section)
     keys = [i.get("value") for i in page.select(f"input[name$=-key][name^={section.field}-]")]
 
     # Remove the first typed row (the one with the typos).
-    answer = _post(client, record_id, slug, form_data(page), action=f"remove-{first}")
+    answer = post_section(client, record_id, slug, form_data(page), action=f"remove-{first}")
     assert answer.status_code == 200
-    page = _soup(answer)
-    assert _is_full_page(page)
+    page = soup(answer)
+    assert is_full_page(page)
     assert _row_count(page, section) == first + 3
-    _assert_shows(page, section.typed(1, first))
-    _assert_shows(page, section.typed(2, first + 1))
-    shown = _shown(page)
+    assert_shows(page, section.typed(1, first))
+    assert_shows(page, section.typed(2, first + 1))
+    shown = shown_values(page)
     gone = section.rows[0][section.check]
     assert gone not in [v for values in shown.values() for v in values]
     assert shown.get(f"{section.field}-{first + 2}-{section.check}") == [""]  # the blank row
@@ -210,14 +210,14 @@ def test_remove_a_row_keeps_the_others_renumbered(client, slug):
         assert [i["value"] for i in page.select("input[name$=-key]")] == keys[1:]
 
     # Remove the blank last row, then save what is left.
-    answer = _post(client, record_id, slug, form_data(page), action=f"remove-{first + 2}")
+    answer = post_section(client, record_id, slug, form_data(page), action=f"remove-{first + 2}")
     assert answer.status_code == 200
-    page = _soup(answer)
+    page = soup(answer)
     assert _row_count(page, section) == first + 2
-    assert _api(client, record_id) == before  # nothing saved yet
-    saved = _post(client, record_id, slug, form_data(page))
-    assert saved.status_code == 303, _soup(saved).select_one(".govuk-error-summary")
-    stored = _api(client, record_id)[section.field]
+    assert api_record(client, record_id) == before  # nothing saved yet
+    saved = post_section(client, record_id, slug, form_data(page))
+    assert saved.status_code == 303, soup(saved).select_one(".govuk-error-summary")
+    stored = api_record(client, record_id)[section.field]
     assert [row.get(section.check) for row in stored[first:]] == [
         section.rows[1][section.check], section.rows[2][section.check]]
     if slug == "actions":
@@ -230,32 +230,32 @@ def test_remove_a_row_keeps_the_others_renumbered(client, slug):
 @pytest.mark.parametrize("slug", IDS)
 def test_remove_a_middle_row(client, slug):
     section = BY_SLUG[slug]
-    record_id = _start(client)
+    record_id = start(client)
     page = _fill_three_rows(client, record_id, section)
     first = _fixed_rows(section)
-    answer = _post(client, record_id, slug, form_data(page), action=f"remove-{first + 1}")
-    page = _soup(answer)
+    answer = post_section(client, record_id, slug, form_data(page), action=f"remove-{first + 1}")
+    page = soup(answer)
     assert _row_count(page, section) == first + 3
-    _assert_shows(page, section.typed(0, first))
-    _assert_shows(page, section.typed(2, first + 1))
+    assert_shows(page, section.typed(0, first))
+    assert_shows(page, section.typed(2, first + 1))
 
 
 @pytest.mark.parametrize("slug", IDS)
 def test_add_on_a_saved_list_keeps_saved_and_typed_rows(client, slug):
     section = BY_SLUG[slug]
-    record_id = _start(client)
+    record_id = start(client)
     page = _fill_three_rows(client, record_id, section)
     first = _fixed_rows(section)
     # Save rows 2 and 3 (row 1 has typos), then come back and add another.
-    page = _soup(_post(client, record_id, slug, form_data(page), action=f"remove-{first}"))
-    assert _post(client, record_id, slug, form_data(page)).status_code == 303
-    page = _section(client, record_id, slug)
+    page = soup(post_section(client, record_id, slug, form_data(page), action=f"remove-{first}"))
+    assert post_section(client, record_id, slug, form_data(page)).status_code == 303
+    page = section_page(client, record_id, slug)
     assert _row_count(page, section) == first + 2
-    pairs = _set(form_data(page), {f"{section.field}-{first}-{section.check}": "Changed, unsaved"})
-    page = _soup(_post(client, record_id, slug, pairs, action="add"))
+    pairs = replaced(form_data(page), {f"{section.field}-{first}-{section.check}": "Changed, unsaved"})
+    page = soup(post_section(client, record_id, slug, pairs, action="add"))
     assert _row_count(page, section) == first + 3
-    _assert_shows(page, {f"{section.field}-{first}-{section.check}": "Changed, unsaved"})
-    _assert_shows(page, section.typed(2, first + 1))
+    assert_shows(page, {f"{section.field}-{first}-{section.check}": "Changed, unsaved"})
+    assert_shows(page, section.typed(2, first + 1))
 
 
 # --- htmx -----------------------------------------------------------------------------------------
@@ -264,36 +264,36 @@ def test_add_on_a_saved_list_keeps_saved_and_typed_rows(client, slug):
 @pytest.mark.parametrize("slug", IDS)
 def test_htmx_add_and_remove_answer_only_the_rows_block(client, slug):
     section = BY_SLUG[slug]
-    record_id = _start(client)
-    before = _api(client, record_id)
+    record_id = start(client)
+    before = api_record(client, record_id)
     page = _fill_three_rows(client, record_id, section, htmx=True)
     first = _fixed_rows(section)
 
-    answer = _post(client, record_id, slug, form_data(page), action=f"remove-{first}", htmx=True)
+    answer = post_section(client, record_id, slug, form_data(page), action=f"remove-{first}", htmx=True)
     assert answer.status_code == 200
     assert "HX-Request" in answer.headers["vary"]
-    fragment = _soup(answer)
+    fragment = soup(answer)
     _assert_fragment(fragment, section)
     assert _row_count(fragment, section) == first + 3
-    _assert_shows(fragment, section.typed(1, first), selector=f"#{section.field}")
-    _assert_shows(fragment, section.typed(2, first + 1), selector=f"#{section.field}")
-    assert _api(client, record_id) == before
+    assert_shows(fragment, section.typed(1, first), selector=f"#{section.field}")
+    assert_shows(fragment, section.typed(2, first + 1), selector=f"#{section.field}")
+    assert api_record(client, record_id) == before
 
 
 @pytest.mark.parametrize("slug", IDS)
 def test_the_same_address_answers_page_or_fragment_and_says_it_varies(client, slug):
     section = BY_SLUG[slug]
-    record_id = _start(client)
-    pairs = form_data(_section(client, record_id, slug))
-    plain = _post(client, record_id, slug, pairs, action="add")
-    htmx = _post(client, record_id, slug, pairs, action="add", htmx=True)
+    record_id = start(client)
+    pairs = form_data(section_page(client, record_id, slug))
+    plain = post_section(client, record_id, slug, pairs, action="add")
+    htmx = post_section(client, record_id, slug, pairs, action="add", htmx=True)
     for answer in (plain, htmx):
         assert answer.status_code == 200
         assert "HX-Request" in [v.strip() for v in answer.headers["vary"].split(",")]
-    assert _is_full_page(_soup(plain))
-    _assert_fragment(_soup(htmx), section)
+    assert is_full_page(soup(plain))
+    _assert_fragment(soup(htmx), section)
     # The fragment is exactly the page's rows block (but for a new child's fresh key).
-    assert _without_keys(_soup(htmx), section) == _without_keys(_soup(plain), section)
+    assert _without_keys(soup(htmx), section) == _without_keys(soup(plain), section)
     # The section page itself also varies on the header.
     got = client.get(f"/strategies/{record_id}/sections/{slug}")
     assert "HX-Request" in got.headers.get("vary", "")
@@ -303,14 +303,14 @@ def test_the_same_address_answers_page_or_fragment_and_says_it_varies(client, sl
 def test_an_htmx_save_is_a_normal_save(client, slug):
     """Save is a plain submit; an HX-Request header on it must not stop it saving."""
     section = BY_SLUG[slug]
-    record_id = _start(client)
+    record_id = start(client)
     first = _fixed_rows(section)
-    page = _soup(_post(client, record_id, slug, form_data(_section(client, record_id, slug)),
+    page = soup(post_section(client, record_id, slug, form_data(section_page(client, record_id, slug)),
                        action="add"))
-    pairs = _set(form_data(page), section.typed(1, first))
-    answer = _post(client, record_id, slug, pairs, htmx=True)
+    pairs = replaced(form_data(page), section.typed(1, first))
+    answer = post_section(client, record_id, slug, pairs, htmx=True)
     assert answer.status_code == 303
-    stored = _api(client, record_id)[section.field]
+    stored = api_record(client, record_id)[section.field]
     assert stored[first][section.check] == section.rows[1][section.check]
 
 
@@ -318,15 +318,15 @@ def test_an_htmx_save_is_a_normal_save(client, slug):
 
 
 def test_the_update_action_has_no_remove_button(client):
-    record_id = _start(client)
-    page = _section(client, record_id, "actions")
+    record_id = start(client)
+    page = section_page(client, record_id, "actions")
     rows = _rows_in(page, BY_SLUG["actions"])
     assert len(rows) == 1
     assert rows[0].select_one("input[name=actions-0-kind]")["value"] == "update_agencies"
     assert rows[0].select_one("button[name=row-action]") is None
     assert page.select_one("#actions-0-due_date") is not None
     # A typed action does get a Remove button.
-    page = _soup(_post(client, record_id, "actions", form_data(page), action="add"))
+    page = soup(post_section(client, record_id, "actions", form_data(page), action="add"))
     rows = _rows_in(page, BY_SLUG["actions"])
     assert rows[0].select_one("button[name=row-action]") is None
     assert rows[1].select_one("button[name=row-action]")["value"] == "remove-1"
@@ -335,40 +335,40 @@ def test_the_update_action_has_no_remove_button(client):
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_a_forged_remove_of_the_update_action_removes_nothing(client, htmx):
     section = BY_SLUG["actions"]
-    record_id = _start(client)
-    page = _section(client, record_id, "actions")
-    page = _soup(_post(client, record_id, "actions", form_data(page), action="add"))
-    typed = {**_date("actions-0-due_date", AT.date() + timedelta(days=5)),
+    record_id = start(client)
+    page = section_page(client, record_id, "actions")
+    page = soup(post_section(client, record_id, "actions", form_data(page), action="add"))
+    typed = {**date_fields("actions-0-due_date", AT.date() + timedelta(days=5)),
              "actions-0-owner": "Team manager", **section.typed(1, 1)}
-    pairs = _set(form_data(page), typed)
-    answer = _post(client, record_id, "actions", pairs, action="remove-0", htmx=htmx)
+    pairs = replaced(form_data(page), typed)
+    answer = post_section(client, record_id, "actions", pairs, action="remove-0", htmx=htmx)
     assert answer.status_code == 200
-    shown = _soup(answer)
+    shown = soup(answer)
     if htmx:
         _assert_fragment(shown, section)
     else:
-        assert _is_full_page(shown)
+        assert is_full_page(shown)
     assert _row_count(shown, section) == 2
     assert shown.select_one("input[name=actions-0-kind]")["value"] == "update_agencies"
-    _assert_shows(shown, typed, selector="#actions")
+    assert_shows(shown, typed, selector="#actions")
 
 
 def test_a_saved_update_action_survives_a_post_that_leaves_it_out(client):
-    record_id = _start(client)
-    page = _section(client, record_id, "actions")
+    record_id = start(client)
+    page = section_page(client, record_id, "actions")
     due = AT.date() + timedelta(days=5)
-    pairs = _set(form_data(page), _date("actions-0-due_date", due))
-    assert _post(client, record_id, "actions", pairs).status_code == 303
+    pairs = replaced(form_data(page), date_fields("actions-0-due_date", due))
+    assert post_section(client, record_id, "actions", pairs).status_code == 303
 
     # A forged post: only an ordinary action, or no actions at all.
     for forged in (
         [("actions-0-kind", "task"), ("actions-0-description", "Visit"), ("actions-0-owner", "SW")],
         [],
     ):
-        revision = str(_api(client, record_id)["revision"])
-        answer = _post(client, record_id, "actions", forged + [("revision", revision)])
+        revision = str(api_record(client, record_id)["revision"])
+        answer = post_section(client, record_id, "actions", forged + [("revision", revision)])
         assert answer.status_code == 303
-        actions = _api(client, record_id)["actions"]
+        actions = api_record(client, record_id)["actions"]
         updates = [a for a in actions if a["kind"] == "update_agencies"]
         assert len(updates) == 1, actions
         assert updates[0]["due_date"] == str(due)

@@ -2,18 +2,22 @@
 
 import shutil
 import subprocess
-import time
+from datetime import date
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlmodel import select
 
 from app.pdf import render as pdf_render
 from app.pdf import worker
 from app.pdf.fetcher import ASSETS, AssetsOnlyFetcher
 from app.pdf.models import RenderedPdf
+from app.records.sections import SECTIONS
 from app.records.service import get_record
+from app.rules.completeness import RULES, Severity
 from tests.builders import complete_record
-from tests.pdf_helpers import pages_text, reader
+from tests.html import table_rows
+from tests.pdf_helpers import assert_in_order, pages_text, reader, structure_tags
 
 INJECTIONS = [
     '<link rel=attachment href="file:///etc/passwd">',
@@ -46,21 +50,81 @@ def test_text_has_everything_a_partner_agency_needs(client):
     body = complete_record()
     record = _finalised(client, body)
     text = " ".join(pages_text(_pdf(client, f"/strategies/{record['id']}/record.pdf")))
-    for person, mode in [("Priya Shah", "Attended in person"), ("DC Evans", "Attended by video"),
-                         ("Sam Lee", "By phone, outside the meeting")]:
-        assert person in text and mode in text
     assert "Contributed outside the meeting" in text
-    for agency, position in [("Children's social care", "Has concerns"), ("Police", "Domestic abuse"),
-                             ("Health visiting", "Contacted: no safeguarding concerns")]:
-        assert agency in text and position in text
     assert "Leo said his dad grabbed him." in text
-    due = body["actions"][0]["due_date"]
-    y, m, d = (int(part) for part in due.split("-"))
-    months = ["January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December"]
-    assert f"CSC will update all agencies involved on outcomes/actions taken by {d} {months[m - 1]} {y}" in text
+    due = date.fromisoformat(body["actions"][0]["due_date"])
+    assert ("CSC will update all agencies involved on outcomes/actions taken by "
+            f"{due.day} {due:%B %Y}") in text
     assert "Initial child protection conference date" in text
-    assert "All 20 required checks are met" in text or "required checks are met" in text
+    required = sum(rule.severity == Severity.BLOCKING for rule in RULES)
+    assert f"All {required} required checks are met." in text
+
+
+# Who took part, each in the group and with the words for how they took part.
+PEOPLE = [
+    ("Took part in the meeting", "Priya Shah", "in_person", "Attended in person"),
+    ("Took part in the meeting", "DC Evans", "video", "Attended by video"),
+    ("Contributed outside the meeting (phone, email or report)", "Sam Lee", "phone_outside",
+     "By phone, outside the meeting"),
+    ("Contributed outside the meeting (phone, email or report)", "Jo Bloggs", "email_outside",
+     "By email, outside the meeting"),
+    ("Invited but unavailable", "Dr Patel", "unavailable", "Invited but unavailable"),
+]
+# Each agency with its own position and details, in the order entered.
+AGENCIES = [
+    ("csc", "Children's social care", "has_concerns", "Has concerns", "Injury"),
+    ("police", "Police", "has_concerns", "Has concerns", "Domestic abuse"),
+    ("health_visiting", "Health visiting", "no_concerns", "Contacted: no safeguarding concerns",
+     "No safeguarding concerns"),
+    ("school", "School or college", "not_contacted", "Not contacted",
+     "Why not contacted: Closed for the holidays"),
+]
+
+
+def _with_people_and_agencies() -> dict:
+    body = complete_record()
+    at = body["participants"][2]["contributed_at"]
+    body["participants"] = [
+        {"name": name, "agency": "csc", "role": "Worker", "mode": mode,
+         **({"contributed_at": at} if mode.endswith("_outside") else {})}
+        for _, name, mode, _ in PEOPLE]
+    body["agency_positions"] = [
+        {"agency": agency, "position": position,
+         **({"concerns": detail} if position == "has_concerns" else {}),
+         **({"not_contacted_reason": detail.split(": ", 1)[1]} if position == "not_contacted" else {})}
+        for agency, _, position, _, detail in AGENCIES]
+    return body
+
+
+def _table_after(page, tag: str, title: str):
+    heading = page.find(tag, string=lambda text: text is not None and text.strip() == title)
+    assert heading is not None, title
+    return heading.find_next("table")
+
+
+def test_each_person_is_printed_with_their_own_contribution_mode(client, session):
+    record = _create(client, _with_people_and_agencies())
+    page = BeautifulSoup(pdf_render.record_html(get_record(session, record["id"])), "html.parser")
+    text = " ".join(pages_text(_pdf(client, f"/strategies/{record['id']}/record.pdf")))
+    groups = {group for group, *_ in PEOPLE}
+    for group in groups:
+        people = [(name, words) for g, name, _, words in PEOPLE if g == group]
+        title = f"{group} ({len(people)})"
+        rows = table_rows(_table_after(page, "h3", title))
+        # Name and role | Agency | How they contributed | When | Phone and email
+        assert [(row[0], row[2]) for row in rows] == [(f"{name} Worker", words) for name, words in people]
+        # The printed record holds the same rows, cell after cell, under the group's heading.
+        assert_in_order(text, [title] + [cell for row in rows for cell in row if cell])
+
+
+def test_each_agency_is_printed_with_its_own_position(client, session):
+    record = _create(client, _with_people_and_agencies())
+    page = BeautifulSoup(pdf_render.record_html(get_record(session, record["id"])), "html.parser")
+    rows = table_rows(_table_after(page, "h2", "Agency positions"))
+    assert rows == [[name, words, detail] for _, name, _, words, detail in AGENCIES]
+    text = " ".join(pages_text(_pdf(client, f"/strategies/{record['id']}/record.pdf")))
+    assert_in_order(text, ["Agency positions", "Agency", "Position", "Concerns, or why not contacted"]
+                    + [cell for row in rows for cell in row])
 
 
 def test_every_page_is_marked_and_numbered(client):
@@ -112,15 +176,24 @@ def _fonts(content: bytes) -> list[tuple[str, bool]]:
     return list(found.items())
 
 
-def test_tagged_pdf_ua_structure(client, tmp_path):
+def test_tagged_pdf_ua_structure_has_title_language_headings_and_table_headers(client, tmp_path):
     record = _finalised(client)
     content = _pdf(client, f"/strategies/{record['id']}/record.pdf")
     catalogue = reader(content).trailer["/Root"]
     assert "/StructTreeRoot" in catalogue
     assert str(catalogue["/Lang"]).lower().startswith("en")
     metadata = catalogue["/Metadata"].get_object().get_data()
-    assert b"pdfuaid" in metadata
-    assert record["reference"].encode() in metadata or b"Strategy discussion record" in metadata
+    assert b'pdfuaid:part="1"' in metadata
+    title = f"Strategy discussion record {record['reference']}"
+    assert f'<rdf:li xml:lang="x-default">{title}</rdf:li>'.encode() in metadata
+    # Headings and table headers are tagged as such, not as plain text: one H1 (the title),
+    # an H2 for the completeness box and for each section, TH cells in every table's head.
+    tags = structure_tags(content)
+    assert tags["H1"] == 1
+    assert tags["H2"] == len(SECTIONS) + 1
+    assert tags["THead"] == 4  # two participant groups, agency positions, actions
+    assert tags["TH"] >= 5 + 5 + 3 + 4  # the column headers of those four tables
+    assert {"Table", "TR", "TD", "L", "LI"} <= set(tags)
     fonts = _fonts(content)
     assert fonts and all(embedded for _, embedded in fonts), fonts
     assert any("Record-Sans" in name for name, _ in fonts), "the shipped font is used"
@@ -156,9 +229,10 @@ def test_user_text_is_printed_literally_and_loads_nothing(client, session, monke
 
     monkeypatch.setattr(AssetsOnlyFetcher, "fetch", spy)
     pdf_render.html_to_pdf(pdf_render.record_html(get_record(session, record["id"])))
-    assert fetched, "the stylesheet and fonts are fetched through the locked fetcher"
-    for url in fetched:
-        assert url.startswith(ASSETS.as_uri()) or url.startswith("data:"), url
+    # Only the stylesheet and the shipped fonts are fetched, all from the assets folder.
+    assert sorted(fetched) == sorted(f"{ASSETS.as_uri()}/{name}" for name in (
+        "print.css", "fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf",
+        "fonts/DejaVuSans-Oblique.ttf"))
 
 
 def test_fetcher_refuses_everything_outside_the_assets(tmp_path):
@@ -181,14 +255,22 @@ def test_finalised_pdf_is_stored_once_and_served_with_an_etag(client, session):
     record = _finalised(client)
     url = f"/strategies/{record['id']}/record.pdf"
     first = client.get(url)
-    time.sleep(1.1)  # a new render would print a different "Generated" minute/second
     second = client.get(url)
+    assert first.status_code == second.status_code == 200
     assert first.content == second.content
     etag = first.headers["etag"]
     assert etag == second.headers["etag"]
-    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     rows = session.exec(select(RenderedPdf).where(RenderedPdf.record_id == record["id"])).all()
     assert len(rows) == 1 and rows[0].content == first.content
+    unchanged = client.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b"" and unchanged.headers["etag"] == etag
+    # Later downloads are the stored bytes, not a new render: change the stored copy and the
+    # download follows it.
+    rows[0].content = b"%PDF-1.7 the stored copy"
+    session.add(rows[0])
+    session.commit()
+    assert client.get(url).content == b"%PDF-1.7 the stored copy"
 
 
 def test_drafts_are_rendered_fresh_and_never_stored(client, session):
