@@ -129,3 +129,26 @@ def anonymous(engine) -> Iterator[TestClient]:
 def client(anonymous, session) -> TestClient:
     """Signed in as a social worker in team Central."""
     return signed_in(anonymous, session, make_user(session, "sam"))
+
+
+FAILING_PATH = "/test-only/boom"
+
+
+@pytest.fixture
+def failing_routes():
+    """A page and an API route (FAILING_PATH, "/api" + FAILING_PATH) that fail with a bug,
+    mounted for one test only and never part of the OpenAPI document."""
+    from fastapi import APIRouter
+
+    from app.main import app
+
+    def fail():
+        raise RuntimeError("a bug")
+
+    router = APIRouter(include_in_schema=False)
+    router.add_api_route(FAILING_PATH, fail)
+    router.add_api_route("/api" + FAILING_PATH, fail)
+    before = list(app.router.routes)
+    app.include_router(router)
+    yield FAILING_PATH
+    app.router.routes[:] = before

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -15,7 +14,7 @@ from app.auth.models import ApiToken, AuditEvent, UserSession
 from app.main import app
 from app.security import SECURITY_HEADERS
 from tests.builders import complete_record
-from tests.conftest import TEST_PASSWORD, make_user, signed_in
+from tests.conftest import FAILING_PATH, TEST_PASSWORD, make_user, signed_in
 from tests.html import soup
 
 
@@ -122,25 +121,10 @@ def test_cross_site_posts_are_refused_and_logged(client, session):
     assert htmx.status_code == 200
 
 
-BOOM = "/test-only/headers-boom"
+BOOM = FAILING_PATH
 
 
-@pytest.fixture
-def boom():
-    """A page and an API route that fail with a bug, mounted for one test only."""
-    def fail():
-        raise RuntimeError("a bug")
-
-    router = APIRouter(include_in_schema=False)  # never part of the OpenAPI document
-    router.add_api_route(BOOM, fail)
-    router.add_api_route("/api" + BOOM, fail)
-    before = list(app.router.routes)
-    app.include_router(router)
-    yield
-    app.router.routes[:] = before
-
-
-def test_security_headers_on_every_kind_of_response(client, session, boom):
+def test_security_headers_on_every_kind_of_response(client, session, failing_routes):
     record = client.post("/api/strategies", json=complete_record()).json()
     final = client.post(f"/api/strategies/{record['id']}/finalise",
                         json={"revision": record["revision"]}).json()

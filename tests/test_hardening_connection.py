@@ -7,24 +7,15 @@ import time
 
 import pytest
 import uvicorn
-from fastapi import APIRouter
 
 from app.main import app
+from tests.conftest import FAILING_PATH
 
-BOOM = "/test-only/boom"
-
-
-def _raise():
-    raise RuntimeError("a bug")
+BOOM = FAILING_PATH
 
 
 @pytest.fixture
-def server(engine):
-    if not any(getattr(route, "path", None) == BOOM for route in app.routes):
-        router = APIRouter()
-        router.add_api_route(BOOM, _raise)
-        router.add_api_route("/api" + BOOM, _raise)
-        app.include_router(router)
+def server(engine, failing_routes):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
