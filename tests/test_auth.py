@@ -436,3 +436,33 @@ def test_the_audit_log_filters_by_action_and_username(client, anonymous, session
     assert page.select_one("#action option[selected]") is None
     assert len(page.select("#events tbody tr")) == len(
         session.exec(select(AuditEvent)).all())
+
+
+def test_signing_in_deletes_that_users_sessions_ended_more_than_a_day_ago(session):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import select
+
+    from app.auth.models import UserSession
+
+    user, other = make_user(session, "pruned"), make_user(session, "other")
+    now = datetime.now(UTC)
+    ago = {"hours": timedelta(hours=2), "days": timedelta(days=3)}
+
+    def add(owner, label, *, expires, seen, revoked=None):
+        session.add(UserSession(token_hash=label.ljust(64, "0"), user_id=owner.id, created_at=now - ago["days"],
+                                last_seen_at=seen, expires_at=expires, revoked_at=revoked))
+
+    add(user, "expired-long-ago", expires=now - ago["days"], seen=now - ago["days"])
+    add(user, "revoked-long-ago", expires=now + ago["hours"], seen=now - ago["days"], revoked=now - ago["days"])
+    add(user, "idle-long-ago", expires=now + ago["hours"], seen=now - ago["days"])
+    add(user, "revoked-recently", expires=now + ago["hours"], seen=now - ago["hours"], revoked=now - ago["hours"])
+    add(user, "in-use", expires=now + ago["hours"], seen=now)
+    add(other, "other-expired-long-ago", expires=now - ago["days"], seen=now - ago["days"])
+    session.commit()
+
+    auth_service.start_session(session, user)
+    left = {row.token_hash.rstrip("0") for row in session.exec(select(UserSession))}
+    assert {"revoked-recently", "in-use", "other-expired-long-ago"} <= left
+    assert not left & {"expired-long-ago", "revoked-long-ago", "idle-long-ago"}
+    assert len(left) == 4  # the three kept and the new session

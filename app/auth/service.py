@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
 from app.auth import audit, passwords
@@ -109,11 +109,25 @@ def start_session(session: Session, user: User) -> str:
     """A new random session id (never reused from before sign-in); returns the cookie value."""
     token = secrets.token_urlsafe(32)
     now = _now()
+    _prune_sessions(session, user, now)
     session.add(UserSession(token_hash=_hash(token), user_id=user.id, created_at=now,
                             last_seen_at=now,
                             expires_at=now + timedelta(hours=get_settings().session_max_hours)))
     session.commit()
     return token
+
+
+# Ended sessions are kept this long (a form posted just after expiry may still be held for its
+# owner, see hold_form), then deleted when their user next signs in.
+ENDED_SESSIONS_KEPT = timedelta(days=1)
+
+
+def _prune_sessions(session: Session, user: User, now: datetime) -> None:
+    cutoff = now - ENDED_SESSIONS_KEPT
+    session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id,
+        or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff,
+            UserSession.last_seen_at < cutoff - timedelta(minutes=get_settings().session_idle_minutes))))
 
 
 def user_for_session(session: Session, token: str | None) -> User | None:
