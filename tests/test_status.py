@@ -1,6 +1,6 @@
 """Each section's task-list status, derived from the rules alone."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -50,11 +50,14 @@ def test_empty_record_has_every_section_not_started():
     assert statuses(StrategyRecordData()) == {slug: NOT_STARTED for slug in SLUGS}
 
 
-def test_new_record_with_its_update_action_has_actions_in_progress():
-    found = statuses(StrategyRecordData(actions=[new_update_action()]))
-    assert found["actions"] == IN_PROGRESS  # the fixed action is there, without a date
-    assert {slug: s for slug, s in found.items() if slug != "actions"} == {
-        slug: NOT_STARTED for slug in SLUGS if slug != "actions"}
+def test_a_new_record_with_only_its_untouched_update_action_is_not_started_anywhere():
+    assert statuses(StrategyRecordData(actions=[new_update_action()])) == {
+        slug: NOT_STARTED for slug in SLUGS}
+
+
+def test_giving_the_update_action_a_date_starts_the_actions_section():
+    action = new_update_action().model_copy(update={"due_date": date(2026, 12, 1)})
+    assert statuses(StrategyRecordData(actions=[action]))["actions"] == IN_PROGRESS
 
 
 @pytest.mark.parametrize("slug, changes", [
@@ -127,7 +130,8 @@ def test_a_section_is_complete_when_its_own_rules_pass_even_if_others_fail():
     ("analysis", {"analysis": {"strengths": None}}, "analysis.risks-and-strengths"),
     ("decision", {"decision": {"reasons": None}}, "decision.required"),
     ("decision", {"decision": {"outcome": "nfa"}}, "decision.nfa-consulted"),
-    ("actions", {"actions": [{"kind": "update_agencies"}]}, "actions.update-agencies"),
+    ("actions", {"actions": [{"kind": "update_agencies"}, {"description": "Visit", "owner": "SW"}]},
+     "actions.update-agencies"),
     ("next-steps", {"decision": {"outcome": "further_strategy"},
                     "next_steps": {"icpc_date": None, "notes": "Reconvene after medical"}},
      "next.further-discussion-date"),

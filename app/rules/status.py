@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.records.schema import StrategyRecordData
+from app.records.schema import StrategyRecordData, new_update_action
 from app.records.sections import SECTIONS, Section
 from app.rules.completeness import Kind, Result
 
@@ -24,6 +24,9 @@ class SectionState:
 
 def _has_data(data: StrategyRecordData, section: Section) -> bool:
     value = getattr(data, section.field)
+    if section.field == "actions":
+        # Every record starts with the update-all-agencies action: only a change to it counts.
+        value = [a for a in value if a != new_update_action()]
     if isinstance(value, list):
         if section.item_fields is None:
             return bool(value)
