@@ -55,9 +55,9 @@ def test_a_new_record_with_only_its_untouched_update_action_is_not_started_anywh
         slug: NOT_STARTED for slug in SLUGS}
 
 
-def test_giving_the_update_action_a_date_starts_the_actions_section():
+def test_giving_the_update_action_its_date_counts_as_recording_the_actions():
     action = new_update_action().model_copy(update={"due_date": date(2026, 12, 1)})
-    assert statuses(StrategyRecordData(actions=[action]))["actions"] == IN_PROGRESS
+    assert statuses(StrategyRecordData(actions=[action]))["actions"] == SectionStatus.COMPLETE
 
 
 @pytest.mark.parametrize("slug, changes", [
