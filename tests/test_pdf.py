@@ -307,3 +307,29 @@ def test_every_field_of_an_agency_position_is_printed(client):
 @pytest.mark.parametrize("url", ["/strategies/424242/record.pdf", "/strategies/abc/record.pdf"])
 def test_missing_record_pdf_is_404(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_file_names_say_what_the_file_is(client):
+    body = complete_record()
+    first = body["children"][0]
+    body["children"] += [{**first, "key": "child2", "name": "Zoë O'Brien / \"Jay\""},
+                         {**first, "key": "child3", "name": None}]
+    record = _create(client, body)
+    base = f"/strategies/{record['id']}"
+    reference = record["reference"]
+
+    def name(url: str) -> str:
+        answer = client.get(url)
+        assert answer.status_code == 200
+        return answer.headers["content-disposition"]
+
+    assert name(f"{base}/record.pdf") == f'attachment; filename="{reference}-v1-DRAFT.pdf"'
+    assert name(f"{base}/children/child2/record.pdf") == (
+        f'attachment; filename="{reference}-v1-Zoe-O-Brien-Jay-DRAFT.pdf"')
+    assert name(f"{base}/children/child3/record.pdf") == f'attachment; filename="{reference}-v1-Child-3-DRAFT.pdf"'
+    final = _create(client)  # a child must be named before a record is finalised
+    assert client.post(f"/api/strategies/{final['id']}/finalise",
+                       json={"revision": final["revision"]}).status_code == 200
+    base, reference = f"/strategies/{final['id']}", final["reference"]
+    assert name(f"{base}/record.pdf") == f'attachment; filename="{reference}-v1.pdf"'
+    assert name(f"{base}/children/child1/record.pdf") == f'attachment; filename="{reference}-v1-Leo-Carter.pdf"'

@@ -5,6 +5,8 @@ the wait for a render process never block the event loop.
 """
 
 import logging
+import re
+import unicodedata
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -56,11 +58,21 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
 
 
 def _filename(record, child_key: str | None) -> str:
-    base = f"{record.reference}-v{record.version}"
-    if child_key is None:
-        return f"{base}.pdf"
-    index = next(i for i, c in enumerate(record.content.children) if c.key == child_key)
-    return f"{base}-child-{index + 1}.pdf"
+    """What the file is, in its name: SR-2026-00002-v1-DRAFT.pdf, SR-2026-00002-v1-Amelia.pdf."""
+    parts = [record.reference, f"v{record.version}"]
+    if child_key is not None:
+        data = record.content
+        child = next(c for c in data.children if c.key == child_key)
+        parts.append(data.child_title(child))
+    if record.is_editable:
+        parts.append("DRAFT")
+    return safe_filename("-".join(parts)) + ".pdf"
+
+
+def safe_filename(text: str) -> str:
+    """Letters, digits and hyphens only (ASCII, so every file system and mail client keeps it)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:120] or "record"
 
 
 @router.get("/strategies/{record_id}/record.pdf")
