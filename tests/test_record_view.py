@@ -90,9 +90,15 @@ def test_owner_agency_shown_only_when_it_adds_to_the_owner():
         {"description": "Visit", "owner": "Police", "agency": "police"},
         {"description": "Check", "owner": "DC Evans", "agency": "police"},
     ])
-    rows = record_view(data, evaluate(data, SETTINGS)).actions
-    assert [(r.owner, r.owner_agency) for r in rows] == [
-        ("Children's social care", None), ("Police", None), ("DC Evans", "Police")]
+    view = record_view(data, evaluate(data, SETTINGS))
+    assert (view.update_action.owner, view.update_action.owner_agency) == ("Children's social care", None)
+    assert [(r.owner, r.owner_agency) for r in view.actions] == [("Police", None), ("DC Evans", "Police")]
+
+
+@pytest.mark.parametrize("where", ["page", "pdf"])
+def test_the_update_action_is_stated_once(client, session, record, where):
+    text = _page_text(client, session, record) if where == "page" else _text(record_html(record))
+    assert text.count("CSC will update all agencies involved") == 1
 
 
 def test_tally_counts_blocking_rules_and_splits_failures_by_severity():

@@ -48,7 +48,7 @@ class RecordView:
     per_child: bool
     participant_groups: tuple[ParticipantGroup, ...]
     positions: tuple[PositionRow, ...]
-    actions: tuple[ActionRow, ...]
+    actions: tuple[ActionRow, ...]  # every action but the update-all-agencies one
     update_action: ActionRow | None
     tally: Tally
 
@@ -106,7 +106,8 @@ def record_view(data: StrategyRecordData, results: list[Result], *,
             PositionRow(as_text(p.agency), p.organisation, as_text(p.position), position_details(p))
             for p in data.agency_positions
         ),
-        actions=tuple(action_row(a) for a in data.actions),
+        # The update-all-agencies action is stated once, in its own box, not again as a row.
+        actions=tuple(action_row(a) for a in data.actions if a.kind != ActionKind.UPDATE_AGENCIES),
         update_action=action_row(update) if update else None,
         tally=tally(results),
     )
