@@ -218,7 +218,7 @@ def test_audit_log_is_for_managers_and_administrators(client, anonymous, session
     assert client.get("/audit").status_code == 403
     manager = signed_in(anonymous, session, make_user(session, "boss", "manager"))
     page = soup(manager.get(f"/audit?record_id={record_id}"))
-    actions = [row.select("td")[2].text for row in page.select("#events tbody tr")]
+    actions = [row.select("td")[2].get_text(strip=True) for row in page.select("#events tbody tr")]
     assert actions == ["viewed", "created"]
     assert manager.get("/audit?record_id=abc&action=nonsense").status_code == 200
 
@@ -411,23 +411,34 @@ def test_a_token_records_when_it_was_last_used(anonymous, session):
     assert session.get(ApiToken, token.id).revoked_at is None
 
 
-def test_the_audit_log_filters_by_action_and_username(client, anonymous, session):
-    first = client.post("/api/strategies", json={}).json()["id"]
-    second = client.post("/api/strategies", json={}).json()["id"]
-    client.get(f"/strategies/{first}")
+def test_the_audit_log_filters_by_action_username_and_reference(client, anonymous, session):
+    first = client.post("/api/strategies", json={}).json()
+    second = client.post("/api/strategies", json=complete_record()).json()
+    client.get(f"/strategies/{first['id']}")
     manager = signed_in(anonymous, session, make_user(session, "boss", "manager"))
-    manager.get(f"/strategies/{second}")
+    manager.get(f"/strategies/{second['id']}")
 
-    def shown(query: str) -> list[tuple[str, str, str]]:
+    def shown(query: str) -> list[tuple[str, str, str, str]]:
+        """(name, username, action, record) for each row: people and records by name, not id."""
         page = soup(manager.get(f"/audit?{query}"))
-        return [tuple(cell.get_text(strip=True) for cell in row.select("td")[1:4])
-                for row in page.select("#events tbody tr")]
+        rows = []
+        for row in page.select("#events tbody tr"):
+            who, action, record = row.select("td")[1:4]
+            hint = who.select_one(".govuk-hint")
+            rows.append((who.contents[0].strip() if who.contents else "", hint.get_text() if hint else "",
+                         action.get_text(strip=True), record.get_text(" ", strip=True)))
+        return rows
 
-    assert shown("action=created") == [("sam", "created", str(second)), ("sam", "created", str(first))]
-    assert shown("username=boss") == [("boss", "viewed", str(second))]
-    assert shown("username=+SAM+&action=viewed") == [("sam", "viewed", str(first))]
-    assert shown(f"username=sam&record_id={second}") == [("sam", "created", str(second))]
+    one, two = first["reference"], f"{second['reference']} Leo Carter"
+    assert shown("action=created") == [("Sam", "sam", "created", two), ("Sam", "sam", "created", one)]
+    assert shown("username=boss") == [("Boss", "boss", "viewed", two)]
+    assert shown("username=+SAM+&action=viewed") == [("Sam", "sam", "viewed", one)]
+    assert shown(f"username=sam&reference={second['reference'].lower()}") == [("Sam", "sam", "created", two)]
+    assert shown(f"username=sam&record_id={second['id']}") == [("Sam", "sam", "created", two)]
     assert shown("username=nobody") == []
+    unknown = soup(manager.get("/audit?reference=SR-1999-99999"))
+    assert unknown.select_one("#no-record").get_text() == "No record has the reference SR-1999-99999."
+    assert unknown.select("#events tbody tr") == []
     # The filters are shown as chosen; an action that does not exist filters nothing.
     page = soup(manager.get("/audit?action=sign_in_failed&username=sam"))
     assert page.select_one("#action option[selected]")["value"] == "sign_in_failed"
@@ -436,6 +447,26 @@ def test_the_audit_log_filters_by_action_and_username(client, anonymous, session
     assert page.select_one("#action option[selected]") is None
     assert len(page.select("#events tbody tr")) == len(
         session.exec(select(AuditEvent)).all())
+
+
+def test_the_audit_log_pages_back_through_older_events(client, anonymous, session, monkeypatch):
+    from app.auth import audit
+
+    monkeypatch.setattr(audit, "AUDIT_PAGE_SIZE", 3)
+    record = client.post("/api/strategies", json={}).json()
+    for _ in range(6):
+        client.get(f"/strategies/{record['id']}")
+    manager = signed_in(anonymous, session, make_user(session, "boss", "manager"))
+    ids = [e.id for e in session.exec(select(AuditEvent).where(AuditEvent.record_id == record["id"])
+                                      .order_by(AuditEvent.id.desc()))]
+    seen, url = [], f"/audit?reference={record['reference']}"
+    while url:
+        page = soup(manager.get(url))
+        seen.append(len(page.select("#events tbody tr")))
+        link = page.select_one(".govuk-pagination__next a")
+        url = link["href"] if link else None
+        assert url is None or "reference=" in url  # the filter is kept
+    assert seen == [3, 3, 1] and sum(seen) == len(ids) == 7
 
 
 def test_signing_in_deletes_that_users_sessions_ended_more_than_a_day_ago(session):

@@ -98,14 +98,19 @@ def _count_repeat(session: Session, event: AuditEvent) -> bool:
     return True
 
 
+AUDIT_PAGE_SIZE = 100
+
+
 def events(
     session: Session,
     *,
     record_id: int | None = None,
     action: str | None = None,
     username: str | None = None,
-    limit: int = 500,
+    before_id: int | None = None,
+    limit: int = AUDIT_PAGE_SIZE,
 ) -> list[AuditEvent]:
+    """Newest first; `before_id` pages back (each page starts below the last id shown)."""
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
     if record_id is not None:
         query = query.where(AuditEvent.record_id == record_id)
@@ -113,4 +118,6 @@ def events(
         query = query.where(AuditEvent.action == action)
     if username:
         query = query.where(AuditEvent.username == username)
+    if before_id is not None:
+        query = query.where(col(AuditEvent.id) < before_id)
     return list(session.exec(query))

@@ -1,19 +1,21 @@
 """Signing in and out, and reading the audit log."""
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import audit, service
 from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired
+from app.auth.models import User
 from app.auth.roles import can_read_audit
 from app.config import get_settings
 from app.db import get_engine
 from app.deps import PostedForm, SessionDep
 from app.records.forms import form_values, whole_number
+from app.records.models import StrategyRecord
 from app.records.sections import SECTIONS_BY_SLUG
 from app.templating import templates
 
@@ -81,19 +83,52 @@ def sign_out(request: Request, session: SessionDep):
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: SessionDep, user: PageUser, record_id: str | None = None,
-               action: str | None = None, username: str | None = None):
+def audit_page(request: Request, session: SessionDep, user: PageUser, reference: str | None = None,
+               record_id: str | None = None, action: str | None = None,
+               username: str | None = None, before: str | None = None):
     if not can_read_audit(user):
         audit.log(session, "refused", user=user, detail="audit log", request=request)
         raise HTTPException(403, "Only managers and administrators can read the audit log")
     action = action if action in audit.ACTIONS else None
+    username = (username or "").replace("\x00", "").strip().lower()[:80]
+    reference = (reference or "").replace("\x00", "").strip().upper()[:40]
     record_id = whole_number((record_id or "").strip())
-    events = audit.events(session, record_id=record_id, action=action,
-                          username=(username or "").replace("\x00", "").strip().lower()[:80] or None)
-    context = {"title": "Audit log", "events": events, "actions": audit.ACTIONS,
-               "filters": {"record_id": record_id or "", "action": action or "",
-                           "username": username or ""}}
+    unknown_reference = False
+    if reference:
+        record_id = session.exec(
+            select(StrategyRecord.id).where(StrategyRecord.reference == reference)).first()
+        unknown_reference = record_id is None
+    rows = [] if unknown_reference else audit.events(
+        session, record_id=record_id, action=action, username=username or None,
+        before_id=whole_number((before or "").strip()), limit=audit.AUDIT_PAGE_SIZE + 1)
+    shown = rows[:audit.AUDIT_PAGE_SIZE]
+    filters = {"reference": reference, "action": action or "", "username": username}
+    if record_id and not reference:
+        filters["record_id"] = record_id
+    context = {
+        "title": "Audit log", "events": shown, "actions": audit.ACTIONS, "filters": filters,
+        "records": _records_named(session, {e.record_id for e in shown if e.record_id}),
+        "people": _people_named(session, {e.user_id for e in shown if e.user_id}),
+        "unknown_reference": unknown_reference,
+        "older": (f"/audit?{urlencode({**{k: v for k, v in filters.items() if v}, 'before': shown[-1].id})}"
+                  if len(rows) > audit.AUDIT_PAGE_SIZE else None),
+    }
     return templates.TemplateResponse(request, "audit.html", context)
+
+
+def _records_named(session: Session, ids: set[int]) -> dict[int, StrategyRecord]:
+    """Reference and children's names for each record an event is about (read-model columns)."""
+    if not ids:
+        return {}
+    query = select(StrategyRecord.id, StrategyRecord.reference, StrategyRecord.children_names)
+    return {row.id: row for row in session.exec(query.where(col(StrategyRecord.id).in_(ids)))}
+
+
+def _people_named(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    query = select(User.id, User.display_name).where(col(User.id).in_(ids))
+    return dict(session.exec(query).all())
 
 
 async def sign_in_required(request: Request, exc: SignInRequired):
