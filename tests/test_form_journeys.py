@@ -6,8 +6,8 @@ from app.records.schema import uk_now
 from tests.builders import complete_record
 from tests.html import error_summary, form_data, soup
 
-SECTION_IDS = ["header", "children", "grounds", "participants", "agency-positions", "experience",
-               "analysis", "decision", "actions", "next-steps", "distribution"]
+SECTION_IDS = ["header", "children", "grounds", "injuries", "participants", "agency-positions",
+               "experience", "analysis", "decision", "actions", "next-steps", "distribution"]
 
 
 def _start(client) -> int:

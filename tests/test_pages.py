@@ -16,9 +16,9 @@ from app.records.schema import uk_now
 from tests.builders import complete_record, discussion_time
 from tests.html import error_summary, form_data
 
-SECTION_SLUGS = ["header", "children", "grounds", "participants", "agency-positions",
+SECTION_SLUGS = ["header", "children", "grounds", "injuries", "participants", "agency-positions",
                  "experience", "analysis", "decision", "actions", "next-steps", "distribution"]
-STATUSES = {"Not started", "In progress", "Complete", "There is a problem"}
+STATUSES = {"Not started", "In progress", "Complete", "There is a problem", "Not needed"}
 
 
 # --- helpers (private names: test_pages_rows.py imports them) ----------------------------
@@ -202,7 +202,8 @@ def test_start_a_record_from_the_list_page(client):
 
     statuses = _statuses(client, record_id)
     # A new record holds only its update-all-agencies action, which still needs its date.
-    assert statuses == {slug: "Not started" for slug in SECTION_SLUGS} | {"actions": "In progress"}
+    assert statuses == {slug: "Not started" for slug in SECTION_SLUGS} | {
+        "actions": "In progress", "injuries": "Not needed"}
 
     # The list page now links to the new record.
     links = [a["href"] for a in _soup(client.get("/strategies")).select("main table a")]
@@ -210,7 +211,8 @@ def test_start_a_record_from_the_list_page(client):
 
 
 def test_task_list_statuses_follow_the_rules(client):
-    assert set(_statuses(client, _create(client, complete_record())).values()) == {"Complete"}
+    assert set(_statuses(client, _create(client, complete_record())).values()) == {
+        "Complete", "Not needed"}  # the body map: no injuries
 
     day = discussion_time().date()
     body = complete_record()
@@ -577,7 +579,7 @@ def test_finalise_links_reach_row_and_experience_fields(client):
     links = error_summary(_soup(answer))
     expected = {
         "children#children-0-date_of_birth", "children#children-1-expected_delivery_date",
-        "children#children-1-gestation_weeks", "children#children-1-communication",
+        "children#children-1-gestation_weeks",
         "experience#children-0-seen", "experience#children-0-observations",
         "experience#children-1-observations", "participants#participants-1-phone",
         "participants#participants-2-contributed_at", "agency-positions#agency_positions-0-concerns",
