@@ -1,5 +1,6 @@
 """Jinja2 templates, with the few helpers every page uses."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -9,12 +10,16 @@ from app.config import get_settings
 from app.records import choices
 from app.records.display import as_text, summary_rows
 from app.records.forms import FormValues, field_title, rows
-from app.records.schema import UPDATE_AGENCIES_TEXT, child_title, uk_now
+from app.records.schema import UK, UPDATE_AGENCIES_TEXT, child_title, uk_now
 from app.records.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
 from app.records.view import record_view
 from app.rules.completeness import tally
 from app.rules.core import cannot_speak, discussion_day
 from app.rules.workdays import within_working_days
+
+def _uk(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UK).replace(tzinfo=None)
+
 
 def _years(n: int) -> str:
     return f"{n} year" if n == 1 else f"{n} years"
@@ -70,5 +75,7 @@ templates.env.globals.update(
     CHILD_FIELDS=CHILD_FIELDS,
 )
 templates.env.filters["text"] = as_text
+# Stored instants (UTC) shown as UK local time.
+templates.env.filters["uk_time"] = lambda moment: as_text(_uk(moment)) if moment else ""
 templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
