@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     # Expected delivery dates further than this many days in the past are refused.
     edd_past_limit_days: int = 60
     max_gestation_weeks: int = 45
+    # A child younger than this (years, from their date of birth) cannot speak for themselves:
+    # their experience is recorded from what was observed, whatever communication is chosen.
+    cannot_speak_under_years: int = 2
+    # Working days within which social care triages a request for a strategy discussion.
+    request_triage_working_days: int = 1
+    # The local policy on digital images of injuries, named where images were taken by
+    # anyone but medical staff.
+    local_images_policy: str = "the local safeguarding partnership's digital images policy"
     # Sign-in sessions: absolute lifetime and idle timeout.
     session_max_hours: int = 12
     session_idle_minutes: int = 30

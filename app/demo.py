@@ -1,5 +1,6 @@
 """Demo strategy records: a finalised joint s47 about two children (one a baby), an EDT-led
-draft, and an unborn baby's draft that is still missing things."""
+draft, an unborn baby's draft that is still missing things, and a school's request waiting
+for social care."""
 
 from datetime import timedelta
 
@@ -12,6 +13,8 @@ from app.db import get_engine
 from app.records import service
 from app.records.models import StrategyRecord
 from app.records.schema import StrategyRecordData, uk_now
+from app.requests import service as requests
+from app.requests.models import RequestData
 from app.rules.workdays import add_working_days
 
 
@@ -53,6 +56,7 @@ def _joint_s47(now) -> dict:
                        "at the address three weeks ago.",
             "source": "Riverside Primary School (designated safeguarding lead)",
             "categories": ["physical", "emotional"],
+            "referrer_kind": "professional",
             "referrer_name": "Ann Jones", "referrer_agency": "school",
             "referral_form": "Multi-agency referral form",
             "referrer_discussed_with": "Head teacher (deputy DSL)",
@@ -89,6 +93,7 @@ def _joint_s47(now) -> dict:
         ],
         "analysis": {
             "history": "No earlier s47 enquiries. One police call-out for a verbal argument.",
+            "earlier_enquiries": "no",
             "risks": "Physical harm to Leo; emotional harm to both children from domestic abuse.",
             "strengths": "Mother is engaging and protective; Leo's school is a safe place for him.",
         },
@@ -98,8 +103,17 @@ def _joint_s47(now) -> dict:
                        "harm; the domestic incident raises risk to Mia.",
             "medical_needed": "yes",
             "medical_detail": "Child protection medical for Leo at Anytown Hospital today.",
-            "family_informed": "yes",
-            "family_detail": "Social worker to tell Kelly Carter today, after the medical.",
+            "family_informed": "yes", "child_informed": "yes",
+            "family_detail": "Social worker to tell Kelly Carter today, after the medical, and "
+                             "Leo with her, in words he understands.",
+            "police_lead": "DC Mark Evans, CAIT, 01632 960 202", "crime_reference": "CR/2026/04417",
+            "abe_interview": "yes",
+            "evidence_to_preserve": "Medical findings and the school's written note of Leo's words.",
+            "enquiry_conduct": "Police speak to Dean Carter after the ABE interview; the social "
+                               "worker and DC Evans visit together today, police first.",
+            "legal_advice": "no",
+            "cannot_see_contingency": "If the family refuse access, police welfare check tonight "
+                                      "and legal planning meeting tomorrow.",
         },
         "actions": [
             {"kind": "update_agencies", "due_date": str(day + timedelta(days=7)), "status": "open"},
@@ -145,9 +159,22 @@ def _unborn_draft(now) -> dict:
         "children": [{"name": "Unborn baby of Jade Hill", "unborn": True,
                       "expected_delivery_date": str((now + timedelta(weeks=12)).date()),
                       "gestation_weeks": 28, "communication": "pre_verbal",
-                      "midwife": "Rosa Grant, Community Midwife"}],
+                      "midwife": "Rosa Grant, Community Midwife",
+                      "maternity_unit": "Anytown General maternity unit"}],
         "grounds": {"summary": "Mother disclosed heroin use at her booking appointment.",
                     "source": "Community midwife", "categories": ["neglect"]},
+    }
+
+
+def _school_request() -> dict:
+    return {
+        "children": [{"name": "Kai Morgan", "date_of_birth": "2017-09-14"}],
+        "what_happened": "Kai has come to school hungry and in the same clothes all week; today "
+                         "he said his mum has not been home since Sunday.",
+        "why_significant_harm": "A 9-year-old who may be left alone at home for days.",
+        "discussed_with_name": "Ann Jones", "discussed_with_role": "Designated safeguarding lead",
+        "referral_form": "combined", "requester_role": "Designated safeguarding lead",
+        "requester_phone": "01632 960 505",
     }
 
 
@@ -187,5 +214,8 @@ def load_demo() -> str:
                               team="EDT", created_by_id=users.get("edt"))
         service.create_record(session, data=StrategyRecordData.model_validate(_unborn_draft(now)),
                               team="Central", created_by_id=users.get("sw"))
+        school = session.get(User, users.get("school"))
+        if school is not None:
+            requests.submit(session, school, RequestData.model_validate(_school_request()))
     return (f"Loaded demo users ({', '.join(u[0] for u in DEMO_USERS)}; password "
-            f"{DEMO_PASSWORD}) and 3 demo strategy records.")
+            f"{DEMO_PASSWORD}), 3 demo strategy records and a school's request.")

@@ -3,7 +3,9 @@
 from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
+from app.requests.models import StrategyRequest
 
 __all__ = [
-    "ApiToken", "AuditEvent", "HeldForm", "RenderedPdf", "StrategyRecord", "User", "UserSession",
+    "ApiToken", "AuditEvent", "HeldForm", "RenderedPdf", "StrategyRecord", "StrategyRequest", "User",
+    "UserSession",
 ]

@@ -1,5 +1,6 @@
 """Jinja2 templates, with the few helpers every page uses."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -9,11 +10,21 @@ from app.config import get_settings
 from app.records import choices
 from app.records.display import as_text, summary_rows
 from app.records.forms import FormValues, field_title, rows
-from app.records.schema import UPDATE_AGENCIES_TEXT, child_title
+from app.records.schema import UK, UPDATE_AGENCIES_TEXT, child_title, uk_now
 from app.records.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
 from app.records.view import record_view
 from app.rules.completeness import tally
+from app.rules.core import cannot_speak, discussion_day
 from app.rules.workdays import within_working_days
+
+
+def _uk(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UK).replace(tzinfo=None)
+
+
+def _years(n: int) -> str:
+    return f"{n} year" if n == 1 else f"{n} years"
+
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -56,10 +67,16 @@ templates.env.globals.update(
     child_title=child_title,
     tally=tally,
     edt_review_within=lambda: within_working_days(get_settings().edt_review_working_days),
+    cannot_speak_under_years=lambda: _years(get_settings().cannot_speak_under_years),
+    local_images_policy=lambda: get_settings().local_images_policy,
+    cannot_speak_now=lambda child, data: cannot_speak(
+        child, discussion_day(data) or uk_now().date(), get_settings()),
     UPDATE_AGENCIES_TEXT=UPDATE_AGENCIES_TEXT,
     EXPERIENCE_FIELDS=EXPERIENCE_FIELDS,
     CHILD_FIELDS=CHILD_FIELDS,
 )
 templates.env.filters["text"] = as_text
+# Stored instants (UTC) shown as UK local time.
+templates.env.filters["uk_time"] = lambda moment: as_text(_uk(moment)) if moment else ""
 templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))

@@ -29,9 +29,9 @@ from tests.html import (
     start,
 )
 
-SECTION_SLUGS = ["header", "children", "grounds", "participants", "agency-positions",
+SECTION_SLUGS = ["header", "children", "grounds", "injuries", "participants", "agency-positions",
                  "experience", "analysis", "decision", "actions", "next-steps", "distribution"]
-STATUSES = {"Not started", "In progress", "Complete", "There is a problem"}
+STATUSES = {"Not started", "In progress", "Complete", "There is a problem", "Not needed"}
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -118,7 +118,7 @@ def test_start_a_record_from_the_list_page(client):
     statuses = _statuses(client, record_id)
     # A new record holds only its update-all-agencies action, which still needs its date.
     # The update-all-agencies action every record starts with does not make Actions "in progress".
-    assert statuses == {slug: "Not started" for slug in SECTION_SLUGS}
+    assert statuses == {slug: "Not started" for slug in SECTION_SLUGS} | {"injuries": "Not needed"}
 
     # The list page now links to the new record.
     links = [a["href"] for a in soup(client.get("/strategies")).select("main table a")]
@@ -126,7 +126,8 @@ def test_start_a_record_from_the_list_page(client):
 
 
 def test_task_list_statuses_follow_the_rules(client):
-    assert set(_statuses(client, create(client, complete_record())).values()) == {"Complete"}
+    assert set(_statuses(client, create(client, complete_record())).values()) == {
+        "Complete", "Not needed"}  # the body map: no injuries
 
     day = discussion_time().date()
     body = complete_record()
@@ -534,7 +535,7 @@ def test_finalise_links_reach_row_and_experience_fields(client):
     links = error_summary(soup(answer))
     expected = {
         "children#children-0-date_of_birth", "children#children-1-expected_delivery_date",
-        "children#children-1-gestation_weeks", "children#children-1-communication",
+        "children#children-1-gestation_weeks",
         "experience#children-0-seen", "experience#children-0-observations",
         "experience#children-1-observations", "participants#participants-1-phone",
         "participants#participants-2-contributed_at", "agency-positions#agency_positions-0-concerns",

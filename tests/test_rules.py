@@ -103,6 +103,9 @@ def unborn_child(**fields) -> dict:
         "expected_delivery_date": str(uk_now().date() + timedelta(days=70)),
         "gestation_weeks": 30, "communication": "pre_verbal",
         "observations": "Mother attends antenatal care; cot and clothes ready at home.",
+        "maternity_unit": "City Hospital", "midwife": "Jan Moss",
+        "birth_plan": "Baby stays on the ward until the discharge meeting",
+        "out_of_hours_alerted": "yes",
     }
     return {**base, **fields}
 
@@ -193,12 +196,16 @@ def test_an_empty_record_fails_the_required_rules_without_crashing():
     } <= failing
 
 
+# The complete record's referrer was told; these cases are about one who was not.
+NOT_TOLD = {"referrer_informed_on": None, "referrer_informed_how": None}
+
 # One failing case per rule: (rule id, record, the paths of its failures). The test below
 # checks that every registered rule appears here, so a new rule cannot go untested.
 FAILING = [
     ("header.required", lambda: build(header={"minute_taker": None}),
      [("header", "minute_taker")]),
-    ("header.further-linked", lambda: build(header={"sequence": "further"}),
+    ("header.further-linked", lambda: build(header={"sequence": "further",
+                                                    "s47_started_on": str(discussion_time().date())}),
      [("header", "previous_reference")]),
     ("header.edt-review", lambda: build(header={"led_by": "edt"}),
      [("header", "day_team_review_due")]),
@@ -208,12 +215,14 @@ FAILING = [
     ("children.identity", lambda: build(children=[child(date_of_birth=None)]),
      [("children", 0, "date_of_birth")]),
     ("grounds.required", lambda: build(grounds={"source": None}), [("grounds", "source")]),
-    ("grounds.images", lambda: build(grounds={"images_taken": "yes", "body_map": "yes"}),
+    ("grounds.images", lambda: build(grounds={"images_taken": "yes", "body_map": "yes",
+                                              "images_taken_role": "medical"}),
      [("grounds", "images_taken_by"), ("grounds", "images_policy")]),
     ("grounds.body-map", lambda: build(grounds={
-        "images_taken": "yes", "images_taken_by": "DSL", "images_policy": "School policy"}),
+        "images_taken": "yes", "images_taken_by": "DSL", "images_policy": "School policy",
+        "images_taken_role": "medical"}),
      [("grounds", "body_map")]),
-    ("grounds.referrer-told", lambda: build(grounds={"referrer_name": "Ms Jones"}),
+    ("grounds.referrer-told", lambda: build(grounds={"referrer_name": "Ms Jones", **NOT_TOLD}),
      [("grounds", "referrer_informed_on")]),
     ("participants.present", lambda: build(participants=[]), [("participants",)]),
     ("participants.details", lambda: build(participants=participants(None, {"phone": None})),
@@ -247,7 +256,8 @@ FAILING = [
                                              next_steps={"icpc_date": "2026-04-16"}),
      [("next_steps", "icpc_date")]),
     ("next.prebirth-conference", lambda: build(
-        children=[child(), unborn_child(gestation_weeks=33)],
+        children=[child(), unborn_child(gestation_weeks=33, expected_delivery_date=str(
+            discussion_time().date() + timedelta(weeks=7)))],
         agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),
         distribution=["csc", "police", "health_visiting", "midwifery"]),
      [("next_steps", "icpc_date")]),
@@ -256,6 +266,51 @@ FAILING = [
     ("distribution.present", lambda: build(distribution=[]), [("distribution",)]),
     ("distribution.involved", lambda: build(distribution=["csc", "police"]),
      [("distribution",)]),
+    # Rules for the practice gaps (issue 12); their passing cases are in test_practice_gaps.py.
+    ("header.s47-start-date", lambda: build(header={"sequence": "further",
+                                                    "previous_reference": "SR-2026-00001"}),
+     [("header", "s47_started_on")]),
+    ("header.phone-only-meeting", lambda: build(header={"format": "phone"},
+                                                analysis={"earlier_enquiries": "yes"}),
+     [("header", "format")]),
+    ("children.edd-gestation", lambda: build(
+        children=[child(), unborn_child(gestation_weeks=20)],
+        agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),
+        distribution=["csc", "police", "health_visiting", "midwifery"]),
+     [("children", 1, "gestation_weeks")]),
+    ("children.unborn-plans", lambda: build(
+        children=[child(), unborn_child(maternity_unit=None)],
+        agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),
+        distribution=["csc", "police", "health_visiting", "midwifery"]),
+     [("children", 1, "maternity_unit")]),
+    ("grounds.referrer-named", lambda: build(grounds={"referrer_kind": None}),
+     [("grounds", "referrer_kind")]),
+    ("grounds.images-medical", lambda: build(grounds={
+        "images_taken": "yes", "images_taken_by": "DSL", "images_policy": "School policy",
+        "images_taken_role": "school", "body_map": "yes"}),
+     [("grounds", "images_taken_role")]),
+    ("grounds.alleged-person", lambda: build(grounds={
+        "alleged_name": "Mr Carter", "alleged_relationship": "Father", "alleged_under_18": "no",
+        "alleged_contact_with_children": "yes"}),
+     [("grounds", "alleged_other_children")]),
+    ("injuries.entries", lambda: build(injuries=[{
+        "area": "left_arm", "side": "front", "description": "Bruise", "seen_by": "DSL"}]),
+     [("injuries", 0, "seen_on")]),
+    ("decision.police-plan", lambda: build(decision={"police_lead": None}),
+     [("decision", "police_lead")]),
+    ("decision.police-evidence", lambda: build(decision={"crime_reference": None}),
+     [("decision", "crime_reference")]),
+    ("decision.legal-planning", lambda: build(decision={"legal_advice": "yes"}),
+     [("decision", "legal_advice_by")]),
+    ("decision.family-told", lambda: build(decision={"child_informed": None}),
+     [("decision", "child_informed")]),
+    ("next.prebirth-conference-date", lambda: build(
+        children=[child(), unborn_child(gestation_weeks=35, expected_delivery_date=str(
+            discussion_time().date() + timedelta(weeks=5)))],
+        agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),
+        distribution=["csc", "police", "health_visiting", "midwifery"],
+        decision={"outcome": "cin"}, next_steps={"icpc_date": None}),
+     [("next_steps", "icpc_date")]),
 ]
 
 
@@ -460,10 +515,12 @@ def test_referrer_told_passes(grounds):
 
 
 @pytest.mark.parametrize("grounds, missing", [
-    ({"referrer_name": "Ms Jones"}, "referrer_informed_on"),
-    ({"referrer_name": "Ms Jones", "referrer_informed_how": "Phone"}, "referrer_informed_on"),
+    ({"referrer_name": "Ms Jones", **NOT_TOLD}, "referrer_informed_on"),
+    ({"referrer_name": "Ms Jones", **NOT_TOLD, "referrer_informed_how": "Phone"},
+     "referrer_informed_on"),
     # The date is given; the failure must point at what is missing: how they were told.
-    ({"referrer_name": "Ms Jones", "referrer_informed_on": "2026-11-01"}, "referrer_informed_how"),
+    ({"referrer_name": "Ms Jones", **NOT_TOLD, "referrer_informed_on": "2026-11-01"},
+     "referrer_informed_how"),
 ], ids=["neither", "how-only", "date-only"])
 def test_referrer_told_points_at_the_missing_field(grounds, missing):
     data = build(grounds=grounds)
@@ -662,7 +719,8 @@ def test_child_who_cannot_speak_with_only_voice_fails_observed(communication):
 
 @pytest.mark.parametrize("communication", ["pre_verbal", "non_verbal"])
 def test_child_who_cannot_speak_with_observations_passes(communication):
-    data = build(children=[child(communication=communication, observations="Settled with mum")])
+    data = build(children=[child(communication=communication,
+                                 observations="Settled with mum, fed and changed, watched her face")])
     assert passes(data, "experience.observed")
 
 

@@ -19,6 +19,13 @@ NOT_STARTED = SectionStatus.NOT_STARTED
 IN_PROGRESS = SectionStatus.IN_PROGRESS
 COMPLETE = SectionStatus.COMPLETE
 PROBLEM = SectionStatus.PROBLEM
+NOT_NEEDED = SectionStatus.NOT_NEEDED
+# Optional sections (the body map): empty and with no rule failing, they are "Not needed".
+OPTIONAL = {s.slug for s in SECTIONS if s.optional}
+
+
+def untouched(slug: str) -> SectionStatus:
+    return NOT_NEEDED if slug in OPTIONAL else NOT_STARTED
 
 
 def states(data: StrategyRecordData, settings: Settings = SETTINGS) -> dict:
@@ -35,7 +42,7 @@ def failing_ids(data: StrategyRecordData, slug: str, settings: Settings = SETTIN
 
 def test_status_labels():
     assert [s.value for s in SectionStatus] == [
-        "Not started", "In progress", "Complete", "There is a problem"]
+        "Not started", "In progress", "Complete", "There is a problem", "Not needed"]
 
 
 def test_one_state_per_section_in_form_order():
@@ -47,12 +54,12 @@ def test_one_state_per_section_in_form_order():
 
 
 def test_empty_record_has_every_section_not_started():
-    assert statuses(StrategyRecordData()) == {slug: NOT_STARTED for slug in SLUGS}
+    assert statuses(StrategyRecordData()) == {slug: untouched(slug) for slug in SLUGS}
 
 
 def test_a_new_record_with_only_its_untouched_update_action_is_not_started_anywhere():
     assert statuses(StrategyRecordData(actions=[new_update_action()])) == {
-        slug: NOT_STARTED for slug in SLUGS}
+        slug: untouched(slug) for slug in SLUGS}
 
 
 def test_giving_the_update_action_its_date_counts_as_recording_the_actions():
@@ -67,8 +74,9 @@ def test_giving_the_update_action_its_date_counts_as_recording_the_actions():
     ("participants", {"participants": []}),
     ("agency-positions", {"agency_positions": []}),
     ("next-steps", {"next_steps": {"icpc_date": None}}),
-    ("grounds", {"grounds": {"summary": None, "source": None, "categories": []}}),
-    ("decision", {"decision": {"outcome": None, "reasons": None}}),
+    ("grounds", {"grounds": {"summary": None, "source": None, "categories": [],
+                             **dict.fromkeys(complete_record()["grounds"])}}),
+    ("decision", {"decision": dict.fromkeys(complete_record()["decision"])}),
 ])
 def test_empty_section_is_not_started_even_when_its_rules_fail(slug, changes):
     data = record_with(**changes)
@@ -95,7 +103,8 @@ def test_a_child_row_with_only_experience_has_children_not_started():
 
 
 def test_complete_record_is_complete_everywhere():
-    assert statuses(record_with()) == {slug: COMPLETE for slug in SLUGS}
+    assert statuses(record_with()) == {
+        slug: NOT_NEEDED if slug in OPTIONAL else COMPLETE for slug in SLUGS}
 
 
 def test_complete_sections_carry_no_failing_results():
@@ -155,7 +164,7 @@ def test_icpc_too_late_is_a_problem():
     assert found["next-steps"] == PROBLEM
     assert failing_ids(data, "next-steps") == {"next.icpc-within-limit"}
     # Only that section: the rest of the record is still complete.
-    assert {slug for slug, s in found.items() if s != COMPLETE} == {"next-steps"}
+    assert {slug for slug, s in found.items() if s not in (COMPLETE, NOT_NEEDED)} == {"next-steps"}
 
 
 def test_icpc_problem_goes_away_with_a_longer_local_limit():

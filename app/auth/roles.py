@@ -47,3 +47,21 @@ def can_view(user: User, record: StrategyRecord) -> bool:
 
 def can_edit(user: User, record: StrategyRecord) -> bool:
     return can_record(user) and can_view(user, record)
+
+
+# --- requests for a strategy discussion (app/requests) ---------------------------------------
+
+
+def can_request(user: User) -> bool:
+    """Ask for a strategy discussion: a partner agency's user, or social care on an agency's behalf."""
+    return (user.role == Role.PARTNER and user.agency is not None) or user.role in RECORDERS
+
+
+def can_triage(user: User) -> bool:
+    """See every request and convene or decline it: social-care staff."""
+    return user.role in RECORDERS
+
+
+def can_view_request(user: User, request) -> bool:
+    # A partner sees only the requests they made: one agency value covers every school.
+    return can_triage(user) or (user.role == Role.PARTNER and request.created_by_id == user.id)

@@ -145,3 +145,64 @@ class RecordStatus(Choice):
     FINALISED = "finalised", "Finalised"
     AUTHORISED = "authorised", "Authorised"
     AMENDED = "amended", "Amended"
+
+
+class ReferrerKind(Choice):
+    PROFESSIONAL = "professional", "A professional"
+    FAMILY = "family", "A family member"
+    PUBLIC = "public", "A member of the public"
+    CHILD = "child", "The child"
+
+
+class ImagesTakenBy(Choice):
+    MEDICAL = "medical", "Medical staff (doctor, nurse or paediatrician)"
+    POLICE = "police", "Police (forensic or scene officer)"
+    SOCIAL_CARE = "social_care", "Social care"
+    SCHOOL = "school", "School or nursery staff"
+    FAMILY = "family", "A parent or family member"
+    OTHER = "other", "Someone else"
+
+
+class BodyArea(Choice):
+    HEAD = "head", "Head and scalp"
+    FACE = "face", "Face"
+    EARS = "ears", "Ears"
+    NECK = "neck", "Neck"
+    CHEST = "chest", "Chest"
+    ABDOMEN = "abdomen", "Abdomen"
+    UPPER_BACK = "upper_back", "Upper back"
+    LOWER_BACK = "lower_back", "Lower back"
+    BUTTOCKS = "buttocks", "Buttocks"
+    GENITAL = "genital", "Genital area"
+    LEFT_ARM = "left_arm", "Left arm"
+    RIGHT_ARM = "right_arm", "Right arm"
+    LEFT_HAND = "left_hand", "Left hand"
+    RIGHT_HAND = "right_hand", "Right hand"
+    LEFT_LEG = "left_leg", "Left leg"
+    RIGHT_LEG = "right_leg", "Right leg"
+    LEFT_FOOT = "left_foot", "Left foot"
+    RIGHT_FOOT = "right_foot", "Right foot"
+
+
+class BodySide(Choice):
+    FRONT = "front", "Front"
+    BACK = "back", "Back"
+
+
+# Decisions in which the police act: they need the criminal investigation's plan in the record.
+POLICE_OUTCOMES = frozenset({Outcome.S47_JOINT, Outcome.S47_CRIMINAL})
+
+
+class ReferralForm(Choice):
+    COMBINED = "combined", "Combined early help and child protection referral form"
+    CAF = "caf", "Common Assessment Framework (CAF)"
+    CRIF = "crif", "Child referral and information form (CRIF)"
+    LETTER = "letter", "Letter or email"
+    PHONE = "phone", "Phone call"
+    OTHER = "other", "Other"
+
+
+class RequestStatus(Choice):
+    AWAITING = "awaiting", "Waiting for social care"
+    CONVENED = "convened", "Strategy discussion convened"
+    DECLINED = "declined", "Declined"

@@ -31,14 +31,18 @@ from app.records.choices import (
     ActionKind,
     ActionStatus,
     Agency,
+    BodyArea,
+    BodySide,
     Communication,
     ContributionMode,
     DiscussionFormat,
     HarmCategory,
+    ImagesTakenBy,
     ImmediateAction,
     LedBy,
     Outcome,
     Position,
+    ReferrerKind,
     Sequence,
     YesNo,
 )
@@ -161,6 +165,11 @@ class Header(Section):
     format: _choice(DiscussionFormat) = Field(None, title="Format of the discussion")
     sequence: _choice(Sequence) = Field(None, title="First or further discussion")
     previous_reference: ShortText = Field(None, title="Reference of the earlier discussion")
+    # A further discussion's conference is counted from the discussion that started the
+    # section 47 enquiry, not from this one.
+    s47_started_on: AnyDate = Field(
+        None, title="Date of the discussion that started the section 47 enquiry"
+    )
     chair: ShortText = Field(None, title="Chair")
     minute_taker: ShortText = Field(None, title="Minute-taker")
     led_by: _choice(LedBy) = Field(None, title="Led by")
@@ -207,7 +216,21 @@ class Child(Section):
     school: ShortText = Field(None, title="School or nursery")
     gp: ShortText = Field(None, title="GP")
     health_visitor: ShortText = Field(None, title="Health visitor")
-    midwife: ShortText = Field(None, title="Midwife")
+    midwife: ShortText = Field(None, title="Named midwife")
+    # Unborn babies only: what agencies need to protect a baby at and after birth.
+    maternity_unit: ShortText = Field(None, title="Maternity unit")
+    birth_plan: LongText = Field(
+        None, title="Birth or contingency plan, including if the baby comes early"
+    )
+    out_of_hours_alerted: _choice(YesNo) = Field(
+        None, title="Has the out-of-hours (EDT) team been alerted to the birth plan?"
+    )
+    parents_needs: LongText = Field(
+        None, title="Parents' additional needs, such as a learning disability"
+    )
+    adult_services_involved: _choice(YesNo) = Field(
+        None, title="Are adult services involved with the parents?"
+    )
     # The child's experience: what was seen and heard of this child's daily life.
     seen: _choice(YesNo) = Field(None, title="Has the child been seen?")
     seen_at: PastDateTime = Field(None, title="When the child was seen")
@@ -261,6 +284,7 @@ class Grounds(Section):
     categories: _choices(HarmCategory) = Field([], title="Category of harm")
     immediate_actions: _choices(ImmediateAction) = Field([], title="Action already taken")
     immediate_actions_detail: LongText = Field(None, title="Details of action already taken")
+    referrer_kind: _choice(ReferrerKind) = Field(None, title="Who referred")
     referrer_name: ShortText = Field(None, title="Referrer")
     referrer_agency: _choice(Agency) = Field(None, title="Referrer's agency")
     referral_form: ShortText = Field(None, title="Referral form received")
@@ -271,8 +295,34 @@ class Grounds(Section):
     referrer_informed_how: ShortText = Field(None, title="How the referrer was told")
     images_taken: _choice(YesNo) = Field(None, title="Were images of injuries taken?")
     images_taken_by: ShortText = Field(None, title="Images taken by")
+    images_taken_role: _choice(ImagesTakenBy) = Field(None, title="Role of the person who took them")
     images_policy: ShortText = Field(None, title="Under which policy")
     body_map: _choice(YesNo) = Field(None, title="Body map completed")
+    # The person alleged to have caused harm, where known.
+    alleged_name: ShortText = Field(None, title="Person alleged to have caused harm")
+    alleged_relationship: ShortText = Field(None, title="Their relationship to the child")
+    alleged_under_18: _choice(YesNo) = Field(None, title="Are they under 18?")
+    alleged_own_discussion: LongText = Field(
+        None, title="Their own strategy discussion: when, or its reference"
+    )
+    alleged_contact_with_children: _choice(YesNo) = Field(
+        None, title="Do they have contact with other children?"
+    )
+    alleged_other_children: LongText = Field(
+        None, title="Other children they have contact with, outside the household"
+    )
+
+
+class Injury(Section):
+    """One entry of the body map: where the injury is and what it looks like (never a photo)."""
+
+    area: _choice(BodyArea) = Field(None, title="Part of the body")
+    side: _choice(BodySide) = Field(None, title="Front or back")
+    description: LongText = Field(None, title="Description of the injury")
+    size: ShortText = Field(None, title="Size, if known")
+    colour: ShortText = Field(None, title="Colour, if known")
+    seen_by: ShortText = Field(None, title="Seen by")
+    seen_on: PastDate = Field(None, title="Date seen")
 
 
 class Participant(Section):
@@ -296,6 +346,9 @@ class AgencyPosition(Section):
 
 class Analysis(Section):
     history: LongText = Field(None, title="History, including earlier enquiries")
+    earlier_enquiries: _choice(YesNo) = Field(
+        None, title="Have there been earlier section 47 enquiries about these children?"
+    )
     risks: LongText = Field(None, title="Risks")
     strengths: LongText = Field(None, title="Strengths and protective factors")
 
@@ -307,8 +360,32 @@ class Decision(Section):
     dissent_escalation: LongText = Field(None, title="How the dissent was escalated")
     medical_needed: _choice(YesNo) = Field(None, title="Is a medical needed?")
     medical_detail: LongText = Field(None, title="Medical details")
-    family_informed: _choice(YesNo) = Field(None, title="Will the decision be shared with the family?")
-    family_detail: LongText = Field(None, title="What is shared, by whom and when, or why not")
+    family_informed: _choice(YesNo) = Field(
+        None, title="Will the parents be told of the discussion and its outcome?"
+    )
+    child_informed: _choice(YesNo) = Field(
+        None, title="Will the child be told of the discussion and its outcome?"
+    )
+    family_detail: LongText = Field(
+        None, title="Who will tell them and when, or why not (for example, the child's safety)"
+    )
+    # Where the police are involved (joint enquiry or criminal investigation).
+    police_lead: ShortText = Field(None, title="Police lead officer")
+    crime_reference: ShortText = Field(None, title="Crime reference")
+    abe_interview: _choice(YesNo) = Field(
+        None, title="Will an Achieving Best Evidence (ABE) interview be held?"
+    )
+    abe_not_reason: LongText = Field(None, title="Why there will be no ABE interview")
+    evidence_to_preserve: LongText = Field(None, title="Evidence to be preserved")
+    enquiry_conduct: LongText = Field(
+        None, title="Agreed timing and conduct of the police and social care enquiries"
+    )
+    # Legal planning, for any section 47 enquiry.
+    legal_advice: _choice(YesNo) = Field(None, title="Is legal advice needed?")
+    legal_advice_by: ShortText = Field(None, title="Who will get legal advice")
+    cannot_see_contingency: LongText = Field(
+        None, title="Contingency plan if the child cannot be seen"
+    )
 
 
 class Action(Section):
@@ -342,6 +419,7 @@ class StrategyRecordData(Section):
     header: Header = Field(default_factory=Header)
     children: _rows(Child) = []
     grounds: Grounds = Field(default_factory=Grounds)
+    injuries: _rows(Injury) = []
     participants: _rows(Participant) = []
     agency_positions: _rows(AgencyPosition) = []
     analysis: Analysis = Field(default_factory=Analysis)

@@ -15,6 +15,8 @@ class Section:
     item_fields: tuple[str, ...] | None = None
     # Whether people add and remove rows on this page (lists of people, agencies, actions).
     rows_editable: bool = False
+    # Only some records need it (the body map): empty and with no rule failing, it is "Not needed".
+    optional: bool = False
 
 
 EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_by", "not_seen_reason", "voice", "observations")
@@ -24,6 +26,7 @@ SECTIONS = (
     Section("header", "Discussion details", "header"),
     Section("children", "Children", "children", CHILD_FIELDS, rows_editable=True),
     Section("grounds", "Grounds for the discussion", "grounds"),
+    Section("injuries", "Injuries and body map", "injuries", rows_editable=True, optional=True),
     Section("participants", "Who took part", "participants", rows_editable=True),
     Section("agency-positions", "Agency positions", "agency_positions", rows_editable=True),
     Section("experience", "The child's experience", "children", ("key", *EXPERIENCE_FIELDS)),

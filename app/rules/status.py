@@ -13,6 +13,7 @@ class SectionStatus(StrEnum):
     IN_PROGRESS = "In progress"
     COMPLETE = "Complete"
     PROBLEM = "There is a problem"
+    NOT_NEEDED = "Not needed"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def section_states(data: StrategyRecordData, results: list[Result]) -> list[Sect
         if Kind.CONFLICT in kinds and _has_data(data, section):
             status = SectionStatus.PROBLEM
         elif not _has_data(data, section):
-            status = SectionStatus.NOT_STARTED
+            optional = section.optional and not failing
+            status = SectionStatus.NOT_NEEDED if optional else SectionStatus.NOT_STARTED
         elif failing:
             status = SectionStatus.IN_PROGRESS
         else:

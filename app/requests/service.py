@@ -1,0 +1,173 @@
+"""Requests for a strategy discussion: submitting, triage (convene or decline), and the queue.
+
+Every change commits here; routes write the audit entry afterwards, as for records.
+"""
+
+from datetime import UTC, date, datetime
+
+from fastapi import HTTPException, Request
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.auth import audit
+from app.auth.models import User
+from app.auth.roles import Role, can_triage, can_view_request
+from app.config import Settings, get_settings
+from app.records import service as records
+from app.records.choices import Agency, ReferrerKind, RequestStatus
+from app.records.display import as_text
+from app.records.models import StrategyRecord
+from app.records.schema import SHORT_TEXT_MAX, StrategyRecordData
+from app.requests.models import DeclineData, RequestData, StrategyRequest
+from app.rules.workdays import add_working_days
+
+MAX_ID = 2**31 - 1
+
+
+class AlreadyTriaged(Exception):
+    """The request was convened or declined already."""
+
+
+class WrongAgency(ValueError):
+    """A partner asked on behalf of another agency, or social care named none."""
+
+
+def _uk_day(moment: datetime) -> date:
+    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
+        moment = moment.replace(tzinfo=UTC)
+    return records._uk_wall_clock(moment).date()
+
+
+def triage_due(req: StrategyRequest, settings: Settings | None = None) -> date:
+    """The last day social care has to triage it: REQUEST_TRIAGE_WORKING_DAYS after it came in."""
+    settings = settings or get_settings()
+    return add_working_days(_uk_day(req.created_at), settings.request_triage_working_days)
+
+
+def is_overdue(req: StrategyRequest, today: date | None = None) -> bool:
+    today = today or records._uk_wall_clock(datetime.now(UTC)).date()
+    return req.status == RequestStatus.AWAITING and today > triage_due(req)
+
+
+def requesting_agency(user: User, data: RequestData) -> Agency:
+    if user.role == Role.PARTNER:
+        if data.agency is not None and data.agency != user.agency:
+            raise WrongAgency("You can only request a discussion for your own agency")
+        return Agency(user.agency)
+    if data.agency is None:
+        raise WrongAgency("Select the agency you are requesting for")
+    return data.agency
+
+
+def submit(session: Session, user: User, data: RequestData) -> StrategyRequest:
+    agency = requesting_agency(user, data)
+    req = StrategyRequest(
+        agency=agency.value, created_by_id=user.id, created_at=datetime.now(UTC),
+        status=RequestStatus.AWAITING.value,
+        data=data.model_copy(update={"agency": agency}).model_dump(mode="json"),
+    )
+    session.add(req)
+    session.commit()
+    session.refresh(req)
+    return req
+
+
+def viewable(session: Session, user: User, request_id: int, http: Request) -> StrategyRequest:
+    """The request if this person may see it; otherwise 404, exactly like one that does not exist."""
+    req = session.get(StrategyRequest, request_id) if 0 < request_id <= MAX_ID else None
+    if req is None or not can_view_request(user, req):
+        audit.log(session, "refused", user=user,
+                  detail=f"{http.method} {http.url.path}: may not see request", request=http)
+        raise HTTPException(404, "Request not found")
+    return req
+
+
+def triageable(session: Session, user: User, request_id: int, http: Request) -> StrategyRequest:
+    req = viewable(session, user, request_id, http)
+    if not can_triage(user):
+        audit.log(session, "refused", user=user,
+                  detail=f"{http.method} {http.url.path}: may not triage", request=http)
+        raise HTTPException(403, "Only social-care staff can convene or decline a request")
+    return req
+
+
+def visible_requests(session: Session, user: User, limit: int = 200) -> list[StrategyRequest]:
+    query = select(StrategyRequest).order_by(col(StrategyRequest.created_at).desc()).limit(limit)
+    if not can_triage(user):
+        query = query.where(StrategyRequest.created_by_id == user.id)
+    return list(session.exec(query))
+
+
+def requests_awaiting_triage(session: Session, user: User) -> list[StrategyRequest]:
+    """The requests waiting for social care, oldest first: nothing for anyone else. For a
+    manager's page or a count (`is_overdue` flags those past REQUEST_TRIAGE_WORKING_DAYS)."""
+    if not can_triage(user):
+        return []
+    return list(session.exec(
+        select(StrategyRequest)
+        .where(StrategyRequest.status == RequestStatus.AWAITING.value)
+        .order_by(col(StrategyRequest.created_at), col(StrategyRequest.id))
+    ))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SHORT_TEXT_MAX else text[: SHORT_TEXT_MAX - 1] + "…"
+
+
+def record_data_from(req: StrategyRequest, requester: User | None) -> StrategyRecordData:
+    """A draft record's content, pre-filled from the request."""
+    data = req.content
+    discussed = ", ".join(part for part in (
+        data.discussed_with_name, data.discussed_with_role,
+        f"on {as_text(data.discussed_on)}" if data.discussed_on else None) if part)
+    who = requester.display_name if requester else None
+    if who and data.requester_role:
+        who = f"{who} ({data.requester_role})"
+    raw = {
+        "header": {"requested_by": req.agency, "request_reason": data.why_significant_harm},
+        "children": [child.model_dump(mode="json") for child in data.children],
+        "grounds": {
+            "summary": data.what_happened,
+            "referrer_kind": ReferrerKind.PROFESSIONAL.value,
+            "referrer_name": _short(who) if who else None,
+            "referrer_agency": req.agency,
+            "referral_form": data.referral_form.label,
+            "referrer_discussed_with": _short(discussed) if discussed else None,
+        },
+    }
+    return StrategyRecordData.model_validate(raw, context={"stored": True})
+
+
+def _claim(session: Session, user: User, req: StrategyRequest, status: RequestStatus,
+           **values) -> None:
+    """Move a waiting request to `status`, or raise AlreadyTriaged: one conditional UPDATE, so
+    two people triaging at once cannot both succeed."""
+    claimed = session.execute(
+        update(StrategyRequest)
+        .where(col(StrategyRequest.id) == req.id,
+               col(StrategyRequest.status) == RequestStatus.AWAITING.value)
+        .values(status=status.value, triaged_at=datetime.now(UTC), triaged_by_id=user.id,
+                **values)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise AlreadyTriaged()
+    session.commit()
+    session.refresh(req)
+
+
+def convene(session: Session, user: User, req: StrategyRequest) -> StrategyRecord:
+    requester = session.get(User, req.created_by_id)
+    data = record_data_from(req, requester)
+    _claim(session, user, req, RequestStatus.CONVENED)
+    record = records.create_record(session, data=data, team=user.team, created_by_id=user.id)
+    req.record_id = record.id
+    session.add(req)
+    session.commit()
+    session.refresh(req)
+    return record
+
+
+def decline(session: Session, user: User, req: StrategyRequest, answer: DeclineData) -> None:
+    _claim(session, user, req, RequestStatus.DECLINED, decline_reason=answer.reason,
+           instead=answer.instead)

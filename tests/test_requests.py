@@ -1,0 +1,256 @@
+"""Requests for a strategy discussion: submit, convene, decline, who sees what, the queue."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from app.auth.models import AuditEvent
+from app.records import service as records
+from app.requests import service
+from app.requests.models import StrategyRequest
+from tests.conftest import make_user, signed_in
+from tests.html import error_summary, form_data, soup
+
+
+def _request_body(**changes) -> dict:
+    body = {
+        "children": [{"name": "Mia Jones", "date_of_birth": "2019-04-02"}],
+        "what_happened": "Mia came to school with a bruise on her cheek and said dad hit her.",
+        "why_significant_harm": "A non-accidental injury to the face of a 7-year-old.",
+        "discussed_with_name": "Ann Lee", "discussed_with_role": "Designated safeguarding lead",
+        "discussed_on": "2026-01-12",
+        "referral_form": "combined",
+    }
+    return {**body, **changes}
+
+
+def _multi(pairs) -> dict:
+    # httpx takes repeated keys as a list value.
+    data: dict = {}
+    for key, value in pairs:
+        data.setdefault(key, []).append(value)
+    return data
+
+
+def _partner(session, name="school1", agency="school"):
+    return make_user(session, name, "partner", agency=agency)
+
+
+def _api(client, session, user):
+    client.cookies.clear()
+    return signed_in(client, session, user)
+
+
+def test_partner_requests_and_social_care_convenes_over_the_api(anonymous, session):
+    school = _partner(session)
+    answer = _api(anonymous, session, school).post("/api/requests", json=_request_body())
+    assert answer.status_code == 201
+    made = answer.json()
+    assert made["status"] == "awaiting" and made["agency"] == "school"
+    assert answer.headers["location"] == f"/api/requests/{made['id']}"
+
+    sw = make_user(session, "sw1")
+    convened = _api(anonymous, session, sw).post(f"/api/requests/{made['id']}/convene")
+    assert convened.status_code == 200
+    record_id = convened.json()["record_id"]
+    assert convened.json()["request"]["status"] == "convened"
+
+    record = anonymous.get(f"/api/strategies/{record_id}").json()
+    assert [c["name"] for c in record["children"]] == ["Mia Jones"]
+    assert record["children"][0]["date_of_birth"] == "2019-04-02"
+    assert record["header"]["requested_by"] == "school"
+    assert record["header"]["request_reason"] == _request_body()["why_significant_harm"]
+    assert record["grounds"]["summary"] == _request_body()["what_happened"]
+    assert record["grounds"]["referrer_agency"] == "school"
+    assert record["grounds"]["referrer_name"] == "School1"
+    assert record["grounds"]["referral_form"] == (
+        "Combined early help and child protection referral form")
+    assert record["grounds"]["referrer_discussed_with"] == (
+        "Ann Lee, Designated safeguarding lead, on 12 January 2026")
+    assert record["status"] == "draft"
+
+    # A second convene (or decline) is refused: it was triaged already.
+    assert anonymous.post(f"/api/requests/{made['id']}/convene").status_code == 409
+    assert anonymous.post(f"/api/requests/{made['id']}/decline",
+                          json={"reason": "x"}).status_code == 409
+
+    # The requester sees the outcome.
+    seen = _api(anonymous, session, school).get(f"/api/requests/{made['id']}").json()
+    assert seen["status"] == "convened" and seen["record_id"] == record_id
+
+
+def test_decline_over_the_api_gives_the_requester_the_reason(anonymous, session):
+    school = _partner(session)
+    made = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    sw = make_user(session, "sw1")
+    client = _api(anonymous, session, sw)
+    assert client.post(f"/api/requests/{made['id']}/decline", json={}).status_code == 422
+    declined = client.post(f"/api/requests/{made['id']}/decline",
+                           json={"reason": "Accidental: seen falling at the park",
+                                 "instead": "Early help offer from the school"})
+    assert declined.status_code == 200
+    assert declined.json()["status"] == "declined"
+    seen = _api(anonymous, session, school).get(f"/api/requests/{made['id']}").json()
+    assert (seen["decline_reason"], seen["instead"]) == (
+        "Accidental: seen falling at the park", "Early help offer from the school")
+
+
+def test_a_partner_cannot_triage_even_their_own_request(anonymous, session):
+    school = _partner(session)
+    client = _api(anonymous, session, school)
+    made = client.post("/api/requests", json=_request_body()).json()
+    assert client.post(f"/api/requests/{made['id']}/convene").status_code == 403
+    assert client.post(f"/api/requests/{made['id']}/decline",
+                       json={"reason": "no"}).status_code == 403
+
+
+def test_no_other_agency_or_other_school_sees_a_request(anonymous, session):
+    school = _partner(session)
+    made = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    for other in (_partner(session, "police1", "police"), _partner(session, "school2")):
+        client = _api(anonymous, session, other)
+        assert client.get(f"/api/requests/{made['id']}").status_code == 404
+        assert client.get(f"/requests/{made['id']}").status_code == 404
+        listing = soup(client.get("/requests"))
+        assert listing.select_one(f"#request-{made['id']}") is None
+        assert "Mia Jones" not in listing.get_text()
+
+
+def test_partner_cannot_request_for_another_agency(anonymous, session):
+    client = _api(anonymous, session, _partner(session))
+    answer = client.post("/api/requests", json=_request_body(agency="police"))
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "agency"]
+
+
+def test_social_care_must_name_the_agency_it_asks_for(anonymous, session):
+    client = _api(anonymous, session, make_user(session, "sw1"))
+    assert client.post("/api/requests", json=_request_body()).status_code == 422
+    answer = client.post("/api/requests", json=_request_body(agency="gp"))
+    assert answer.status_code == 201 and answer.json()["agency"] == "gp"
+
+
+def test_request_without_children_or_grounds_is_refused_with_fields(anonymous, session):
+    client = _api(anonymous, session, _partner(session))
+    answer = client.post("/api/requests", json=_request_body(children=[], what_happened=""))
+    assert answer.status_code == 422
+    locs = {tuple(d["loc"]) for d in answer.json()["detail"]}
+    assert locs == {("body", "children"), ("body", "what_happened")}
+
+
+def test_admin_cannot_request(anonymous, session):
+    client = _api(anonymous, session, make_user(session, "root", "admin"))
+    assert client.post("/api/requests", json=_request_body()).status_code == 403
+
+
+def test_every_step_is_in_the_audit_log(anonymous, session):
+    school = _partner(session)
+    made = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    anonymous.get(f"/api/requests/{made['id']}")
+    sw = make_user(session, "sw1")
+    record_id = _api(anonymous, session, sw).post(
+        f"/api/requests/{made['id']}/convene").json()["record_id"]
+    events = {(e.username, e.action, e.detail, e.record_id)
+              for e in session.exec(select(AuditEvent))}
+    assert ("school1", "created", f"request {made['id']}", None) in events
+    assert ("school1", "viewed", f"request {made['id']}", None) in events
+    assert ("sw1", "created", f"convened from request {made['id']}", record_id) in events
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_request_journey_over_the_pages_with_javascript_off(anonymous, session):
+    school = _partner(session)
+    client = _api(anonymous, session, school)
+    header = soup(client.get("/requests"))
+    assert header.select_one("header a[href='/requests/new']").get_text(strip=True) == (
+        "Request a strategy discussion")
+    assert header.select_one("header a[href='/requests']").get_text(strip=True) == "Your requests"
+
+    page = soup(client.get("/requests/new"))
+    typed = [("children-0-name", "Mia Jones"), ("children-0-date_of_birth-day", "2"),
+             ("children-0-date_of_birth-month", "4"), ("children-0-date_of_birth-year", "2019"),
+             ("why_significant_harm", "Injury to the face"), ("referral_form", "caf"),
+             ("row-action", "save")]
+    pairs = [p for p in form_data(page) if p[0] not in dict(typed)] + typed
+    refused = client.post("/requests", data=_multi(pairs))
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert error_summary(page) == {"#what_happened": "Enter what happened"}
+    # What was typed is shown again.
+    assert page.select_one("#children-0-name")["value"] == "Mia Jones"
+    assert page.select_one("#why_significant_harm").get_text() == "Injury to the face"
+    assert page.select_one("#referral_form-caf").has_attr("checked")
+
+    # Add a second child without JavaScript: the whole form comes back, nothing lost.
+    added = client.post("/requests", data=_multi(form_data(page) + [("row-action", "add")]))
+    page = soup(added)
+    assert page.select_one("#children-1-name")["value"] == ""
+    assert page.select_one("#children-0-name")["value"] == "Mia Jones"
+
+    pairs = [p for p in form_data(page) if p[0] != "what_happened"]
+    sent = client.post("/requests", data=_multi(pairs + [("what_happened", "Bruise on cheek"),
+                                                         ("row-action", "save")]),
+                       follow_redirects=False)
+    assert sent.status_code == 303
+    request_id = int(sent.headers["location"].rsplit("/", 1)[1])
+    detail = soup(client.get(sent.headers["location"]))
+    assert detail.select_one("#outcome .govuk-tag").get_text(strip=True) == "Waiting for social care"
+    assert detail.select_one("form[action$='/convene']") is None  # the requester cannot triage
+
+    # Social care declines on the page; an empty reason re-shows the form with the summary.
+    sw = make_user(session, "sw1")
+    client = _api(anonymous, session, sw)
+    page = soup(client.get(f"/requests/{request_id}"))
+    assert page.select_one(f"form[action='/requests/{request_id}/convene']") is not None
+    refused = client.post(f"/requests/{request_id}/decline",
+                          data={"reason": "", "instead": "Early help"})
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert error_summary(page) == {"#reason": "Enter why a strategy discussion is not needed"}
+    assert page.select_one("#instead").get_text() == "Early help"
+    done = client.post(f"/requests/{request_id}/decline",
+                       data={"reason": "Seen falling in the playground", "instead": "Early help"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+
+    # The requester sees the outcome and the reason in their list.
+    client = _api(anonymous, session, school)
+    row = soup(client.get("/requests")).select_one(f"#request-{request_id}")
+    assert "Declined" in row.get_text() and "Seen falling in the playground" in row.get_text()
+    detail = soup(client.get(f"/requests/{request_id}"))
+    assert detail.select_one("#decline-reason").get_text() == "Seen falling in the playground"
+    assert detail.select_one("#instead").get_text() == "Early help"
+
+
+def test_convene_on_the_page_opens_the_new_draft(anonymous, session):
+    made = _api(anonymous, session, _partner(session)).post("/api/requests",
+                                                             json=_request_body()).json()
+    client = _api(anonymous, session, make_user(session, "sw1"))
+    answer = client.post(f"/requests/{made['id']}/convene", follow_redirects=False)
+    assert answer.status_code == 303
+    record_id = int(answer.headers["location"].rsplit("/", 1)[1])
+    assert records.get_record(session, record_id).content.children[0].name == "Mia Jones"
+    again = client.post(f"/requests/{made['id']}/convene", follow_redirects=False)
+    assert again.status_code == 409
+
+
+def test_waiting_requests_are_flagged_once_past_the_triage_limit(anonymous, session):
+    school = _partner(session)
+    made = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    fresh = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    old = session.get(StrategyRequest, made["id"])
+    old.created_at = datetime.now(UTC) - timedelta(days=10)
+    session.add(old)
+    session.commit()
+
+    sw = make_user(session, "sw1")
+    assert [r.id for r in service.requests_awaiting_triage(session, sw)] == [made["id"], fresh["id"]]
+    assert service.requests_awaiting_triage(session, school) == []
+
+    page = soup(_api(anonymous, session, sw).get("/requests"))
+    assert page.select_one(f"#request-{made['id']} .govuk-tag--red").get_text() == "Overdue"
+    assert page.select_one(f"#request-{fresh['id']} .govuk-tag--red") is None
+    assert anonymous.get(f"/api/requests/{made['id']}").json()["overdue"] is True
+    assert anonymous.get(f"/api/requests/{fresh['id']}").json()["overdue"] is False
