@@ -21,6 +21,8 @@ from app.db import get_health_engine
 from app.limits import EdgeMiddleware
 from app.pdf import routes as pdf_routes
 from app.pdf import worker as pdf_worker
+from app.followup import api as followup_api
+from app.followup import pages as followup_pages
 from app.records import api, pages
 from app.security import SecurityMiddleware
 
@@ -56,6 +58,8 @@ app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), na
 app.include_router(auth_pages.router)
 app.include_router(pages.router)
 app.include_router(api.router)
+app.include_router(followup_pages.router)
+app.include_router(followup_api.router)
 app.include_router(pdf_routes.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)

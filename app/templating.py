@@ -1,5 +1,6 @@
 """Jinja2 templates, with the few helpers every page uses."""
 
+from datetime import UTC
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -61,5 +62,8 @@ templates.env.globals.update(
     CHILD_FIELDS=CHILD_FIELDS,
 )
 templates.env.filters["text"] = as_text
+# Stored UTC times (SQLite hands them back without a zone) shown as UK local time.
+templates.env.filters["utc_text"] = lambda value: as_text(
+    value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value)
 templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
