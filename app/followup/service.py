@@ -7,6 +7,7 @@ Refusals are exceptions the pages show as a GOV.UK error summary and the API ans
 malformed: 422, per field) and the records service's `StaleRecord` (409).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -153,11 +154,13 @@ def _discussion_cancelled(session: Session, record: StrategyRecord) -> bool:
 
 def took_part(user: User, record: StrategyRecord) -> str | None:
     """How `user` took part in the record (chaired, minuted, started or finalised it), if they did."""
-    name = user.display_name.strip().casefold()
+    # The chair and minute-taker are free text ("Priya Shah, Team Manager"): their name as
+    # whole words anywhere in it counts.
+    name = re.compile(rf"(?<!\w){re.escape(user.display_name.strip())}(?!\w)", re.IGNORECASE)
     header = record.content.header
-    if header.chair and header.chair.strip().casefold() == name:
+    if header.chair and name.search(header.chair):
         return "chaired the discussion"
-    if header.minute_taker and header.minute_taker.strip().casefold() == name:
+    if header.minute_taker and name.search(header.minute_taker):
         return "took the minutes"
     if record.created_by_id == user.id:
         return "started the record"
