@@ -115,7 +115,8 @@ def test_tracker_filters_and_api(session, anonymous):
     every = client.get("/api/actions").json()
     assert [a["description"] for a in every] == [
         "Police interview",
-        "CSC will update all agencies involved on outcomes/actions taken by",
+        "CSC will update all agencies involved on outcomes/actions taken by "
+        f"{today + timedelta(days=3):%-d %B %Y}",
         "Health check"]
     assert every[0]["overdue"] is True and every[1]["overdue"] is False
     assert [a["owner"] for a in client.get("/api/actions?overdue=true").json()] == ["DC Evans"]

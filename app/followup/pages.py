@@ -43,7 +43,9 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "errors": errors,
         "error_links": {key: f"#{form}-form" if key in ("refused", "revision") else f"#{form}-{key}"
                         for key in (errors or {})},
-        "agencies": list(Agency),
+        # The agencies the record involves (sent to, or with a position), to tick as updated.
+        "agencies": [a for a in Agency if a in data.distribution
+                     or any(p.agency == a for p in data.agency_positions)] or list(Agency),
         "can_authorise": can_authorise(user),
         "can_follow_up": can_record_follow_up(user),
         "is_edt": record.led_by == LedBy.EDT,

@@ -16,6 +16,7 @@ from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.choices import ActionKind, ActionStatus, LedBy, RecordStatus
 from app.records.models import StrategyRecord
 from app.records.schema import Action, StrategyRecordData
+from app.records.view import update_action_text
 
 CANCELLATION_UPDATE = "cancellation_update"
 
@@ -52,7 +53,10 @@ def tracked_rows(record: StrategyRecord, data: StrategyRecordData, version: int)
         {
             "record_id": record.id, "version": version, "position": position,
             "kind": action.kind.value,
-            "description": action.description or "",
+            # The update-all-agencies action reads as its whole sentence, date included.
+            "description": (update_action_text(action)
+                            if action.kind == ActionKind.UPDATE_AGENCIES
+                            else action.description or ""),
             "owner": action.owner, "agency": action.agency.value if action.agency else None,
             "team": record.team, "led_by": data.header.led_by.value if data.header.led_by else None,
             "due_date": action.due_date, "status": action.status.value,
