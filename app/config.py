@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     database_max_overflow: int | None = None
     # /healthz gives up on the database after this long and answers 503.
     health_check_timeout_seconds: float = 2.0
+    # Whether a manager may authorise a record they chaired, minuted or wrote (started or
+    # finalised). Off by default: authorisation is a second pair of eyes.
+    authoriser_may_have_taken_part: bool = False
+    # Working days after a further strategy discussion is cancelled by which CSC must tell
+    # every agency involved of the cancellation and its reasons.
+    cancellation_update_working_days: int = Field(1, ge=0)
 
     @property
     def pool_overflow(self) -> int:

@@ -1,6 +1,7 @@
 """Demo strategy records: a finalised joint s47 about two children (one a baby), an EDT-led
 draft, an unborn baby's draft that is still missing things, and a school's request waiting
-for social care."""
+for social care; then, after the meeting, one returned by the manager with comments, and one
+authorised, amended and finalised again (its version 1 superseded) with overdue actions."""
 
 from datetime import timedelta
 
@@ -217,5 +218,39 @@ def load_demo() -> str:
         school = session.get(User, users.get("school"))
         if school is not None:
             requests.submit(session, school, RequestData.model_validate(_school_request()))
+        _after_the_meeting(session, users, now)
     return (f"Loaded demo users ({', '.join(u[0] for u in DEMO_USERS)}; password "
-            f"{DEMO_PASSWORD}), 3 demo strategy records and a school's request.")
+            f"{DEMO_PASSWORD}), 5 demo strategy records and a school's request.")
+
+
+def _chaired_by_another_manager(now, *, overdue: bool) -> dict:
+    data = _joint_s47(now)
+    data["header"]["chair"] = "Jo Patel, Team Manager, Children's Social Care"
+    if overdue:  # due on the discussion day, two days ago: overdue
+        day = data["header"]["discussion_at"][:10]
+        data["actions"][0]["due_date"] = day
+        data["actions"][1] |= {"status": "open", "due_date": day}
+    return data
+
+
+def _after_the_meeting(session: Session, users: dict[str, int], now) -> None:
+    from app.followup import service as followup  # after the meeting: app/followup
+
+    sw, manager = session.get(User, users["sw"]), session.get(User, users["manager"])
+
+    def finalised(data: dict) -> StrategyRecord:
+        record = service.create_record(session, data=StrategyRecordData.model_validate(data),
+                                       team="Central", created_by_id=sw.id)
+        return service.finalise_record(session, record=record,
+                                       expected_revision=record.revision, finalised_by=sw)
+
+    returned = finalised(_chaired_by_another_manager(now, overdue=False))
+    followup.return_record(session, returned, manager, returned.revision,
+                           "Record the school's view of Leo before the decision, and who "
+                           "will tell the referrer the outcome.")
+    amended = finalised(_chaired_by_another_manager(now, overdue=True))
+    amended = followup.authorise(session, amended, manager, amended.revision)
+    amended = followup.amend(session, amended, sw, amended.revision,
+                             "Mia's date of birth was recorded wrongly.")
+    service.finalise_record(session, record=amended, expected_revision=amended.revision,
+                            finalised_by=sw)

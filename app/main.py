@@ -18,6 +18,8 @@ from app.auth import pages as auth_pages
 from app.auth.deps import SignInRequired
 from app.config import get_settings
 from app.db import get_health_engine
+from app.followup import api as followup_api
+from app.followup import pages as followup_pages
 from app.limits import EdgeMiddleware
 from app.pdf import routes as pdf_routes
 from app.pdf import worker as pdf_worker
@@ -58,6 +60,8 @@ app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), na
 app.include_router(auth_pages.router)
 app.include_router(pages.router)
 app.include_router(api.router)
+app.include_router(followup_pages.router)
+app.include_router(followup_api.router)
 app.include_router(pdf_routes.router)
 app.include_router(requests_pages.router)
 app.include_router(requests_api.router)

@@ -1,11 +1,12 @@
 """Every table, imported in one place so Alembic and the app see the same metadata."""
 
 from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
+from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.requests.models import StrategyRequest
 
 __all__ = [
-    "ApiToken", "AuditEvent", "HeldForm", "RenderedPdf", "StrategyRecord", "StrategyRequest", "User",
-    "UserSession",
+    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "RecordVersion", "RenderedPdf",
+    "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession",
 ]

@@ -14,12 +14,14 @@ def test_demo_loads_users_and_records_in_each_state_once(session):
     for username, *_ in DEMO_USERS:
         assert auth_service.authenticate(session, username, DEMO_PASSWORD) is not None
     records = session.exec(select(StrategyRecord).order_by(StrategyRecord.id)).all()
-    assert [(r.team, r.status) for r in records] == [
-        ("Central", "finalised"), ("EDT", "draft"), ("Central", "draft")]
+    assert [(r.team, r.status, r.version) for r in records] == [
+        ("Central", "finalised", 1), ("EDT", "draft", 1), ("Central", "draft", 1),
+        ("Central", "draft", 1), ("Central", "finalised", 2)]  # returned; amended
+    assert records[3].returned_at is not None
     assert load_demo() == "Records already exist: demo records not loaded."
-    assert len(session.exec(select(StrategyRecord)).all()) == 3
+    assert len(session.exec(select(StrategyRecord)).all()) == 5
     # (One test: loading the demo hashes six passwords with Argon2, slow on purpose.)
-    finalised, edt_draft, unborn_draft = records
+    finalised, edt_draft, unborn_draft, _returned, _amended = records
     assert blocking_failures(evaluate(finalised.content, get_settings())) == []
     assert finalised.led_by == "day_team" and edt_draft.led_by == "edt"
     assert blocking_failures(evaluate(unborn_draft.content, get_settings())) != []

@@ -23,6 +23,9 @@ ACTIONS = (
     "viewed", "created", "edited", "finalised", "downloaded", "signed_in", "sign_in_failed",
     "sign_in_throttled", "signed_out", "refused", "user_created", "password_reset",
     "token_created", "token_revoked", "form_held", "form_returned",
+    # After the meeting (app/followup): every transition and follow-up entry.
+    "authorised", "returned", "amended", "action_done", "action_cancelled", "referrer_told",
+    "edt_review", "discussion_cancelled",
 )
 # Events that anyone can cause without limit: their repeats are counted, not each stored.
 COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})

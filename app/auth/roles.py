@@ -37,8 +37,11 @@ def can_view(user: User, record: StrategyRecord) -> bool:
         same_team = user.team is not None and record.team == user.team
         return same_team or record.led_by == LedBy.EDT
     if user.role == Role.PARTNER:
+        # A record being amended is a draft again, but the version sent before it still
+        # stands: partners keep seeing that one (app/followup/versions.shown_version).
+        was_sent = record.status != RecordStatus.DRAFT or record.latest_final_version is not None
         return (
-            record.status != RecordStatus.DRAFT
+            was_sent
             and user.agency is not None
             and user.agency in record.distribution
         )
@@ -65,3 +68,21 @@ def can_triage(user: User) -> bool:
 def can_view_request(user: User, request) -> bool:
     # A partner sees only the requests they made: one agency value covers every school.
     return can_triage(user) or (user.role == Role.PARTNER and request.created_by_id == user.id)
+
+
+# --- after the meeting (app/followup) ---------------------------------------------------------
+
+
+def can_authorise(user: User) -> bool:
+    """Authorise a finalised record, or return it to its author with comments."""
+    return user.role == Role.MANAGER
+
+
+def can_record_follow_up(user: User) -> bool:
+    """Record what happened after the discussion, and start an amendment: social care only."""
+    return user.role in RECORDERS
+
+
+def can_see_queues(user: User) -> bool:
+    """The review queue and the manager's page."""
+    return user.role == Role.MANAGER

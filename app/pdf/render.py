@@ -13,11 +13,13 @@ from app.rules.completeness import evaluate
 from app.templating import templates
 
 
-def record_html(record: StrategyRecord, *, child_key: str | None = None) -> str:
-    """The printed record as HTML: the whole record, or the shared sections and one child."""
+def record_html(record: StrategyRecord, *, child_key: str | None = None, after=None) -> str:
+    """The printed record as HTML: the whole record, or the shared sections and one child.
+    `after` (app/followup/printed.PrintedState) is what happened since it was finalised."""
     data = record.content
     return templates.get_template("pdf/record.html").render(
         record=record,
+        after=after,
         view=record_view(data, evaluate(data, get_settings()), child_key=child_key),
         generated_at=as_text(datetime.now(UTC)),
     )

@@ -14,6 +14,8 @@ from fastapi.responses import Response
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.deps import SessionDep
+from app.followup import versions
+from app.followup.printed import printed_state
 from app.pdf import service as pdf_service
 from app.records import access
 
@@ -28,12 +30,18 @@ TOO_BUSY = ("Too many records are being printed at the moment. Try again in a mi
             "happening, tell the service desk.")
 
 
-def _download(request: Request, session, user, record_id: int, child_key: str | None):
+def _download(request: Request, session, user, record_id: int, child_key: str | None,
+              version: int | None = None):
     record = access.viewable(session, user, record_id, request)
+    # Partners get the version sent to them, never an amendment's draft; earlier versions
+    # come from their snapshots, printed with what happened since (superseded ...).
+    record = versions.shown(session, user, record, version)
+    if record is None:
+        raise HTTPException(status_code=404, detail="No such version of this record")
     if child_key is not None and child_key not in {c.key for c in record.content.children}:
         raise HTTPException(status_code=404, detail="No such child in this record")
     try:
-        pdf = pdf_service.record_pdf(session, record, child_key)
+        pdf = pdf_service.record_pdf(session, record, child_key, printed_state(session, record))
     except pdf_service.RenderTimeout:
         raise HTTPException(status_code=503, detail=TOO_SLOW) from None
     except pdf_service.RenderBusy:
@@ -84,3 +92,10 @@ def record_pdf(request: Request, record_id: int, session: SessionDep, user: Page
 def child_record_pdf(request: Request, record_id: int, child_key: str, session: SessionDep,
                      user: PageUser):
     return _download(request, session, user, record_id, child_key)
+
+
+@router.get("/strategies/{record_id}/versions/{version}/record.pdf")
+def version_record_pdf(request: Request, record_id: int, version: int, session: SessionDep,
+                       user: PageUser):
+    """An earlier (or the current) finalised version, as finalised; a superseded one says so."""
+    return _download(request, session, user, record_id, None, version)

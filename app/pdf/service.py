@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import get_engine
+from app.followup.printed import PrintedState, printed_state
 from app.pdf import slots, worker
 from app.pdf.models import RenderedPdf
 from app.pdf.render import record_html
@@ -48,30 +49,35 @@ def _local_workers(workers: int) -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(workers)
 
 
-def _variant(child_key: str | None) -> str:
-    return "record" if child_key is None else f"child-{child_key}"
+def _variant(child_key: str | None, after: PrintedState | None = None) -> str:
+    base = "record" if child_key is None else f"child-{child_key}"
+    # A later state of the version (authorised, superseded ...) is a variant of its own: the
+    # as-finalised bytes are never replaced (app/followup/printed.py).
+    return f"{after.key}/{base}" if after and after.key else base
 
 
 def _etag(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:32]
 
 
-def stored_pdf(session: Session, record: StrategyRecord, child_key: str | None) -> Pdf | None:
+def stored_pdf(session: Session, record: StrategyRecord, child_key: str | None,
+               after: PrintedState | None = None) -> Pdf | None:
     if record.status == RecordStatus.DRAFT:
         return None
     row = session.exec(
         select(RenderedPdf).where(
             RenderedPdf.record_id == record.id,
             RenderedPdf.version == record.version,
-            RenderedPdf.variant == _variant(child_key),
+            RenderedPdf.variant == _variant(child_key, after),
         )
     ).first()
     return Pdf(row.content, row.etag, stored=True) if row else None
 
 
-def render_pdf(record: StrategyRecord, child_key: str | None) -> bytes:
+def render_pdf(record: StrategyRecord, child_key: str | None,
+               after: PrintedState | None = None) -> bytes:
     """Render now, in a render process, once a slot is free. Blocks: call it from a thread."""
-    html = record_html(record, child_key=child_key)
+    html = record_html(record, child_key=child_key, after=after)
     settings = get_settings()
     limit = settings.pdf_render_timeout_seconds
     local = _local_workers(settings.pdf_render_workers)
@@ -93,24 +99,27 @@ def render_pdf(record: StrategyRecord, child_key: str | None) -> bytes:
     return content
 
 
-def record_pdf(session: Session, record: StrategyRecord, child_key: str | None) -> Pdf:
+def record_pdf(session: Session, record: StrategyRecord, child_key: str | None,
+               after: PrintedState | None = None) -> Pdf:
     """The PDF of the record (or one child's copy), stored once the version is final.
 
     The session's transaction is ended before rendering, so no pooled connection waits on a
     render; the store is a new, short transaction afterwards.
     """
-    stored = stored_pdf(session, record, child_key)
+    stored = stored_pdf(session, record, child_key, after)
     if stored:
         return stored
     session.commit()
-    content = render_pdf(record, child_key)
+    content = render_pdf(record, child_key, after)
     if record.status == RecordStatus.DRAFT:
         return Pdf(content, _etag(content), stored=False)
-    return _store(session, record, child_key, content)
+    return _store(session, record, child_key, content, after)
 
 
-def _store(session: Session, record: StrategyRecord, child_key: str | None, content: bytes) -> Pdf:
-    row = RenderedPdf(record_id=record.id, version=record.version, variant=_variant(child_key),
+def _store(session: Session, record: StrategyRecord, child_key: str | None, content: bytes,
+           after: PrintedState | None = None) -> Pdf:
+    row = RenderedPdf(record_id=record.id, version=record.version,
+                      variant=_variant(child_key, after),
                       etag=_etag(content), content=content, created_at=datetime.now(UTC))
     try:
         session.add(row)
@@ -118,12 +127,13 @@ def _store(session: Session, record: StrategyRecord, child_key: str | None, cont
     except IntegrityError:
         # Another request stored this version first: serve its bytes, so every download matches.
         session.rollback()
-        return stored_pdf(session, record, child_key)
+        return stored_pdf(session, record, child_key, after)
     return Pdf(content, row.etag, stored=True)
 
 
 def render_after_finalise(record: StrategyRecord) -> None:
-    """Start rendering a just-finalised version in the background; returns at once.
+    """Start rendering a just-finalised (or just-authorised) version in the background;
+    returns at once.
 
     A background render that fails or times out is only logged: the first download then
     renders it as usual.
@@ -143,8 +153,9 @@ def _prerender(record_id: int, version: int) -> None:
             children = record.content.children
             # Per-child copies are offered (and so worth rendering ahead) only for several children.
             keys = [None] + ([child.key for child in children] if len(children) > 1 else [])
+            after = printed_state(session, record)
             for child_key in keys:
-                record_pdf(session, record, child_key)
+                record_pdf(session, record, child_key, after)
     except (RenderBusy, RenderTimeout, RenderFailed, SQLAlchemyError) as error:
         log.warning("Background render of record %s version %s failed; the first download will "
                     "render it: %r", record_id, version, error)

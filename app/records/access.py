@@ -10,7 +10,15 @@ from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.models import User
-from app.auth.roles import RECORDERS, Role, can_edit, can_record, can_view
+from app.auth.roles import (
+    RECORDERS,
+    Role,
+    can_authorise,
+    can_edit,
+    can_record,
+    can_record_follow_up,
+    can_view,
+)
 from app.records import service
 from app.records.choices import LedBy, RecordStatus
 from app.records.listing import ListQuery, Page, list_page
@@ -60,9 +68,31 @@ def visible_filter(user: User) -> ColumnElement[bool]:
             RecordDistribution.record_id == StrategyRecord.id,
             RecordDistribution.agency == user.agency,
         ))
-        return and_(StrategyRecord.status != RecordStatus.DRAFT.value, sent_to_them)
+        was_sent = or_(StrategyRecord.status != RecordStatus.DRAFT.value,
+                       StrategyRecord.latest_final_version.is_not(None))
+        return and_(was_sent, sent_to_them)
     return false()
 
 
 def visible_records(session: Session, user: User, query: ListQuery | None = None) -> Page:
     return list_page(session, visible_filter(user), query or ListQuery())
+
+
+# --- after the meeting (app/followup) ---------------------------------------------------------
+
+
+def authorisable(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
+    """A record this manager may authorise or return (403 for anyone else who may see it)."""
+    record = viewable(session, user, record_id, request)
+    if not can_authorise(user):
+        raise _refuse(session, user, record_id, request, 403, "may not authorise or return")
+    return record
+
+
+def follow_up_recordable(session: Session, user: User, record_id: int,
+                         request: Request) -> StrategyRecord:
+    """A record this person may record follow-up on, or amend: social-care staff only."""
+    record = viewable(session, user, record_id, request)
+    if not can_record_follow_up(user):
+        raise _refuse(session, user, record_id, request, 403, "may not record follow-up")
+    return record

@@ -361,7 +361,7 @@ def finalise_strategy(
     _based_on(record, body.revision if body else None, _if_match_revision(if_match))
     try:
         record = service.finalise_record(session, record=record,
-                                         expected_revision=record.revision)
+                                         expected_revision=record.revision, finalised_by=user)
     except service.StaleRecord:
         raise HTTPException(
             409, detail="Someone else saved this record since you read it: read it again"

@@ -97,7 +97,7 @@ LISTED = (
     StrategyRecord.team, StrategyRecord.led_by, StrategyRecord.discussion_at,
     StrategyRecord.outcome, StrategyRecord.children_names, StrategyRecord.blocking_failures,
     StrategyRecord.warnings, StrategyRecord.next_due, StrategyRecord.damaged,
-    StrategyRecord.damage_reason, StrategyRecord.sort_at,
+    StrategyRecord.damage_reason, StrategyRecord.sort_at, StrategyRecord.returned_at,
 )
 
 
@@ -118,6 +118,7 @@ class ListedRecord:
     damaged: bool
     damage_reason: str | None
     sort_at: datetime
+    returned_at: datetime | None = None  # a manager returned it (app/followup)
 
     @property
     def cursor(self) -> str:

@@ -100,6 +100,19 @@ class StrategyRecord(SQLModel, table=True):
     damaged: bool = Field(default=False, index=True)
     damage_reason: str | None = Field(default=None, sa_column=Column(Text))
 
+    # After the meeting (app/followup keeps these; migration 0006). The newest version that
+    # was finalised: partners see that one while an amendment is being drafted.
+    latest_final_version: int | None = None
+    authorised_at: datetime | None = None
+    authorised_by_id: int | None = None
+    # Set when a manager returns the record; cleared when it is finalised again.
+    returned_at: datetime | None = Field(default=None, index=True)
+    # An EDT-led discussion's day-team review: when it is due, and when it was recorded.
+    review_due: date | None = Field(default=None, index=True)
+    reviewed_at: datetime | None = None
+    # The referrer has not been told the outcome (a finalised record with a referrer).
+    referrer_feedback_due: bool = Field(default=False, index=True)
+
     @property
     def content(self) -> StrategyRecordData:
         # Validated once per loaded document, not on every access: a page reads it 2-3 times.

@@ -14,6 +14,8 @@ from app.auth.deps import PageUser
 from app.auth.roles import can_edit, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.deps import PostedForm, SessionDep
+from app.followup import versions
+from app.followup import view as followup_view
 from app.pdf.service import render_after_finalise
 from app.records import access, service
 from app.records.choices import LedBy, Outcome, RecordStatus
@@ -113,7 +115,7 @@ def create(request: Request, session: SessionDep, user: PageUser) -> RedirectRes
 
 
 def _record_page(request, record, user, *, errors=None, error_links=None, status_code=200,
-                 notice=None):
+                 notice=None, session=None):
     data = record.content
     results = service.completeness(record)
     context = {
@@ -128,6 +130,7 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
         "notice": notice,
         "can_edit": can_edit(user, record) and record.is_editable,
         "can_read_audit": can_read_audit(user),
+        **followup_view.record_page_context(record, user, session),
     }
     return templates.TemplateResponse(request, "record.html", context, status_code=status_code)
 
@@ -136,8 +139,12 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
 def record_page(request: Request, record_id: int, session: SessionDep, user: PageUser):
     record = access.viewable(session, user, record_id, request)
     audit.log(session, "viewed", user=user, record_id=record.id, request=request)
+    # Partners see the version sent to them while an amendment is drafted (app/followup).
+    shown = versions.shown(session, user, record, None)
+    if shown is None:
+        raise HTTPException(404, "Strategy record not found")
     try:
-        return _record_page(request, record, user)
+        return _record_page(request, shown, user, session=session)
     except DamagedRecord as damage:
         # The page itself worked: it says what is wrong with the record, not a server error.
         context = {"title": f"Strategy record {record.reference} is damaged",
@@ -301,7 +308,8 @@ def finalise(values: PostedValues, request: Request, record_id: int, session: Se
     if expected is None:
         return _record_page(request, record, user, status_code=428, notice=FINALISE_NO_REVISION)
     try:
-        service.finalise_record(session, record=record, expected_revision=expected)
+        service.finalise_record(session, record=record, expected_revision=expected,
+                                finalised_by=user)
     except service.NotEditable:
         return _see_other(f"/strategies/{record.id}")
     except service.StaleRecord:

@@ -10,11 +10,13 @@ from uuid import uuid4
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session, select
 
+from app.auth.models import User
 from app.config import Settings, get_settings
 from app.records.choices import ActionStatus, LedBy, RecordStatus
 from app.records.models import DamagedRecord, RecordDistribution, StrategyRecord
 from app.records.schema import UK, StrategyRecordData, with_update_action
 from app.rules.completeness import Result, Severity, blocking_failures, evaluate
+from app.rules.due_dates import edt_review_due
 
 
 class StaleRecord(Exception):
@@ -101,6 +103,16 @@ def _set_distribution(session: Session, record_id: int, agencies: list[str]) -> 
         )
 
 
+def with_review_due(data: StrategyRecordData) -> StrategyRecordData:
+    """An EDT-led record's day-team review date, filled in for the user from the discussion
+    time when they left it empty (the next working day, by EDT_REVIEW_WORKING_DAYS)."""
+    header = data.header
+    if header.led_by != LedBy.EDT or header.day_team_review_due or not header.discussion_at:
+        return data
+    due = edt_review_due(header.discussion_at, get_settings())
+    return data.model_copy(update={"header": header.model_copy(update={"day_team_review_due": due})})
+
+
 def create_record(
     session: Session,
     *,
@@ -108,7 +120,7 @@ def create_record(
     team: str | None = None,
     created_by_id: int | None = None,
 ) -> StrategyRecord:
-    data = with_update_action(data or StrategyRecordData())
+    data = with_review_due(with_update_action(data or StrategyRecordData()))
     now = datetime.now(UTC)
     record = StrategyRecord(
         reference=f"pending-{uuid4().hex}",
@@ -197,12 +209,13 @@ def save_record(
     expected_revision: int | None,
 ) -> StrategyRecord:
     _check_writable(record, expected_revision)
-    data = with_update_action(data, record.content.update_action)
+    data = with_review_due(with_update_action(data, record.content.update_action))
     return _write(session, record, data, updated_at=datetime.now(UTC))
 
 
 def _write(
-    session: Session, record: StrategyRecord, data: StrategyRecordData, **values
+    session: Session, record: StrategyRecord, data: StrategyRecordData, *,
+    before_commit=None, **values
 ) -> StrategyRecord:
     columns = derived_columns(record.reference, data, record.created_at, get_settings())
     distribution = columns.pop("distribution")
@@ -218,6 +231,8 @@ def _write(
         session.rollback()
         raise StaleRecord(record.reference)
     _set_distribution(session, record.id, distribution)
+    if before_commit:
+        before_commit()
     session.commit()
     session.refresh(record)
     return record
@@ -228,14 +243,21 @@ def completeness(record: StrategyRecord) -> list[Result]:
 
 
 def finalise_record(
-    session: Session, *, record: StrategyRecord, expected_revision: int | None
+    session: Session, *, record: StrategyRecord, expected_revision: int | None,
+    finalised_by: User | None = None,
 ) -> StrategyRecord:
+    from app.followup import versions  # its tables refer to this module's
+
     _check_writable(record, expected_revision)
     failing = blocking_failures(completeness(record))
     if failing:
         raise Incomplete(failing)
     now = datetime.now(UTC)
+    data = record.content
+    # The version's snapshot, tracked actions and review columns, in the same transaction.
     return _write(
-        session, record, record.content,
+        session, record, data,
+        before_commit=lambda: versions.on_finalised(session, record, data, now, finalised_by),
         status=RecordStatus.FINALISED.value, finalised_at=now, updated_at=now,
+        **versions.finalised_columns(record, data),
     )

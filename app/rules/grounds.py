@@ -36,12 +36,18 @@ def _body_map(data, settings, today):
                       ("grounds", "body_map"))
 
 
+def referrer_feedback_due(data) -> bool:
+    """A named referrer has not yet been recorded as told the outcome (when and how)."""
+    grounds = data.grounds
+    return bool(grounds.referrer_name) and not (grounds.referrer_informed_on and grounds.referrer_informed_how)
+
+
 @rule("grounds.referrer-told", "warning", "missing", "grounds",
       "The referrer is told the outcome, and when and how is recorded",
       "Finding 8: referrers were not told the outcome of their referral")
 def _referrer_told(data, settings, today):
     grounds = data.grounds
-    if grounds.referrer_name and not (grounds.referrer_informed_on and grounds.referrer_informed_how):
+    if referrer_feedback_due(data):
         gap = "referrer_informed_how" if grounds.referrer_informed_on else "referrer_informed_on"
         yield Failure("Record when and how the referrer was told the outcome", ("grounds", gap))
 

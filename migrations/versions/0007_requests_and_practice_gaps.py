@@ -1,7 +1,7 @@
 """Requests for a strategy discussion from any agency
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-24 10:00:00
 
 The practice-gap fields (unborn-baby plans, the body map, police and legal planning, ...)
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

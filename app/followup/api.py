@@ -1,0 +1,157 @@
+"""The JSON API after the meeting: authorise, return, amend, and the actions tracker.
+
+Like every write in this API, each names the revision it was based on (`revision` in the
+body, or If-Match): none answers 428, a stale one 409. What the workflow does not allow
+answers 409 with the reason; a missing comment or reason answers 422 naming the field.
+"""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.auth import audit
+from app.auth.deps import ApiUser
+from app.auth.roles import can_record_follow_up
+from app.deps import SessionDep
+from app.followup import service, tracker
+from app.pdf.service import render_after_finalise
+from app.records import access
+from app.records.api import (
+    READ_ERRORS,
+    REVISION_ERRORS,
+    WRITE_ERRORS,
+    Revision,
+    StrategyRecordOut,
+    _document,
+    _etag,
+    _if_match_revision,
+    _invalid,
+    _problem,
+)
+from app.records.schema import LONG_TEXT_MAX
+
+router = APIRouter(tags=["after the meeting"])
+
+
+class AuthoriseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    revision: Revision | None = None
+
+
+class ReturnIn(AuthoriseIn):
+    comments: str = Field(max_length=LONG_TEXT_MAX, description="What the author must change")
+
+
+class AmendIn(AuthoriseIn):
+    reason: str = Field(max_length=LONG_TEXT_MAX, description="Why the record needs amending")
+
+
+WORKFLOW_ERRORS = {
+    **WRITE_ERRORS, **REVISION_ERRORS,
+    409: _problem("The workflow does not allow this now (the reason says why), or someone "
+                  "else changed the record since the revision you sent"),
+}
+
+
+def _based_on(record, body: AuthoriseIn | None, if_match: str | None) -> int:
+    """The revision the change is based on: 428 if none is named, 409 if it is stale."""
+    record.content  # noqa: B018  (a damaged record answers 409 with the reason first)
+    named = [r for r in (body.revision if body else None, _if_match_revision(if_match))
+             if r is not None]
+    if not named:
+        raise HTTPException(428, detail=(
+            "Send the revision you read, as \"revision\" in the body or an If-Match header "
+            "with the ETag, so that nobody else's change is overwritten"))
+    if any(r != record.revision for r in named):
+        raise HTTPException(
+            409, detail="Someone else changed this record since you read it: read it again")
+    return named[0]
+
+
+def _run(change, field: str | None = None):
+    try:
+        return change()
+    except service.Refused as refused:
+        raise HTTPException(409, detail=refused.reason) from None
+    except service.StaleRecord:
+        raise HTTPException(
+            409, detail="Someone else changed this record since you read it: read it again"
+        ) from None
+    except service.Invalid as invalid:
+        name, message = next(iter(invalid.errors.items()))
+        raise _invalid(("body", name), message, None) from None
+
+
+@router.post("/api/strategies/{record_id}/authorise", response_model=StrategyRecordOut,
+             responses=WORKFLOW_ERRORS)
+def authorise(record_id: int, session: SessionDep, user: ApiUser, request: Request,
+              response: Response, body: AuthoriseIn | None = None,
+              if_match: Annotated[str | None, Header(description='The ETag you read, like "3"')] = None):
+    """Authorise a finalised record (managers). The PDF then names who authorised it."""
+    record = access.authorisable(session, user, record_id, request)
+    revision = _based_on(record, body, if_match)
+    record = _run(lambda: service.authorise(session, record, user, revision))
+    audit.log(session, "authorised", user=user, record_id=record.id,
+              detail=f"version {record.version}", request=request)
+    render_after_finalise(record)
+    response.headers["ETag"] = _etag(record)
+    return _document(record)
+
+
+@router.post("/api/strategies/{record_id}/return", response_model=StrategyRecordOut,
+             responses=WORKFLOW_ERRORS)
+def return_record(record_id: int, body: ReturnIn, session: SessionDep, user: ApiUser,
+                  request: Request, response: Response,
+                  if_match: Annotated[str | None, Header(description='The ETag you read, like "3"')] = None):
+    """Return a finalised record to its author as a draft, with comments (managers)."""
+    record = access.authorisable(session, user, record_id, request)
+    revision = _based_on(record, body, if_match)
+    record = _run(lambda: service.return_record(session, record, user, revision, body.comments))
+    audit.log(session, "returned", user=user, record_id=record.id,
+              detail=f"version {record.version}", request=request)
+    response.headers["ETag"] = _etag(record)
+    return _document(record)
+
+
+@router.post("/api/strategies/{record_id}/amend", response_model=StrategyRecordOut,
+             responses=WORKFLOW_ERRORS)
+def amend(record_id: int, body: AmendIn, session: SessionDep, user: ApiUser, request: Request,
+          response: Response,
+          if_match: Annotated[str | None, Header(description='The ETag you read, like "3"')] = None):
+    """Start an amendment: answers with the new draft version (finalise it again)."""
+    record = access.follow_up_recordable(session, user, record_id, request)
+    revision = _based_on(record, body, if_match)
+    record = _run(lambda: service.amend(session, record, user, revision, body.reason))
+    audit.log(session, "amended", user=user, record_id=record.id,
+              detail=f"version {record.version}", request=request)
+    response.headers["ETag"] = _etag(record)
+    return _document(record)
+
+
+class TrackedActionOut(BaseModel):
+    record_id: int
+    reference: str
+    position: int = Field(description="The action's place in the record's list of actions")
+    kind: str = Field(description="task, update_agencies or cancellation_update")
+    description: str
+    owner: str | None
+    agency: str | None
+    team: str | None
+    due_date: date | None
+    overdue: bool
+    working_days_overdue: int = Field(description="England and Wales working days past due")
+
+
+@router.get("/api/actions", response_model=list[TrackedActionOut],
+            responses={**READ_ERRORS, 403: _problem("Only social-care staff track actions")})
+def list_actions(query: Annotated[tracker.ActionQuery, Query()], session: SessionDep,
+                 user: ApiUser, request: Request) -> list[TrackedActionOut]:
+    """Open actions across the records you may see, overdue first (at most 500)."""
+    if not can_record_follow_up(user):
+        audit.log(session, "refused", user=user, detail="GET /api/actions", request=request)
+        raise HTTPException(403, "Only social-care staff track actions")
+    audit.log(session, "viewed", user=user, detail="actions tracker", request=request)
+    return [TrackedActionOut(**{k: getattr(row, k) for k in TrackedActionOut.model_fields})
+            for row in tracker.open_actions(session, user, query)]

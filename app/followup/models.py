@@ -1,0 +1,92 @@
+"""What happens to a record after its discussion, beside the record, never inside its document.
+
+- `RecordVersion`: each finalised version's document as it was finalised (it never changes,
+  so its stored PDF stays valid), with who finalised and authorised it and which version
+  superseded it.
+- `FollowUpEntry`: one dated, attributed entry per transition or piece of follow-up (the
+  record page's timeline).
+- `TrackedAction`: each action of a finalised version as a row with indexed columns, so the
+  actions tracker and the manager's page never load documents.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+
+def _record_id() -> Column:
+    return Column(Integer, ForeignKey("strategy_record.id", ondelete="CASCADE"), nullable=False,
+                  index=True)
+
+
+class RecordVersion(SQLModel, table=True):
+    __tablename__ = "record_version"
+    __table_args__ = (UniqueConstraint("record_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(sa_column=_record_id())
+    version: int
+    data: dict = Field(
+        sa_column=Column(JSON().with_variant(JSONB(), "postgresql"), nullable=False)
+    )
+    finalised_at: datetime
+    finalised_by_id: int | None = None
+    authorised_at: datetime | None = None
+    authorised_by_id: int | None = None
+    authorised_by_name: str | None = Field(default=None, max_length=200)
+    superseded_by: int | None = None
+    superseded_at: datetime | None = None
+
+
+class FollowUpEntry(SQLModel, table=True):
+    __tablename__ = "followup_entry"
+    __table_args__ = (Index("ix_followup_entry_record_at", "record_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("strategy_record.id", ondelete="CASCADE"), nullable=False))
+    # The version the entry is about.
+    version: int
+    # One of service.KINDS.
+    kind: str = Field(max_length=30, index=True)
+    at: datetime
+    by_id: int | None = None
+    # The name as it was when the entry was made: the timeline reads as it happened.
+    by_name: str = Field(max_length=200)
+    # For action progress: the action's position in the version's list of actions.
+    action_position: int | None = None
+    # What was recorded (comments, reason, note, agencies updated ...), plain strings.
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TrackedAction(SQLModel, table=True):
+    __tablename__ = "tracked_action"
+    __table_args__ = (
+        UniqueConstraint("record_id", "version", "position"),
+        # The tracker's "open actions, earliest due first" within what a user may see.
+        Index("ix_tracked_action_open_due", "status", "due_date"),
+        Index("ix_tracked_action_team_open", "team", "status", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(sa_column=_record_id())
+    version: int
+    # Its place in the version's list of actions; actions added after finalisation (the
+    # cancellation's update) come after the document's own.
+    position: int
+    # "task", "update_agencies", or "cancellation_update".
+    kind: str = Field(max_length=30)
+    description: str
+    owner: str | None = Field(default=None, max_length=200, index=True)
+    agency: str | None = Field(default=None, max_length=40, index=True)
+    # The record's team and who led it, copied so the tracker filters without a join.
+    team: str | None = Field(default=None, max_length=80)
+    led_by: str | None = Field(default=None, max_length=20)
+    due_date: date | None = None
+    # open, done, cancelled; "superseded" once a later version is finalised.
+    status: str = Field(default="open", max_length=20)
+    closed_at: datetime | None = None
+    closed_by_name: str | None = Field(default=None, max_length=200)
+    note: str | None = None

@@ -1,0 +1,232 @@
+"""Pages after the meeting: review (authorise or return), follow-up, amend, the actions
+tracker, the queues and the manager's page. Plain POST forms carrying the revision the page
+was opened at; every refusal re-shows the page with what was typed and an error summary."""
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from app.auth import audit
+from app.auth.deps import PageUser
+from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
+from app.deps import SessionDep
+from app.followup import service, tracker, versions
+from app.followup.service import ActionProgress, Invalid, Refused, StaleRecord
+from app.pdf.service import render_after_finalise
+from app.records import access
+from app.records.choices import Agency, LedBy
+from app.records.forms import whole_number
+from app.records.pages import PostedValues
+from app.records.schema import uk_now
+from app.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+STALE = ("Someone else changed this record after you opened this page, so nothing was saved. "
+         "Check the record below, then try again.")
+NO_REVISION = ("This page did not say which version of the record it was opened at, so nothing "
+               "was saved. Check the record below, then try again.")
+
+
+def _page(request, session, user, record, form: str | None = None, *, values=None,
+          errors=None, status_code=200):
+    """The record's follow-up page (`form` names the form that was posted, if any)."""
+    data = record.content
+    state = versions.effective_data(session, record) if record.status != "draft" else data
+    context = {
+        "title": f"After the discussion: {record.reference}",
+        "record": record,
+        "data": data,
+        "actions": versions.tracked_actions(session, record.id, record.version),
+        "form": form,
+        "typed": values or {},
+        "errors": errors,
+        "error_links": {key: f"#{form}-form" if key in ("refused", "revision") else f"#{form}-{key}"
+                        for key in (errors or {})},
+        # The agencies the record involves (sent to, or with a position), to tick as updated.
+        "agencies": [a for a in Agency if a in data.distribution
+                     or any(p.agency == a for p in data.agency_positions)] or list(Agency),
+        "can_authorise": can_authorise(user),
+        "can_follow_up": can_record_follow_up(user),
+        "is_edt": record.led_by == LedBy.EDT,
+        "referrer_due": record.referrer_feedback_due,
+        "discussion_scheduled": bool(data.next_steps.next_discussion_on
+                                     or data.decision.outcome == "further_strategy"),
+        "warnings_open": record.warnings,
+        "state": state,
+        "today": uk_now().date().isoformat(),
+        "user": user,
+    }
+    return templates.TemplateResponse(request, "followup/follow_up.html", context,
+                                      status_code=status_code)
+
+
+def _act(request, session, user, record, form, values, change, audit_action, *, detail=None,
+         rerender_pdf=False):
+    """Run one service change from a posted form: refusals re-show the page, success logs it
+    and goes back to the record."""
+    values = dict(values)
+    revision = whole_number(values.pop("revision", None))
+    if revision is None:
+        return _page(request, session, user, record, form, values=values,
+                     errors={"revision": NO_REVISION}, status_code=428)
+    try:
+        record = change(revision, values)
+    except Invalid as invalid:
+        return _page(request, session, user, record, form, values=values, errors=invalid.errors,
+                     status_code=422)
+    except Refused as refused:
+        return _page(request, session, user, record, form, values=values,
+                     errors={"refused": refused.reason}, status_code=409)
+    except StaleRecord:
+        session.rollback()
+        session.refresh(record)
+        return _page(request, session, user, record, form, values=values,
+                     errors={"revision": STALE}, status_code=409)
+    audit.log(session, audit_action, user=user, record_id=record.id, detail=detail,
+              request=request)
+    if rerender_pdf:
+        render_after_finalise(record)
+    return RedirectResponse(f"/strategies/{record.id}#after-the-discussion", status_code=303)
+
+
+@router.get("/strategies/{record_id}/follow-up", response_class=HTMLResponse)
+def follow_up_page(request: Request, record_id: int, session: SessionDep, user: PageUser):
+    record = access.follow_up_recordable(session, user, record_id, request)
+    audit.log(session, "viewed", user=user, record_id=record.id, detail="follow-up",
+              request=request)
+    return _page(request, session, user, record)
+
+
+@router.post("/strategies/{record_id}/authorise", response_class=HTMLResponse)
+def authorise(values: PostedValues, request: Request, record_id: int, session: SessionDep,
+              user: PageUser):
+    record = access.authorisable(session, user, record_id, request)
+    return _act(request, session, user, record, "authorise", values,
+                lambda rev, v: service.authorise(session, record, user, rev), "authorised",
+                detail=f"version {record.version}", rerender_pdf=True)
+
+
+@router.post("/strategies/{record_id}/return", response_class=HTMLResponse)
+def return_record(values: PostedValues, request: Request, record_id: int, session: SessionDep,
+                  user: PageUser):
+    record = access.authorisable(session, user, record_id, request)
+    return _act(request, session, user, record, "return", values,
+                lambda rev, v: service.return_record(session, record, user, rev, v.get("comments")),
+                "returned", detail=f"version {record.version}")
+
+
+@router.post("/strategies/{record_id}/amend", response_class=HTMLResponse)
+def amend(values: PostedValues, request: Request, record_id: int, session: SessionDep,
+          user: PageUser):
+    record = access.follow_up_recordable(session, user, record_id, request)
+    return _act(request, session, user, record, "amend", values,
+                lambda rev, v: service.amend(session, record, user, rev, v.get("reason")),
+                "amended", detail=f"version {record.version + 1}")
+
+
+@router.post("/strategies/{record_id}/actions/{position}", response_class=HTMLResponse)
+def action_progress(values: PostedValues, request: Request, record_id: int, position: int,
+                    session: SessionDep, user: PageUser):
+    record = access.follow_up_recordable(session, user, record_id, request)
+    outcome = str(values.get("outcome", ""))
+    agencies = values.get("agencies") or []
+    agencies = tuple([agencies] if isinstance(agencies, str) else agencies)
+
+    def change(rev, v):
+        return service.record_action(session, record, user, rev, ActionProgress(
+            position=position, outcome=outcome, note=v.get("note"), done_on=v.get("done_on"),
+            agencies=agencies, how=v.get("how")))
+
+    return _act(request, session, user, record, f"action-{position}", values, change,
+                "action_cancelled" if outcome == "cancelled" else "action_done",
+                detail=f"action {position + 1}", rerender_pdf=False)
+
+
+@router.post("/strategies/{record_id}/referrer-told", response_class=HTMLResponse)
+def referrer_told(values: PostedValues, request: Request, record_id: int, session: SessionDep,
+                  user: PageUser):
+    record = access.follow_up_recordable(session, user, record_id, request)
+    return _act(request, session, user, record, "referrer", values,
+                lambda rev, v: service.record_referrer_told(session, record, user, rev, v),
+                "referrer_told")
+
+
+@router.post("/strategies/{record_id}/edt-review", response_class=HTMLResponse)
+def edt_review(values: PostedValues, request: Request, record_id: int, session: SessionDep,
+               user: PageUser):
+    record = access.follow_up_recordable(session, user, record_id, request)
+    return _act(request, session, user, record, "edt-review", values,
+                lambda rev, v: service.record_edt_review(session, record, user, rev, v),
+                "edt_review")
+
+
+@router.post("/strategies/{record_id}/cancel-further-discussion", response_class=HTMLResponse)
+def cancel_further(values: PostedValues, request: Request, record_id: int, session: SessionDep,
+                   user: PageUser):
+    record = access.follow_up_recordable(session, user, record_id, request)
+    return _act(request, session, user, record, "cancel", values,
+                lambda rev, v: service.cancel_further_discussion(session, record, user, rev,
+                                                                 v.get("reason")),
+                "discussion_cancelled", rerender_pdf=True)
+
+
+# --- across records --------------------------------------------------------------------------
+
+
+def _require(allowed: bool, session, user, request, message: str) -> None:
+    if not allowed:
+        audit.log(session, "refused", user=user, detail=f"GET {request.url.path}",
+                  request=request)
+        raise HTTPException(403, message)
+
+
+@router.get("/actions", response_class=HTMLResponse)
+def actions_page(request: Request, session: SessionDep, user: PageUser):
+    _require(can_record_follow_up(user), session, user, request,
+             "Only social-care staff track actions")
+    typed = dict(request.query_params.items())
+    try:
+        query = tracker.ActionQuery.model_validate(typed)
+    except ValidationError as error:
+        errors = {str(e["loc"][0]): "Enter a date like 2026-11-23" if e["loc"][0] == "due_before"
+                  else "Check this filter" for e in error.errors()}
+        context = {"title": "Actions", "typed": typed, "errors": errors, "rows": None,
+                   "agencies": list(Agency)}
+        return templates.TemplateResponse(request, "followup/actions.html", context,
+                                          status_code=422)
+    audit.log(session, "viewed", user=user, detail="actions tracker", request=request)
+    context = {"title": "Actions", "typed": typed, "errors": None, "agencies": list(Agency),
+               "rows": tracker.open_actions(session, user, query)}
+    return templates.TemplateResponse(request, "followup/actions.html", context)
+
+
+@router.get("/queues/{name}", response_class=HTMLResponse)
+def queue_page(request: Request, name: str, session: SessionDep, user: PageUser):
+    _require(can_see_queues(user), session, user, request, "Only managers see the queues")
+    if name not in tracker.QUEUES:
+        raise HTTPException(404, "No such queue")
+    audit.log(session, "viewed", user=user, detail=f"queue {name}", request=request)
+    context = {"title": tracker.QUEUES[name], "name": name,
+               "records": tracker.queue(session, user, name)}
+    return templates.TemplateResponse(request, "followup/queue.html", context)
+
+
+@router.get("/review-queue")
+def review_queue(user: PageUser) -> RedirectResponse:
+    return RedirectResponse("/queues/awaiting-authorisation", status_code=303)
+
+
+@router.get("/manager", response_class=HTMLResponse)
+def manager_page(request: Request, session: SessionDep, user: PageUser):
+    _require(can_see_queues(user), session, user, request, "Only managers see the manager's page")
+    audit.log(session, "viewed", user=user, detail="manager's page", request=request)
+    context = {
+        "title": "Your team's records after the discussion",
+        "counts": tracker.manager_counts(session, user),
+        "awaiting": tracker.queue(session, user, "awaiting-authorisation")[:10],
+        "overdue": tracker.open_actions(session, user, tracker.ActionQuery(overdue=True))[:10],
+        "team": user.team,
+    }
+    return templates.TemplateResponse(request, "followup/manager.html", context)
+

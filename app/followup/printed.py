@@ -1,0 +1,78 @@
+"""What the printed record says about life after the discussion, and which stored PDF that is.
+
+A finalised version's PDF is stored per (record, version, variant). The as-finalised PDF is
+variant "record" and never changes. Each later state the PDF must show (authorised by whom
+and when, superseded by which version, a further discussion cancelled) is a variant of its
+own, prefixed by that state's key ("a", "a.s3", "c1" ...): stored once, never overwritten, so
+every ETag stays true and the as-finalised bytes stay downloadable. Authorisation is stored
+as a new variant rather than replacing the old one for that reason.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from app.followup import versions
+from app.records.choices import RecordStatus
+from app.records.models import StrategyRecord
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    scheduled_for: date | None
+    cancelled_on: date
+    reason: str
+    action: str
+    by: str
+
+
+@dataclass(frozen=True)
+class PrintedState:
+    authorised_by: str | None = None
+    authorised_at: datetime | None = None
+    superseded_by: int | None = None
+    cancellations: tuple[Cancellation, ...] = ()
+
+    @property
+    def key(self) -> str:
+        parts = []
+        if self.authorised_at:
+            parts.append("a")
+        if self.superseded_by:
+            parts.append(f"s{self.superseded_by}")
+        if self.cancellations:
+            parts.append(f"c{len(self.cancellations)}")
+        return ".".join(parts)
+
+    @property
+    def superseded_text(self) -> str | None:
+        return f"SUPERSEDED by version {self.superseded_by}" if self.superseded_by else None
+
+
+def printed_state(session: Session, record: StrategyRecord) -> PrintedState | None:
+    """The state a finalised version's PDF shows; None for a draft (rendered fresh)."""
+    if record.status == RecordStatus.DRAFT:
+        return None
+    snapshot = versions.snapshot(session, record.id, record.version)
+    if snapshot is None:  # finalised before versions were kept, and not yet backfilled
+        return PrintedState()
+    cancellations = tuple(
+        Cancellation(
+            scheduled_for=_date(e.details.get("scheduled_for")),
+            cancelled_on=_date(e.details["cancelled_on"]),
+            reason=e.details.get("reason", ""), action=e.details.get("action", ""),
+            by=e.by_name)
+        for e in versions.entries(session, record.id)
+        if e.kind == "discussion_cancelled" and e.version == record.version
+    )
+    return PrintedState(
+        authorised_by=snapshot.authorised_by_name,
+        authorised_at=versions.as_utc(snapshot.authorised_at),
+        superseded_by=snapshot.superseded_by,
+        cancellations=cancellations,
+    )
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

@@ -1,0 +1,31 @@
+"""What the record page shows about life after the discussion: the timeline, the versions,
+a returned record's comments. Passed into record.html for its `_after_record.html` include."""
+
+from sqlmodel import Session
+
+from app.auth.roles import can_authorise, can_record_follow_up
+from app.followup import service, versions
+
+
+def record_page_context(record, user, session: Session | None = None) -> dict:
+    """What the record page shows after the discussion (its `_after_record.html` include)."""
+    session = session or Session.object_session(record)
+    if session is None:
+        return {"after": None}
+    partner = not can_record_follow_up(user)
+    entries = [] if partner else versions.entries(session, record.id)
+    returned = [e for e in entries if e.kind == "returned"]
+    snapshots = versions.snapshots(session, record.id)
+    if partner:  # only versions sent to them, never an amendment's draft
+        snapshots = [s for s in snapshots if user.agency in (s.data.get("distribution") or [])]
+    current = versions.snapshot(session, record.id, record.version)
+    return {"after": {
+        "entries": entries,
+        "kinds": service.KINDS,
+        "returned": returned[-1] if returned and record.status == "draft" else None,
+        "versions": snapshots,
+        "status_of": versions.status_of,
+        "current": current,
+        "can_follow_up": not partner,
+        "can_authorise": can_authorise(user) and record.status == "finalised",
+    }}

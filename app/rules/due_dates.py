@@ -1,0 +1,30 @@
+"""Due dates the service works out for people, in working days (England and Wales)."""
+
+from datetime import date, datetime
+
+from app.config import Settings
+from app.rules.workdays import add_working_days, is_working_day
+
+
+def edt_review_due(discussion_at: datetime | None, settings: Settings) -> date | None:
+    """When the day team must review an EDT-led discussion: EDT_REVIEW_WORKING_DAYS working
+    days after the discussion (an EDT discussion on a Saturday night is reviewed on Monday,
+    or on Tuesday after a bank holiday Monday)."""
+    if discussion_at is None:
+        return None
+    return add_working_days(discussion_at.date(), settings.edt_review_working_days)
+
+
+def cancellation_update_due(cancelled_on: date, settings: Settings) -> date:
+    """By when CSC tells every agency that a further discussion was cancelled, and why."""
+    return add_working_days(cancelled_on, settings.cancellation_update_working_days)
+
+
+def working_days_overdue(due: date, today: date) -> int:
+    """How many working days have passed since `due` (0 if it is not yet past)."""
+    count, day = 0, due
+    while day < today:
+        day = date.fromordinal(day.toordinal() + 1)
+        if is_working_day(day):
+            count += 1
+    return count

@@ -1,0 +1,231 @@
+"""After the meeting: every transition through the API and the pages, including the refused
+ones (authorise a draft, return an authorised record, authorise one's own, amend a draft,
+record follow-up as a partner), and each in the audit log."""
+
+import pytest
+from sqlmodel import select
+
+from app.auth.models import AuditEvent
+from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
+from app.records.models import StrategyRecord
+from tests.builders import complete_record
+from tests.conftest import make_user, signed_in
+from tests.html import soup
+
+
+@pytest.fixture
+def people(session):
+    return {
+        "sw": make_user(session, "sam"),
+        "manager": make_user(session, "mo", "manager"),
+        "police": make_user(session, "pc", "partner", agency="police"),
+    }
+
+
+def _as(anonymous, session, user):
+    anonymous.cookies.clear()
+    return signed_in(anonymous, session, user)
+
+
+def _finalised(client, **header) -> dict:
+    body = complete_record()
+    body["header"] |= header
+    created = client.post("/api/strategies", json=body).json()
+    done = client.post(f"/api/strategies/{created['id']}/finalise",
+                       json={"revision": created["revision"]})
+    assert done.status_code == 200, done.text
+    return done.json()
+
+
+def _audited(session, action: str, record_id: int) -> int:
+    return len(session.exec(select(AuditEvent).where(
+        AuditEvent.action == action, AuditEvent.record_id == record_id)).all())
+
+
+def test_authorise_names_the_manager_and_is_audited(anonymous, session, people):
+    record = _finalised(_as(anonymous, session, people["sw"]))
+    client = _as(anonymous, session, people["manager"])
+    answer = client.post(f"/api/strategies/{record['id']}/authorise",
+                         json={"revision": record["revision"]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "authorised"
+    assert answer.json()["revision"] == record["revision"] + 1
+    snapshot = session.exec(select(RecordVersion)).one()
+    assert (snapshot.version, snapshot.authorised_by_name) == (1, "Mo")
+    assert _audited(session, "authorised", record["id"]) == 1
+    page = soup(client.get(f"/strategies/{record['id']}"))
+    assert page.select_one("#authorised").get_text(" ", strip=True).startswith(
+        "Authorised by Mo on")
+
+
+def test_authorise_a_draft_is_refused_409_with_the_reason(anonymous, session, people):
+    draft = _as(anonymous, session, people["sw"]).post(
+        "/api/strategies", json=complete_record()).json()
+    client = _as(anonymous, session, people["manager"])
+    answer = client.post(f"/api/strategies/{draft['id']}/authorise",
+                         json={"revision": draft["revision"]})
+    assert answer.status_code == 409
+    assert "Only a finalised record can be authorised" in answer.json()["detail"]
+    assert session.get(StrategyRecord, draft["id"]).status == "draft"
+
+
+def test_authorise_without_a_revision_is_428_and_a_stale_one_409(anonymous, session, people):
+    record = _finalised(_as(anonymous, session, people["sw"]))
+    client = _as(anonymous, session, people["manager"])
+    url = f"/api/strategies/{record['id']}/authorise"
+    assert client.post(url).status_code == 428
+    assert client.post(url, json={"revision": record["revision"] - 1}).status_code == 409
+    assert client.post(url, headers={"If-Match": f'"{record["revision"]}"'}).status_code == 200
+
+
+def test_authorising_a_record_one_chaired_is_refused(anonymous, session, people):
+    record = _finalised(_as(anonymous, session, people["sw"]), chair="Mo")
+    client = _as(anonymous, session, people["manager"])
+    answer = client.post(f"/api/strategies/{record['id']}/authorise",
+                         json={"revision": record["revision"]})
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == ("You chaired the discussion, so another manager must "
+                                       "authorise it")
+
+
+def test_authorising_a_record_one_wrote_is_refused_unless_configured(anonymous, session, people,
+                                                                     monkeypatch):
+    client = _as(anonymous, session, people["manager"])
+    record = _finalised(client)  # the manager started and finalised it
+    url = f"/api/strategies/{record['id']}/authorise"
+    refused = client.post(url, json={"revision": record["revision"]})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == ("You started the record, so another manager must "
+                                        "authorise it")
+    monkeypatch.setenv("AUTHORISER_MAY_HAVE_TAKEN_PART", "true")
+    from app.config import get_settings
+    get_settings.cache_clear()
+    try:
+        assert client.post(url, json={"revision": record["revision"]}).status_code == 200
+    finally:
+        monkeypatch.delenv("AUTHORISER_MAY_HAVE_TAKEN_PART")
+        get_settings.cache_clear()
+
+
+def test_only_managers_authorise_or_return(anonymous, session, people):
+    client = _as(anonymous, session, people["sw"])
+    record = _finalised(client)
+    for path, body in (("authorise", {}), ("return", {"comments": "x"})):
+        answer = client.post(f"/api/strategies/{record['id']}/{path}",
+                             json={"revision": record["revision"], **body})
+        assert answer.status_code == 403
+    assert session.get(StrategyRecord, record["id"]).status == "finalised"
+
+
+def test_return_goes_back_to_draft_with_comments_the_author_sees(anonymous, session, people):
+    sw = _as(anonymous, session, people["sw"])
+    record = _finalised(sw)
+    client = _as(anonymous, session, people["manager"])
+    answer = client.post(f"/api/strategies/{record['id']}/return",
+                         json={"revision": record["revision"],
+                               "comments": "Say <why> the school was not asked"})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["status"], answer.json()["version"]) == ("draft", 1)
+    assert answer.json()["revision"] == record["revision"] + 1
+    assert session.exec(select(RecordVersion)).all() == []  # the returned version was not issued
+    assert _audited(session, "returned", record["id"]) == 1
+    sw = _as(anonymous, session, people["sw"])
+    page = soup(sw.get(f"/strategies/{record['id']}"))
+    assert "Say <why> the school was not asked" in page.select_one("#returned").get_text()
+    listing = soup(sw.get("/strategies"))
+    assert listing.select_one("#records .app-returned").get_text(strip=True) == "Returned"
+    kinds = [e.kind for e in session.exec(select(FollowUpEntry).order_by(FollowUpEntry.id))]
+    assert kinds == ["finalised", "returned"]
+    # Resubmitted: finalised again as version 1, no longer "returned".
+    again = sw.post(f"/api/strategies/{record['id']}/finalise",
+                    json={"revision": answer.json()["revision"]})
+    assert again.status_code == 200
+    assert session.get(StrategyRecord, record["id"]).returned_at is None
+
+
+def test_return_needs_comments_422_naming_the_field(anonymous, session, people):
+    record = _finalised(_as(anonymous, session, people["sw"]))
+    client = _as(anonymous, session, people["manager"])
+    answer = client.post(f"/api/strategies/{record['id']}/return",
+                         json={"revision": record["revision"], "comments": "  "})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "comments"]
+
+
+def test_return_an_authorised_record_is_refused(anonymous, session, people):
+    record = _finalised(_as(anonymous, session, people["sw"]))
+    client = _as(anonymous, session, people["manager"])
+    authorised = client.post(f"/api/strategies/{record['id']}/authorise",
+                             json={"revision": record["revision"]}).json()
+    answer = client.post(f"/api/strategies/{record['id']}/return",
+                         json={"revision": authorised["revision"], "comments": "Too late"})
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == ("This record is authorised and cannot be returned: "
+                                       "amend it instead")
+
+
+def test_amend_makes_a_new_draft_version_and_keeps_the_first(anonymous, session, people):
+    sw = _as(anonymous, session, people["sw"])
+    record = _finalised(sw)
+    answer = sw.post(f"/api/strategies/{record['id']}/amend",
+                     json={"revision": record["revision"], "reason": "Wrong date of birth"})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["status"], answer.json()["version"]) == ("draft", 2)
+    assert _audited(session, "amended", record["id"]) == 1
+    # Finalise version 2: version 1 is superseded by it, both kept.
+    final = sw.post(f"/api/strategies/{record['id']}/finalise",
+                    json={"revision": answer.json()["revision"]})
+    assert final.status_code == 200
+    snapshots = session.exec(select(RecordVersion).order_by(RecordVersion.version)).all()
+    assert [(s.version, s.superseded_by) for s in snapshots] == [(1, 2), (2, None)]
+    entry = session.exec(select(FollowUpEntry).where(FollowUpEntry.kind == "amended")).one()
+    assert entry.details["reason"] == "Wrong date of birth"
+
+
+def test_amend_a_draft_is_refused(anonymous, session, people):
+    sw = _as(anonymous, session, people["sw"])
+    draft = sw.post("/api/strategies", json=complete_record()).json()
+    answer = sw.post(f"/api/strategies/{draft['id']}/amend",
+                     json={"revision": draft["revision"], "reason": "x"})
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == ("Only a finalised or authorised record can have an "
+                                       "amendment: this record is a draft")
+
+
+def test_amend_needs_a_reason(anonymous, session, people):
+    sw = _as(anonymous, session, people["sw"])
+    record = _finalised(sw)
+    answer = sw.post(f"/api/strategies/{record['id']}/amend",
+                     json={"revision": record["revision"], "reason": ""})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "reason"]
+
+
+def test_partner_cannot_record_follow_up_or_amend(anonymous, session, people):
+    record = _finalised(_as(anonymous, session, people["sw"]))  # sent to the police
+    police = _as(anonymous, session, people["police"])
+    assert police.post(f"/api/strategies/{record['id']}/amend",
+                       json={"revision": record["revision"], "reason": "x"}).status_code == 403
+    page = police.post(f"/strategies/{record['id']}/actions/1",
+                       data={"revision": record["revision"], "outcome": "done", "note": "x",
+                             "done_on": "2026-01-05"})
+    assert page.status_code == 403
+    assert police.get(f"/strategies/{record['id']}/follow-up").status_code == 403
+    assert police.get("/api/actions").status_code == 403
+    assert session.exec(select(TrackedAction).where(TrackedAction.status != "open")).all() == []
+
+
+def test_partner_sees_the_sent_version_while_an_amendment_is_drafted(anonymous, session, people):
+    sw = _as(anonymous, session, people["sw"])
+    record = _finalised(sw)
+    amended = sw.post(f"/api/strategies/{record['id']}/amend",
+                      json={"revision": record["revision"], "reason": "Correct a name"}).json()
+    changed = {**complete_record(), "revision": amended["revision"]}
+    changed["children"][0]["name"] = "Draft Name"
+    assert sw.put(f"/api/strategies/{record['id']}", json=changed).status_code == 200
+    police = _as(anonymous, session, people["police"])
+    page = police.get(f"/strategies/{record['id']}")
+    assert page.status_code == 200
+    text = soup(page).get_text()
+    assert "Leo Carter" in text and "Draft Name" not in text
+    assert "version 1" in soup(page).select_one(".govuk-caption-l").get_text()
