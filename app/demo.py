@@ -11,9 +11,9 @@ from app.auth import service as auth_service
 from app.auth.models import User
 from app.auth.roles import Role
 from app.db import get_engine
+from app.domain.schema import StrategyRecordData, uk_now
 from app.records import service
 from app.records.models import StrategyRecord
-from app.records.schema import StrategyRecordData, uk_now
 from app.requests import service as requests
 from app.requests.models import RequestData
 from app.rules.workdays import add_working_days

@@ -32,11 +32,11 @@ from app import migrate  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
 from app.db import get_engine  # noqa: E402
+from app.domain.schema import uk_now  # noqa: E402
 from app.main import app  # noqa: E402
 from app.pdf import worker  # noqa: E402
 from app.pdf.models import RenderedPdf  # noqa: E402
 from app.pdf.render import html_to_pdf, record_html  # noqa: E402
-from app.records.schema import uk_now  # noqa: E402
 from app.records.service import get_record  # noqa: E402
 from app.rules.workdays import add_working_days  # noqa: E402
 

@@ -32,8 +32,8 @@ from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
+from app.domain.schema import UK, StrategyRecordData, with_update_action  # noqa: E402
 from app.records.models import RecordDistribution, StrategyRecord  # noqa: E402
-from app.records.schema import UK, StrategyRecordData, with_update_action  # noqa: E402
 from app.rules.workdays import add_working_days, is_working_day  # noqa: E402
 
 DEFAULT_PASSWORD = "bench-password-123"

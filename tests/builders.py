@@ -3,7 +3,7 @@
 from copy import deepcopy
 from datetime import datetime, timedelta
 
-from app.records.schema import StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData, uk_now
 from app.rules.workdays import add_working_days, is_working_day
 
 

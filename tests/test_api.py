@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
-from app.records.schema import StrategyRecordData
+from app.domain.schema import StrategyRecordData
 from app.rules.completeness import RULES
 from tests.builders import complete_record
 

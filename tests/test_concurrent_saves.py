@@ -5,8 +5,8 @@ import threading
 
 from sqlmodel import Session
 
+from app.domain.schema import StrategyRecordData
 from app.records import service
-from app.records.schema import StrategyRecordData
 from tests.builders import complete_record
 
 ROUNDS = 15

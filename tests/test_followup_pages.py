@@ -6,9 +6,9 @@ from sqlmodel import select
 
 from app.auth.models import AuditEvent
 from app.config import get_settings
+from app.domain.schema import uk_now
 from app.followup.models import TrackedAction
 from app.records.models import StrategyRecord
-from app.records.schema import uk_now
 from app.rules.due_dates import cancellation_update_due
 from tests.builders import complete_record
 from tests.conftest import make_user, signed_in

@@ -6,8 +6,8 @@ import re
 
 from sqlmodel import select
 
+from app.domain.schema import uk_now
 from app.pdf.models import RenderedPdf
-from app.records.schema import uk_now
 from tests.builders import complete_record
 from tests.conftest import make_user, signed_in
 from tests.pdf_helpers import pages_text

@@ -4,10 +4,10 @@ answers are known in advance; working-day due dates across Christmas and Easter.
 from datetime import date, datetime, timedelta
 
 from app.config import get_settings
+from app.domain.schema import StrategyRecordData, uk_now
 from app.followup import service as followup
 from app.followup.tracker import ActionQuery, manager_counts, open_actions
 from app.records import service
-from app.records.schema import StrategyRecordData, uk_now
 from app.rules.due_dates import cancellation_update_due, edt_review_due, working_days_overdue
 from tests.builders import complete_record, discussion_time
 from tests.conftest import make_user, signed_in

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from app.auth.service import create_token
+from app.domain.schema import StrategyRecordData
 from app.main import app
 from app.records import service
-from app.records.schema import StrategyRecordData
 from tests.builders import complete_record
 from tests.conftest import make_user
 

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from app.auth.roles import can_view
 from app.records import service
-from app.records.access import visible_filter
+from app.records.access import can_view, visible_filter
 from app.records.listing import PAGE_SIZE
 from app.records.models import StrategyRecord
 from tests.builders import discussion_time, record_with

@@ -23,9 +23,9 @@ from app.__main__ import main
 from app.auth.deps import SESSION_COOKIE
 from app.backup import BackupRefused, backup_sqlite
 from app.demo import DEMO_PASSWORD, load_demo
+from app.domain.choices import RecordStatus
 from app.pdf import service as pdf_service
 from app.pdf.models import RenderedPdf
-from app.records.choices import RecordStatus
 from app.records.models import StrategyRecord
 from tests.conftest import use_database
 from tests.html import soup

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from app.records.schema import uk_now
+from app.domain.schema import uk_now
 from tests.builders import api_record, complete_record, create, discussion_time
 from tests.html import (
     assert_not_found,

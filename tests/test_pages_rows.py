@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from app.records.schema import uk_now
+from app.domain.schema import uk_now
 from tests.builders import api_record, discussion_time
 from tests.html import (
     assert_shows,

@@ -8,11 +8,11 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import select
 
+from app.domain.sections import SECTIONS
 from app.pdf import render as pdf_render
 from app.pdf import worker
 from app.pdf.fetcher import ASSETS, AssetsOnlyFetcher
 from app.pdf.models import RenderedPdf
-from app.records.sections import SECTIONS
 from app.records.service import get_record
 from app.rules.completeness import RULES, Severity
 from tests.builders import complete_record

@@ -7,9 +7,9 @@ import subprocess
 import pytest
 from PIL import Image
 
+from app.domain.schema import StrategyRecordData
 from app.pdf.render import render_record_pdf
 from app.records import service
-from app.records.schema import StrategyRecordData
 from tests.builders import complete_record
 from tests.pdf_helpers import reader
 

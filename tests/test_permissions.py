@@ -7,8 +7,8 @@ but not change answers 403; creating needs a social-care role.
 import pytest
 from fastapi.testclient import TestClient
 
+from app.domain.schema import StrategyRecordData
 from app.records import service
-from app.records.schema import StrategyRecordData
 from app.rules.workdays import add_working_days
 from tests.builders import complete_record, discussion_time
 from tests.conftest import make_user, signed_in

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.config import Settings
-from app.records.schema import StrategyRecordData
+from app.domain.schema import StrategyRecordData
 from app.rules.completeness import evaluate
 from app.rules.workdays import add_working_days
 from tests.builders import complete_record, discussion_time

@@ -7,9 +7,9 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from app import db, migrate
+from app.domain.schema import MAX_ROWS, StrategyRecordData
 from app.records import service
 from app.records.models import RecordDistribution, StrategyRecord
-from app.records.schema import MAX_ROWS, StrategyRecordData
 from tests.builders import complete_record, record_with
 
 

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 import pytest
 
 from app.config import get_settings
+from app.domain.schema import Child, StrategyRecordData
+from app.domain.sections import SECTIONS
 from app.pdf.render import record_html
 from app.records import service
-from app.records.schema import Child, StrategyRecordData
-from app.records.sections import SECTIONS
 from app.records.view import DATE_NOT_SET, NO_CONCERNS, record_view
 from app.rules.completeness import evaluate, tally
 from tests.builders import complete_record, record_with

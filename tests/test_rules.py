@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from app.config import Settings
-from app.records.choices import Agency
-from app.records.schema import StrategyRecordData, uk_now
+from app.domain.choices import Agency
+from app.domain.schema import StrategyRecordData, uk_now
 from app.rules.completeness import (
     RULES,
     Failure,

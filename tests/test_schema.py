@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import get_settings
-from app.records.schema import StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData, uk_now
 from tests.builders import complete_record
 
 

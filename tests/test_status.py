@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 
 from app.config import Settings
-from app.records.schema import StrategyRecordData, new_update_action
-from app.records.sections import SECTIONS
+from app.domain.schema import StrategyRecordData, new_update_action
+from app.domain.sections import SECTIONS
 from app.rules.completeness import evaluate
 from app.rules.status import SectionStatus, section_states
 from app.rules.workdays import add_working_days

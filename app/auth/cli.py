@@ -8,7 +8,7 @@ from sqlmodel import Session
 from app.auth import service
 from app.auth.roles import Role
 from app.db import get_engine
-from app.records.choices import Agency
+from app.domain.choices import Agency
 
 
 def add_commands(commands) -> None:

@@ -14,9 +14,9 @@ from app.auth.roles import can_read_audit
 from app.config import get_settings
 from app.db import get_engine
 from app.deps import PostedForm, SessionDep
-from app.records.forms import form_values, whole_number
+from app.domain.sections import SECTIONS_BY_SLUG
+from app.parsing import form_values, whole_number
 from app.records.models import StrategyRecord
-from app.records.sections import SECTIONS_BY_SLUG
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)

@@ -1,8 +1,11 @@
-"""Who may do what. Every route asks these functions; templates never decide access."""
+"""Who may do what, by role. Every route asks these functions; templates never decide access.
+
+Whether a person may see or change one particular record is decided in
+app/records/access.py, beside the query filter that applies the same rule to lists.
+"""
 
 from app.auth.models import User
-from app.records.choices import Choice, LedBy, RecordStatus
-from app.records.models import StrategyRecord
+from app.domain.choices import Choice
 
 
 class Role(Choice):
@@ -28,28 +31,6 @@ def can_read_audit(user: User) -> bool:
 def can_see_damaged(user: User) -> bool:
     """See that damaged records exist (reference, team, reason), not their content."""
     return user.role in (Role.MANAGER, Role.ADMIN)
-
-
-def can_view(user: User, record: StrategyRecord) -> bool:
-    if user.role in RECORDERS:
-        # Social-care staff see their team's records; EDT-led records are everyone's in
-        # social care, because the day team must pick them up by the next working day.
-        same_team = user.team is not None and record.team == user.team
-        return same_team or record.led_by == LedBy.EDT
-    if user.role == Role.PARTNER:
-        # A record being amended is a draft again, but the version sent before it still
-        # stands: partners keep seeing that one (app/followup/versions.shown_version).
-        was_sent = record.status != RecordStatus.DRAFT or record.latest_final_version is not None
-        return (
-            was_sent
-            and user.agency is not None
-            and user.agency in record.distribution
-        )
-    return False
-
-
-def can_edit(user: User, record: StrategyRecord) -> bool:
-    return can_record(user) and can_view(user, record)
 
 
 # --- requests for a strategy discussion (app/requests) ---------------------------------------

@@ -15,6 +15,7 @@ from app.auth import audit
 from app.auth.deps import ApiUser
 from app.auth.roles import can_record_follow_up
 from app.deps import SessionDep
+from app.domain.schema import LONG_TEXT_MAX
 from app.followup import service, tracker
 from app.pdf.service import render_after_finalise
 from app.records import access
@@ -30,7 +31,6 @@ from app.records.api import (
     _invalid,
     _problem,
 )
-from app.records.schema import LONG_TEXT_MAX
 
 router = APIRouter(tags=["after the meeting"])
 

@@ -10,14 +10,14 @@ from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
 from app.deps import SessionDep
+from app.domain.choices import Agency, LedBy
+from app.domain.schema import uk_now
 from app.followup import service, tracker, versions
 from app.followup.service import ActionProgress, Invalid, Refused, StaleRecord
+from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access
-from app.records.choices import Agency, LedBy
-from app.records.forms import whole_number
 from app.records.pages import PostedValues
-from app.records.schema import uk_now
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)

@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from app.domain.choices import RecordStatus
 from app.followup import versions
-from app.records.choices import RecordStatus
 from app.records.models import StrategyRecord
 
 

@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 
 from app.auth.models import User
 from app.config import get_settings
+from app.domain.choices import ActionKind, Agency, LedBy, Outcome, RecordStatus
+from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, uk_now
 from app.followup import versions
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.pdf.models import RenderedPdf
-from app.records.choices import ActionKind, Agency, LedBy, Outcome, RecordStatus
 from app.records.models import StrategyRecord
-from app.records.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, uk_now
 from app.records.service import StaleRecord, derived_columns, next_due
 from app.rules.due_dates import cancellation_update_due
 

@@ -13,12 +13,12 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.domain.choices import ActionKind, LedBy, RecordStatus
+from app.domain.schema import _blank_to_none, uk_now
 from app.followup.models import TrackedAction
 from app.followup.versions import CANCELLATION_UPDATE
 from app.records.access import visible_filter
-from app.records.choices import ActionKind, LedBy, RecordStatus
 from app.records.models import StrategyRecord
-from app.records.schema import _blank_to_none, uk_now
 from app.rules.due_dates import working_days_overdue
 
 LIMIT = 500

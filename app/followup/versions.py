@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
+from app.domain.choices import ActionKind, ActionStatus, LedBy, RecordStatus
+from app.domain.schema import Action, StrategyRecordData
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
-from app.records.choices import ActionKind, ActionStatus, LedBy, RecordStatus
 from app.records.models import StrategyRecord
-from app.records.schema import Action, StrategyRecordData
 from app.records.view import update_action_text
 from app.rules.grounds import referrer_feedback_due
 

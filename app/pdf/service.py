@@ -20,12 +20,12 @@ from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import get_engine
+from app.domain.choices import RecordStatus
 from app.followup.printed import PrintedState, printed_state
 from app.pdf import slots, worker
 from app.pdf.models import RenderedPdf
 from app.pdf.render import record_html
 from app.pdf.worker import RenderFailed, RenderTimeout
-from app.records.choices import RecordStatus
 from app.records.models import StrategyRecord
 
 __all__ = ["Pdf", "RenderBusy", "RenderFailed", "RenderTimeout", "record_pdf", "render_after_finalise"]

@@ -10,19 +10,33 @@ from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.models import User
-from app.auth.roles import (
-    RECORDERS,
-    Role,
-    can_authorise,
-    can_edit,
-    can_record,
-    can_record_follow_up,
-    can_view,
-)
+from app.auth.roles import RECORDERS, Role, can_authorise, can_record, can_record_follow_up
+from app.domain.choices import LedBy, RecordStatus
 from app.records import service
-from app.records.choices import LedBy, RecordStatus
 from app.records.listing import ListQuery, Page, list_page
 from app.records.models import RecordDistribution, StrategyRecord
+
+
+def can_view(user: User, record: StrategyRecord) -> bool:
+    if user.role in RECORDERS:
+        # Social-care staff see their team's records; EDT-led records are everyone's in
+        # social care, because the day team must pick them up by the next working day.
+        same_team = user.team is not None and record.team == user.team
+        return same_team or record.led_by == LedBy.EDT
+    if user.role == Role.PARTNER:
+        # A record being amended is a draft again, but the version sent before it still
+        # stands: partners keep seeing that one (app/followup/versions.shown_version).
+        was_sent = record.status != RecordStatus.DRAFT or record.latest_final_version is not None
+        return (
+            was_sent
+            and user.agency is not None
+            and user.agency in record.distribution
+        )
+    return False
+
+
+def can_edit(user: User, record: StrategyRecord) -> bool:
+    return can_record(user) and can_view(user, record)
 
 
 def _refuse(session, user, record_id, request, status, why) -> HTTPException:
@@ -41,7 +55,10 @@ def viewable(session: Session, user: User, record_id: int, request: Request) -> 
     return record
 
 
-def editable(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
+def for_change(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
+    """The record, for someone who may change records like it (social care, their team's or
+    EDT-led): refused otherwise. Whether its status allows the change (a draft can be edited, a
+    finalised record authorised or amended) is the service's decision, not this one's."""
     record = viewable(session, user, record_id, request)
     if not can_edit(user, record):
         raise _refuse(session, user, record_id, request, 403, "may not change it")

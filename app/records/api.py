@@ -16,13 +16,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 from app.auth import audit
 from app.auth.deps import ApiUser
 from app.deps import SessionDep
+from app.domain.choices import RecordStatus
+from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
+from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access, service
-from app.records.choices import RecordStatus
-from app.records.forms import whole_number
 from app.records.listing import PAGE_SIZE, ListQuery
 from app.records.models import StrategyRecord
-from app.records.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
 from app.rules.completeness import Result, Severity
 
 router = APIRouter(prefix="/api/strategies", tags=["strategy records"])
@@ -309,7 +309,7 @@ def replace_strategy(
 ) -> StrategyRecordOut:
     """Replace a draft's content. Send the revision you read (`revision` in the body, or
     If-Match): without one the save is refused (428), and a stale one answers 409."""
-    record = access.editable(session, user, record_id, request)
+    record = access.for_change(session, user, record_id, request)
     _based_on(record, body.revision, _if_match_revision(if_match))
     _same_read_only(record, body)
     data = StrategyRecordData.model_validate(
@@ -357,7 +357,7 @@ def finalise_strategy(
 ) -> StrategyRecordOut:
     """Finalise a draft, or answer 422 listing the blocking rules that fail. Send the
     revision you read (`{"revision": n}` or If-Match): 428 without one, 409 if stale."""
-    record = access.editable(session, user, record_id, request)
+    record = access.for_change(session, user, record_id, request)
     _based_on(record, body.revision if body else None, _if_match_revision(if_match))
     try:
         record = service.finalise_record(session, record=record,

@@ -10,8 +10,8 @@ from enum import Enum
 
 from pydantic import BaseModel
 
-from app.records.choices import OUTSIDE_MEETING_MODES, ContributionMode
-from app.records.schema import UK
+from app.domain.choices import OUTSIDE_MEETING_MODES, ContributionMode
+from app.domain.schema import UK
 
 NOT_RECORDED = "Not recorded"
 

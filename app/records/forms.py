@@ -12,38 +12,12 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from app.records.schema import StrategyRecordData
-from app.records.sections import Section
+from app.domain.schema import StrategyRecordData
+from app.domain.sections import Section
+from app.parsing import FormValues, whole_number
 
-FormValues = dict[str, str | list[str]]
 DATE_PARTS = ("day", "month", "year", "time")
 _INDEX = re.compile(r"^\d+$")
-
-
-def whole_number(text, max_digits: int = 9) -> int | None:
-    """The number typed, if it is plain ASCII digits of sensible length; otherwise None.
-
-    (str.isdigit() accepts characters such as '²' that int() refuses.)
-    """
-    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= max_digits:
-        return int(text)
-    return None
-
-
-def form_values(items: list[tuple[str, str]]) -> FormValues:
-    """A flat dict from posted pairs; a key posted more than once (checkboxes) keeps a list."""
-    values: FormValues = {}
-    for key, value in items:
-        if not isinstance(value, str):
-            continue  # an uploaded file where text was expected: nothing here takes files
-        # PostgreSQL text cannot hold NUL, and no person types one.
-        key, value = key.replace("\x00", ""), value.replace("\x00", "")
-        if key in values:
-            existing = values[key]
-            values[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
-        else:
-            values[key] = value
-    return values
 
 
 # --- from the record to form values --------------------------------------------------
@@ -168,7 +142,7 @@ def parse_section(
     if section.item_fields is not None:
         posted = _merge_items(section, posted, getattr(current, section.field))
     annotation = StrategyRecordData.model_fields[section.field].annotation
-    posted = typed_text(_inner_model(annotation), posted)
+    posted = typed_text(inner_model(annotation), posted)
     try:
         value = TypeAdapter(annotation).validate_python(posted)
         whole = current.model_copy(update={section.field: value}).model_dump()
@@ -204,7 +178,7 @@ def typed_text(model, raw):
             number = whole_number(value.strip())
             converted[name] = None if not value.strip() else value if number is None else number
         elif isinstance(value, (dict, list)):
-            converted[name] = typed_text(_inner_model(info.annotation), value)
+            converted[name] = typed_text(inner_model(info.annotation), value)
     return converted
 
 
@@ -271,7 +245,7 @@ def error_messages(error: ValidationError, prefix: tuple = ()) -> dict[str, str]
     for detail in error.errors():
         loc = (*prefix, *[part for part in detail["loc"] if not _is_type_tag(part)])
         key = "-".join(str(part) for part in loc)
-        messages.setdefault(key, _plain(detail, field_title(loc)))
+        messages.setdefault(key, plain_message(detail, field_title(loc)))
     return messages
 
 
@@ -280,7 +254,7 @@ def _is_type_tag(part) -> bool:
     return isinstance(part, str) and ("[" in part or part in ("str", "int", "date", "datetime"))
 
 
-def _plain(detail: dict, title: str) -> str:
+def plain_message(detail: dict, title: str) -> str:
     kind, message, ctx = detail["type"], detail["msg"], detail.get("ctx") or {}
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
@@ -318,15 +292,15 @@ def field_title(loc: tuple) -> str:
             break
         info = fields[part]
         title = info.title or part.replace("_", " ").capitalize()
-        model = _inner_model(info.annotation)
+        model = inner_model(info.annotation)
     return title
 
 
-def _inner_model(annotation):
+def inner_model(annotation):
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
-        found = _inner_model(arg)
+        found = inner_model(arg)
         if found is not None:
             return found
     return None

@@ -23,9 +23,9 @@ from pydantic import (
 from sqlalchemy import ColumnElement, select, tuple_
 from sqlmodel import Session
 
-from app.records.choices import LedBy, Outcome, RecordStatus
+from app.domain.choices import LedBy, Outcome, RecordStatus
+from app.domain.schema import _blank_to_none
 from app.records.models import StrategyRecord
-from app.records.schema import _blank_to_none
 
 PAGE_SIZE = 25
 CURSOR_SEPARATOR = "~"

@@ -17,8 +17,8 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.records.choices import RecordStatus
-from app.records.schema import StrategyRecordData
+from app.domain.choices import RecordStatus
+from app.domain.schema import StrategyRecordData
 
 
 class DamagedRecord(HTTPException):

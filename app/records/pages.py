@@ -11,27 +11,20 @@ from pydantic import ValidationError
 
 from app.auth import audit
 from app.auth.deps import PageUser
-from app.auth.roles import can_edit, can_read_audit, can_record, can_see_damaged
+from app.auth.roles import can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.deps import PostedForm, SessionDep
+from app.domain.choices import LedBy, Outcome, RecordStatus
+from app.domain.schema import StrategyRecordData
+from app.domain.sections import SECTIONS_BY_SLUG, Section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
+from app.parsing import FormValues, form_values, whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access, service
-from app.records.choices import LedBy, Outcome, RecordStatus
-from app.records.forms import (
-    FormValues,
-    form_values,
-    parse_section,
-    rows,
-    values_from,
-    whole_number,
-    with_rows,
-)
+from app.records.forms import parse_section, rows, values_from, with_rows
 from app.records.listing import ListQuery
 from app.records.models import DamagedRecord, StrategyRecord
-from app.records.schema import StrategyRecordData
-from app.records.sections import SECTIONS_BY_SLUG, Section, section_of
 from app.rules.completeness import Failure, Severity
 from app.rules.status import section_states
 from app.templating import FormView, error_href, templates
@@ -128,7 +121,7 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
         "errors": errors,
         "error_links": error_links or {},
         "notice": notice,
-        "can_edit": can_edit(user, record) and record.is_editable,
+        "can_edit": access.can_edit(user, record) and record.is_editable,
         "can_read_audit": can_read_audit(user),
         **followup_view.record_page_context(record, user, session),
     }
@@ -219,7 +212,7 @@ HELD_NOTICE = (
 @router.get("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
 def section_page(request: Request, record_id: int, slug: str, session: SessionDep,
                  user: PageUser, held: str | None = None):
-    record = access.editable(session, user, record_id, request)
+    record = access.for_change(session, user, record_id, request)
     section = _section_or_404(slug)
     if not record.is_editable:
         return _see_other(f"/strategies/{record.id}")
@@ -260,7 +253,7 @@ def _change_rows(section: Section, values: FormValues, action: str) -> FormValue
 @router.post("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
 def save_section(values: PostedValues, request: Request, record_id: int, slug: str,
                  session: SessionDep, user: PageUser):
-    record = access.editable(session, user, record_id, request)
+    record = access.for_change(session, user, record_id, request)
     section = _section_or_404(slug)
     values = dict(values)
     action = str(values.pop("row-action", "save"))
@@ -301,7 +294,7 @@ FINALISE_NO_REVISION = (
 @router.post("/strategies/{record_id}/finalise", response_class=HTMLResponse)
 def finalise(values: PostedValues, request: Request, record_id: int, session: SessionDep,
              user: PageUser) -> Response:
-    record = access.editable(session, user, record_id, request)
+    record = access.for_change(session, user, record_id, request)
     expected = _posted_revision(dict(values))
     if not record.is_editable:
         return _see_other(f"/strategies/{record.id}")

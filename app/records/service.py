@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from app.auth.models import User
 from app.config import Settings, get_settings
-from app.records.choices import ActionStatus, LedBy, RecordStatus
+from app.domain.choices import ActionStatus, LedBy, RecordStatus
+from app.domain.schema import UK, StrategyRecordData, with_update_action
 from app.records.models import DamagedRecord, RecordDistribution, StrategyRecord
-from app.records.schema import UK, StrategyRecordData, with_update_action
 from app.rules.completeness import Result, Severity, blocking_failures, evaluate
 from app.rules.due_dates import edt_review_due
 

@@ -6,9 +6,9 @@ Templates only lay out what is here; every wording and derived fact is decided b
 
 from dataclasses import dataclass
 
-from app.records.choices import ActionKind, Position
+from app.domain.choices import ActionKind, Position
+from app.domain.schema import Action, AgencyPosition, Child, StrategyRecordData
 from app.records.display import ParticipantGroup, as_text, participant_groups
-from app.records.schema import Action, AgencyPosition, Child, StrategyRecordData
 from app.rules.completeness import Result, Tally, tally
 
 DATE_NOT_SET = "(date not yet set)"

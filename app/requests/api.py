@@ -9,8 +9,8 @@ from app.auth import audit
 from app.auth.deps import ApiUser
 from app.auth.roles import can_request
 from app.deps import SessionDep
+from app.domain.choices import RequestStatus
 from app.records.api import READ_ERRORS, WRITE_ERRORS, UtcDateTime, _invalid, _problem
-from app.records.choices import RequestStatus
 from app.requests import service
 from app.requests.models import DeclineData, RequestData, StrategyRequest
 

@@ -14,8 +14,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
-from app.records.choices import Agency, ReferralForm, RequestStatus
-from app.records.schema import (
+from app.domain.choices import Agency, ReferralForm, RequestStatus
+from app.domain.schema import (
     LONG_TEXT_MAX,
     SHORT_TEXT_MAX,
     AnyDate,

@@ -12,7 +12,8 @@ from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import Role, can_request, can_triage
 from app.deps import SessionDep
-from app.records.forms import FormValues, _inner_model, _plain, nested, rows, typed_text, whole_number, with_rows
+from app.parsing import FormValues, whole_number
+from app.records.forms import inner_model, nested, plain_message, rows, typed_text, with_rows
 from app.records.pages import PostedValues
 from app.requests import service
 from app.requests.models import DeclineData, RequestData
@@ -31,7 +32,7 @@ def _title(model: type[BaseModel], loc: tuple) -> str:
         if not fields or part not in fields:
             break
         title = fields[part].title or str(part)
-        model = _inner_model(fields[part].annotation)
+        model = inner_model(fields[part].annotation)
     return title
 
 
@@ -57,7 +58,7 @@ def _errors(error: ValidationError, model: type[BaseModel]) -> dict[str, str]:
             choose = detail["type"] in ("enum", "missing") and loc[-1:] in (("referral_form",), ("agency",))
             message = f"{'Select' if choose else 'Enter'} {title[0].lower()}{title[1:]}"
         else:
-            message = _plain(detail, title)
+            message = plain_message(detail, title)
         if key == "children":
             key = "children-0-name"
         messages.setdefault(key, message)

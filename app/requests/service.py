@@ -13,11 +13,11 @@ from app.auth import audit
 from app.auth.models import User
 from app.auth.roles import Role, can_triage, can_view_request
 from app.config import Settings, get_settings
+from app.domain.choices import Agency, ReferrerKind, RequestStatus
+from app.domain.schema import SHORT_TEXT_MAX, StrategyRecordData
 from app.records import service as records
-from app.records.choices import Agency, ReferrerKind, RequestStatus
 from app.records.display import as_text
 from app.records.models import StrategyRecord
-from app.records.schema import SHORT_TEXT_MAX, StrategyRecordData
 from app.requests.models import DeclineData, RequestData, StrategyRequest
 from app.rules.workdays import add_working_days
 

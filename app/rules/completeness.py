@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.config import Settings
-from app.records.schema import StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData, uk_now
 
 # Imported for their rules, in the form's order: registering is their side effect.
 from app.rules import children, decision, experience, grounds, header, next_steps, participants  # noqa: F401, I001

@@ -10,8 +10,8 @@ from datetime import date
 from enum import StrEnum
 
 from app.config import Settings
-from app.records.choices import ContributionMode
-from app.records.schema import Child, StrategyRecordData
+from app.domain.choices import ContributionMode
+from app.domain.schema import Child, StrategyRecordData
 
 
 class Severity(StrEnum):

@@ -1,6 +1,6 @@
 """Rules for the analysis and the decision, with the plans that follow from it."""
 
-from app.records.choices import POLICE_OUTCOMES, S47_OUTCOMES, Agency, Outcome, YesNo
+from app.domain.choices import POLICE_OUTCOMES, S47_OUTCOMES, Agency, Outcome, YesNo
 from app.rules.core import Failure, age_on, cannot_speak, discussion_day, missing, rule
 
 # --- analysis -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import re
 
-from app.records.choices import YesNo
+from app.domain.choices import YesNo
 from app.rules.core import Failure, cannot_speak, discussion_day, missing, rule
 
 # An account of what was observed says something about the child's care: a line such as

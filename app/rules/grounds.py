@@ -1,6 +1,6 @@
 """Rules for the grounds: the concern, the referrer, images and injuries, the person alleged."""
 
-from app.records.choices import ImagesTakenBy, ReferrerKind, YesNo
+from app.domain.choices import ImagesTakenBy, ReferrerKind, YesNo
 from app.rules.core import Failure, Kind, missing, rule
 
 # --- grounds ------------------------------------------------------------------------------

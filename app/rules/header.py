@@ -1,6 +1,6 @@
 """Rules for the discussion details (the header section)."""
 
-from app.records.choices import S47_OUTCOMES, DiscussionFormat, LedBy, Sequence, YesNo
+from app.domain.choices import S47_OUTCOMES, DiscussionFormat, LedBy, Sequence, YesNo
 from app.rules.core import Failure, Kind, discussion_day, missing, rule
 from app.rules.workdays import add_working_days, within_working_days
 

@@ -3,8 +3,8 @@
 from datetime import date
 
 from app.config import Settings
-from app.records.choices import S47_OUTCOMES, ActionKind, ActionStatus, Outcome, Position, Sequence
-from app.records.schema import StrategyRecordData
+from app.domain.choices import S47_OUTCOMES, ActionKind, ActionStatus, Outcome, Position, Sequence
+from app.domain.schema import StrategyRecordData
 from app.rules.core import Failure, Kind, agencies_taking_part, discussion_day, missing, rule
 from app.rules.workdays import add_working_days, is_working_day
 

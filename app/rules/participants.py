@@ -1,6 +1,6 @@
 """Rules for who took part and every agency's position."""
 
-from app.records.choices import HEALTH_AGENCIES, OUTSIDE_MEETING_MODES, Agency, Position
+from app.domain.choices import HEALTH_AGENCIES, OUTSIDE_MEETING_MODES, Agency, Position
 from app.rules.core import Failure, agencies_taking_part, agencies_with_position, missing, rule
 
 # --- participants and agencies ------------------------------------------------------------

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.records.schema import StrategyRecordData, new_update_action
-from app.records.sections import SECTIONS, Section
+from app.domain.schema import StrategyRecordData, new_update_action
+from app.domain.sections import SECTIONS, Section
 from app.rules.completeness import Kind, Result
 
 

@@ -82,8 +82,8 @@ def _backfill() -> None:
     from pydantic import ValidationError
 
     from app.config import get_settings
+    from app.domain.schema import StrategyRecordData
     from app.records.models import damage_reason
-    from app.records.schema import StrategyRecordData
     from app.records.service import _uk_wall_clock, derived_columns
 
     records = sa.table(

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from app.records.schema import Child
+from app.domain.schema import Child
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from app.config import get_settings
-from app.records.choices import (
+from app.domain.choices import (
     ActionKind,
     ActionStatus,
     Agency,
@@ -155,11 +155,14 @@ def _rows(kind, fixed: int = 0):
     return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=MAX_ROWS + fixed)]
 
 
-class Section(BaseModel):
+class RecordPart(BaseModel):
+    """A part of the record (its header, a child, an action...): strict about unknown fields.
+    Not to be confused with app/domain/sections.py's Section, a page of the form."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class Header(Section):
+class Header(RecordPart):
     concern_at: PastDateTime = Field(None, title="Date and time the concern arose")
     discussion_at: PastDateTime = Field(None, title="Date and time of the discussion")
     format: _choice(DiscussionFormat) = Field(None, title="Format of the discussion")
@@ -195,7 +198,7 @@ def _new_key() -> str:
     return uuid4().hex[:12]
 
 
-class Child(Section):
+class Child(RecordPart):
     # A stable key, so the children and experience pages can each edit their own
     # fields of the same child even when rows are added or removed.
     key: Annotated[str, BeforeValidator(lambda value: value or _new_key())] = Field(
@@ -278,7 +281,7 @@ class Child(Section):
         return value
 
 
-class Grounds(Section):
+class Grounds(RecordPart):
     summary: LongText = Field(None, title="Summary of the concern")
     source: ShortText = Field(None, title="Source of the concern")
     categories: _choices(HarmCategory) = Field([], title="Category of harm")
@@ -313,7 +316,7 @@ class Grounds(Section):
     )
 
 
-class Injury(Section):
+class Injury(RecordPart):
     """One entry of the body map: where the injury is and what it looks like (never a photo)."""
 
     area: _choice(BodyArea) = Field(None, title="Part of the body")
@@ -325,7 +328,7 @@ class Injury(Section):
     seen_on: PastDate = Field(None, title="Date seen")
 
 
-class Participant(Section):
+class Participant(RecordPart):
     name: ShortText = Field(None, title="Name")
     agency: _choice(Agency) = Field(None, title="Agency")
     organisation: ShortText = Field(None, title="Organisation or team")
@@ -336,7 +339,7 @@ class Participant(Section):
     contributed_at: PastDateTime = Field(None, title="When they contributed")
 
 
-class AgencyPosition(Section):
+class AgencyPosition(RecordPart):
     agency: _choice(Agency) = Field(None, title="Agency")
     organisation: ShortText = Field(None, title="Organisation or team")
     position: _choice(Position) = Field(None, title="Position")
@@ -344,7 +347,7 @@ class AgencyPosition(Section):
     not_contacted_reason: LongText = Field(None, title="Why not contacted")
 
 
-class Analysis(Section):
+class Analysis(RecordPart):
     history: LongText = Field(None, title="History, including earlier enquiries")
     earlier_enquiries: _choice(YesNo) = Field(
         None, title="Have there been earlier section 47 enquiries about these children?"
@@ -353,7 +356,7 @@ class Analysis(Section):
     strengths: LongText = Field(None, title="Strengths and protective factors")
 
 
-class Decision(Section):
+class Decision(RecordPart):
     outcome: _choice(Outcome) = Field(None, title="Outcome")
     reasons: LongText = Field(None, title="Reasons for the decision")
     dissent: LongText = Field(None, title="Any dissent")
@@ -388,7 +391,7 @@ class Decision(Section):
     )
 
 
-class Action(Section):
+class Action(RecordPart):
     kind: ActionKind = Field(ActionKind.TASK, title="Kind")
     description: LongText = Field(None, title="Action")
     owner: ShortText = Field(None, title="Owner")
@@ -407,13 +410,13 @@ class Action(Section):
         return self
 
 
-class NextSteps(Section):
+class NextSteps(RecordPart):
     icpc_date: AnyDate = Field(None, title="Initial child protection conference date")
     next_discussion_on: AnyDate = Field(None, title="Date of the next strategy discussion")
     notes: LongText = Field(None, title="Other next steps")
 
 
-class StrategyRecordData(Section):
+class StrategyRecordData(RecordPart):
     """Everything a strategy record says: the JSON API's body and every form's target."""
 
     header: Header = Field(default_factory=Header)
