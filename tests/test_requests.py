@@ -7,7 +7,7 @@ from sqlmodel import select
 from app.auth.models import AuditEvent
 from app.records import service as records
 from app.requests import service
-from app.requests.models import StrategyRequest
+from app.requests.models import DeclineData, StrategyRequest
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, form_data, soup
 
@@ -254,3 +254,20 @@ def test_waiting_requests_are_flagged_once_past_the_triage_limit(anonymous, sess
     assert page.select_one(f"#request-{fresh['id']} .govuk-tag--red") is None
     assert anonymous.get(f"/api/requests/{made['id']}").json()["overdue"] is True
     assert anonymous.get(f"/api/requests/{fresh['id']}").json()["overdue"] is False
+
+
+def test_the_managers_page_counts_requests_waiting_and_late(anonymous, session):
+    school = _partner(session)
+    ids = [_api(anonymous, session, school).post("/api/requests", json=_request_body()).json()["id"]
+           for _ in range(3)]
+    late = session.get(StrategyRequest, ids[0])
+    late.created_at = datetime.now(UTC) - timedelta(days=10)
+    session.add(late)
+    session.commit()
+    manager = make_user(session, "boss", "manager")
+    service.decline(session, manager, session.get(StrategyRequest, ids[2]),
+                    DeclineData(reason="Not a child protection matter"))
+    page = soup(signed_in(anonymous, session, manager).get("/manager"))
+    count = page.select_one("#count-requests a")
+    assert count["href"] == "/requests"
+    assert " ".join(count.get_text().split()) == "2 requests from other agencies waiting to be triaged (1 overdue)"

@@ -18,6 +18,7 @@ from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access
 from app.records.pages import PostedValues
+from app.requests import service as requests_service
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -227,6 +228,13 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
         "awaiting": tracker.queue(session, user, "awaiting-authorisation")[:10],
         "overdue": tracker.open_actions(session, user, tracker.ActionQuery(overdue=True))[:10],
         "team": user.team,
+        "requests": _requests_waiting(session, user),
     }
     return templates.TemplateResponse(request, "followup/manager.html", context)
+
+
+def _requests_waiting(session, user) -> dict[str, int]:
+    """Requests from other agencies waiting for social care to triage, and how many are late."""
+    waiting = requests_service.requests_awaiting_triage(session, user)
+    return {"waiting": len(waiting), "overdue": sum(requests_service.is_overdue(r) for r in waiting)}
 
