@@ -114,9 +114,20 @@ def test_row_shows_the_read_model(client, session):
     assert cells[3] == "Emergency Duty Team (EDT)"
     assert cells[4] == "Draft"
     assert cells[5] == "No further action"
+    assert record.blocking_failures > 1 and record.warnings > 1
     assert cells[6] == (f"{record.blocking_failures} problems to fix, "
                         f"{record.warnings} warnings")
-    assert record.blocking_failures > 0
+
+
+def test_a_draft_with_nothing_blocking_reads_ready_to_finalise(client, session):
+    from app.domain.schema import StrategyRecordData
+    from app.records import service
+    from tests.builders import complete_record
+
+    service.create_record(session, data=StrategyRecordData.model_validate(complete_record()), team="Central")
+    cells = [td.get_text(" ", strip=True) for td in soup(client.get("/strategies")).select(
+        "#records tbody tr td")]
+    assert cells[6] == "Ready to finalise"
 
 
 def test_empty_states(client, session):
