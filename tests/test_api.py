@@ -76,7 +76,7 @@ def test_stale_put_is_refused(client):
     second = client.put(f"/api/strategies/{record['id']}",
                         json={**record, "analysis": {"risks": "theirs"}})
     assert second.status_code == 409
-    assert "Someone else saved" in second.json()["detail"]
+    assert second.json()["detail"] == "Someone else changed this record since you read it: read it again"
     assert client.get(f"/api/strategies/{record['id']}").json()["analysis"]["risks"] == "mine"
 
 
@@ -193,7 +193,7 @@ def test_finalise_from_a_stale_read_is_refused_with_409(client):
                   {"headers": {"If-Match": f'"{record["revision"]}"'}}):
         answer = client.post(f"{url}/finalise", **stale)
         assert answer.status_code == 409
-        assert "Someone else saved" in answer.json()["detail"]
+        assert answer.json()["detail"] == "Someone else changed this record since you read it: read it again"
     assert client.get(url).json()["status"] == "draft"
 
 

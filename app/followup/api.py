@@ -22,14 +22,16 @@ from app.records import access
 from app.records.api import (
     READ_ERRORS,
     REVISION_ERRORS,
+    STALE,
     WRITE_ERRORS,
     Revision,
     StrategyRecordOut,
-    _document,
-    _etag,
-    _if_match_revision,
-    _invalid,
-    _problem,
+    etag,
+    if_match_revision,
+    invalid,
+    problem,
+    record_out,
+    revision_named,
 )
 
 router = APIRouter(tags=["after the meeting"])
@@ -50,24 +52,13 @@ class AmendIn(AuthoriseIn):
 
 WORKFLOW_ERRORS = {
     **WRITE_ERRORS, **REVISION_ERRORS,
-    409: _problem("The workflow does not allow this now (the reason says why), or someone "
+    409: problem("The workflow does not allow this now (the reason says why), or someone "
                   "else changed the record since the revision you sent"),
 }
 
 
 def _based_on(record, body: AuthoriseIn | None, if_match: str | None) -> int:
-    """The revision the change is based on: 428 if none is named, 409 if it is stale."""
-    record.content  # noqa: B018  (a damaged record answers 409 with the reason first)
-    named = [r for r in (body.revision if body else None, _if_match_revision(if_match))
-             if r is not None]
-    if not named:
-        raise HTTPException(428, detail=(
-            "Send the revision you read, as \"revision\" in the body or an If-Match header "
-            "with the ETag, so that nobody else's change is overwritten"))
-    if any(r != record.revision for r in named):
-        raise HTTPException(
-            409, detail="Someone else changed this record since you read it: read it again")
-    return named[0]
+    return revision_named(record, body.revision if body else None, if_match_revision(if_match))
 
 
 def _run(change, field: str | None = None):
@@ -76,12 +67,10 @@ def _run(change, field: str | None = None):
     except service.Refused as refused:
         raise HTTPException(409, detail=refused.reason) from None
     except service.StaleRecord:
-        raise HTTPException(
-            409, detail="Someone else changed this record since you read it: read it again"
-        ) from None
-    except service.Invalid as invalid:
-        name, message = next(iter(invalid.errors.items()))
-        raise _invalid(("body", name), message, None) from None
+        raise HTTPException(409, detail=STALE) from None
+    except service.Invalid as error:
+        name, message = next(iter(error.errors.items()))
+        raise invalid(("body", name), message, None) from None
 
 
 @router.post("/api/strategies/{record_id}/authorise", response_model=StrategyRecordOut,
@@ -96,8 +85,8 @@ def authorise(record_id: int, session: SessionDep, user: ApiUser, request: Reque
     audit.log(session, "authorised", user=user, record_id=record.id,
               detail=f"version {record.version}", request=request)
     render_after_finalise(record)
-    response.headers["ETag"] = _etag(record)
-    return _document(record)
+    response.headers["ETag"] = etag(record)
+    return record_out(record)
 
 
 @router.post("/api/strategies/{record_id}/return", response_model=StrategyRecordOut,
@@ -111,8 +100,8 @@ def return_record(record_id: int, body: ReturnIn, session: SessionDep, user: Api
     record = _run(lambda: service.return_record(session, record, user, revision, body.comments))
     audit.log(session, "returned", user=user, record_id=record.id,
               detail=f"version {record.version}", request=request)
-    response.headers["ETag"] = _etag(record)
-    return _document(record)
+    response.headers["ETag"] = etag(record)
+    return record_out(record)
 
 
 @router.post("/api/strategies/{record_id}/amend", response_model=StrategyRecordOut,
@@ -126,8 +115,8 @@ def amend(record_id: int, body: AmendIn, session: SessionDep, user: ApiUser, req
     record = _run(lambda: service.amend(session, record, user, revision, body.reason))
     audit.log(session, "amended", user=user, record_id=record.id,
               detail=f"version {record.version}", request=request)
-    response.headers["ETag"] = _etag(record)
-    return _document(record)
+    response.headers["ETag"] = etag(record)
+    return record_out(record)
 
 
 class TrackedActionOut(BaseModel):
@@ -145,7 +134,7 @@ class TrackedActionOut(BaseModel):
 
 
 @router.get("/api/actions", response_model=list[TrackedActionOut],
-            responses={**READ_ERRORS, 403: _problem("Only social-care staff track actions")})
+            responses={**READ_ERRORS, 403: problem("Only social-care staff track actions")})
 def list_actions(query: Annotated[tracker.ActionQuery, Query()], session: SessionDep,
                  user: ApiUser, request: Request) -> list[TrackedActionOut]:
     """Open actions across the records you may see, overdue first (at most 500)."""

@@ -125,33 +125,33 @@ class FinaliseRefused(BaseModel):
     detail: list[RuleResultOut] | list[dict[str, Any]]
 
 
-def _problem(description: str, model=Problem) -> dict:
+def problem(description: str, model=Problem) -> dict:
     return {"model": model, "description": description}
 
 
 READ_ERRORS = {
-    400: _problem("Text that cannot be stored (a NUL or an unpaired surrogate) in the request"),
-    401: _problem("No valid session or API token"),
-    404: _problem("No such record, or not one you may see"),
-    422: _problem("A malformed field, with its path", ValidationProblem),
+    400: problem("Text that cannot be stored (a NUL or an unpaired surrogate) in the request"),
+    401: problem("No valid session or API token"),
+    404: problem("No such record, or not one you may see"),
+    422: problem("A malformed field, with its path", ValidationProblem),
 }
 WRITE_ERRORS = {
     **READ_ERRORS,
-    400: _problem("The body could not be read as JSON (for example, not UTF-8), or held text "
+    400: problem("The body could not be read as JSON (for example, not UTF-8), or held text "
                   "that cannot be stored (a NUL or an unpaired surrogate)"),
-    403: _problem("You may see this record but not change it, or may not create records"),
-    413: _problem("The body is too large"),
+    403: problem("You may see this record but not change it, or may not create records"),
+    413: problem("The body is too large"),
 }
 REVISION_ERRORS = {
-    409: _problem("Not a draft, or saved by someone else since the revision you sent"),
-    428: _problem("No revision sent: put `revision` in the body or send If-Match"),
+    409: problem("Not a draft, or saved by someone else since the revision you sent"),
+    428: problem("No revision sent: put `revision` in the body or send If-Match"),
 }
 
 
 # --- answers ---------------------------------------------------------------------------------
 
 
-def _document(record: StrategyRecord) -> StrategyRecordOut:
+def record_out(record: StrategyRecord) -> StrategyRecordOut:
     record.content  # noqa: B018  (a damaged record answers 409 with the reason, not a 500)
     return StrategyRecordOut.model_validate(
         {
@@ -183,44 +183,54 @@ def _result_out(result: Result) -> RuleResultOut:
     )
 
 
-def _etag(record: StrategyRecord) -> str:
+def etag(record: StrategyRecord) -> str:
     return f'"{record.revision}"'
 
 
-def _invalid(loc: tuple, message: str, value) -> RequestValidationError:
+def invalid(loc: tuple, message: str, value) -> RequestValidationError:
     """A 422 in the same shape as FastAPI's own, for checks made after parsing."""
     return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message,
                                     "input": value}])
 
 
-def _if_match_revision(if_match: str | None) -> int | None:
+def if_match_revision(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     revision = whole_number(if_match.strip().removeprefix("W/").strip('"'))
     if revision is None:
-        raise _invalid(("header", "if-match"), 'If-Match must be an ETag from this API, like "3"',
+        raise invalid(("header", "if-match"), 'If-Match must be an ETag from this API, like "3"',
                        if_match)
     return revision
 
 
-def _based_on(record: StrategyRecord, *revisions: int | None) -> None:
-    """Refuse a write that names no revision (428) or a stale one (409)."""
-    record.content  # noqa: B018  (a damaged record answers 409 with the reason first)
-    if not record.is_editable:
-        raise HTTPException(409, detail="This record is finalised and can no longer be changed")
+STALE = "Someone else changed this record since you read it: read it again"
+
+
+def revision_named(record: StrategyRecord, *revisions: int | None) -> int:
+    """The revision a write is based on: 428 if it names none, 409 if one is stale. A damaged
+    record answers 409 with the reason first."""
+    record.content  # noqa: B018
     named = [r for r in revisions if r is not None]
     if not named:
         raise HTTPException(428, detail=(
             "Send the revision you read, as \"revision\" in the body or an If-Match header "
-            "with the ETag, so that nobody else's save is overwritten"))
+            "with the ETag, so that nobody else's change is overwritten"))
     if any(r != record.revision for r in named):
-        raise HTTPException(
-            409, detail="Someone else saved this record since you read it: read it again")
+        raise HTTPException(409, detail=STALE)
+    return named[0]
+
+
+def _based_on(record: StrategyRecord, *revisions: int | None) -> None:
+    """A draft's content may change only from its current revision."""
+    record.content  # noqa: B018  (a damaged record answers 409 with the reason first)
+    if not record.is_editable:
+        raise HTTPException(409, detail="This record is finalised and can no longer be changed")
+    revision_named(record, *revisions)
 
 
 def _same_read_only(record: StrategyRecord, body: StrategyRecordReplace) -> None:
     """A document read back may carry its read-only fields, but never changed ones."""
-    stored = _document(record)
+    stored = record_out(record)
     for name in READ_ONLY:
         sent = getattr(body, name)
         if sent is None:  # left out, or null: nothing claimed
@@ -228,7 +238,7 @@ def _same_read_only(record: StrategyRecord, body: StrategyRecordReplace) -> None
         if isinstance(sent, datetime):
             sent = _as_utc(sent)
         if sent != getattr(stored, name):
-            raise _invalid(("body", name), f"{name} is read-only and differs from the stored "
+            raise invalid(("body", name), f"{name} is read-only and differs from the stored "
                            "value: leave it out, or send it as read", sent)
 
 
@@ -282,8 +292,8 @@ def create_strategy(body: StrategyRecordIn, session: SessionDep, response: Respo
     record = service.create_record(session, data=body, team=user.team, created_by_id=user.id)
     audit.log(session, "created", user=user, record_id=record.id, request=request)
     response.headers["Location"] = f"/api/strategies/{record.id}"
-    response.headers["ETag"] = _etag(record)
-    return _document(record)
+    response.headers["ETag"] = etag(record)
+    return record_out(record)
 
 
 @router.get("/{record_id}", response_model=StrategyRecordOut, responses={**READ_ERRORS})
@@ -292,8 +302,8 @@ def read_strategy(record_id: int, session: SessionDep, response: Response, user:
     """Read a record. The ETag header holds its revision."""
     record = access.viewable(session, user, record_id, request)
     audit.log(session, "viewed", user=user, record_id=record.id, request=request)
-    response.headers["ETag"] = _etag(record)
-    return _document(record)
+    response.headers["ETag"] = etag(record)
+    return record_out(record)
 
 
 @router.put("/{record_id}", response_model=StrategyRecordOut,
@@ -310,7 +320,7 @@ def replace_strategy(
     """Replace a draft's content. Send the revision you read (`revision` in the body, or
     If-Match): without one the save is refused (428), and a stale one answers 409."""
     record = access.for_change(session, user, record_id, request)
-    _based_on(record, body.revision, _if_match_revision(if_match))
+    _based_on(record, body.revision, if_match_revision(if_match))
     _same_read_only(record, body)
     data = StrategyRecordData.model_validate(
         body.model_dump(include=set(StrategyRecordData.model_fields)), context={"stored": True}
@@ -320,12 +330,10 @@ def replace_strategy(
             session, record=record, data=data, expected_revision=record.revision
         )
     except service.StaleRecord:  # saved by someone else between our read and our write
-        raise HTTPException(
-            409, detail="Someone else saved this record since you read it: read it again"
-        ) from None
+        raise HTTPException(409, detail=STALE) from None
     audit.log(session, "edited", user=user, record_id=record.id, request=request)
-    response.headers["ETag"] = _etag(record)
-    return _document(record)
+    response.headers["ETag"] = etag(record)
+    return record_out(record)
 
 
 @router.get("/{record_id}/completeness", response_model=list[RuleResultOut],
@@ -343,7 +351,7 @@ def strategy_completeness(record_id: int, session: SessionDep, user: ApiUser,
     "/{record_id}/finalise",
     response_model=StrategyRecordOut,
     responses={**WRITE_ERRORS, **REVISION_ERRORS,
-               422: _problem("Blocking rules fail (each listed), or a malformed body",
+               422: problem("Blocking rules fail (each listed), or a malformed body",
                              FinaliseRefused)},
 )
 def finalise_strategy(
@@ -358,19 +366,17 @@ def finalise_strategy(
     """Finalise a draft, or answer 422 listing the blocking rules that fail. Send the
     revision you read (`{"revision": n}` or If-Match): 428 without one, 409 if stale."""
     record = access.for_change(session, user, record_id, request)
-    _based_on(record, body.revision if body else None, _if_match_revision(if_match))
+    _based_on(record, body.revision if body else None, if_match_revision(if_match))
     try:
         record = service.finalise_record(session, record=record,
                                          expected_revision=record.revision, finalised_by=user)
     except service.StaleRecord:
-        raise HTTPException(
-            409, detail="Someone else saved this record since you read it: read it again"
-        ) from None
+        raise HTTPException(409, detail=STALE) from None
     except service.Incomplete as incomplete:
         raise HTTPException(
             422, detail=[_result_out(r).model_dump(mode="json") for r in incomplete.failing]
         ) from None
     audit.log(session, "finalised", user=user, record_id=record.id, request=request)
-    response.headers["ETag"] = _etag(record)
+    response.headers["ETag"] = etag(record)
     render_after_finalise(record)
-    return _document(record)
+    return record_out(record)

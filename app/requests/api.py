@@ -10,7 +10,7 @@ from app.auth.deps import ApiUser
 from app.auth.roles import can_request
 from app.deps import SessionDep
 from app.domain.choices import RequestStatus
-from app.records.api import READ_ERRORS, WRITE_ERRORS, UtcDateTime, _invalid, _problem
+from app.records.api import READ_ERRORS, WRITE_ERRORS, UtcDateTime, invalid, problem
 from app.requests import service
 from app.requests.models import DeclineData, RequestData, StrategyRequest
 
@@ -45,9 +45,9 @@ class ConvenedOut(BaseModel):
 
 TRIAGE_ERRORS = {
     **WRITE_ERRORS,
-    403: _problem("Only social-care staff can convene or decline a request"),
-    404: _problem("No such request, or not one you may see"),
-    409: _problem("The request has been convened or declined already"),
+    403: problem("Only social-care staff can convene or decline a request"),
+    404: problem("No such request, or not one you may see"),
+    409: problem("The request has been convened or declined already"),
 }
 
 
@@ -61,7 +61,7 @@ def _out(req: StrategyRequest) -> RequestOut:
 
 
 @router.post("", status_code=201, response_model=RequestOut, responses={
-    **WRITE_ERRORS, 403: _problem("Only partner agencies and social-care staff can request")})
+    **WRITE_ERRORS, 403: problem("Only partner agencies and social-care staff can request")})
 def submit_request(body: RequestIn, session: SessionDep, response: Response, user: ApiUser,
                    request: Request) -> RequestOut:
     """Ask for a strategy discussion. A partner agency's user asks for their own agency;
@@ -73,14 +73,14 @@ def submit_request(body: RequestIn, session: SessionDep, response: Response, use
     try:
         req = service.submit(session, user, body)
     except service.WrongAgency as wrong:
-        raise _invalid(("body", "agency"), str(wrong), body.agency) from None
+        raise invalid(("body", "agency"), str(wrong), body.agency) from None
     audit.log(session, "created", user=user, detail=f"request {req.id}", request=request)
     response.headers["Location"] = f"/api/requests/{req.id}"
     return _out(req)
 
 
 @router.get("/{request_id}", response_model=RequestOut, responses={
-    **READ_ERRORS, 404: _problem("No such request, or not one you may see")})
+    **READ_ERRORS, 404: problem("No such request, or not one you may see")})
 def read_request(request_id: int, session: SessionDep, user: ApiUser,
                  request: Request) -> RequestOut:
     """A request and, once triaged, its outcome: only its requester and social care see it."""
