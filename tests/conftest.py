@@ -58,6 +58,10 @@ def use_database(url: str) -> None:
     """Point the app's settings and engine at `url`."""
     os.environ["DATABASE_URL"] = url
     config.get_settings.cache_clear()
+    if db.get_engine.cache_info().currsize:
+        # Close the old engine's pooled connections now, not whenever it is collected: a
+        # PostgreSQL server allows only so many clients, and every test points here.
+        db.get_engine().dispose()
     db.get_engine.cache_clear()
 
 
