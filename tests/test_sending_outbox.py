@@ -215,6 +215,9 @@ def test_outbox_is_for_managers_and_administrators_only(session, anonymous):
     admin = make_user(session, "ada", "admin")
     page = soup(signed_in(anonymous, session, admin).get("/outbox"))
     assert page.select_one("#none").get_text() == "No notifications yet."
+    assert page.select_one('header a[href="/outbox"]').get_text() == "Outbox"
+    sw_page = soup(signed_in(anonymous, session, sw).get("/strategies"))
+    assert sw_page.select_one('a[href="/outbox"]') is None
 
 
 def test_a_claimed_notification_is_not_claimed_again(session):
