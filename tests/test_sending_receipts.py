@@ -154,6 +154,16 @@ def test_manager_page_shows_agencies_not_opened_and_unreachable(session, anonymo
     assert page.select_one("#count-not-opened").get_text(" ", strip=True) == (
         "3 agencies that have not opened a record sent to them")
     assert page.select_one("#count-unreachable .app-count__number").get_text() == "4"
+    listed = [li.get_text(strip=True) for li in page.select("#unreached li")]
+    first, second = record.reference, listed[-1].split(":")[0]
+    assert listed == [
+        f"{first}: csc, no one to notify (no user with an email address)",
+        f"{first}: health_visiting, no one to notify (no user with an email address)",
+        f"{first}: police, not opened in time",
+        f"{second}: csc, no one to notify (no user with an email address)",
+        f"{second}: health_visiting, no one to notify (no user with an email address)",
+    ]
+    assert second != first
     # Another team's manager counts none of Central's records.
     north = make_user(session, "nm", "manager", team="North")
     assert (manager_counts(session, north).not_opened,

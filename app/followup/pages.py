@@ -18,6 +18,7 @@ from app.records.choices import Agency, LedBy
 from app.records.forms import whole_number
 from app.records.pages import PostedValues
 from app.records.schema import uk_now
+from app.sending import receipts
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -227,6 +228,7 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
         "awaiting": tracker.queue(session, user, "awaiting-authorisation")[:10],
         "overdue": tracker.open_actions(session, user, tracker.ActionQuery(overdue=True))[:10],
         "team": user.team,
+        "unreached": receipts.needing_attention(session, user),
     }
     return templates.TemplateResponse(request, "followup/manager.html", context)
 

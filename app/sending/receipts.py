@@ -122,3 +122,29 @@ def unreachable_count(session: Session, user: User) -> int:
                            .join(StrategyRecord, _in_force())
                            .where(visible_filter(user), ~_reachable(RecordReceipt.agency))
                            ).scalar_one()
+
+
+@dataclass(frozen=True)
+class Unreached:
+    record_id: int
+    reference: str
+    agency: str
+    sent_at: datetime
+    unreachable: bool  # else: not opened in time
+
+
+def needing_attention(session: Session, user: User, today: date | None = None,
+                      limit: int = 20) -> list[Unreached]:
+    """The manager's list behind the two counts: agencies not opening in time, or with no
+    one to notify; oldest sending first."""
+    today = today or datetime.now(UK).date()
+    cutoff = flag_cutoff(today, get_settings())
+    reachable = _reachable(RecordReceipt.agency)
+    late = and_(RecordReceipt.first_opened_at.is_(None), RecordReceipt.sent_at < cutoff)
+    rows = session.execute(
+        select(RecordReceipt.record_id, StrategyRecord.reference, RecordReceipt.agency,
+               RecordReceipt.sent_at, ~reachable)
+        .join(StrategyRecord, _in_force())
+        .where(visible_filter(user), late | ~reachable)
+        .order_by(RecordReceipt.sent_at, RecordReceipt.id).limit(limit)).all()
+    return [Unreached(*row) for row in rows]
