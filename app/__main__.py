@@ -1,4 +1,4 @@
-"""Command line: python -m app migrate | demo | serve | backup | user … | token …"""
+"""Command line: python -m app migrate | demo | serve | worker | backup | user … | token …"""
 
 import argparse
 import sys
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     restart.add_argument("--reload", action="store_true", help="restart on code changes")
     restart.add_argument("--workers", type=_positive, default=1,
                          help="worker processes (they share everything through the database)")
+    commands.add_parser("worker", help="deliver the notification outbox (runs until stopped)")
     backup = commands.add_parser(
         "backup", help="copy the SQLite database to PATH while the service runs")
     backup.add_argument("path", type=Path, help="the new file to write")
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> None:
         migrate.upgrade()  # once, here, before any worker starts
         uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
                     workers=args.workers, proxy_headers=True)
+    elif args.command == "worker":
+        _worker()
     elif args.command == "backup":
         _backup(args.path)
     else:
@@ -49,6 +52,20 @@ def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
     return int(value)
+
+
+def _worker() -> None:
+    import logging
+    import threading
+
+    from app.sending import worker
+
+    logging.basicConfig(level=logging.INFO)
+    stop = threading.Event()
+    try:
+        worker.run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 def _backup(path: Path) -> None:

@@ -3,6 +3,7 @@
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +81,40 @@ class Settings(BaseSettings):
     # Working days after a further strategy discussion is cancelled by which CSC must tell
     # every agency involved of the cancellation and its reasons.
     cancellation_update_working_days: int = Field(1, ge=0)
+
+    # Sending the record (app/sending). When it goes to the agencies on its distribution
+    # list: as soon as it is finalised, or only once a manager authorises it.
+    send_on: Literal["finalise", "authorise"] = "finalise"
+    # Email notifications by SMTP. With no SMTP_HOST they are written to the log instead (and
+    # shown on the outbox page as "logged").
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "strategy-record@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    # The address people use to reach the service: the emails' links start with it.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Run the delivery worker in a thread of each app process (off: run `python -m app worker`).
+    notification_worker: bool = True
+    # Delivery attempts before a notification is marked failed; the wait before the n-th retry
+    # is NOTIFICATION_RETRY_SECONDS * 2**(n-1).
+    notification_max_attempts: int = Field(5, ge=1)
+    notification_retry_seconds: float = Field(60.0, ge=0)
+    # How often the worker looks for due notifications.
+    notification_poll_seconds: float = Field(5.0, gt=0)
+    # A notification claimed this long ago and never finished (its worker stopped while
+    # sending) is marked failed, never sent again: it may have gone out.
+    notification_claim_timeout_seconds: float = Field(300.0, gt=0)
+    # Working days after sending by which each agency should have opened the record (else the
+    # manager sees it flagged).
+    receipt_working_days: int = Field(1, ge=0)
+    # Timeliness: the discussion within this many working days of the concern (a warning after
+    # the second number), and the record sent within this many working days of the discussion.
+    discussion_within_working_days: int = Field(3, ge=0)
+    discussion_warn_after_working_days: int = Field(1, ge=0)
+    send_within_working_days: int = Field(1, ge=0)
 
     @property
     def pool_overflow(self) -> int:

@@ -27,6 +27,8 @@ from app.records import api, pages
 from app.requests import api as requests_api
 from app.requests import pages as requests_pages
 from app.security import SecurityMiddleware
+from app.sending import pages as sending_pages
+from app.sending import worker as notification_worker
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,11 @@ async def lifespan(_app: FastAPI):
                     settings.worker_threads)
     # The PDF fork server loads WeasyPrint once; start it now so no download waits for that.
     threading.Thread(target=pdf_worker.start_fork_server, name="pdf-fork-server", daemon=True).start()
+    # The outbox's delivery worker (NOTIFICATION_WORKER); `python -m app worker` runs it alone.
+    stop_worker = notification_worker.start_thread() if settings.notification_worker else None
     yield
+    if stop_worker is not None:
+        stop_worker.set()
 
 
 app = FastAPI(
@@ -65,6 +71,7 @@ app.include_router(followup_api.router)
 app.include_router(pdf_routes.router)
 app.include_router(requests_pages.router)
 app.include_router(requests_api.router)
+app.include_router(sending_pages.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(EdgeMiddleware)

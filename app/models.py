@@ -5,8 +5,10 @@ from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.requests.models import StrategyRequest
+from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
-    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "RecordVersion", "RenderedPdf",
-    "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession",
+    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "Notification", "RecordReceipt",
+    "RecordVersion", "RenderedPdf", "StrategyRecord", "StrategyRequest", "TrackedAction", "User",
+    "UserSession",
 ]

@@ -29,6 +29,8 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 # Finalising starts a background PDF render; only the tests of that (tests/test_pdf_workers.py) want it.
 os.environ.setdefault("PDF_RENDER_ON_FINALISE", "false")
+# The notification worker thread: tests deliver the outbox themselves (worker.run_once).
+os.environ.setdefault("NOTIFICATION_WORKER", "false")
 
 
 def postgres_or_skip(url: str = POSTGRES_URL) -> None:

@@ -51,7 +51,7 @@ def test_list_other_records_and_healthz_still_answer(client, session):
     listed = client.get("/api/strategies").json()["items"]
     assert [(i["reference"], i["damaged"]) for i in listed] == [
         (bad.reference, True), (good.reference, False)]
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "migration": "0007"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "migration": "0008"}
 
 
 def test_api_answers_409_with_the_reason(client, session):

@@ -86,7 +86,7 @@ def test_a_database_that_is_hung_or_down_answers_503_and_recovers(database_url, 
     anonymous.cookies.clear()
     health = anonymous.get("/healthz")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "database": "ok", "migration": "0007"}
+    assert health.json() == {"status": "ok", "database": "ok", "migration": "0008"}
 
 
 def test_the_pool_has_a_connection_for_every_worker_thread(engine):

@@ -199,6 +199,14 @@ def test_an_empty_record_fails_the_required_rules_without_crashing():
 # The complete record's referrer was told; these cases are about one who was not.
 NOT_TOLD = {"referrer_informed_on": None, "referrer_informed_how": None}
 
+def working_days_before(moment: datetime, days: int) -> datetime:
+    """The same time `days` working days earlier."""
+    day = moment.date()
+    while add_working_days(day, days) > moment.date():
+        day -= timedelta(days=1)
+    return datetime.combine(day, moment.time())
+
+
 # One failing case per rule: (rule id, record, the paths of its failures). The test below
 # checks that every registered rule appears here, so a new rule cannot go untested.
 FAILING = [
@@ -211,6 +219,10 @@ FAILING = [
      [("header", "day_team_review_due")]),
     ("header.requester", lambda: build(header={"requested_by": None}),
      [("header", "requested_by")]),
+    ("timeliness.discussion-within", lambda: build(header={"concern_at": (
+        discussion_time() - timedelta(days=14)).isoformat()}), [("header", "discussion_at")]),
+    ("timeliness.discussion-prompt", lambda: build(header={"concern_at": working_days_before(
+        discussion_time(), 2).isoformat()}), [("header", "discussion_at")]),
     ("children.present", lambda: build(children=[]), [("children",)]),
     ("children.identity", lambda: build(children=[child(date_of_birth=None)]),
      [("children", 0, "date_of_birth")]),

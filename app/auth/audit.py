@@ -26,6 +26,9 @@ ACTIONS = (
     # After the meeting (app/followup): every transition and follow-up entry.
     "authorised", "returned", "amended", "action_done", "action_cancelled", "referrer_told",
     "edt_review", "discussion_cancelled",
+    # Sending the record (app/sending): each agency sent a version, each email, first openings.
+    "user_email_set", "record_sent", "notification_sent", "notification_logged", "notification_retry",
+    "notification_failed", "receipt_opened", "receipt_downloaded",
 )
 # Events that anyone can cause without limit: their repeats are counted, not each stored.
 COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})

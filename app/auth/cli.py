@@ -20,6 +20,10 @@ def add_commands(commands) -> None:
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--agency", choices=[a.value for a in Agency], help="for a partner-agency user")
     create.add_argument("--team", help="the social-care team, for social-care staff")
+    create.add_argument("--email", help="where a partner-agency user is told of records sent")
+    set_email = user.add_parser("set-email", help="set (or with \"\" clear) a user's email address")
+    set_email.add_argument("username")
+    set_email.add_argument("email")
     reset = user.add_parser("reset-password", help="set a new password and end the user's sessions")
     reset.add_argument("username")
 
@@ -58,7 +62,13 @@ def _run(session: Session, args) -> str:
         user = service.create_user(session, username=args.username, display_name=args.name,
                                    role=Role(args.role), password=_password(),
                                    agency=args.agency, team=args.team)
+        if args.email:
+            service.set_email(session, user, args.email)
         return f"Created {user.username} ({args.role})."
+    if args.command == "user" and args.action == "set-email":
+        user = _existing_user(session, args.username)
+        service.set_email(session, user, args.email)
+        return f"Email for {user.username} set to {user.email or '(none)'}."
     if args.command == "user" and args.action == "reset-password":
         user = _existing_user(session, args.username)
         service.reset_password(session, user, _password())

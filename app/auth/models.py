@@ -17,6 +17,8 @@ class User(SQLModel, table=True):
     agency: str | None = Field(default=None, max_length=40)
     # The social-care team whose records CSC staff see.
     team: str | None = Field(default=None, max_length=80)
+    # Where a partner-agency user is told a record has been sent to their agency (app/sending).
+    email: str | None = Field(default=None, max_length=320)
     password_hash: str = Field(max_length=300)
     is_active: bool = True
     created_at: datetime

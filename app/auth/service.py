@@ -56,6 +56,25 @@ def get_user(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username.strip().lower())).first()
 
 
+def set_email(session: Session, user: User, email: str | None) -> None:
+    """Where the user is told of records sent to their agency; blank clears it. ValueError if
+    it is not an email address."""
+    from email_validator import EmailNotValidError, validate_email
+
+    email = (email or "").strip() or None
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise ValueError(f"{email!r} is not an email address: {error}") from None
+    user.email = email
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    audit.log(session, "user_email_set", username=user.username,
+              detail="email cleared" if email is None else "email set")
+
+
 def reset_password(session: Session, user: User, password: str) -> None:
     problem = passwords.password_problem(password)
     if problem:

@@ -19,6 +19,7 @@ from app.pdf.service import render_after_finalise
 from app.records import access
 from app.records.pages import PostedValues
 from app.requests import service as requests_service
+from app.sending import receipts
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -229,6 +230,7 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
         "overdue": tracker.open_actions(session, user, tracker.ActionQuery(overdue=True))[:10],
         "team": user.team,
         "requests": _requests_waiting(session, user),
+        "unreached": receipts.needing_attention(session, user),
     }
     return templates.TemplateResponse(request, "followup/manager.html", context)
 

@@ -24,6 +24,7 @@ from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.records.service import StaleRecord, derived_columns, next_due
 from app.rules.due_dates import cancellation_update_due
+from app.sending import service as sending
 
 __all__ = ["Invalid", "Refused", "StaleRecord"]
 
@@ -192,6 +193,7 @@ def authorise(session: Session, record: StrategyRecord, user: User, expected_rev
         RecordVersion.record_id == record.id, RecordVersion.version == record.version,
     ).values(authorised_at=now, authorised_by_id=user.id, authorised_by_name=user.display_name))
     _entry(session, record, user, "authorised")
+    sending.on_authorised(session, record, now, user)  # with SEND_ON=authorise: the outbox
     return _commit(session, record)
 
 

@@ -20,6 +20,7 @@ from app.followup.versions import CANCELLATION_UPDATE
 from app.records.access import visible_filter
 from app.records.models import StrategyRecord
 from app.rules.due_dates import working_days_overdue
+from app.sending import receipts
 
 LIMIT = 500
 FINAL = (RecordStatus.FINALISED.value, RecordStatus.AUTHORISED.value)
@@ -164,6 +165,9 @@ class ManagerCounts:
     edt_review: int
     edt_review_overdue: int
     referrer_feedback: int
+    # Sending the record (app/sending/receipts): agencies, record by record.
+    not_opened: int = 0
+    unreachable: int = 0
 
 
 def manager_counts(session: Session, user: User) -> ManagerCounts:
@@ -186,4 +190,6 @@ def manager_counts(session: Session, user: User) -> ManagerCounts:
         edt_review=count_records(edt),
         edt_review_overdue=count_records(edt, StrategyRecord.review_due < today),
         referrer_feedback=count_records(_queue_filter("referrer-feedback", today)),
+        not_opened=receipts.not_opened_count(session, user, today),
+        unreachable=receipts.unreachable_count(session, user),
     )

@@ -18,6 +18,7 @@ from app.followup import versions
 from app.followup.printed import printed_state
 from app.pdf import service as pdf_service
 from app.records import access
+from app.sending import service as sending
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -52,6 +53,7 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
     audit.log(session, "downloaded", user=user, record_id=record.id,
               detail=f"version {record.version}" + (f", child {child_key}" if child_key else ""),
               request=request)
+    sending.mark_downloaded(session, user, record.id, record.version, request)  # a partner's first
     etag = f'"{pdf.etag}"'
     headers = {
         "ETag": etag,

@@ -27,6 +27,7 @@ from app.records.listing import ListQuery
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Failure, Severity
 from app.rules.status import section_states
+from app.sending import service as sending
 from app.templating import FormView, error_href, templates
 
 router = APIRouter(include_in_schema=False)
@@ -72,8 +73,10 @@ def list_page(request: Request, session: SessionDep, user: PageUser):
         links = {key: "#filters" for key in errors if key in ("after", "before")}
         context |= {"errors": errors, "error_links": links, "page": None, "query": ListQuery()}
         return templates.TemplateResponse(request, "list.html", context, status_code=422)
-    context |= {"page": access.visible_records(session, user, query), "query": query,
-                "errors": None}
+    page = access.visible_records(session, user, query)
+    # A partner's records their agency has not opened yet are tagged New.
+    context |= {"page": page, "query": query, "errors": None,
+                "new_ids": sending.new_to(session, user, [r.id for r in page.items])}
     return templates.TemplateResponse(request, "list.html", context)
 
 
@@ -136,6 +139,7 @@ def record_page(request: Request, record_id: int, session: SessionDep, user: Pag
     shown = versions.shown(session, user, record, None)
     if shown is None:
         raise HTTPException(404, "Strategy record not found")
+    sending.mark_opened(session, user, record.id, shown.version, request)  # a partner's first
     try:
         return _record_page(request, shown, user, session=session)
     except DamagedRecord as damage:

@@ -247,6 +247,7 @@ def finalise_record(
     finalised_by: User | None = None,
 ) -> StrategyRecord:
     from app.followup import versions  # its tables refer to this module's
+    from app.sending import service as sending
 
     _check_writable(record, expected_revision)
     failing = blocking_failures(completeness(record))
@@ -254,10 +255,12 @@ def finalise_record(
         raise Incomplete(failing)
     now = datetime.now(UTC)
     data = record.content
-    # The version's snapshot, tracked actions and review columns, in the same transaction.
+    # The version's snapshot, tracked actions and review columns, and sending it to the
+    # agencies (the outbox), all in the same transaction.
     return _write(
         session, record, data,
-        before_commit=lambda: versions.on_finalised(session, record, data, now, finalised_by),
+        before_commit=lambda: (versions.on_finalised(session, record, data, now, finalised_by),
+                               sending.on_finalised(session, record, now, finalised_by)),
         status=RecordStatus.FINALISED.value, finalised_at=now, updated_at=now,
         **versions.finalised_columns(record, data),
     )

@@ -1,0 +1,1 @@
+"""Sending the record to every agency on its distribution list, and knowing it arrived."""

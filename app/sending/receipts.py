@@ -1,0 +1,150 @@
+"""Whether each agency received, opened and downloaded a record; the flags the manager sees.
+
+An agency is flagged when it has not opened the version sent to it by the end of
+RECEIPT_WORKING_DAYS working days after the day it was sent (bank holidays do not count).
+The send-within rule (SEND_WITHIN_WORKING_DAYS of the discussion) is judged here too, not
+among the completeness rules: the document cannot know when it was sent, only this table can.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, select
+from sqlmodel import Session
+
+from app.auth.models import User
+from app.config import Settings, get_settings
+from app.records.access import visible_filter
+from app.records.models import RecordDistribution, StrategyRecord
+from app.rules.workdays import add_working_days
+from app.sending.models import Notification, RecordReceipt
+
+UK = ZoneInfo("Europe/London")
+
+
+def uk_date(moment: datetime) -> date:
+    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UK).date()
+
+
+def open_by(sent_at: datetime, settings: Settings) -> date:
+    """The last day an agency can open a record sent at `sent_at` without being flagged."""
+    return add_working_days(uk_date(sent_at), settings.receipt_working_days)
+
+
+def flag_cutoff(today: date, settings: Settings) -> datetime:
+    """Receipts sent before this moment (UTC) and still unopened are flagged `today`: the
+    start of the day after the latest sending day whose open-by day is before today."""
+    day = today - timedelta(days=1)
+    while add_working_days(day, settings.receipt_working_days) >= today:
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time(), UK).astimezone(UTC)
+
+
+def sent_late(discussion_at: datetime | None, sent_at: datetime, settings: Settings) -> bool:
+    """Sent later than SEND_WITHIN_WORKING_DAYS after the discussion (UK wall-clock)."""
+    if discussion_at is None:
+        return False
+    return uk_date(sent_at) > add_working_days(discussion_at.date(),
+                                               settings.send_within_working_days)
+
+
+def _reachable(agency_column):
+    return exists(select(User.id).where(User.role == "partner", User.agency == agency_column,
+                                        User.email.is_not(None), User.is_active))
+
+
+@dataclass(frozen=True)
+class AgencyReceipt:
+    agency: str
+    version: int | None
+    sent_at: datetime | None
+    delivered: bool
+    first_opened_at: datetime | None
+    first_downloaded_at: datetime | None
+    open_by: date | None
+    flagged: bool
+    unreachable: bool
+    sent_late: bool
+
+
+def for_record(session: Session, record: StrategyRecord, today: date | None = None
+               ) -> list[AgencyReceipt]:
+    """Per agency on the distribution list: the version in force's receipt (if it was sent)."""
+    settings = get_settings()
+    today = today or datetime.now(UK).date()
+    version = record.latest_final_version
+    agencies = list(session.execute(select(RecordDistribution.agency, _reachable(
+        RecordDistribution.agency)).where(RecordDistribution.record_id == record.id)
+        .order_by(RecordDistribution.agency)).all())
+    receipts = {r.agency: r for r in session.execute(select(RecordReceipt).where(
+        RecordReceipt.record_id == record.id, RecordReceipt.version == version)).scalars()}
+    delivered = set(session.execute(select(Notification.agency).where(
+        Notification.record_id == record.id, Notification.version == version,
+        Notification.status == "sent")).scalars())
+    rows = []
+    for agency, reachable in agencies:
+        receipt = receipts.get(agency)
+        due = open_by(receipt.sent_at, settings) if receipt else None
+        rows.append(AgencyReceipt(
+            agency=agency, version=receipt.version if receipt else None,
+            sent_at=receipt.sent_at if receipt else None, delivered=agency in delivered,
+            first_opened_at=receipt.first_opened_at if receipt else None,
+            first_downloaded_at=receipt.first_downloaded_at if receipt else None,
+            open_by=due,
+            flagged=bool(receipt and receipt.first_opened_at is None and today > due),
+            unreachable=not reachable,
+            sent_late=bool(receipt and sent_late(record.discussion_at, receipt.sent_at, settings)),
+        ))
+    return rows
+
+
+def _in_force():
+    return and_(RecordReceipt.record_id == StrategyRecord.id,
+                RecordReceipt.version == StrategyRecord.latest_final_version)
+
+
+def not_opened_count(session: Session, user: User, today: date | None = None) -> int:
+    """Agencies (record by record) flagged for not opening a record sent to them."""
+    today = today or datetime.now(UK).date()
+    cutoff = flag_cutoff(today, get_settings())
+    return session.execute(select(func.count()).select_from(RecordReceipt)
+                           .join(StrategyRecord, _in_force())
+                           .where(visible_filter(user), RecordReceipt.first_opened_at.is_(None),
+                                  RecordReceipt.sent_at < cutoff)).scalar_one()
+
+
+def unreachable_count(session: Session, user: User) -> int:
+    """Agencies (record by record) sent a record with no user who has an email address."""
+    return session.execute(select(func.count()).select_from(RecordReceipt)
+                           .join(StrategyRecord, _in_force())
+                           .where(visible_filter(user), ~_reachable(RecordReceipt.agency))
+                           ).scalar_one()
+
+
+@dataclass(frozen=True)
+class Unreached:
+    record_id: int
+    reference: str
+    agency: str
+    sent_at: datetime
+    unreachable: bool  # else: not opened in time
+
+
+def needing_attention(session: Session, user: User, today: date | None = None,
+                      limit: int = 20) -> list[Unreached]:
+    """The manager's list behind the two counts: agencies not opening in time, or with no
+    one to notify; oldest sending first."""
+    today = today or datetime.now(UK).date()
+    cutoff = flag_cutoff(today, get_settings())
+    reachable = _reachable(RecordReceipt.agency)
+    late = and_(RecordReceipt.first_opened_at.is_(None), RecordReceipt.sent_at < cutoff)
+    rows = session.execute(
+        select(RecordReceipt.record_id, StrategyRecord.reference, RecordReceipt.agency,
+               RecordReceipt.sent_at, ~reachable)
+        .join(StrategyRecord, _in_force())
+        .where(visible_filter(user), late | ~reachable)
+        .order_by(RecordReceipt.sent_at, RecordReceipt.id).limit(limit)).all()
+    return [Unreached(*row) for row in rows]

@@ -1,0 +1,316 @@
+"""Sending the record: the outbox written with the finalisation, delivery to a real local SMTP
+server (aiosmtpd), retries when the server is unreachable, the outbox page, sending on
+authorise, corrected versions, and the CLI's email addresses."""
+
+import email
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select, update
+
+from app import config
+from app.auth import cli as auth_cli
+from app.auth.models import AuditEvent, User
+from app.domain.schema import StrategyRecordData
+from app.followup import service as followup
+from app.records import service
+from app.sending import worker
+from app.sending.models import Notification, RecordReceipt
+from tests.builders import complete_record
+from tests.conftest import make_user, signed_in
+from tests.html import soup, table_rows
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    def change(**values):
+        for name, value in values.items():
+            monkeypatch.setenv(name.upper(), str(value))
+        config.get_settings.cache_clear()
+
+    yield change
+    config.get_settings.cache_clear()
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings_env):
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings_env(smtp_host="127.0.0.1", smtp_port=port, smtp_from="records@example.org",
+                 public_base_url="https://records.example.org/")
+    yield inbox
+    controller.stop()
+
+
+def _partner(session, username, agency, address):
+    user = make_user(session, username, "partner", agency=agency)
+    user.email = address
+    session.add(user)
+    session.commit()
+    return user
+
+
+def _finalised(session, user, **changes):
+    body = complete_record() | changes
+    record = service.create_record(session, data=StrategyRecordData.model_validate(body),
+                                   team="Central", created_by_id=user.id)
+    return service.finalise_record(session, record=record, expected_revision=record.revision,
+                                   finalised_by=user)
+
+
+def _notifications(session, record_id=None):
+    query = select(Notification).order_by(Notification.agency, Notification.id)
+    if record_id is not None:
+        query = query.where(Notification.record_id == record_id)
+    session.expire_all()
+    return list(session.execute(query).scalars())
+
+
+def _actions(session, action):
+    return [e.detail for e in session.execute(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).scalars()]
+
+
+def test_finalising_writes_receipts_and_notifications_in_the_same_transaction(session):
+    sw = make_user(session, "sam")
+    police = _partner(session, "pc", "police", "pc@police.example")
+    _partner(session, "pc2", "police", "pc2@police.example")
+    _partner(session, "hv", "health_visiting", None)  # no email: health visiting unreachable
+    make_user(session, "gp", "partner", agency="gp")  # not on the distribution list
+
+    record = _finalised(session, sw)
+
+    notes = _notifications(session, record.id)
+    assert [(n.agency, n.email, n.status, n.kind) for n in notes] == [
+        ("police", "pc@police.example", "pending", "sent"),
+        ("police", "pc2@police.example", "pending", "sent"),
+    ]
+    assert notes[0].recipient_id == police.id
+    receipts = session.execute(select(RecordReceipt.agency, RecordReceipt.version)
+                               .where(RecordReceipt.record_id == record.id)
+                               .order_by(RecordReceipt.agency)).all()
+    assert receipts == [("csc", 1), ("health_visiting", 1), ("police", 1)]
+    assert _actions(session, "record_sent") == [
+        "version 1 record sent to csc: unreachable: no user of this agency has an email address",
+        "version 1 record sent to health_visiting: unreachable: no user of this agency has an "
+        "email address",
+        "version 1 record sent to police: 2 notification(s) queued",
+    ]
+
+
+def test_a_failed_finalise_sends_nothing(session):
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    body = complete_record()
+    body["decision"]["reasons"] = None  # a blocking rule fails
+    record = service.create_record(session, data=StrategyRecordData.model_validate(body),
+                                   team="Central", created_by_id=sw.id)
+    with pytest.raises(service.Incomplete):
+        service.finalise_record(session, record=record, expected_revision=record.revision)
+    assert _notifications(session) == []
+    assert session.execute(select(RecordReceipt)).first() is None
+
+
+def test_delivered_email_has_the_link_and_no_case_detail(session, smtp):
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    record = _finalised(session, sw)
+
+    assert worker.run_once() == 1
+
+    assert len(smtp.messages) == 1
+    recipients, message = smtp.messages[0]
+    assert recipients == ["pc@police.example"]
+    assert message["From"] == "records@example.org"
+    assert message["Subject"] == f"Strategy discussion record {record.reference}"
+    body = message.get_payload(decode=True).decode()
+    assert (f"A strategy discussion record has been sent to Police ({record.reference}). "
+            f"Sign in to read it: https://records.example.org/strategies/{record.id}") in body
+    for detail in ("Leo", "Carter", "section 47", "s47", "joint", "Reasonable cause"):
+        assert detail.lower() not in body.lower()
+    (note,) = _notifications(session, record.id)
+    assert (note.status, note.attempts, note.last_error) == ("sent", 1, None)
+    assert note.sent_at is not None
+    assert _actions(session, "notification_sent") == [
+        f"notification {note.id} (sent, version 1) to pc (police)"]
+    # Delivered once: another round sends nothing more.
+    assert worker.run_once() == 0
+    assert len(smtp.messages) == 1
+
+
+def test_no_smtp_host_logs_the_notification(session, settings_env, caplog):
+    settings_env(smtp_host="")
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    record = _finalised(session, sw)
+    with caplog.at_level("INFO", logger="app.sending.worker"):
+        assert worker.run_once() == 1
+    (note,) = _notifications(session, record.id)
+    assert note.status == "logged"
+    assert f"/strategies/{record.id}" in caplog.text
+    assert "Leo Carter" not in caplog.text
+
+
+def test_smtp_unreachable_retries_with_back_off_then_fails_and_the_outbox_shows_it(
+        session, settings_env, anonymous):
+    settings_env(smtp_host="127.0.0.1", smtp_port=_free_port(), notification_max_attempts=3,
+                 notification_retry_seconds=60)
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    record = _finalised(session, sw)
+    assert record.status == "finalised"  # finalised whatever the mail server does
+
+    before = datetime.now(UTC)
+    worker.run_once()
+    (note,) = _notifications(session, record.id)
+    assert (note.status, note.attempts) == ("pending", 1)
+    assert "ConnectionRefusedError" in note.last_error
+    wait = note.next_attempt_at.replace(tzinfo=UTC) - before
+    assert timedelta(seconds=59) < wait < timedelta(seconds=65)
+    assert worker.run_once() == 0  # not due yet
+
+    for attempts, seconds in ((1, 120), (2, None)):
+        session.execute(update(Notification).values(next_attempt_at=datetime.now(UTC)))
+        session.commit()
+        before = datetime.now(UTC)
+        worker.run_once()
+        (note,) = _notifications(session, record.id)
+        if seconds:
+            assert (note.status, note.attempts) == ("pending", attempts + 1)
+            wait = note.next_attempt_at.replace(tzinfo=UTC) - before
+            assert timedelta(seconds=seconds - 1) < wait < timedelta(seconds=seconds + 5)
+    assert (note.status, note.attempts) == ("failed", 3)
+    assert len(_actions(session, "notification_retry")) == 2
+    assert len(_actions(session, "notification_failed")) == 1
+
+    manager = make_user(session, "mo", "manager")
+    page = soup(signed_in(anonymous, session, manager).get("/outbox"))
+    rows = table_rows(page.select_one("#outbox"))
+    assert rows[0][:6] == [f"{record.reference} v1", "police", "pc", "Sent", "Failed", "3"]
+    assert "ConnectionRefusedError" in rows[0][6]
+
+
+def test_outbox_is_for_managers_and_administrators_only(session, anonymous):
+    sw = make_user(session, "sam")
+    assert signed_in(anonymous, session, sw).get("/outbox").status_code == 403
+    admin = make_user(session, "ada", "admin")
+    page = soup(signed_in(anonymous, session, admin).get("/outbox"))
+    assert page.select_one("#none").get_text() == "No notifications yet."
+    assert page.select_one('header a[href="/outbox"]').get_text() == "Outbox"
+    sw_page = soup(signed_in(anonymous, session, sw).get("/strategies"))
+    assert sw_page.select_one('a[href="/outbox"]') is None
+
+
+def test_a_claimed_notification_is_not_claimed_again(session):
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _finalised(session, sw)
+    now = datetime.now(UTC)
+    first = worker._claim(session, now)
+    assert len(first) == 1
+    assert worker._claim(session, now) == []
+    (note,) = _notifications(session)
+    assert note.status == "sending"
+
+
+def test_a_worker_that_stopped_while_sending_leaves_it_failed_never_resent(
+        session, settings_env, smtp):
+    settings_env(notification_claim_timeout_seconds=60)
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _finalised(session, sw)
+    assert len(worker._claim(session, datetime.now(UTC))) == 1
+    # ... and that worker died five minutes ago, before it marked the notification sent.
+    session.execute(update(Notification).values(
+        claimed_at=datetime.now(UTC) - timedelta(minutes=5)))
+    session.commit()
+    worker.run_once()
+    (note,) = _notifications(session)
+    assert note.status == "failed"
+    assert note.last_error.startswith("The worker stopped while sending")
+    assert smtp.messages == []
+
+
+def test_send_on_authorise_sends_when_a_manager_authorises(session, settings_env):
+    settings_env(send_on="authorise")
+    sw = make_user(session, "sam")
+    manager = make_user(session, "mo", "manager")
+    _partner(session, "pc", "police", "pc@police.example")
+    record = _finalised(session, sw)
+    assert _notifications(session, record.id) == []
+    followup.authorise(session, record, manager, record.revision)
+    notes = _notifications(session, record.id)
+    assert [(n.agency, n.kind, n.version) for n in notes] == [("police", "sent", 1)]
+    assert _actions(session, "record_sent")[-1] == \
+        "version 1 record sent to police: 1 notification(s) queued"
+
+
+def test_an_amendment_tells_every_agency_that_had_the_earlier_version(session, smtp):
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _partner(session, "hv", "health_visiting", "hv@nhs.example")
+    record = _finalised(session, sw)
+    worker.run_once()
+    smtp.messages.clear()
+
+    record = followup.amend(session, record, sw, record.revision, "Wrong date of the visit")
+    data = StrategyRecordData.model_validate(
+        record.content.model_dump(mode="json") | {"distribution": ["csc", "police"]})
+    record = service.save_record(session, record=record, data=data,
+                                 expected_revision=record.revision)
+    record = service.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
+    worker.run_once()
+
+    got = sorted((tos[0], message["Subject"]) for tos, message in smtp.messages)
+    assert got == [
+        ("hv@nhs.example", f"Corrected strategy discussion record {record.reference}"),
+        ("pc@police.example", f"Corrected strategy discussion record {record.reference}"),
+    ]
+    body = smtp.messages[0][1].get_payload(decode=True).decode()
+    assert "A corrected version of a strategy discussion record" in body
+    assert "Leo" not in body
+
+
+def test_cli_sets_a_users_email(session, engine, capsys):
+    from app.__main__ import main
+
+    _partner(session, "pc", "police", None)
+    main(["user", "set-email", "pc", "PC.One@Police.Example"])
+    assert "Email for pc set to PC.One@police.example." in capsys.readouterr().out
+    session.expire_all()
+    user = session.execute(select(User).where(User.username == "pc")).scalar_one()
+    assert user.email == "PC.One@police.example"
+    with pytest.raises(SystemExit, match="is not an email address"):
+        main(["user", "set-email", "pc", "not-an-address"])
+    assert auth_cli  # the CLI module is where the commands are added
+
+
+def test_cli_creates_a_partner_with_an_email(session, engine, monkeypatch, capsys):
+    from app.__main__ import main
+
+    monkeypatch.setenv("STRATEGY_PASSWORD", "a long enough password")
+    main(["user", "create", "pc9", "--name", "PC Nine", "--role", "partner", "--agency",
+          "police", "--email", "pc9@police.example"])
+    session.expire_all()
+    user = session.execute(select(User).where(User.username == "pc9")).scalar_one()
+    assert (user.agency, user.email) == ("police", "pc9@police.example")

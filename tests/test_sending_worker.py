@@ -1,0 +1,69 @@
+"""The delivery worker's claim under concurrency (PostgreSQL's SKIP LOCKED), its thread in the
+app's lifespan, and `python -m app worker`."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.sending import worker
+from app.sending.models import Notification
+from tests.conftest import make_user
+from tests.test_sending_outbox import _finalised, _partner, settings_env  # noqa: F401
+
+
+def test_rows_another_worker_has_locked_are_skipped_not_waited_for(session, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: its claim is a conditional UPDATE")
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _partner(session, "pc2", "police", "pc2@police.example")
+    _finalised(session, sw)
+    first, second = session.execute(select(Notification.id).order_by(Notification.id)).scalars()
+    with Session(engine) as other:
+        # Another instance is in the middle of claiming the first notification.
+        other.execute(select(Notification).where(Notification.id == first).with_for_update())
+        with Session(engine) as mine:
+            assert worker._claim(mine, datetime.now(UTC)) == [second]
+        other.rollback()
+    with Session(engine) as mine:
+        assert worker._claim(mine, datetime.now(UTC)) == [first]
+
+
+def test_the_lifespan_starts_the_worker_thread_when_asked(engine, settings_env):  # noqa: F811
+    from app.main import app
+
+    def running() -> bool:
+        return any(t.name == "notification-worker" and t.is_alive()
+                   for t in threading.enumerate())
+
+    settings_env(notification_worker="true", notification_poll_seconds="0.05")
+    with TestClient(app):
+        assert running()
+    # Stopped with the app (it wakes within a poll interval).
+    threading.Event().wait(0.3)
+    assert not running()
+
+
+def test_the_worker_command_delivers_until_stopped(session, monkeypatch, settings_env):  # noqa: F811
+    from app.__main__ import main
+
+    settings_env(smtp_host="")
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _finalised(session, sw)
+    rounds = []
+    real_run_once = worker.run_once
+
+    def one_round(settings=None):
+        rounds.append(real_run_once(settings))
+        raise KeyboardInterrupt  # as Ctrl-C would, after one round
+
+    monkeypatch.setattr(worker, "run_once", one_round)
+    main(["worker"])
+    assert rounds == [1]
+    session.expire_all()
+    assert session.execute(select(Notification.status)).scalars().all() == ["logged"]
