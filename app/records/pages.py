@@ -16,7 +16,7 @@ from app.auth.service import take_held_form
 from app.deps import PostedForm, SessionDep
 from app.domain.choices import LedBy, Outcome, RecordStatus
 from app.domain.schema import StrategyRecordData
-from app.domain.sections import SECTIONS_BY_SLUG, Section, section_of
+from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
 from app.parsing import FormValues, form_values, whole_number
@@ -265,7 +265,7 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
         return _section_page(request, record, section, values, notice=NO_REVISION_MESSAGE,
                              status_code=428)
 
-    if action != "save" and section.rows_editable:
+    if action not in SAVE_ACTIONS and section.rows_editable:
         changed = _change_rows(section, values, action)
         return _section_page(request, record, section, changed, fragment=_is_htmx(request),
                              revision=revision)
@@ -282,7 +282,19 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
                              status_code=409)
     audit.log(session, "edited", user=user, record_id=record.id, detail=section.slug,
               request=request)
-    return _see_other(f"/strategies/{record.id}#{section.slug}")
+    return _see_other(_after_save(record, section, action))
+
+
+# The two save buttons: back to the task list, or on to the next section.
+SAVE_ACTIONS = ("save", "save-continue")
+
+
+def _after_save(record: StrategyRecord, section: Section, action: str) -> str:
+    following = next_section(section.slug) if action == "save-continue" else None
+    if following is not None:
+        return f"/strategies/{record.id}/sections/{following.slug}"
+    # The last section's "continue" goes to the record: the task list and Finalise.
+    return f"/strategies/{record.id}#{section.slug}"
 
 
 FINALISE_NO_REVISION = (
