@@ -170,4 +170,5 @@ def test_the_header_page_hint_quotes_the_local_edt_limit(client, session, record
         monkeypatch.delenv("EDT_REVIEW_WORKING_DAYS")
         get_settings.cache_clear()
     hint = page.select_one("#header-day_team_review_due-hint").get_text(" ", strip=True)
-    assert hint == "For an EDT-led discussion: the day team must review it within 2 working days"
+    assert hint.startswith("For an EDT-led discussion: the day team must review it within "
+                           "2 working days of the discussion, by ")

@@ -5,11 +5,26 @@ Journeys over HTTP with JavaScript off: every form is posted as a browser would 
 every answer read with BeautifulSoup.
 """
 
-import pytest
+from datetime import date
 
+import pytest
+from bs4 import BeautifulSoup
+
+from app.config import get_settings
 from app.domain.sections import SECTIONS
-from tests.builders import complete_record, create
-from tests.html import error_summary, form_data, post_section, section_page, soup, start
+from app.records.display import as_text
+from app.rules.workdays import add_working_days
+from tests.builders import api_record, complete_record, create
+from tests.html import (
+    error_summary,
+    form_data,
+    post_section,
+    replaced,
+    section_page,
+    soup,
+    start,
+)
+from tests.pdf_helpers import pages_text
 
 # --- save and continue -------------------------------------------------------------------
 
@@ -161,3 +176,191 @@ def test_a_date_of_birth_typed_whole_in_the_day_box(client):
     shown = section_page(client, record_id, "children")
     assert [shown.select_one(f"input[name=children-0-date_of_birth-{part}]")["value"]
             for part in ("day", "month", "year")] == ["1", "2", "2019"]
+
+
+# --- finalising asks for confirmation, then says who finalised it ---------------------------
+
+
+def _finalise_form(client, record_id):
+    page = soup(client.get(f"/strategies/{record_id}"))
+    return page, page.select_one(f"form[action='/strategies/{record_id}/finalise']")
+
+
+def _shown(form) -> dict:
+    """What the finalise form posts as shown (the check unticked)."""
+    return dict(form_data(soup_of(form), "form"))
+
+
+def soup_of(form):
+    return BeautifulSoup(str(form), "html.parser")
+
+
+def test_finalising_without_ticking_the_check_is_refused_and_finalises_nothing(client):
+    record_id = create(client, complete_record())
+    page, form = _finalise_form(client, record_id)
+    box = form.select_one("input[type=checkbox][name=confirmed]")
+    assert box is not None and not box.has_attr("checked")
+    assert page.select_one("label[for=confirmed]").get_text(strip=True) == "I have checked the record"
+    answer = client.post(form["action"], data=_shown(form),
+                         follow_redirects=False)
+    assert answer.status_code == 422
+    refused = soup(answer)
+    message = "Confirm that you have checked the record before finalising it"
+    assert error_summary(refused) == {"#confirmed": message}
+    assert refused.select_one("#confirmed-error").get_text(" ", strip=True) == f"Error: {message}"
+    assert refused.select_one("#confirmed") is not None
+    assert client.get(f"/api/strategies/{record_id}").json()["status"] == "draft"
+
+
+def test_an_incomplete_record_lists_what_is_missing_even_unticked(client):
+    record_id = start(client)
+    _, form = _finalise_form(client, record_id)
+    answer = client.post(form["action"], data=_shown(form),
+                         follow_redirects=False)
+    assert answer.status_code == 422
+    links = error_summary(soup(answer))
+    assert f"/strategies/{record_id}/sections/header#header-chair" in links
+    assert "#confirmed" not in links
+
+
+def test_finalising_shows_a_confirmation_panel_and_who_finalised_it(client):
+    record_id = create(client, complete_record())
+    _, form = _finalise_form(client, record_id)
+    answer = client.post(form["action"], data=_shown(form) | {"confirmed": "yes"},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/strategies/{record_id}?finalised=yes"
+    record = client.get(f"/api/strategies/{record_id}").json()
+    assert record["status"] == "finalised"
+
+    page = soup(client.get(answer.headers["location"]))
+    panel = page.select_one(".govuk-panel--confirmation")
+    assert panel.select_one(".govuk-panel__title").get_text(strip=True) == "Record finalised"
+    body = panel.select_one(".govuk-panel__body").get_text(" ", strip=True)
+    assert body.startswith(record["reference"]) and "by Sam on" in body
+    assert page.select_one("#finalised-by").get_text(" ", strip=True).startswith(
+        "Finalised by Sam on ")
+    # The panel is only on the page finalising leads to.
+    assert soup(client.get(f"/strategies/{record_id}")).select_one(".govuk-panel") is None
+
+
+def test_the_pdf_says_who_finalised_the_record(client):
+    record_id = create(client, complete_record())
+    _, form = _finalise_form(client, record_id)
+    client.post(form["action"], data=_shown(form) | {"confirmed": "yes"})
+    answer = client.get(f"/strategies/{record_id}/record.pdf")
+    assert answer.status_code == 200
+    first = pages_text(answer.content)[0]
+    assert "finalised by Sam on" in first
+
+
+# --- facts carried over ------------------------------------------------------------------------
+
+
+def _without(*sections) -> dict:
+    body = complete_record()
+    for name in sections:
+        body[name] = []
+    return body
+
+
+def test_agencies_among_the_participants_are_offered_as_position_rows(client):
+    record_id = create(client, _without("agency_positions", "distribution"))
+    page = section_page(client, record_id, "agency-positions")
+    chosen = [select.select_one("option[selected]")["value"]
+              for select in page.select("select[name$=-agency]")]
+    assert chosen == ["csc", "police", "health_visiting"]  # the participants' order
+    assert all(not box.has_attr("checked") for box in page.select("input[name$=-position]"))
+    notice = page.select_one("#carried-over").get_text(" ", strip=True)
+    assert notice.startswith("Not saved yet")
+    assert "Children's social care, Police, Health visiting" in notice
+    # Not saved until the page is.
+    assert api_record(client, record_id)["agency_positions"] == []
+
+    pairs = replaced(form_data(page), {"agency_positions-0-position": "has_concerns",
+                                       "agency_positions-0-concerns": "Injury"})
+    assert post_section(client, record_id, "agency-positions", pairs).status_code == 303
+    saved = api_record(client, record_id)["agency_positions"]
+    assert [p["agency"] for p in saved] == ["csc", "police", "health_visiting"]
+    assert saved[0]["position"] == "has_concerns"
+    # Once saved, what is stored is shown, with no notice.
+    again = section_page(client, record_id, "agency-positions")
+    assert again.select_one("#carried-over") is None
+
+
+def test_positions_already_recorded_are_not_added_to(client):
+    record_id = create(client, _without("distribution"))
+    page = section_page(client, record_id, "agency-positions")
+    assert len(page.select("select[name$=-agency]")) == 3
+    assert page.select_one("#carried-over") is None
+
+
+def test_the_distribution_list_starts_with_every_agency_involved_ticked(client):
+    body = _without("distribution")
+    body["agency_positions"].append({"agency": "school", "position": "no_concerns"})
+    body["agency_positions"].append({"agency": "housing", "position": "not_contacted",
+                                     "not_contacted_reason": "Out of hours"})
+    record_id = create(client, body)
+    page = section_page(client, record_id, "distribution")
+    ticked = {box["value"] for box in page.select("input[name=distribution][checked]")}
+    # Took part or gave a position; not the agency that was not contacted.
+    assert ticked == {"csc", "police", "health_visiting", "school"}
+    assert page.select_one("#carried-over").get_text(" ", strip=True).startswith("Not saved yet")
+    assert api_record(client, record_id)["distribution"] == []
+    # The user unticks one and saves: that is what is kept, and no longer offered.
+    pairs = [(k, v) for k, v in form_data(page) if (k, v) != ("distribution", "school")]
+    assert post_section(client, record_id, "distribution", pairs).status_code == 303
+    assert sorted(api_record(client, record_id)["distribution"]) == [
+        "csc", "health_visiting", "police"]
+    again = section_page(client, record_id, "distribution")
+    assert {b["value"] for b in again.select("input[name=distribution][checked]")} == {
+        "csc", "health_visiting", "police"}
+    assert again.select_one("#carried-over") is None
+
+
+def _hint(page, key) -> str:
+    return page.select_one(f"#{key}-hint").get_text(" ", strip=True)
+
+
+def test_the_edt_review_date_and_conference_deadline_are_shown_as_hints(client):
+    record_id = create(client, complete_record())
+    record = api_record(client, record_id)
+    day = date.fromisoformat(record["header"]["discussion_at"][:10])
+    review = as_text(add_working_days(day, get_settings().edt_review_working_days))
+    conference = as_text(add_working_days(day, get_settings().icpc_working_days))
+    assert f"by {review}." in _hint(section_page(client, record_id, "header"),
+                                    "header-day_team_review_due")
+    assert _hint(section_page(client, record_id, "next-steps"), "next_steps-icpc_date").endswith(
+        f", by {conference} at the latest")
+
+
+def test_without_a_discussion_date_no_date_is_offered(client):
+    record_id = start(client)
+    assert _hint(section_page(client, record_id, "next-steps"), "next_steps-icpc_date") == (
+        "If a section 47 enquiry starts: within the working-day limit of this discussion")
+    assert " by " not in _hint(section_page(client, record_id, "header"),
+                               "header-day_team_review_due")
+
+
+# --- copy and layout ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug, empty", [("children", "No children added yet."),
+                                         ("agency-positions", "No agencies added yet."),
+                                         ("injuries", "No injuries added yet."),
+                                         ("participants", "No participants added yet.")])
+def test_empty_lists_say_so_in_plain_english(client, slug, empty):
+    record_id = start(client)
+    page = section_page(client, record_id, slug)
+    said = [p.get_text(" ", strip=True) for p in page.select("main .app-rows > p.govuk-body")]
+    assert said == [empty]
+
+
+def test_the_record_list_scrolls_inside_a_labelled_region(client):
+    create(client, complete_record())
+    page = soup(client.get("/strategies"))
+    region = page.select_one(".app-table-scroll")
+    assert region["role"] == "region" and region["tabindex"] == "0"
+    caption = page.find(id=region["aria-labelledby"])
+    assert caption.name == "caption" and caption.get_text(strip=True) == "Newest discussion first"
+    assert region.select_one("table#records") is not None

@@ -12,9 +12,11 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from app.domain.schema import StrategyRecordData, uk_now
+from app.domain.choices import Agency
+from app.domain.schema import AgencyPosition, StrategyRecordData, uk_now
 from app.domain.sections import Section
 from app.parsing import FormValues, whole_number
+from app.rules.next_steps import agencies_involved
 
 DATE_PARTS = ("day", "month", "year", "time")
 _INDEX = re.compile(r"^\d+$")
@@ -211,6 +213,26 @@ def date_problems(values: FormValues, prefix: str) -> dict[str, str]:
         elif time and typed_time(time) is None:
             problems[key] = TIME_MESSAGE
     return problems
+
+
+# --- facts carried over from other sections -------------------------------------------------
+
+
+def carried_over(slug: str, data: StrategyRecordData) -> tuple[FormValues, list[str]] | None:
+    """Form values offered, not yet saved, for a section nothing was recorded in yet, from
+    what other sections hold; with the agencies' names for the page to say so. None when
+    there is nothing to offer (or the section already holds something)."""
+    if slug == "agency-positions" and not data.agency_positions:
+        named = list(dict.fromkeys(p.agency for p in data.participants if p.agency))
+        rows_ = [values_from(AgencyPosition(agency=agency), "x") for agency in named]
+        values = with_rows({}, "agency_positions",
+                           [{k.removeprefix("x-"): v for k, v in row.items()} for row in rows_])
+    elif slug == "distribution" and not data.distribution:
+        named = [agency for agency in Agency if agency in agencies_involved(data)]
+        values = {"distribution": [agency.value for agency in named]}
+    else:
+        return None
+    return (values, [agency.label for agency in named]) if named else None
 
 
 # --- parse one section's form into the record --------------------------------------------

@@ -242,16 +242,21 @@ def completeness(record: StrategyRecord) -> list[Result]:
     return evaluate(record.content, get_settings())
 
 
+def check_finalisable(record: StrategyRecord, expected_revision: int | None) -> None:
+    """Raises what finalising would refuse (not editable, stale, incomplete); finalises nothing."""
+    _check_writable(record, expected_revision)
+    failing = blocking_failures(completeness(record))
+    if failing:
+        raise Incomplete(failing)
+
+
 def finalise_record(
     session: Session, *, record: StrategyRecord, expected_revision: int | None,
     finalised_by: User | None = None,
 ) -> StrategyRecord:
     from app.followup import versions  # its tables refer to this module's
 
-    _check_writable(record, expected_revision)
-    failing = blocking_failures(completeness(record))
-    if failing:
-        raise Incomplete(failing)
+    check_finalisable(record, expected_revision)
     now = datetime.now(UTC)
     data = record.content
     # The version's snapshot, tracked actions and review columns, in the same transaction.
