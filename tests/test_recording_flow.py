@@ -5,16 +5,18 @@ Journeys over HTTP with JavaScript off: every form is posted as a browser would 
 every answer read with BeautifulSoup.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 
 from app.config import get_settings
 from app.domain.sections import SECTIONS
+from app.domain.schema import Child
 from app.records.display import as_text
+from app.records.view import age_text
 from app.rules.workdays import add_working_days
-from tests.builders import api_record, complete_record, create
+from tests.builders import api_record, complete_record, create, discussion_time
 from tests.html import (
     error_summary,
     form_data,
@@ -24,7 +26,7 @@ from tests.html import (
     soup,
     start,
 )
-from tests.pdf_helpers import pages_text
+from tests.pdf_helpers import pages_text, squashed
 
 # --- save and continue -------------------------------------------------------------------
 
@@ -364,3 +366,46 @@ def test_the_record_list_scrolls_inside_a_labelled_region(client):
     caption = page.find(id=region["aria-labelledby"])
     assert caption.name == "caption" and caption.get_text(strip=True) == "Newest discussion first"
     assert region.select_one("table#records") is not None
+
+
+# --- a PDF a police officer can read alone ------------------------------------------------------
+
+
+def _draft_pdf_text(client, body) -> list[str]:
+    record_id = create(client, body)
+    answer = client.get(f"/strategies/{record_id}/record.pdf")
+    assert answer.status_code == 200
+    return pages_text(answer.content)
+
+
+def test_the_pdf_gives_each_childs_age_or_gestation_beside_their_name(client):
+    body = complete_record()
+    day = discussion_time().date()
+    body["children"][0]["date_of_birth"] = str(day - timedelta(days=20))
+    body["children"][0]["communication"] = "pre_verbal"
+    body["children"].append({"key": "unborn", "name": "Baby of Amy Carter", "unborn": True,
+                             "gestation_weeks": 30,
+                             "expected_delivery_date": str(day + timedelta(weeks=10))})
+    body["children"].append({"key": "older", "name": "Ava Carter",
+                             "date_of_birth": str(day.replace(year=day.year - 9))})
+    first = squashed(_draft_pdf_text(client, body)[0])
+    due = as_text(day + timedelta(weeks=10))
+    assert squashed(f"Children: Leo Carter (2 weeks old), Baby of Amy Carter (unborn, 30 weeks' "
+                    f"gestation, due {due}), Ava Carter (9 years old).") in first
+
+
+@pytest.mark.parametrize("born_days_ago, words", [(3, "3 days old"), (400, "13 months old"),
+                                                  (31, "1 month old")])
+def test_ages_are_in_the_words_people_use(born_days_ago, words):
+    on = date(2026, 4, 4)
+    child = Child(name="X", date_of_birth=on - timedelta(days=born_days_ago))
+    assert age_text(child, on) == words
+
+
+def test_the_pdf_repeats_the_date_agencies_will_be_updated_by(client):
+    body = complete_record()
+    due = date.fromisoformat(body["actions"][0]["due_date"])
+    text = squashed(" ".join(_draft_pdf_text(client, body)))
+    assert squashed(f"If you have not been told the outcome by {as_text(due)}, contact "
+                    "children's social care.") in text
+    assert squashed("by the date above") not in text
