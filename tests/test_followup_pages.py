@@ -238,7 +238,7 @@ def test_amend_through_the_page_then_finalise_again(anonymous, session):
     record = session.get(StrategyRecord, record_id)
     assert (record.version, record.status) == (2, "draft")
     page = soup(client.get(f"/strategies/{record_id}"))
-    finalise = dict(form_data(page, f'form[action="/strategies/{record_id}/finalise"]'))
+    finalise = dict(form_data(page, f'form[action="/strategies/{record_id}/finalise"]')) | {"confirmed": "yes"}
     assert client.post(f"/strategies/{record_id}/finalise", data=finalise,
                        follow_redirects=False).status_code == 303
     page = soup(client.get(f"/strategies/{record_id}"))

@@ -476,8 +476,8 @@ def _finalise(client, record_id: int):
     page = soup(client.get(f"/strategies/{record_id}"))
     form = page.select_one(f"form[action='/strategies/{record_id}/finalise']")
     assert form is not None
-    return client.post(form["action"], data={"revision": revision_in(form, "form")},
-                       follow_redirects=False)
+    return client.post(form["action"], data={"revision": revision_in(form, "form"),
+                                              "confirmed": "yes"}, follow_redirects=False)
 
 
 def _blocking_failures(client, record_id: int) -> list[dict]:
@@ -556,7 +556,7 @@ def test_finalise_accepted_then_the_record_is_read_only(client):
 
     answer = _finalise(client, record_id)
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"/strategies/{record_id}"
+    assert answer.headers["location"] == f"/strategies/{record_id}?finalised=yes"
     final = api_record(client, record_id)
     assert final["status"] == "finalised" and final["finalised_at"]
 

@@ -109,7 +109,8 @@ def test_changing(world, anonymous, session, username):
             client.put(f"/api/strategies/{record_id}",
                        json={**bodies[name], "revision": int(_revision(session, record_id))}),
             client.post(f"/strategies/{record_id}/finalise",
-                        data={"revision": _revision(session, record_id)}, follow_redirects=False),
+                        data={"revision": _revision(session, record_id), "confirmed": "yes"},
+                        follow_redirects=False),
         ]
         codes = [a.status_code for a in attempts]
         if expected == "read-only":

@@ -39,6 +39,13 @@ SECTIONS = (
 SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}
 
 
+def next_section(slug: str) -> Section | None:
+    """The section after this one in the form's order; None after the last."""
+    slugs = [section.slug for section in SECTIONS]
+    index = slugs.index(slug) + 1
+    return SECTIONS[index] if index < len(SECTIONS) else None
+
+
 def section_of(path: tuple) -> str:
     """The slug of the section a field path like ("children", 0, "voice") belongs to."""
     if path and path[0] == "children" and len(path) > 2 and path[2] in EXPERIENCE_FIELDS:

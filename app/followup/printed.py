@@ -29,6 +29,8 @@ class Cancellation:
 
 @dataclass(frozen=True)
 class PrintedState:
+    # Who finalised this version: fixed when it is finalised, so no part of the variant key.
+    finalised_by: str | None = None
     authorised_by: str | None = None
     authorised_at: datetime | None = None
     superseded_by: int | None = None
@@ -67,6 +69,7 @@ def printed_state(session: Session, record: StrategyRecord) -> PrintedState | No
         if e.kind == "discussion_cancelled" and e.version == record.version
     )
     return PrintedState(
+        finalised_by=versions.finalised_by_name(session, record),
         authorised_by=snapshot.authorised_by_name,
         authorised_at=versions.as_utc(snapshot.authorised_at),
         superseded_by=snapshot.superseded_by,

@@ -78,6 +78,17 @@ def on_finalised(session: Session, record: StrategyRecord, data: StrategyRecordD
                               by_name=by.display_name if by else "", details={}))
 
 
+def finalised_by_name(session: Session, record: StrategyRecord) -> str | None:
+    """Who finalised the record's current version (the snapshot's finaliser), if known."""
+    if record.status == RecordStatus.DRAFT:
+        return None
+    found = snapshot(session, record.id, record.version)
+    if found is None or found.finalised_by_id is None:
+        return None
+    user = session.get(User, found.finalised_by_id)
+    return user.display_name if user else None
+
+
 def snapshots(session: Session, record_id: int) -> list[RecordVersion]:
     return list(session.exec(select(RecordVersion).where(RecordVersion.record_id == record_id)
                              .order_by(RecordVersion.version)))

@@ -12,9 +12,11 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from app.domain.schema import StrategyRecordData
+from app.domain.choices import Agency
+from app.domain.schema import AgencyPosition, StrategyRecordData, uk_now
 from app.domain.sections import Section
 from app.parsing import FormValues, whole_number
+from app.rules.next_steps import agencies_involved
 
 DATE_PARTS = ("day", "month", "year", "time")
 _INDEX = re.compile(r"^\d+$")
@@ -111,21 +113,126 @@ def _finish(node):
 
 
 def _join_date(parts: dict) -> str | None:
+    """ISO text for the date (and time) boxes, or the text as typed for validation to refuse."""
     day, month, year = (str(parts.get(p, "")).strip() for p in ("day", "month", "year"))
     time = str(parts.get("time", "")).strip()
     if not any((day, month, year, time)):
         return None
-    # Anything not a plain number is passed on as typed, so validation rejects it clearly.
-    numbers = (whole_number(day, 2), whole_number(month, 2), whole_number(year, 4))
-    if None in numbers or len(year) != 4:
+    numbers = _date_numbers(day, month, year)
+    if numbers is None:
+        # Passed on as typed, so validation refuses it (date_problems says how to type it).
         return f"{day}/{month}/{year} {time}".strip()
     iso = "{2:04d}-{1:02d}-{0:02d}".format(*numbers)
     if "time" not in parts:
         return iso
-    match = re.fullmatch(r"(\d{1,2})[:.]?(\d{2})", time)
-    if not match:
-        return f"{iso}T{time or 'no time'}"
-    return f"{iso}T{int(match.group(1)):02d}:{match.group(2)}"
+    clock = typed_time(time)
+    return f"{iso}T{clock or time or 'no time'}"
+
+
+DATE_MESSAGE = "Enter the date as, for example, 27 3 2026 or 27/3/26"
+TIME_MESSAGE = "Enter the time as, for example, 14:05 or 2.05pm"
+
+# A whole date typed in the day box: 4/4/26, 04/04/2026, 4.4.26, 4-4-2026, 4 4 26.
+_WHOLE_DATE = re.compile(r"(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{4}|\d{2})")
+_CLOCK = re.compile(r"(\d{1,2})(?:[:.]?(\d{2}))?(am|pm)?")
+_CLOCK_WORDS = {"midday": "12:00", "noon": "12:00", "midnight": "00:00"}
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+
+
+def _date_numbers(day: str, month: str, year: str) -> tuple[int, int, int] | None:
+    """(day, month, year) as typed in the boxes; None if they do not read as a date."""
+    whole = _WHOLE_DATE.fullmatch(day)
+    if whole:
+        # The whole date typed in the day box fills the date, unless the other boxes disagree.
+        day, typed_month, typed_year = whole.groups()
+        if month and whole_number(month) != int(typed_month):
+            return None
+        if year and _full_year(year) != _full_year(typed_year):
+            return None
+        month, year = typed_month, typed_year
+    numbers = (whole_number(day, 2), _month_number(month), _full_year(year))
+    return None if None in numbers else numbers
+
+
+def _month_number(text: str) -> int | None:
+    name = text.lower().rstrip(".")
+    if len(name) >= 3 and name.isalpha():
+        return next((n for n, month in enumerate(MONTHS, 1) if month.startswith(name)), None)
+    return whole_number(text, 2)
+
+
+def _full_year(text: str) -> int | None:
+    """A four-digit year, or a two-digit one read as the nearest sensible century: up to ten
+    years ahead is this century (due dates, expected deliveries), anything later the last."""
+    if len(text) == 4:
+        return whole_number(text, 4)
+    short = whole_number(text, 2) if len(text) == 2 else None
+    if short is None:
+        return None
+    this_year = uk_now().year
+    century = this_year - this_year % 100
+    return century + short if century + short <= this_year + 10 else century - 100 + short
+
+
+def typed_time(text: str) -> str | None:
+    """HH:MM for a time typed as people type it (14:05, 1405, 14.05, 2.05pm, 2:05 p.m., 2pm,
+    midday), or None if it is not a time of day."""
+    compact = re.sub(r"\s+", "", text.lower()).replace("a.m.", "am").replace("p.m.", "pm")
+    compact = compact.rstrip(".")
+    if compact in _CLOCK_WORDS:
+        return _CLOCK_WORDS[compact]
+    match = _CLOCK.fullmatch(compact)
+    if not match or (match.group(2) is None and match.group(3) is None):
+        return None  # "14" alone: too easily a slip for a date or a duration
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def date_problems(values: FormValues, prefix: str) -> dict[str, str]:
+    """A message saying how to type it for each date or time under `prefix` that does not read
+    as one, by the date's form key (validation's own message, "must be a real date", stays
+    for dates that read but do not exist, like 31 2 2026)."""
+    grouped: dict[str, dict[str, str]] = {}
+    for key, value in values.items():
+        base, _, part = key.rpartition("-")
+        if part in DATE_PARTS and (base == prefix or base.startswith(prefix + "-")):
+            grouped.setdefault(base, {})[part] = str(value).strip()
+    problems = {}
+    for key, parts in grouped.items():
+        day, month, year = (parts.get(p, "") for p in ("day", "month", "year"))
+        time = parts.get("time", "")
+        if any((day, month, year)) and _date_numbers(day, month, year) is None:
+            problems[key] = DATE_MESSAGE
+        elif time and typed_time(time) is None:
+            problems[key] = TIME_MESSAGE
+    return problems
+
+
+# --- facts carried over from other sections -------------------------------------------------
+
+
+def carried_over(slug: str, data: StrategyRecordData) -> tuple[FormValues, list[str]] | None:
+    """Form values offered, not yet saved, for a section nothing was recorded in yet, from
+    what other sections hold; with the agencies' names for the page to say so. None when
+    there is nothing to offer (or the section already holds something)."""
+    if slug == "agency-positions" and not data.agency_positions:
+        named = list(dict.fromkeys(p.agency for p in data.participants if p.agency))
+        rows_ = [values_from(AgencyPosition(agency=agency), "x") for agency in named]
+        values = with_rows({}, "agency_positions",
+                           [{k.removeprefix("x-"): v for k, v in row.items()} for row in rows_])
+    elif slug == "distribution" and not data.distribution:
+        named = [agency for agency in Agency if agency in agencies_involved(data)]
+        values = {"distribution": [agency.value for agency in named]}
+    else:
+        return None
+    return (values, [agency.label for agency in named]) if named else None
 
 
 # --- parse one section's form into the record --------------------------------------------
@@ -148,7 +255,9 @@ def parse_section(
         whole = current.model_copy(update={section.field: value}).model_dump()
         data = StrategyRecordData.model_validate(whole, context={"stored": True})
     except ValidationError as error:
-        return None, error_messages(error, prefix=(section.field,))
+        messages = error_messages(error, prefix=(section.field,))
+        # Where a date or time did not read as one, say how to type it.
+        return None, messages | date_problems(values, section.field)
     return data, {}
 
 

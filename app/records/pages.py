@@ -8,24 +8,28 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from app.auth import audit
+from app.config import get_settings
 from app.auth.deps import PageUser
 from app.auth.roles import can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.deps import PostedForm, SessionDep
 from app.domain.choices import LedBy, Outcome, RecordStatus
 from app.domain.schema import StrategyRecordData
-from app.domain.sections import SECTIONS_BY_SLUG, Section, section_of
+from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
 from app.parsing import FormValues, form_values, whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access, service
-from app.records.forms import parse_section, rows, values_from, with_rows
+from app.records.forms import carried_over, parse_section, rows, values_from, with_rows
 from app.records.listing import ListQuery
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Failure, Severity
+from app.rules.due_dates import edt_review_due
+from app.rules.next_steps import conference_due
 from app.rules.status import section_states
 from app.sending import service as sending
 from app.templating import FormView, error_href, templates
@@ -111,8 +115,9 @@ def create(request: Request, session: SessionDep, user: PageUser) -> RedirectRes
 
 
 def _record_page(request, record, user, *, errors=None, error_links=None, status_code=200,
-                 notice=None, session=None):
+                 notice=None, session=None, just_finalised=False):
     data = record.content
+    session = session or Session.object_session(record)
     results = service.completeness(record)
     context = {
         "title": f"Strategy record {record.reference}",
@@ -126,13 +131,17 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
         "notice": notice,
         "can_edit": access.can_edit(user, record) and record.is_editable,
         "can_read_audit": can_read_audit(user),
+        "finalised_by": versions.finalised_by_name(session, record) if session else None,
+        # The confirmation panel, shown once, on the page finalising leads to.
+        "just_finalised": just_finalised and record.status == RecordStatus.FINALISED,
         **followup_view.record_page_context(record, user, session),
     }
     return templates.TemplateResponse(request, "record.html", context, status_code=status_code)
 
 
 @router.get("/strategies/{record_id}", response_class=HTMLResponse)
-def record_page(request: Request, record_id: int, session: SessionDep, user: PageUser):
+def record_page(request: Request, record_id: int, session: SessionDep, user: PageUser,
+                finalised: str | None = None):
     record = access.viewable(session, user, record_id, request)
     audit.log(session, "viewed", user=user, record_id=record.id, request=request)
     # Partners see the version sent to them while an amendment is drafted (app/followup).
@@ -141,7 +150,8 @@ def record_page(request: Request, record_id: int, session: SessionDep, user: Pag
         raise HTTPException(404, "Strategy record not found")
     sending.mark_opened(session, user, record.id, shown.version, request)  # a partner's first
     try:
-        return _record_page(request, shown, user, session=session)
+        return _record_page(request, shown, user, session=session,
+                            just_finalised=finalised == "yes")
     except DamagedRecord as damage:
         # The page itself worked: it says what is wrong with the record, not a server error.
         context = {"title": f"Strategy record {record.reference} is damaged",
@@ -167,7 +177,8 @@ def _still_needed(record: StrategyRecord, section: Section) -> list[Failure]:
 
 
 def _section_page(request, record, section, values: FormValues, *, errors=None, notice=None,
-                  status_code=200, fragment=False, revision=None):
+                  status_code=200, fragment=False, revision=None, carried=()):
+    data, settings = record.content, get_settings()
     context = {
         "revision": revision or record.revision,
         "title": section.title,
@@ -179,6 +190,11 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
         "url": f"/strategies/{record.id}/sections/{section.slug}",
         "still_needed": [] if errors else _still_needed(record, section),
         "children": {child.key: child for child in record.content.children},
+        # Agencies offered from other sections, shown as not yet saved.
+        "carried": carried,
+        # The dates the rules fix, shown beside the fields before anyone types them.
+        "review_due": edt_review_due(data.header.discussion_at, settings),
+        "conference_due": conference_due(data, settings),
     }
     template = "_rows_fragment.html" if fragment else "section.html"
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -230,6 +246,10 @@ def section_page(request: Request, record_id: int, slug: str, session: SessionDe
     audit.log(session, "viewed", user=user, record_id=record.id, detail=section.slug,
               request=request)
     values = values_from(getattr(record.content, section.field), section.field)
+    offered = carried_over(section.slug, record.content)
+    if offered is not None:
+        values, carried = offered
+        return _section_page(request, record, section, values, carried=carried)
     return _section_page(request, record, section, values)
 
 
@@ -269,7 +289,7 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
         return _section_page(request, record, section, values, notice=NO_REVISION_MESSAGE,
                              status_code=428)
 
-    if action != "save" and section.rows_editable:
+    if action not in SAVE_ACTIONS and section.rows_editable:
         changed = _change_rows(section, values, action)
         return _section_page(request, record, section, changed, fragment=_is_htmx(request),
                              revision=revision)
@@ -286,8 +306,22 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
                              status_code=409)
     audit.log(session, "edited", user=user, record_id=record.id, detail=section.slug,
               request=request)
-    return _see_other(f"/strategies/{record.id}#{section.slug}")
+    return _see_other(_after_save(record, section, action))
 
+
+# The two save buttons: back to the task list, or on to the next section.
+SAVE_ACTIONS = ("save", "save-continue")
+
+
+def _after_save(record: StrategyRecord, section: Section, action: str) -> str:
+    following = next_section(section.slug) if action == "save-continue" else None
+    if following is not None:
+        return f"/strategies/{record.id}/sections/{following.slug}"
+    # The last section's "continue" goes to the record: the task list and Finalise.
+    return f"/strategies/{record.id}#{section.slug}"
+
+
+CONFIRM_MESSAGE = "Confirm that you have checked the record before finalising it"
 
 FINALISE_NO_REVISION = (
     "This page did not say which version of the record it was opened at, so the record has "
@@ -305,6 +339,11 @@ def finalise(values: PostedValues, request: Request, record_id: int, session: Se
     if expected is None:
         return _record_page(request, record, user, status_code=428, notice=FINALISE_NO_REVISION)
     try:
+        if values.get("confirmed") != "yes":
+            # Refused first for what finalising would refuse anyway, so the page lists that.
+            service.check_finalisable(record, expected)
+            return _record_page(request, record, user, errors={"confirmed": CONFIRM_MESSAGE},
+                                error_links={"confirmed": "#confirmed"}, status_code=422)
         service.finalise_record(session, record=record, expected_revision=expected,
                                 finalised_by=user)
     except service.NotEditable:
@@ -325,4 +364,4 @@ def finalise(values: PostedValues, request: Request, record_id: int, session: Se
                             status_code=422)
     audit.log(session, "finalised", user=user, record_id=record.id, request=request)
     render_after_finalise(record)
-    return _see_other(f"/strategies/{record.id}")
+    return _see_other(f"/strategies/{record.id}?finalised=yes")

@@ -242,6 +242,14 @@ def completeness(record: StrategyRecord) -> list[Result]:
     return evaluate(record.content, get_settings())
 
 
+def check_finalisable(record: StrategyRecord, expected_revision: int | None) -> None:
+    """Raises what finalising would refuse (not editable, stale, incomplete); finalises nothing."""
+    _check_writable(record, expected_revision)
+    failing = blocking_failures(completeness(record))
+    if failing:
+        raise Incomplete(failing)
+
+
 def finalise_record(
     session: Session, *, record: StrategyRecord, expected_revision: int | None,
     finalised_by: User | None = None,
@@ -249,10 +257,7 @@ def finalise_record(
     from app.followup import versions  # its tables refer to this module's
     from app.sending import service as sending
 
-    _check_writable(record, expected_revision)
-    failing = blocking_failures(completeness(record))
-    if failing:
-        raise Incomplete(failing)
+    check_finalisable(record, expected_revision)
     now = datetime.now(UTC)
     data = record.content
     # The version's snapshot, tracked actions and review columns, and sending it to the

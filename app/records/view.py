@@ -5,9 +5,10 @@ Templates only lay out what is here; every wording and derived fact is decided b
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from app.domain.choices import ActionKind, Position
-from app.domain.schema import Action, AgencyPosition, Child, StrategyRecordData
+from app.domain.schema import Action, AgencyPosition, Child, StrategyRecordData, uk_now
 from app.records.display import ParticipantGroup, as_text, participant_groups
 from app.rules.completeness import Result, Tally, tally
 
@@ -19,6 +20,38 @@ NO_CONCERNS = "No safeguarding concerns"
 class ChildView:
     title: str  # the child's name, or "Child N" by their place in the whole record
     child: Child
+    # Age on the day of the discussion, or for an unborn baby the gestation and due date,
+    # so a reader with only the printed record knows who is who: "8 months old".
+    age: str | None = None
+
+    @property
+    def title_with_age(self) -> str:
+        return f"{self.title} ({self.age})" if self.age else self.title
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'} old"
+
+
+def age_text(child: Child, on: date) -> str | None:
+    """How old the child was on `on` in the words people use for a baby or a child."""
+    if child.unborn:
+        parts = ["unborn"]
+        if child.gestation_weeks is not None:
+            parts.append(f"{child.gestation_weeks} weeks' gestation")
+        if child.expected_delivery_date:
+            parts.append(f"due {as_text(child.expected_delivery_date)}")
+        return ", ".join(parts)
+    born = child.date_of_birth
+    if born is None or born > on:
+        return None
+    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+    if months >= 24:
+        return _plural(months // 12, "year")
+    if months >= 1:
+        return _plural(months, "month")
+    days = (on - born).days
+    return _plural(days // 7, "week") if days >= 7 else _plural(days, "day")
 
 
 @dataclass(frozen=True)
@@ -51,6 +84,13 @@ class RecordView:
     actions: tuple[ActionRow, ...]  # every action but the update-all-agencies one
     update_action: ActionRow | None
     tally: Tally
+
+    @property
+    def agencies_updated_by(self) -> str | None:
+        """The date CSC will update all agencies by, if set: repeated where readers are told
+        whom to contact if they have not heard the outcome."""
+        action = self.data.update_action
+        return as_text(action.due_date) if action and action.due_date else None
 
     @property
     def experience_heading(self) -> str:
@@ -91,8 +131,10 @@ def action_row(action: Action) -> ActionRow:
 def record_view(data: StrategyRecordData, results: list[Result], *,
                 child_key: str | None = None) -> RecordView:
     """The record (or one child's copy of it) ready to show."""
+    # Ages as on the day of the discussion; a record with no date yet counts from today.
+    on = data.header.discussion_at.date() if data.header.discussion_at else uk_now().date()
     children = tuple(
-        ChildView(data.child_title(child), child)
+        ChildView(data.child_title(child), child, age_text(child, on))
         for child in data.children
         if child_key is None or child.key == child_key
     )

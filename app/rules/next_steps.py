@@ -53,7 +53,9 @@ def _icpc_counted_from(data: StrategyRecordData) -> date | None:
     return discussion_day(data)
 
 
-def _icpc_latest(data: StrategyRecordData, settings: Settings) -> date | None:
+def conference_due(data: StrategyRecordData, settings: Settings) -> date | None:
+    """The latest date for the initial child protection conference, if a section 47 enquiry
+    starts (the form shows it as a hint before anyone types a date)."""
     start = _icpc_counted_from(data)
     return add_working_days(start, settings.icpc_working_days) if start else None
 
@@ -63,7 +65,7 @@ def _icpc_latest(data: StrategyRecordData, settings: Settings) -> date | None:
       "Timescale: conference within 15 working days of the discussion")
 def _icpc_date(data, settings, today):
     if data.decision.outcome in S47_OUTCOMES and not data.next_steps.icpc_date:
-        latest = _icpc_latest(data, settings)
+        latest = conference_due(data, settings)
         by = f" (due by {latest:%-d %B %Y})" if latest else ""
         yield Failure(f"Enter the initial child protection conference date{by}",
                       ("next_steps", "icpc_date"))
@@ -78,7 +80,7 @@ def _icpc_within(data, settings, today):
     day = discussion_day(data)
     if data.decision.outcome not in S47_OUTCOMES or not icpc or not day:
         return
-    latest = _icpc_latest(data, settings)
+    latest = conference_due(data, settings)
     path = ("next_steps", "icpc_date")
     if icpc < day:
         yield Failure("The conference cannot be before the discussion", path)
@@ -149,14 +151,19 @@ def _distribution(data, settings, today):
         yield Failure("Select the agencies that will receive the record", ("distribution",))
 
 
+def agencies_involved(data: StrategyRecordData) -> set:
+    """Agencies that took part or gave a position: each should receive the record."""
+    return agencies_taking_part(data) | {
+        p.agency for p in data.agency_positions
+        if p.agency and p.position and p.position != Position.NOT_CONTACTED
+    }
+
+
 @rule("distribution.involved", "warning", "missing", "distribution",
       "Every agency that took part or gave a position receives the record",
       "Finding 4: agencies were never told the outcome")
 def _distribution_involved(data, settings, today):
-    involved = agencies_taking_part(data) | {
-        p.agency for p in data.agency_positions
-        if p.agency and p.position and p.position != Position.NOT_CONTACTED
-    }
+    involved = agencies_involved(data)
     for agency in sorted(involved - set(data.distribution)):
         yield Failure(f"{agency.label} was involved but will not receive the record",
                       ("distribution",))
