@@ -229,3 +229,11 @@ def test_partner_sees_the_sent_version_while_an_amendment_is_drafted(anonymous, 
     text = soup(page).get_text()
     assert "Leo Carter" in text and "Draft Name" not in text
     assert "version 1" in soup(page).select_one(".govuk-caption-l").get_text()
+    # Nor does the list, HTML or JSON, show anything of the draft.
+    listed = soup(police.get("/strategies")).select_one("#records tbody").get_text(" ")
+    assert "Draft Name" not in listed and record["reference"] in listed
+    (item,) = police.get("/api/strategies").json()["items"]
+    assert (item["status"], item["children"], item["outcome"]) == ("amended", [], None)
+    # Social care, whose draft it is, sees it as it stands.
+    sw = _as(anonymous, session, people["sw"])
+    assert "Draft Name" in soup(sw.get("/strategies")).select_one("#records tbody").get_text(" ")

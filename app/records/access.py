@@ -4,6 +4,8 @@ A record the person may not see answers 404, exactly like one that does not exis
 cannot be probed; a record they may see but not change answers 403.
 """
 
+from dataclasses import replace
+
 from fastapi import HTTPException, Request
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlmodel import Session
@@ -13,7 +15,7 @@ from app.auth.models import User
 from app.auth.roles import RECORDERS, Role, can_authorise, can_record, can_record_follow_up
 from app.domain.choices import LedBy, RecordStatus
 from app.records import service
-from app.records.listing import ListQuery, Page, list_page
+from app.records.listing import ListedRecord, ListQuery, Page, list_page
 from app.records.models import RecordDistribution, StrategyRecord
 
 
@@ -92,7 +94,21 @@ def visible_filter(user: User) -> ColumnElement[bool]:
 
 
 def visible_records(session: Session, user: User, query: ListQuery | None = None) -> Page:
-    return list_page(session, visible_filter(user), query or ListQuery())
+    page = list_page(session, visible_filter(user), query or ListQuery())
+    if user.role == Role.PARTNER:
+        page = replace(page, items=[_as_sent(item) for item in page.items])
+    return page
+
+
+def _as_sent(item: ListedRecord) -> ListedRecord:
+    """A partner's row: a record being amended is a draft again, and nothing of the draft may
+    show; the version sent to them is on the record's page. (The read-model columns hold the
+    draft's values.)"""
+    if item.status != RecordStatus.DRAFT.value:
+        return item
+    return replace(item, status=RecordStatus.AMENDED.value, discussion_at=None, outcome=None,
+                   children_names=[], blocking_failures=0, warnings=0, next_due=None,
+                   returned_at=None)
 
 
 # --- after the meeting (app/followup) ---------------------------------------------------------

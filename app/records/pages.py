@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.auth import audit
-from app.config import get_settings
 from app.auth.deps import PageUser
 from app.auth.roles import can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
+from app.config import get_settings
 from app.deps import PostedForm, SessionDep
 from app.domain.choices import LedBy, Outcome, RecordStatus
 from app.domain.schema import StrategyRecordData
