@@ -497,3 +497,21 @@ def test_signing_in_deletes_that_users_sessions_ended_more_than_a_day_ago(sessio
     assert {"revoked-recently", "in-use", "other-expired-long-ago"} <= left
     assert not left & {"expired-long-ago", "revoked-long-ago", "idle-long-ago"}
     assert len(left) == 4  # the three kept and the new session
+
+
+def test_the_throttled_message_quotes_the_local_window(anonymous, session, monkeypatch):
+    make_user(session, "jo")
+    monkeypatch.setenv("SIGN_IN_WINDOW_MINUTES", "40")
+    monkeypatch.setenv("SIGN_IN_MAX_FAILURES_PER_ACCOUNT", "1")
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        anonymous.post("/sign-in", data={"username": "jo", "password": "wrong password"})
+        answer = anonymous.post("/sign-in", data={"username": "jo", "password": "wrong password"})
+    finally:
+        monkeypatch.delenv("SIGN_IN_WINDOW_MINUTES")
+        monkeypatch.delenv("SIGN_IN_MAX_FAILURES_PER_ACCOUNT")
+        get_settings.cache_clear()
+    assert answer.status_code == 429
+    assert "Wait 40 minutes and try again" in soup(answer).select_one(".govuk-error-summary").get_text()

@@ -11,8 +11,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.config import get_settings
-from app.domain.sections import SECTIONS
 from app.domain.schema import Child
+from app.domain.sections import SECTIONS
 from app.records.display import as_text
 from app.records.view import age_text
 from app.rules.workdays import add_working_days

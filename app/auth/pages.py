@@ -22,8 +22,10 @@ from app.templating import templates
 router = APIRouter(include_in_schema=False)
 
 WRONG = "Enter a correct username and password"
-THROTTLED = ("There have been too many failed attempts to sign in. Wait 15 minutes and try "
-             "again, or ask an administrator to reset your password.")
+def throttled_message() -> str:
+    minutes = get_settings().sign_in_window_minutes
+    return (f"There have been too many failed attempts to sign in. Wait {minutes} minutes and try "
+            "again, or ask an administrator to reset your password.")
 
 
 def safe_next(target: str | None) -> str:
@@ -57,7 +59,7 @@ def sign_in(request: Request, session: SessionDep, form: PostedForm):
         user = service.authenticate(session, username, password, request=request)
     except service.Throttled:
         return _sign_in_page(request, next_url=next_url, held=held, username=username,
-                             error=THROTTLED, status_code=429)
+                             error=throttled_message(), status_code=429)
     if user is None:
         return _sign_in_page(request, next_url=next_url, held=held, username=username,
                              error=WRONG, status_code=401)
