@@ -15,8 +15,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from app.asgi import HttpMiddleware
 from app.templating import templates
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def _server_error(request: Request) -> Response:
     return page(request, 500, "Try again later. Nothing you saved before this was lost.")
 
 
-class CatchErrors:
+class CatchErrors(HttpMiddleware):
     """Answers an unexpected error with the 500 page (or JSON) and keeps the connection open.
 
     Starlette's outermost ServerErrorMiddleware sends its 500 and then re-raises, which makes
@@ -135,13 +136,7 @@ class CatchErrors:
     inside our other middleware, so the answer still carries the security headers.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def send_tracking(message: Message) -> None:

@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app import errors
+from app.asgi import HttpMiddleware
 from app.auth import audit
 from app.auth.deps import SESSION_COOKIE
 from app.config import get_settings
@@ -36,14 +37,8 @@ class TooLarge(Exception):
     pass
 
 
-class EdgeMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class EdgeMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         headers = Headers(scope=scope)
         if not storable_text(scope["path"]) or _nul_in_encoded(scope["query_string"]):

@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from app.asgi import HttpMiddleware
 from app.auth import audit
 from app.auth.deps import bearer_token
 from app.db import get_engine
@@ -45,16 +46,10 @@ def is_cross_site(request: Request) -> bool:
     return False
 
 
-class SecurityMiddleware:
+class SecurityMiddleware(HttpMiddleware):
     """Outermost of our middleware (pure ASGI: nothing is buffered, nothing blocks the loop)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
 
         async def send_with_headers(message: Message) -> None:
