@@ -1,6 +1,6 @@
 """The outbox page (managers and administrators) and the receipts API (social-care staff)."""
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.auth.roles import can_read_audit, can_record
 from app.deps import SessionDep
 from app.records import access
-from app.records.api import READ_ERRORS, problem
+from app.records.api import READ_ERRORS, UtcDateTime, problem
 from app.records.models import StrategyRecord
 from app.sending import receipts
 from app.sending.models import Notification
@@ -24,12 +24,14 @@ OUTBOX_LIMIT = 200
 
 
 class AgencyReceiptOut(BaseModel):
+    """A receipt as the API gives it: times in UTC with their offset, like every API time."""
+
     agency: str
     version: int | None
-    sent_at: datetime | None
+    sent_at: UtcDateTime | None
     delivered: bool
-    first_opened_at: datetime | None
-    first_downloaded_at: datetime | None
+    first_opened_at: UtcDateTime | None
+    first_downloaded_at: UtcDateTime | None
     open_by: date | None
     flagged: bool
     unreachable: bool
