@@ -4,11 +4,12 @@ from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
+from app.reports.models import RecordMeasure
 from app.requests.models import StrategyRequest
 from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
     "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "Notification", "RecordReceipt",
-    "RecordVersion", "RenderedPdf", "StrategyRecord", "StrategyRequest", "TrackedAction", "User",
+    "RecordMeasure", "RecordVersion", "RenderedPdf", "StrategyRecord", "StrategyRequest", "TrackedAction", "User",
     "UserSession",
 ]

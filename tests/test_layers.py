@@ -18,17 +18,19 @@ LAYERS = [
      "app.records.models", "app.records.listing", "app.records.display", "app.records.view",
      "app.records.forms", "app.records.service", "app.pdf.models", "app.pdf.fetcher",
      "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
+     "app.reports.models", "app.reports.store", "app.reports.backfill",
      "app.followup.service", "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker"},
     # 3: who may do what, and loading things for a person
-    {"app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access",
+    {"app.reports.figures", "app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access",
      "app.followup.tracker", "app.requests.service", "app.sending.receipts"},
     # 4: pages, API, the printed record, the app itself and its commands
     {"app.templating", "app.security", "app.errors", "app.limits", "app.main", "app.__main__",
      "app.models", "app.demo", "app.backup", "app.migrate", "app.auth.cli", "app.auth.pages",
      "app.records.pages", "app.records.api", "app.pdf", "app.followup.pages",
      "app.followup.api", "app.followup.view", "app.followup.printed", "app.requests.pages",
-     "app.requests.api", "app.sending.pages"},
+     "app.requests.api", "app.sending.pages", "app.reports.pages", "app.reports.api",
+     "app.reports.charts", "app.reports.exports"},
 ]
 
 

@@ -88,5 +88,7 @@ class TrackedAction(SQLModel, table=True):
     # open, done, cancelled; "superseded" once a later version is finalised.
     status: str = Field(default="open", max_length=20)
     closed_at: datetime | None = None
+    # The day it was done, as recorded (on time is by this day, not by when it was typed in).
+    done_on: date | None = None
     closed_by_name: str | None = Field(default=None, max_length=200)
     note: str | None = None

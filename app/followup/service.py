@@ -17,12 +17,13 @@ from sqlmodel import Session, select
 from app.auth.models import User
 from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, Outcome, RecordStatus
-from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, uk_now
+from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, StrategyRecordData, uk_now
 from app.followup import versions
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.records.service import StaleRecord, derived_columns, next_due
+from app.reports.store import store_measures
 from app.rules.due_dates import cancellation_update_due
 from app.sending import service as sending
 
@@ -218,8 +219,8 @@ def return_record(session: Session, record: StrategyRecord, user: User, expected
     earlier = record.version - 1 if record.version > 1 else None
     _change(session, record, expected_revision, status=RecordStatus.DRAFT.value,
             data=data.model_dump(mode="json"), returned_at=datetime.now(UTC), finalised_at=None,
-            latest_final_version=earlier, review_due=None, reviewed_at=None,
-            referrer_feedback_due=False)
+            latest_final_version=earlier, review_due=None, reviewed_at=None, reviewed_on=None,
+            referrer_feedback_due=False, referrer_told_on=None)
     for table in (TrackedAction, RenderedPdf, RecordVersion):
         session.execute(delete(table).where(table.record_id == record.id,
                                             table.version == record.version))
@@ -227,6 +228,10 @@ def return_record(session: Session, record: StrategyRecord, user: User, expected
         session.execute(update(RecordVersion).where(
             RecordVersion.record_id == record.id, RecordVersion.version == earlier,
         ).values(superseded_by=None, superseded_at=None))
+    in_force = versions.snapshot(session, record.id, earlier) if earlier else None
+    store_measures(session, record.id, record.team,
+                   StrategyRecordData.model_validate(in_force.data, context={"stored": True})
+                   if in_force else None)
     _entry(session, record, user, "returned", comments=comments)
     return _commit(session, record)
 
@@ -303,8 +308,8 @@ def record_action(session: Session, record: StrategyRecord, user: User, expected
         raise Invalid(errors)
     _change(session, record, expected_revision)
     action.status = progress.outcome
-    action.closed_at, action.closed_by_name, action.note = (
-        datetime.now(UTC), user.display_name, note)
+    action.closed_at, action.closed_by_name, action.note, action.done_on = (
+        datetime.now(UTC), user.display_name, note, done_on)
     session.add(action)
     kind = "action_done" if progress.outcome == "done" else "action_cancelled"
     _entry(session, record, user, kind, position=progress.position,
@@ -361,7 +366,8 @@ def record_referrer_told(session: Session, record: StrategyRecord, user: User,
                    required=family)
     if errors:
         raise Invalid(errors)
-    _change(session, record, expected_revision, referrer_feedback_due=False)
+    _change(session, record, expected_revision, referrer_feedback_due=False,
+            referrer_told_on=told_on)
     _entry(session, record, user, "referrer_told", told_by=told_by, told_on=told_on, how=how,
            family_member="yes" if family else "no", shared=shared)
     refresh_read_model(session, record)
@@ -387,7 +393,8 @@ def record_edt_review(session: Session, record: StrategyRecord, user: User,
         errors["further_needed"] = "Say whether a further strategy discussion is needed"
     if errors:
         raise Invalid(errors)
-    _change(session, record, expected_revision, reviewed_at=datetime.now(UTC))
+    _change(session, record, expected_revision, reviewed_at=datetime.now(UTC),
+            reviewed_on=reviewed_on)
     _entry(session, record, user, "edt_review", reviewed_by=reviewed_by, reviewed_on=reviewed_on,
            checked=checked, corrected=corrected, further_needed=further)
     session.refresh(record)

@@ -17,7 +17,8 @@ from app.domain.schema import Action, StrategyRecordData
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
 from app.records.view import update_action_text
-from app.rules.grounds import referrer_feedback_due
+from app.reports.store import store_measures
+from app.rules.grounds import referrer_feedback_due, referrer_named
 
 CANCELLATION_UPDATE = "cancellation_update"
 
@@ -39,7 +40,10 @@ def finalised_columns(record: StrategyRecord, data: StrategyRecordData) -> dict:
         "returned_at": None,
         "review_due": data.header.day_team_review_due if edt else None,
         "reviewed_at": None,
+        "reviewed_on": None,
         "referrer_feedback_due": referrer_feedback_due(data),
+        "referrer_told_on": (data.grounds.referrer_informed_on
+                             if referrer_named(data) and not referrer_feedback_due(data) else None),
     }
 
 
@@ -67,6 +71,7 @@ def on_finalised(session: Session, record: StrategyRecord, data: StrategyRecordD
                               finalised_at=at, finalised_by_id=by.id if by else None))
     for row in tracked_rows(record, data, record.version):
         session.add(TrackedAction(**row))
+    store_measures(session, record.id, record.team, data)
     earlier = session.exec(select(RecordVersion).where(
         RecordVersion.record_id == record.id, RecordVersion.version < record.version,
         col(RecordVersion.superseded_by).is_(None))).all()

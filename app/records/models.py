@@ -110,8 +110,15 @@ class StrategyRecord(SQLModel, table=True):
     # An EDT-led discussion's day-team review: when it is due, and when it was recorded.
     review_due: date | None = Field(default=None, index=True)
     reviewed_at: datetime | None = None
+    # The day the review took place, as the reviewer recorded it (on time is by this day).
+    reviewed_on: date | None = None
     # The referrer has not been told the outcome (a finalised record with a referrer).
     referrer_feedback_due: bool = Field(default=False, index=True)
+    # The day the referrer was told the outcome: in the record, or by follow-up after it.
+    referrer_told_on: date | None = None
+    # Whether the record first reached its agencies later than SEND_WITHIN_WORKING_DAYS after
+    # the discussion (None until it is first sent). Later versions' sending does not change it.
+    sent_late: bool | None = None
 
     @property
     def content(self) -> StrategyRecordData:

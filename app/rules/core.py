@@ -97,6 +97,12 @@ def age_on(child: Child, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def agencies_present(data: StrategyRecordData) -> set:
+    """Agencies whose view the record has: a position, or someone who took part (someone
+    invited but unavailable has not given the agency's view)."""
+    return agencies_with_position(data) | agencies_taking_part(data)
+
+
 def cannot_speak(child: Child, day: date, settings: Settings) -> bool:
     """A child whose experience must be told through what was observed: unborn, younger than
     CANNOT_SPEAK_UNDER_YEARS on `day`, or recorded as pre-verbal or non-verbal. Age counts

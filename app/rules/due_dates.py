@@ -1,8 +1,9 @@
 """Due dates the service works out for people, in working days (England and Wales)."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from app.config import Settings
+from app.domain.schema import UK
 from app.rules.workdays import add_working_days, is_working_day
 
 
@@ -28,3 +29,18 @@ def working_days_overdue(due: date, today: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def uk_date(moment: datetime) -> date:
+    """The UK calendar day of a stored moment."""
+    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UK).date()
+
+
+def sent_late(discussion_at: datetime | None, sent_at: datetime, settings: Settings) -> bool:
+    """Sent later than SEND_WITHIN_WORKING_DAYS after the discussion (UK wall-clock)."""
+    if discussion_at is None:
+        return False
+    return uk_date(sent_at) > add_working_days(discussion_at.date(),
+                                               settings.send_within_working_days)

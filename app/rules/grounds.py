@@ -36,10 +36,15 @@ def _body_map(data, settings, today):
                       ("grounds", "body_map"))
 
 
+def referrer_named(data) -> bool:
+    """The record names who referred, so someone can tell them the outcome."""
+    return bool(data.grounds.referrer_name)
+
+
 def referrer_feedback_due(data) -> bool:
     """A named referrer has not yet been recorded as told the outcome (when and how)."""
     grounds = data.grounds
-    return bool(grounds.referrer_name) and not (grounds.referrer_informed_on and grounds.referrer_informed_how)
+    return referrer_named(data) and not (grounds.referrer_informed_on and grounds.referrer_informed_how)
 
 
 @rule("grounds.referrer-told", "warning", "missing", "grounds",

@@ -1,7 +1,14 @@
 """Rules for who took part and every agency's position."""
 
 from app.domain.choices import HEALTH_AGENCIES, OUTSIDE_MEETING_MODES, Agency, Position
-from app.rules.core import Failure, agencies_taking_part, agencies_with_position, missing, rule
+from app.rules.core import (
+    Failure,
+    agencies_present,
+    agencies_taking_part,
+    agencies_with_position,
+    missing,
+    rule,
+)
 
 # --- participants and agencies ------------------------------------------------------------
 
@@ -37,8 +44,7 @@ def _participant_details(data, settings, today):
       "position or a participant",
       "Finding 2 and 7: every agency's view is recorded; the midwife must be involved pre-birth")
 def _core_agencies(data, settings, today):
-    # Someone invited but unavailable has not given the agency's view.
-    present = agencies_with_position(data) | agencies_taking_part(data)
+    present = agencies_present(data)
     needed = {Agency.CSC: "children's social care's", Agency.POLICE: "the police's"}
     for agency, whose in needed.items():
         if agency not in present:

@@ -17,16 +17,11 @@ from app.auth.models import User
 from app.config import Settings, get_settings
 from app.records.access import visible_filter
 from app.records.models import RecordDistribution, StrategyRecord
+from app.rules.due_dates import sent_late, uk_date
 from app.rules.workdays import add_working_days
 from app.sending.models import Notification, RecordReceipt
 
 UK = ZoneInfo("Europe/London")
-
-
-def uk_date(moment: datetime) -> date:
-    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UK).date()
 
 
 def open_by(sent_at: datetime, settings: Settings) -> date:
@@ -41,14 +36,6 @@ def flag_cutoff(today: date, settings: Settings) -> datetime:
     while add_working_days(day, settings.receipt_working_days) >= today:
         day -= timedelta(days=1)
     return datetime.combine(day + timedelta(days=1), time(), UK).astimezone(UTC)
-
-
-def sent_late(discussion_at: datetime | None, sent_at: datetime, settings: Settings) -> bool:
-    """Sent later than SEND_WITHIN_WORKING_DAYS after the discussion (UK wall-clock)."""
-    if discussion_at is None:
-        return False
-    return uk_date(sent_at) > add_working_days(discussion_at.date(),
-                                               settings.send_within_working_days)
 
 
 def _reachable(agency_column):

@@ -1,0 +1,1 @@
+"""The live audit report: the audits' questions answered over every finalised record."""

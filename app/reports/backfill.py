@@ -1,0 +1,70 @@
+"""Migration 0009's backfill: records finalised before the report existed get its rows and
+dates from what is stored, as if finalised, followed up and sent under this code."""
+
+from datetime import date
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, update
+from sqlmodel import Session, select
+
+from app.config import get_settings
+from app.domain.schema import StrategyRecordData
+from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
+from app.records.models import StrategyRecord
+from app.reports.store import store_measures
+from app.rules.due_dates import sent_late
+from app.rules.grounds import referrer_feedback_due, referrer_named
+from app.sending.models import RecordReceipt
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def backfill(connection: Connection) -> None:
+    settings = get_settings()
+    with Session(bind=connection) as session:
+        in_force = session.execute(select(StrategyRecord.id, StrategyRecord.team,
+                                          RecordVersion.data).join(
+            RecordVersion, (RecordVersion.record_id == StrategyRecord.id)
+            & (RecordVersion.version == StrategyRecord.latest_final_version))).all()
+        for record_id, team, stored in in_force:
+            try:
+                data = StrategyRecordData.model_validate(stored, context={"stored": True})
+            except ValidationError:
+                continue  # a damaged version stays out of the report, as it is out of lists
+            store_measures(session, record_id, team, data)
+            if referrer_named(data) and not referrer_feedback_due(data):
+                session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
+                                .values(referrer_told_on=data.grounds.referrer_informed_on))
+        entries = session.exec(select(FollowUpEntry).where(FollowUpEntry.kind.in_(
+            ("edt_review", "referrer_told", "action_done")))).all()
+        for entry in entries:
+            if entry.kind == "edt_review":
+                session.execute(update(StrategyRecord).where(
+                    StrategyRecord.id == entry.record_id, StrategyRecord.reviewed_at.is_not(None))
+                    .values(reviewed_on=_day(entry.details.get("reviewed_on"))))
+            elif entry.kind == "referrer_told":
+                session.execute(update(StrategyRecord).where(
+                    StrategyRecord.id == entry.record_id)
+                    .values(referrer_told_on=_day(entry.details.get("told_on"))))
+            else:
+                session.execute(update(TrackedAction).where(
+                    TrackedAction.record_id == entry.record_id,
+                    TrackedAction.version == entry.version,
+                    TrackedAction.position == entry.action_position)
+                    .values(done_on=_day(entry.details.get("done_on"))))
+        first_sent = session.execute(select(
+            RecordReceipt.record_id, StrategyRecord.discussion_at, RecordReceipt.sent_at).join(
+            StrategyRecord, StrategyRecord.id == RecordReceipt.record_id)
+            .order_by(RecordReceipt.record_id, RecordReceipt.sent_at)).all()
+        timed: set[int] = set()
+        for record_id, discussion_at, sent_at in first_sent:
+            if record_id not in timed:
+                timed.add(record_id)
+                session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
+                                .values(sent_late=sent_late(discussion_at, sent_at, settings)))
+        session.flush()

@@ -1,0 +1,55 @@
+"""The live audit report's read model: record_measure, and the dates its figures time
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-30 04:00:00
+
+A new table and added columns only (strategy_record is never recreated: stored PDFs refer to
+it). Records finalised before this revision get their rows and dates from what is stored
+(app/reports/backfill.py).
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+ADDED = [
+    ('strategy_record', sa.Column('reviewed_on', sa.Date(), nullable=True)),
+    ('strategy_record', sa.Column('referrer_told_on', sa.Date(), nullable=True)),
+    ('strategy_record', sa.Column('sent_late', sa.Boolean(), nullable=True)),
+    ('tracked_action', sa.Column('done_on', sa.Date(), nullable=True)),
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        'record_measure',
+        sa.Column('record_id', sa.Integer(),
+                  sa.ForeignKey('strategy_record.id', ondelete='CASCADE'), nullable=False),
+        sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column('met', sa.Boolean(), nullable=False),
+        sa.Column('discussion_on', sa.Date(), nullable=False),
+        sa.Column('team', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column('led_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.PrimaryKeyConstraint('record_id', 'measure'),
+    )
+    op.create_index('ix_record_measure_period', 'record_measure',
+                    ['measure', 'discussion_on', 'met'])
+    for table, column in ADDED:
+        op.add_column(table, column)
+
+    from app.reports.backfill import backfill
+    backfill(op.get_bind())
+
+
+def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch would recreate strategy_record.
+    for table, column in reversed(ADDED):
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column.name}')
+    op.drop_index('ix_record_measure_period', table_name='record_measure')
+    op.drop_table('record_measure')
