@@ -24,6 +24,8 @@ from app.limits import EdgeMiddleware
 from app.pdf import routes as pdf_routes
 from app.pdf import worker as pdf_worker
 from app.records import api, pages
+from app.reports import api as report_api
+from app.reports import pages as report_pages
 from app.requests import api as requests_api
 from app.requests import pages as requests_pages
 from app.security import SecurityMiddleware
@@ -72,6 +74,8 @@ app.include_router(pdf_routes.router)
 app.include_router(requests_pages.router)
 app.include_router(requests_api.router)
 app.include_router(sending_pages.router)
+app.include_router(report_pages.router)
+app.include_router(report_api.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(EdgeMiddleware)

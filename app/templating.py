@@ -1,6 +1,6 @@
 """Jinja2 templates, with the few helpers every page uses."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -81,3 +81,5 @@ templates.env.filters["text"] = as_text
 templates.env.filters["uk_time"] = lambda moment: as_text(_uk(moment)) if moment else ""
 templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
+# "2026-03" (a report's month) as "March 2026".
+templates.env.filters["month_name"] = lambda month: f"{date.fromisoformat(month + '-01'):%B %Y}"

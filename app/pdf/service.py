@@ -28,7 +28,8 @@ from app.pdf.render import record_html
 from app.pdf.worker import RenderFailed, RenderTimeout
 from app.records.models import StrategyRecord
 
-__all__ = ["Pdf", "RenderBusy", "RenderFailed", "RenderTimeout", "record_pdf", "render_after_finalise"]
+__all__ = ["Pdf", "RenderBusy", "RenderFailed", "RenderTimeout", "record_pdf", "render_after_finalise",
+           "render_html"]
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,12 @@ def stored_pdf(session: Session, record: StrategyRecord, child_key: str | None,
 def render_pdf(record: StrategyRecord, child_key: str | None,
                after: PrintedState | None = None) -> bytes:
     """Render now, in a render process, once a slot is free. Blocks: call it from a thread."""
-    html = record_html(record, child_key=child_key, after=after)
+    return render_html(record_html(record, child_key=child_key, after=after), record.reference)
+
+
+def render_html(html: str, what: str) -> bytes:
+    """Render `html` (built from escaped templates) to PDF in a render process, within the
+    host's render slots and the time limit. Blocks: call it from a thread."""
     settings = get_settings()
     limit = settings.pdf_render_timeout_seconds
     local = _local_workers(settings.pdf_render_workers)
@@ -85,17 +91,17 @@ def render_pdf(record: StrategyRecord, child_key: str | None,
     # a slot on the host. The render itself then has the whole limit.
     deadline = time.monotonic() + limit
     if not local.acquire(timeout=limit):
-        raise RenderBusy(record.reference)
+        raise RenderBusy(what)
     try:
         with slots.render_slot(settings.pdf_slot_dir, settings.pdf_concurrent_renders,
                                max(0.0, deadline - time.monotonic())):
             content, refused = worker.render(html, limit)
     except slots.NoSlot:
-        raise RenderBusy(record.reference) from None
+        raise RenderBusy(what) from None
     finally:
         local.release()
     if refused:
-        log.warning("The PDF of %s tried to load refused URLs: %s", record.reference, refused)
+        log.warning("The PDF of %s tried to load refused URLs: %s", what, refused)
     return content
 
 
