@@ -158,3 +158,7 @@ def failing_routes():
     app.include_router(router)
     yield FAILING_PATH
     app.router.routes[:] = before
+
+
+# The live audit's crafted records, for its figure and page tests.
+from tests.report_world import world  # noqa: E402, F401
