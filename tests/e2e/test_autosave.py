@@ -14,13 +14,13 @@ from tests.e2e.test_browser import PASSWORD, _new_record, browser, server  # noq
 SHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/e2e-screenshots"))
 
 
-def _someone_else_saves(server: str, record_url: str, slug: str, changes: dict) -> None:
+def _someone_else_saves(base: str, record_url: str, slug: str, changes: dict) -> None:
     """A second person (here the same account in another browser) saves the section."""
-    with httpx.Client(base_url=server, follow_redirects=False) as other:
+    with httpx.Client(base_url=base, follow_redirects=False) as other:
         signed = other.post("/sign-in", data={"username": "e2e", "password": PASSWORD,
                                               "next": "/strategies"})
         assert signed.status_code == 303
-        path = record_url.removeprefix(server) + f"/sections/{slug}"
+        path = record_url.removeprefix(base) + f"/sections/{slug}"
         form = BeautifulSoup(other.get(path).text, "html.parser").select_one("main form")
         data = {field["name"]: field.get("value", "") for field in form.select("input")
                 if field.get("name") and field.get("type") not in ("checkbox", "radio")}
