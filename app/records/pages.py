@@ -391,8 +391,8 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
                                   base=base, notice=STALE_AGAIN)
         theirs = _stored_values(record, section)
         found = differences(section, values, theirs)
-        if action == "keep-mine":
-            kept = {difference.key: "mine" for difference in found}
+        # Only the fields shown as differing are chosen; anything else posted is ignored.
+        kept = {d.key: "mine" if action == "keep-mine" else kept.get(d.key, "") for d in found}
         missing = {f"keep-{d.key}": f"Choose which version of {d.title} to keep"
                    for d in found if not kept.get(d.key)}
         if missing:
