@@ -418,11 +418,20 @@ def test_a_save_from_a_stale_page_is_refused_and_keeps_what_was_typed(client):
     assert_shows(page, typed)
     assert api_record(client, record_id) == saved  # the first save stands
 
-    # The page now carries the current revision: saving again replaces the section.
-    assert revision_in(page) == str(saved["revision"])
-    assert post_section(client, record_id, "header", form_data(page)).status_code == 303
+    # Saving the same page again without choosing still overwrites nothing.
+    again = post_section(client, record_id, "header", form_data(page))
+    assert again.status_code == 409
+    assert api_record(client, record_id) == saved
+    assert set(error_summary(soup(again))) == {
+        "#keep-header-discussion_at", "#keep-header-format", "#keep-header-chair",
+        "#keep-header-minute_taker"}
+
+    # Keeping all of their own version is an explicit choice: it saves.
+    choice = post_section(client, record_id, "header", form_data(page), action="keep-mine")
+    assert choice.status_code == 303
     header = api_record(client, record_id)["header"]
     assert header["chair"] == "Second Chair" and header["format"] == "mixed"
+    assert header["minute_taker"] is None
 
 
 def test_a_save_after_an_api_change_is_refused(client):

@@ -8,23 +8,34 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.auth import audit
-from app.auth.deps import PageUser
+from app.auth.deps import PageUser, SignInRequired, page_user
+from app.auth.models import AuditEvent, User
 from app.auth.roles import can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.config import get_settings
 from app.deps import PostedForm, SessionDep
 from app.domain.choices import LedBy, Outcome, RecordStatus
-from app.domain.schema import StrategyRecordData
+from app.domain.schema import StrategyRecordData, uk_now
 from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
 from app.parsing import FormValues, form_values, whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access, service
-from app.records.forms import carried_over, parse_section, rows, values_from, with_rows
+from app.records.forms import (
+    carried_over,
+    differences,
+    field_label,
+    parse_section,
+    resolved,
+    rows,
+    section_fingerprint,
+    values_from,
+    with_rows,
+)
 from app.records.listing import ListQuery
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Failure, Severity
@@ -37,9 +48,13 @@ from app.templating import FormView, error_href, templates
 router = APIRouter(include_in_schema=False)
 
 STALE_MESSAGE = (
-    "Someone else saved this record after you opened this page. Your changes below have not "
-    "been saved. Check the record in another tab: saving again will replace this section with "
-    "what is shown here."
+    "Someone else saved this record after you opened this page and changed this section, so "
+    "your changes have not been saved. For each field that differs, choose whether to keep "
+    "your version or the saved one, then save. Nothing is overwritten until you choose."
+)
+STALE_AGAIN = (
+    "Someone else saved this section again while you were choosing, so nothing has been saved. "
+    "The versions below are the latest: choose again, then save."
 )
 
 
@@ -177,10 +192,15 @@ def _still_needed(record: StrategyRecord, section: Section) -> list[Failure]:
 
 
 def _section_page(request, record, section, values: FormValues, *, errors=None, notice=None,
-                  status_code=200, fragment=False, revision=None, carried=()):
+                  status_code=200, fragment=False, revision=None, base=None, carried=(),
+                  conflict=None):
     data, settings = record.content, get_settings()
     context = {
         "revision": revision or record.revision,
+        # The digest of this section at that revision: a save can tell whether it changed since.
+        "base": base if revision else section_fingerprint(section, data),
+        # After a stale save: each field that differs, both versions, and the choices so far.
+        "conflict": conflict,
         "title": section.title,
         "record": record,
         "section": section,
@@ -223,6 +243,65 @@ def _posted_revision(values: FormValues) -> int | None:
     return whole_number(values.pop("revision", None))
 
 
+def _posted_base(values: FormValues) -> str | None:
+    """The digest of the section as the page was opened (section_fingerprint)."""
+    base = values.pop("base", None)
+    return base if isinstance(base, str) and len(base) <= 64 else None
+
+
+def _take_conflict(values: FormValues) -> tuple[int | None, dict[str, str]]:
+    """The conflict page's answer: the revision it showed and the version kept of each field
+    ("mine" or "theirs", by the field's key), taken out of the posted values."""
+    revision = whole_number(values.pop("conflict-revision", None))
+    kept = {}
+    for key in [key for key in values if key.startswith("keep-")]:
+        choice = values.pop(key)
+        kept[key.removeprefix("keep-")] = choice if choice in ("mine", "theirs") else ""
+    return revision, kept
+
+
+def _stored_values(record: StrategyRecord, section: Section) -> FormValues:
+    return values_from(getattr(record.content, section.field), section.field)
+
+
+def _rebased(record: StrategyRecord, section: Section, values: FormValues,
+             base: str | None) -> bool:
+    """Whether a save from an older revision may go ahead as it stands: nobody changed this
+    section since the page was opened (the other save was elsewhere), or what it holds now is
+    already what was typed. Either way nothing of anyone else's is overwritten."""
+    return (base == section_fingerprint(section, record.content)
+            or not differences(section, values, _stored_values(record, section)))
+
+
+def _last_saved_by(session: Session, record: StrategyRecord) -> str | None:
+    """Who saved the record last, and when (UK time), from the audit log."""
+    query = (select(AuditEvent.at, User.display_name)
+             .join(User, User.id == AuditEvent.user_id, isouter=True)
+             .where(AuditEvent.record_id == record.id, AuditEvent.action == "edited")
+             .order_by(AuditEvent.id.desc()).limit(1))
+    last = session.exec(query).first()
+    if last is None:
+        return None
+    at, name = last
+    return f"{name or 'someone'}, {templates.env.filters['uk_time'](at)}"
+
+
+def _conflict_page(request, session, record, section, values, *, revision, base,
+                   kept=None, errors=None, notice=STALE_MESSAGE):
+    """The page after a stale save: what was typed, and for each field that differs from what
+    is stored now, both versions and a choice. Only a save carrying a choice for every one of
+    them (or "keep all of mine") may overwrite; the page's own revision stays the stale one."""
+    theirs = _stored_values(record, section)
+    conflict = {
+        "differences": differences(section, values, theirs),
+        "revision": record.revision,
+        "kept": kept or {},
+        "saved_by": _last_saved_by(session, record),
+    }
+    return _section_page(request, record, section, values, notice=notice, errors=errors,
+                         status_code=409, revision=revision, base=base, conflict=conflict)
+
+
 HELD_NOTICE = (
     "You were signed out before this page was saved. What you typed is shown below: check it, "
     "then save."
@@ -239,10 +318,13 @@ def section_page(request: Request, record_id: int, slug: str, session: SessionDe
     typed = take_held_form(session, user, held, request.url.path)
     if typed is not None:
         typed.pop("row-action", None)
+        _take_conflict(typed)  # a choice made before signing in is made again, on this page
         # The revision they loaded comes back too: if someone saved since, saving is refused.
-        revision = whole_number(typed.pop("revision", None)) or record.revision
+        revision = whole_number(typed.pop("revision", None))
+        base = _posted_base(typed)
         return _section_page(request, record, section, typed, notice=HELD_NOTICE,
-                             revision=revision)
+                             revision=revision or record.revision,
+                             base=base if revision else None)
     audit.log(session, "viewed", user=user, record_id=record.id, detail=section.slug,
               request=request)
     values = values_from(getattr(record.content, section.field), section.field)
@@ -282,6 +364,8 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
     values = dict(values)
     action = str(values.pop("row-action", "save"))
     revision = _posted_revision(values)
+    base = _posted_base(values)
+    conflict_revision, kept = _take_conflict(values)
     if not record.is_editable:
         return _see_other(f"/strategies/{record.id}")
     if revision is None:
@@ -289,24 +373,133 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
         return _section_page(request, record, section, values, notice=NO_REVISION_MESSAGE,
                              status_code=428)
 
-    if action not in SAVE_ACTIONS and section.rows_editable:
+    if action not in SAVE_ACTIONS + CONFLICT_ACTIONS and section.rows_editable:
         changed = _change_rows(section, values, action)
         return _section_page(request, record, section, changed, fragment=_is_htmx(request),
-                             revision=revision)
+                             revision=revision, base=base)
+
+    if action == "keep-mine" and conflict_revision is None:
+        action = "save"  # no conflict was shown: an ordinary save
+    if action == "keep-theirs":
+        # Nothing typed on this page is kept: show the section as it is stored now.
+        return _see_other(f"/strategies/{record.id}/sections/{section.slug}")
+    if conflict_revision is not None or action == "keep-mine":
+        # An answer to the conflict page. It may save over the other person's changes only
+        # with a choice for every field that differs, made against what is stored now.
+        if conflict_revision != record.revision:
+            return _conflict_page(request, session, record, section, values, revision=revision,
+                                  base=base, notice=STALE_AGAIN)
+        theirs = _stored_values(record, section)
+        found = differences(section, values, theirs)
+        # Only the fields shown as differing are chosen; anything else posted is ignored.
+        kept = {d.key: "mine" if action == "keep-mine" else kept.get(d.key, "") for d in found}
+        missing = {f"keep-{d.key}": f"Choose which version of {d.title} to keep"
+                   for d in found if not kept.get(d.key)}
+        if missing:
+            return _conflict_page(request, session, record, section, values, revision=revision,
+                                  base=base, kept=kept, errors=missing)
+        values = resolved(section, values, theirs, kept)
+        revision, base = record.revision, section_fingerprint(section, record.content)
+    elif revision != record.revision and _rebased(record, section, values, base):
+        revision, base = record.revision, section_fingerprint(section, record.content)
 
     data, errors = parse_section(section, values, record.content)
     if errors:
         return _section_page(request, record, section, values, errors=errors, status_code=422,
-                             revision=revision)
+                             revision=revision, base=base)
     try:
         service.save_record(session, record=record, data=data, expected_revision=revision)
     except service.StaleRecord:
         session.refresh(record)
-        return _section_page(request, record, section, values, notice=STALE_MESSAGE,
-                             status_code=409)
+        return _conflict_page(request, session, record, section, values, revision=revision,
+                              base=base)
     audit.log(session, "edited", user=user, record_id=record.id, detail=section.slug,
               request=request)
     return _see_other(_after_save(record, section, action))
+
+
+def _user_or_none(request: Request, session: SessionDep) -> User | None:
+    """The signed-in person, or None: a background save answers "signed out" in the page's
+    status line rather than with the sign-in page."""
+    try:
+        return page_user(request, session)
+    except SignInRequired:
+        return None
+
+
+AUTOSAVE_CONFLICT = (
+    "Not saved: someone else saved this section after you opened this page. Nothing of "
+    "theirs or yours has been overwritten."
+)
+AUTOSAVE_SIGNED_OUT = (
+    "Not saved: you have been signed out. Save the page to sign in again: what you have "
+    "typed will be kept."
+)
+AUTOSAVE_NO_REVISION = "Not saved automatically: reload the page to carry on saving as you type."
+AUTOSAVE_CHOOSING = (
+    "Not saved automatically: choose which version of each field to keep above, then save."
+)
+AUTOSAVE_NOT_DRAFT = "Not saved: this record is no longer a draft."
+
+
+def _autosave_answer(request, state: str, message: str, **context):
+    """The status line's new content (aria-live), and after a save the form's revision and
+    section digest, swapped out of band so the next save starts from them."""
+    context = {"state": state, "message": message, **context}
+    response = templates.TemplateResponse(request, "_autosave.html", context)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@router.post("/strategies/{record_id}/sections/{slug}/autosave", response_class=HTMLResponse)
+def autosave_section(values: PostedValues, request: Request, record_id: int, slug: str,
+                     session: SessionDep, user: Annotated[User | None, Depends(_user_or_none)]):
+    """A draft saved in the background as someone types (htmx, a couple of seconds after they
+    stop). It saves only what a Save would, never over someone else's save, and always answers
+    200 with a status line (htmx swaps nothing else)."""
+    if user is None:
+        return _autosave_answer(request, "signed-out", AUTOSAVE_SIGNED_OUT)
+    record = access.for_change(session, user, record_id, request)
+    section = _section_or_404(slug)
+    values = dict(values)
+    values.pop("row-action", None)
+    revision = _posted_revision(values)
+    base = _posted_base(values)
+    conflict_revision, kept = _take_conflict(values)
+    if not record.is_editable:
+        return _autosave_answer(request, "not-saved", AUTOSAVE_NOT_DRAFT)
+    if revision is None:
+        return _autosave_answer(request, "not-saved", AUTOSAVE_NO_REVISION)
+    if conflict_revision is not None or kept:
+        # The conflict page is answered only by pressing a button on it.
+        return _autosave_answer(request, "not-saved", AUTOSAVE_CHOOSING)
+    if revision != record.revision:
+        if not _rebased(record, section, values, base):
+            return _autosave_answer(request, "conflict", AUTOSAVE_CONFLICT)
+        revision = record.revision
+    data, errors = parse_section(section, values, record.content)
+    if errors:
+        key = next(iter(errors))
+        return _autosave_answer(request, "invalid", f"Not saved: {field_label(section, key, values)} "
+                                "needs attention", field=key)
+    if data.model_dump() == record.content.model_dump():
+        return _autosave_answer(request, "unchanged", "No changes to save",
+                                revision=record.revision,
+                                base=section_fingerprint(section, record.content))
+    try:
+        service.save_record(session, record=record, data=data, expected_revision=revision)
+    except service.StaleRecord:
+        return _autosave_answer(request, "conflict", AUTOSAVE_CONFLICT)
+    audit.log(session, "edited", user=user, record_id=record.id,
+              detail=f"{section.slug} (saved as they typed)", request=request)
+    return _autosave_answer(request, "saved", f"Saved at {uk_now():%H:%M}",
+                            revision=record.revision,
+                            base=section_fingerprint(section, record.content),
+                            carried=section.slug in ("agency-positions", "distribution"))
+
+
+# The conflict page's buttons: keep all of what I typed, or all of what is stored.
+CONFLICT_ACTIONS = ("keep-mine", "keep-theirs")
 
 
 # The two save buttons: back to the task list, or on to the next section.

@@ -1,0 +1,77 @@
+"""In a real browser: a section saves itself a couple of seconds after typing stops, and when
+someone else saves in between the page says so, shows both versions and saves only the
+version chosen."""
+
+import os
+from pathlib import Path
+
+import httpx
+from bs4 import BeautifulSoup
+
+from tests.e2e.test_browser import PASSWORD, _new_record, browser, server  # noqa: F401
+
+# Where the screenshots go, to look at (not compared by the test).
+SHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/e2e-screenshots"))
+
+
+def _someone_else_saves(base: str, record_url: str, slug: str, changes: dict) -> None:
+    """A second person (here the same account in another browser) saves the section."""
+    with httpx.Client(base_url=base, follow_redirects=False) as other:
+        signed = other.post("/sign-in", data={"username": "e2e", "password": PASSWORD,
+                                              "next": "/strategies"})
+        assert signed.status_code == 303
+        path = record_url.removeprefix(base) + f"/sections/{slug}"
+        form = BeautifulSoup(other.get(path).text, "html.parser").select_one("main form")
+        data = {field["name"]: field.get("value", "") for field in form.select("input")
+                if field.get("name") and field.get("type") not in ("checkbox", "radio")}
+        data |= {area["name"]: area.text for area in form.select("textarea")}
+        data |= changes | {"row-action": "save"}
+        assert other.post(path, data=data).status_code == 303
+
+
+def test_autosave_and_a_conflict_chosen_in_the_browser(server, browser):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page()
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    record_url = _new_record(page, server)
+    page.goto(f"{record_url}/sections/analysis")
+    status = page.locator("#autosave-status")
+
+    # Type, stop: a couple of seconds later the status line says it is saved.
+    page.locator("#analysis-risks").fill("Bruising to the upper arm")
+    status.get_by_text("Saved at").wait_for(timeout=15_000)
+    page.screenshot(path=str(SHOTS / "autosave-saved.png"), full_page=True)
+    page.reload()
+    assert page.locator("#analysis-risks").input_value() == "Bruising to the upper arm"
+
+    # Someone else saves the section; then this page's next autosave is refused and says so.
+    _someone_else_saves(server, record_url, "analysis",
+                        {"analysis-risks": "Bruising seen by the school nurse"})
+    page.locator("#analysis-risks").fill("Bruising to the upper arm, and a burn")
+    status.get_by_text("someone else saved this section").wait_for(timeout=15_000)
+    page.screenshot(path=str(SHOTS / "autosave-conflict-notice.png"), full_page=True)
+
+    # Both versions side by side; nothing saved until a version is chosen.
+    page.get_by_role("button", name="See both versions and choose").click()
+    page.locator("#conflict").wait_for()
+    page.screenshot(path=str(SHOTS / "conflict-page.png"), full_page=True)
+    assert page.locator("#conflict .app-version--mine .app-pre").inner_text() == (
+        "Bruising to the upper arm, and a burn")
+    assert page.locator("#conflict .app-version--theirs .app-pre").inner_text() == (
+        "Bruising seen by the school nurse")
+    page.get_by_role("button", name="Save with these choices").click()
+    page.locator(".govuk-error-summary").wait_for()
+    assert "Choose which version of Risks to keep" in page.locator(
+        ".govuk-error-summary").inner_text()
+    page.screenshot(path=str(SHOTS / "conflict-choose-error.png"), full_page=True)
+
+    page.get_by_label("Keep your version").check()
+    page.get_by_role("button", name="Save with these choices").click()
+    page.wait_for_url(f"{record_url}#analysis")
+    page.goto(f"{record_url}/sections/analysis")
+    assert page.locator("#analysis-risks").input_value() == (
+        "Bruising to the upper arm, and a burn")
+    assert refused == []
+    page.close()
