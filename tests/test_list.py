@@ -255,3 +255,124 @@ def test_list_page_query_count_does_not_grow_with_records(client, session, engin
         assert len(client.get("/api/strategies").json()["items"]) == PAGE_SIZE
     assert len(few) == len(many)
     assert not any("data" in s.split("FROM")[0] for s in many if "strategy_record" in s)
+
+
+# --- finalised date, owner, what is overdue (issue 13) -----------------------------------------
+
+
+def _set(session, record, **columns):
+    for name, value in columns.items():
+        setattr(record, name, value)
+    session.add(record)
+    session.commit()
+    return record
+
+
+def rows_by_reference(response) -> dict[str, dict[str, str]]:
+    page = soup(response)
+    headers = [th.get_text(strip=True) for th in page.select("#records thead th")]
+    found = {}
+    for tr in page.select("#records tbody tr"):
+        cells = [td.get_text(" ", strip=True) for td in tr.select("td")]
+        found[cells[0]] = dict(zip(headers, cells, strict=True))
+    return found
+
+
+def test_rows_show_finalised_date_owner_and_what_is_overdue(anonymous, session):
+    from datetime import UTC, datetime
+
+    from app.domain.schema import uk_now
+
+    sam = make_user(session, "sam")
+    client = signed_in(anonymous, session, sam)
+    today = uk_now().date()
+    late = make(session, days_ago=1)
+    _set(session, late, created_by_id=sam.id, next_due=today - timedelta(days=3))
+    due_today = _set(session, make(session, days_ago=2), next_due=today)
+    # 23:30 UTC on 30 June is 00:30 on 1 July in the UK (summer time).
+    final = _set(session, make(session, days_ago=3, finalise=True),
+                 finalised_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC),
+                 referrer_feedback_due=True, next_due=None)
+    edt = _set(session, make(session, days_ago=4, led_by="edt", finalise=True),
+               review_due=today - timedelta(days=1), next_due=today - timedelta(days=1))
+    reviewed = _set(session, make(session, days_ago=5, led_by="edt", finalise=True),
+                    review_due=today - timedelta(days=1), reviewed_at=datetime.now(UTC),
+                    next_due=None)
+    rows = rows_by_reference(client.get("/strategies"))
+    assert list(rows[late.reference]) == [
+        "Reference", "Children", "Discussion", "Led by", "Status", "Outcome", "Still to do",
+        "Finalised", "Overdue", "Owner"]
+    three_days_ago = today - timedelta(days=3)
+    assert rows[late.reference]["Overdue"] == f"Overdue since {three_days_ago:%-d %b %Y}"
+    assert (rows[late.reference]["Owner"], rows[late.reference]["Finalised"]) == (
+        "Sam", "Not finalised")
+    assert rows[due_today.reference]["Overdue"] == "None"
+    assert rows[due_today.reference]["Owner"] == "Not recorded"  # started by nobody known
+    assert rows[final.reference]["Finalised"] == "1 Jul 2026"
+    assert rows[final.reference]["Overdue"] == "Referrer not told"
+    yesterday = today - timedelta(days=1)
+    assert rows[edt.reference]["Overdue"] == (
+        f"Overdue since {yesterday:%-d %b %Y} Day-team review overdue")
+    assert rows[reviewed.reference]["Overdue"] == "None"
+    tag = soup(client.get("/strategies")).find(string=f"Overdue since {three_days_ago:%-d %b %Y}")
+    assert tag.parent["class"] == ["govuk-tag", "govuk-tag--red"]
+
+    items = {i["reference"]: i for i in client.get("/api/strategies").json()["items"]}
+    assert items[late.reference]["owner"] == "Sam"
+    assert items[late.reference]["overdue_since"] == str(three_days_ago)
+    assert items[due_today.reference]["overdue_since"] is None
+    assert items[final.reference]["finalised_at"] == "2026-06-30T23:30:00Z"
+    assert items[final.reference]["referrer_not_told"] is True
+    assert [items[r.reference]["day_team_review_overdue"] for r in (edt, reviewed, final)] == [
+        True, False, False]
+
+
+def test_a_partner_sees_no_follow_up_flags_of_social_care(anonymous, session):
+    from app.domain.schema import uk_now
+
+    today = uk_now().date()
+    record = _set(session, make(session, led_by="edt", finalise=True),
+                  review_due=today - timedelta(days=1), referrer_feedback_due=True,
+                  next_due=None)
+    police = signed_in(anonymous, session, make_user(session, "pc", "partner", agency="police"))
+    assert rows_by_reference(police.get("/strategies"))[record.reference]["Overdue"] == "None"
+    item = police.get("/api/strategies").json()["items"][0]
+    assert (item["day_team_review_overdue"], item["referrer_not_told"]) == (False, False)
+
+
+def test_a_damaged_row_still_fills_the_table(client, session):
+    record = _set(session, make(session), damaged=True, damage_reason="header: broken")
+    row = soup(client.get("/strategies")).select_one("#records tbody tr")
+    assert sum(int(td.get("colspan", 1)) for td in row.select("td")) == 10
+    assert row.select("td")[-1].get_text(strip=True) == "Not recorded"
+    assert row.select_one("td a").get_text() == record.reference
+
+
+# --- restricting the list to some records (a report's "records behind this figure") ----------
+
+
+def test_list_page_restricted_to_some_records_still_applies_visibility_and_filters(session):
+    from app.records.access import visible_records
+    from app.records.listing import ListQuery, count_listed, list_page
+
+    made = [make(session, days_ago=i, team="Central") for i in range(5)]
+    north = make(session, days_ago=9, team="North")
+    wanted = [made[0].id, made[2].id, made[4].id, north.id]
+    restrict = StrategyRecord.id.in_(wanted)
+    sam = make_user(session, "sam")
+    page = visible_records(session, sam, ListQuery(), restrict=restrict)
+    assert [i.id for i in page.items] == [made[0].id, made[2].id, made[4].id]  # not North's
+    assert not page.has_next
+    # Keyset paging works within the restriction.
+    first = visible_records(session, sam, ListQuery(sort="oldest"), restrict=restrict,
+                            page_size=2)
+    assert [i.id for i in first.items] == [made[4].id, made[2].id] and first.has_next
+    second = visible_records(session, sam, ListQuery(sort="oldest", after=first.next_cursor),
+                             restrict=restrict, page_size=2)
+    assert [i.id for i in second.items] == [made[0].id] and not second.has_next
+    # The query's own filters still apply, and the count agrees.
+    assert [i.id for i in list_page(session, visible_filter(sam), ListQuery(q=made[2].reference),
+                                    restrict=restrict).items] == [made[2].id]
+    assert count_listed(session, visible_filter(sam), ListQuery(), restrict=restrict) == 3
+    # Without a restriction, everything visible.
+    assert len(visible_records(session, sam, ListQuery()).items) == 5

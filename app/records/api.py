@@ -261,6 +261,13 @@ class ListedRecordOut(BaseModel):
         description="Earliest open action, day-team review, conference or next discussion date"
     )
     damaged: bool = Field(description="Its stored content no longer validates: read it for why")
+    finalised_at: UtcDateTime | None = Field(description="When it was last finalised")
+    owner: str | None = Field(description="The name of the person who started the record")
+    overdue_since: date | None = Field(
+        description="next_due, when it is before today (UK): something is overdue")
+    day_team_review_overdue: bool = Field(
+        description="An EDT-led record the day team has not reviewed by its review date")
+    referrer_not_told: bool = Field(description="The referrer has not been told the outcome")
 
 
 class RecordListOut(BaseModel):
@@ -275,7 +282,10 @@ def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, u
     """The records you may see, a page at a time: the same filters as the list page."""
     page = access.visible_records(session, user, query)
     return RecordListOut(
-        items=[ListedRecordOut(**vars(item), children=item.children_names)
+        items=[ListedRecordOut(**vars(item), children=item.children_names,
+                               overdue_since=item.overdue_since(page.today),
+                               day_team_review_overdue=item.review_overdue(page.today),
+                               referrer_not_told=item.referrer_not_told)
                for item in page.items],
         page_size=PAGE_SIZE,
         next_cursor=page.next_cursor,
