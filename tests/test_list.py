@@ -219,6 +219,7 @@ def test_query_filter_agrees_with_can_view_record_by_record(session):
         make_user(session, "school", "partner", agency="school"),
         make_user(session, "nobody", "partner", agency=None),
         make_user(session, "root", "admin"),
+        make_user(session, "lscp", "partnership"),
     ]
     for user in users:
         by_query = set(session.exec(select(StrategyRecord.id).where(visible_filter(user))))
@@ -376,3 +377,105 @@ def test_list_page_restricted_to_some_records_still_applies_visibility_and_filte
     assert count_listed(session, visible_filter(sam), ListQuery(), restrict=restrict) == 3
     # Without a restriction, everything visible.
     assert len(visible_records(session, sam, ListQuery()).items) == 5
+
+
+# --- the list as CSV -----------------------------------------------------------------------------
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+
+
+def test_the_csv_holds_every_page_of_the_filtered_list(client, session):
+    from datetime import UTC, datetime
+
+    from app.auth.models import AuditEvent
+    from app.domain.schema import uk_now
+
+    today = uk_now().date()
+    made = [make(session, days_ago=i, names=("=HYPERLINK(\"http://x\")", "Mia Carter"))
+            for i in range(PAGE_SIZE + 2)]
+    make(session, days_ago=99, outcome="nfa")  # filtered out
+    _set(session, made[0], next_due=today - timedelta(days=1))
+    final = _set(session, made[1], status="finalised", next_due=today,
+                 finalised_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    page = soup(client.get("/strategies?outcome=s47_joint&after=" + made[3].sort_at.isoformat()
+                           + f"~{made[3].id}"))
+    link = page.select_one("#download-csv")
+    assert link.get_text() == "Download this list (CSV)"
+    assert link["href"] == "/strategies.csv?outcome=s47_joint"  # every page, not from here
+    answer = client.get(link["href"])
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert answer.headers["content-disposition"] == (
+        f'attachment; filename="strategy-records-{today.isoformat()}.csv"')
+    rows = read_csv(answer)
+    assert [row["Reference"] for row in rows] == [r.reference for r in made]
+    assert list(rows[0]) == [
+        "Reference", "Status", "Version", "Team", "Led by", "Discussion (UK time)", "Outcome",
+        "Children", "Finalised at", "Owner", "Next due", "Overdue", "Blocking problems",
+        "Warnings"]
+    first = rows[0]
+    assert first["Children"] == "'=HYPERLINK(\"http://x\"); Mia Carter"
+    assert (first["Status"], first["Version"], first["Team"], first["Led by"]) == (
+        "Draft", "1", "Central", "Day team")
+    assert first["Discussion (UK time)"] == made[0].discussion_at.isoformat()
+    assert first["Outcome"] == "Joint section 47 enquiry with police"
+    assert (first["Next due"], first["Overdue"]) == ((today - timedelta(days=1)).isoformat(), "yes")
+    assert (first["Blocking problems"], first["Warnings"]) == (
+        str(made[0].blocking_failures), str(made[0].warnings))
+    assert (first["Finalised at"], first["Owner"]) == ("", "")
+    second = rows[1]
+    assert (second["Status"], second["Overdue"], second["Next due"]) == (
+        "Finalised", "no", today.isoformat())
+    assert second["Finalised at"] == "2026-07-01T00:30:00+01:00"  # UK time, with its offset
+    assert final.reference == second["Reference"]
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "exported")).one()
+    assert (event.username, event.detail) == (
+        "sam", f"record list CSV with outcome=s47_joint: {PAGE_SIZE + 2} rows")
+
+
+def test_the_csv_of_an_empty_or_unfiltered_list(client, session):
+    from app.auth.models import AuditEvent
+
+    assert read_csv(client.get("/strategies.csv")) == []
+    assert client.get("/strategies.csv").content.startswith(b"\xef\xbb\xbfReference,Status,")
+    assert soup(client.get("/strategies")).select_one("#download-csv") is None  # nothing to get
+    make(session)
+    assert soup(client.get("/strategies")).select_one("#download-csv")["href"] == "/strategies.csv"
+    details = session.exec(select(AuditEvent.detail).where(AuditEvent.action == "exported")).all()
+    assert details == ["record list CSV unfiltered: 0 rows", "record list CSV unfiltered: 0 rows"]
+
+
+def test_the_csv_with_bad_filters_shows_the_list_saying_what_to_correct(client, session):
+    answer = client.get("/strategies.csv?status=lost")
+    assert answer.status_code == 422
+    summary = [a.get_text() for a in soup(answer).select(".govuk-error-summary a")]
+    assert summary == ["Choose a status from the list"]
+
+
+def test_a_partners_csv_shows_what_their_list_shows(anonymous, session):
+    sent = make(session, days_ago=1, distribution=("csc", "police"), finalise=True)
+    amending = make(session, days_ago=2, distribution=("csc", "police"), names=("Ava Stone",))
+    _set(session, amending, latest_final_version=1)  # an amendment being drafted
+    make(session, days_ago=3, distribution=("csc", "school"), finalise=True)
+    police = signed_in(anonymous, session, make_user(session, "pc", "partner", agency="police"))
+    rows = read_csv(police.get("/strategies.csv"))
+    assert [row["Reference"] for row in rows] == [sent.reference, amending.reference]
+    assert (rows[1]["Status"], rows[1]["Children"], rows[1]["Outcome"]) == ("Amended", "", "")
+
+
+def test_the_export_reads_the_list_in_keyset_batches(session, engine):
+    from app.records.access import all_visible
+    from app.records.listing import ListQuery
+
+    made = [make(session, days_ago=i) for i in range(5)]
+    sam = make_user(session, "sam")
+    with counting_statements(engine) as statements:
+        got = [r.id for r in all_visible(sam, ListQuery(sort="oldest"), batch_size=2)]
+    assert got == [r.id for r in reversed(made)]
+    listing = [s for s in statements if "FROM strategy_record" in s]
+    assert len(listing) == 3 and all("LIMIT" in s for s in listing)

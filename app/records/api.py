@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from app.auth import audit
 from app.auth.deps import ApiUser
+from app.auth.roles import can_list_records
 from app.deps import SessionDep
 from app.domain.choices import RecordStatus
 from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
@@ -277,9 +278,15 @@ class RecordListOut(BaseModel):
     previous_cursor: str | None = Field(description="Send as `before` for the previous page")
 
 
-@router.get("", response_model=RecordListOut, responses={**READ_ERRORS})
-def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, user: ApiUser):
+@router.get("", response_model=RecordListOut, responses={
+    **READ_ERRORS, 403: problem("A safeguarding-partnership user: figures, not records")})
+def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, user: ApiUser,
+                    request: Request):
     """The records you may see, a page at a time: the same filters as the list page."""
+    if not can_list_records(user):
+        audit.log(session, "refused", user=user, detail="GET /api/strategies", request=request)
+        raise HTTPException(403, "The safeguarding partnership sees the reports' figures, "
+                                 "not strategy records")
     page = access.visible_records(session, user, query)
     return RecordListOut(
         items=[ListedRecordOut(**vars(item), children=item.children_names,

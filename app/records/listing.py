@@ -153,6 +153,10 @@ class ListedRecord:
         return self.referrer_feedback_due and self.status in FINAL
 
     @property
+    def status_choice(self) -> RecordStatus | str:
+        return _choice(RecordStatus, self.status)
+
+    @property
     def led_by_choice(self) -> LedBy | str | None:
         return _choice(LedBy, self.led_by)
 
