@@ -401,7 +401,7 @@ def test_the_csv_holds_every_page_of_the_filtered_list(client, session):
     make(session, days_ago=99, outcome="nfa")  # filtered out
     _set(session, made[0], next_due=today - timedelta(days=1))
     final = _set(session, made[1], status="finalised", next_due=today,
-                 finalised_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+                 finalised_at=datetime(2026, 6, 30, 23, 30, 5, 123456, tzinfo=UTC))
     page = soup(client.get("/strategies?outcome=s47_joint&after=" + made[3].sort_at.isoformat()
                            + f"~{made[3].id}"))
     link = page.select_one("#download-csv")
@@ -431,7 +431,7 @@ def test_the_csv_holds_every_page_of_the_filtered_list(client, session):
     second = rows[1]
     assert (second["Status"], second["Overdue"], second["Next due"]) == (
         "Finalised", "no", today.isoformat())
-    assert second["Finalised at"] == "2026-07-01T00:30:00+01:00"  # UK time, with its offset
+    assert second["Finalised at"] == "2026-07-01T00:30:05+01:00"  # UK time, with its offset
     assert final.reference == second["Reference"]
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "exported")).one()
     assert (event.username, event.detail) == (

@@ -111,9 +111,10 @@ def _label(value: Choice | str | None) -> str | None:
 
 
 def _csv_row(record: ListedRecord, today) -> tuple:
+    # Stored in UTC; written as UK time with its offset, to the second.
     finalised = record.finalised_at and (
         record.finalised_at if record.finalised_at.tzinfo else
-        record.finalised_at.replace(tzinfo=UTC)).astimezone(UK)
+        record.finalised_at.replace(tzinfo=UTC)).astimezone(UK).replace(microsecond=0)
     return (
         record.reference, _label(record.status_choice), record.version, record.team,
         _label(record.led_by_choice), record.discussion_at, _label(record.outcome_choice),
