@@ -188,6 +188,7 @@ DEMO_USERS = [
     ("police", "DC Mark Evans", Role.PARTNER, "police", None),
     ("school", "Ann Jones", Role.PARTNER, "school", None),
     ("admin", "Alex Admin", Role.ADMIN, None, None),
+    ("partnership", "Pat Morgan", Role.PARTNERSHIP, None, None),
 ]
 
 

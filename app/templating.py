@@ -79,6 +79,10 @@ templates.env.globals.update(
 templates.env.filters["text"] = as_text
 # Stored instants (UTC) shown as UK local time.
 templates.env.filters["uk_time"] = lambda moment: as_text(_uk(moment)) if moment else ""
+# A day, short: "3 Nov 2026"; for a stored instant (UTC), the UK day it fell on.
+templates.env.filters["short_date"] = lambda day: f"{day:%-d %b %Y}" if day else ""
+templates.env.filters["short_datetime"] = lambda moment: f"{moment:%-d %b %Y %H:%M}" if moment else ""
+templates.env.filters["uk_day"] = lambda moment: f"{_uk(moment):%-d %b %Y}" if moment else ""
 templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
 # "2026-03" (a report's month) as "March 2026".

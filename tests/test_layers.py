@@ -9,8 +9,8 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 # Each module's layer, by the longest matching name; every module of the app must match one.
 LAYERS = [
-    # 0: what a record is, and settings
-    {"app.config", "app.parsing", "app.domain", "app.asgi"},
+    # 0: what a record is, settings, and writing CSV
+    {"app.config", "app.parsing", "app.domain", "app.asgi", "app.csv_export"},
     # 1: the completeness rules: pure functions of the domain
     {"app.rules"},
     # 2: storing, reading and showing records and follow-up; users and the audit log

@@ -219,6 +219,7 @@ def test_query_filter_agrees_with_can_view_record_by_record(session):
         make_user(session, "school", "partner", agency="school"),
         make_user(session, "nobody", "partner", agency=None),
         make_user(session, "root", "admin"),
+        make_user(session, "lscp", "partnership"),
     ]
     for user in users:
         by_query = set(session.exec(select(StrategyRecord.id).where(visible_filter(user))))
@@ -255,3 +256,226 @@ def test_list_page_query_count_does_not_grow_with_records(client, session, engin
         assert len(client.get("/api/strategies").json()["items"]) == PAGE_SIZE
     assert len(few) == len(many)
     assert not any("data" in s.split("FROM")[0] for s in many if "strategy_record" in s)
+
+
+# --- finalised date, owner, what is overdue (issue 13) -----------------------------------------
+
+
+def _set(session, record, **columns):
+    for name, value in columns.items():
+        setattr(record, name, value)
+    session.add(record)
+    session.commit()
+    return record
+
+
+def rows_by_reference(response) -> dict[str, dict[str, str]]:
+    page = soup(response)
+    headers = [th.get_text(strip=True) for th in page.select("#records thead th")]
+    found = {}
+    for tr in page.select("#records tbody tr"):
+        cells = [td.get_text(" ", strip=True) for td in tr.select("td")]
+        found[cells[0]] = dict(zip(headers, cells, strict=True))
+    return found
+
+
+def test_rows_show_finalised_date_owner_and_what_is_overdue(anonymous, session):
+    from datetime import UTC, datetime
+
+    from app.domain.schema import uk_now
+
+    sam = make_user(session, "sam")
+    client = signed_in(anonymous, session, sam)
+    today = uk_now().date()
+    late = make(session, days_ago=1)
+    _set(session, late, created_by_id=sam.id, next_due=today - timedelta(days=3))
+    due_today = _set(session, make(session, days_ago=2), next_due=today)
+    # 23:30 UTC on 30 June is 00:30 on 1 July in the UK (summer time).
+    final = _set(session, make(session, days_ago=3, finalise=True),
+                 finalised_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC),
+                 referrer_feedback_due=True, next_due=None)
+    edt = _set(session, make(session, days_ago=4, led_by="edt", finalise=True),
+               review_due=today - timedelta(days=1), next_due=today - timedelta(days=1))
+    reviewed = _set(session, make(session, days_ago=5, led_by="edt", finalise=True),
+                    review_due=today - timedelta(days=1), reviewed_at=datetime.now(UTC),
+                    next_due=None)
+    rows = rows_by_reference(client.get("/strategies"))
+    assert list(rows[late.reference]) == [
+        "Reference", "Children", "Discussion", "Led by", "Status", "Outcome", "Still to do",
+        "Finalised", "Overdue", "Owner"]
+    three_days_ago = today - timedelta(days=3)
+    assert rows[late.reference]["Overdue"] == f"Overdue since {three_days_ago:%-d %b %Y}"
+    assert (rows[late.reference]["Owner"], rows[late.reference]["Finalised"]) == (
+        "Sam", "Not finalised")
+    assert rows[due_today.reference]["Overdue"] == "None"
+    assert rows[due_today.reference]["Owner"] == "Not recorded"  # started by nobody known
+    assert rows[final.reference]["Finalised"] == "1 Jul 2026"
+    assert rows[final.reference]["Overdue"] == "Referrer not told"
+    yesterday = today - timedelta(days=1)
+    assert rows[edt.reference]["Overdue"] == (
+        f"Overdue since {yesterday:%-d %b %Y} Day-team review overdue")
+    assert rows[reviewed.reference]["Overdue"] == "None"
+    tag = soup(client.get("/strategies")).find(string=f"Overdue since {three_days_ago:%-d %b %Y}")
+    assert tag.parent["class"] == ["govuk-tag", "govuk-tag--red"]
+
+    items = {i["reference"]: i for i in client.get("/api/strategies").json()["items"]}
+    assert items[late.reference]["owner"] == "Sam"
+    assert items[late.reference]["overdue_since"] == str(three_days_ago)
+    assert items[due_today.reference]["overdue_since"] is None
+    assert items[final.reference]["finalised_at"] == "2026-06-30T23:30:00Z"
+    assert items[final.reference]["referrer_not_told"] is True
+    assert [items[r.reference]["day_team_review_overdue"] for r in (edt, reviewed, final)] == [
+        True, False, False]
+
+
+def test_a_partner_sees_no_follow_up_flags_of_social_care(anonymous, session):
+    from app.domain.schema import uk_now
+
+    today = uk_now().date()
+    record = _set(session, make(session, led_by="edt", finalise=True),
+                  review_due=today - timedelta(days=1), referrer_feedback_due=True,
+                  next_due=None)
+    police = signed_in(anonymous, session, make_user(session, "pc", "partner", agency="police"))
+    assert rows_by_reference(police.get("/strategies"))[record.reference]["Overdue"] == "None"
+    item = police.get("/api/strategies").json()["items"][0]
+    assert (item["day_team_review_overdue"], item["referrer_not_told"]) == (False, False)
+
+
+def test_a_damaged_row_still_fills_the_table(client, session):
+    record = _set(session, make(session), damaged=True, damage_reason="header: broken")
+    row = soup(client.get("/strategies")).select_one("#records tbody tr")
+    assert sum(int(td.get("colspan", 1)) for td in row.select("td")) == 10
+    assert row.select("td")[-1].get_text(strip=True) == "Not recorded"
+    assert row.select_one("td a").get_text() == record.reference
+
+
+# --- restricting the list to some records (a report's "records behind this figure") ----------
+
+
+def test_list_page_restricted_to_some_records_still_applies_visibility_and_filters(session):
+    from app.records.access import visible_records
+    from app.records.listing import ListQuery, count_listed, list_page
+
+    made = [make(session, days_ago=i, team="Central") for i in range(5)]
+    north = make(session, days_ago=9, team="North")
+    wanted = [made[0].id, made[2].id, made[4].id, north.id]
+    restrict = StrategyRecord.id.in_(wanted)
+    sam = make_user(session, "sam")
+    page = visible_records(session, sam, ListQuery(), restrict=restrict)
+    assert [i.id for i in page.items] == [made[0].id, made[2].id, made[4].id]  # not North's
+    assert not page.has_next
+    # Keyset paging works within the restriction.
+    first = visible_records(session, sam, ListQuery(sort="oldest"), restrict=restrict,
+                            page_size=2)
+    assert [i.id for i in first.items] == [made[4].id, made[2].id] and first.has_next
+    second = visible_records(session, sam, ListQuery(sort="oldest", after=first.next_cursor),
+                             restrict=restrict, page_size=2)
+    assert [i.id for i in second.items] == [made[0].id] and not second.has_next
+    # The query's own filters still apply, and the count agrees.
+    assert [i.id for i in list_page(session, visible_filter(sam), ListQuery(q=made[2].reference),
+                                    restrict=restrict).items] == [made[2].id]
+    assert count_listed(session, visible_filter(sam), ListQuery(), restrict=restrict) == 3
+    # Without a restriction, everything visible.
+    assert len(visible_records(session, sam, ListQuery()).items) == 5
+
+
+# --- the list as CSV -----------------------------------------------------------------------------
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+
+
+def test_the_csv_holds_every_page_of_the_filtered_list(client, session):
+    from datetime import UTC, datetime
+
+    from app.auth.models import AuditEvent
+    from app.domain.schema import uk_now
+
+    today = uk_now().date()
+    made = [make(session, days_ago=i, names=("=HYPERLINK(\"http://x\")", "Mia Carter"))
+            for i in range(PAGE_SIZE + 2)]
+    make(session, days_ago=99, outcome="nfa")  # filtered out
+    _set(session, made[0], next_due=today - timedelta(days=1))
+    final = _set(session, made[1], status="finalised", next_due=today,
+                 finalised_at=datetime(2026, 6, 30, 23, 30, 5, 123456, tzinfo=UTC))
+    page = soup(client.get("/strategies?outcome=s47_joint&after=" + made[3].sort_at.isoformat()
+                           + f"~{made[3].id}"))
+    link = page.select_one("#download-csv")
+    assert link.get_text() == "Download this list (CSV)"
+    assert link["href"] == "/strategies.csv?outcome=s47_joint"  # every page, not from here
+    answer = client.get(link["href"])
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert answer.headers["content-disposition"] == (
+        f'attachment; filename="strategy-records-{today.isoformat()}.csv"')
+    rows = read_csv(answer)
+    assert [row["Reference"] for row in rows] == [r.reference for r in made]
+    assert list(rows[0]) == [
+        "Reference", "Status", "Version", "Team", "Led by", "Discussion (UK time)", "Outcome",
+        "Children", "Finalised at", "Owner", "Next due", "Overdue", "Blocking problems",
+        "Warnings"]
+    first = rows[0]
+    assert first["Children"] == "'=HYPERLINK(\"http://x\"); Mia Carter"
+    assert (first["Status"], first["Version"], first["Team"], first["Led by"]) == (
+        "Draft", "1", "Central", "Day team")
+    assert first["Discussion (UK time)"] == made[0].discussion_at.isoformat()
+    assert first["Outcome"] == "Joint section 47 enquiry with police"
+    assert (first["Next due"], first["Overdue"]) == ((today - timedelta(days=1)).isoformat(), "yes")
+    assert (first["Blocking problems"], first["Warnings"]) == (
+        str(made[0].blocking_failures), str(made[0].warnings))
+    assert (first["Finalised at"], first["Owner"]) == ("", "")
+    second = rows[1]
+    assert (second["Status"], second["Overdue"], second["Next due"]) == (
+        "Finalised", "no", today.isoformat())
+    assert second["Finalised at"] == "2026-07-01T00:30:05+01:00"  # UK time, with its offset
+    assert final.reference == second["Reference"]
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "exported")).one()
+    assert (event.username, event.detail) == (
+        "sam", f"record list CSV with outcome=s47_joint: {PAGE_SIZE + 2} rows")
+
+
+def test_the_csv_of_an_empty_or_unfiltered_list(client, session):
+    from app.auth.models import AuditEvent
+
+    assert read_csv(client.get("/strategies.csv")) == []
+    assert client.get("/strategies.csv").content.startswith(b"\xef\xbb\xbfReference,Status,")
+    assert soup(client.get("/strategies")).select_one("#download-csv") is None  # nothing to get
+    make(session)
+    assert soup(client.get("/strategies")).select_one("#download-csv")["href"] == "/strategies.csv"
+    details = session.exec(select(AuditEvent.detail).where(AuditEvent.action == "exported")).all()
+    assert details == ["record list CSV unfiltered: 0 rows", "record list CSV unfiltered: 0 rows"]
+
+
+def test_the_csv_with_bad_filters_shows_the_list_saying_what_to_correct(client, session):
+    answer = client.get("/strategies.csv?status=lost")
+    assert answer.status_code == 422
+    summary = [a.get_text() for a in soup(answer).select(".govuk-error-summary a")]
+    assert summary == ["Choose a status from the list"]
+
+
+def test_a_partners_csv_shows_what_their_list_shows(anonymous, session):
+    sent = make(session, days_ago=1, distribution=("csc", "police"), finalise=True)
+    amending = make(session, days_ago=2, distribution=("csc", "police"), names=("Ava Stone",))
+    _set(session, amending, latest_final_version=1)  # an amendment being drafted
+    make(session, days_ago=3, distribution=("csc", "school"), finalise=True)
+    police = signed_in(anonymous, session, make_user(session, "pc", "partner", agency="police"))
+    rows = read_csv(police.get("/strategies.csv"))
+    assert [row["Reference"] for row in rows] == [sent.reference, amending.reference]
+    assert (rows[1]["Status"], rows[1]["Children"], rows[1]["Outcome"]) == ("Amended", "", "")
+
+
+def test_the_export_reads_the_list_in_keyset_batches(session, engine):
+    from app.records.access import all_visible
+    from app.records.listing import ListQuery
+
+    made = [make(session, days_ago=i) for i in range(5)]
+    sam = make_user(session, "sam")
+    with counting_statements(engine) as statements:
+        got = [r.id for r in all_visible(sam, ListQuery(sort="oldest"), batch_size=2)]
+    assert got == [r.id for r in reversed(made)]
+    listing = [s for s in statements if "FROM strategy_record" in s]
+    assert len(listing) == 3 and all("LIMIT" in s for s in listing)

@@ -22,6 +22,8 @@ ROLES = {
     "police": ("partner", "police", None),
     "school": ("partner", "school", None),
     "admin": ("admin", None, None),
+    # The safeguarding partnership: the reports' figures, never a record (issue 14).
+    "partnership": ("partnership", None, None),
 }
 
 # Records: a Central draft, a Central record finalised and sent to the police (not the school),
@@ -141,7 +143,9 @@ def test_the_list_shows_only_what_each_person_may_see(world, anonymous, session,
 
     users, records = world
     client = _as(anonymous, session, users[username])
-    page = soup(client.get("/strategies"))
+    answer = client.get("/strategies")
+    assert answer.status_code == (403 if username == "partnership" else 200)
+    page = soup(answer)
     shown = {int(a["href"].rsplit("/", 1)[1]) for a in page.select("main table a")}
     assert shown == {records[name] for name in records if username in SEES[name]}
     has_button = page.find("button", string=lambda s: s and "Start a new" in s) is not None
@@ -150,7 +154,7 @@ def test_the_list_shows_only_what_each_person_may_see(world, anonymous, session,
 
 @pytest.mark.parametrize("username, allowed", [
     ("central_sw", False), ("edt", False), ("central_manager", True), ("police", False),
-    ("admin", True),
+    ("admin", True), ("partnership", False),
 ])
 def test_audit_log_access(world, anonymous, session, username, allowed):
     users, _ = world
@@ -168,3 +172,132 @@ def test_refusals_are_logged(world, anonymous, session):
     client.get(f"/strategies/{records['central_final']}")
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "refused")).first()
     assert event.username == "school" and event.record_id == records["central_final"]
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_the_csv_export_holds_only_what_each_person_may_see(world, anonymous, session, username):
+    import csv
+    import io
+
+    users, records = world
+    client = _as(anonymous, session, users[username])
+    answer = client.get("/strategies.csv")
+    if username == "partnership":
+        assert answer.status_code == 403
+        return
+    assert answer.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))
+    references = {service.get_record(session, records[name]).reference
+                  for name in records if username in SEES[name]}
+    assert {row["Reference"] for row in rows} == references
+
+
+# --- the safeguarding partnership: figures, never a record ---------------------------------------
+
+
+def _routes():
+    from app.main import app
+
+    def walk(routes):
+        for route in routes:
+            if hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes)
+            elif getattr(route, "methods", None):
+                yield from ((method, route.path) for method in sorted(route.methods)
+                            if method != "HEAD")
+
+    return list(walk(app.routes))
+
+
+# Routes anyone may use (signing in and out, health, the API's description), and the home page.
+OPEN_TO_ALL = {("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/sign-out"),
+               ("GET", "/healthz"), ("GET", "/openapi.json"), ("GET", "/")}
+
+
+def test_the_partnership_is_refused_every_record_list_request_queue_and_log_route(
+        world, anonymous, session):
+    from sqlmodel import select
+
+    from app.auth.models import AuditEvent
+    from app.demo import _school_request
+    from app.requests import service as requests
+    from app.requests.models import RequestData
+
+    users, records = world
+    made = requests.submit(session, users["school"], RequestData.model_validate(_school_request()))
+    client = _as(anonymous, session, users["partnership"])
+    final = records["central_final"]
+    child_key = service.get_record(session, final).content.children[0].key
+    values = {"record_id": final, "slug": "header", "position": 0, "child_key": child_key,
+              "version": 1, "request_id": made.id, "name": "awaiting-authorisation"}
+    # Valid bodies, so each answer is the access decision, not the body's validation.
+    bodies = {"/api/requests": _school_request(),
+              "/api/requests/{request_id}/decline": {"reason": "Not needed"},
+              "/api/strategies/{record_id}/amend": {"reason": "A wrong date", "revision": 1},
+              "/api/strategies/{record_id}/return": {"comments": "Add the reasons"},
+              "/api/strategies/{record_id}/finalise": {"revision": 1},
+              "/api/strategies/{record_id}": {**_current(session, final), "revision": 1}}
+    answers = {}
+    for method, path in _routes():
+        if (method, path) in OPEN_TO_ALL or path.startswith("/reports"):
+            continue  # the reports are the lead's (app/reports): can_see_reports allows them
+        url = path.format(**values)
+        kwargs = ({"json": bodies.get(path, {})} if path.startswith("/api/") and method != "GET"
+                  else {})
+        # Redirects are followed (/review-queue is /queues/awaiting-authorisation).
+        answers[(method, path)] = client.request(method, url, **kwargs).status_code
+    allowed = {route: code for route, code in answers.items() if code not in (403, 404)}
+    assert allowed == {}
+    # A record answers 404, exactly like one that does not exist.
+    assert answers[("GET", "/strategies/{record_id}")] == 404
+    assert answers[("GET", "/strategies/{record_id}/record.pdf")] == 404
+    assert answers[("GET", "/api/strategies/{record_id}")] == 404
+    assert len(answers) > 40
+    refusals = session.exec(select(AuditEvent).where(AuditEvent.action == "refused",
+                                                     AuditEvent.username == "partnership")).all()
+    assert refusals
+    # Home sends the partnership to the reports.
+    home = client.get("/", follow_redirects=False)
+    assert (home.status_code, home.headers["location"]) == (303, "/reports/audit")
+
+
+def test_the_partnership_navigation_offers_only_the_reports_and_sign_out(world, anonymous,
+                                                                         session):
+    from tests.html import soup
+
+    users, _ = world
+    client = _as(anonymous, session, users["partnership"])
+    page = soup(client.get("/strategies"))  # a 403 page still carries the header
+    header = page.select_one(".app-header__user")
+    assert [a["href"] for a in header.select("a")] == ["/reports/audit"]
+    assert [b.get_text(strip=True) for b in header.select("button")] == ["Sign out"]
+    manager = soup(_as(anonymous, session, users["central_manager"]).get("/strategies"))
+    assert "/reports/audit" in [a["href"] for a in manager.select(".app-header__user a")]
+    police = soup(_as(anonymous, session, users["police"]).get("/strategies"))
+    assert "/reports/audit" not in [a["href"] for a in police.select(".app-header__user a")]
+
+
+def test_who_sees_the_reports():
+    from app.auth.models import User
+    from app.auth.roles import Role, can_see_reports
+
+    assert {role for role in Role if can_see_reports(User(role=role.value))} == {
+        Role.MANAGER, Role.PARTNERSHIP}
+
+
+def test_the_cli_creates_a_partnership_user_who_can_sign_in(anonymous, session, monkeypatch,
+                                                            capsys):
+    from app.__main__ import main as cli
+    from app.auth import service as auth_service
+
+    monkeypatch.setenv("STRATEGY_PASSWORD", "a long enough password")
+    cli(["user", "create", "lscp", "--name", "Safeguarding Partnership", "--role", "partnership"])
+    assert capsys.readouterr().out.strip() == "Created lscp (partnership)."
+    user = auth_service.get_user(session, "lscp")
+    assert (user.role, user.agency, user.team) == ("partnership", None, None)
+    signed = anonymous.post("/sign-in", data={"username": "lscp",
+                                              "password": "a long enough password"},
+                            follow_redirects=False)
+    assert signed.status_code == 303
+    assert anonymous.get("/", follow_redirects=False).headers["location"] == "/reports/audit"
+    assert anonymous.get("/api/strategies").status_code == 403

@@ -29,6 +29,8 @@ ACTIONS = (
     # Sending the record (app/sending): each agency sent a version, each email, first openings.
     "user_email_set", "record_sent", "notification_sent", "notification_logged", "notification_retry",
     "notification_failed", "receipt_opened", "receipt_downloaded",
+    # A list (or report) downloaded as CSV: which filters, how many rows.
+    "exported",
 )
 # Events that anyone can cause without limit: their repeats are counted, not each stored.
 COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})

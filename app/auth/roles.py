@@ -14,6 +14,8 @@ class Role(Choice):
     MANAGER = "manager", "Manager"
     PARTNER = "partner", "Partner agency"
     ADMIN = "admin", "Administrator"
+    # Read-only: the reports' figures, never a record's content (issue 14).
+    PARTNERSHIP = "partnership", "Safeguarding partnership"
 
 
 RECORDERS = frozenset({Role.SOCIAL_WORKER, Role.EDT_WORKER, Role.MANAGER})
@@ -22,6 +24,17 @@ RECORDERS = frozenset({Role.SOCIAL_WORKER, Role.EDT_WORKER, Role.MANAGER})
 def can_record(user: User) -> bool:
     """Create drafts, edit them and finalise them."""
     return user.role in RECORDERS
+
+
+def can_list_records(user: User) -> bool:
+    """Open the list of records (which shows only those they may see). The safeguarding
+    partnership sees figures, not records: the list is refused, not shown empty."""
+    return user.role != Role.PARTNERSHIP
+
+
+def can_see_reports(user: User) -> bool:
+    """The audit reports' figures: managers, and the safeguarding partnership (read-only)."""
+    return user.role in (Role.MANAGER, Role.PARTNERSHIP)
 
 
 def can_read_audit(user: User) -> bool:

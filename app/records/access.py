@@ -4,6 +4,7 @@ A record the person may not see answers 404, exactly like one that does not exis
 cannot be probed; a record they may see but not change answers 403.
 """
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 from fastapi import HTTPException, Request
@@ -13,9 +14,17 @@ from sqlmodel import Session
 from app.auth import audit
 from app.auth.models import User
 from app.auth.roles import RECORDERS, Role, can_authorise, can_record, can_record_follow_up
+from app.db import get_engine
 from app.domain.choices import LedBy, RecordStatus
 from app.records import service
-from app.records.listing import ListedRecord, ListQuery, Page, list_page
+from app.records.listing import (
+    PAGE_SIZE,
+    ListedRecord,
+    ListQuery,
+    Page,
+    count_listed,
+    list_page,
+)
 from app.records.models import RecordDistribution, StrategyRecord
 
 
@@ -93,22 +102,50 @@ def visible_filter(user: User) -> ColumnElement[bool]:
     return false()
 
 
-def visible_records(session: Session, user: User, query: ListQuery | None = None) -> Page:
-    page = list_page(session, visible_filter(user), query or ListQuery())
+def visible_records(session: Session, user: User, query: ListQuery | None = None, *,
+                    restrict: ColumnElement[bool] | None = None,
+                    page_size: int = PAGE_SIZE) -> Page:
+    """A page of the list as this person may see it. `restrict` (a WHERE condition) limits
+    it further, e.g. to the records behind a report's figure; it never shows more."""
+    page = list_page(session, visible_filter(user), query or ListQuery(), page_size,
+                     restrict=restrict)
     if user.role == Role.PARTNER:
         page = replace(page, items=[_as_sent(item) for item in page.items])
     return page
 
 
+def count_visible(session: Session, user: User, query: ListQuery, *,
+                  restrict: ColumnElement[bool] | None = None) -> int:
+    """How many records `visible_records` holds over all its pages."""
+    return count_listed(session, visible_filter(user), query, restrict=restrict)
+
+
+def all_visible(user: User, query: ListQuery, *, restrict: ColumnElement[bool] | None = None,
+                batch_size: int = 1000) -> Iterator[ListedRecord]:
+    """Every record of the list (all its pages, from the first), read in keyset batches, each
+    in a short session of its own: an export of 100,000 rows never holds them all in memory,
+    nor a database connection while the client reads."""
+    query = query.model_copy(update={"after": None, "before": None})
+    while True:
+        with Session(get_engine()) as session:
+            page = visible_records(session, user, query, restrict=restrict, page_size=batch_size)
+        yield from page.items
+        if not page.has_next:
+            return
+        query = query.model_copy(update={"after": page.next_cursor})
+
+
 def _as_sent(item: ListedRecord) -> ListedRecord:
     """A partner's row: a record being amended is a draft again, and nothing of the draft may
     show; the version sent to them is on the record's page. (The read-model columns hold the
-    draft's values.)"""
+    draft's values.) Social care's own follow-up (the day-team review, telling the referrer)
+    is not theirs to see either."""
+    item = replace(item, review_due=None, reviewed_at=None, referrer_feedback_due=False)
     if item.status != RecordStatus.DRAFT.value:
         return item
     return replace(item, status=RecordStatus.AMENDED.value, discussion_at=None, outcome=None,
                    children_names=[], blocking_failures=0, warnings=0, next_due=None,
-                   returned_at=None)
+                   returned_at=None, finalised_at=None)
 
 
 # --- after the meeting (app/followup) ---------------------------------------------------------

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from app.auth import audit
 from app.auth.deps import ApiUser
+from app.auth.roles import can_list_records
 from app.deps import SessionDep
 from app.domain.choices import RecordStatus
 from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
@@ -261,6 +262,13 @@ class ListedRecordOut(BaseModel):
         description="Earliest open action, day-team review, conference or next discussion date"
     )
     damaged: bool = Field(description="Its stored content no longer validates: read it for why")
+    finalised_at: UtcDateTime | None = Field(description="When it was last finalised")
+    owner: str | None = Field(description="The name of the person who started the record")
+    overdue_since: date | None = Field(
+        description="next_due, when it is before today (UK): something is overdue")
+    day_team_review_overdue: bool = Field(
+        description="An EDT-led record the day team has not reviewed by its review date")
+    referrer_not_told: bool = Field(description="The referrer has not been told the outcome")
 
 
 class RecordListOut(BaseModel):
@@ -270,12 +278,21 @@ class RecordListOut(BaseModel):
     previous_cursor: str | None = Field(description="Send as `before` for the previous page")
 
 
-@router.get("", response_model=RecordListOut, responses={**READ_ERRORS})
-def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, user: ApiUser):
+@router.get("", response_model=RecordListOut, responses={
+    **READ_ERRORS, 403: problem("A safeguarding-partnership user: figures, not records")})
+def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, user: ApiUser,
+                    request: Request):
     """The records you may see, a page at a time: the same filters as the list page."""
+    if not can_list_records(user):
+        audit.log(session, "refused", user=user, detail="GET /api/strategies", request=request)
+        raise HTTPException(403, "The safeguarding partnership sees the reports' figures, "
+                                 "not strategy records")
     page = access.visible_records(session, user, query)
     return RecordListOut(
-        items=[ListedRecordOut(**vars(item), children=item.children_names)
+        items=[ListedRecordOut(**vars(item), children=item.children_names,
+                               overdue_since=item.overdue_since(page.today),
+                               day_team_review_overdue=item.review_overdue(page.today),
+                               referrer_not_told=item.referrer_not_told)
                for item in page.items],
         page_size=PAGE_SIZE,
         next_cursor=page.next_cursor,

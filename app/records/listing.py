@@ -20,11 +20,12 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlmodel import Session
 
+from app.auth.models import User
 from app.domain.choices import LedBy, Outcome, RecordStatus
-from app.domain.schema import _blank_to_none
+from app.domain.schema import _blank_to_none, uk_now
 from app.records.models import StrategyRecord
 
 PAGE_SIZE = 25
@@ -98,7 +99,13 @@ LISTED = (
     StrategyRecord.outcome, StrategyRecord.children_names, StrategyRecord.blocking_failures,
     StrategyRecord.warnings, StrategyRecord.next_due, StrategyRecord.damaged,
     StrategyRecord.damage_reason, StrategyRecord.sort_at, StrategyRecord.returned_at,
+    StrategyRecord.finalised_at, StrategyRecord.review_due, StrategyRecord.reviewed_at,
+    StrategyRecord.referrer_feedback_due,
+    # Who started the record, joined on the user's primary key (still one statement).
+    User.display_name.label("owner"),
 )
+# The version in force is finalised or authorised (as in the manager's queues, app/followup).
+FINAL = (RecordStatus.FINALISED.value, RecordStatus.AUTHORISED.value)
 
 
 @dataclass(frozen=True)
@@ -119,10 +126,35 @@ class ListedRecord:
     damage_reason: str | None
     sort_at: datetime
     returned_at: datetime | None = None  # a manager returned it (app/followup)
+    finalised_at: datetime | None = None  # stored in UTC
+    # An EDT-led discussion's day-team review: when due, and when recorded (app/followup).
+    review_due: date | None = None
+    reviewed_at: datetime | None = None
+    referrer_feedback_due: bool = False
+    owner: str | None = None  # the display name of whoever started it
 
     @property
     def cursor(self) -> str:
         return cursor_of(self.sort_at, self.id)
+
+    def overdue_since(self, today: date) -> date | None:
+        """The next due date, if it has passed (an open action, the day-team review, the
+        conference or the next discussion: see service.derived_columns)."""
+        return self.next_due if self.next_due is not None and self.next_due < today else None
+
+    def review_overdue(self, today: date) -> bool:
+        """An EDT-led record the day team has not reviewed by its review date."""
+        return (self.led_by == LedBy.EDT.value and self.status in FINAL
+                and self.reviewed_at is None
+                and self.review_due is not None and self.review_due < today)
+
+    @property
+    def referrer_not_told(self) -> bool:
+        return self.referrer_feedback_due and self.status in FINAL
+
+    @property
+    def status_choice(self) -> RecordStatus | str:
+        return _choice(RecordStatus, self.status)
 
     @property
     def led_by_choice(self) -> LedBy | str | None:
@@ -144,6 +176,8 @@ class Page:
     items: list[ListedRecord]
     has_next: bool
     has_previous: bool
+    # Today in the UK, when the page was read: what is overdue is judged against it.
+    today: date | None = None
 
     @property
     def next_cursor(self) -> str | None:
@@ -154,9 +188,11 @@ class Page:
         return self.items[0].cursor if self.has_previous and self.items else None
 
 
-def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
-              page_size: int = PAGE_SIZE) -> Page:
-    statement = select(*LISTED).where(visible)
+def _where(statement, visible: ColumnElement[bool], query: ListQuery,
+           restrict: ColumnElement[bool] | None):
+    statement = statement.where(visible)
+    if restrict is not None:
+        statement = statement.where(restrict)
     if query.q:
         statement = statement.where(
             StrategyRecord.search_text.contains(query.q.lower(), autoescape=True)
@@ -165,6 +201,20 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
         value = getattr(query, name)
         if value is not None:
             statement = statement.where(getattr(StrategyRecord, name) == value)
+    return statement
+
+
+def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
+              page_size: int = PAGE_SIZE, *,
+              restrict: ColumnElement[bool] | None = None) -> Page:
+    """One page of the records `visible` allows, filtered by `query`. `restrict` is a further
+    condition ANDed in, so another module can show the list limited to some records (a
+    report's "the records behind this figure"); it narrows what `visible` allows, never widens
+    it."""
+    statement = _where(
+        select(*LISTED).outerjoin(User, User.id == StrategyRecord.created_by_id),
+        visible, query, restrict,
+    )
     key = tuple_(StrategyRecord.sort_at, StrategyRecord.id)
     # Walking backwards (Previous) reads the list in reverse from the first row shown.
     backwards = query.before is not None
@@ -178,6 +228,14 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     rows = session.execute(statement.limit(page_size + 1)).all()
     items = [ListedRecord(**row._mapping) for row in rows[:page_size]]
     more = len(rows) > page_size
+    today = uk_now().date()
     if backwards:
-        return Page(query, items[::-1], has_next=True, has_previous=more)
-    return Page(query, items, has_next=more, has_previous=query.after is not None)
+        return Page(query, items[::-1], has_next=True, has_previous=more, today=today)
+    return Page(query, items, has_next=more, has_previous=query.after is not None, today=today)
+
+
+def count_listed(session: Session, visible: ColumnElement[bool], query: ListQuery, *,
+                 restrict: ColumnElement[bool] | None = None) -> int:
+    """How many records the list holds over all its pages (its filters, not its position)."""
+    statement = _where(select(func.count()).select_from(StrategyRecord), visible, query, restrict)
+    return session.execute(statement).scalar_one()

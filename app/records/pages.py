@@ -3,6 +3,7 @@
 htmx only makes add/remove row faster: the same POST, answered with the rows block.
 """
 
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -13,12 +14,13 @@ from sqlmodel import Session, select
 from app.auth import audit
 from app.auth.deps import PageUser, SignInRequired, page_user
 from app.auth.models import AuditEvent, User
-from app.auth.roles import can_read_audit, can_record, can_see_damaged
+from app.auth.roles import can_list_records, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.config import get_settings
+from app.csv_export import csv_response
 from app.deps import PostedForm, SessionDep
-from app.domain.choices import LedBy, Outcome, RecordStatus
-from app.domain.schema import StrategyRecordData, uk_now
+from app.domain.choices import Choice, LedBy, Outcome, RecordStatus
+from app.domain.schema import UK, StrategyRecordData, uk_now
 from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
@@ -36,7 +38,7 @@ from app.records.forms import (
     values_from,
     with_rows,
 )
-from app.records.listing import ListQuery
+from app.records.listing import ListedRecord, ListQuery
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Failure, Severity
 from app.rules.due_dates import edt_review_due
@@ -68,11 +70,24 @@ def _is_htmx(request: Request) -> bool:
 
 @router.get("/")
 def home(user: PageUser) -> RedirectResponse:
-    return _see_other("/strategies")
+    # The safeguarding partnership sees the reports, not records.
+    return _see_other("/strategies" if can_list_records(user) else REPORTS_PATH)
+
+
+REPORTS_PATH = "/reports/audit"
+
+
+def _require_list(session, user, request: Request) -> None:
+    if not can_list_records(user):
+        audit.log(session, "refused", user=user, detail=f"GET {request.url.path}",
+                  request=request)
+        raise HTTPException(403, "The safeguarding partnership sees the reports' figures, "
+                                 "not strategy records")
 
 
 @router.get("/strategies", response_class=HTMLResponse)
 def list_page(request: Request, session: SessionDep, user: PageUser):
+    _require_list(session, user, request)
     # Repeated parameters: the last one wins, as in the JSON list.
     typed = dict(request.query_params.items())
     context = {
@@ -97,6 +112,50 @@ def list_page(request: Request, session: SessionDep, user: PageUser):
     context |= {"page": page, "query": query, "errors": None,
                 "new_ids": sending.new_to(session, user, [r.id for r in page.items])}
     return templates.TemplateResponse(request, "list.html", context)
+
+
+CSV_HEADER = (
+    "Reference", "Status", "Version", "Team", "Led by", "Discussion (UK time)", "Outcome",
+    "Children", "Finalised at", "Owner", "Next due", "Overdue", "Blocking problems",
+    "Warnings",
+)
+
+
+def _label(value: Choice | str | None) -> str | None:
+    return value.label if isinstance(value, Choice) else value
+
+
+def _csv_row(record: ListedRecord, today) -> tuple:
+    # Stored in UTC; written as UK time with its offset, to the second.
+    finalised = record.finalised_at and (
+        record.finalised_at if record.finalised_at.tzinfo else
+        record.finalised_at.replace(tzinfo=UTC)).astimezone(UK).replace(microsecond=0)
+    return (
+        record.reference, _label(record.status_choice), record.version, record.team,
+        _label(record.led_by_choice), record.discussion_at, _label(record.outcome_choice),
+        "; ".join(record.children_names), finalised, record.owner, record.next_due,
+        record.overdue_since(today) is not None, record.blocking_failures, record.warnings,
+    )
+
+
+@router.get("/strategies.csv")
+def list_csv(request: Request, session: SessionDep, user: PageUser):
+    """The list with its current filters, every page of it, as CSV: streamed in keyset
+    batches (app/records/access.all_visible), and written to the audit log."""
+    _require_list(session, user, request)
+    try:
+        query = ListQuery.model_validate(dict(request.query_params.items()))
+    except ValidationError:
+        return list_page(request, session, user)  # the list, saying what to correct (422)
+    query = query.model_copy(update={"after": None, "before": None})
+    rows = access.count_visible(session, user, query)
+    filters = query.link()
+    audit.log(session, "exported", user=user, request=request,
+              detail=f"record list CSV {'with ' + filters[1:] if filters != '?' else 'unfiltered'}"
+                     f": {rows} {'row' if rows == 1 else 'rows'}")
+    today = uk_now().date()
+    return csv_response(f"strategy-records-{today.isoformat()}", CSV_HEADER,
+                        (_csv_row(record, today) for record in access.all_visible(user, query)))
 
 
 LIST_ERRORS = {
