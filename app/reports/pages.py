@@ -191,7 +191,7 @@ def audit_csv(request: Request, session: SessionDep, user: PageUser):
     results = report(session, query.scope())
     audit.log(session, "downloaded", user=user, request=request,
               detail=f"live audit report CSV {query.params()}")
-    return exports.report_csv(results, query)
+    return exports.report_csv(results, query, extras(session, query))
 
 
 @router.get("/reports/audit.pdf")

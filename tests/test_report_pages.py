@@ -1,0 +1,165 @@
+"""The live audit as its users see it: the page, a figure's chart, the records behind a
+figure, the CSV, the PDF and the API; who may see what (the partnership sees figures and no
+record; partner agencies see none of it); bad choices get a clear error."""
+
+import csv
+import io
+
+import pytest
+from sqlmodel import select
+
+from app.auth.models import AuditEvent
+from app.records.models import StrategyRecord
+from tests.conftest import make_user, signed_in
+from tests.html import error_summary, soup, table_rows
+from tests.pdf_helpers import pages_text, squashed
+from tests.report_world import PERIOD
+
+PERIOD_QUERY = f"from={PERIOD[0].isoformat()}&to={PERIOD[1].isoformat()}"
+
+
+def _as(anonymous, session, user):
+    anonymous.cookies.clear()
+    return signed_in(anonymous, session, user)
+
+
+def _figure_row(page, figure_id: str) -> list[str]:
+    row = page.select_one(f"#figure-{figure_id}")
+    return [" ".join(cell.get_text(" ").split()) for cell in row.select("th, td")]
+
+
+def test_the_manager_sees_every_figure_with_numbers_that_lead_to_its_records(
+        anonymous, session, world):
+    client = _as(anonymous, session, world.manager)
+    answer = client.get(f"/reports/audit?{PERIOD_QUERY}")
+    assert answer.status_code == 200
+    page = soup(answer)
+    label, count, out_of, share = _figure_row(page, "edt-reviewed-on-time")
+    assert (label, count, out_of, share) == (
+        "EDT-led records reviewed by the day team by the review date",
+        "1 (see these records)", "2 (see all records counted)", "50%")
+    link = page.select_one("#figure-edt-reviewed-on-time td a")["href"]
+    listed = soup(client.get(link))
+    references = {row[0].split()[0] for row in table_rows(listed.select_one("main table"))}
+    expected = session.get(StrategyRecord, world.ids["D"]).reference
+    assert references == {expected}
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "viewed").order_by(
+        AuditEvent.id.desc())).first()
+    assert event.detail.startswith("records behind live audit figure edt-reviewed-on-time")
+
+
+def test_a_figure_page_draws_its_chart_and_gives_the_same_numbers_in_a_table(
+        anonymous, session, world):
+    client = _as(anonymous, session, world.manager)
+    page = soup(client.get(f"/reports/audit/figures/update-on-time?{PERIOD_QUERY}"))
+    chart = page.select_one("figure svg")
+    assert chart.find("title").get_text() == "Update-all-agencies actions done by their date"
+    assert chart.get("role") == "img"
+    rows = table_rows(page.select_one("main table"))
+    assert [row[0] for row in rows] == [
+        "January 2026", "February 2026", "March 2026", "April 2026", "May 2026", "June 2026"]
+    assert rows[0][1:] == ["1", "1", "100%"]  # A, on time
+    assert rows[1][1:] == ["0", "1", "0%"]  # B, late
+    assert page.find("script") is None or all(s.get("src") for s in page.find_all("script"))
+
+
+def test_the_partnership_sees_figures_but_no_record(anonymous, session, world):
+    partnership = make_user(session, "pat", "partnership")
+    client = _as(anonymous, session, partnership)
+    page = soup(client.get(f"/reports/audit?{PERIOD_QUERY}"))
+    assert _figure_row(page, "edt-reviewed-on-time")[1:] == ["1", "2", "50%"]
+    assert page.select("main td a") == []
+    assert client.get(f"/reports/audit/figures/returned/records?{PERIOD_QUERY}").status_code == 403
+    assert client.get(f"/strategies/{world.ids['A']}").status_code == 404
+    assert client.get(f"/api/strategies/{world.ids['A']}").status_code == 404
+    api = client.get(f"/api/reports/audit?{PERIOD_QUERY}")
+    assert api.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/reports/audit", "/reports/audit/figures/returned",
+                                  "/reports/audit.csv", "/reports/audit.pdf",
+                                  "/api/reports/audit"])
+def test_partner_agencies_and_social_workers_see_none_of_it(anonymous, session, world, path):
+    for user in (world.police, world.sw):
+        client = _as(anonymous, session, user)
+        assert client.get(f"{path}?{PERIOD_QUERY}").status_code == 403
+
+
+def test_a_bad_period_is_shown_again_with_an_error_summary(anonymous, session, world):
+    client = _as(anonymous, session, world.manager)
+    answer = client.get("/reports/audit?from=2026-06-31&to=2026-01-01&team=North")
+    assert answer.status_code == 422
+    page = soup(answer)
+    assert error_summary(page) == {"#from": "Enter the start date as a real date, like 2026-01-31"}
+    assert page.select_one("#from")["value"] == "2026-06-31"
+    assert page.select_one("#team option[selected]")["value"] == "North"
+    backwards = soup(client.get("/reports/audit?from=2026-06-30&to=2026-01-01"))
+    assert error_summary(backwards) == {
+        "#from": "The start date must be on or before the end date"}
+    api = client.get("/api/reports/audit?from=2026-06-30&to=2026-01-01")
+    assert api.status_code == 422
+    assert api.json()["detail"][0]["loc"] == ["query", "from"]
+
+
+def test_unknown_figures_and_lists_are_not_found(anonymous, session, world):
+    client = _as(anonymous, session, world.manager)
+    assert client.get("/reports/audit/figures/nothing").status_code == 404
+    assert client.get(
+        f"/reports/audit/figures/returned/records?{PERIOD_QUERY}&which=all").status_code == 404
+    assert client.get(
+        f"/reports/audit/figures/never-opened/records?{PERIOD_QUERY}&part=%00").status_code == 404
+
+
+def test_the_csv_has_every_figure_whole_and_by_month_and_escapes_formulas(
+        anonymous, session, world):
+    client = _as(anonymous, session, world.manager)
+    record = session.get(StrategyRecord, world.ids["A"])
+    from app.followup.models import FollowUpEntry
+    session.add(FollowUpEntry(record_id=record.id, version=1, kind="returned",
+                              at=record.finalised_at, by_name="Mo",
+                              details={"comments": "=HYPERLINK(\"http://x\")"}))
+    session.commit()
+    answer = client.get(f"/reports/audit.csv?{PERIOD_QUERY}")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    whole = {row["figure_id"]: row for row in rows if row["period"] == "2026-01-01/2026-06-30"}
+    assert (whole["edt-reviewed-on-time"]["numerator"],
+            whole["edt-reviewed-on-time"]["denominator"],
+            whole["edt-reviewed-on-time"]["percentage"]) == ("1", "2", "50.0")
+    assert whole["requests-by-agency.school"]["numerator"] == "2"
+    months = [row["period"] for row in rows if row["figure_id"] == "update-on-time"]
+    assert months == ["2026-01-01/2026-06-30", "2026-01", "2026-02", "2026-03", "2026-04",
+                      "2026-05", "2026-06"]
+    comments = [row["figure"] for row in rows if row["figure_id"] == "returned.comment"]
+    assert "'=HYPERLINK(\"http://x\")" in comments
+
+
+def test_the_pdf_has_every_figure_and_chart_and_is_marked_on_every_page(
+        anonymous, session, world):
+    client = _as(anonymous, session, world.manager)
+    answer = client.get(f"/reports/audit.pdf?{PERIOD_QUERY}")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    pages = pages_text(answer.content)
+    assert all(page.count("OFFICIAL-SENSITIVE") == 2 for page in pages)
+    text = squashed(" ".join(pages))
+    assert squashed("EDT-led records reviewed by the day team by the review date") in text
+    # Each chart's title is drawn as text in the PDF.
+    assert text.count(squashed("Update-all-agencies actions done by their date")) >= 2
+
+
+def test_the_api_gives_every_figure_with_the_records_behind_it(anonymous, session, world):
+    client = _as(anonymous, session, world.manager)
+    answer = client.get(f"/api/reports/audit?{PERIOD_QUERY}")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["start"], body["end"]) == ("2026-01-01", "2026-06-30")
+    figures = {f["id"]: f for f in body["figures"]}
+    reviewed = figures["edt-reviewed-on-time"]
+    assert (reviewed["numerator"], reviewed["denominator"], reviewed["percentage"]) == (1, 2, 50.0)
+    assert reviewed["record_ids"] == [world.ids["D"]]
+    assert figures["returned"]["record_ids"] == [world.ids["B"]]
+    assert figures["requests-by-agency.police"]["numerator"] == 2
+    assert [m["month"] for m in figures["update-on-time"]["months"]] == [
+        "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
