@@ -4,14 +4,29 @@
     DATABASE_URL=... .venv/bin/python benchmarks/seed.py 100000
 
 Each record is generated (varied children, participants, agencies, outcomes, EDT-led or
-day team, discussions spread over five years), validated, and given its read-model columns
-and record_distribution rows by the service's own `derived_columns`: lists and reports see
-exactly what a save would have written. A record is finalised only if the rules allow it.
-Rows go in with multi-row INSERTs in batches, not HTTP and not one ORM commit each.
+day team, discussions spread over the last three years), validated, and given its read-model
+columns and record_distribution rows by the service's own `derived_columns`: lists and
+reports see exactly what a save would have written. A record is finalised only if the rules
+allow it (about seven in ten are).
+
+After the meeting (unless --records-only), `derived_rows` writes what the app's services
+would have: each finalised version's snapshot (record_version), some returned and finalised
+again, some amended (the earlier version superseded, or the amendment still a draft), most
+authorised; the tracked actions, done on time or late, cancelled, or open (some overdue); the
+timeline (followup_entry); EDT-led records' day-team reviews (some late, some missing);
+referrers told the outcome or still owed it; further discussions cancelled, with their
+update action; a receipt per agency a version was sent to (most opened, some downloaded),
+with the email the outbox sent; and requests for a discussion from partner agencies
+(convened into a record, declined with a reason, or still waiting). Events that would fall
+after now have not happened yet. The generator is seeded (--seed): a run is repeatable.
+
+Rows are generated in worker processes and go in with COPY on PostgreSQL (multi-row INSERTs
+on SQLite), not HTTP and not one ORM commit each.
 
 It creates the users it needs if missing (password from STRATEGY_PASSWORD, default below):
 bench-central, bench-north (social workers), bench-edt (EDT worker), bench-manager
-(Central), bench-police and bench-school (partners).
+(Central), and partners with an email address: bench-police, bench-school and one for each
+other agency records are sent to.
 """
 
 import argparse
@@ -26,14 +41,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
 
+from app import models  # noqa: E402,F401  (every table in the metadata)
 from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.domain.schema import UK, StrategyRecordData, with_update_action  # noqa: E402
-from app.records.models import RecordDistribution, StrategyRecord  # noqa: E402
+from app.domain.choices import ActionStatus  # noqa: E402
+from app.domain.schema import UK, Action, StrategyRecordData, with_update_action  # noqa: E402
+from app.followup import versions  # noqa: E402
+from app.followup.service import CANCELLATION_TEXT  # noqa: E402
+from app.records.models import StrategyRecord  # noqa: E402
+from app.records.service import derived_columns, next_due  # noqa: E402
+from app.rules.due_dates import cancellation_update_due  # noqa: E402
 from app.rules.workdays import add_working_days, is_working_day  # noqa: E402
 
 DEFAULT_PASSWORD = "bench-password-123"
@@ -44,6 +65,13 @@ USERS = [
     ("bench-manager", "Central manager", "manager", None, "Central"),
     ("bench-police", "Police partner", "partner", "police", None),
     ("bench-school", "School partner", "partner", "school", None),
+    # Every other agency records go to, so each is sent an email (the outbox), as in service.
+    ("bench-health-visiting", "Health visiting partner", "partner", "health_visiting", None),
+    ("bench-gp", "GP partner", "partner", "gp", None),
+    ("bench-midwifery", "Midwifery partner", "partner", "midwifery", None),
+    ("bench-hospital", "Hospital partner", "partner", "hospital", None),
+    ("bench-probation", "Probation partner", "partner", "probation", None),
+    ("bench-housing", "Housing partner", "partner", "housing", None),
 ]
 FIRST = ["Leo", "Mia", "Ava", "Noah", "Oliver", "Amelia", "Isla", "Jack", "Freya", "Harry",
          "Zara", "Yusuf", "Aisha", "Kacper", "Maja", "Tyler", "Chloe", "Reggie", "Ruby", "Ali",
@@ -132,6 +160,17 @@ def generate(rng: random.Random, today: date, years: int) -> dict:
         "next_steps": {},
         "distribution": ["csc", *[agency for agency, _, _ in joining]],
     }
+    if outcome in ("s47_joint", "s47_criminal") and rng.random() < 0.9:  # the police's plan
+        record["decision"].update(
+            police_lead=f"DS {rng.choice(SURNAMES)}", abe_interview="yes",
+            enquiry_conduct="Joint visit tomorrow morning; ABE interview within 48 hours",
+            crime_reference=f"CR/{rng.randint(10000, 99999)}/{day:%y}")
+    if rng.random() < 0.7:  # a named referrer: told at the meeting, or owed the outcome
+        grounds = record["grounds"]
+        grounds.update(referrer_kind="professional", referrer_agency=record["header"]["requested_by"],
+                       referrer_name=f"{rng.choice(FIRST)} {rng.choice(SURNAMES)}")
+        if rng.random() < 0.4:
+            grounds.update(referrer_informed_on=str(day), referrer_informed_how="Phone call")
     if edt:
         record["header"]["day_team_review_due"] = str(add_working_days(day, 1))
     if outcome == "further_strategy":
@@ -141,19 +180,27 @@ def generate(rng: random.Random, today: date, years: int) -> dict:
     return record
 
 
-def ensure_users(session: Session, password: str) -> dict[str, int]:
-    ids = {}
+def ensure_users(session: Session, password: str) -> dict[str, tuple[int, str]]:
+    """The bench users, created if missing: {username: (id, display name)}, and each
+    partner agency's user: {agency: (id, email)}."""
+    users = {}
     for username, name, role, agency, team in USERS:
         user = auth_service.get_user(session, username)
         if user is None:
             user = auth_service.create_user(session, username=username, display_name=name,
                                             role=Role(role), password=password, agency=agency,
                                             team=team)
-        ids[team or agency] = user.id
-    return ids
+        if agency and not user.email:
+            auth_service.set_email(session, user, f"{username}@example.org")
+        users[username] = (user.id, user.display_name)
+        if agency:
+            users[agency] = (user.id, user.email)
+    return users
 
 
 def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
+    """The strategy_record row (as first saved, or finalised) and its distribution rows; also
+    the validated document, for the rows derived from it after the meeting."""
     data = with_update_action(StrategyRecordData.model_validate(raw, context={"stored": True}))
     at = data.header.discussion_at
     created = at.replace(tzinfo=UK).astimezone(UTC) - timedelta(minutes=rng.randint(0, 90))
@@ -161,80 +208,482 @@ def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
     columns = derived_columns(reference, data, created, settings)
     agencies = columns.pop("distribution")
     old = (today - at.date()).days > 14
-    finalised = columns["blocking_failures"] == 0 and (old or rng.random() < 0.5)
+    # About seven in ten records end finalised: some drafts are never finished.
+    finalised = columns["blocking_failures"] == 0 and rng.random() < (0.8 if old else 0.5)
     team = "EDT" if columns["led_by"] == "edt" else rng.choice(["Central", "North"])
     row = {
         "id": record_id, "reference": reference, "version": 1, "revision": rng.randint(1, 12),
         "status": "finalised" if finalised else "draft",
-        "data": data.model_dump(mode="json"), "team": team, "created_by_id": users[team],
+        "data": data.model_dump(mode="json"), "team": team,
+        "created_by_id": users[AUTHORS[team]][0],
         "created_at": created, "updated_at": created + timedelta(hours=rng.randint(1, 48)),
         "finalised_at": created + timedelta(days=1) if finalised else None, **columns,
+        **{column: None for column in REVIEW_COLUMNS}, "referrer_feedback_due": False,
     }
-    return row, [{"record_id": record_id, "agency": a} for a in agencies]
+    return row, [{"record_id": record_id, "agency": a} for a in agencies], data
 
 
-def make_batch(job: tuple) -> tuple[list[dict], list[dict]]:
+# --- after the meeting -----------------------------------------------------------------------
+
+AUTHORS = {"Central": "bench-central", "North": "bench-north", "EDT": "bench-edt"}
+REVIEW_COLUMNS = ("latest_final_version", "authorised_at", "authorised_by_id", "returned_at",
+                  "review_due", "reviewed_at")
+# Tables in the order they are inserted (foreign keys first).
+TABLES = ["strategy_record", "record_distribution", "record_version", "tracked_action",
+          "followup_entry", "record_receipt", "notification", "strategy_request"]
+REQUESTERS = {"police": "bench-police", "school": "bench-school"}
+REQUEST_AGENCIES = ["police", "police", "school", "school", "health_visiting", "gp", "hospital"]
+
+
+def _uk_time(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UK).astimezone(UTC)
+
+
+class AfterTheMeeting:
+    """Everything that happens to one record after its discussion, as rows the app's own
+    services would have written: finalising (returned, amended, authorised), the version
+    snapshots, tracked actions and their progress, the timeline, EDT reviews, referrer
+    feedback, a cancelled further discussion and the receipts of each version sent.
+
+    `rows` maps each table to its new rows; `record` (the strategy_record row) is updated in
+    place. Events that would fall after `now` have not happened yet: recent records are
+    drafts or have open actions and unopened receipts, as in service."""
+
+    def __init__(self, rng, record, data, distribution, now, users, settings):
+        self.rng, self.record, self.data, self.now = rng, record, data, now
+        self.distribution, self.users, self.settings = distribution, users, settings
+        self.author = users[AUTHORS[record["team"]]]
+        self.manager = users["bench-manager"]
+        self.rows: dict[str, list[dict]] = {table: [] for table in TABLES[2:]}
+
+    def entry(self, kind, at, version, by, position=None, **details) -> None:
+        self.rows["followup_entry"].append({
+            "record_id": self.record["id"], "version": version, "kind": kind, "at": at,
+            "by_id": by[0], "by_name": by[1], "action_position": position,
+            "details": {k: (v.isoformat() if isinstance(v, date) else v)
+                        for k, v in details.items() if v is not None}})
+
+    def past(self, moment: datetime) -> bool:
+        return moment <= self.now
+
+    def after(self, moment: datetime, final_at: datetime) -> datetime:
+        """`moment`, or shortly after the finalisation if it was earlier (follow-up is only
+        recorded on a finalised version)."""
+        if moment > final_at:
+            return moment
+        return final_at + timedelta(minutes=self.rng.randint(5, 240))
+
+    def write(self) -> dict[str, list[dict]]:
+        record, rng = self.record, self.rng
+        if record["status"] != "finalised":
+            return self.rows
+        final_at = record["created_at"] + timedelta(hours=rng.uniform(1, 72))
+        if not self.past(final_at):
+            record.update(status="draft", finalised_at=None)
+            return self.rows
+        if rng.random() < 0.04:  # returned by the manager, corrected and finalised again
+            returned_at = final_at + timedelta(hours=rng.uniform(2, 48))
+            again = returned_at + timedelta(hours=rng.uniform(1, 24))
+            if self.past(again):
+                self.entry("finalised", final_at, 1, self.author)
+                self.entry("returned", returned_at, 1, self.manager,
+                           comments="Add the school's position and when the child was seen.")
+                final_at = again
+        self.finalise(1, final_at)
+        if rng.random() < 0.06:  # an amendment, finalised or still being drafted
+            amend_at = final_at + timedelta(days=rng.uniform(1, 20))
+            if self.past(amend_at):
+                return self.amend(amend_at)
+        self.authorise(1, final_at)
+        self.follow_up(1, final_at)
+        return self.rows
+
+    def finalise(self, version: int, at: datetime) -> None:
+        record = self.record
+        self.rows["record_version"].append({
+            "record_id": record["id"], "version": version, "data": record["data"],
+            "finalised_at": at, "finalised_by_id": self.author[0], "authorised_at": None,
+            "authorised_by_id": None, "authorised_by_name": None, "superseded_by": None,
+            "superseded_at": None})
+        self.entry("finalised", at, version, self.author)
+        shell = type("Record", (), {"id": record["id"], "team": record["team"],
+                                    "version": version})
+        record.update(status="finalised", version=version, finalised_at=at, updated_at=at,
+                      **versions.finalised_columns(shell, self.data))
+        self.tracked = versions.tracked_rows(shell, self.data, version)
+        self.rows["tracked_action"] += self.tracked
+        for tracked in self.tracked:
+            tracked.update(closed_at=None, closed_by_name=None, note=None)
+        self.send(version, at)
+
+    def send(self, version: int, at: datetime) -> None:
+        """A receipt per agency, and the email the outbox worker sent its user (none for an
+        agency without one: social care itself)."""
+        rng = self.rng
+        for agency in self.distribution:
+            if agency in self.users:
+                recipient, email = self.users[agency]
+                sent = at + timedelta(seconds=rng.uniform(2, 90))
+                self.rows["notification"].append({
+                    "record_id": self.record["id"], "version": version, "agency": agency,
+                    "kind": "sent" if version == 1 else "corrected", "recipient_id": recipient,
+                    "email": email, "status": "sent", "attempts": 1, "next_attempt_at": at,
+                    "claimed_at": sent - timedelta(seconds=1), "last_error": None,
+                    "sent_at": sent, "created_at": at})
+            opened = downloaded = None
+            if rng.random() < 0.88:
+                opened = at + timedelta(hours=rng.expovariate(1 / 30))
+                opened = opened if self.past(opened) else None
+                if opened and rng.random() < 0.6:
+                    downloaded = opened + timedelta(minutes=rng.uniform(1, 30))
+                    downloaded = downloaded if self.past(downloaded) else None
+            self.rows["record_receipt"].append({
+                "record_id": self.record["id"], "version": version, "agency": agency,
+                "sent_at": at, "first_opened_at": opened, "first_downloaded_at": downloaded})
+
+    def amend(self, at: datetime) -> dict[str, list[dict]]:
+        record, rng = self.record, self.rng
+        self.entry("amended", at, 2, self.author, amends=1,
+                   reason="The police's position was recorded against the wrong agency.")
+        final_at = at + timedelta(hours=rng.uniform(2, 72))
+        if rng.random() < 0.5 or not self.past(final_at):  # the amendment is still a draft
+            record.update(status="draft", version=2, finalised_at=None, updated_at=at,
+                          latest_final_version=1)
+            return self.rows
+        self.rows["record_version"][-1].update(superseded_by=2, superseded_at=final_at)
+        self.finalise(2, final_at)
+        self.authorise(2, final_at)
+        self.follow_up(2, final_at)
+        return self.rows
+
+    def authorise(self, version: int, final_at: datetime) -> None:
+        at = final_at + timedelta(hours=self.rng.uniform(1, 240))
+        if self.rng.random() < 0.8 and self.past(at):
+            self.record.update(status="authorised", authorised_at=at,
+                               authorised_by_id=self.manager[0], updated_at=at)
+            self.rows["record_version"][-1].update(
+                authorised_at=at, authorised_by_id=self.manager[0],
+                authorised_by_name=self.manager[1])
+            self.entry("authorised", at, version, self.manager)
+
+    def follow_up(self, version: int, final_at: datetime) -> None:
+        """Actions done or cancelled, the EDT review, the referrer told, a further discussion
+        cancelled; then the read model as refresh_read_model leaves it."""
+        rng, record, data = self.rng, self.record, self.data
+        final_day = final_at.astimezone(UK).date()
+        for tracked in self.tracked:
+            if tracked["status"] == "open":
+                self.progress(version, tracked, final_at)
+        cancelled = False
+        scheduled = data.next_steps.next_discussion_on
+        if scheduled and rng.random() < 0.3:
+            cancelled_on = final_day + timedelta(days=rng.randint(0, max(0, (scheduled - final_day).days)))
+            at = self.after(_uk_time(cancelled_on, rng.randint(9, 17)), final_at)
+            cancelled_on = at.astimezone(UK).date()
+            if self.past(at):
+                cancelled = True
+                due = cancellation_update_due(cancelled_on, self.settings)
+                text_ = f"{CANCELLATION_TEXT} {due:%-d %B %Y}"
+                position = len(self.tracked)
+                action = {
+                    "record_id": record["id"], "version": version, "position": position,
+                    "kind": versions.CANCELLATION_UPDATE, "description": text_,
+                    "owner": "Children's social care", "agency": "csc", "team": record["team"],
+                    "led_by": record["led_by"], "due_date": due, "status": "open",
+                    "closed_at": None, "closed_by_name": None, "note": None}
+                self.rows["tracked_action"].append(action)
+                self.tracked.append(action)
+                self.entry("discussion_cancelled", at, version, self.author, position=position,
+                           reason="The family moved out of the area; the new authority leads.",
+                           scheduled_for=scheduled, cancelled_on=cancelled_on, update_due=due,
+                           action=text_)
+                self.progress(version, action, at)
+        if record["review_due"] and rng.random() < 0.92:
+            late = rng.random() < 0.2
+            on = add_working_days(record["review_due"], rng.randint(1, 4)) if late else (
+                record["review_due"])
+            at = self.after(_uk_time(on, rng.randint(8, 11), rng.choice([0, 30])), final_at)
+            on = at.astimezone(UK).date()
+            if self.past(at):
+                record["reviewed_at"] = at
+                self.entry("edt_review", at, version, self.users["bench-central"],
+                           reviewed_by="Central social worker", reviewed_on=on,
+                           checked="Participants, agency positions and the decision",
+                           corrected=None if rng.random() < 0.8 else "The police officer's role",
+                           further_needed="no")
+        if record["referrer_feedback_due"] and rng.random() < 0.75:
+            on = final_day + timedelta(days=int(rng.expovariate(1 / 3)))
+            at = self.after(_uk_time(on, rng.randint(9, 17)), final_at)
+            on = at.astimezone(UK).date()
+            if self.past(at):
+                record["referrer_feedback_due"] = False
+                self.entry("referrer_told", at, version, self.author,
+                           told_by=self.author[1], told_on=on, how="Phone call",
+                           family_member="no")
+                self.told_on = on
+        self.refresh(cancelled)
+
+    def progress(self, version: int, tracked: dict, since: datetime) -> None:
+        """Done (on time or late), cancelled, or still open (overdue once past its due date).
+        The update-all-agencies actions are done or open, never cancelled."""
+        rng = self.rng
+        update = tracked["kind"] in ("update_agencies", versions.CANCELLATION_UPDATE)
+        start = since.astimezone(UK).date()
+        due = tracked["due_date"] or start + timedelta(days=10)
+        # Most forgotten actions are recent: old ones were mostly chased and closed.
+        forgotten = 0.15 if (self.now.date() - due).days < 60 else 0.03
+        roll = rng.random()
+        if roll < forgotten:
+            return  # still open
+        if roll < forgotten + 0.05 and not update:
+            on, outcome = start + timedelta(days=rng.randint(0, max(0, (due - start).days))), "cancelled"
+        else:
+            on = due + timedelta(days=rng.randint(-5, 1) if rng.random() < 0.75 else rng.randint(1, 15))
+            on, outcome = max(on, start), "done"
+        at = self.after(_uk_time(on, rng.randint(9, 17), rng.choice([0, 15, 30, 45])), since)
+        on = at.astimezone(UK).date()
+        if not self.past(at):
+            return
+        by = self.author
+        note = ("Emailed the record's summary and the actions to each agency" if update else
+                "Visited the family and saw the child" if outcome == "done" else
+                "No longer needed: the family moved out of the area")
+        tracked.update(status=outcome, closed_at=at, closed_by_name=by[1], note=note)
+        agencies = [a for a in self.distribution if a != "csc"] if update and outcome == "done" else None
+        self.entry("action_done" if outcome == "done" else "action_cancelled", at, version, by,
+                   position=tracked["position"], action=tracked["description"], note=note,
+                   done_on=on if outcome == "done" else None, agencies=agencies or None,
+                   how="Email" if agencies else None)
+
+    def refresh(self, cancelled: bool) -> None:
+        """The read model after follow-up, as service.refresh_read_model derives it."""
+        data, record = self.data, self.record
+        actions = list(data.actions)
+        for tracked in self.tracked:
+            status = ActionStatus(tracked["status"])
+            if tracked["position"] < len(actions):
+                actions[tracked["position"]] = actions[tracked["position"]].model_copy(
+                    update={"status": status})
+            else:
+                actions.append(Action(kind="task", description=tracked["description"],
+                                      owner=tracked["owner"], agency=tracked["agency"],
+                                      due_date=tracked["due_date"], status=status))
+        grounds = data.grounds
+        if getattr(self, "told_on", None):
+            grounds = grounds.model_copy(update={"referrer_informed_on": self.told_on,
+                                                 "referrer_informed_how": "Phone call"})
+        effective = data.model_copy(update={"actions": actions, "grounds": grounds})
+        due_data = effective.model_copy(update={
+            "header": effective.header.model_copy(update={
+                "day_team_review_due": None if record["reviewed_at"]
+                else effective.header.day_team_review_due}),
+            "next_steps": effective.next_steps.model_copy(update={
+                "next_discussion_on": None if cancelled
+                else effective.next_steps.next_discussion_on})})
+        columns = derived_columns(record["reference"], effective, record["created_at"],
+                                  self.settings)
+        record.update(warnings=columns["warnings"], next_due=next_due(due_data))
+
+
+def derived_rows(rng, record, data, distribution, now, users, settings) -> dict[str, list[dict]]:
+    """Every row written beside one record after its discussion (see AfterTheMeeting).
+
+    The one place to add rows derived per record: each finalised version is in
+    rows["record_version"] (its "data" is the version's document, `data` validated)."""
+    rows = AfterTheMeeting(rng, record, data, distribution, now, users, settings).write()
+    return rows
+
+
+# --- requests for a strategy discussion ------------------------------------------------------
+
+
+def _request_data(rng, agency: str, children: list[dict], role: str) -> dict:
+    return {
+        "agency": agency,
+        "children": [{"name": c["name"], "unborn": False, "date_of_birth": c.get("date_of_birth"),
+                      "expected_delivery_date": None} for c in children],
+        "what_happened": "The child arrived with bruising to the upper arm and said an adult "
+                         "at home grabbed them.",
+        "why_significant_harm": "A non-accidental injury to a child, and a second one this term.",
+        "discussed_with_name": f"{rng.choice(FIRST)} {rng.choice(SURNAMES)}",
+        "discussed_with_role": "Designated safeguarding lead", "discussed_on": None,
+        "referral_form": rng.choice(["combined", "combined", "crif", "phone", "letter"]),
+        "requester_role": role, "requester_phone": "01632 960 101",
+        "requester_email": "requester@example.org",
+    }
+
+
+def _requester(users, agency: str) -> int:
+    # Partner agencies without a bench user ask through social care, naming the agency.
+    return users[REQUESTERS.get(agency, "bench-central")][0]
+
+
+def convened_request(rng, record, data, users, settings) -> dict:
+    """The request a record was convened from: triaged (mostly within the working day due)
+    the moment the record was started."""
+    agency = data.header.requested_by.value if data.header.requested_by else "police"
+    triaged = record["created_at"] - timedelta(minutes=1)
+    waited = timedelta(hours=rng.uniform(0.5, 20) if rng.random() < 0.85 else rng.uniform(30, 120))
+    children = [{"name": c.name, "date_of_birth": str(c.date_of_birth) if c.date_of_birth else None}
+                for c in data.children]
+    return {
+        "agency": agency, "created_by_id": _requester(users, agency),
+        "created_at": triaged - waited, "status": "convened",
+        "data": _request_data(rng, agency, children, "Safeguarding lead"),
+        "triaged_at": triaged, "triaged_by_id": users["bench-central"][0],
+        "decline_reason": None, "instead": None, "record_id": record["id"]}
+
+
+def other_request(rng, now: datetime, years: int, waiting: bool, users) -> dict:
+    """A request declined with a reason, or (recent ones) still waiting for triage."""
+    agency = rng.choice(REQUEST_AGENCIES)
+    day = (now - timedelta(days=rng.uniform(0, 6) if waiting else rng.uniform(1, 365 * years))
+           ).astimezone(UK).date()
+    created = min(now, _uk_time(_working_day_before(day), rng.randint(8, 17), rng.randint(0, 59)))
+    children = [{"name": f"{rng.choice(FIRST)} {rng.choice(SURNAMES)}",
+                 "date_of_birth": str((created - timedelta(days=rng.randint(200, 5800))).date())}]
+    row = {"agency": agency, "created_by_id": _requester(users, agency), "created_at": created,
+           "status": "awaiting", "data": _request_data(rng, agency, children, "Teacher"),
+           "triaged_at": None, "triaged_by_id": None, "decline_reason": None, "instead": None,
+           "record_id": None}
+    if not waiting:
+        row.update(status="declined",
+                   triaged_at=min(now, created + timedelta(hours=rng.uniform(1, 30)
+                                                            if rng.random() < 0.85
+                                                            else rng.uniform(30, 150))),
+                   triaged_by_id=users["bench-manager"][0],
+                   decline_reason="The threshold for a strategy discussion is not met: no "
+                                  "injury and the parents are working with the school.",
+                   instead=rng.choice([None, "Early help assessment offered to the family",
+                                       "Referred to the family support team"]))
+    return row
+
+
+# --- generating and inserting ----------------------------------------------------------------
+
+
+def make_batch(job: tuple) -> dict[str, list[dict]]:
     """One batch of rows, generated and derived in a worker process (seeded per batch, so a
     run is repeatable whatever the number of workers)."""
-    seed, first_id, size, today, years, users = job
-    from app.records.service import derived_columns
-
+    seed, first_id, size, today, now, years, users, extras = job
     rng = random.Random(seed * 1_000_003 + first_id)
     settings = get_settings()
-    records, distribution = [], []
+    rows: dict[str, list[dict]] = {table: [] for table in TABLES}
     for record_id in range(first_id, first_id + size):
-        row, sent = rows_for(rng, record_id, generate(rng, today, years), today, users,
-                             settings, derived_columns)
-        records.append(row)
-        distribution += sent
-    return records, distribution
+        record, sent, data = rows_for(rng, record_id, generate(rng, today, years), today, users,
+                                      settings, derived_columns)
+        rows["strategy_record"].append(record)
+        rows["record_distribution"] += sent
+        if not extras:
+            continue
+        for table, new in derived_rows(rng, record, data, [r["agency"] for r in sent], now,
+                                       users, settings).items():
+            rows[table] += new
+        if rng.random() < 0.3:
+            rows["strategy_request"].append(convened_request(rng, record, data, users, settings))
+    if extras:  # about one declined request for every ten records; a few still waiting
+        for _ in range(size // 10):
+            rows["strategy_request"].append(other_request(rng, now, years, False, users))
+        if rng.random() < size / 300:
+            rows["strategy_request"].append(other_request(rng, now, years, True, users))
+    return rows
+
+
+def insert_rows(connection, table: str, rows: list[dict]) -> None:
+    """Bulk insert: COPY on PostgreSQL, a multi-row INSERT elsewhere (SQLite)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(SQLModel.metadata.tables[table]), rows)
+        return
+    from psycopg.types.json import Json
+
+    def value(v):
+        return Json(v) if isinstance(v, dict | list) else v
+
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([value(row[c]) for c in columns])
+
+
+def fill(engine, count: int, *, batch: int = 1000, years: int = 3, seed: int = 1,
+         workers: int = 1, extras: bool = True, password: str = DEFAULT_PASSWORD,
+         progress=None) -> tuple[dict[str, int], dict[str, int]]:
+    """Insert `count` records (and, with `extras`, everything after their meetings) into
+    `engine`'s database: (records by status, rows by table). workers=0 generates in this
+    process (tests); otherwise worker processes generate while this one inserts."""
+    now = datetime.now(UTC)
+    today = now.astimezone(UK).date()
+    with Session(engine) as session:
+        users = ensure_users(session, password)
+        first_id = (session.execute(select(func.max(StrategyRecord.id))).scalar() or 0) + 1
+    jobs = [(seed, first_id + start, min(batch, count - start), today, now, years, users, extras)
+            for start in range(0, count, batch)]
+    statuses: dict[str, int] = {}
+    totals = dict.fromkeys(TABLES, 0)
+
+    def insert_batch(rows: dict[str, list[dict]]) -> None:
+        with engine.begin() as connection:
+            for table in TABLES:
+                insert_rows(connection, table, rows[table])
+                totals[table] += len(rows[table])
+        for row in rows["strategy_record"]:
+            statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+        if progress:
+            progress(totals["strategy_record"])
+
+    if workers == 0:
+        for job in jobs:
+            insert_batch(make_batch(job))
+    else:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            for rows in pool.imap(make_batch, jobs):
+                insert_batch(rows)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            # Explicit ids were inserted: the next record the app creates follows them.
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('strategy_record', "
+                                    "'id'), (SELECT max(id) FROM strategy_record))"))
+    return statuses, totals
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("count", type=int)
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes generating records while this one inserts")
+    parser.add_argument("--records-only", action="store_true",
+                        help="only records and their distribution: no versions, follow-up, "
+                             "receipts, emails or requests")
     args = parser.parse_args()
 
     started = time.perf_counter()
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    today = datetime.now(UK).date()
-    with Session(engine) as session:
-        users = ensure_users(session, os.environ.get("STRATEGY_PASSWORD", DEFAULT_PASSWORD))
-        first_id = (session.execute(select(func.max(StrategyRecord.id))).scalar() or 0) + 1
-    jobs = [(args.seed, first_id + start, min(args.batch, args.count - start), today,
-             args.years, users) for start in range(0, args.count, args.batch)]
-    statuses: dict[str, int] = {}
-    done = 0
-    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-        for records, distribution in pool.imap(make_batch, jobs):
-            with engine.begin() as connection:
-                connection.execute(insert(StrategyRecord.__table__), records)
-                connection.execute(insert(RecordDistribution.__table__), distribution)
-            for row in records:
-                statuses[row["status"]] = statuses.get(row["status"], 0) + 1
-            done += len(records)
-            print(f"\r{done}/{args.count} records", end="", flush=True)
+    engine = make_engine(get_settings().database_url)
+    statuses, totals = fill(
+        engine, args.count, batch=args.batch, years=args.years, seed=args.seed,
+        workers=args.workers, extras=not args.records_only,
+        password=os.environ.get("STRATEGY_PASSWORD", DEFAULT_PASSWORD),
+        progress=lambda done: print(f"\r{done}/{args.count} records", end="", flush=True))
+    inserted = time.perf_counter() - started
     if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            # Explicit ids were inserted: the next record the app creates follows them.
-            connection.execute(text("SELECT setval(pg_get_serial_sequence('strategy_record', "
-                                    "'id'), (SELECT max(id) FROM strategy_record))"))
         # VACUUM also folds the search index's pending entries in: searches are then as fast
         # as they will be in service.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE strategy_record"))
-            connection.execute(text("VACUUM ANALYZE record_distribution"))
+            for table in TABLES:
+                connection.execute(text(f"VACUUM ANALYZE {table}"))
     engine.dispose()
     elapsed = time.perf_counter() - started
+    done = totals["strategy_record"]
     summary = ", ".join(f"{v} {k}" for k, v in sorted(statuses.items()))
-    print(f"\nInserted {done} records ({summary}) into {engine.url.render_as_string()} "
-          f"in {elapsed:.1f} s ({done / elapsed:.0f} records/s, {args.workers} workers)")
+    others = ", ".join(f"{totals[t]} {t}" for t in TABLES[1:])
+    print(f"\nInserted {done} records ({summary}) and {others} into "
+          f"{engine.url.render_as_string()} in {elapsed:.1f} s ({inserted:.1f} s generating and "
+          f"inserting, {done / elapsed:.0f} records/s, {args.workers} workers)")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ LAYERS = [
      "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
      "app.reports.models", "app.reports.store", "app.reports.backfill",
      "app.followup.service", "app.requests.models", "app.sending.models", "app.sending.service",
-     "app.sending.worker"},
+     "app.sending.worker", "app.reports.charts"},
     # 3: who may do what, and loading things for a person
     {"app.reports.figures", "app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access",
      "app.followup.tracker", "app.requests.service", "app.sending.receipts"},
