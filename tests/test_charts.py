@@ -174,3 +174,12 @@ def test_charts_print_in_the_weasyprint_report_inline_and_as_data_images():
     # The inline chart's text is real text in the PDF; the image's is drawn too.
     assert squashed("Agencies updated on time & promptly") in text
     assert squashed("Nov 2024") in text and squashed("Requests each month") in text
+
+
+def test_a_chart_with_no_value_in_any_month_says_so():
+    months = [date(2026, 1, 1), date(2026, 2, 1)]
+    for svg in (line_chart("Nothing yet", months, {"Percentage": [None, None]}, "Percentage"),
+                bar_chart("Nothing yet", months, [None, None], "Count")):
+        root = ET.fromstring(svg)
+        texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert texts == ["Nothing yet", "No figures for this period."]

@@ -107,7 +107,10 @@ def test_unknown_figures_and_lists_are_not_found(anonymous, session, world):
     assert client.get(
         f"/reports/audit/figures/returned/records?{PERIOD_QUERY}&which=all").status_code == 404
     assert client.get(
-        f"/reports/audit/figures/never-opened/records?{PERIOD_QUERY}&part=%00").status_code == 404
+        f"/reports/audit/figures/never-opened/records?{PERIOD_QUERY}&part=spies").status_code == 404
+    # A NUL is refused at the edge, as everywhere.
+    assert client.get(
+        f"/reports/audit/figures/never-opened/records?{PERIOD_QUERY}&part=%00").status_code == 400
 
 
 def test_the_csv_has_every_figure_whole_and_by_month_and_escapes_formulas(

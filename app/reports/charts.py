@@ -182,8 +182,8 @@ def line_chart(title: str, months: list[date], series: dict[str, list[float | No
     n = len(months)
     cleaned = {name: _clean(values, n, name) for name, values in series.items()}
     description = _description("Line chart", title, months, list(cleaned), y_label)
-    if n == 0 or not cleaned:
-        return _svg(None, title, description)
+    if n == 0 or not any(v is not None for values in cleaned.values() for v in values):
+        return _svg(None, title, description)  # leather cannot draw a line of no values
     chart = leather.Chart(title)
     # Months are placed by position (0 .. n-1), evenly, whatever their lengths in days.
     chart.set_x_scale(_Exact(0, n - 1, _tick_indexes(n)))
@@ -209,7 +209,7 @@ def bar_chart(title: str, months: list[date], values: list[float | None], y_labe
     n = len(months)
     cleaned = _clean(values, n, name or y_label)
     description = _description("Bar chart", title, months, [name or y_label], y_label)
-    if n == 0:
+    if n == 0 or all(v is None for v in cleaned):
         return _svg(None, title, description)
     keys = [f"{month:%Y-%m}" for month in months]
     if len(set(keys)) != n:

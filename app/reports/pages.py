@@ -168,7 +168,8 @@ def figure_records(request: Request, figure_id: str, session: SessionDep, user: 
     ids = record_ids(session, figure, query.scope(), numerator=which == "numerator", part=part)
     try:
         list_query = ListQuery.model_validate(
-            {k: request.query_params.get(k) for k in ("after", "before", "sort")})
+            {k: request.query_params[k] for k in ("after", "before", "sort")
+             if k in request.query_params})
     except ValidationError:
         raise HTTPException(404, "Not a position in this list: use its Next and Previous "
                                  "links") from None
