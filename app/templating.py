@@ -87,3 +87,7 @@ templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(val
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
 # "2026-03" (a report's month) as "March 2026".
 templates.env.filters["month_name"] = lambda month: f"{date.fromisoformat(month + '-01'):%B %Y}"
+# An average number of days after a discussion, in words: "on the day of the discussion".
+templates.env.filters["days_after"] = lambda days: (
+    "on the day of the discussion" if days == 0
+    else f"{days:g} {'day' if days == 1 else 'days'} after the discussion")

@@ -30,6 +30,7 @@ from app.reports.models import RecordMeasure
 from app.requests.models import StrategyRequest
 from app.requests.service import triage_due
 from app.rules.due_dates import uk_date
+from app.rules.workdays import within_working_days
 from app.sending.models import RecordReceipt
 from app.sending.receipts import flag_cutoff
 
@@ -50,7 +51,8 @@ class Scope:
 class Figure:
     id: str
     group: str
-    label: str
+    # The label, with {placeholders} for the local limits it is judged by (see `label`).
+    wording: str
     # What is counted, plural: "records", "actions", "receipts", "requests".
     unit: str
     population: Callable[[Scope], Select]
@@ -64,6 +66,24 @@ class Figure:
     # Where set, whether a row counts is judged in Python from the row (a working-day
     # deadline no SQL can work out); only for small populations, such as requests.
     judge: Callable[[object], bool] | None = None
+
+    @property
+    def label(self) -> str:
+        """The wording with this service's limits: "within 1 working day", "by 34 weeks"."""
+        settings = get_settings()
+        return self.wording.format(
+            send=_within(settings.send_within_working_days),
+            receipt=_within(settings.receipt_working_days),
+            triage=_within(settings.request_triage_working_days),
+            icpc=_within(settings.icpc_working_days),
+            prebirth=f"{settings.prebirth_conference_by_weeks} weeks",
+        )
+
+
+def _within(days: int) -> str:
+    """A working-day limit before what it counts from: "within 15 working days of"."""
+    limit = within_working_days(days)
+    return f"by {limit} after" if days == 1 else f"within {limit} of"
 
 
 @dataclass
@@ -234,10 +254,10 @@ FIGURES: list[Figure] = [
            "Cancelled further discussions where agencies were told of the cancellation",
            "actions", _actions(versions.CANCELLATION_UPDATE, lambda scope: TrackedAction.status == "done")),
     Figure("sent-on-time", "Agencies told the outcome",
-           "Records sent to their agencies within the time limit (SEND_WITHIN_WORKING_DAYS)",
+           "Records sent to their agencies {send} the discussion",
            "records", _records(lambda scope: StrategyRecord.sent_late.is_(False))),
     Figure("never-opened", "Agencies told the outcome",
-           "Records sent to an agency that the agency has not opened (past RECEIPT_WORKING_DAYS)",
+           "Records sent to an agency that it has not opened {receipt} sending",
            "receipts", _receipts_not_opened, lower_is_better=True, parts=Agency),
     Figure("edt-reviewed-on-time", "Out of hours (EDT)",
            "EDT-led records reviewed by the day team by the review date", "records",
@@ -255,7 +275,7 @@ FIGURES: list[Figure] = [
            _requests(lambda: StrategyRequest.status == RequestStatus.DECLINED.value,
                      triaged_only=True), scoped=False),
     Figure("requests-triaged-on-time", "Requests from partner agencies",
-           "Requests decided within the triage limit (REQUEST_TRIAGE_WORKING_DAYS)", "requests",
+           "Requests decided {triage} being made", "requests",
            _requests(true, triaged_only=True), scoped=False, judge=_triaged_in_time),
     Figure("requests-by-agency", "Requests from partner agencies",
            "Requests for a strategy discussion, by the agency asking", "requests",
@@ -264,14 +284,14 @@ FIGURES: list[Figure] = [
            "Records with an unborn child where midwifery is involved", "records",
            _measured("midwifery-unborn")),
     Figure("prebirth-conference", "Unborn children",
-           "Records with an unborn child whose pre-birth conference is by the local week limit "
-           "(PREBIRTH_CONFERENCE_BY_WEEKS)", "records", _measured("prebirth-conference")),
+           "Records with an unborn child whose pre-birth conference is by {prebirth} of "
+           "pregnancy", "records", _measured("prebirth-conference")),
     Figure("referrer-told", "Referrers",
            "Records with a named referrer where the referrer was told the outcome", "records",
            _measured("referrer-told", hit=~StrategyRecord.referrer_feedback_due)),
     Figure("icpc-within-limit", "Conferences",
-           "Section 47 records with an initial child protection conference within the working-day "
-           "limit (ICPC_WORKING_DAYS)", "records", _measured("icpc-within-limit")),
+           "Section 47 records with an initial child protection conference {icpc} the "
+           "discussion", "records", _measured("icpc-within-limit")),
     Figure("authorised", "Review and amendment", "Records authorised by a manager", "records",
            _records(_authorised)),
     Figure("returned", "Review and amendment", "Records returned to their author", "records",
