@@ -54,7 +54,8 @@ from app.followup import versions  # noqa: E402
 from app.followup.service import CANCELLATION_TEXT  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
 from app.records.service import derived_columns, next_due  # noqa: E402
-from app.rules.due_dates import cancellation_update_due  # noqa: E402
+from app.reports.store import measure_rows  # noqa: E402
+from app.rules.due_dates import cancellation_update_due, sent_late  # noqa: E402
 from app.rules.workdays import add_working_days, is_working_day  # noqa: E402
 
 DEFAULT_PASSWORD = "bench-password-123"
@@ -227,9 +228,10 @@ def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
 
 AUTHORS = {"Central": "bench-central", "North": "bench-north", "EDT": "bench-edt"}
 REVIEW_COLUMNS = ("latest_final_version", "authorised_at", "authorised_by_id", "returned_at",
-                  "review_due", "reviewed_at")
+                  "review_due", "reviewed_at", "reviewed_on", "referrer_told_on", "sent_late")
 # Tables in the order they are inserted (foreign keys first).
-TABLES = ["strategy_record", "record_distribution", "record_version", "tracked_action",
+TABLES = ["strategy_record", "record_distribution", "record_version", "record_measure",
+          "tracked_action",
           "followup_entry", "record_receipt", "notification", "strategy_request"]
 REQUESTERS = {"police": "bench-police", "school": "bench-school"}
 REQUEST_AGENCIES = ["police", "police", "school", "school", "health_visiting", "gp", "hospital"]
@@ -313,7 +315,7 @@ class AfterTheMeeting:
         self.tracked = versions.tracked_rows(shell, self.data, version)
         self.rows["tracked_action"] += self.tracked
         for tracked in self.tracked:
-            tracked.update(closed_at=None, closed_by_name=None, note=None)
+            tracked.update(closed_at=None, closed_by_name=None, note=None, done_on=None)
         self.send(version, at)
 
     def send(self, version: int, at: datetime) -> None:
@@ -340,6 +342,9 @@ class AfterTheMeeting:
             self.rows["record_receipt"].append({
                 "record_id": self.record["id"], "version": version, "agency": agency,
                 "sent_at": at, "first_opened_at": opened, "first_downloaded_at": downloaded})
+        if self.distribution and self.record["sent_late"] is None:  # the first sending is timed
+            self.record["sent_late"] = sent_late(self.data.header.discussion_at, at,
+                                                 self.settings)
 
     def amend(self, at: datetime) -> dict[str, list[dict]]:
         record, rng = self.record, self.rng
@@ -405,7 +410,7 @@ class AfterTheMeeting:
             at = self.after(_uk_time(on, rng.randint(8, 11), rng.choice([0, 30])), final_at)
             on = at.astimezone(UK).date()
             if self.past(at):
-                record["reviewed_at"] = at
+                record["reviewed_at"], record["reviewed_on"] = at, on
                 self.entry("edt_review", at, version, self.users["bench-central"],
                            reviewed_by="Central social worker", reviewed_on=on,
                            checked="Participants, agency positions and the decision",
@@ -416,7 +421,7 @@ class AfterTheMeeting:
             at = self.after(_uk_time(on, rng.randint(9, 17)), final_at)
             on = at.astimezone(UK).date()
             if self.past(at):
-                record["referrer_feedback_due"] = False
+                record["referrer_feedback_due"], record["referrer_told_on"] = False, on
                 self.entry("referrer_told", at, version, self.author,
                            told_by=self.author[1], told_on=on, how="Phone call",
                            family_member="no")
@@ -448,7 +453,8 @@ class AfterTheMeeting:
         note = ("Emailed the record's summary and the actions to each agency" if update else
                 "Visited the family and saw the child" if outcome == "done" else
                 "No longer needed: the family moved out of the area")
-        tracked.update(status=outcome, closed_at=at, closed_by_name=by[1], note=note)
+        tracked.update(status=outcome, closed_at=at, closed_by_name=by[1], note=note,
+                       done_on=on if outcome == "done" else None)
         agencies = [a for a in self.distribution if a != "csc"] if update and outcome == "done" else None
         self.entry("action_done" if outcome == "done" else "action_cancelled", at, version, by,
                    position=tracked["position"], action=tracked["description"], note=note,
@@ -491,6 +497,11 @@ def derived_rows(rng, record, data, distribution, now, users, settings) -> dict[
     The one place to add rows derived per record: each finalised version is in
     rows["record_version"] (its "data" is the version's document, `data` validated)."""
     rows = AfterTheMeeting(rng, record, data, distribution, now, users, settings).write()
+    in_force = record.get("latest_final_version")
+    stored = next((v["data"] for v in rows["record_version"] if v["version"] == in_force), None)
+    if stored is not None:  # the live audit's rows, as finalising writes them
+        rows["record_measure"] = measure_rows(record["id"], record["team"], StrategyRecordData
+                                              .model_validate(stored, context={"stored": True}))
     return rows
 
 

@@ -41,6 +41,7 @@ def test_seeded_rows_are_what_the_app_writes(seeded, session):
     _every_finalised_version_is_snapshotted_sent_and_timed_like_the_app(session)
     _follow_up_comes_after_finalising_and_closed_actions_have_their_entries(session)
     _requests_are_convened_declined_or_waiting(session)
+    _the_live_audit_has_a_row_per_record_in_force(session)
 
 
 def test_the_app_reads_the_seed_as_its_own(seeded, anonymous, session):
@@ -155,3 +156,22 @@ def _the_app_shows_the_seeded_records(anonymous, session):
     client = signed_in(anonymous, session, manager)
     for url in ("/manager", "/actions", "/requests", f"/strategies/{record.id}"):
         assert client.get(url).status_code == 200, url
+
+
+def _the_live_audit_has_a_row_per_record_in_force(session):
+    """Exactly the records with a finalised version in force are in the live audit, each
+    with the rows finalising that version writes."""
+    from app.reports.models import RecordMeasure
+    from app.reports.store import measure_rows
+    in_force = session.scalars(select(StrategyRecord).where(
+        StrategyRecord.latest_final_version.is_not(None))).all()
+    counted = set(session.scalars(select(RecordMeasure.record_id).where(
+        RecordMeasure.measure == "record")).all())
+    assert counted == {record.id for record in in_force}
+    record = in_force[0]
+    version = versions.snapshot(session, record.id, record.latest_final_version)
+    stored = session.scalars(select(RecordMeasure).where(
+        RecordMeasure.record_id == record.id)).all()
+    expected = measure_rows(record.id, record.team,
+                            versions.version_record(record, version).content)
+    assert {(m.measure, m.met) for m in stored} == {(r["measure"], r["met"]) for r in expected}
