@@ -395,7 +395,7 @@ class AfterTheMeeting:
                     "kind": versions.CANCELLATION_UPDATE, "description": text_,
                     "owner": "Children's social care", "agency": "csc", "team": record["team"],
                     "led_by": record["led_by"], "due_date": due, "status": "open",
-                    "closed_at": None, "closed_by_name": None, "note": None}
+                    "closed_at": None, "closed_by_name": None, "note": None, "done_on": None}
                 self.rows["tracked_action"].append(action)
                 self.tracked.append(action)
                 self.entry("discussion_cancelled", at, version, self.author, position=position,

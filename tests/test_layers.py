@@ -30,7 +30,7 @@ LAYERS = [
      "app.records.pages", "app.records.api", "app.pdf", "app.followup.pages",
      "app.followup.api", "app.followup.view", "app.followup.printed", "app.requests.pages",
      "app.requests.api", "app.sending.pages", "app.reports.pages", "app.reports.api",
-     "app.reports.charts", "app.reports.exports"},
+     "app.reports.exports", "app.reports.query"},
 ]
 
 
