@@ -96,6 +96,11 @@ def test_a_bad_period_is_shown_again_with_an_error_summary(anonymous, session, w
     backwards = soup(client.get("/reports/audit?from=2026-06-30&to=2026-01-01"))
     assert error_summary(backwards) == {
         "#from": "The start date must be on or before the end date"}
+    for far in ("from=0001-01-01&to=2026-01-01", "from=2026-01-01&to=9999-12-31"):
+        assert error_summary(soup(client.get(f"/reports/audit?{far}"))) == {
+            "#from": "Choose dates from 1990 to 2100"}
+        assert client.get(f"/api/reports/audit?{far}").status_code == 422
+        assert client.get(f"/reports/audit.csv?{far}").status_code == 422
     api = client.get("/api/reports/audit?from=2026-06-30&to=2026-01-01")
     assert api.status_code == 422
     assert api.json()["detail"][0]["loc"] == ["query", "from"]

@@ -13,6 +13,8 @@ from app.reports.figures import Scope
 # A longer period is a different question (and a slower one): a partnership's annual
 # comparison needs a few years at most.
 MAX_YEARS = 5
+# Discussions the service can hold: nothing before it existed, nothing absurdly far ahead.
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
 
 MESSAGES = {
     "from": "Enter the start date as a real date, like 2026-01-31",
@@ -46,6 +48,9 @@ class ReportQuery(BaseModel):
         today = uk_now().date()
         self.end = self.end or today
         self.start = self.start or default_start(self.end)
+        for value in (self.start, self.end):
+            if not EARLIEST <= value <= LATEST:
+                raise ValueError(f"Choose dates from {EARLIEST.year} to {LATEST.year}")
         if self.start > self.end:
             raise ValueError("The start date must be on or before the end date")
         if self.end - self.start > timedelta(days=366 * MAX_YEARS):
