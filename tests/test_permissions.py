@@ -229,7 +229,8 @@ def test_the_partnership_is_refused_every_record_list_request_queue_and_log_rout
     final = records["central_final"]
     child_key = service.get_record(session, final).content.children[0].key
     values = {"record_id": final, "slug": "header", "position": 0, "child_key": child_key,
-              "version": 1, "request_id": made.id, "name": "awaiting-authorisation"}
+              "version": 1, "request_id": made.id, "name": "awaiting-authorisation",
+              "figure_id": "returned"}
     # Valid bodies, so each answer is the access decision, not the body's validation.
     bodies = {"/api/requests": _school_request(),
               "/api/requests/{request_id}/decline": {"reason": "Not needed"},
@@ -239,8 +240,8 @@ def test_the_partnership_is_refused_every_record_list_request_queue_and_log_rout
               "/api/strategies/{record_id}": {**_current(session, final), "revision": 1}}
     answers = {}
     for method, path in _routes():
-        if (method, path) in OPEN_TO_ALL or path.startswith("/reports"):
-            continue  # the reports are the lead's (app/reports): can_see_reports allows them
+        if (method, path) in OPEN_TO_ALL or path in REPORT_FIGURES:
+            continue  # checked below: the figures are what the partnership is for
         url = path.format(**values)
         kwargs = ({"json": bodies.get(path, {})} if path.startswith("/api/") and method != "GET"
                   else {})
@@ -248,6 +249,10 @@ def test_the_partnership_is_refused_every_record_list_request_queue_and_log_rout
         answers[(method, path)] = client.request(method, url, **kwargs).status_code
     allowed = {route: code for route, code in answers.items() if code not in (403, 404)}
     assert allowed == {}
+    # The records behind a figure are records: refused too.
+    assert answers[("GET", "/reports/audit/figures/{figure_id}/records")] == 403
+    for path in REPORT_FIGURES:
+        assert client.get(path.format(**values)).status_code == 200, path
     # A record answers 404, exactly like one that does not exist.
     assert answers[("GET", "/strategies/{record_id}")] == 404
     assert answers[("GET", "/strategies/{record_id}/record.pdf")] == 404
@@ -275,6 +280,10 @@ def test_the_partnership_navigation_offers_only_the_reports_and_sign_out(world, 
     assert "/reports/audit" in [a["href"] for a in manager.select(".app-header__user a")]
     police = soup(_as(anonymous, session, users["police"]).get("/strategies"))
     assert "/reports/audit" not in [a["href"] for a in police.select(".app-header__user a")]
+
+
+REPORT_FIGURES = {"/reports/audit", "/reports/audit.csv", "/reports/audit.pdf",
+                  "/reports/audit/figures/{figure_id}", "/api/reports/audit"}
 
 
 def test_who_sees_the_reports():
