@@ -177,7 +177,7 @@ def _still_needed(record: StrategyRecord, section: Section) -> list[Failure]:
 
 
 def _section_page(request, record, section, values: FormValues, *, errors=None, notice=None,
-                  status_code=200, fragment=False, revision=None, carried=()):
+                  status_code=200, fragment=False, revision=None, carried=(), row_change=None):
     data, settings = record.content, get_settings()
     context = {
         "revision": revision or record.revision,
@@ -192,6 +192,8 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
         "children": {child.key: child for child in record.content.children},
         # Agencies offered from other sections, shown as not yet saved.
         "carried": carried,
+        # A row just added or removed: announced, and where focus goes (_partials.html).
+        "row_change": row_change,
         # The dates the rules fix, shown beside the fields before anyone types them.
         "review_due": edt_review_due(data.header.discussion_at, settings),
         "conference_due": conference_due(data, settings),
@@ -262,16 +264,21 @@ def _blank_row(section: Section) -> FormValues:
     }
 
 
-def _change_rows(section: Section, values: FormValues, action: str) -> FormValues:
-    current = rows(values, section.field)
+def _change_rows(section: Section, values: FormValues,
+                 action: str) -> tuple[FormValues, dict | None]:
+    """The values with a row added or removed, and what changed ({"kind": "added" or
+    "removed", "index": the row's place}) for the page to announce; None if nothing did."""
+    current, change = rows(values, section.field), None
     if action == "add":
         current.append(_blank_row(section))
+        change = {"kind": "added", "index": len(current) - 1}
     elif action.startswith("remove-") and whole_number(action[7:]) is not None:
         index = whole_number(action[7:])
         # The update-all-agencies action cannot be removed, whatever is posted.
         if index < len(current) and current[index].get("kind") != "update_agencies":
             del current[index]
-    return with_rows(values, section.field, current)
+            change = {"kind": "removed", "index": index}
+    return with_rows(values, section.field, current), change
 
 
 @router.post("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
@@ -290,9 +297,9 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
                              status_code=428)
 
     if action not in SAVE_ACTIONS and section.rows_editable:
-        changed = _change_rows(section, values, action)
+        changed, change = _change_rows(section, values, action)
         return _section_page(request, record, section, changed, fragment=_is_htmx(request),
-                             revision=revision)
+                             revision=revision, row_change=change)
 
     data, errors = parse_section(section, values, record.content)
     if errors:
