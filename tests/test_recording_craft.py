@@ -5,13 +5,17 @@ contact, stacked radios, and per-child copies that name no absent child.
 Journeys over HTTP with JavaScript off, every answer read with BeautifulSoup.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from app.config import get_settings
+from app.domain.schema import uk_now
 from app.domain.sections import SECTIONS
 from app.records import forms
-from tests.builders import api_record, create
+from app.records.display import as_text
+from app.rules.workdays import add_working_days
+from tests.builders import api_record, complete_record, create, discussion_time
 from tests.html import error_summary, form_data, post_section, section_page, soup, start
 
 # --- "today" and "now" -----------------------------------------------------------------------
@@ -191,3 +195,47 @@ def test_no_page_carries_bare_hx_attributes(client):
         assert _bare_hx(page) == [], url
         htmx_buttons += len(page.select("[data-hx-post]"))
     assert htmx_buttons > 0  # the htmx buttons are there, with the data- prefix
+
+
+# --- the update-all-agencies date, offered from the local default ------------------------------
+
+
+def _update_date_shown(page) -> tuple[str, str, str]:
+    return tuple(page.select_one(f"input[name=actions-0-due_date-{part}]")["value"]
+                 for part in ("day", "month", "year"))
+
+
+def _without_update_date() -> dict:
+    body = complete_record()
+    body["actions"][0] = {"kind": "update_agencies"}
+    return body
+
+
+def test_the_update_date_is_offered_from_the_local_default_and_saved_as_shown(client):
+    record_id = create(client, _without_update_date())
+    page = section_page(client, record_id, "actions")
+    offered = add_working_days(discussion_time().date(),
+                               get_settings().update_agencies_working_days)
+    assert _update_date_shown(page) == (str(offered.day), str(offered.month), str(offered.year))
+    hint = page.select_one("#actions-0-due_date-hint").get_text(" ", strip=True)
+    assert hint.startswith(f"The local default is {get_settings().update_agencies_working_days} "
+                           f"working days after the discussion: {as_text(offered)}")
+    assert api_record(client, record_id)["actions"][0]["due_date"] is None  # offered, not saved
+    answer = post_section(client, record_id, "actions", form_data(page))
+    assert answer.status_code == 303, error_summary(soup(answer))
+    assert api_record(client, record_id)["actions"][0]["due_date"] == offered.isoformat()
+
+
+def test_the_update_date_before_the_discussion_is_dated_counts_from_today(client):
+    record_id = start(client)
+    page = section_page(client, record_id, "actions")
+    offered = add_working_days(uk_now().date(), get_settings().update_agencies_working_days)
+    assert _update_date_shown(page) == (str(offered.day), str(offered.month), str(offered.year))
+    assert "after today" in page.select_one("#actions-0-due_date-hint").get_text()
+
+
+def test_a_saved_update_date_is_shown_as_saved(client):
+    record_id = create(client)
+    saved = date.fromisoformat(api_record(client, record_id)["actions"][0]["due_date"])
+    page = section_page(client, record_id, "actions")
+    assert _update_date_shown(page) == (str(saved.day), str(saved.month), str(saved.year))

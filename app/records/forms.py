@@ -12,10 +12,13 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from app.domain.choices import Agency
+from app.config import get_settings
+from app.domain.choices import ActionKind, Agency
 from app.domain.schema import AgencyPosition, StrategyRecordData, uk_now
 from app.domain.sections import Section
 from app.parsing import FormValues, whole_number
+from app.rules.core import discussion_day
+from app.rules.due_dates import update_agencies_due
 from app.rules.next_steps import agencies_involved
 
 DATE_PARTS = ("day", "month", "year", "time")
@@ -250,6 +253,24 @@ def carried_over(slug: str, data: StrategyRecordData) -> tuple[FormValues, list[
     else:
         return None
     return (values, [agency.label for agency in named]) if named else None
+
+
+def offered_update_date(data: StrategyRecordData) -> date:
+    """The date offered for the update-all-agencies action: the local number of working days
+    after the discussion (or after today, before the discussion's date is known)."""
+    return update_agencies_due(discussion_day(data) or uk_now().date(), get_settings())
+
+
+def with_offered_dates(slug: str, data: StrategyRecordData, values: FormValues) -> FormValues:
+    """The form values with the update-all-agencies date filled in where it is empty, so the
+    user sees a date they can change rather than only an error later. Not saved until they save."""
+    if slug != "actions":
+        return values
+    for index, row in enumerate(rows(values, "actions")):
+        if row.get("kind") == ActionKind.UPDATE_AGENCIES.value and not row.get("due_date-day"):
+            key = f"actions-{index}-due_date"
+            return values | values_from(offered_update_date(data), key)
+    return values
 
 
 # --- parse one section's form into the record --------------------------------------------

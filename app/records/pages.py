@@ -24,13 +24,22 @@ from app.followup import view as followup_view
 from app.parsing import FormValues, form_values, whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access, service
-from app.records.forms import carried_over, parse_section, rows, values_from, with_rows
+from app.records.forms import (
+    carried_over,
+    offered_update_date,
+    parse_section,
+    rows,
+    values_from,
+    with_offered_dates,
+    with_rows,
+)
 from app.records.listing import ListQuery
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Failure, Severity
 from app.rules.due_dates import edt_review_due
 from app.rules.next_steps import conference_due
 from app.rules.status import section_states
+from app.rules.workdays import within_working_days
 from app.sending import service as sending
 from app.templating import FormView, error_href, templates
 
@@ -197,6 +206,8 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
         # The dates the rules fix, shown beside the fields before anyone types them.
         "review_due": edt_review_due(data.header.discussion_at, settings),
         "conference_due": conference_due(data, settings),
+        "update_due": offered_update_date(data),
+        "update_within": within_working_days(settings.update_agencies_working_days),
     }
     template = "_rows_fragment.html" if fragment else "section.html"
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -248,6 +259,7 @@ def section_page(request: Request, record_id: int, slug: str, session: SessionDe
     audit.log(session, "viewed", user=user, record_id=record.id, detail=section.slug,
               request=request)
     values = values_from(getattr(record.content, section.field), section.field)
+    values = with_offered_dates(section.slug, record.content, values)
     offered = carried_over(section.slug, record.content)
     if offered is not None:
         values, carried = offered
