@@ -16,7 +16,16 @@ from app.records import forms
 from app.records.display import as_text
 from app.rules.workdays import add_working_days
 from tests.builders import api_record, complete_record, create, discussion_time
-from tests.html import error_summary, form_data, post_section, section_page, soup, start
+from tests.html import (
+    error_summary,
+    form_data,
+    post_section,
+    replaced,
+    section_page,
+    soup,
+    start,
+)
+from tests.pdf_helpers import pages_text, squashed
 
 # --- "today" and "now" -----------------------------------------------------------------------
 
@@ -239,3 +248,79 @@ def test_a_saved_update_date_is_shown_as_saved(client):
     saved = date.fromisoformat(api_record(client, record_id)["actions"][0]["due_date"])
     page = section_page(client, record_id, "actions")
     assert _update_date_shown(page) == (str(saved.day), str(saved.month), str(saved.year))
+
+
+# --- the social-care contact on the first page -------------------------------------------------
+
+
+def _pdf_pages(client, url: str) -> list[str]:
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    return pages_text(answer.content)
+
+
+def test_the_first_page_names_the_social_care_contact_and_phone(client):
+    record_id = create(client)
+    pages = _pdf_pages(client, f"/strategies/{record_id}/record.pdf")
+    line = "Contact at children's social care: Jo Bell, Social Worker, 01632 960 555."
+    assert line in pages[0]
+    assert ("contact children's social care: Jo Bell, Social Worker, 01632 960 555."
+            in pages[-1])
+
+
+def test_a_record_without_a_contact_says_so_and_warns(client):
+    body = complete_record()
+    body["header"] |= {"csc_contact_name": None, "csc_contact_phone": None}
+    record_id = create(client, body)
+    pages = _pdf_pages(client, f"/strategies/{record_id}/record.pdf")
+    assert ("Contact at children's social care: no named contact recorded: call children's "
+            "social care.") in pages[0]
+    page = section_page(client, record_id, "header")
+    assert page.select_one("label[for=header-csc_contact_name]").get_text(strip=True) == (
+        "Social-care contact for this record")
+    assert page.select_one("#header-csc_contact_phone")["type"] == "tel"
+
+
+def test_the_contact_phone_is_checked_like_any_phone(client):
+    record_id = create(client)
+    page = section_page(client, record_id, "header")
+    answer = post_section(client, record_id, "header",
+                          replaced(form_data(page), {"header-csc_contact_phone": "call Jo"}))
+    assert answer.status_code == 422
+    assert list(error_summary(soup(answer))) == ["#header-csc_contact_phone"]
+
+
+# --- per-child copies name no absent child -----------------------------------------------------
+
+
+def _siblings() -> dict:
+    body = complete_record()
+    jayden = {**body["children"][0], "key": "jayden", "name": "Jayden Smith",
+              "household": "Mother Kim Doe, father Ray Doe", "address": "1 High Street, Anytown",
+              "gp": "Dr Ahmed, Anytown Surgery", "voice": "He said he was hungry."}
+    amelia = {**body["children"][0], "key": "amelia", "name": "Amelia Smith",
+              "household": "As Jayden, and her half-brother at weekends",
+              "address": "Same as Jayden", "gp": "see Child 1",
+              "voice": "She said she liked school."}
+    body["children"] = [jayden, amelia]
+    return body
+
+
+def test_a_per_child_copy_repeats_a_siblings_details_instead_of_naming_them(client):
+    record_id = create(client, _siblings())
+    pages = _pdf_pages(client, f"/strategies/{record_id}/children/amelia/record.pdf")
+    text = " ".join(pages)
+    assert "Jayden" not in text and "Child 1" not in text
+    flat = squashed(text)
+    assert squashed("Mother Kim Doe, father Ray Doe; and her half-brother at weekends") in flat
+    assert squashed("1 High Street, Anytown") in flat
+    assert squashed("Dr Ahmed, Anytown Surgery") in flat
+
+
+def test_the_whole_record_keeps_the_words_as_typed(client):
+    record_id = create(client, _siblings())
+    text = " ".join(_pdf_pages(client, f"/strategies/{record_id}/record.pdf"))
+    assert "As Jayden, and her half-brother at weekends" in text
+    jayden = " ".join(_pdf_pages(client, f"/strategies/{record_id}/children/jayden/record.pdf"))
+    assert "Amelia" not in jayden
