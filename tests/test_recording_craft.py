@@ -324,3 +324,19 @@ def test_the_whole_record_keeps_the_words_as_typed(client):
     assert "As Jayden, and her half-brother at weekends" in text
     jayden = " ".join(_pdf_pages(client, f"/strategies/{record_id}/children/jayden/record.pdf"))
     assert "Amelia" not in jayden
+
+
+# --- inline radios only where they fit ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug, key, inline", [
+    ("header", "header-format", False),  # four options
+    ("children", "children-0-communication", False),  # four options
+    ("actions", "actions-0-status", False),  # three options
+    ("header", "header-led_by", True),  # two short options
+    ("decision", "decision-medical_needed", True),  # yes or no
+])
+def test_radios_are_inline_only_for_two_short_options(client, slug, key, inline):
+    page = section_page(client, create(client), slug)
+    radios = page.select_one(f"#{key}").find_parent(class_="govuk-radios")
+    assert ("govuk-radios--inline" in radios["class"]) is inline
