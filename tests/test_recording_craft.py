@@ -109,7 +109,8 @@ def test_the_hint_says_the_word_and_a_script_button_fills_it_in(client, slug, ke
     assert f"{key}-hint" in group["aria-describedby"].split()
     button = group.select_one("button[data-app-fill]")
     assert button["data-app-fill"] == key and button["type"] == "button"
-    assert button.get_text(" ", strip=True).startswith(word.capitalize())
+    assert button.get_text(strip=True) == word.capitalize()
+    assert button["aria-label"].startswith(f"{word.capitalize()}: fill in the date")
     # Shown only where the script runs: without it the button could do nothing.
     assert "app-js-only" in button.parent["class"]
 
