@@ -407,5 +407,5 @@ def test_the_pdf_repeats_the_date_agencies_will_be_updated_by(client):
     due = date.fromisoformat(body["actions"][0]["due_date"])
     text = squashed(" ".join(_draft_pdf_text(client, body)))
     assert squashed(f"If you have not been told the outcome by {as_text(due)}, contact "
-                    "children's social care.") in text
+                    "children's social care: Jo Bell, Social Worker, 01632 960 555.") in text
     assert squashed("by the date above") not in text
