@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Working days after a further strategy discussion is cancelled by which CSC must tell
     # every agency involved of the cancellation and its reasons.
     cancellation_update_working_days: int = Field(1, ge=0)
+    # Working days after the discussion offered as the date by which CSC updates all agencies
+    # (the fixed action's date, filled in on the actions form when empty; the user can change it).
+    update_agencies_working_days: int = Field(5, ge=0)
 
     # Sending the record (app/sending). When it goes to the agencies on its distribution
     # list: as soon as it is finalised, or only once a manager authorises it.

@@ -29,6 +29,8 @@ def _joint_s47(now) -> dict:
             "format": "mixed", "sequence": "first", "led_by": "day_team",
             "chair": "Priya Shah, Team Manager, Children's Social Care",
             "minute_taker": "Tom Reed, Business Support",
+            "csc_contact_name": "Alex Morgan, Social Worker, Central Team",
+            "csc_contact_phone": "01632 960 111",
             "requested_by": "school",
             "request_reason": "Bruising seen on Leo's upper arm at school; Leo said 'Dad grabbed me'.",
         },

@@ -25,6 +25,7 @@ def complete_record() -> dict:
             "discussion_at": at.isoformat(),
             "format": "in_person", "sequence": "first", "led_by": "day_team",
             "chair": "Priya Shah", "minute_taker": "Tom Reed",
+            "csc_contact_name": "Jo Bell, Social Worker", "csc_contact_phone": "01632 960 555",
             "requested_by": "school", "request_reason": "Bruise seen at school",
         },
         "children": [{

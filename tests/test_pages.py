@@ -183,6 +183,7 @@ def test_header_saved_by_post_changes_status_and_is_shown_again(client):
     # Fill the rest: the time may be typed as 5.00; it is shown back as 05:00.
     pairs = _header_pairs(page, **date_fields("header-concern_at", at, "5.00"), **{
         "header-sequence": "first", "header-minute_taker": "Tom Reed",
+        "header-csc_contact_name": "Jo Bell", "header-csc_contact_phone": "01632 960 555",
         "header-led_by": "day_team", "header-requested_by": "school",
         "header-request_reason": "Bruise seen at school\nby the class teacher"})
     assert post_section(client, record_id, "header", pairs).status_code == 303

@@ -158,9 +158,11 @@ def _assert_fragment(fragment: BeautifulSoup, section: RowSection):
     roots = fragment.find_all(True, recursive=False)
     assert len(roots) == 1, [root.name for root in roots]
     assert roots[0]["id"] == section.field
-    for button in roots[0].select("button[hx-post]"):
-        assert button["hx-target"] == f"#{section.field}"
-        assert button["hx-select"] == f"#{section.field}"
+    buttons = roots[0].select("button[data-hx-post]")
+    assert buttons, "the rows block has no htmx buttons"
+    for button in buttons:
+        assert button["data-hx-target"] == f"#{section.field}"
+        assert button["data-hx-select"] == f"#{section.field}"
 
 
 # --- JavaScript off ------------------------------------------------------------------------------

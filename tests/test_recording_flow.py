@@ -135,7 +135,7 @@ def test_a_time_that_is_not_one_says_how_to_type_it(client, typed):
     answer = _post_discussion_at(client, record_id, day="3", month="4", year="2026", time=typed)
     assert answer.status_code == 422
     page = soup(answer)
-    message = "Enter the time as, for example, 14:05 or 2.05pm"
+    message = "Enter the time as, for example, 14:05 or 2.05pm, or type now"
     assert error_summary(page) == {"#header-discussion_at": message}
     beside = page.select_one("#header-discussion_at-error").get_text(" ", strip=True)
     assert beside == f"Error: {message}"
@@ -153,7 +153,7 @@ def test_a_date_that_is_not_one_says_how_to_type_it(client, day, month, year):
     assert answer.status_code == 422
     page = soup(answer)
     assert error_summary(page) == {
-        "#header-discussion_at": "Enter the date as, for example, 27 3 2026 or 27/3/26"}
+        "#header-discussion_at": "Enter the date as, for example, 27 3 2026 or 27/3/26, or type today"}
     assert page.select_one("input[name=header-discussion_at-day]")["value"] == day
     assert page.select_one("input[name=header-discussion_at-month]")["value"] == month
 
@@ -407,5 +407,5 @@ def test_the_pdf_repeats_the_date_agencies_will_be_updated_by(client):
     due = date.fromisoformat(body["actions"][0]["due_date"])
     text = squashed(" ".join(_draft_pdf_text(client, body)))
     assert squashed(f"If you have not been told the outcome by {as_text(due)}, contact "
-                    "children's social care.") in text
+                    "children's social care: Jo Bell, Social Worker, 01632 960 555.") in text
     assert squashed("by the date above") not in text

@@ -182,6 +182,7 @@ def test_rule_ids_are_unique_and_every_rule_is_described():
     ("experience.observed", Severity.BLOCKING, Kind.MISSING),
     ("decision.nfa-consulted", Severity.BLOCKING, Kind.MISSING),
     ("header.requester", Severity.WARNING, Kind.MISSING),
+    ("header.csc-contact", Severity.WARNING, Kind.MISSING),
 ])
 def test_rule_severity_and_kind(rule_id, severity, kind):
     (r,) = [r for r in RULES if r.id == rule_id]
@@ -219,6 +220,8 @@ FAILING = [
      [("header", "day_team_review_due")]),
     ("header.requester", lambda: build(header={"requested_by": None}),
      [("header", "requested_by")]),
+    ("header.csc-contact", lambda: build(header={"csc_contact_phone": None}),
+     [("header", "csc_contact_phone")]),
     ("timeliness.discussion-within", lambda: build(header={"concern_at": (
         discussion_time() - timedelta(days=14)).isoformat()}), [("header", "discussion_at")]),
     ("timeliness.discussion-prompt", lambda: build(header={"concern_at": working_days_before(

@@ -175,6 +175,9 @@ class Header(RecordPart):
     )
     chair: ShortText = Field(None, title="Chair")
     minute_taker: ShortText = Field(None, title="Minute-taker")
+    # Whom a partner agency reading the printed record alone calls: named on its first page.
+    csc_contact_name: ShortText = Field(None, title="Social-care contact for this record")
+    csc_contact_phone: Phone = Field(None, title="Social-care contact's phone")
     led_by: _choice(LedBy) = Field(None, title="Led by")
     day_team_review_due: AnyDate = Field(None, title="Day-team review due by")
     requested_by: _choice(Agency) = Field(None, title="Agency that requested the discussion")

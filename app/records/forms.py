@@ -16,11 +16,14 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from app.domain.choices import Agency
+from app.config import get_settings
+from app.domain.choices import ActionKind, Agency
 from app.domain.schema import AgencyPosition, StrategyRecordData, child_title, uk_now
 from app.domain.sections import Section
 from app.parsing import FormValues, whole_number
 from app.records.display import as_text
+from app.rules.core import discussion_day
+from app.rules.due_dates import update_agencies_due
 from app.rules.next_steps import agencies_involved
 
 DATE_PARTS = ("day", "month", "year", "time")
@@ -123,6 +126,8 @@ def _join_date(parts: dict) -> str | None:
     time = str(parts.get("time", "")).strip()
     if not any((day, month, year, time)):
         return None
+    if not any((day, month, year)) and time.lower() == NOW_WORD:
+        day = "today"  # "now" in the time box alone: this minute today
     numbers = _date_numbers(day, month, year)
     if numbers is None:
         # Passed on as typed, so validation refuses it (date_problems says how to type it).
@@ -130,12 +135,18 @@ def _join_date(parts: dict) -> str | None:
     iso = "{2:04d}-{1:02d}-{0:02d}".format(*numbers)
     if "time" not in parts:
         return iso
+    if not time and day.lower() == "now":
+        time = "now"  # "now" in the day box of a date and time: this minute, too
     clock = typed_time(time)
     return f"{iso}T{clock or time or 'no time'}"
 
 
-DATE_MESSAGE = "Enter the date as, for example, 27 3 2026 or 27/3/26"
-TIME_MESSAGE = "Enter the time as, for example, 14:05 or 2.05pm"
+DATE_MESSAGE = "Enter the date as, for example, 27 3 2026 or 27/3/26, or type today"
+TIME_MESSAGE = "Enter the time as, for example, 14:05 or 2.05pm, or type now"
+# Words for the present, typed in the day box (a date) or the time box (a time): read as UK
+# local time when the form is saved.
+TODAY_WORDS = ("today", "now")
+NOW_WORD = "now"
 
 # A whole date typed in the day box: 4/4/26, 04/04/2026, 4.4.26, 4-4-2026, 4 4 26.
 _WHOLE_DATE = re.compile(r"(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{4}|\d{2})")
@@ -147,6 +158,13 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 
 def _date_numbers(day: str, month: str, year: str) -> tuple[int, int, int] | None:
     """(day, month, year) as typed in the boxes; None if they do not read as a date."""
+    if day.lower() in TODAY_WORDS:
+        today = uk_now().date()
+        # "today" fills the date, unless the month or year boxes say otherwise.
+        if (month and _month_number(month) != today.month) or (
+                year and _full_year(year) != today.year):
+            return None
+        return today.day, today.month, today.year
     whole = _WHOLE_DATE.fullmatch(day)
     if whole:
         # The whole date typed in the day box fills the date, unless the other boxes disagree.
@@ -182,9 +200,11 @@ def _full_year(text: str) -> int | None:
 
 def typed_time(text: str) -> str | None:
     """HH:MM for a time typed as people type it (14:05, 1405, 14.05, 2.05pm, 2:05 p.m., 2pm,
-    midday), or None if it is not a time of day."""
+    midday, now), or None if it is not a time of day."""
     compact = re.sub(r"\s+", "", text.lower()).replace("a.m.", "am").replace("p.m.", "pm")
     compact = compact.rstrip(".")
+    if compact == NOW_WORD:
+        return f"{uk_now():%H:%M}"
     if compact in _CLOCK_WORDS:
         return _CLOCK_WORDS[compact]
     match = _CLOCK.fullmatch(compact)
@@ -238,6 +258,24 @@ def carried_over(slug: str, data: StrategyRecordData) -> tuple[FormValues, list[
     else:
         return None
     return (values, [agency.label for agency in named]) if named else None
+
+
+def offered_update_date(data: StrategyRecordData) -> date:
+    """The date offered for the update-all-agencies action: the local number of working days
+    after the discussion (or after today, before the discussion's date is known)."""
+    return update_agencies_due(discussion_day(data) or uk_now().date(), get_settings())
+
+
+def with_offered_dates(slug: str, data: StrategyRecordData, values: FormValues) -> FormValues:
+    """The form values with the update-all-agencies date filled in where it is empty, so the
+    user sees a date they can change rather than only an error later. Not saved until they save."""
+    if slug != "actions":
+        return values
+    for index, row in enumerate(rows(values, "actions")):
+        if row.get("kind") == ActionKind.UPDATE_AGENCIES.value and not row.get("due_date-day"):
+            key = f"actions-{index}-due_date"
+            return values | values_from(offered_update_date(data), key)
+    return values
 
 
 # --- parse one section's form into the record --------------------------------------------

@@ -31,11 +31,13 @@ from app.records.forms import (
     carried_over,
     differences,
     field_label,
+    offered_update_date,
     parse_section,
     resolved,
     rows,
     section_fingerprint,
     values_from,
+    with_offered_dates,
     with_rows,
 )
 from app.records.listing import ListedRecord, ListQuery
@@ -44,6 +46,7 @@ from app.rules.completeness import Failure, Severity
 from app.rules.due_dates import edt_review_due
 from app.rules.next_steps import conference_due
 from app.rules.status import section_states
+from app.rules.workdays import within_working_days
 from app.sending import service as sending
 from app.templating import FormView, error_href, templates
 
@@ -252,7 +255,7 @@ def _still_needed(record: StrategyRecord, section: Section) -> list[Failure]:
 
 def _section_page(request, record, section, values: FormValues, *, errors=None, notice=None,
                   status_code=200, fragment=False, revision=None, base=None, carried=(),
-                  conflict=None):
+                  conflict=None, row_change=None):
     data, settings = record.content, get_settings()
     context = {
         "revision": revision or record.revision,
@@ -271,9 +274,13 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
         "children": {child.key: child for child in record.content.children},
         # Agencies offered from other sections, shown as not yet saved.
         "carried": carried,
+        # A row just added or removed: announced, and where focus goes (_partials.html).
+        "row_change": row_change,
         # The dates the rules fix, shown beside the fields before anyone types them.
         "review_due": edt_review_due(data.header.discussion_at, settings),
         "conference_due": conference_due(data, settings),
+        "update_due": offered_update_date(data),
+        "update_within": within_working_days(settings.update_agencies_working_days),
     }
     template = "_rows_fragment.html" if fragment else "section.html"
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -387,6 +394,7 @@ def section_page(request: Request, record_id: int, slug: str, session: SessionDe
     audit.log(session, "viewed", user=user, record_id=record.id, detail=section.slug,
               request=request)
     values = values_from(getattr(record.content, section.field), section.field)
+    values = with_offered_dates(section.slug, record.content, values)
     offered = carried_over(section.slug, record.content)
     if offered is not None:
         values, carried = offered
@@ -403,16 +411,21 @@ def _blank_row(section: Section) -> FormValues:
     }
 
 
-def _change_rows(section: Section, values: FormValues, action: str) -> FormValues:
-    current = rows(values, section.field)
+def _change_rows(section: Section, values: FormValues,
+                 action: str) -> tuple[FormValues, dict | None]:
+    """The values with a row added or removed, and what changed ({"kind": "added" or
+    "removed", "index": the row's place}) for the page to announce; None if nothing did."""
+    current, change = rows(values, section.field), None
     if action == "add":
         current.append(_blank_row(section))
+        change = {"kind": "added", "index": len(current) - 1}
     elif action.startswith("remove-") and whole_number(action[7:]) is not None:
         index = whole_number(action[7:])
         # The update-all-agencies action cannot be removed, whatever is posted.
         if index < len(current) and current[index].get("kind") != "update_agencies":
             del current[index]
-    return with_rows(values, section.field, current)
+            change = {"kind": "removed", "index": index}
+    return with_rows(values, section.field, current), change
 
 
 @router.post("/strategies/{record_id}/sections/{slug}", response_class=HTMLResponse)
@@ -433,9 +446,9 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
                              status_code=428)
 
     if action not in SAVE_ACTIONS + CONFLICT_ACTIONS and section.rows_editable:
-        changed = _change_rows(section, values, action)
+        changed, change = _change_rows(section, values, action)
         return _section_page(request, record, section, changed, fragment=_is_htmx(request),
-                             revision=revision, base=base)
+                             revision=revision, base=base, row_change=change)
 
     if action == "keep-mine" and conflict_revision is None:
         action = "save"  # no conflict was shown: an ordinary save

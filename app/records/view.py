@@ -4,6 +4,7 @@ both render, so they show the same facts in the same words.
 Templates only lay out what is here; every wording and derived fact is decided below.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,6 +15,7 @@ from app.rules.completeness import Result, Tally, tally
 
 DATE_NOT_SET = "(date not yet set)"
 NO_CONCERNS = "No safeguarding concerns"
+NOT_IN_COPY = "Not recorded"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,54 @@ def age_text(child: Child, on: date) -> str | None:
     return _plural(days // 7, "week") if days >= 7 else _plural(days, "day")
 
 
+# "As Jayden", "Same as Jayden Smith", "See Child 1", "as above": a child's detail given by
+# reference to another child, with anything added after a comma or semicolon.
+_REFERENCE = re.compile(r"^\s*(?:the\s+)?(?:same\s+as|as\s+for|as\s+per|as|see)\s+"
+                        r"(?P<who>[^,;.]+?)(?:'s)?\s*(?:[.]\s*)?(?:[,;]\s*(?P<rest>.*))?$",
+                        re.IGNORECASE | re.DOTALL)
+_ABOVE = ("above", "previous child", "child above", "sibling above")
+
+
+def _referred_child(text: str, data: StrategyRecordData, index: int) -> tuple[int, str] | None:
+    """(the other child's place, anything added) if `text` gives this detail as another child's."""
+    match = _REFERENCE.match(text)
+    if not match:
+        return None
+    who = " ".join(match.group("who").lower().split())
+    for other, child in enumerate(data.children):
+        if other == index:
+            continue
+        names = {data.child_title(child).lower(), f"child {other + 1}"}
+        if child.name:
+            names.add(child.name.split()[0].lower())
+        if who in names or (who in _ABOVE and other == index - 1):
+            return other, (match.group("rest") or "").strip()
+    return None
+
+
+def standing_alone(child: Child, data: StrategyRecordData) -> Child:
+    """The child with each detail given as another child's ("As Jayden") replaced by that
+    child's own words, for a copy that does not hold the other child."""
+    own = next((i for i, c in enumerate(data.children) if c.key == child.key), 0)
+    changes = {}
+    for name, value in child:
+        if name in ("key", "name") or not isinstance(value, str):
+            continue
+        place, text, added, seen = own, value, [], {own}
+        while text is not None and (found := _referred_child(text, data, place)) is not None:
+            place, rest = found
+            if place in seen:
+                text = None  # children given as each other's: nothing to repeat
+                break
+            seen.add(place)
+            added.insert(0, rest)
+            other = getattr(data.children[place], name)
+            text = other if isinstance(other, str) else None
+        if len(seen) > 1:
+            changes[name] = "; ".join(part for part in (text or NOT_IN_COPY, *added) if part)
+    return child.model_copy(update=changes) if changes else child
+
+
 @dataclass(frozen=True)
 class PositionRow:
     agency: str
@@ -91,6 +141,13 @@ class RecordView:
         whom to contact if they have not heard the outcome."""
         action = self.data.update_action
         return as_text(action.due_date) if action and action.due_date else None
+
+    @property
+    def csc_contact(self) -> str | None:
+        """The named social-care contact and their phone, as the first page prints them."""
+        header = self.data.header
+        parts = [part for part in (header.csc_contact_name, header.csc_contact_phone) if part]
+        return ", ".join(parts) or None
 
     @property
     def experience_heading(self) -> str:
@@ -133,8 +190,11 @@ def record_view(data: StrategyRecordData, results: list[Result], *,
     """The record (or one child's copy of it) ready to show."""
     # Ages as on the day of the discussion; a record with no date yet counts from today.
     on = data.header.discussion_at.date() if data.header.discussion_at else uk_now().date()
+    # A copy for one child repeats what another child's details say rather than naming them.
     children = tuple(
-        ChildView(data.child_title(child), child, age_text(child, on))
+        ChildView(data.child_title(child),
+                  child if child_key is None else standing_alone(child, data),
+                  age_text(child, on))
         for child in data.children
         if child_key is None or child.key == child_key
     )

@@ -16,6 +16,12 @@ def edt_review_due(discussion_at: datetime | None, settings: Settings) -> date |
     return add_working_days(discussion_at.date(), settings.edt_review_working_days)
 
 
+def update_agencies_due(discussion_on: date, settings: Settings) -> date:
+    """The date offered for the update-all-agencies action: UPDATE_AGENCIES_WORKING_DAYS
+    working days after the discussion (the user may agree another)."""
+    return add_working_days(discussion_on, settings.update_agencies_working_days)
+
+
 def cancellation_update_due(cancelled_on: date, settings: Settings) -> date:
     """By when CSC tells every agency that a further discussion was cancelled, and why."""
     return add_working_days(cancelled_on, settings.cancellation_update_working_days)

@@ -61,6 +61,16 @@ def _requester(data, settings, today):
         yield Failure("Select which agency requested the discussion", ("header", "requested_by"))
 
 
+@rule("header.csc-contact", "warning", "missing", "header",
+      "The record names a social-care contact with a phone number",
+      "The record must stand alone: agencies reading it need someone in CSC to call")
+def _csc_contact(data, settings, today):
+    yield from missing(data.header, ("header",), {
+        "csc_contact_name": "Enter the name of the social-care contact for this record",
+        "csc_contact_phone": "Enter the social-care contact's phone number",
+    })
+
+
 @rule("header.s47-start-date", "warning", "missing", "header",
       "A further discussion in a section 47 enquiry gives the date of the discussion that "
       "started it",

@@ -1,0 +1,204 @@
+"""In a real browser: the realistic record of issue 13 (two children, one a baby; six people,
+one by phone and one by email outside the meeting; six agencies) recorded from "new record" to
+finalised with save and continue, in at most 15 page loads and with no agency typed twice.
+Also where focus goes and what is announced after a row is added or removed."""
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from app.rules.workdays import add_working_days
+from tests.builders import discussion_time
+from tests.e2e.test_browser import PASSWORD, browser, server  # noqa: F401 (fixtures)
+
+PAGE_LOADS_ALLOWED = 15
+
+PEOPLE = [  # name, agency, role, mode, phone, email, contributed outside the meeting
+    ("Priya Shah", "csc", "Team Manager (chair)", "in_person", "01632 960 101", "", False),
+    ("DC Mark Evans", "police", "Detective Constable", "video", "01632 960 202", "", False),
+    ("Sam Lee", "health_visiting", "Health Visitor", "phone_outside", "01632 960 303", "", True),
+    ("Ann Jones", "school", "Designated safeguarding lead", "in_person", "",
+     "dsl@riverside.example.sch.uk", False),
+    ("Dr Ahmed", "gp", "GP", "email_outside", "", "surgery@example.nhs.uk", True),
+    ("Dr Okafor", "hospital", "Consultant paediatrician", "video", "01632 960 404", "", False),
+]
+
+
+def _sign_in(page, base):
+    page.goto(f"{base}/strategies")
+    page.get_by_label("Username").fill("e2e")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/strategies")
+
+
+def _date(page, key, day, time=None):
+    page.fill(f"#{key}", f"{day.day}/{day.month}/{day.year}")  # the whole date in the day box
+    if time is not None:
+        page.fill(f"#{key}-time", time)
+
+
+def _radio(page, name, value):
+    page.locator(f"input[name='{name}'][value='{value}']").check()
+
+
+def _continue(page, base, slug):
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url(f"{base}/strategies/*/sections/{slug}" if slug else
+                      f"{base}/strategies/*#*")
+    page.wait_for_load_state()
+
+
+def _add_row(page, noun, first_field):
+    button = page.get_by_role("button", name=f"Add another {noun}")
+    if not button.count():
+        button = page.get_by_role("button", name=f"Add an {noun}").or_(
+            page.get_by_role("button", name=f"Add a {noun}"))
+    button.click()
+    expect(page.locator(f"#{first_field}")).to_be_focused()
+
+
+def test_the_realistic_record_in_at_most_15_page_loads(server, browser):  # noqa: F811
+    page = browser.new_page()
+    _sign_in(page, server)
+    loads = []
+    page.on("load", lambda: loads.append(page.url))
+    at = discussion_time()
+    day = at.date()
+
+    page.get_by_role("button", name="Start a new strategy record").click()
+    page.get_by_role("link", name="Discussion details").click()
+    page.wait_for_url(f"{server}/strategies/*/sections/header")
+
+    # Discussion details.
+    _date(page, "header-concern_at", day, "07:30")
+    _date(page, "header-discussion_at", day, "10:00")
+    _radio(page, "header-format", "mixed")
+    _radio(page, "header-sequence", "first")
+    page.fill("#header-chair", "Priya Shah, Team Manager")
+    page.fill("#header-minute_taker", "Tom Reed, Business Support")
+    page.fill("#header-csc_contact_name", "Alex Morgan, Social Worker")
+    page.fill("#header-csc_contact_phone", "01632 960 111")
+    _radio(page, "header-led_by", "day_team")
+    page.select_option("#header-requested_by", "school")
+    _continue(page, server, "children")
+
+    # Two children, one a baby: rows added in place (htmx), focus on each new row's name.
+    _add_row(page, "child", "children-0-name")
+    page.keyboard.type("Jayden Smith")
+    _date(page, "children-0-date_of_birth", day.replace(year=day.year - 7))
+    _radio(page, "children-0-communication", "verbal")
+    page.fill("#children-0-address", "14 Mill Lane, Anytown")
+    page.fill("#children-0-household", "Kelly Smith (mother), Dean Smith (father)")
+    _add_row(page, "child", "children-1-name")
+    page.keyboard.type("Amelia Smith")
+    _date(page, "children-1-date_of_birth", day - timedelta(days=240))
+    _radio(page, "children-1-communication", "pre_verbal")
+    page.fill("#children-1-address", "As Jayden")
+    _continue(page, server, "grounds")
+
+    page.fill("#grounds-summary", "Fingertip bruising to Jayden's upper arm, seen at school.")
+    page.fill("#grounds-source", "Riverside Primary School")
+    page.locator("input[name='grounds-categories'][value='physical']").check()
+    _continue(page, server, "injuries")
+    _continue(page, server, "participants")  # no injuries seen: nothing to add
+
+    for index, (name, agency, role, mode, phone, email, outside) in enumerate(PEOPLE):
+        _add_row(page, "participant", f"participants-{index}-name")
+        page.keyboard.type(name)
+        prefix = f"participants-{index}"
+        page.select_option(f"#{prefix}-agency", agency)
+        page.fill(f"#{prefix}-role", role)
+        _radio(page, f"{prefix}-mode", mode)
+        if phone:
+            page.fill(f"#{prefix}-phone", phone)
+        if email:
+            page.fill(f"#{prefix}-email", email)
+        if outside:
+            _date(page, f"{prefix}-contributed_at", day, "09:15")
+    expect(page.locator("#app-announce")).to_have_text("Participant 6 added")
+    _continue(page, server, "agency-positions")
+
+    # The six agencies are carried over from the people: only their positions are chosen.
+    for index, (_, agency, *_) in enumerate(PEOPLE):
+        assert page.locator(f"#agency_positions-{index}-agency").input_value() == agency
+    _radio(page, "agency_positions-0-position", "has_concerns")
+    page.fill("#agency_positions-0-concerns", "Injury and a history of domestic abuse")
+    _radio(page, "agency_positions-1-position", "has_concerns")
+    page.fill("#agency_positions-1-concerns", "Domestic incident at the address last month")
+    for index in range(2, 6):
+        _radio(page, f"agency_positions-{index}-position", "no_concerns")
+    _continue(page, server, "experience")
+
+    _radio(page, "children-0-seen", "yes")
+    page.get_by_role("button", name="Now: fill in the date and time").first.click()
+    page.fill("#children-0-seen_by", "Ann Jones, DSL")
+    page.fill("#children-0-voice", "Jayden said: 'Dad grabbed me when I spilt my drink.'")
+    _radio(page, "children-1-seen", "yes")
+    _date(page, "children-1-seen_at", day, "08:30")
+    page.fill("#children-1-seen_by", "Sam Lee, Health Visitor")
+    page.fill("#children-1-observations", "Seen at home: clean and dressed for the weather, "
+              "settled in her mother's arms and smiling at her; startled when her father "
+              "raised his voice. Feeding and sleep routines described consistently.")
+    _continue(page, server, "analysis")
+    page.fill("#analysis-risks", "Physical harm from father; domestic abuse at home")
+    page.fill("#analysis-strengths", "Mother is protective and engaged with health visiting")
+    _continue(page, server, "decision")
+    _radio(page, "decision-outcome", "s47_single")
+    page.fill("#decision-reasons", "Reasonable cause to suspect significant harm to both")
+    _continue(page, server, "actions")
+    # The update-all-agencies date is already offered: nothing to type.
+    assert page.locator("#actions-0-due_date").input_value() != ""
+    _continue(page, server, "next-steps")
+    icpc = add_working_days(day, 10)
+    _date(page, "next_steps-icpc_date", icpc)
+    _continue(page, server, "distribution")
+    # Every agency involved is ticked already.
+    assert page.locator("input[name=distribution]:checked").count() == 6
+    _continue(page, server, None)
+
+    page.get_by_label("I have checked the record").check()
+    page.get_by_role("button", name="Finalise the record").click()
+    page.wait_for_url(f"{server}/strategies/*?finalised=yes")
+    page.wait_for_load_state()
+    assert page.locator("#finalised-panel h2").inner_text() == "Record finalised"
+    print(f"page loads: {len(loads)}")
+    assert len(loads) <= PAGE_LOADS_ALLOWED, loads
+    page.close()
+
+
+def test_removing_a_row_focuses_the_list_heading_and_says_so(server, browser):  # noqa: F811
+    page = browser.new_page()
+    _sign_in(page, server)
+    page.get_by_role("button", name="Start a new strategy record").click()
+    page.wait_for_url(f"{server}/strategies/*")
+    page.goto(f"{page.url}/sections/participants")
+    _add_row(page, "participant", "participants-0-name")
+    expect(page.locator("#app-announce")).to_have_text("Participant 1 added")
+    _add_row(page, "participant", "participants-1-name")
+    page.get_by_role("button", name="Remove participant 1").click()
+    expect(page.locator("#participants-heading")).to_be_focused()
+    expect(page.locator("#app-announce")).to_have_text("Participant 1 removed")
+    assert page.locator("#participants-heading").inner_text() == "1 participant"
+    page.close()
+
+
+def test_without_javascript_the_page_returns_to_the_new_row(server, browser):  # noqa: F811
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    _sign_in(page, server)
+    page.get_by_role("button", name="Start a new strategy record").click()
+    page.wait_for_url(f"{server}/strategies/*")
+    section = f"{page.url}/sections/children"
+    page.goto(section)
+    # No script, no buttons that need it.
+    assert not page.get_by_role("button", name="Now: fill in the date and time").count()
+    page.get_by_role("button", name="Add a child").click()
+    page.wait_for_url(f"{section}#children-0")
+    page.get_by_role("button", name="Add another child").click()
+    page.wait_for_url(f"{section}#children-1")
+    assert page.locator("#children-1-name").count() == 1
+    page.get_by_role("button", name="Remove child 1").click()
+    page.wait_for_url(f"{section}#children-heading")
+    assert page.locator("#children-heading").inner_text() == "1 child"
+    context.close()
