@@ -341,7 +341,8 @@ class AfterTheMeeting:
                     downloaded = downloaded if self.past(downloaded) else None
             self.rows["record_receipt"].append({
                 "record_id": self.record["id"], "version": version, "agency": agency,
-                "sent_at": at, "first_opened_at": opened, "first_downloaded_at": downloaded})
+                "sent_at": at, "first_opened_at": opened, "first_downloaded_at": downloaded,
+                "discussion_on": self.data.header.discussion_at.date()})
         if self.distribution and self.record["sent_late"] is None:  # the first sending is timed
             self.record["sent_late"] = sent_late(self.data.header.discussion_at, at,
                                                  self.settings)
@@ -395,7 +396,8 @@ class AfterTheMeeting:
                     "kind": versions.CANCELLATION_UPDATE, "description": text_,
                     "owner": "Children's social care", "agency": "csc", "team": record["team"],
                     "led_by": record["led_by"], "due_date": due, "status": "open",
-                    "closed_at": None, "closed_by_name": None, "note": None, "done_on": None}
+                    "closed_at": None, "closed_by_name": None, "note": None, "done_on": None,
+                    "discussion_on": record["discussion_at"].date()}
                 self.rows["tracked_action"].append(action)
                 self.tracked.append(action)
                 self.entry("discussion_cancelled", at, version, self.author, position=position,
@@ -500,8 +502,12 @@ def derived_rows(rng, record, data, distribution, now, users, settings) -> dict[
     in_force = record.get("latest_final_version")
     stored = next((v["data"] for v in rows["record_version"] if v["version"] == in_force), None)
     if stored is not None:  # the live audit's rows, as finalising writes them
-        rows["record_measure"] = measure_rows(record["id"], record["team"], StrategyRecordData
-                                              .model_validate(stored, context={"stored": True}))
+        rows["record_measure"] = measure_rows(
+            record["id"], in_force, record["team"],
+            StrategyRecordData.model_validate(stored, context={"stored": True}))
+        for row in rows["record_measure"]:  # told after finalising, by follow-up
+            if row["measure"] == "referrer-told" and not record["referrer_feedback_due"]:
+                row["met"] = True
     return rows
 
 

@@ -68,6 +68,8 @@ class TrackedAction(SQLModel, table=True):
         # The tracker's "open actions, earliest due first" within what a user may see.
         Index("ix_tracked_action_open_due", "status", "due_date"),
         Index("ix_tracked_action_team_open", "team", "status", "due_date"),
+        # The live audit: one kind of action over a period of discussions.
+        Index("ix_tracked_action_kind_discussion", "kind", "discussion_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,6 +87,9 @@ class TrackedAction(SQLModel, table=True):
     team: str | None = Field(default=None, max_length=80)
     led_by: str | None = Field(default=None, max_length=20)
     due_date: date | None = None
+    # The version's discussion date, copied so the live audit reads a period of actions by
+    # index instead of looking each record up.
+    discussion_on: date | None = None
     # open, done, cancelled; "superseded" once a later version is finalised.
     status: str = Field(default="open", max_length=20)
     closed_at: datetime | None = None

@@ -23,7 +23,9 @@ from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.records.service import StaleRecord, derived_columns, next_due
+from app.reports import store as report_rows
 from app.reports.store import store_measures
+from app.rules.core import discussion_day
 from app.rules.due_dates import cancellation_update_due
 from app.sending import service as sending
 
@@ -229,7 +231,7 @@ def return_record(session: Session, record: StrategyRecord, user: User, expected
             RecordVersion.record_id == record.id, RecordVersion.version == earlier,
         ).values(superseded_by=None, superseded_at=None))
     in_force = versions.snapshot(session, record.id, earlier) if earlier else None
-    store_measures(session, record.id, record.team,
+    store_measures(session, record.id, earlier, record.team,
                    StrategyRecordData.model_validate(in_force.data, context={"stored": True})
                    if in_force else None)
     _entry(session, record, user, "returned", comments=comments)
@@ -343,7 +345,8 @@ def cancel_further_discussion(session: Session, record: StrategyRecord, user: Us
     session.add(TrackedAction(
         record_id=record.id, version=record.version, position=position,
         kind=versions.CANCELLATION_UPDATE, description=text, owner=Agency.CSC.label,
-        agency=Agency.CSC.value, team=record.team, led_by=record.led_by, due_date=due))
+        agency=Agency.CSC.value, team=record.team, led_by=record.led_by, due_date=due,
+        discussion_on=discussion_day(data)))
     _entry(session, record, user, "discussion_cancelled", position=position, reason=reason,
            scheduled_for=data.next_steps.next_discussion_on, cancelled_on=today,
            update_due=due, action=text)
@@ -368,6 +371,7 @@ def record_referrer_told(session: Session, record: StrategyRecord, user: User,
         raise Invalid(errors)
     _change(session, record, expected_revision, referrer_feedback_due=False,
             referrer_told_on=told_on)
+    report_rows.referrer_told(session, record.id)
     _entry(session, record, user, "referrer_told", told_by=told_by, told_on=told_on, how=how,
            family_member="yes" if family else "no", shared=shared)
     refresh_read_model(session, record)

@@ -18,6 +18,7 @@ from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
 from app.records.view import update_action_text
 from app.reports.store import store_measures
+from app.rules.core import discussion_day
 from app.rules.grounds import referrer_feedback_due, referrer_named
 
 CANCELLATION_UPDATE = "cancellation_update"
@@ -59,6 +60,7 @@ def tracked_rows(record: StrategyRecord, data: StrategyRecordData, version: int)
             "owner": action.owner, "agency": action.agency.value if action.agency else None,
             "team": record.team, "led_by": data.header.led_by.value if data.header.led_by else None,
             "due_date": action.due_date, "status": action.status.value,
+            "discussion_on": discussion_day(data),
         }
         for position, action in enumerate(data.actions)
     ]
@@ -71,7 +73,7 @@ def on_finalised(session: Session, record: StrategyRecord, data: StrategyRecordD
                               finalised_at=at, finalised_by_id=by.id if by else None))
     for row in tracked_rows(record, data, record.version):
         session.add(TrackedAction(**row))
-    store_measures(session, record.id, record.team, data)
+    store_measures(session, record.id, record.version, record.team, data)
     earlier = session.exec(select(RecordVersion).where(
         RecordVersion.record_id == record.id, RecordVersion.version < record.version,
         col(RecordVersion.superseded_by).is_(None))).all()

@@ -11,7 +11,7 @@ from app.config import get_settings
 from app.domain.schema import StrategyRecordData
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
-from app.reports.store import store_measures
+from app.reports.store import referrer_told, store_measures
 from app.rules.due_dates import sent_late
 from app.rules.grounds import referrer_feedback_due, referrer_named
 from app.sending.models import RecordReceipt
@@ -27,16 +27,21 @@ def _day(value) -> date | None:
 def backfill(connection: Connection) -> None:
     settings = get_settings()
     with Session(bind=connection) as session:
-        in_force = session.execute(select(StrategyRecord.id, StrategyRecord.team,
-                                          RecordVersion.data).join(
+        in_force = session.execute(select(StrategyRecord.id, RecordVersion.version,
+                                          StrategyRecord.team, RecordVersion.data).join(
             RecordVersion, (RecordVersion.record_id == StrategyRecord.id)
             & (RecordVersion.version == StrategyRecord.latest_final_version))).all()
-        for record_id, team, stored in in_force:
+        for record_id, version, team, stored in in_force:
             try:
                 data = StrategyRecordData.model_validate(stored, context={"stored": True})
             except ValidationError:
                 continue  # a damaged version stays out of the report, as it is out of lists
-            store_measures(session, record_id, team, data)
+            store_measures(session, record_id, version, team, data)
+            day = data.header.discussion_at.date() if data.header.discussion_at else None
+            for table in (TrackedAction, RecordReceipt):
+                session.execute(update(table).where(table.record_id == record_id,
+                                                    table.version == version)
+                                .values(discussion_on=day))
             if referrer_named(data) and not referrer_feedback_due(data):
                 session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
                                 .values(referrer_told_on=data.grounds.referrer_informed_on))
@@ -51,6 +56,7 @@ def backfill(connection: Connection) -> None:
                 session.execute(update(StrategyRecord).where(
                     StrategyRecord.id == entry.record_id)
                     .values(referrer_told_on=_day(entry.details.get("told_on"))))
+                referrer_told(session, entry.record_id)
             else:
                 session.execute(update(TrackedAction).where(
                     TrackedAction.record_id == entry.record_id,

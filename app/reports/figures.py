@@ -16,8 +16,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, case, exists, func, select, true
+from sqlalchemy import Select, and_, case, func, select, true
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -28,9 +29,9 @@ from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
 from app.reports.models import RecordMeasure
 from app.requests.models import StrategyRequest
-from app.requests.service import triage_due
 from app.rules.due_dates import uk_date
-from app.rules.workdays import within_working_days
+from app.rules.measures import MEASURE_IDS
+from app.rules.workdays import add_working_days, within_working_days
 from app.sending.models import RecordReceipt
 from app.sending.receipts import flag_cutoff
 
@@ -55,17 +56,19 @@ class Figure:
     wording: str
     # What is counted, plural: "records", "actions", "receipts", "requests".
     unit: str
-    population: Callable[[Scope], Select]
+    # The rows it counts, which of them it applies to (its denominator) and which of those
+    # it counts (its numerator): conditions on the family's columns, or for a family judged in
+    # Python, tests of a fetched row. Both take (columns or row, scope).
+    family: "Family"
+    applies: Callable
+    hit: Callable
     # Whether the team and led-by choices narrow it (requests belong to no team).
     scoped: bool = True
     # A figure where a higher share is worse (overdue, late, never opened).
     lower_is_better: bool = False
-    # Where set, the population also yields a "part" column (an agency), and the figure is
-    # also counted per part: requests by the agency asking, receipts by the agency receiving.
+    # Where set, the figure is also counted per part (its family's "part" column, an agency):
+    # requests by the agency asking, receipts by the agency receiving.
     parts: type | None = None
-    # Where set, whether a row counts is judged in Python from the row (a working-day
-    # deadline no SQL can work out); only for small populations, such as requests.
-    judge: Callable[[object], bool] | None = None
 
     @property
     def label(self) -> str:
@@ -104,98 +107,94 @@ class Result:
     parts: dict[str, Count] = field(default_factory=dict)
 
 
-# --- populations -----------------------------------------------------------------------------
+# --- families: the rows figures count --------------------------------------------------------
+#
+# Figures that count the same kind of row share a family: one query reads its rows for the
+# period, and each figure is a pair of conditions on them (which rows it applies to, and which
+# of those it counts). One aggregate query a family, whatever the number of figures.
 
 
-def _cohort_filter(scope: Scope, measure=RecordMeasure):
-    conditions = [measure.discussion_on >= scope.start, measure.discussion_on <= scope.end]
+@dataclass(frozen=True)
+class Family:
+    name: str
+    # The rows for a scope: record_id, day (what places it in a month), part (an agency, for
+    # figures counted per agency) and the columns its figures test.
+    rows: Callable[[Scope], Select]
+    # Judged in Python from fetched rows (working-day deadlines SQL cannot work out); only for
+    # small families.
+    in_python: bool = False
+
+
+def _cohort_filter(scope: Scope):
+    m = RecordMeasure
+    conditions = [m.discussion_on >= scope.start, m.discussion_on <= scope.end]
     if scope.team:
-        conditions.append(measure.team == scope.team)
+        conditions.append(m.team == scope.team)
     if scope.led_by:
-        conditions.append(measure.led_by == scope.led_by)
+        conditions.append(m.led_by == scope.led_by)
     return and_(*conditions)
 
 
-def _measured(name: str, *, led_by: str | None = None, hit=None):
-    """Records to which measure `name` applies; counted when it is met (or when `hit`)."""
-    def population(scope: Scope) -> Select:
-        m = RecordMeasure
-        condition = _cohort_filter(scope)
-        if led_by:
-            condition = and_(condition, m.led_by == led_by)
-        statement = select(m.record_id.label("record_id"), m.discussion_on.label("day"),
-                           (hit if hit is not None else m.met).label("hit"))
-        if hit is not None:
-            statement = statement.join(StrategyRecord, StrategyRecord.id == m.record_id)
-        return statement.where(m.measure == name, condition)
-    return population
-
-
 def _cohort(scope: Scope):
-    return select(RecordMeasure.record_id, RecordMeasure.discussion_on).where(
-        RecordMeasure.measure == "record", _cohort_filter(scope)).subquery("cohort")
+    """The records in the report: one row each, with its version in force."""
+    m = RecordMeasure
+    return select(m.record_id, m.version, m.discussion_on, m.led_by).where(
+        m.measure == "record", _cohort_filter(scope)).subquery("cohort")
 
 
-def _records(hit_of: Callable[[Scope], object], *, extra=None):
-    """Every record in the cohort, joined to its row; counted where `hit_of(scope)`."""
-    def population(scope: Scope) -> Select:
-        cohort = _cohort(scope)
-        statement = (select(cohort.c.record_id.label("record_id"),
-                            cohort.c.discussion_on.label("day"), hit_of(scope).label("hit"))
-                     .join(StrategyRecord, StrategyRecord.id == cohort.c.record_id))
-        return statement.where(extra) if extra is not None else statement
-    return population
+def _measure_rows(scope: Scope) -> Select:
+    m = RecordMeasure
+    return select(m.record_id, m.discussion_on.label("day"), m.measure, m.met, m.led_by).where(
+        m.measure.in_(sorted(MEASURE_IDS)), _cohort_filter(scope))
 
 
-def _actions(kind: str, hit_of: Callable[[Scope], object]):
-    """The cohort's tracked actions of `kind` in the version in force."""
-    def population(scope: Scope) -> Select:
-        cohort = _cohort(scope)
-        a = TrackedAction
-        return (select(a.record_id.label("record_id"), cohort.c.discussion_on.label("day"),
-                       hit_of(scope).label("hit"))
-                .join(cohort, cohort.c.record_id == a.record_id)
-                .join(StrategyRecord, and_(StrategyRecord.id == a.record_id,
-                                           StrategyRecord.latest_final_version == a.version))
-                .where(a.kind == kind))
-    return population
+def _record_rows(scope: Scope) -> Select:
+    cohort, r = _cohort(scope), StrategyRecord
+
+    def ever(kind: str):
+        return r.id.in_(select(FollowUpEntry.record_id).where(FollowUpEntry.kind == kind))
+
+    authorised = r.id.in_(select(RecordVersion.record_id).where(
+        RecordVersion.authorised_at.is_not(None)))
+    return (select(cohort.c.record_id, cohort.c.discussion_on.label("day"), cohort.c.led_by,
+                   r.sent_late, r.review_due, r.reviewed_on, authorised.label("authorised"),
+                   ever("returned").label("returned"), ever("amended").label("amended"))
+            .join(r, r.id == cohort.c.record_id))
 
 
-def _done_by(due_ok: bool):
-    def hit(scope: Scope):
-        a = TrackedAction
-        in_time = a.done_on <= a.due_date
-        return and_(a.status == "done", in_time if due_ok else ~in_time)
-    return hit
+def _action_rows(scope: Scope) -> Select:
+    cohort, a = _cohort(scope), TrackedAction
+    return (select(a.record_id, a.discussion_on.label("day"), a.kind, a.status, a.done_on,
+                   a.due_date)
+            .join(cohort, and_(cohort.c.record_id == a.record_id, cohort.c.version == a.version))
+            .where(a.kind.in_([ActionKind.UPDATE_AGENCIES.value, versions.CANCELLATION_UPDATE]),
+                   a.discussion_on >= scope.start, a.discussion_on <= scope.end))
 
 
-def _receipts_not_opened(scope: Scope) -> Select:
-    """Receipts of the version in force of the cohort's records, sent long enough ago to be
-    flagged if still unopened (RECEIPT_WORKING_DAYS)."""
-    cohort = _cohort(scope)
-    r = RecordReceipt
-    return (select(r.record_id.label("record_id"), cohort.c.discussion_on.label("day"),
-                   r.first_opened_at.is_(None).label("hit"), r.agency.label("part"))
-            .join(cohort, cohort.c.record_id == r.record_id)
-            .join(StrategyRecord, and_(StrategyRecord.id == r.record_id,
-                                       StrategyRecord.latest_final_version == r.version))
-            .where(r.sent_at < flag_cutoff(scope.today, get_settings())))
+def _receipt_rows(scope: Scope) -> Select:
+    """Receipts of the versions in force, sent long enough ago to be flagged if still unopened
+    (RECEIPT_WORKING_DAYS)."""
+    cohort, r = _cohort(scope), RecordReceipt
+    return (select(r.record_id, r.discussion_on.label("day"), r.agency.label("part"),
+                   r.first_opened_at)
+            .join(cohort, and_(cohort.c.record_id == r.record_id, cohort.c.version == r.version))
+            .where(r.discussion_on >= scope.start, r.discussion_on <= scope.end,
+                   r.sent_at < flag_cutoff(scope.today, get_settings())))
 
 
-def _requests(hit_of: Callable[[], object], *, triaged_only: bool):
-    def population(scope: Scope) -> Select:
-        q = StrategyRequest
-        conditions = [q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end)]
-        if triaged_only:
-            conditions.append(q.status != RequestStatus.AWAITING.value)
-        return select(q.record_id.label("record_id"), q.created_at.label("day"),
-                      hit_of().label("hit"), q.agency.label("part"), q.id.label("request_id"),
-                      q.created_at, q.triaged_at).where(*conditions)
-    return population
+def _request_rows(scope: Scope) -> Select:
+    """Requests made in the period (they belong to no team)."""
+    q = StrategyRequest
+    return select(q.record_id, q.created_at.label("day"), q.agency.label("part"), q.status,
+                  q.created_at, q.triaged_at).where(
+        q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end))
 
 
-def _triaged_in_time(row) -> bool:
-    return uk_date(row.triaged_at) <= triage_due(row)
+MEASURES = Family("measures", _measure_rows)
+RECORDS = Family("records", _record_rows)
+ACTIONS = Family("actions", _action_rows)
+RECEIPTS = Family("receipts", _receipt_rows)
+REQUESTS = Family("requests", _request_rows, in_python=True)
 
 
 def _start_of(day: date) -> datetime:
@@ -207,102 +206,135 @@ def _start_of_next(day: date) -> datetime:
     return _start_of(date.fromordinal(day.toordinal() + 1))
 
 
-def _entry_exists(kind: str):
-    return lambda scope: exists(select(FollowUpEntry.id).where(
-        FollowUpEntry.record_id == StrategyRecord.id, FollowUpEntry.kind == kind))
+# --- figures as conditions on their family's rows -----------------------------------------------
 
 
-def _authorised(scope: Scope):
-    return exists(select(RecordVersion.id).where(
-        RecordVersion.record_id == StrategyRecord.id, RecordVersion.authorised_at.is_not(None)))
+def _measured(name: str, led_by: str | None = None) -> dict:
+    """Records to which measure `name` applies (optionally only those led by `led_by`),
+    counted where it is met."""
+    def applies(c, scope):
+        return and_(c.measure == name, c.led_by == led_by) if led_by else c.measure == name
+    return {"family": MEASURES, "applies": applies, "hit": lambda c, scope: c.met}
+
+
+def _action(kind: str, hit) -> dict:
+    return {"family": ACTIONS, "applies": lambda c, scope: c.kind == kind, "hit": hit}
+
+
+def _record(hit, applies=None) -> dict:
+    return {"family": RECORDS, "applies": applies or (lambda c, scope: true()), "hit": hit}
+
+
+def _done(on_time: bool):
+    def hit(c, scope):
+        in_time = c.done_on <= c.due_date
+        return and_(c.status == "done", in_time if on_time else ~in_time)
+    return hit
+
+
+@lru_cache(maxsize=4096)
+def _triage_due(created_on: date, working_days: int) -> date:
+    return add_working_days(created_on, working_days)
+
+
+def _triaged_in_time(row, scope) -> bool:
+    days = get_settings().request_triage_working_days
+    return uk_date(row.triaged_at) <= _triage_due(uk_date(row.created_at), days)
+
+
+def _decided(row, scope) -> bool:
+    return row.status != RequestStatus.AWAITING.value
+
+
+UPDATE = ActionKind.UPDATE_AGENCIES.value
 
 
 FIGURES: list[Figure] = [
     Figure("participants-recorded", "Who took part",
            "Records where every participant's agency, role, contribution mode and time are "
-           "recorded", "records", _measured("participants-recorded")),
+           "recorded", "records", **_measured("participants-recorded")),
     Figure("outside-contributions", "Who took part",
            "Records with contributions made outside the meeting (phone, email or report)",
-           "records", _measured("outside-contributions")),
+           "records", **_measured("outside-contributions")),
     Figure("agency-positions", "Every agency's position",
            "Records with every involved agency's position recorded", "records",
-           _measured("agency-positions")),
+           **_measured("agency-positions")),
     Figure("no-concerns-recorded", "Every agency's position",
            "Records that record an agency with no safeguarding concerns", "records",
-           _measured("no-concerns-recorded")),
+           **_measured("no-concerns-recorded")),
     Figure("not-contacted-reasons", "Every agency's position",
            "Records with an agency not contacted that say why for each", "records",
-           _measured("not-contacted-reasons")),
+           **_measured("not-contacted-reasons")),
     Figure("experience-recorded", "The child's experience",
            "Records with every child's experience recorded", "records",
-           _measured("experience-recorded")),
+           **_measured("experience-recorded")),
     Figure("experience-observed", "The child's experience",
            "Records with a child who cannot speak (unborn, young, pre-verbal or non-verbal) "
-           "that give an observation-based account", "records", _measured("experience-observed")),
+           "that give an observation-based account", "records", **_measured("experience-observed")),
     Figure("update-on-time", "Agencies told the outcome",
            "Update-all-agencies actions done by their date", "actions",
-           _actions(ActionKind.UPDATE_AGENCIES.value, _done_by(True))),
+           **_action(UPDATE, _done(True))),
     Figure("update-late", "Agencies told the outcome",
            "Update-all-agencies actions done after their date", "actions",
-           _actions(ActionKind.UPDATE_AGENCIES.value, _done_by(False)), lower_is_better=True),
+           **_action(UPDATE, _done(False)), lower_is_better=True),
     Figure("update-overdue", "Agencies told the outcome",
            "Update-all-agencies actions still open and overdue", "actions",
-           _actions(ActionKind.UPDATE_AGENCIES.value, lambda scope: and_(
-               TrackedAction.status == "open", TrackedAction.due_date < scope.today)),
+           **_action(UPDATE, lambda c, scope: and_(c.status == "open", c.due_date < scope.today)),
            lower_is_better=True),
     Figure("cancellation-told", "Agencies told the outcome",
            "Cancelled further discussions where agencies were told of the cancellation",
-           "actions", _actions(versions.CANCELLATION_UPDATE, lambda scope: TrackedAction.status == "done")),
+           "actions", **_action(versions.CANCELLATION_UPDATE, lambda c, scope: c.status == "done")),
     Figure("sent-on-time", "Agencies told the outcome",
-           "Records sent to their agencies {send} the discussion",
-           "records", _records(lambda scope: StrategyRecord.sent_late.is_(False))),
+           "Records sent to their agencies {send} the discussion", "records",
+           **_record(lambda c, scope: c.sent_late.is_(False))),
     Figure("never-opened", "Agencies told the outcome",
-           "Records sent to an agency that it has not opened {receipt} sending",
-           "receipts", _receipts_not_opened, lower_is_better=True, parts=Agency),
+           "Records sent to an agency that it has not opened {receipt} sending", "receipts",
+           family=RECEIPTS, applies=lambda c, scope: true(),
+           hit=lambda c, scope: c.first_opened_at.is_(None), lower_is_better=True, parts=Agency),
     Figure("edt-reviewed-on-time", "Out of hours (EDT)",
            "EDT-led records reviewed by the day team by the review date", "records",
-           _records(lambda scope: StrategyRecord.reviewed_on <= StrategyRecord.review_due,
-                    extra=and_(StrategyRecord.led_by == LedBy.EDT.value,
-                               StrategyRecord.review_due.is_not(None)))),
+           **_record(lambda c, scope: c.reviewed_on <= c.review_due,
+                     lambda c, scope: and_(c.led_by == LedBy.EDT.value, c.review_due.is_not(None)))),
     Figure("no-warnings-edt", "Out of hours (EDT)",
            "EDT-led records finalised with no rule warnings", "records",
-           _measured("no-warnings", led_by=LedBy.EDT.value)),
+           **_measured("no-warnings", LedBy.EDT.value)),
     Figure("no-warnings-day-team", "Out of hours (EDT)",
            "Day-team records finalised with no rule warnings", "records",
-           _measured("no-warnings", led_by=LedBy.DAY_TEAM.value)),
+           **_measured("no-warnings", LedBy.DAY_TEAM.value)),
     Figure("requests-declined", "Requests from partner agencies",
            "Requests for a strategy discussion declined, of those decided", "requests",
-           _requests(lambda: StrategyRequest.status == RequestStatus.DECLINED.value,
-                     triaged_only=True), scoped=False),
+           family=REQUESTS, applies=_decided,
+           hit=lambda row, scope: row.status == RequestStatus.DECLINED.value, scoped=False),
     Figure("requests-triaged-on-time", "Requests from partner agencies",
-           "Requests decided {triage} being made", "requests",
-           _requests(true, triaged_only=True), scoped=False, judge=_triaged_in_time),
+           "Requests decided {triage} being made", "requests", family=REQUESTS,
+           applies=_decided, hit=_triaged_in_time, scoped=False),
     Figure("requests-by-agency", "Requests from partner agencies",
            "Requests for a strategy discussion, by the agency asking", "requests",
-           _requests(true, triaged_only=False), scoped=False, parts=Agency),
+           family=REQUESTS, applies=lambda row, scope: True, hit=lambda row, scope: True,
+           scoped=False, parts=Agency),
     Figure("midwifery-unborn", "Unborn children",
            "Records with an unborn child where midwifery is involved", "records",
-           _measured("midwifery-unborn")),
+           **_measured("midwifery-unborn")),
     Figure("prebirth-conference", "Unborn children",
            "Records with an unborn child whose pre-birth conference is by {prebirth} of "
-           "pregnancy", "records", _measured("prebirth-conference")),
+           "pregnancy", "records", **_measured("prebirth-conference")),
     Figure("referrer-told", "Referrers",
            "Records with a named referrer where the referrer was told the outcome", "records",
-           _measured("referrer-told", hit=~StrategyRecord.referrer_feedback_due)),
+           **_measured("referrer-told")),
     Figure("icpc-within-limit", "Conferences",
            "Section 47 records with an initial child protection conference {icpc} the "
-           "discussion", "records", _measured("icpc-within-limit")),
+           "discussion", "records", **_measured("icpc-within-limit")),
     Figure("authorised", "Review and amendment", "Records authorised by a manager", "records",
-           _records(_authorised)),
+           **_record(lambda c, scope: c.authorised)),
     Figure("returned", "Review and amendment", "Records returned to their author", "records",
-           _records(_entry_exists("returned")), lower_is_better=True),
+           **_record(lambda c, scope: c.returned), lower_is_better=True),
     Figure("amended", "Review and amendment", "Records amended after finalising", "records",
-           _records(_entry_exists("amended"))),
+           **_record(lambda c, scope: c.amended)),
 ]
 BY_ID = {figure.id: figure for figure in FIGURES}
 
 
-# --- counting ----------------------------------------------------------------------------
+# --- counting --------------------------------------------------------------------------------
 
 
 def _month(session: Session, column):
@@ -315,49 +347,77 @@ def _scoped(figure: Figure, scope: Scope) -> Scope:
     return scope if figure.scoped else Scope(scope.start, scope.end, today=scope.today)
 
 
+def _add(result: Result, month: str, part: str | None, applies: int, hits: int) -> None:
+    buckets = [result.total, result.months.setdefault(month, Count())]
+    if part is not None and result.figure.parts:
+        buckets.append(result.parts.setdefault(part, Count()))
+    for bucket in buckets:
+        bucket.denominator += applies
+        bucket.numerator += hits
+
+
+def _count_family(session: Session, family: Family, figures: list[Figure], scope: Scope
+                  ) -> list[Result]:
+    results = [Result(figure, Count(), {}) for figure in figures]
+    scope = _scoped(figures[0], scope)
+    if family.in_python:
+        for row in session.execute(family.rows(scope)).all():
+            month = f"{uk_date(row.day):%Y-%m}"
+            for result in results:
+                if result.figure.applies(row, scope):
+                    _add(result, month, row.part, 1, int(bool(result.figure.hit(row, scope))))
+        return results
+    rows = family.rows(scope).subquery()
+    month = _month(session, rows.c.day)
+    keys = [month] + ([rows.c.part] if any(f.parts for f in figures) else [])
+    sums = []
+    for figure in figures:
+        applies = figure.applies(rows.c, scope)
+        sums += [func.sum(case((applies, 1), else_=0)),
+                 func.sum(case((and_(applies, figure.hit(rows.c, scope)), 1), else_=0))]
+    for row in session.execute(select(*keys, *sums).group_by(*keys)).all():
+        key, part = row[0], (row[1] if len(keys) == 2 else None)
+        counts = row[len(keys):]
+        for i, result in enumerate(results):
+            _add(result, key, part, counts[2 * i] or 0, counts[2 * i + 1] or 0)
+    return results
+
+
+def report(session: Session, scope: Scope, figures: list[Figure] | None = None) -> list[Result]:
+    """Every figure (or those given), in FIGURES order: one query a family."""
+    figures = figures or FIGURES
+    families: dict[str, list[Figure]] = {}
+    for figure in figures:
+        families.setdefault(figure.family.name, []).append(figure)
+    counted = {}
+    for members in families.values():
+        for result in _count_family(session, members[0].family, members, scope):
+            counted[result.figure.id] = result
+    return [counted[figure.id] for figure in figures]
+
+
 def count(session: Session, figure: Figure, scope: Scope) -> Result:
-    population = figure.population(_scoped(figure, scope)).subquery()
-    result = Result(figure, Count(), {})
-    if figure.judge is not None:
-        for row in session.execute(select(population)).all():
-            hit = figure.judge(row)
-            for bucket in (result.total, result.months.setdefault(
-                    f"{row.day:%Y-%m}", Count())):
-                bucket.denominator += 1
-                bucket.numerator += hit
-        return result
-    month = _month(session, population.c.day)
-    hits = func.sum(case((population.c.hit, 1), else_=0))
-    keys = [month] + ([population.c.part] if figure.parts else [])
-    for row in session.execute(select(*keys, func.count(), hits).group_by(*keys)).all():
-        key, *part, denominator, numerator = row
-        for bucket in [result.total, result.months.setdefault(key, Count()),
-                       *([result.parts.setdefault(part[0], Count())] if part else [])]:
-            bucket.denominator += denominator
-            bucket.numerator += numerator or 0
-    return result
-
-
-def report(session: Session, scope: Scope) -> list[Result]:
-    return [count(session, figure, scope) for figure in FIGURES]
+    return report(session, scope, [figure])[0]
 
 
 def record_ids(session: Session, figure: Figure, scope: Scope, *, numerator: bool = True,
                part: str | None = None) -> Select:
     """The ids of the records behind a figure's numerator (or its whole denominator), as a
     query the record list can filter by."""
-    population = figure.population(_scoped(figure, scope)).subquery()
-    conditions = [population.c.record_id.is_not(None)]
-    if numerator and figure.judge is None:
-        conditions.append(population.c.hit)
-    if part is not None and figure.parts:
-        conditions.append(population.c.part == part)
-    statement = select(population.c.record_id).where(*conditions).distinct()
-    if numerator and figure.judge is not None:
-        ids = [row.record_id for row in session.execute(select(population)).all()
-               if row.record_id is not None and figure.judge(row)]
+    scope = _scoped(figure, scope)
+    if figure.family.in_python:
+        ids = [row.record_id for row in session.execute(figure.family.rows(scope)).all()
+               if row.record_id is not None and figure.applies(row, scope)
+               and (not numerator or figure.hit(row, scope))
+               and (part is None or row.part == part)]
         return select(StrategyRecord.id).where(StrategyRecord.id.in_(ids or [-1]))
-    return statement
+    rows = figure.family.rows(scope).subquery()
+    conditions = [rows.c.record_id.is_not(None), figure.applies(rows.c, scope)]
+    if numerator:
+        conditions.append(figure.hit(rows.c, scope))
+    if part is not None and figure.parts:
+        conditions.append(rows.c.part == part)
+    return select(rows.c.record_id).where(*conditions).distinct()
 
 
 def months_between(start: date, end: date) -> list[str]:

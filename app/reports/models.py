@@ -22,6 +22,8 @@ class RecordMeasure(SQLModel, table=True):
         Integer, ForeignKey("strategy_record.id", ondelete="CASCADE"), primary_key=True))
     measure: str = Field(max_length=60, primary_key=True)
     met: bool
+    # The version in force these rows are of: its actions and receipts are the ones counted.
+    version: int
     # The finalised version's discussion date, team and who led it (day team or EDT).
     discussion_on: date
     team: str | None = Field(default=None, max_length=80)

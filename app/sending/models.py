@@ -9,7 +9,7 @@
   within N working days" are index lookups here, never scans of the audit log.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -51,6 +51,8 @@ class RecordReceipt(SQLModel, table=True):
         UniqueConstraint("record_id", "version", "agency"),
         # A partner's "new to us" and the manager's "not opened": by agency, unopened first.
         Index("ix_record_receipt_agency_opened", "agency", "first_opened_at"),
+        # The live audit: receipts over a period of discussions.
+        Index("ix_record_receipt_discussion", "discussion_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -60,3 +62,5 @@ class RecordReceipt(SQLModel, table=True):
     sent_at: datetime
     first_opened_at: datetime | None = None
     first_downloaded_at: datetime | None = None
+    # The version's discussion date, copied for the live audit (see TrackedAction's).
+    discussion_on: date | None = None

@@ -54,8 +54,10 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
     session.execute(delete(RecordReceipt).where(
         RecordReceipt.record_id == record.id, RecordReceipt.version == version))
     reachable = recipients(session, sorted(set(agencies) | earlier))
+    discussion_on = record.discussion_at.date() if record.discussion_at else None
     for agency in agencies:
-        session.add(RecordReceipt(record_id=record.id, version=version, agency=agency, sent_at=at))
+        session.add(RecordReceipt(record_id=record.id, version=version, agency=agency, sent_at=at,
+                                  discussion_on=discussion_on))
     if agencies and record.sent_late is None:  # the first sending is the one that is timed
         session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(
             sent_late=sent_late(record.discussion_at, at, get_settings())))

@@ -23,6 +23,12 @@ ADDED = [
     ('strategy_record', sa.Column('referrer_told_on', sa.Date(), nullable=True)),
     ('strategy_record', sa.Column('sent_late', sa.Boolean(), nullable=True)),
     ('tracked_action', sa.Column('done_on', sa.Date(), nullable=True)),
+    ('tracked_action', sa.Column('discussion_on', sa.Date(), nullable=True)),
+    ('record_receipt', sa.Column('discussion_on', sa.Date(), nullable=True)),
+]
+INDEXES = [
+    ('ix_tracked_action_kind_discussion', 'tracked_action', ['kind', 'discussion_on']),
+    ('ix_record_receipt_discussion', 'record_receipt', ['discussion_on']),
 ]
 
 
@@ -33,6 +39,7 @@ def upgrade() -> None:
                   sa.ForeignKey('strategy_record.id', ondelete='CASCADE'), nullable=False),
         sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column('met', sa.Boolean(), nullable=False),
+        sa.Column('version', sa.Integer(), nullable=False),
         sa.Column('discussion_on', sa.Date(), nullable=False),
         sa.Column('team', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column('led_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
@@ -42,12 +49,16 @@ def upgrade() -> None:
                     ['measure', 'discussion_on', 'met'])
     for table, column in ADDED:
         op.add_column(table, column)
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
 
     from app.reports.backfill import backfill
     backfill(op.get_bind())
 
 
 def downgrade() -> None:
+    for name, table, _ in INDEXES:
+        op.drop_index(name, table_name=table)
     # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch would recreate strategy_record.
     for table, column in reversed(ADDED):
         op.execute(f'ALTER TABLE {table} DROP COLUMN {column.name}')
