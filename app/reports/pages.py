@@ -182,13 +182,18 @@ def figure_records(request: Request, figure_id: str, session: SessionDep, user: 
     return templates.TemplateResponse(request, "reports/records.html", context)
 
 
-@router.get("/reports/audit.csv")
-def audit_csv(request: Request, session: SessionDep, user: PageUser):
+def _download_query(request: Request, session: Session, user: User) -> ReportQuery:
+    """A download's choices; a file has no form to show again, so a bad one is a plain 422."""
     _allowed(request, session, user)
     try:
-        query = ReportQuery.model_validate(dict(request.query_params.items()))
+        return ReportQuery.model_validate(dict(request.query_params.items()))
     except ValidationError as error:
         raise HTTPException(422, "; ".join(query_errors(error).values())) from None
+
+
+@router.get("/reports/audit.csv")
+def audit_csv(request: Request, session: SessionDep, user: PageUser):
+    query = _download_query(request, session, user)
     results = report(session, query.scope())
     audit.log(session, "downloaded", user=user, request=request,
               detail=f"live audit report CSV {query.params()}")
@@ -197,11 +202,7 @@ def audit_csv(request: Request, session: SessionDep, user: PageUser):
 
 @router.get("/reports/audit.pdf")
 def audit_pdf(request: Request, session: SessionDep, user: PageUser):
-    _allowed(request, session, user)
-    try:
-        query = ReportQuery.model_validate(dict(request.query_params.items()))
-    except ValidationError as error:
-        raise HTTPException(422, "; ".join(query_errors(error).values())) from None
+    query = _download_query(request, session, user)
     results = report(session, query.scope())
     details = extras(session, query)
     session.commit()  # no connection held while the render runs
