@@ -43,7 +43,7 @@ def main() -> None:
             sys.exit("No finalised records: run benchmarks/seed.py first")
         start = newest - timedelta(days=364)
         counted = session.execute(select(func.count()).select_from(RecordMeasure).where(
-            RecordMeasure.measure == "record", RecordMeasure.discussion_on >= start)).scalar()
+            RecordMeasure.discussion_on >= start)).scalar()
     period = f"from={start.isoformat()}&to={newest.isoformat()}"
     pages = [
         ("report page, one year", f"/reports/audit?{period}"),

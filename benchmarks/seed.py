@@ -54,7 +54,8 @@ from app.followup import versions  # noqa: E402
 from app.followup.service import CANCELLATION_TEXT  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
 from app.records.service import derived_columns, next_due  # noqa: E402
-from app.reports.store import measure_rows  # noqa: E402
+from app.reports.store import measure_row  # noqa: E402
+from app.requests.service import decided_in_time  # noqa: E402
 from app.rules.due_dates import cancellation_update_due, sent_late  # noqa: E402
 from app.rules.workdays import add_working_days, is_working_day  # noqa: E402
 
@@ -502,12 +503,12 @@ def derived_rows(rng, record, data, distribution, now, users, settings) -> dict[
     in_force = record.get("latest_final_version")
     stored = next((v["data"] for v in rows["record_version"] if v["version"] == in_force), None)
     if stored is not None:  # the live audit's rows, as finalising writes them
-        rows["record_measure"] = measure_rows(
-            record["id"], in_force, record["team"],
-            StrategyRecordData.model_validate(stored, context={"stored": True}))
-        for row in rows["record_measure"]:  # told after finalising, by follow-up
-            if row["measure"] == "referrer-told" and not record["referrer_feedback_due"]:
-                row["met"] = True
+        row = measure_row(record["id"], in_force, record["team"],
+                          StrategyRecordData.model_validate(stored, context={"stored": True}))
+        if row is not None:
+            if row["m_referrer_told"] is not None and not record["referrer_feedback_due"]:
+                row["m_referrer_told"] = True  # told after finalising, by follow-up
+            rows["record_measure"] = [row]
     return rows
 
 
@@ -543,12 +544,12 @@ def convened_request(rng, record, data, users, settings) -> dict:
     waited = timedelta(hours=rng.uniform(0.5, 20) if rng.random() < 0.85 else rng.uniform(30, 120))
     children = [{"name": c.name, "date_of_birth": str(c.date_of_birth) if c.date_of_birth else None}
                 for c in data.children]
-    return {
+    return _judged({
         "agency": agency, "created_by_id": _requester(users, agency),
         "created_at": triaged - waited, "status": "convened",
         "data": _request_data(rng, agency, children, "Safeguarding lead"),
         "triaged_at": triaged, "triaged_by_id": users["bench-central"][0],
-        "decline_reason": None, "instead": None, "record_id": record["id"]}
+        "decline_reason": None, "instead": None, "record_id": record["id"]}, settings)
 
 
 def other_request(rng, now: datetime, years: int, waiting: bool, users) -> dict:
@@ -562,7 +563,7 @@ def other_request(rng, now: datetime, years: int, waiting: bool, users) -> dict:
     row = {"agency": agency, "created_by_id": _requester(users, agency), "created_at": created,
            "status": "awaiting", "data": _request_data(rng, agency, children, "Teacher"),
            "triaged_at": None, "triaged_by_id": None, "decline_reason": None, "instead": None,
-           "record_id": None}
+           "record_id": None, "triaged_in_time": None}
     if not waiting:
         row.update(status="declined",
                    triaged_at=min(now, created + timedelta(hours=rng.uniform(1, 30)
@@ -573,6 +574,14 @@ def other_request(rng, now: datetime, years: int, waiting: bool, users) -> dict:
                                   "injury and the parents are working with the school.",
                    instead=rng.choice([None, "Early help assessment offered to the family",
                                        "Referred to the family support team"]))
+        _judged(row, get_settings())
+    return row
+
+
+def _judged(row: dict, settings) -> dict:
+    """Whether a decided request was decided by its triage date, as the service judges it."""
+    shell = type("Request", (), {"created_at": row["created_at"]})
+    row["triaged_in_time"] = decided_in_time(shell, row["triaged_at"], settings)
     return row
 
 

@@ -4,12 +4,12 @@ record amended after the period, a returned record, a draft, another team's reco
 records outside the period; and requests from two agencies."""
 
 from copy import deepcopy
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
-from app.domain.schema import StrategyRecordData
+from app.domain.schema import UK, StrategyRecordData
 from app.followup import service as followup
 from app.records import service
 from app.records.models import StrategyRecord
@@ -165,9 +165,13 @@ def _request(session, user) -> StrategyRequest:
 
 
 def _at(session, req, created: datetime, triaged: datetime | None):
+    """The request as if made at `created` and decided at `triaged` (UK times)."""
+    created, triaged = (moment.replace(tzinfo=UK) if moment else None
+                        for moment in (created, triaged))
+    req.created_at = created
     session.execute(update(StrategyRequest).where(StrategyRequest.id == req.id).values(
-        created_at=created.replace(tzinfo=UTC), triaged_at=triaged.replace(tzinfo=UTC)
-        if triaged else None))
+        created_at=created, triaged_at=triaged,
+        triaged_in_time=requests.decided_in_time(req, triaged) if triaged else None))
     session.commit()
 
 

@@ -18,12 +18,13 @@ LAYERS = [
      "app.records.models", "app.records.listing", "app.records.display", "app.records.view",
      "app.records.forms", "app.records.service", "app.pdf.models", "app.pdf.fetcher",
      "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
-     "app.reports.models", "app.reports.store", "app.reports.backfill",
+     "app.reports.models", "app.reports.store",
      "app.followup.service", "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker", "app.reports.charts"},
     # 3: who may do what, and loading things for a person
-    {"app.reports.figures", "app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access",
-     "app.followup.tracker", "app.requests.service", "app.sending.receipts"},
+    {"app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access",
+     "app.followup.tracker", "app.requests.service", "app.sending.receipts",
+     "app.reports.figures", "app.reports.backfill"},
     # 4: pages, API, the printed record, the app itself and its commands
     {"app.templating", "app.security", "app.errors", "app.limits", "app.main", "app.__main__",
      "app.models", "app.demo", "app.backup", "app.migrate", "app.auth.cli", "app.auth.pages",

@@ -138,8 +138,14 @@ def test_a_record_sent_within_a_working_day_of_its_discussion_is_on_time(session
 def test_a_returned_record_leaves_the_report_until_finalised_again(session):
     w = World(session)
     record = w.finalised("x", dated(datetime(2026, 3, 3, 10)))
-    assert session.exec(select(RecordMeasure).where(
-        RecordMeasure.record_id == record.id, RecordMeasure.measure == "record")).one()
+    assert session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
     followup.return_record(session, record, w.manager, record.revision, "Check the dates")
     assert session.exec(select(RecordMeasure).where(
         RecordMeasure.record_id == record.id)).all() == []
+
+
+def test_every_measure_has_its_column_in_the_read_model():
+    from app.reports.models import MEASURE_COLUMNS
+    from app.rules.measures import MEASURE_IDS
+    assert set(MEASURE_COLUMNS) == MEASURE_IDS
+    assert all(column in RecordMeasure.model_fields for column in MEASURE_COLUMNS.values())

@@ -12,6 +12,8 @@ from app.domain.schema import StrategyRecordData
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
 from app.reports.store import referrer_told, store_measures
+from app.requests.models import StrategyRequest
+from app.requests.service import decided_in_time
 from app.rules.due_dates import sent_late
 from app.rules.grounds import referrer_feedback_due, referrer_named
 from app.sending.models import RecordReceipt
@@ -63,6 +65,11 @@ def backfill(connection: Connection) -> None:
                     TrackedAction.version == entry.version,
                     TrackedAction.position == entry.action_position)
                     .values(done_on=_day(entry.details.get("done_on"))))
+        q = StrategyRequest
+        for req in session.execute(select(q.id, q.created_at, q.triaged_at).where(
+                q.triaged_at.is_not(None))).all():
+            session.execute(update(q).where(q.id == req.id).values(
+                triaged_in_time=decided_in_time(req, req.triaged_at, settings)))
         first_sent = session.execute(select(
             RecordReceipt.record_id, StrategyRecord.discussion_at, RecordReceipt.sent_at).join(
             StrategyRecord, StrategyRecord.id == RecordReceipt.record_id)

@@ -16,9 +16,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
 
-from sqlalchemy import Select, and_, case, func, select, true
+from sqlalchemy import Select, String, and_, case, cast, func, null, select, true
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -27,11 +26,9 @@ from app.domain.schema import UK, uk_now
 from app.followup import versions
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
-from app.reports.models import RecordMeasure
+from app.reports.models import MEASURE_COLUMNS, RecordMeasure
 from app.requests.models import StrategyRequest
-from app.rules.due_dates import uk_date
-from app.rules.measures import MEASURE_IDS
-from app.rules.workdays import add_working_days, within_working_days
+from app.rules.workdays import within_working_days
 from app.sending.models import RecordReceipt
 from app.sending.receipts import flag_cutoff
 
@@ -56,12 +53,11 @@ class Figure:
     wording: str
     # What is counted, plural: "records", "actions", "receipts", "requests".
     unit: str
-    # The rows it counts, which of them it applies to (its denominator) and which of those
-    # it counts (its numerator): conditions on the family's columns, or for a family judged in
-    # Python, tests of a fetched row. Both take (columns or row, scope).
+    # The rows it counts, which of them it applies to (its denominator; None: all) and which
+    # of those it counts (its numerator; None: all), as conditions on the family's columns.
     family: "Family"
-    applies: Callable
-    hit: Callable
+    applies: Callable | None
+    hit: Callable | None
     # Whether the team and led-by choices narrow it (requests belong to no team).
     scoped: bool = True
     # A figure where a higher share is worse (overdue, late, never opened).
@@ -109,20 +105,21 @@ class Result:
 
 # --- families: the rows figures count --------------------------------------------------------
 #
-# Figures that count the same kind of row share a family: one query reads its rows for the
-# period, and each figure is a pair of conditions on them (which rows it applies to, and which
-# of those it counts). One aggregate query a family, whatever the number of figures.
+# Figures that count the same kind of row share a family. A family's query reads its rows for
+# the period with a few low-cardinality columns (its "dimensions": which measure, met or not,
+# the action's status, done in time ...); one aggregate counts the rows by month and those
+# dimensions, a few hundred groups at most, and each figure adds up the groups it applies to.
+# A figure's conditions are written with ==, != and & only, so the same lambda is a SQL
+# condition on the family's columns (for the records behind it) and a test of a counted group.
 
 
 @dataclass(frozen=True)
 class Family:
     name: str
     # The rows for a scope: record_id, day (what places it in a month), part (an agency, for
-    # figures counted per agency) and the columns its figures test.
+    # figures counted per agency, or None) and the dimensions its figures test.
     rows: Callable[[Scope], Select]
-    # Judged in Python from fetched rows (working-day deadlines SQL cannot work out); only for
-    # small families.
-    in_python: bool = False
+    dimensions: tuple[str, ...]
 
 
 def _cohort_filter(scope: Scope):
@@ -139,13 +136,14 @@ def _cohort(scope: Scope):
     """The records in the report: one row each, with its version in force."""
     m = RecordMeasure
     return select(m.record_id, m.version, m.discussion_on, m.led_by).where(
-        m.measure == "record", _cohort_filter(scope)).subquery("cohort")
+        _cohort_filter(scope)).subquery("cohort")
 
 
 def _measure_rows(scope: Scope) -> Select:
     m = RecordMeasure
-    return select(m.record_id, m.discussion_on.label("day"), m.measure, m.met, m.led_by).where(
-        m.measure.in_(sorted(MEASURE_IDS)), _cohort_filter(scope))
+    return select(m.record_id, m.discussion_on.label("day"), cast(null(), String).label("part"),
+                  m.led_by, *(getattr(m, column) for column in MEASURE_COLUMNS.values())
+                  ).where(_cohort_filter(scope))
 
 
 def _record_rows(scope: Scope) -> Select:
@@ -154,18 +152,21 @@ def _record_rows(scope: Scope) -> Select:
     def ever(kind: str):
         return r.id.in_(select(FollowUpEntry.record_id).where(FollowUpEntry.kind == kind))
 
-    authorised = r.id.in_(select(RecordVersion.record_id).where(
-        RecordVersion.authorised_at.is_not(None)))
-    return (select(cohort.c.record_id, cohort.c.discussion_on.label("day"), cohort.c.led_by,
-                   r.sent_late, r.review_due, r.reviewed_on, authorised.label("authorised"),
+    return (select(cohort.c.record_id, cohort.c.discussion_on.label("day"),
+                   cast(null(), String).label("part"), cohort.c.led_by, r.sent_late,
+                   r.review_due.is_not(None).label("review_due"),
+                   (r.reviewed_on <= r.review_due).label("reviewed_in_time"),
+                   r.id.in_(select(RecordVersion.record_id).where(
+                       RecordVersion.authorised_at.is_not(None))).label("authorised"),
                    ever("returned").label("returned"), ever("amended").label("amended"))
             .join(r, r.id == cohort.c.record_id))
 
 
 def _action_rows(scope: Scope) -> Select:
     cohort, a = _cohort(scope), TrackedAction
-    return (select(a.record_id, a.discussion_on.label("day"), a.kind, a.status, a.done_on,
-                   a.due_date)
+    return (select(a.record_id, a.discussion_on.label("day"), cast(null(), String).label("part"), a.kind,
+                   a.status, (a.done_on <= a.due_date).label("in_time"),
+                   (a.due_date < scope.today).label("past_due"))
             .join(cohort, and_(cohort.c.record_id == a.record_id, cohort.c.version == a.version))
             .where(a.kind.in_([ActionKind.UPDATE_AGENCIES.value, versions.CANCELLATION_UPDATE]),
                    a.discussion_on >= scope.start, a.discussion_on <= scope.end))
@@ -176,7 +177,7 @@ def _receipt_rows(scope: Scope) -> Select:
     (RECEIPT_WORKING_DAYS)."""
     cohort, r = _cohort(scope), RecordReceipt
     return (select(r.record_id, r.discussion_on.label("day"), r.agency.label("part"),
-                   r.first_opened_at)
+                   r.first_opened_at.is_not(None).label("opened"))
             .join(cohort, and_(cohort.c.record_id == r.record_id, cohort.c.version == r.version))
             .where(r.discussion_on >= scope.start, r.discussion_on <= scope.end,
                    r.sent_at < flag_cutoff(scope.today, get_settings())))
@@ -186,15 +187,18 @@ def _request_rows(scope: Scope) -> Select:
     """Requests made in the period (they belong to no team)."""
     q = StrategyRequest
     return select(q.record_id, q.created_at.label("day"), q.agency.label("part"), q.status,
-                  q.created_at, q.triaged_at).where(
+                  q.triaged_in_time).where(
         q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end))
 
 
-MEASURES = Family("measures", _measure_rows)
-RECORDS = Family("records", _record_rows)
-ACTIONS = Family("actions", _action_rows)
-RECEIPTS = Family("receipts", _receipt_rows)
-REQUESTS = Family("requests", _request_rows, in_python=True)
+# One row a record: its figures are summed over the rows, not counted by groups.
+MEASURES = Family("measures", _measure_rows, ())
+RECORDS = Family("records", _record_rows, ("led_by", "sent_late", "review_due",
+                                           "reviewed_in_time", "authorised", "returned",
+                                           "amended"))
+ACTIONS = Family("actions", _action_rows, ("kind", "status", "in_time", "past_due"))
+RECEIPTS = Family("receipts", _receipt_rows, ("opened",))
+REQUESTS = Family("requests", _request_rows, ("status", "triaged_in_time"))
 
 
 def _start_of(day: date) -> datetime:
@@ -206,47 +210,35 @@ def _start_of_next(day: date) -> datetime:
     return _start_of(date.fromordinal(day.toordinal() + 1))
 
 
-# --- figures as conditions on their family's rows -----------------------------------------------
+# --- figures as conditions on their family's columns --------------------------------------------
+# (==, != and & only: see the note on families.)
 
 
 def _measured(name: str, led_by: str | None = None) -> dict:
     """Records to which measure `name` applies (optionally only those led by `led_by`),
     counted where it is met."""
-    def applies(c, scope):
-        return and_(c.measure == name, c.led_by == led_by) if led_by else c.measure == name
-    return {"family": MEASURES, "applies": applies, "hit": lambda c, scope: c.met}
+    column = MEASURE_COLUMNS[name]
+
+    def applies(c):
+        present = c[column] != None  # noqa: E711  (IS NOT NULL)
+        return (present & (c.led_by == led_by)) if led_by else present
+    return {"family": MEASURES, "applies": applies,
+            "hit": lambda c: c[column] == True}  # noqa: E712
 
 
 def _action(kind: str, hit) -> dict:
-    return {"family": ACTIONS, "applies": lambda c, scope: c.kind == kind, "hit": hit}
+    return {"family": ACTIONS, "applies": lambda c: c.kind == kind, "hit": hit}
 
 
 def _record(hit, applies=None) -> dict:
-    return {"family": RECORDS, "applies": applies or (lambda c, scope: true()), "hit": hit}
-
-
-def _done(on_time: bool):
-    def hit(c, scope):
-        in_time = c.done_on <= c.due_date
-        return and_(c.status == "done", in_time if on_time else ~in_time)
-    return hit
-
-
-@lru_cache(maxsize=4096)
-def _triage_due(created_on: date, working_days: int) -> date:
-    return add_working_days(created_on, working_days)
-
-
-def _triaged_in_time(row, scope) -> bool:
-    days = get_settings().request_triage_working_days
-    return uk_date(row.triaged_at) <= _triage_due(uk_date(row.created_at), days)
-
-
-def _decided(row, scope) -> bool:
-    return row.status != RequestStatus.AWAITING.value
+    return {"family": RECORDS, "applies": applies, "hit": hit}
 
 
 UPDATE = ActionKind.UPDATE_AGENCIES.value
+
+
+def _is(column: str, value):
+    return lambda c: getattr(c, column) == value
 
 
 FIGURES: list[Figure] = [
@@ -273,28 +265,29 @@ FIGURES: list[Figure] = [
            "that give an observation-based account", "records", **_measured("experience-observed")),
     Figure("update-on-time", "Agencies told the outcome",
            "Update-all-agencies actions done by their date", "actions",
-           **_action(UPDATE, _done(True))),
+           **_action(UPDATE, lambda c: (c.status == "done") & (c.in_time == True))),  # noqa: E712
     Figure("update-late", "Agencies told the outcome",
            "Update-all-agencies actions done after their date", "actions",
-           **_action(UPDATE, _done(False)), lower_is_better=True),
+           **_action(UPDATE, lambda c: (c.status == "done") & (c.in_time == False)),  # noqa: E712
+           lower_is_better=True),
     Figure("update-overdue", "Agencies told the outcome",
            "Update-all-agencies actions still open and overdue", "actions",
-           **_action(UPDATE, lambda c, scope: and_(c.status == "open", c.due_date < scope.today)),
+           **_action(UPDATE, lambda c: (c.status == "open") & (c.past_due == True)),  # noqa: E712
            lower_is_better=True),
     Figure("cancellation-told", "Agencies told the outcome",
            "Cancelled further discussions where agencies were told of the cancellation",
-           "actions", **_action(versions.CANCELLATION_UPDATE, lambda c, scope: c.status == "done")),
+           "actions", **_action(versions.CANCELLATION_UPDATE, _is("status", "done"))),
     Figure("sent-on-time", "Agencies told the outcome",
            "Records sent to their agencies {send} the discussion", "records",
-           **_record(lambda c, scope: c.sent_late.is_(False))),
+           **_record(_is("sent_late", False))),
     Figure("never-opened", "Agencies told the outcome",
            "Records sent to an agency that it has not opened {receipt} sending", "receipts",
-           family=RECEIPTS, applies=lambda c, scope: true(),
-           hit=lambda c, scope: c.first_opened_at.is_(None), lower_is_better=True, parts=Agency),
+           family=RECEIPTS, applies=None, hit=_is("opened", False), lower_is_better=True,
+           parts=Agency),
     Figure("edt-reviewed-on-time", "Out of hours (EDT)",
            "EDT-led records reviewed by the day team by the review date", "records",
-           **_record(lambda c, scope: c.reviewed_on <= c.review_due,
-                     lambda c, scope: and_(c.led_by == LedBy.EDT.value, c.review_due.is_not(None)))),
+           **_record(_is("reviewed_in_time", True),
+                     lambda c: (c.led_by == LedBy.EDT.value) & (c.review_due == True))),  # noqa: E712
     Figure("no-warnings-edt", "Out of hours (EDT)",
            "EDT-led records finalised with no rule warnings", "records",
            **_measured("no-warnings", LedBy.EDT.value)),
@@ -303,15 +296,15 @@ FIGURES: list[Figure] = [
            **_measured("no-warnings", LedBy.DAY_TEAM.value)),
     Figure("requests-declined", "Requests from partner agencies",
            "Requests for a strategy discussion declined, of those decided", "requests",
-           family=REQUESTS, applies=_decided,
-           hit=lambda row, scope: row.status == RequestStatus.DECLINED.value, scoped=False),
+           family=REQUESTS, applies=lambda c: c.status != RequestStatus.AWAITING.value,
+           hit=_is("status", RequestStatus.DECLINED.value), scoped=False),
     Figure("requests-triaged-on-time", "Requests from partner agencies",
            "Requests decided {triage} being made", "requests", family=REQUESTS,
-           applies=_decided, hit=_triaged_in_time, scoped=False),
+           applies=lambda c: c.status != RequestStatus.AWAITING.value,
+           hit=_is("triaged_in_time", True), scoped=False),
     Figure("requests-by-agency", "Requests from partner agencies",
            "Requests for a strategy discussion, by the agency asking", "requests",
-           family=REQUESTS, applies=lambda row, scope: True, hit=lambda row, scope: True,
-           scoped=False, parts=Agency),
+           family=REQUESTS, applies=None, hit=None, scoped=False, parts=Agency),
     Figure("midwifery-unborn", "Unborn children",
            "Records with an unborn child where midwifery is involved", "records",
            **_measured("midwifery-unborn")),
@@ -325,11 +318,11 @@ FIGURES: list[Figure] = [
            "Section 47 records with an initial child protection conference {icpc} the "
            "discussion", "records", **_measured("icpc-within-limit")),
     Figure("authorised", "Review and amendment", "Records authorised by a manager", "records",
-           **_record(lambda c, scope: c.authorised)),
+           **_record(_is("authorised", True))),
     Figure("returned", "Review and amendment", "Records returned to their author", "records",
-           **_record(lambda c, scope: c.returned), lower_is_better=True),
+           **_record(_is("returned", True)), lower_is_better=True),
     Figure("amended", "Review and amendment", "Records amended after finalising", "records",
-           **_record(lambda c, scope: c.amended)),
+           **_record(_is("amended", True))),
 ]
 BY_ID = {figure.id: figure for figure in FIGURES}
 
@@ -338,48 +331,54 @@ BY_ID = {figure.id: figure for figure in FIGURES}
 
 
 def _month(session: Session, column):
+    """The month of a date or time column: its first day (PostgreSQL), or "YYYY-MM"."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
+        return func.date_trunc("month", column)  # cheaper than formatting every row
     return func.strftime("%Y-%m", column)
+
+
+def _month_key(value) -> str:
+    return value if isinstance(value, str) else f"{value:%Y-%m}"
 
 
 def _scoped(figure: Figure, scope: Scope) -> Scope:
     return scope if figure.scoped else Scope(scope.start, scope.end, today=scope.today)
 
 
-def _add(result: Result, month: str, part: str | None, applies: int, hits: int) -> None:
-    buckets = [result.total, result.months.setdefault(month, Count())]
-    if part is not None and result.figure.parts:
-        buckets.append(result.parts.setdefault(part, Count()))
-    for bucket in buckets:
-        bucket.denominator += applies
-        bucket.numerator += hits
+def _holds(condition, group) -> bool:
+    return condition is None or bool(condition(group))
 
 
 def _count_family(session: Session, family: Family, figures: list[Figure], scope: Scope
                   ) -> list[Result]:
     results = [Result(figure, Count(), {}) for figure in figures]
-    scope = _scoped(figures[0], scope)
-    if family.in_python:
-        for row in session.execute(family.rows(scope)).all():
-            month = f"{uk_date(row.day):%Y-%m}"
-            for result in results:
-                if result.figure.applies(row, scope):
-                    _add(result, month, row.part, 1, int(bool(result.figure.hit(row, scope))))
-        return results
-    rows = family.rows(scope).subquery()
-    month = _month(session, rows.c.day)
-    keys = [month] + ([rows.c.part] if any(f.parts for f in figures) else [])
-    sums = []
-    for figure in figures:
-        applies = figure.applies(rows.c, scope)
-        sums += [func.sum(case((applies, 1), else_=0)),
-                 func.sum(case((and_(applies, figure.hit(rows.c, scope)), 1), else_=0))]
-    for row in session.execute(select(*keys, *sums).group_by(*keys)).all():
-        key, part = row[0], (row[1] if len(keys) == 2 else None)
-        counts = row[len(keys):]
-        for i, result in enumerate(results):
-            _add(result, key, part, counts[2 * i] or 0, counts[2 * i + 1] or 0)
+    rows = family.rows(_scoped(figures[0], scope)).subquery()
+    keys = [_month(session, rows.c.day).label("month"), rows.c.part,
+            *(rows.c[name] for name in family.dimensions)]
+    if family.dimensions:
+        groups = session.execute(select(*keys, func.count().label("n")).group_by(*keys)).all()
+        counted = [(group, [(group.n, group.n if _holds(f.hit, group) else 0)
+                            if _holds(f.applies, group) else (0, 0) for f in figures])
+                   for group in groups]
+    else:  # a row per record and a condition per figure: summed by the database
+        sums = []
+        for figure in figures:
+            applies = figure.applies(rows.c) if figure.applies is not None else true()
+            hit = and_(applies, figure.hit(rows.c)) if figure.hit is not None else applies
+            sums += [func.sum(case((applies, 1), else_=0)), func.sum(case((hit, 1), else_=0))]
+        groups = session.execute(select(*keys, *sums).group_by(*keys)).all()
+        counted = [(group, [(group[2 + 2 * i] or 0, group[3 + 2 * i] or 0)
+                            for i in range(len(figures))]) for group in groups]
+    for group, counts in counted:
+        for result, (applies, hits) in zip(results, counts, strict=True):
+            if not applies:
+                continue
+            buckets = [result.total, result.months.setdefault(_month_key(group.month), Count())]
+            if result.figure.parts and group.part is not None:
+                buckets.append(result.parts.setdefault(group.part, Count()))
+            for bucket in buckets:
+                bucket.denominator += applies
+                bucket.numerator += hits
     return results
 
 
@@ -403,18 +402,13 @@ def count(session: Session, figure: Figure, scope: Scope) -> Result:
 def record_ids(session: Session, figure: Figure, scope: Scope, *, numerator: bool = True,
                part: str | None = None) -> Select:
     """The ids of the records behind a figure's numerator (or its whole denominator), as a
-    query the record list can filter by."""
-    scope = _scoped(figure, scope)
-    if figure.family.in_python:
-        ids = [row.record_id for row in session.execute(figure.family.rows(scope)).all()
-               if row.record_id is not None and figure.applies(row, scope)
-               and (not numerator or figure.hit(row, scope))
-               and (part is None or row.part == part)]
-        return select(StrategyRecord.id).where(StrategyRecord.id.in_(ids or [-1]))
-    rows = figure.family.rows(scope).subquery()
-    conditions = [rows.c.record_id.is_not(None), figure.applies(rows.c, scope)]
-    if numerator:
-        conditions.append(figure.hit(rows.c, scope))
+    query the record list can filter by: the same conditions the counts used."""
+    rows = figure.family.rows(_scoped(figure, scope)).subquery()
+    conditions = [rows.c.record_id.is_not(None)]
+    if figure.applies is not None:
+        conditions.append(figure.applies(rows.c))
+    if numerator and figure.hit is not None:
+        conditions.append(figure.hit(rows.c))
     if part is not None and figure.parts:
         conditions.append(rows.c.part == part)
     return select(rows.c.record_id).where(*conditions).distinct()
@@ -453,18 +447,23 @@ def referrer_days(session: Session, scope: Scope) -> float | None:
         days = r.referrer_told_on - m.discussion_on
     else:
         days = func.julianday(r.referrer_told_on) - func.julianday(m.discussion_on)
-    value = session.execute(select(func.avg(days)).select_from(m).join(r, r.id == m.record_id).where(
-        m.measure == "referrer-told", _cohort_filter(scope),
-        r.referrer_told_on.is_not(None))).scalar()
+    value = session.execute(select(func.avg(days)).select_from(m).join(r, r.id == m.record_id)
+                            .where(m.m_referrer_told.is_(True), _cohort_filter(scope),
+                                   r.referrer_told_on.is_not(None))).scalar()
     return round(float(value), 1) if value is not None else None
 
 
 def triage_hours(session: Session, scope: Scope) -> float | None:
     """The median hours from a request to its decision, for requests made in the period."""
     q = StrategyRequest
-    rows = session.execute(select(q.created_at, q.triaged_at).where(
-        q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end),
-        q.triaged_at.is_not(None))).all()
+    period = (q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end),
+              q.triaged_at.is_not(None))
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", q.triaged_at - q.created_at)
+        median = session.execute(select(
+            func.percentile_cont(0.5).within_group(seconds)).where(*period)).scalar()
+        return round(float(median) / 3600, 1) if median is not None else None
+    rows = session.execute(select(q.created_at, q.triaged_at).where(*period)).all()
     hours = sorted((row.triaged_at - row.created_at).total_seconds() / 3600 for row in rows)
     if not hours:
         return None

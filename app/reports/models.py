@@ -1,9 +1,11 @@
-"""The report's read model: one row per finalised record and measure that applies to it.
+"""The report's read model: one row per record with a finalised version in force.
 
 Written when a version is finalised (and removed when it is returned), from the version's
-document by app/rules/measures.py. The discussion date, team and who led it are copied in,
-so a report over a period is one index range scan and an aggregate, with no join and no
-document read.
+document by app/rules/measures.py: a column per measure, NULL where it does not apply, else
+whether it is met. The discussion date, team and who led it are copied in, so a report over a
+period is one index range scan of about as many rows as records and one aggregate, with no
+join and no document read. A new measure is a new column (and a migration);
+tests/test_report_figures.py checks every measure has its column.
 """
 
 from datetime import date
@@ -11,20 +13,38 @@ from datetime import date
 from sqlalchemy import Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
+from app.rules.measures import MEASURE_IDS
+
+
+def column_of(measure: str) -> str:
+    return "m_" + measure.replace("-", "_")
+
 
 class RecordMeasure(SQLModel, table=True):
     __tablename__ = "record_measure"
-    __table_args__ = (
-        Index("ix_record_measure_period", "measure", "discussion_on", "met"),
-    )
+    __table_args__ = (Index("ix_record_measure_discussion_on", "discussion_on"),)
 
     record_id: int = Field(sa_column=Column(
         Integer, ForeignKey("strategy_record.id", ondelete="CASCADE"), primary_key=True))
-    measure: str = Field(max_length=60, primary_key=True)
-    met: bool
-    # The version in force these rows are of: its actions and receipts are the ones counted.
+    # The version in force these facts are of: its actions and receipts are the ones counted.
     version: int
     # The finalised version's discussion date, team and who led it (day team or EDT).
     discussion_on: date
     team: str | None = Field(default=None, max_length=80)
     led_by: str | None = Field(default=None, max_length=20)
+
+    m_participants_recorded: bool | None = None
+    m_outside_contributions: bool | None = None
+    m_agency_positions: bool | None = None
+    m_no_concerns_recorded: bool | None = None
+    m_not_contacted_reasons: bool | None = None
+    m_experience_recorded: bool | None = None
+    m_experience_observed: bool | None = None
+    m_midwifery_unborn: bool | None = None
+    m_prebirth_conference: bool | None = None
+    m_icpc_within_limit: bool | None = None
+    m_referrer_told: bool | None = None
+    m_no_warnings: bool | None = None
+
+
+MEASURE_COLUMNS = {measure: column_of(measure) for measure in sorted(MEASURE_IDS)}

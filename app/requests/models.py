@@ -94,6 +94,9 @@ class StrategyRequest(SQLModel, table=True):
                                           nullable=False))
     triaged_at: datetime | None = None
     triaged_by_id: int | None = DbField(default=None, foreign_key="app_user.id")
+    # Decided by its triage date (REQUEST_TRIAGE_WORKING_DAYS): judged once, when decided, so
+    # the live audit counts it without working out working days for every request.
+    triaged_in_time: bool | None = None
     decline_reason: str | None = DbField(default=None, sa_column=Column(Text))
     instead: str | None = DbField(default=None, sa_column=Column(Text))
     # The draft record a convened request started.

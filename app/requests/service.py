@@ -44,6 +44,11 @@ def triage_due(req: StrategyRequest, settings: Settings | None = None) -> date:
     return add_working_days(_uk_day(req.created_at), settings.request_triage_working_days)
 
 
+def decided_in_time(req, decided_at: datetime, settings: Settings | None = None) -> bool:
+    """Whether a request was decided by its triage date (the live audit counts these)."""
+    return _uk_day(decided_at) <= triage_due(req, settings)
+
+
 def is_overdue(req: StrategyRequest, today: date | None = None) -> bool:
     today = today or records._uk_wall_clock(datetime.now(UTC)).date()
     return req.status == RequestStatus.AWAITING and today > triage_due(req)
@@ -142,12 +147,13 @@ def _claim(session: Session, user: User, req: StrategyRequest, status: RequestSt
            **values) -> None:
     """Move a waiting request to `status`, or raise AlreadyTriaged: one conditional UPDATE, so
     two people triaging at once cannot both succeed."""
+    now = datetime.now(UTC)
     claimed = session.execute(
         update(StrategyRequest)
         .where(col(StrategyRequest.id) == req.id,
                col(StrategyRequest.status) == RequestStatus.AWAITING.value)
-        .values(status=status.value, triaged_at=datetime.now(UTC), triaged_by_id=user.id,
-                **values)
+        .values(status=status.value, triaged_at=now, triaged_by_id=user.id,
+                triaged_in_time=decided_in_time(req, now), **values)
     ).rowcount
     if claimed != 1:
         session.rollback()

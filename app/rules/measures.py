@@ -47,8 +47,6 @@ def _has_unborn(data, settings, day) -> bool:
 
 
 MEASURES = [
-    # Every finalised version has this row: the report's denominator of records.
-    Measure("record", _always, lambda data, results: True),
     Measure("participants-recorded", _always,
             _passed("participants.present", "participants.details")),
     Measure("outside-contributions", _always, lambda data, results: any(

@@ -25,6 +25,14 @@ ADDED = [
     ('tracked_action', sa.Column('done_on', sa.Date(), nullable=True)),
     ('tracked_action', sa.Column('discussion_on', sa.Date(), nullable=True)),
     ('record_receipt', sa.Column('discussion_on', sa.Date(), nullable=True)),
+    ('strategy_request', sa.Column('triaged_in_time', sa.Boolean(), nullable=True)),
+]
+# The live audit's measures as they were at this revision (app/rules/measures.py).
+MEASURE_COLUMNS = [
+    'm_agency_positions', 'm_experience_observed', 'm_experience_recorded', 'm_icpc_within_limit',
+    'm_midwifery_unborn', 'm_no_concerns_recorded', 'm_no_warnings', 'm_not_contacted_reasons',
+    'm_outside_contributions', 'm_participants_recorded', 'm_prebirth_conference',
+    'm_referrer_told',
 ]
 INDEXES = [
     ('ix_tracked_action_kind_discussion', 'tracked_action', ['kind', 'discussion_on']),
@@ -37,16 +45,14 @@ def upgrade() -> None:
         'record_measure',
         sa.Column('record_id', sa.Integer(),
                   sa.ForeignKey('strategy_record.id', ondelete='CASCADE'), nullable=False),
-        sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-        sa.Column('met', sa.Boolean(), nullable=False),
         sa.Column('version', sa.Integer(), nullable=False),
         sa.Column('discussion_on', sa.Date(), nullable=False),
         sa.Column('team', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column('led_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
-        sa.PrimaryKeyConstraint('record_id', 'measure'),
+        *(sa.Column(name, sa.Boolean(), nullable=True) for name in MEASURE_COLUMNS),
+        sa.PrimaryKeyConstraint('record_id'),
     )
-    op.create_index('ix_record_measure_period', 'record_measure',
-                    ['measure', 'discussion_on', 'met'])
+    op.create_index('ix_record_measure_discussion_on', 'record_measure', ['discussion_on'])
     for table, column in ADDED:
         op.add_column(table, column)
     for name, table, columns in INDEXES:
@@ -62,5 +68,5 @@ def downgrade() -> None:
     # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch would recreate strategy_record.
     for table, column in reversed(ADDED):
         op.execute(f'ALTER TABLE {table} DROP COLUMN {column.name}')
-    op.drop_index('ix_record_measure_period', table_name='record_measure')
+    op.drop_index('ix_record_measure_discussion_on', table_name='record_measure')
     op.drop_table('record_measure')
