@@ -501,10 +501,14 @@ def derived_rows(rng, record, data, distribution, now, users, settings) -> dict[
     rows["record_version"] (its "data" is the version's document, `data` validated)."""
     rows = AfterTheMeeting(rng, record, data, distribution, now, users, settings).write()
     in_force = record.get("latest_final_version")
-    stored = next((v["data"] for v in rows["record_version"] if v["version"] == in_force), None)
-    if stored is not None:  # the live audit's rows, as finalising writes them
-        row = measure_row(record["id"], in_force, record["team"],
-                          StrategyRecordData.model_validate(stored, context={"stored": True}))
+    version = next((v for v in rows["record_version"] if v["version"] == in_force), None)
+    if version is not None:  # the live audit's row, as finalising and follow-up write it
+        row = measure_row(
+            record["id"], in_force, record["team"],
+            StrategyRecordData.model_validate(version["data"], context={"stored": True}),
+            sent_late=record["sent_late"], reviewed_on=record["reviewed_on"],
+            authorised=version["authorised_at"] is not None,
+            returned=any(e["kind"] == "returned" for e in rows["followup_entry"]))
         if row is not None:
             if row["m_referrer_told"] is not None and not record["referrer_feedback_due"]:
                 row["m_referrer_told"] = True  # told after finalising, by follow-up

@@ -162,6 +162,7 @@ def _the_live_audit_has_a_row_per_record_in_force(session):
     """Exactly the records with a finalised version in force are in the live audit, each
     with the row finalising that version writes."""
     from app.reports.models import RecordMeasure
+    from app.reports import store
     from app.reports.store import measure_row
     in_force = session.scalars(select(StrategyRecord).where(
         StrategyRecord.latest_final_version.is_not(None))).all()
@@ -169,8 +170,10 @@ def _the_live_audit_has_a_row_per_record_in_force(session):
     assert set(rows) == {record.id for record in in_force}
     for record in in_force[:20]:
         version = versions.snapshot(session, record.id, record.latest_final_version)
+        # What happened after the meeting, as the services would read it back.
+        after = store._after(session, record.id, record.latest_final_version)
         expected = measure_row(record.id, record.latest_final_version, record.team,
-                               versions.version_record(record, version).content)
+                               versions.version_record(record, version).content, **after)
         # The referrer measure is also met once follow-up tells the referrer.
         if expected["m_referrer_told"] is not None and not record.referrer_feedback_due:
             expected["m_referrer_told"] = True

@@ -196,6 +196,7 @@ def authorise(session: Session, record: StrategyRecord, user: User, expected_rev
         RecordVersion.record_id == record.id, RecordVersion.version == record.version,
     ).values(authorised_at=now, authorised_by_id=user.id, authorised_by_name=user.display_name))
     _entry(session, record, user, "authorised")
+    report_rows.happened(session, record.id, authorised=True)
     sending.on_authorised(session, record, now, user)  # with SEND_ON=authorise: the outbox
     return _commit(session, record)
 
@@ -399,6 +400,7 @@ def record_edt_review(session: Session, record: StrategyRecord, user: User,
         raise Invalid(errors)
     _change(session, record, expected_revision, reviewed_at=datetime.now(UTC),
             reviewed_on=reviewed_on)
+    report_rows.happened(session, record.id, reviewed_on=reviewed_on)
     _entry(session, record, user, "edt_review", reviewed_by=reviewed_by, reviewed_on=reviewed_on,
            checked=checked, corrected=corrected, further_needed=further)
     session.refresh(record)

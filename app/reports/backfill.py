@@ -29,26 +29,9 @@ def _day(value) -> date | None:
 def backfill(connection: Connection) -> None:
     settings = get_settings()
     with Session(bind=connection) as session:
-        in_force = session.execute(select(StrategyRecord.id, RecordVersion.version,
-                                          StrategyRecord.team, RecordVersion.data).join(
-            RecordVersion, (RecordVersion.record_id == StrategyRecord.id)
-            & (RecordVersion.version == StrategyRecord.latest_final_version))).all()
-        for record_id, version, team, stored in in_force:
-            try:
-                data = StrategyRecordData.model_validate(stored, context={"stored": True})
-            except ValidationError:
-                continue  # a damaged version stays out of the report, as it is out of lists
-            store_measures(session, record_id, version, team, data)
-            day = data.header.discussion_at.date() if data.header.discussion_at else None
-            for table in (TrackedAction, RecordReceipt):
-                session.execute(update(table).where(table.record_id == record_id,
-                                                    table.version == version)
-                                .values(discussion_on=day))
-            if referrer_named(data) and not referrer_feedback_due(data):
-                session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
-                                .values(referrer_told_on=data.grounds.referrer_informed_on))
         entries = session.exec(select(FollowUpEntry).where(FollowUpEntry.kind.in_(
             ("edt_review", "referrer_told", "action_done")))).all()
+        told: set[int] = set()  # referrers told by follow-up: their measure is met (below)
         for entry in entries:
             if entry.kind == "edt_review":
                 session.execute(update(StrategyRecord).where(
@@ -58,7 +41,7 @@ def backfill(connection: Connection) -> None:
                 session.execute(update(StrategyRecord).where(
                     StrategyRecord.id == entry.record_id)
                     .values(referrer_told_on=_day(entry.details.get("told_on"))))
-                referrer_told(session, entry.record_id)
+                told.add(entry.record_id)
             else:
                 session.execute(update(TrackedAction).where(
                     TrackedAction.record_id == entry.record_id,
@@ -80,4 +63,24 @@ def backfill(connection: Connection) -> None:
                 timed.add(record_id)
                 session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
                                 .values(sent_late=sent_late(discussion_at, sent_at, settings)))
+        in_force = session.execute(select(StrategyRecord.id, RecordVersion.version,
+                                          StrategyRecord.team, RecordVersion.data).join(
+            RecordVersion, (RecordVersion.record_id == StrategyRecord.id)
+            & (RecordVersion.version == StrategyRecord.latest_final_version))).all()
+        for record_id, version, team, stored in in_force:
+            try:
+                data = StrategyRecordData.model_validate(stored, context={"stored": True})
+            except ValidationError:
+                continue  # a damaged version stays out of the report, as it is out of lists
+            store_measures(session, record_id, version, team, data)
+            day = data.header.discussion_at.date() if data.header.discussion_at else None
+            for table in (TrackedAction, RecordReceipt):
+                session.execute(update(table).where(table.record_id == record_id,
+                                                    table.version == version)
+                                .values(discussion_on=day))
+            if referrer_named(data) and not referrer_feedback_due(data):
+                session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
+                                .values(referrer_told_on=data.grounds.referrer_informed_on))
+        for record_id in told:
+            referrer_told(session, record_id)
         session.flush()

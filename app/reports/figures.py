@@ -24,7 +24,7 @@ from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
 from app.domain.schema import UK, uk_now
 from app.followup import versions
-from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
+from app.followup.models import FollowUpEntry, TrackedAction
 from app.records.models import StrategyRecord
 from app.reports.models import MEASURE_COLUMNS, RecordMeasure
 from app.requests.models import StrategyRequest
@@ -142,24 +142,9 @@ def _cohort(scope: Scope):
 def _measure_rows(scope: Scope) -> Select:
     m = RecordMeasure
     return select(m.record_id, m.discussion_on.label("day"), cast(null(), String).label("part"),
-                  m.led_by, *(getattr(m, column) for column in MEASURE_COLUMNS.values())
+                  m.led_by, m.version, m.sent_late, m.review_due, m.reviewed_on, m.authorised,
+                  m.returned, *(getattr(m, column) for column in MEASURE_COLUMNS.values())
                   ).where(_cohort_filter(scope))
-
-
-def _record_rows(scope: Scope) -> Select:
-    cohort, r = _cohort(scope), StrategyRecord
-
-    def ever(kind: str):
-        return r.id.in_(select(FollowUpEntry.record_id).where(FollowUpEntry.kind == kind))
-
-    return (select(cohort.c.record_id, cohort.c.discussion_on.label("day"),
-                   cast(null(), String).label("part"), cohort.c.led_by, r.sent_late,
-                   r.review_due.is_not(None).label("review_due"),
-                   (r.reviewed_on <= r.review_due).label("reviewed_in_time"),
-                   r.id.in_(select(RecordVersion.record_id).where(
-                       RecordVersion.authorised_at.is_not(None))).label("authorised"),
-                   ever("returned").label("returned"), ever("amended").label("amended"))
-            .join(r, r.id == cohort.c.record_id))
 
 
 def _action_rows(scope: Scope) -> Select:
@@ -193,9 +178,6 @@ def _request_rows(scope: Scope) -> Select:
 
 # One row a record: its figures are summed over the rows, not counted by groups.
 MEASURES = Family("measures", _measure_rows, ())
-RECORDS = Family("records", _record_rows, ("led_by", "sent_late", "review_due",
-                                           "reviewed_in_time", "authorised", "returned",
-                                           "amended"))
 ACTIONS = Family("actions", _action_rows, ("kind", "status", "in_time", "past_due"))
 RECEIPTS = Family("receipts", _receipt_rows, ("opened",))
 REQUESTS = Family("requests", _request_rows, ("status", "triaged_in_time"))
@@ -231,7 +213,8 @@ def _action(kind: str, hit) -> dict:
 
 
 def _record(hit, applies=None) -> dict:
-    return {"family": RECORDS, "applies": applies, "hit": hit}
+    """A fact of the record's row (what happened after the meeting), for every record."""
+    return {"family": MEASURES, "applies": applies, "hit": hit}
 
 
 UPDATE = ActionKind.UPDATE_AGENCIES.value
@@ -286,8 +269,8 @@ FIGURES: list[Figure] = [
            parts=Agency),
     Figure("edt-reviewed-on-time", "Out of hours (EDT)",
            "EDT-led records reviewed by the day team by the review date", "records",
-           **_record(_is("reviewed_in_time", True),
-                     lambda c: (c.led_by == LedBy.EDT.value) & (c.review_due == True))),  # noqa: E712
+           **_record(lambda c: c.reviewed_on <= c.review_due,
+                     lambda c: (c.led_by == LedBy.EDT.value) & (c.review_due != None))),  # noqa: E711
     Figure("no-warnings-edt", "Out of hours (EDT)",
            "EDT-led records finalised with no rule warnings", "records",
            **_measured("no-warnings", LedBy.EDT.value)),
@@ -322,7 +305,7 @@ FIGURES: list[Figure] = [
     Figure("returned", "Review and amendment", "Records returned to their author", "records",
            **_record(_is("returned", True)), lower_is_better=True),
     Figure("amended", "Review and amendment", "Records amended after finalising", "records",
-           **_record(_is("amended", True))),
+           **_record(lambda c: c.version > 1)),
 ]
 BY_ID = {figure.id: figure for figure in FIGURES}
 

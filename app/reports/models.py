@@ -33,6 +33,14 @@ class RecordMeasure(SQLModel, table=True):
     team: str | None = Field(default=None, max_length=80)
     led_by: str | None = Field(default=None, max_length=20)
 
+    # What happened after the meeting, kept here by the services as it happens: first sent
+    # late, the EDT review's due day and the day it took place, authorised, ever returned.
+    sent_late: bool | None = None
+    review_due: date | None = None
+    reviewed_on: date | None = None
+    authorised: bool = False
+    returned: bool = False
+
     m_participants_recorded: bool | None = None
     m_outside_contributions: bool | None = None
     m_agency_positions: bool | None = None

@@ -14,6 +14,7 @@ from app.auth import audit
 from app.auth.models import AuditEvent, User
 from app.config import get_settings
 from app.records.models import RecordDistribution, StrategyRecord
+from app.reports import store as report_rows
 from app.rules.due_dates import sent_late
 from app.sending.models import Notification, RecordReceipt
 
@@ -59,8 +60,10 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
         session.add(RecordReceipt(record_id=record.id, version=version, agency=agency, sent_at=at,
                                   discussion_on=discussion_on))
     if agencies and record.sent_late is None:  # the first sending is the one that is timed
+        late = sent_late(record.discussion_at, at, get_settings())
         session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(
-            sent_late=sent_late(record.discussion_at, at, get_settings())))
+            sent_late=late))
+        report_rows.happened(session, record.id, sent_late=late)
     for agency in sorted(set(agencies) | earlier):
         kind = "corrected" if agency in earlier else "sent"
         users = reachable[agency]

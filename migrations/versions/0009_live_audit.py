@@ -49,6 +49,11 @@ def upgrade() -> None:
         sa.Column('discussion_on', sa.Date(), nullable=False),
         sa.Column('team', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column('led_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column('sent_late', sa.Boolean(), nullable=True),
+        sa.Column('review_due', sa.Date(), nullable=True),
+        sa.Column('reviewed_on', sa.Date(), nullable=True),
+        sa.Column('authorised', sa.Boolean(), nullable=False),
+        sa.Column('returned', sa.Boolean(), nullable=False),
         *(sa.Column(name, sa.Boolean(), nullable=True) for name in MEASURE_COLUMNS),
         sa.PrimaryKeyConstraint('record_id'),
     )
