@@ -161,8 +161,8 @@ def _the_app_shows_the_seeded_records(anonymous, session):
 def _the_live_audit_has_a_row_per_record_in_force(session):
     """Exactly the records with a finalised version in force are in the live audit, each
     with the row finalising that version writes."""
-    from app.reports.models import RecordMeasure
     from app.reports import store
+    from app.reports.models import RecordMeasure
     from app.reports.store import measure_row
     in_force = session.scalars(select(StrategyRecord).where(
         StrategyRecord.latest_final_version.is_not(None))).all()
