@@ -507,6 +507,7 @@ def derived_rows(rng, record, data, distribution, now, users, settings) -> dict[
             record["id"], in_force, record["team"],
             StrategyRecordData.model_validate(version["data"], context={"stored": True}),
             sent_late=record["sent_late"], reviewed_on=record["reviewed_on"],
+            referrer_told_on=record["referrer_told_on"],
             authorised=version["authorised_at"] is not None,
             returned=any(e["kind"] == "returned" for e in rows["followup_entry"]))
         if row is not None:

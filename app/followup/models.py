@@ -69,7 +69,8 @@ class TrackedAction(SQLModel, table=True):
         Index("ix_tracked_action_open_due", "status", "due_date"),
         Index("ix_tracked_action_team_open", "team", "status", "due_date"),
         # The live audit: one kind of action over a period of discussions.
-        Index("ix_tracked_action_kind_discussion", "kind", "discussion_on"),
+        Index("ix_tracked_action_kind_discussion", "kind", "discussion_on",
+              postgresql_include=["record_id", "version", "status", "done_on", "due_date"]),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -372,7 +372,7 @@ def record_referrer_told(session: Session, record: StrategyRecord, user: User,
         raise Invalid(errors)
     _change(session, record, expected_revision, referrer_feedback_due=False,
             referrer_told_on=told_on)
-    report_rows.referrer_told(session, record.id)
+    report_rows.referrer_told(session, record.id, told_on)
     _entry(session, record, user, "referrer_told", told_by=told_by, told_on=told_on, how=how,
            family_member="yes" if family else "no", shared=shared)
     refresh_read_model(session, record)

@@ -31,7 +31,7 @@ def backfill(connection: Connection) -> None:
     with Session(bind=connection) as session:
         entries = session.exec(select(FollowUpEntry).where(FollowUpEntry.kind.in_(
             ("edt_review", "referrer_told", "action_done")))).all()
-        told: set[int] = set()  # referrers told by follow-up: their measure is met (below)
+        told: dict[int, date | None] = {}  # referrers told by follow-up (measure met below)
         for entry in entries:
             if entry.kind == "edt_review":
                 session.execute(update(StrategyRecord).where(
@@ -41,7 +41,7 @@ def backfill(connection: Connection) -> None:
                 session.execute(update(StrategyRecord).where(
                     StrategyRecord.id == entry.record_id)
                     .values(referrer_told_on=_day(entry.details.get("told_on"))))
-                told.add(entry.record_id)
+                told[entry.record_id] = _day(entry.details.get("told_on"))
             else:
                 session.execute(update(TrackedAction).where(
                     TrackedAction.record_id == entry.record_id,
@@ -72,15 +72,15 @@ def backfill(connection: Connection) -> None:
                 data = StrategyRecordData.model_validate(stored, context={"stored": True})
             except ValidationError:
                 continue  # a damaged version stays out of the report, as it is out of lists
+            if referrer_named(data) and not referrer_feedback_due(data):
+                session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
+                                .values(referrer_told_on=data.grounds.referrer_informed_on))
             store_measures(session, record_id, version, team, data)
             day = data.header.discussion_at.date() if data.header.discussion_at else None
             for table in (TrackedAction, RecordReceipt):
                 session.execute(update(table).where(table.record_id == record_id,
                                                     table.version == version)
                                 .values(discussion_on=day))
-            if referrer_named(data) and not referrer_feedback_due(data):
-                session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
-                                .values(referrer_told_on=data.grounds.referrer_informed_on))
-        for record_id in told:
-            referrer_told(session, record_id)
+        for record_id, told_on in told.items():
+            referrer_told(session, record_id, told_on)
         session.flush()

@@ -25,7 +25,6 @@ from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
 from app.domain.schema import UK, uk_now
 from app.followup import versions
 from app.followup.models import FollowUpEntry, TrackedAction
-from app.records.models import StrategyRecord
 from app.reports.models import MEASURE_COLUMNS, RecordMeasure
 from app.requests.models import StrategyRequest
 from app.rules.workdays import within_working_days
@@ -425,14 +424,14 @@ def common_return_reasons(session: Session, scope: Scope, limit: int = 5) -> lis
 
 def referrer_days(session: Session, scope: Scope) -> float | None:
     """On average, how many days after the discussion referrers were told the outcome."""
-    m, r = RecordMeasure, StrategyRecord
+    m = RecordMeasure
     if session.get_bind().dialect.name == "postgresql":
-        days = r.referrer_told_on - m.discussion_on
+        days = m.referrer_told_on - m.discussion_on
     else:
-        days = func.julianday(r.referrer_told_on) - func.julianday(m.discussion_on)
-    value = session.execute(select(func.avg(days)).select_from(m).join(r, r.id == m.record_id)
-                            .where(m.m_referrer_told.is_(True), _cohort_filter(scope),
-                                   r.referrer_told_on.is_not(None))).scalar()
+        days = func.julianday(m.referrer_told_on) - func.julianday(m.discussion_on)
+    value = session.execute(select(func.avg(days)).where(
+        m.m_referrer_told.is_(True), _cohort_filter(scope),
+        m.referrer_told_on.is_not(None))).scalar()
     return round(float(value), 1) if value is not None else None
 
 

@@ -34,12 +34,14 @@ class RecordMeasure(SQLModel, table=True):
     led_by: str | None = Field(default=None, max_length=20)
 
     # What happened after the meeting, kept here by the services as it happens: first sent
-    # late, the EDT review's due day and the day it took place, authorised, ever returned.
+    # late, the EDT review's due day and the day it took place, authorised, ever returned,
+    # the day the referrer was told.
     sent_late: bool | None = None
     review_due: date | None = None
     reviewed_on: date | None = None
     authorised: bool = False
     returned: bool = False
+    referrer_told_on: date | None = None
 
     m_participants_recorded: bool | None = None
     m_outside_contributions: bool | None = None

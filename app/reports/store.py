@@ -29,6 +29,7 @@ def measure_row(record_id: int, version: int, team: str | None, data: StrategyRe
         "led_by": data.header.led_by.value if data.header.led_by else None,
         "review_due": data.header.day_team_review_due if data.header.led_by == LedBy.EDT else None,
         "sent_late": None, "reviewed_on": None, "authorised": False, "returned": False,
+        "referrer_told_on": None,
         **after,
         **{column: met.get(name) for name, column in MEASURE_COLUMNS.items()},
     }
@@ -45,26 +46,26 @@ def store_measures(session: Session, record_id: int, version: int | None, team: 
         session.execute(insert(RecordMeasure), [row])
 
 
-def referrer_told(session: Session, record_id: int) -> None:
+def referrer_told(session: Session, record_id: int, told_on) -> None:
     """The referrer was told after the record was finalised (follow-up): the live audit's
     referrer measure is met from now on (where it applies)."""
     session.execute(update(RecordMeasure).where(
         RecordMeasure.record_id == record_id, RecordMeasure.m_referrer_told.is_not(None),
-    ).values(m_referrer_told=True))
+    ).values(m_referrer_told=True, referrer_told_on=told_on))
 
 
 def _after(session: Session, record_id: int, version: int) -> dict:
     """What has happened to the record since its meeting, as the services recorded it."""
-    sent_late, reviewed_on = session.execute(select(
-        StrategyRecord.sent_late, StrategyRecord.reviewed_on).where(
-        StrategyRecord.id == record_id)).one()
+    sent_late, reviewed_on, told_on = session.execute(select(
+        StrategyRecord.sent_late, StrategyRecord.reviewed_on, StrategyRecord.referrer_told_on
+    ).where(StrategyRecord.id == record_id)).one()
     authorised = session.execute(select(RecordVersion.id).where(
         RecordVersion.record_id == record_id, RecordVersion.version == version,
         RecordVersion.authorised_at.is_not(None))).first() is not None
     returned = session.execute(select(FollowUpEntry.id).where(
         FollowUpEntry.record_id == record_id, FollowUpEntry.kind == "returned")).first()
     return {"sent_late": sent_late, "reviewed_on": reviewed_on, "authorised": authorised,
-            "returned": returned is not None}
+            "returned": returned is not None, "referrer_told_on": told_on}
 
 
 def happened(session: Session, record_id: int, **facts) -> None:

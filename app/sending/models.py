@@ -52,7 +52,8 @@ class RecordReceipt(SQLModel, table=True):
         # A partner's "new to us" and the manager's "not opened": by agency, unopened first.
         Index("ix_record_receipt_agency_opened", "agency", "first_opened_at"),
         # The live audit: receipts over a period of discussions.
-        Index("ix_record_receipt_discussion", "discussion_on"),
+        Index("ix_record_receipt_discussion", "discussion_on",
+              postgresql_include=["record_id", "version", "agency", "first_opened_at", "sent_at"]),
     )
 
     id: int | None = Field(default=None, primary_key=True)
