@@ -14,6 +14,7 @@ last finalised, and its discussion date places it in a period.
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -364,16 +365,31 @@ def _count_family(session: Session, family: Family, figures: list[Figure], scope
     return results
 
 
+# The receipts family reads the most rows: on PostgreSQL it runs beside the others.
+SLOWEST_FIRST = ("receipts", "measures", "actions", "requests")
+
+
 def report(session: Session, scope: Scope, figures: list[Figure] | None = None) -> list[Result]:
-    """Every figure (or those given), in FIGURES order: one query a family."""
+    """Every figure (or those given), in FIGURES order: one query a family. On PostgreSQL the
+    families are counted two at a time, each on its own connection (the server has a process
+    a connection), which halves the wait on a machine with cores to spare."""
     figures = figures or FIGURES
     families: dict[str, list[Figure]] = {}
-    for figure in figures:
+    for figure in sorted(figures, key=lambda f: SLOWEST_FIRST.index(f.family.name)):
         families.setdefault(figure.family.name, []).append(figure)
-    counted = {}
-    for members in families.values():
-        for result in _count_family(session, members[0].family, members, scope):
-            counted[result.figure.id] = result
+    engine = session.get_bind()
+
+    def count_apart(members: list[Figure]) -> list[Result]:
+        with Session(engine) as own:
+            return _count_family(own, members[0].family, members, scope)
+
+    if engine.dialect.name == "postgresql" and len(families) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            counted_families = list(pool.map(count_apart, families.values()))
+    else:
+        counted_families = [_count_family(session, members[0].family, members, scope)
+                            for members in families.values()]
+    counted = {result.figure.id: result for results in counted_families for result in results}
     return [counted[figure.id] for figure in figures]
 
 
