@@ -149,3 +149,44 @@ def test_every_measure_has_its_column_in_the_read_model():
     from app.rules.measures import MEASURE_IDS
     assert set(MEASURE_COLUMNS) == MEASURE_IDS
     assert all(column in RecordMeasure.model_fields for column in MEASURE_COLUMNS.values())
+
+
+def test_migration_0009_backfills_what_the_services_wrote(session, database_url, world):
+    """A database migrated to 0009 with records already finalised and followed up gets the
+    same report rows and dates the services write: the crafted records, taken back to 0008
+    and migrated again, read the same."""
+    from app import migrate
+    from app.followup.models import TrackedAction
+    from app.records.models import StrategyRecord
+    from app.requests.models import StrategyRequest
+
+    def snapshot():
+        session.expire_all()
+        in_force = {r.id: r.latest_final_version for r in session.exec(select(StrategyRecord))}
+        return {
+            "measures": sorted(tuple(sorted(m.model_dump().items()))
+                               for m in session.exec(select(RecordMeasure))),
+            "records": sorted((r.id, r.reviewed_on, r.referrer_told_on, r.sent_late)
+                              for r in session.exec(select(StrategyRecord))),
+            "actions": sorted((a.record_id, a.position, a.done_on, a.discussion_on)
+                              for a in session.exec(select(TrackedAction))
+                              if a.version == in_force[a.record_id]),
+            "receipts": sorted((r.record_id, r.agency, r.discussion_on)
+                               for r in session.exec(select(RecordReceipt))
+                               if r.version == in_force[r.record_id]),
+            "requests": sorted((q.id, q.triaged_in_time)
+                               for q in session.exec(select(StrategyRequest))),
+        }
+
+    before = snapshot()
+    assert len(before["measures"]) == 8 + 2  # the period's eight and the two outside it
+    session.close()
+    db_engine = session.get_bind()
+    db_engine.dispose()
+    try:
+        migrate.downgrade(database_url, "0008")
+        migrate.upgrade(database_url, "0009")
+    finally:
+        migrate.upgrade(database_url)
+        db_engine.dispose()
+    assert snapshot() == before
