@@ -1,10 +1,10 @@
 """The live audit's figures: each of the audits' questions as a numerator over a denominator,
 month by month, over every record finalised for a discussion in the chosen period.
 
-Every figure is a *population*: a query yielding one row per thing counted (a record, an
-action, a receipt, a request) with the record it belongs to, the day that places it in a
-month, and whether it counts towards the numerator. Totals, months and "the records behind
-this figure" are all read from that one query, so a figure and its list cannot disagree.
+Every figure belongs to a *family* of rows (records, actions, receipts, requests) and is two
+conditions on them: which rows it applies to (its denominator) and which of those it counts
+(its numerator). Totals, months and "the records behind this figure" all apply the same two
+conditions to the same rows, so a figure and its list cannot disagree.
 Figures that mirror a completeness rule read record_measure, which the rules filled in when
 the version was finalised (app/rules/measures.py); none re-implements a rule.
 
