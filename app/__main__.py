@@ -1,4 +1,4 @@
-"""Command line: python -m app migrate | demo | serve | worker | backup | user … | token …"""
+"""Command line: python -m app migrate | demo | serve | worker | backup | user … | token … | org …"""
 
 import argparse
 import sys
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app import migrate
 from app.auth import cli as auth_cli
+from app.organisations import cli as org_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         "backup", help="copy the SQLite database to PATH while the service runs")
     backup.add_argument("path", type=Path, help="the new file to write")
     auth_cli.add_commands(commands)
+    org_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -44,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
         _worker()
     elif args.command == "backup":
         _backup(args.path)
+    elif args.command == "org":
+        print(org_cli.run(args))
     else:
         print(auth_cli.run(args))
 

@@ -12,6 +12,7 @@ from app.auth.models import User
 from app.auth.roles import Role
 from app.db import get_engine
 from app.domain.schema import StrategyRecordData, uk_now
+from app.organisations import service as directory
 from app.records import service
 from app.records.models import StrategyRecord
 from app.requests import service as requests
@@ -127,8 +128,15 @@ def _joint_s47(now) -> dict:
         ],
         "next_steps": {"icpc_date": str(add_working_days(day, 12)),
                        "notes": "Review at the initial child protection conference."},
-        "distribution": ["csc", "police", "health_visiting", "school", "gp"],
+        # The organisations' ids are filled in once the directory exists (_with_recipients).
+        "distribution": list(LEO_RECIPIENTS),
     }
+
+
+# Leo's record goes to the police, his school, the health visitors and his GP practice: not to
+# the other school, GP practice or the hospital, whose users can therefore not read it.
+LEO_RECIPIENTS = ("Anytown Police", "Riverside Primary School", "Anytown Health Visiting Service",
+                  "Market Street Surgery")
 
 
 def _edt_draft(now) -> dict:
@@ -182,35 +190,66 @@ def _school_request() -> dict:
 
 
 DEMO_PASSWORD = "demo-password"
+DEMO_ORGANISATIONS = [
+    # name, kind of agency, secure address for notices
+    ("Anytown Police", "police", "mash@police.example"),
+    ("Riverside Primary School", "school", None),
+    ("Hillside Academy", "school", None),
+    ("Market Street Surgery", "gp", None),
+    ("Parkview Medical Centre", "gp", None),
+    ("Anytown Health Visiting Service", "health_visiting", None),
+    ("Anytown General Hospital", "hospital", None),
+]
 DEMO_USERS = [
-    # username, name, role, agency, team
+    # username, name, role, organisation, team
     ("sw", "Sam Worker", Role.SOCIAL_WORKER, None, "Central"),
     ("edt", "Eddie Knight", Role.EDT_WORKER, None, "EDT"),
     ("manager", "Priya Shah", Role.MANAGER, None, "Central"),
-    ("police", "DC Mark Evans", Role.PARTNER, "police", None),
-    ("school", "Ann Jones", Role.PARTNER, "school", None),
+    ("police", "DC Mark Evans", Role.PARTNER, "Anytown Police", None),
+    ("school", "Ann Jones", Role.PARTNER, "Riverside Primary School", None),
+    ("school2", "Ben Okafor", Role.PARTNER, "Hillside Academy", None),
+    ("gp", "Dr Helen Price", Role.PARTNER, "Market Street Surgery", None),
+    ("gp2", "Dr Omar Aziz", Role.PARTNER, "Parkview Medical Centre", None),
+    ("hv", "Grace Lee", Role.PARTNER, "Anytown Health Visiting Service", None),
+    ("hospital", "Dr Ruth Cole", Role.PARTNER, "Anytown General Hospital", None),
     ("admin", "Alex Admin", Role.ADMIN, None, None),
     ("partnership", "Pat Morgan", Role.PARTNERSHIP, None, None),
 ]
 
 
-def _load_users(session: Session) -> dict[str, int]:
+def _load_organisations(session: Session) -> dict[str, int]:
+    if not directory.every(session):
+        for name, agency, email in DEMO_ORGANISATIONS:
+            directory.create(session, name=name, agency=agency, email=email)
+    return {o.name: o.id for o in directory.every(session)}
+
+
+def _load_users(session: Session, organisations: dict[str, int]) -> dict[str, int]:
     if session.exec(select(User.id).limit(1)).first() is None:
-        for username, name, role, agency, team in DEMO_USERS:
+        for username, name, role, organisation, team in DEMO_USERS:
             auth_service.create_user(session, username=username, display_name=name, role=role,
-                                     password=DEMO_PASSWORD, agency=agency, team=team)
+                                     password=DEMO_PASSWORD, team=team,
+                                     organisation_id=organisations.get(organisation))
     return {user.username: user.id for user in session.exec(select(User))}
+
+
+def _with_recipients(data: dict, organisations: dict[str, int]) -> dict:
+    data["distribution"] = [organisations[name] for name in data.get("distribution", [])
+                            if name in organisations]
+    return data
 
 
 def load_demo() -> str:
     """Load demo users and records into an empty database; say what was done."""
     with Session(get_engine()) as session:
-        users = _load_users(session)
+        organisations = _load_organisations(session)
+        users = _load_users(session, organisations)
         if session.exec(select(StrategyRecord.id).limit(1)).first() is not None:
             return "Records already exist: demo records not loaded."
         now = uk_now()
         finalised = service.create_record(
-            session, data=StrategyRecordData.model_validate(_joint_s47(now)),
+            session, data=StrategyRecordData.model_validate(
+                _with_recipients(_joint_s47(now), organisations)),
             team="Central", created_by_id=users.get("sw"),
         )
         service.finalise_record(session, record=finalised, expected_revision=None)
@@ -221,9 +260,10 @@ def load_demo() -> str:
         school = session.get(User, users.get("school"))
         if school is not None:
             requests.submit(session, school, RequestData.model_validate(_school_request()))
-        _after_the_meeting(session, users, now)
-    return (f"Loaded demo users ({', '.join(u[0] for u in DEMO_USERS)}; password "
-            f"{DEMO_PASSWORD}), 5 demo strategy records and a school's request.")
+        _after_the_meeting(session, users, organisations, now)
+    return (f"Loaded {len(DEMO_ORGANISATIONS)} partner organisations, demo users "
+            f"({', '.join(u[0] for u in DEMO_USERS)}; password {DEMO_PASSWORD}), "
+            "5 demo strategy records and a school's request.")
 
 
 def _chaired_by_another_manager(now, *, overdue: bool) -> dict:
@@ -236,14 +276,16 @@ def _chaired_by_another_manager(now, *, overdue: bool) -> dict:
     return data
 
 
-def _after_the_meeting(session: Session, users: dict[str, int], now) -> None:
+def _after_the_meeting(session: Session, users: dict[str, int], organisations: dict[str, int],
+                       now) -> None:
     from app.followup import service as followup  # after the meeting: app/followup
 
     sw, manager = session.get(User, users["sw"]), session.get(User, users["manager"])
 
     def finalised(data: dict) -> StrategyRecord:
-        record = service.create_record(session, data=StrategyRecordData.model_validate(data),
-                                       team="Central", created_by_id=sw.id)
+        record = service.create_record(
+            session, data=StrategyRecordData.model_validate(_with_recipients(data, organisations)),
+            team="Central", created_by_id=sw.id)
         return service.finalise_record(session, record=record,
                                        expected_revision=record.revision, finalised_by=sw)
 

@@ -5,6 +5,7 @@ blocking work that must stay out of the event loop.
 """
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from app import refusals
 from app.asgi import HttpMiddleware
 from app.templating import templates
 
@@ -85,6 +87,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException):
         headers = getattr(exc, "headers", None)
+        # Starlette's own answers (an unknown address) carry just the status phrase: not refusals.
+        if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase:
+            refusals.note(request, exc.detail)
         if wants_json(request.url.path):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
         message = exc.detail if isinstance(exc.detail, str) else ""
@@ -96,6 +101,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError):
+        refusals.note(request, "invalid: " + ", ".join(
+            ".".join(str(part) for part in e.get("loc", ())) for e in exc.errors()[:5]))
         if wants_json(request.url.path):
             return JSONResponse({"detail": validation_errors(exc)}, status_code=422)
         # A page address with a malformed id is simply a page that does not exist.

@@ -21,9 +21,11 @@ from app.db import get_health_engine
 from app.followup import api as followup_api
 from app.followup import pages as followup_pages
 from app.limits import EdgeMiddleware
+from app.organisations import pages as organisation_pages
 from app.pdf import routes as pdf_routes
 from app.pdf import worker as pdf_worker
 from app.records import api, pages
+from app.refusals import RefusalLog
 from app.reports import api as report_api
 from app.reports import pages as report_pages
 from app.requests import api as requests_api
@@ -76,8 +78,10 @@ app.include_router(requests_api.router)
 app.include_router(sending_pages.router)
 app.include_router(report_pages.router)
 app.include_router(report_api.router)
+app.include_router(organisation_pages.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
+app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors
 app.add_middleware(EdgeMiddleware)
 app.add_middleware(SecurityMiddleware)  # outermost: every answer carries the headers
 

@@ -2,6 +2,7 @@
 
 from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
+from app.organisations.models import Organisation
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.reports.models import RecordMeasure
@@ -9,7 +10,7 @@ from app.requests.models import StrategyRequest
 from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
-    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "Notification", "RecordReceipt",
+    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "Notification", "Organisation", "RecordReceipt",
     "RecordMeasure", "RecordVersion", "RenderedPdf", "StrategyRecord", "StrategyRequest", "TrackedAction", "User",
     "UserSession",
 ]

@@ -15,18 +15,22 @@ again, some amended (the earlier version superseded, or the amendment still a dr
 authorised; the tracked actions, done on time or late, cancelled, or open (some overdue); the
 timeline (followup_entry); EDT-led records' day-team reviews (some late, some missing);
 referrers told the outcome or still owed it; further discussions cancelled, with their
-update action; a receipt per agency a version was sent to (most opened, some downloaded),
-with the email the outbox sent; and requests for a discussion from partner agencies
+update action; a receipt per organisation a version was sent to (most opened, some
+downloaded, a few withdrawn as sent in error), with the emails the outbox sent to each
+organisation's addresses (its own secure address, or else each of its partner users'); and
+requests for a discussion from partner agencies
 (convened into a record, declined with a reason, or still waiting). Events that would fall
 after now have not happened yet. The generator is seeded (--seed): a run is repeatable.
 
 Rows are generated in worker processes and go in with COPY on PostgreSQL (multi-row INSERTs
 on SQLite), not HTTP and not one ORM commit each.
 
-It creates the users it needs if missing (password from STRATEGY_PASSWORD, default below):
-bench-central, bench-north (social workers), bench-edt (EDT worker), bench-manager
-(Central), and partners with an email address: bench-police, bench-school and one for each
-other agency records are sent to.
+It creates the partner organisations records are sent to if missing (ORGANISATIONS: more
+than one school and GP practice, one GP practice with its own secure address, one school
+with no address and no users), and the users it needs (password from STRATEGY_PASSWORD,
+default below): bench-central, bench-north (social workers), bench-edt (EDT worker),
+bench-manager (Central), and partners with an email address, each working for one
+organisation: bench-police (and bench-police-2), bench-school and the others in USERS.
 """
 
 import argparse
@@ -52,28 +56,53 @@ from app.domain.choices import ActionStatus  # noqa: E402
 from app.domain.schema import UK, Action, StrategyRecordData, with_update_action  # noqa: E402
 from app.followup import versions  # noqa: E402
 from app.followup.service import CANCELLATION_TEXT  # noqa: E402
+from app.organisations import service as organisations  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
 from app.records.service import derived_columns, next_due  # noqa: E402
 from app.reports.store import measure_row  # noqa: E402
 from app.requests.service import decided_in_time  # noqa: E402
 from app.rules.due_dates import cancellation_update_due, sent_late  # noqa: E402
 from app.rules.workdays import add_working_days, is_working_day  # noqa: E402
+from app.sending.service import addresses  # noqa: E402
 
 DEFAULT_PASSWORD = "bench-password-123"
+# The partner organisations records are sent to: (name, kind of agency, own secure address,
+# how often a record of that kind of agency goes to it rather than another of its kind).
+ORGANISATIONS = [
+    ("Anyshire Police", "police", None, 1),
+    ("Riverside Primary School", "school", None, 5),
+    ("St Anne's Church of England Academy", "school", None, 4),
+    # No address and no users: sent records show as unreachable, as they would in service.
+    ("Hillview High School", "school", None, 1),
+    ("Anytown Health Visiting Team", "health_visiting", None, 1),
+    # Its own secure address: notices go there, not to its users.
+    ("Castle Street Surgery", "gp", "castle.street.surgery@nhs.example.org", 1),
+    ("Parkway Medical Centre", "gp", None, 2),
+    ("Anytown Maternity Unit", "midwifery", None, 1),
+    ("Anytown General Hospital Paediatrics", "hospital", None, 1),
+    ("Anyshire Probation Service", "probation", None, 1),
+    ("Anytown Homes", "housing", None, 1),
+]
+# (username, display name, role, organisation's name for a partner, team for social care)
 USERS = [
     ("bench-central", "Central social worker", "social_worker", None, "Central"),
     ("bench-north", "North social worker", "social_worker", None, "North"),
     ("bench-edt", "EDT worker", "edt_worker", None, "EDT"),
     ("bench-manager", "Central manager", "manager", None, "Central"),
-    ("bench-police", "Police partner", "partner", "police", None),
-    ("bench-school", "School partner", "partner", "school", None),
-    # Every other agency records go to, so each is sent an email (the outbox), as in service.
-    ("bench-health-visiting", "Health visiting partner", "partner", "health_visiting", None),
-    ("bench-gp", "GP partner", "partner", "gp", None),
-    ("bench-midwifery", "Midwifery partner", "partner", "midwifery", None),
-    ("bench-hospital", "Hospital partner", "partner", "hospital", None),
-    ("bench-probation", "Probation partner", "partner", "probation", None),
-    ("bench-housing", "Housing partner", "partner", "housing", None),
+    ("bench-police", "Police partner", "partner", "Anyshire Police", None),
+    ("bench-police-2", "Police partner (child abuse team)", "partner", "Anyshire Police", None),
+    ("bench-school", "School partner", "partner", "Riverside Primary School", None),
+    ("bench-school-2", "St Anne's partner", "partner", "St Anne's Church of England Academy",
+     None),
+    ("bench-health-visiting", "Health visiting partner", "partner",
+     "Anytown Health Visiting Team", None),
+    ("bench-gp", "GP partner", "partner", "Parkway Medical Centre", None),
+    ("bench-gp-castle", "Castle Street partner", "partner", "Castle Street Surgery", None),
+    ("bench-midwifery", "Midwifery partner", "partner", "Anytown Maternity Unit", None),
+    ("bench-hospital", "Hospital partner", "partner", "Anytown General Hospital Paediatrics",
+     None),
+    ("bench-probation", "Probation partner", "partner", "Anyshire Probation Service", None),
+    ("bench-housing", "Housing partner", "partner", "Anytown Homes", None),
 ]
 FIRST = ["Leo", "Mia", "Ava", "Noah", "Oliver", "Amelia", "Isla", "Jack", "Freya", "Harry",
          "Zara", "Yusuf", "Aisha", "Kacper", "Maja", "Tyler", "Chloe", "Reggie", "Ruby", "Ali",
@@ -97,8 +126,17 @@ def _working_day_before(day: date) -> date:
     return day
 
 
-def generate(rng: random.Random, today: date, years: int) -> dict:
-    """One strategy record (JSON shape) as a social worker might have written it."""
+def _pick(rng: random.Random, directory: dict, agency: str) -> tuple[int, str]:
+    """One organisation of that kind of agency: (id, name)."""
+    choices = directory["by_agency"][agency]
+    org_id, name, _ = rng.choices(choices, [weight for _, _, weight in choices])[0]
+    return org_id, name
+
+
+def generate(rng: random.Random, today: date, years: int, directory: dict) -> dict:
+    """One strategy record (JSON shape) as a social worker might have written it, sent to
+    organisations from `directory` (see ensure_directory)."""
+    chosen = {agency: _pick(rng, directory, agency) for agency, _, _ in CONTRIBUTORS}
     day = _working_day_before(today - timedelta(days=rng.randint(1, 365 * years)))
     edt = rng.random() < 0.15
     at = datetime(day.year, day.month, day.day, rng.choice([20, 21, 22]) if edt else
@@ -116,7 +154,7 @@ def generate(rng: random.Random, today: date, years: int) -> dict:
             child["observations"] = "Settled with mother; clean and appropriately dressed."
         else:
             child["voice"] = "Said they felt scared when the adults shouted."
-            child["school"] = "Riverside Primary School"
+            child["school"] = chosen["school"][1]
         children.append(child)
     joining = rng.sample(CONTRIBUTORS, rng.randint(2, 5))
     for core in (CONTRIBUTORS[0], CONTRIBUTORS[1 if rng.random() < 0.5 else 3]):
@@ -128,12 +166,15 @@ def generate(rng: random.Random, today: date, years: int) -> dict:
                      "mode": "in_person", "email": "priya.shah@example.gov.uk"}]
     positions = [{"agency": "csc", "position": "has_concerns", "concerns": "Injury"}]
     for agency, role, mode in joining:
+        org_id, org_name = chosen[agency]  # picked from the directory: named as it is there
         participant = {"name": f"{rng.choice(FIRST)} {rng.choice(SURNAMES)}", "agency": agency,
+                       "organisation_id": org_id, "organisation": org_name,
                        "role": role, "mode": mode, "phone": "01632 960 202"}
         if mode.endswith("_outside") or mode == "written_report":
             participant["contributed_at"] = (at - timedelta(hours=1)).isoformat()
         participants.append(participant)
-        positions.append({"agency": agency, "position": rng.choice(
+        positions.append({"agency": agency, "organisation_id": org_id,
+                          "organisation": org_name, "position": rng.choice(
             ["has_concerns", "no_concerns"]), "concerns": "Domestic abuse"})
     if rng.random() < 0.1:  # a draft still being written: some sections missing
         positions = positions[:1]
@@ -160,7 +201,10 @@ def generate(rng: random.Random, today: date, years: int) -> dict:
              "status": rng.choice(["open", "done"])}
             for i in range(rng.randint(1, 4))],
         "next_steps": {},
-        "distribution": ["csc", *[agency for agency, _, _ in joining]],
+        # Each organisation that joined, as named_recipients names it (social care owns the
+        # record and is never a recipient).
+        "distribution": [{"organisation_id": chosen[agency][0], "agency": agency,
+                          "name": chosen[agency][1]} for agency, _, _ in joining],
     }
     if outcome in ("s47_joint", "s47_criminal") and rng.random() < 0.9:  # the police's plan
         record["decision"].update(
@@ -182,22 +226,49 @@ def generate(rng: random.Random, today: date, years: int) -> dict:
     return record
 
 
+def ensure_organisations(session: Session) -> dict[str, int]:
+    """The bench organisations, created (by the directory's service) if missing:
+    {name: id}."""
+    found = {o.name.lower(): o for o in organisations.every(session)}
+    ids = {}
+    for name, agency, email, _ in ORGANISATIONS:
+        organisation = found.get(name.lower())
+        if organisation is None:
+            organisation = organisations.create(session, name=name, agency=agency, email=email)
+        ids[name] = organisation.id
+    return ids
+
+
 def ensure_users(session: Session, password: str) -> dict[str, tuple[int, str]]:
-    """The bench users, created if missing: {username: (id, display name)}, and each
-    partner agency's user: {agency: (id, email)}."""
+    """The bench organisations and users, created if missing: {username: (id, display
+    name)}. Each partner works for their organisation and has an email address."""
+    ids = ensure_organisations(session)
     users = {}
-    for username, name, role, agency, team in USERS:
+    for username, name, role, organisation, team in USERS:
         user = auth_service.get_user(session, username)
         if user is None:
-            user = auth_service.create_user(session, username=username, display_name=name,
-                                            role=Role(role), password=password, agency=agency,
-                                            team=team)
-        if agency and not user.email:
+            user = auth_service.create_user(
+                session, username=username, display_name=name, role=Role(role),
+                password=password, organisation_id=ids[organisation] if organisation else None,
+                team=team)
+        if organisation and not user.email:
             auth_service.set_email(session, user, f"{username}@example.org")
         users[username] = (user.id, user.display_name)
-        if agency:
-            users[agency] = (user.id, user.email)
     return users
+
+
+def ensure_directory(session: Session) -> dict:
+    """What records are sent to, for the worker processes (picklable): each kind of agency's
+    organisations {agency: [(id, name, weight)]}, and each organisation's notice addresses as
+    the outbox finds them {id: [(email, user id or None)]}."""
+    ids = ensure_organisations(session)
+    by_agency: dict[str, list] = {}
+    for name, agency, _, weight in ORGANISATIONS:
+        by_agency.setdefault(agency, []).append((ids[name], name, weight))
+    reach = addresses(session, sorted(ids.values()))
+    return {"by_agency": by_agency,
+            "addresses": {org: [(a.email, a.user_id) for a in found]
+                          for org, found in reach.items()}}
 
 
 def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
@@ -208,7 +279,7 @@ def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
     created = at.replace(tzinfo=UK).astimezone(UTC) - timedelta(minutes=rng.randint(0, 90))
     reference = f"SR-{at.year}-{record_id:06d}"
     columns = derived_columns(reference, data, created, settings)
-    agencies = columns.pop("distribution")
+    recipients = columns.pop("distribution")
     old = (today - at.date()).days > 14
     # About seven in ten records end finalised: some drafts are never finished.
     finalised = columns["blocking_failures"] == 0 and rng.random() < (0.8 if old else 0.5)
@@ -222,7 +293,8 @@ def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
         "finalised_at": created + timedelta(days=1) if finalised else None, **columns,
         **{column: None for column in REVIEW_COLUMNS}, "referrer_feedback_due": False,
     }
-    return row, [{"record_id": record_id, "agency": a} for a in agencies], data
+    return row, [{"record_id": record_id, "organisation_id": org, "agency": agency}
+                 for org, agency in recipients], data
 
 
 # --- after the meeting -----------------------------------------------------------------------
@@ -248,13 +320,15 @@ class AfterTheMeeting:
     snapshots, tracked actions and their progress, the timeline, EDT reviews, referrer
     feedback, a cancelled further discussion and the receipts of each version sent.
 
-    `rows` maps each table to its new rows; `record` (the strategy_record row) is updated in
+    `distribution` is the record's (organisation id, agency) pairs, as derived_columns gives
+    them; `directory` is ensure_directory's. `rows` maps each table to its new rows; `record` (the strategy_record row) is updated in
     place. Events that would fall after `now` have not happened yet: recent records are
     drafts or have open actions and unopened receipts, as in service."""
 
-    def __init__(self, rng, record, data, distribution, now, users, settings):
+    def __init__(self, rng, record, data, distribution, now, users, settings, directory):
         self.rng, self.record, self.data, self.now = rng, record, data, now
         self.distribution, self.users, self.settings = distribution, users, settings
+        self.addresses = directory["addresses"]
         self.author = users[AUTHORS[record["team"]]]
         self.manager = users["bench-manager"]
         self.rows: dict[str, list[dict]] = {table: [] for table in TABLES[2:]}
@@ -289,6 +363,10 @@ class AfterTheMeeting:
             again = returned_at + timedelta(hours=rng.uniform(1, 24))
             if self.past(again):
                 self.entry("finalised", final_at, 1, self.author)
+                # Sent when first finalised: the emails stay sent (and that sending is the
+                # one timed); its receipts are replaced when it is sent again.
+                self.notify(1, "sent", final_at)
+                self.time_sending(final_at)
                 self.entry("returned", returned_at, 1, self.manager,
                            comments="Add the school's position and when the child was seen.")
                 final_at = again
@@ -319,20 +397,33 @@ class AfterTheMeeting:
             tracked.update(closed_at=None, closed_by_name=None, note=None, done_on=None)
         self.send(version, at)
 
-    def send(self, version: int, at: datetime) -> None:
-        """A receipt per agency, and the email the outbox worker sent its user (none for an
-        agency without one: social care itself)."""
-        rng = self.rng
-        for agency in self.distribution:
-            if agency in self.users:
-                recipient, email = self.users[agency]
-                sent = at + timedelta(seconds=rng.uniform(2, 90))
+    def notify(self, version: int, kind: str, at: datetime,
+               organisations: list[tuple[int, str]] | None = None) -> None:
+        """The emails the outbox sent (as sending.service.notify queues them): one to each
+        organisation's own secure address, or else to each of its partner users with one;
+        none to an organisation with neither (it is unreachable)."""
+        for org, agency in self.distribution if organisations is None else organisations:
+            for email, recipient in self.addresses.get(org, []):
+                sent = at + timedelta(seconds=self.rng.uniform(2, 90))
                 self.rows["notification"].append({
-                    "record_id": self.record["id"], "version": version, "agency": agency,
-                    "kind": "sent" if version == 1 else "corrected", "recipient_id": recipient,
-                    "email": email, "status": "sent", "attempts": 1, "next_attempt_at": at,
+                    "record_id": self.record["id"], "version": version, "organisation_id": org,
+                    "agency": agency, "kind": kind, "recipient_id": recipient, "email": email,
+                    "status": "sent", "attempts": 1, "next_attempt_at": at,
                     "claimed_at": sent - timedelta(seconds=1), "last_error": None,
                     "sent_at": sent, "created_at": at})
+
+    def time_sending(self, at: datetime) -> None:
+        if self.distribution and self.record["sent_late"] is None:  # the first sending is timed
+            self.record["sent_late"] = sent_late(self.data.header.discussion_at, at,
+                                                 self.settings)
+
+    def send(self, version: int, at: datetime) -> None:
+        """A receipt per organisation on the list and the emails to its addresses, as
+        send_version writes them. An amendment keeps the list, so every organisation that
+        had the earlier version is sent this one too (none is only told of a correction)."""
+        rng = self.rng
+        self.notify(version, "sent", at)
+        for org, agency in self.distribution:
             opened = downloaded = None
             if rng.random() < 0.88:
                 opened = at + timedelta(hours=rng.expovariate(1 / 30))
@@ -341,12 +432,32 @@ class AfterTheMeeting:
                     downloaded = opened + timedelta(minutes=rng.uniform(1, 30))
                     downloaded = downloaded if self.past(downloaded) else None
             self.rows["record_receipt"].append({
-                "record_id": self.record["id"], "version": version, "agency": agency,
-                "sent_at": at, "first_opened_at": opened, "first_downloaded_at": downloaded,
-                "discussion_on": self.data.header.discussion_at.date()})
-        if self.distribution and self.record["sent_late"] is None:  # the first sending is timed
-            self.record["sent_late"] = sent_late(self.data.header.discussion_at, at,
-                                                 self.settings)
+                "record_id": self.record["id"], "version": version, "organisation_id": org,
+                "agency": agency, "sent_at": at, "first_opened_at": opened,
+                "first_downloaded_at": downloaded,
+                "discussion_on": self.data.header.discussion_at.date(), "withdrawn_at": None,
+                "withdrawn_by_id": None, "withdrawn_reason": None})
+        self.time_sending(at)
+
+    def withdraw(self, version: int, final_at: datetime) -> None:
+        """Now and then a version was sent to a school in error and a manager withdrew it
+        (sending.service.withdraw): the receipt says when, who and why, and the school is
+        told. It can no longer be opened there."""
+        rng = self.rng
+        schools = [r for r in self.rows["record_receipt"]
+                   if r["version"] == version and r["agency"] == "school"]
+        if not schools or rng.random() > 0.03:
+            return
+        receipt = rng.choice(schools)
+        at = final_at + timedelta(hours=rng.uniform(0.5, 72))
+        if not self.past(at):
+            return
+        receipt.update(withdrawn_at=at, withdrawn_by_id=self.manager[0],
+                       withdrawn_reason="Sent in error: the child goes to another school.")
+        for column in ("first_opened_at", "first_downloaded_at"):
+            if receipt[column] and receipt[column] > at:
+                receipt[column] = None
+        self.notify(version, "withdrawn", at, [(receipt["organisation_id"], receipt["agency"])])
 
     def amend(self, at: datetime) -> dict[str, list[dict]]:
         record, rng = self.record, self.rng
@@ -419,6 +530,7 @@ class AfterTheMeeting:
                            checked="Participants, agency positions and the decision",
                            corrected=None if rng.random() < 0.8 else "The police officer's role",
                            further_needed="no")
+        self.withdraw(version, final_at)
         if record["referrer_feedback_due"] and rng.random() < 0.75:
             on = final_day + timedelta(days=int(rng.expovariate(1 / 3)))
             at = self.after(_uk_time(on, rng.randint(9, 17)), final_at)
@@ -458,7 +570,9 @@ class AfterTheMeeting:
                 "No longer needed: the family moved out of the area")
         tracked.update(status=outcome, closed_at=at, closed_by_name=by[1], note=note,
                        done_on=on if outcome == "done" else None)
-        agencies = [a for a in self.distribution if a != "csc"] if update and outcome == "done" else None
+        # The kinds of agency updated (record_action takes agency types), each once.
+        agencies = (list(dict.fromkeys(agency for _, agency in self.distribution))
+                    if update and outcome == "done" else None)
         self.entry("action_done" if outcome == "done" else "action_cancelled", at, version, by,
                    position=tracked["position"], action=tracked["description"], note=note,
                    done_on=on if outcome == "done" else None, agencies=agencies or None,
@@ -494,12 +608,14 @@ class AfterTheMeeting:
         record.update(warnings=columns["warnings"], next_due=next_due(due_data))
 
 
-def derived_rows(rng, record, data, distribution, now, users, settings) -> dict[str, list[dict]]:
+def derived_rows(rng, record, data, distribution, now, users, settings,
+                 directory) -> dict[str, list[dict]]:
     """Every row written beside one record after its discussion (see AfterTheMeeting).
 
     The one place to add rows derived per record: each finalised version is in
     rows["record_version"] (its "data" is the version's document, `data` validated)."""
-    rows = AfterTheMeeting(rng, record, data, distribution, now, users, settings).write()
+    rows = AfterTheMeeting(rng, record, data, distribution, now, users, settings,
+                           directory).write()
     in_force = record.get("latest_final_version")
     version = next((v for v in rows["record_version"] if v["version"] == in_force), None)
     if version is not None:  # the live audit's row, as finalising and follow-up write it
@@ -596,19 +712,20 @@ def _judged(row: dict, settings) -> dict:
 def make_batch(job: tuple) -> dict[str, list[dict]]:
     """One batch of rows, generated and derived in a worker process (seeded per batch, so a
     run is repeatable whatever the number of workers)."""
-    seed, first_id, size, today, now, years, users, extras = job
+    seed, first_id, size, today, now, years, users, directory, extras = job
     rng = random.Random(seed * 1_000_003 + first_id)
     settings = get_settings()
     rows: dict[str, list[dict]] = {table: [] for table in TABLES}
     for record_id in range(first_id, first_id + size):
-        record, sent, data = rows_for(rng, record_id, generate(rng, today, years), today, users,
-                                      settings, derived_columns)
+        record, sent, data = rows_for(rng, record_id, generate(rng, today, years, directory),
+                                      today, users, settings, derived_columns)
         rows["strategy_record"].append(record)
         rows["record_distribution"] += sent
         if not extras:
             continue
-        for table, new in derived_rows(rng, record, data, [r["agency"] for r in sent], now,
-                                       users, settings).items():
+        for table, new in derived_rows(rng, record, data,
+                                       [(r["organisation_id"], r["agency"]) for r in sent], now,
+                                       users, settings, directory).items():
             rows[table] += new
         if rng.random() < 0.3:
             rows["strategy_request"].append(convened_request(rng, record, data, users, settings))
@@ -649,9 +766,10 @@ def fill(engine, count: int, *, batch: int = 1000, years: int = 3, seed: int = 1
     today = now.astimezone(UK).date()
     with Session(engine) as session:
         users = ensure_users(session, password)
+        directory = ensure_directory(session)
         first_id = (session.execute(select(func.max(StrategyRecord.id))).scalar() or 0) + 1
-    jobs = [(seed, first_id + start, min(batch, count - start), today, now, years, users, extras)
-            for start in range(0, count, batch)]
+    jobs = [(seed, first_id + start, min(batch, count - start), today, now, years, users,
+             directory, extras) for start in range(0, count, batch)]
     statuses: dict[str, int] = {}
     totals = dict.fromkeys(TABLES, 0)
 

@@ -3,8 +3,22 @@
 from copy import deepcopy
 from datetime import datetime, timedelta
 
+from app.domain.choices import Agency
 from app.domain.schema import StrategyRecordData, uk_now
 from app.rules.workdays import add_working_days, is_working_day
+
+# One standard organisation per partner agency type, which every test database holds
+# (conftest's `engine` fixture), at ids no test creates by itself: "the police" in a test is
+# Anytown-style "Police" at STANDARD_ORGANISATIONS["police"].
+STANDARD_ORGANISATIONS = {agency.value: 9001 + index
+                          for index, agency in enumerate(a for a in Agency if a != Agency.CSC)}
+
+
+def recipients(*agencies: str) -> list[dict]:
+    """A distribution list naming each agency type's standard organisation (children's social
+    care owns the record and is never a recipient, so it is left out)."""
+    return [{"organisation_id": STANDARD_ORGANISATIONS[a], "agency": a, "name": Agency(a).label}
+            for a in agencies if a != "csc"]
 
 
 def discussion_time() -> datetime:
@@ -66,7 +80,7 @@ def complete_record() -> dict:
             {"description": "Joint visit", "owner": "SW", "due_date": str(day)},
         ],
         "next_steps": {"icpc_date": str(add_working_days(day, 10))},
-        "distribution": ["csc", "police", "health_visiting"],
+        "distribution": recipients("police", "health_visiting"),
     }
 
 

@@ -22,6 +22,9 @@ from app.auth import passwords
 from app.auth import service as auth_service
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import User
+from app.domain.choices import Agency
+from app.organisations.models import Organisation
+from tests.builders import STANDARD_ORGANISATIONS
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -88,6 +91,10 @@ def engine(database_url) -> Iterator[Engine]:
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             connection.execute(table.delete())
+        connection.execute(Organisation.__table__.insert(), [
+            {"id": org_id, "name": Agency(agency).label, "agency": agency, "email": None,
+             "active": True, "created_at": datetime.now(UTC)}
+            for agency, org_id in STANDARD_ORGANISATIONS.items()])
     yield engine
 
 
@@ -106,9 +113,16 @@ def _test_password_hash() -> str:
 
 
 def make_user(session: Session, username: str, role: str = "social_worker", *,
-              agency: str | None = None, team: str | None = "Central") -> User:
-    """A user whose password is TEST_PASSWORD (hashed once per run: Argon2 is slow on purpose)."""
+              agency: str | None = None, team: str | None = "Central",
+              organisation_id: int | None = None) -> User:
+    """A user whose password is TEST_PASSWORD (hashed once per run: Argon2 is slow on purpose).
+    A partner works for `organisation_id`, or else their agency type's standard organisation."""
+    if role == "partner" and organisation_id is None and agency is not None:
+        organisation_id = STANDARD_ORGANISATIONS[agency]
+    if organisation_id is not None and agency is None:
+        agency = session.get(Organisation, organisation_id).agency
     user = User(username=username, display_name=username.title(), role=role, agency=agency,
+                organisation_id=organisation_id,
                 team=team if role in ("social_worker", "edt_worker", "manager") else None,
                 password_hash=_test_password_hash(), created_at=datetime.now(UTC))
     session.add(user)

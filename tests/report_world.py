@@ -16,7 +16,7 @@ from app.records.models import StrategyRecord
 from app.requests import service as requests
 from app.requests.models import DeclineData, RequestData, StrategyRequest
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record
+from tests.builders import recipients, complete_record
 from tests.conftest import make_user
 
 PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
@@ -123,7 +123,7 @@ def world(session):
                  {"agency": "midwifery", "position": "has_concerns", "concerns": "Late booking"}]
     f = w.finalised("F", dated(datetime(2026, 5, 12, 10), children=[unborn],
                                agency_positions=positions,
-                               distribution=["csc", "police", "health_visiting", "midwifery"]))
+                               distribution=recipients("csc", "police", "health_visiting", "midwifery")))
     f = followup.amend(session, f, w.sw, f.revision, "The health visitor was at the meeting")
     amended = f.content.model_dump(mode="json")
     amended["participants"][2] |= {"mode": "in_person", "contributed_at": None}

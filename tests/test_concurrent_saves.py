@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.domain.schema import StrategyRecordData
 from app.records import service
-from tests.builders import complete_record
+from tests.builders import complete_record, recipients
 
 ROUNDS = 15
 
@@ -36,7 +36,7 @@ def test_racing_saves_of_one_draft_never_fail_with_a_database_error(engine, sess
     for _ in range(ROUNDS):
         start = threading.Barrier(2)
         threads = [threading.Thread(target=save, args=(start, agencies))
-                   for agencies in (["csc", "police"], ["csc", "police", "school"])]
+                   for agencies in (recipients("police"), recipients("police", "school"))]
         for thread in threads:
             thread.start()
         for thread in threads:

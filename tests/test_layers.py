@@ -18,11 +18,12 @@ LAYERS = [
      "app.records.models", "app.records.listing", "app.records.display", "app.records.view",
      "app.records.forms", "app.records.service", "app.pdf.models", "app.pdf.fetcher",
      "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
-     "app.reports.models", "app.reports.store",
+     "app.reports.models", "app.reports.store", "app.organisations.models",
+     "app.organisations.service",
      "app.followup.service", "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker", "app.reports.charts"},
     # 3: who may do what, and loading things for a person
-    {"app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access",
+    {"app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access", "app.visibility",
      "app.followup.tracker", "app.requests.service", "app.sending.receipts",
      "app.reports.figures", "app.reports.backfill"},
     # 4: pages, API, the printed record, the app itself and its commands
@@ -31,7 +32,8 @@ LAYERS = [
      "app.records.pages", "app.records.api", "app.pdf", "app.followup.pages",
      "app.followup.api", "app.followup.view", "app.followup.printed", "app.requests.pages",
      "app.requests.api", "app.sending.pages", "app.reports.pages", "app.reports.api",
-     "app.reports.exports", "app.reports.query"},
+     "app.reports.exports", "app.reports.query", "app.refusals", "app.organisations.cli",
+     "app.organisations.pages"},
 ]
 
 

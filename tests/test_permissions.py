@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.domain.schema import StrategyRecordData
 from app.records import service
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, discussion_time
+from tests.builders import complete_record, discussion_time, recipients
 from tests.conftest import make_user, signed_in
 
 ROLES = {
@@ -44,7 +44,7 @@ def world(anonymous, session):
     users = {name: make_user(session, name, role, agency=agency, team=team)
              for name, (role, agency, team) in ROLES.items()}
     body = complete_record()
-    body["distribution"] = ["csc", "police", "health_visiting"]
+    body["distribution"] = recipients("police", "health_visiting")
     data = StrategyRecordData.model_validate(body)
     draft = service.create_record(session, data=data, team="Central")
     final = service.create_record(session, data=data, team="Central")

@@ -10,7 +10,7 @@ from app import db, migrate
 from app.domain.schema import MAX_ROWS, StrategyRecordData
 from app.records import service
 from app.records.models import RecordDistribution, StrategyRecord
-from tests.builders import complete_record, record_with
+from tests.builders import complete_record, recipients, record_with
 
 
 def _tasks(n: int) -> list[dict]:
@@ -55,10 +55,10 @@ def test_columns_follow_create_save_and_finalise(session):
     assert record.damaged is False
     agencies = set(session.exec(select(RecordDistribution.agency).where(
         RecordDistribution.record_id == record.id)))
-    assert agencies == {"csc", "police", "health_visiting"}
+    assert agencies == {"police", "health_visiting"}
 
     raw = deepcopy(complete_record())
-    raw["distribution"] = ["csc", "school"]
+    raw["distribution"] = recipients("school")
     raw["decision"] = {"outcome": None}
     changed = StrategyRecordData.model_validate(raw)
     record = service.save_record(session, record=record, data=changed, expected_revision=None)
@@ -66,7 +66,7 @@ def test_columns_follow_create_save_and_finalise(session):
     assert record.blocking_failures > 0
     agencies = set(session.exec(select(RecordDistribution.agency).where(
         RecordDistribution.record_id == record.id)))
-    assert agencies == {"csc", "school"}
+    assert agencies == {"school"}
 
 
 def test_counts_and_next_due_come_from_the_rules_and_actions(session):
@@ -102,8 +102,10 @@ def test_content_is_validated_once_per_loaded_data(session, monkeypatch):
 def test_migration_backfills_existing_records(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     migrate.upgrade(url, "0003")
-    good = json.dumps(complete_record())
-    bad = json.dumps({**complete_record(), "decision": {"outcome": "banished"}})
+    # Documents as they were stored before organisations: the distribution by agency type.
+    old = {**complete_record(), "distribution": ["csc", "police", "health_visiting"]}
+    good = json.dumps(old)
+    bad = json.dumps({**old, "decision": {"outcome": "banished"}})
     engine = db.make_engine(url)
     with engine.begin() as connection:
         for id_, data in ((1, good), (2, bad)):
@@ -122,9 +124,13 @@ def test_migration_backfills_existing_records(tmp_path):
             "s47_joint", "day_team", ["Leo Carter"])
         assert first.sort_at == first.discussion_at
         assert first.blocking_failures == 0 and not first.damaged
+        # 0010 moved them onto one organisation per agency type, named as the type was.
         agencies = set(session.exec(select(RecordDistribution.agency).where(
             RecordDistribution.record_id == 1)))
         assert agencies == {"csc", "police", "health_visiting"}
+        assert [(r.name, r.agency.value) for r in first.content.distribution] == [
+            ("Children's social care", "csc"), ("Police", "police"),
+            ("Health visiting", "health_visiting")]
         assert second.damaged
         assert second.damage_reason.startswith("decision.outcome: Input should be")
         assert session.exec(text("SELECT count(*) FROM rendered_pdf")).one()[0] == 1

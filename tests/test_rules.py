@@ -19,7 +19,7 @@ from app.rules.completeness import (
     evaluate,
 )
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, discussion_time, record_with
+from tests.builders import recipients, complete_record, discussion_time, record_with
 
 # Every limit the rules read, given explicitly so the environment cannot change the outcome.
 SETTINGS = Settings(
@@ -245,7 +245,7 @@ FAILING = [
     ("agencies.core", lambda: build(children=[unborn_child()]), [("agency_positions",)]),
     ("agencies.positions", lambda: build(
         agency_positions=positions({"agency": "gp", "position": "has_concerns"}),
-        distribution=["csc", "police", "health_visiting", "gp"]),
+        distribution=recipients("csc", "police", "health_visiting", "gp")),
      [("agency_positions", 3, "concerns")]),
     ("agencies.participants-have-positions",
      lambda: build(agency_positions=positions(drop=("police",))), [("agency_positions",)]),
@@ -274,12 +274,12 @@ FAILING = [
         children=[child(), unborn_child(gestation_weeks=33, expected_delivery_date=str(
             discussion_time().date() + timedelta(weeks=7)))],
         agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),
-        distribution=["csc", "police", "health_visiting", "midwifery"]),
+        distribution=recipients("csc", "police", "health_visiting", "midwifery")),
      [("next_steps", "icpc_date")]),
     ("next.further-discussion-date", lambda: build(decision={"outcome": "further_strategy"}),
      [("next_steps", "next_discussion_on")]),
     ("distribution.present", lambda: build(distribution=[]), [("distribution",)]),
-    ("distribution.involved", lambda: build(distribution=["csc", "police"]),
+    ("distribution.involved", lambda: build(distribution=recipients("csc", "police")),
      [("distribution",)]),
     # Rules for the practice gaps (issue 12); their passing cases are in test_practice_gaps.py.
     ("header.s47-start-date", lambda: build(header={"sequence": "further",
@@ -291,12 +291,12 @@ FAILING = [
     ("children.edd-gestation", lambda: build(
         children=[child(), unborn_child(gestation_weeks=20)],
         agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),
-        distribution=["csc", "police", "health_visiting", "midwifery"]),
+        distribution=recipients("csc", "police", "health_visiting", "midwifery")),
      [("children", 1, "gestation_weeks")]),
     ("children.unborn-plans", lambda: build(
         children=[child(), unborn_child(maternity_unit=None)],
         agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),
-        distribution=["csc", "police", "health_visiting", "midwifery"]),
+        distribution=recipients("csc", "police", "health_visiting", "midwifery")),
      [("children", 1, "maternity_unit")]),
     ("grounds.referrer-named", lambda: build(grounds={"referrer_kind": None}),
      [("grounds", "referrer_kind")]),
@@ -323,7 +323,7 @@ FAILING = [
         children=[child(), unborn_child(gestation_weeks=35, expected_delivery_date=str(
             discussion_time().date() + timedelta(weeks=5)))],
         agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),
-        distribution=["csc", "police", "health_visiting", "midwifery"],
+        distribution=recipients("csc", "police", "health_visiting", "midwifery"),
         decision={"outcome": "cin"}, next_steps={"icpc_date": None}),
      [("next_steps", "icpc_date")]),
 ]
@@ -987,7 +987,7 @@ def _prebirth(gestation: int, icpc: str, outcome: str = "s47_single") -> Strateg
                  agency_positions=positions(MIDWIFERY),
                  decision={"outcome": outcome},
                  next_steps={"icpc_date": icpc},
-                 distribution=["csc", "police", "health_visiting", "midwifery"])
+                 distribution=recipients("csc", "police", "health_visiting", "midwifery"))
 
 
 def test_prebirth_conference_by_34_weeks_passes():
@@ -1045,13 +1045,13 @@ def test_next_discussion_date_not_needed_for_other_outcomes():
 
 
 def test_distribution_to_every_involved_agency_passes():
-    data = build(distribution=["csc", "police", "health_visiting", "school"])
+    data = build(distribution=recipients("csc", "police", "health_visiting", "school"))
     assert passes(data, "distribution.present")
     assert passes(data, "distribution.involved")
 
 
 def test_distribution_names_each_agency_left_out():
-    data = build(distribution=["csc"])
+    data = build(distribution=recipients("csc"))
     found = failures(data, "distribution.involved")
     assert [f.path for f in found] == [("distribution",)] * 2
     messages = " ".join(f.message for f in found)

@@ -59,8 +59,16 @@ def test_a_record_has_at_most_one_update_all_agencies_action():
     assert message == "Value error, A record has exactly one update-all-agencies action"
 
 
-def test_the_distribution_list_keeps_each_agency_once_in_order():
+def test_the_distribution_list_keeps_each_organisation_once_in_order():
     raw = complete_record()
-    raw["distribution"] = ["police", "csc", "police", "school", "csc"]
-    assert [a.value for a in StrategyRecordData.model_validate(raw).distribution] == [
-        "police", "csc", "school"]
+    raw["distribution"] = [7, "12", 7, {"organisation_id": 3}, 12]
+    assert [r.organisation_id for r in StrategyRecordData.model_validate(raw).distribution] == [
+        7, 12, 3]
+
+
+@pytest.mark.parametrize("bad", ["police", 0, -4, 2**31, True, "1e3", {"organisation_id": "x"}])
+def test_a_recipient_is_an_organisation_id(bad):
+    raw = complete_record()
+    raw["distribution"] = [bad]
+    ((loc, _),) = _errors(raw)
+    assert loc[0] == "distribution"

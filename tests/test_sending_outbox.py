@@ -18,7 +18,7 @@ from app.followup import service as followup
 from app.records import service
 from app.sending import worker
 from app.sending.models import Notification, RecordReceipt
-from tests.builders import complete_record
+from tests.builders import STANDARD_ORGANISATIONS, complete_record, recipients
 from tests.conftest import make_user, signed_in
 from tests.html import soup, table_rows
 
@@ -105,15 +105,18 @@ def test_finalising_writes_receipts_and_notifications_in_the_same_transaction(se
         ("police", "pc2@police.example", "pending", "sent"),
     ]
     assert notes[0].recipient_id == police.id
-    receipts = session.execute(select(RecordReceipt.agency, RecordReceipt.version)
+    assert {n.organisation_id for n in notes} == {STANDARD_ORGANISATIONS["police"]}
+    receipts = session.execute(select(RecordReceipt.organisation_id, RecordReceipt.agency,
+                                      RecordReceipt.version)
                                .where(RecordReceipt.record_id == record.id)
                                .order_by(RecordReceipt.agency)).all()
-    assert receipts == [("csc", 1), ("health_visiting", 1), ("police", 1)]
+    assert receipts == [(STANDARD_ORGANISATIONS["health_visiting"], "health_visiting", 1),
+                        (STANDARD_ORGANISATIONS["police"], "police", 1)]
+    # Logged in organisation order (the standard Police organisation's id comes first).
     assert _actions(session, "record_sent") == [
-        "version 1 record sent to csc: unreachable: no user of this agency has an email address",
-        "version 1 record sent to health_visiting: unreachable: no user of this agency has an "
-        "email address",
-        "version 1 record sent to police: 2 notification(s) queued",
+        "version 1 record sent to Police: 2 notification(s) queued",
+        "version 1 record sent to Health visiting: unreachable: it has no address and no user "
+        "with an email address",
     ]
 
 
@@ -205,7 +208,7 @@ def test_smtp_unreachable_retries_with_back_off_then_fails_and_the_outbox_shows_
     manager = make_user(session, "mo", "manager")
     page = soup(signed_in(anonymous, session, manager).get("/outbox"))
     rows = table_rows(page.select_one("#outbox"))
-    assert rows[0][:6] == [f"{record.reference} v1", "police", "pc", "Sent", "Failed", "3"]
+    assert rows[0][:6] == [f"{record.reference} v1", "Police", "pc", "Sent", "Failed", "3"]
     assert "ConnectionRefusedError" in rows[0][6]
 
 
@@ -260,8 +263,11 @@ def test_send_on_authorise_sends_when_a_manager_authorises(session, settings_env
     followup.authorise(session, record, manager, record.revision)
     notes = _notifications(session, record.id)
     assert [(n.agency, n.kind, n.version) for n in notes] == [("police", "sent", 1)]
-    assert _actions(session, "record_sent")[-1] == \
-        "version 1 record sent to police: 1 notification(s) queued"
+    assert _actions(session, "record_sent") == [
+        "version 1 record sent to Police: 1 notification(s) queued",
+        "version 1 record sent to Health visiting: unreachable: it has no address and no user "
+        "with an email address",
+    ]
 
 
 def test_an_amendment_tells_every_agency_that_had_the_earlier_version(session, smtp):
@@ -274,13 +280,20 @@ def test_an_amendment_tells_every_agency_that_had_the_earlier_version(session, s
 
     record = followup.amend(session, record, sw, record.revision, "Wrong date of the visit")
     data = StrategyRecordData.model_validate(
-        record.content.model_dump(mode="json") | {"distribution": ["csc", "police"]})
+        record.content.model_dump(mode="json") | {"distribution": recipients("csc", "police")})
     record = service.save_record(session, record=record, data=data,
                                  expected_revision=record.revision)
     record = service.finalise_record(session, record=record, expected_revision=record.revision,
                                      finalised_by=sw)
     worker.run_once()
 
+    # Health visiting is no longer on the list: it keeps version 1 and is only told of version 2.
+    assert _actions(session, "record_sent")[-2:] == [
+        "version 2 record sent to Police: 1 notification(s) queued",
+        "version 2 notice of a corrected version sent to Health visiting: 1 notification(s) "
+        "queued",
+    ]
+    # Both had version 1, so both are told it was corrected (README, "Amendments").
     got = sorted((tos[0], message["Subject"]) for tos, message in smtp.messages)
     assert got == [
         ("hv@nhs.example", f"Corrected strategy discussion record {record.reference}"),
@@ -309,8 +322,9 @@ def test_cli_creates_a_partner_with_an_email(session, engine, monkeypatch, capsy
     from app.__main__ import main
 
     monkeypatch.setenv("STRATEGY_PASSWORD", "a long enough password")
-    main(["user", "create", "pc9", "--name", "PC Nine", "--role", "partner", "--agency",
-          "police", "--email", "pc9@police.example"])
+    main(["user", "create", "pc9", "--name", "PC Nine", "--role", "partner", "--org",
+          str(STANDARD_ORGANISATIONS["police"]), "--email", "pc9@police.example"])
     session.expire_all()
     user = session.execute(select(User).where(User.username == "pc9")).scalar_one()
-    assert (user.agency, user.email) == ("police", "pc9@police.example")
+    assert (user.organisation_id, user.agency, user.email) == (
+        STANDARD_ORGANISATIONS["police"], "police", "pc9@police.example")

@@ -50,11 +50,13 @@ def test_first_opening_by_a_partner_fills_the_receipt_once_and_clears_new(sessio
     assert _receipt(session, record.id, "health_visiting").first_opened_at is None
     # Social care opening the record is not an agency's receipt.
     assert signed_in(anonymous, session, sw).get(f"/strategies/{record.id}").status_code == 200
-    assert _receipt(session, record.id, "csc").first_opened_at is None
+    others = session.execute(select(RecordReceipt).where(
+        RecordReceipt.record_id == record.id, RecordReceipt.agency != "police")).scalars().all()
+    assert [(r.agency, r.first_opened_at) for r in others] == [("health_visiting", None)]
 
     events = session.execute(select(AuditEvent.username, AuditEvent.detail).where(
         AuditEvent.action == "receipt_opened")).all()
-    assert events == [("pc", "version 1, first for police")]
+    assert events == [("pc", f"version 1, first for organisation {pc.organisation_id}")]
 
 
 def test_first_download_fills_downloaded_and_opened(session, anonymous):
@@ -82,7 +84,8 @@ def test_receipts_api_for_social_care(session, anonymous):
 
     body = signed_in(anonymous, session, sw).get(f"/api/strategies/{record.id}/receipts").json()
     by_agency = {row["agency"]: row for row in body}
-    assert sorted(by_agency) == ["csc", "health_visiting", "police"]
+    assert sorted(by_agency) == ["health_visiting", "police"]
+    assert by_agency["police"]["organisation"] == "Police"
     police = by_agency["police"]
     assert (police["version"], police["delivered"], police["unreachable"], police["flagged"]) == (
         1, True, False, False)
@@ -125,16 +128,16 @@ def test_open_by_and_the_flag_across_a_bank_holiday(session):
 
     assert flagged(date(2026, 8, 31)) == set()  # the bank holiday
     assert flagged(date(2026, 9, 1)) == set()  # Tuesday: still in time
-    assert flagged(date(2026, 9, 2)) == {"csc", "health_visiting", "police"}
+    assert flagged(date(2026, 9, 2)) == {"health_visiting", "police"}
     assert receipts.not_opened_count(session, manager, date(2026, 9, 1)) == 0
-    assert receipts.not_opened_count(session, manager, date(2026, 9, 2)) == 3
+    assert receipts.not_opened_count(session, manager, date(2026, 9, 2)) == 2
 
     # The police opened it: no longer flagged, whatever the day.
     session.execute(update(RecordReceipt).where(RecordReceipt.agency == "police")
                     .values(first_opened_at=datetime(2026, 9, 2, 9, 0, tzinfo=UTC)))
     session.commit()
-    assert flagged(date(2026, 9, 3)) == {"csc", "health_visiting"}
-    assert receipts.not_opened_count(session, manager, date(2026, 9, 3)) == 2
+    assert flagged(date(2026, 9, 3)) == {"health_visiting"}
+    assert receipts.not_opened_count(session, manager, date(2026, 9, 3)) == 1
 
 
 def test_manager_page_shows_agencies_not_opened_and_unreachable(session, anonymous):
@@ -149,20 +152,21 @@ def test_manager_page_shows_agencies_not_opened_and_unreachable(session, anonymo
     session.commit()
 
     counts = manager_counts(session, manager)
-    # csc and health visiting have no one with an email, on both records.
-    assert (counts.not_opened, counts.unreachable) == (3, 4)
+    # Health visiting has no address and no one with an email, on both records.
+    assert (counts.not_opened, counts.unreachable) == (2, 2)
     page = soup(signed_in(anonymous, session, manager).get("/manager"))
     assert page.select_one("#count-not-opened").get_text(" ", strip=True) == (
-        "3 agencies that have not opened a record sent to them")
-    assert page.select_one("#count-unreachable .app-count__number").get_text() == "4"
+        "2 agencies that have not opened a record sent to them")
+    assert page.select_one("#count-unreachable .app-count__number").get_text() == "2"
     listed = [li.get_text(strip=True) for li in page.select("#unreached li")]
     first, second = record.reference, listed[-1].split(":")[0]
+    unreachable = "no one to notify (no address and no user with an email address)"
+    # Oldest sending first; within a sending, in the order the receipts were written (by
+    # organisation: the standard Police organisation's id comes before Health visiting's).
     assert listed == [
-        f"{first}: csc, no one to notify (no user with an email address)",
-        f"{first}: health_visiting, no one to notify (no user with an email address)",
-        f"{first}: police, not opened in time",
-        f"{second}: csc, no one to notify (no user with an email address)",
-        f"{second}: health_visiting, no one to notify (no user with an email address)",
+        f"{first}: Police, not opened in time",
+        f"{first}: Health visiting, {unreachable}",
+        f"{second}: Health visiting, {unreachable}",
     ]
     assert second != first
     # Another team's manager counts none of Central's records.

@@ -10,7 +10,7 @@ from app.domain.sections import SECTIONS
 from app.rules.completeness import evaluate
 from app.rules.status import SectionStatus, section_states
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, discussion_time, record_with
+from tests.builders import recipients, complete_record, discussion_time, record_with
 
 SETTINGS = Settings(icpc_working_days=15, edt_review_working_days=1)
 SLUGS = [s.slug for s in SECTIONS]
@@ -112,7 +112,7 @@ def test_complete_sections_carry_no_failing_results():
 
 
 def test_a_section_is_complete_when_its_own_rules_pass_even_if_others_fail():
-    found = statuses(record_with(header={"chair": None}, distribution=["csc"]))
+    found = statuses(record_with(header={"chair": None}, distribution=recipients("police")))
     assert found["analysis"] == COMPLETE
     assert found["next-steps"] == COMPLETE
     assert found["header"] == IN_PROGRESS
@@ -146,7 +146,7 @@ def test_a_section_is_complete_when_its_own_rules_pass_even_if_others_fail():
      "next.further-discussion-date"),
     ("next-steps", {"next_steps": {"icpc_date": None, "notes": "Conference to be booked"}},
      "next.icpc-date"),
-    ("distribution", {"distribution": ["csc"]}, "distribution.involved"),
+    ("distribution", {"distribution": recipients("police")}, "distribution.involved"),
 ])
 def test_something_missing_means_in_progress(slug, changes, rule_id):
     data = record_with(**changes)
@@ -217,7 +217,7 @@ def test_further_discussion_before_this_one_is_a_problem():
 
 def test_results_point_only_at_their_own_section():
     data = record_with(header={"chair": None}, analysis={"risks": None},
-                       distribution=["csc"])
+                       distribution=recipients("police"))
     for slug, state in states(data).items():
         assert all(r.rule.section == slug and not r.passed for r in state.results)
     assert failing_ids(data, "header") == {"header.required"}

@@ -31,6 +31,8 @@ ACTIONS = (
     "notification_failed", "receipt_opened", "receipt_downloaded",
     # A list (or report) downloaded as CSV: which filters, how many rows.
     "exported",
+    # The directory of partner organisations, and a version withdrawn from one (sent in error).
+    "organisation_created", "organisation_changed", "withdrawn",
 )
 # Events that anyone can cause without limit: their repeats are counted, not each stored.
 COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})
@@ -91,6 +93,16 @@ def log(
         logger.exception("Audit event not stored, recorded here instead: %r", fields)
 
 
+def refused(session: Session, user: User | None, request: Request | None, why: str, *,
+            record_id: int | None = None) -> None:
+    """Log a refusal with who asked, the route and why; once per request (app/refusals.py
+    logs any refusal a route did not log itself)."""
+    route = f"{request.method} {request.url.path}: " if request is not None else ""
+    if request is not None:
+        request.state.refusal_logged = True
+    log(session, "refused", user=user, record_id=record_id, detail=route + why, request=request)
+
+
 def _count_repeat(session: Session, event: AuditEvent) -> bool:
     """Add one to the count of the same event within the window; False if there is none."""
     since = event.at - timedelta(seconds=get_settings().audit_repeat_window_seconds)
@@ -117,9 +129,13 @@ def events(
     username: str | None = None,
     before_id: int | None = None,
     limit: int = AUDIT_PAGE_SIZE,
+    where=None,
 ) -> list[AuditEvent]:
-    """Newest first; `before_id` pages back (each page starts below the last id shown)."""
+    """Newest first; `before_id` pages back (each page starts below the last id shown).
+    `where` limits them to what the reader may see (app/visibility.audit_filter)."""
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
+    if where is not None:
+        query = query.where(where)
     if record_id is not None:
         query = query.where(AuditEvent.record_id == record_id)
     if action:

@@ -8,7 +8,6 @@ from sqlmodel import Session
 from app.auth import service
 from app.auth.roles import Role
 from app.db import get_engine
-from app.domain.choices import Agency
 
 
 def add_commands(commands) -> None:
@@ -18,7 +17,8 @@ def add_commands(commands) -> None:
     create.add_argument("username")
     create.add_argument("--name", required=True, help="the name people see")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
-    create.add_argument("--agency", choices=[a.value for a in Agency], help="for a partner-agency user")
+    create.add_argument("--org", type=int, metavar="ORG_ID",
+                        help="a partner-agency user's organisation (python -m app org list)")
     create.add_argument("--team", help="the social-care team, for social-care staff")
     create.add_argument("--email", help="where a partner-agency user is told of records sent")
     set_email = user.add_parser("set-email", help="set (or with \"\" clear) a user's email address")
@@ -61,7 +61,7 @@ def _run(session: Session, args) -> str:
             raise SystemExit(f"A user called {args.username} already exists")
         user = service.create_user(session, username=args.username, display_name=args.name,
                                    role=Role(args.role), password=_password(),
-                                   agency=args.agency, team=args.team)
+                                   organisation_id=args.org, team=args.team)
         if args.email:
             service.set_email(session, user, args.email)
         return f"Created {user.username} ({args.role})."

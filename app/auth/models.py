@@ -13,7 +13,11 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=80, unique=True, index=True)
     display_name: str = Field(max_length=200)
     role: str = Field(max_length=20)
-    # The partner agency a partner-agency user belongs to (one of choices.Agency).
+    # The organisation a partner-agency user works for: what they may read is what was sent
+    # to it (app/visibility.py). Every partner user has exactly one.
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    # The organisation's kind of agency, copied when the user is created (a request they
+    # make is from that kind of agency); never used to decide access.
     agency: str | None = Field(default=None, max_length=40)
     # The social-care team whose records CSC staff see.
     team: str | None = Field(default=None, max_length=80)

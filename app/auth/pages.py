@@ -4,9 +4,11 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import literal
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from app import visibility
 from app.auth import audit, service
 from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired
 from app.auth.models import User
@@ -89,7 +91,7 @@ def audit_page(request: Request, session: SessionDep, user: PageUser, reference:
                record_id: str | None = None, action: str | None = None,
                username: str | None = None, before: str | None = None):
     if not can_read_audit(user):
-        audit.log(session, "refused", user=user, detail="audit log", request=request)
+        audit.refused(session, user, request, "only managers and administrators")
         raise HTTPException(403, "Only managers and administrators can read the audit log")
     action = action if action in audit.ACTIONS else None
     username = (username or "").replace("\x00", "").strip().lower()[:80]
@@ -97,19 +99,24 @@ def audit_page(request: Request, session: SessionDep, user: PageUser, reference:
     record_id = whole_number((record_id or "").strip())
     unknown_reference = False
     if reference:
-        record_id = session.exec(
-            select(StrategyRecord.id).where(StrategyRecord.reference == reference)).first()
+        # A reference the reader may not see is, to them, no record at all.
+        lookup = select(StrategyRecord.id).where(StrategyRecord.reference == reference)
+        if visibility.audit_filter(user) is not None:
+            lookup = lookup.where(visibility.record_filter(user))
+        record_id = session.exec(lookup).first()
         unknown_reference = record_id is None
     rows = [] if unknown_reference else audit.events(
         session, record_id=record_id, action=action, username=username or None,
-        before_id=whole_number((before or "").strip()), limit=audit.AUDIT_PAGE_SIZE + 1)
+        before_id=whole_number((before or "").strip()), limit=audit.AUDIT_PAGE_SIZE + 1,
+        where=visibility.audit_filter(user))
     shown = rows[:audit.AUDIT_PAGE_SIZE]
     filters = {"reference": reference, "action": action or "", "username": username}
     if record_id and not reference:
         filters["record_id"] = record_id
     context = {
         "title": "Audit log", "events": shown, "actions": audit.ACTIONS, "filters": filters,
-        "records": _records_named(session, {e.record_id for e in shown if e.record_id}),
+        "records": _records_named(session, {e.record_id for e in shown if e.record_id},
+                                  with_children=visibility.shows_children(user)),
         "people": _people_named(session, {e.user_id for e in shown if e.user_id}),
         "unknown_reference": unknown_reference,
         "older": (f"/audit?{urlencode({**{k: v for k, v in filters.items() if v}, 'before': shown[-1].id})}"
@@ -118,11 +125,14 @@ def audit_page(request: Request, session: SessionDep, user: PageUser, reference:
     return templates.TemplateResponse(request, "audit.html", context)
 
 
-def _records_named(session: Session, ids: set[int]) -> dict[int, StrategyRecord]:
-    """Reference and children's names for each record an event is about (read-model columns)."""
+def _records_named(session: Session, ids: set[int], with_children: bool) -> dict[int, dict]:
+    """Reference (and, for those who may see records, the children's names) for each record
+    an event is about (read-model columns)."""
     if not ids:
         return {}
-    query = select(StrategyRecord.id, StrategyRecord.reference, StrategyRecord.children_names)
+    query = select(StrategyRecord.id, StrategyRecord.reference,
+                   (StrategyRecord.children_names if with_children
+                    else literal(None)).label("children_names"))
     return {row.id: row for row in session.exec(query.where(col(StrategyRecord.id).in_(ids)))}
 
 

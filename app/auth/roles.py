@@ -1,7 +1,7 @@
 """Who may do what, by role. Every route asks these functions; templates never decide access.
 
-Whether a person may see or change one particular record is decided in
-app/records/access.py, beside the query filter that applies the same rule to lists.
+Whether a person may see or change one particular record, and which versions, is decided in
+app/visibility.py (the one rule, as a query filter and per record).
 """
 
 from app.auth.models import User
@@ -41,6 +41,11 @@ def can_read_audit(user: User) -> bool:
     return user.role in (Role.MANAGER, Role.ADMIN)
 
 
+def can_manage_directory(user: User) -> bool:
+    """The directory of partner organisations (app/organisations)."""
+    return user.role == Role.ADMIN
+
+
 def can_see_damaged(user: User) -> bool:
     """See that damaged records exist (reference, team, reason), not their content."""
     return user.role in (Role.MANAGER, Role.ADMIN)
@@ -51,7 +56,7 @@ def can_see_damaged(user: User) -> bool:
 
 def can_request(user: User) -> bool:
     """Ask for a strategy discussion: a partner agency's user, or social care on an agency's behalf."""
-    return (user.role == Role.PARTNER and user.agency is not None) or user.role in RECORDERS
+    return (user.role == Role.PARTNER and user.organisation_id is not None) or user.role in RECORDERS
 
 
 def can_triage(user: User) -> bool:

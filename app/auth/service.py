@@ -11,6 +11,7 @@ from app.auth import audit, passwords
 from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
 from app.auth.roles import RECORDERS, Role
 from app.config import get_settings
+from app.organisations.models import Organisation
 
 
 class Throttled(Exception):
@@ -34,16 +35,25 @@ def _aware(value: datetime) -> datetime:
 
 
 def create_user(session: Session, *, username: str, display_name: str, role: Role, password: str,
-                agency: str | None = None, team: str | None = None) -> User:
+                organisation_id: int | None = None, team: str | None = None) -> User:
     problem = passwords.password_problem(password)
     if problem:
         raise ValueError(problem)
-    if role == Role.PARTNER and not agency:
-        raise ValueError("A partner-agency user belongs to exactly one agency")
+    organisation = None
+    if role == Role.PARTNER:
+        organisation = session.get(Organisation, organisation_id) if organisation_id else None
+        if organisation is None:
+            raise ValueError("A partner-agency user belongs to exactly one organisation: give "
+                             "--org with an id from 'python -m app org list'")
+        if not organisation.active:
+            raise ValueError(f"{organisation.name} is no longer active")
+    elif organisation_id is not None:
+        raise ValueError("Only partner-agency users belong to an organisation")
     if role in RECORDERS and not (team or "").strip():
         raise ValueError("Social-care staff belong to a team: give --team")
     user = User(username=username.strip().lower(), display_name=display_name, role=role.value,
-                agency=agency if role == Role.PARTNER else None, team=team,
+                organisation_id=organisation.id if organisation else None,
+                agency=organisation.agency if organisation else None, team=team,
                 password_hash=passwords.hash_password(password), created_at=_now())
     session.add(user)
     session.commit()

@@ -7,7 +7,7 @@ rules' job (app/rules), so a draft can be saved with anything filled in.
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -138,6 +138,12 @@ PastDateTime = Annotated[
     AfterValidator(_to_uk_local),
     AfterValidator(_not_in_future),
     Field(description=LOCAL_TIME_NOTE),
+]
+
+
+# An organisation in the directory (app/organisations), by its id.
+OrganisationId = Annotated[
+    Annotated[StrictInt, Field(gt=0, lt=2**31)] | None, BeforeValidator(_blank_to_none)
 ]
 
 
@@ -334,6 +340,7 @@ class Injury(RecordPart):
 class Participant(RecordPart):
     name: ShortText = Field(None, title="Name")
     agency: _choice(Agency) = Field(None, title="Agency")
+    organisation_id: OrganisationId = Field(None, title="Organisation (from the directory)")
     organisation: ShortText = Field(None, title="Organisation or team")
     role: ShortText = Field(None, title="Role")
     mode: _choice(ContributionMode) = Field(None, title="How they contributed")
@@ -344,6 +351,7 @@ class Participant(RecordPart):
 
 class AgencyPosition(RecordPart):
     agency: _choice(Agency) = Field(None, title="Agency")
+    organisation_id: OrganisationId = Field(None, title="Organisation (from the directory)")
     organisation: ShortText = Field(None, title="Organisation or team")
     position: _choice(Position) = Field(None, title="Position")
     concerns: LongText = Field(None, title="Concerns")
@@ -419,6 +427,30 @@ class NextSteps(RecordPart):
     notes: LongText = Field(None, title="Other next steps")
 
 
+def _recipient_ids(value):
+    """A form posts the ticked organisations' ids as text; a client may send bare ids too."""
+    def one(item):
+        if isinstance(item, str) and item.strip().isdigit() and len(item.strip()) < 12:
+            return {"organisation_id": int(item.strip())}
+        if isinstance(item, int) and not isinstance(item, bool):
+            return {"organisation_id": item}
+        return item
+    return [one(item) for item in _as_list(value)]
+
+
+class Recipient(RecordPart):
+    """An organisation the record is sent to. Named by its id in the directory; the service
+    fills in its name and kind of agency when the record is saved, so a finalised version
+    keeps them as they were when it was sent."""
+
+    # The form's checkbox value for a recipient (app/records/forms.py).
+    FORM_VALUE: ClassVar[str] = "organisation_id"
+
+    organisation_id: Annotated[StrictInt, Field(gt=0, lt=2**31)] = Field(title="Organisation")
+    agency: _choice(Agency) = Field(None, title="Kind of agency")
+    name: ShortText = Field(None, title="Organisation")
+
+
 class StrategyRecordData(RecordPart):
     """Everything a strategy record says: the JSON API's body and every form's target."""
 
@@ -432,7 +464,9 @@ class StrategyRecordData(RecordPart):
     decision: Decision = Field(default_factory=Decision)
     actions: _rows(Action, fixed=1) = []
     next_steps: NextSteps = Field(default_factory=NextSteps)
-    distribution: _choices(Agency) = Field([], title="Agencies that receive the record")
+    distribution: Annotated[list[Recipient], BeforeValidator(_recipient_ids),
+                            Field(max_length=MAX_ROWS)] = Field(
+        [], title="Organisations that receive the record")
 
     @field_validator("actions")
     @classmethod
@@ -448,7 +482,7 @@ class StrategyRecordData(RecordPart):
     def _one_update_action(self):
         if sum(a.kind == ActionKind.UPDATE_AGENCIES for a in self.actions) > 1:
             raise ValueError("A record has exactly one update-all-agencies action")
-        self.distribution = list(dict.fromkeys(self.distribution))
+        self.distribution = list({r.organisation_id: r for r in self.distribution}.values())
         return self
 
     def child_title(self, child: Child) -> str:

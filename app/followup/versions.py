@@ -124,19 +124,6 @@ def version_record(record: StrategyRecord, version: RecordVersion) -> StrategyRe
     )
 
 
-def shown_version(session: Session, user_is_partner: bool, record: StrategyRecord
-                  ) -> StrategyRecord | None:
-    """What someone is shown as "the record": the current version, except that partners see
-    the newest finalised version while an amendment is drafted (never the draft). None if
-    that version was not sent to them."""
-    if not user_is_partner or record.status != RecordStatus.DRAFT:
-        return record
-    if record.latest_final_version is None:
-        return None
-    found = snapshot(session, record.id, record.latest_final_version)
-    return version_record(record, found) if found else None
-
-
 def tracked_actions(session: Session, record_id: int, version: int) -> list[TrackedAction]:
     return list(session.exec(select(TrackedAction).where(
         TrackedAction.record_id == record_id, TrackedAction.version == version)
@@ -173,21 +160,3 @@ def effective_data(session: Session, record: StrategyRecord) -> StrategyRecordDa
             "referrer_informed_how": details["how"][:200],
         })
     return data.model_copy(update={"actions": actions, "grounds": grounds})
-
-
-def shown(session: Session, user: User, record: StrategyRecord, version: int | None
-          ) -> StrategyRecord | None:
-    """The version `user` asked for (None: the one they are shown as the record), or None
-    if there is no such version for them. Partners get only versions that were finalised
-    and sent to their agency."""
-    partner = user.role == "partner"
-    if version is None:
-        found = shown_version(session, partner, record)
-    elif version == record.version and record.status != RecordStatus.DRAFT:
-        found = record
-    else:
-        row = snapshot(session, record.id, version) if 0 < version < 2**31 else None
-        found = version_record(record, row) if row else None
-    if found is None or (partner and user.agency not in found.distribution):
-        return None
-    return found

@@ -3,8 +3,10 @@ a returned record's comments. Passed into record.html for its `_after_record.htm
 
 from sqlmodel import Session
 
+from app import visibility
 from app.auth.roles import can_authorise, can_record_follow_up
 from app.followup import service, versions
+from app.sending import service as sending
 
 
 def record_page_context(record, user, session: Session | None = None) -> dict:
@@ -16,8 +18,9 @@ def record_page_context(record, user, session: Session | None = None) -> dict:
     entries = [] if partner else versions.entries(session, record.id)
     returned = [e for e in entries if e.kind == "returned"]
     snapshots = versions.snapshots(session, record.id)
-    if partner:  # only versions sent to them, never an amendment's draft
-        snapshots = [s for s in snapshots if user.agency in (s.data.get("distribution") or [])]
+    seen = visibility.sight(session, user, record.id)
+    # Only the versions this person may read: a partner's, those sent to their organisation.
+    snapshots = [s for s in snapshots if seen is not None and seen.may_read(s.version)]
     current = versions.snapshot(session, record.id, record.version)
     return {"after": {
         "entries": entries,
@@ -27,5 +30,8 @@ def record_page_context(record, user, session: Session | None = None) -> dict:
         "status_of": versions.status_of,
         "current": current,
         "can_follow_up": not partner,
+        # Who was sent which version (social care only); managers may withdraw one sent in error.
+        "sent": [] if partner else sending.sent_versions(session, record.id),
+        "can_withdraw": can_authorise(user),
         "can_authorise": can_authorise(user) and record.status == "finalised",
     }}

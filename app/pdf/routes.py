@@ -14,7 +14,6 @@ from fastapi.responses import Response
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.deps import SessionDep
-from app.followup import versions
 from app.followup.printed import printed_state
 from app.pdf import service as pdf_service
 from app.records import access
@@ -33,12 +32,9 @@ TOO_BUSY = ("Too many records are being printed at the moment. Try again in a mi
 
 def _download(request: Request, session, user, record_id: int, child_key: str | None,
               version: int | None = None):
-    record = access.viewable(session, user, record_id, request)
-    # Partners get the version sent to them, never an amendment's draft; earlier versions
-    # come from their snapshots, printed with what happened since (superseded ...).
-    record = versions.shown(session, user, record, version)
-    if record is None:
-        raise HTTPException(status_code=404, detail="No such version of this record")
+    # Partners get only versions sent to their organisation, never an amendment's draft;
+    # earlier versions come from their snapshots, printed with what happened since.
+    record = access.readable(session, user, record_id, request, version)
     if child_key is not None and child_key not in {c.key for c in record.content.children}:
         raise HTTPException(status_code=404, detail="No such child in this record")
     try:

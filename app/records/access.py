@@ -1,4 +1,5 @@
-"""Loading a record for a person: the one place access to records is decided and logged.
+"""Loading a record for a person: every route asks here, and here asks the one visibility
+rule (app/visibility.py). Refusals are logged.
 
 A record the person may not see answers 404, exactly like one that does not exist, so ids
 cannot be probed; a record they may see but not change answers 403.
@@ -6,16 +7,20 @@ cannot be probed; a record they may see but not change answers 403.
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 
 from fastapi import HTTPException, Request
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
+from app import visibility
 from app.auth import audit
 from app.auth.models import User
-from app.auth.roles import RECORDERS, Role, can_authorise, can_record, can_record_follow_up
+from app.auth.roles import can_authorise, can_record, can_record_follow_up
 from app.db import get_engine
-from app.domain.choices import LedBy, RecordStatus
+from app.domain.choices import RecordStatus
+from app.followup.models import RecordVersion
+from app.followup.versions import snapshot, status_of, version_record
 from app.records import service
 from app.records.listing import (
     PAGE_SIZE,
@@ -25,81 +30,101 @@ from app.records.listing import (
     count_listed,
     list_page,
 )
-from app.records.models import RecordDistribution, StrategyRecord
+from app.records.models import StrategyRecord
+
+# The list's, reports' and exports' filter: the visibility rule as a WHERE clause.
+visible_filter = visibility.record_filter
+
+NOT_FOUND = "Strategy record not found"
+NO_VERSION = "No such version of this record"
 
 
-def can_view(user: User, record: StrategyRecord) -> bool:
-    if user.role in RECORDERS:
-        # Social-care staff see their team's records; EDT-led records are everyone's in
-        # social care, because the day team must pick them up by the next working day.
-        same_team = user.team is not None and record.team == user.team
-        return same_team or record.led_by == LedBy.EDT
-    if user.role == Role.PARTNER:
-        # A record being amended is a draft again, but the version sent before it still
-        # stands: partners keep seeing that one (app/followup/versions.shown_version).
-        was_sent = record.status != RecordStatus.DRAFT or record.latest_final_version is not None
-        return (
-            was_sent
-            and user.agency is not None
-            and user.agency in record.distribution
-        )
-    return False
+def refuse(session, user, request, status: int, why: str, message: str,
+           record_id: int | None = None) -> HTTPException:
+    """Log a refusal (once, with who, the route and why) and the error to raise for it."""
+    known_id = record_id if record_id is not None and 0 < record_id <= service.MAX_ID else None
+    audit.refused(session, user, request, why, record_id=known_id)
+    return HTTPException(status, message)
 
 
-def can_edit(user: User, record: StrategyRecord) -> bool:
-    return can_record(user) and can_view(user, record)
+def _loaded(session: Session, user: User, record_id: int, request: Request
+            ) -> tuple[StrategyRecord, visibility.Sight]:
+    record = service.get_record(session, record_id)
+    seen = visibility.sight(session, user, record_id) if record is not None else None
+    if record is None or seen is None:
+        raise refuse(session, user, request, 404, "may not see it", NOT_FOUND, record_id)
+    return record, seen
 
 
-def _refuse(session, user, record_id, request, status, why) -> HTTPException:
-    known_id = record_id if 0 < record_id <= service.MAX_ID else None
-    audit.log(session, "refused", user=user, record_id=known_id,
-              detail=f"{request.method} {request.url.path}: {why}", request=request)
-    if status == 404:
-        return HTTPException(404, "Strategy record not found")
-    return HTTPException(403, "You can read this record but not change it")
+def _version(session: Session, record: StrategyRecord, version: int) -> StrategyRecord | None:
+    if version == record.version and record.status != RecordStatus.DRAFT:
+        return record
+    row = snapshot(session, record.id, version) if 0 < version < 2**31 else None
+    return version_record(record, row) if row else None
+
+
+def readable(session: Session, user: User, record_id: int, request: Request,
+             version: int | None = None) -> StrategyRecord:
+    """The record as this person reads it: `version` if given (finalised, and theirs to
+    read), else the one that is "the record" to them: social care's working copy, or the
+    newest version a partner's organisation was sent. 404 for anything else."""
+    record, seen = _loaded(session, user, record_id, request)
+    if version is None and seen.shown is None:
+        return record
+    wanted = seen.shown if version is None else version
+    found = _version(session, record, wanted) if seen.may_read(wanted) else None
+    if found is None:
+        raise refuse(session, user, request, 404, f"may not read version {wanted}",
+                     NO_VERSION if version is not None else NOT_FOUND, record_id)
+    return found
 
 
 def viewable(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
-    record = service.get_record(session, record_id)
-    if record is None or not can_view(user, record):
-        raise _refuse(session, user, record_id, request, 404, "may not see it")
-    return record
+    return readable(session, user, record_id, request)
+
+
+def may_change(session: Session, user: User, record: StrategyRecord) -> bool:
+    seen = visibility.sight(session, user, record.id)
+    return seen is not None and seen.may_change
 
 
 def for_change(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
     """The record, for someone who may change records like it (social care, their team's or
     EDT-led): refused otherwise. Whether its status allows the change (a draft can be edited, a
     finalised record authorised or amended) is the service's decision, not this one's."""
-    record = viewable(session, user, record_id, request)
-    if not can_edit(user, record):
-        raise _refuse(session, user, record_id, request, 403, "may not change it")
+    record, seen = _loaded(session, user, record_id, request)
+    if not seen.may_change:
+        raise refuse(session, user, request, 403, "may not change it",
+                     "You can read this record but not change it", record_id)
     return record
 
 
 def require_recorder(session: Session, user: User, request: Request) -> None:
     if not can_record(user):
-        audit.log(session, "refused", user=user, detail=f"{request.method} {request.url.path}",
-                  request=request)
-        raise HTTPException(403, "Only social-care staff can start strategy records")
+        raise refuse(session, user, request, 403, "only social-care staff start records",
+                     "Only social-care staff can start strategy records")
 
 
-def visible_filter(user: User) -> ColumnElement[bool]:
-    """`can_view` as a WHERE clause, for lists: the same meaning, kept beside it (a test
-    checks the two agree record by record)."""
-    if user.role in RECORDERS:
-        edt_led = StrategyRecord.led_by == LedBy.EDT.value
-        if user.team is None:
-            return edt_led
-        return or_(StrategyRecord.team == user.team, edt_led)
-    if user.role == Role.PARTNER and user.agency is not None:
-        sent_to_them = exists(select(RecordDistribution.record_id).where(
-            RecordDistribution.record_id == StrategyRecord.id,
-            RecordDistribution.agency == user.agency,
-        ))
-        was_sent = or_(StrategyRecord.status != RecordStatus.DRAFT.value,
-                       StrategyRecord.latest_final_version.is_not(None))
-        return and_(was_sent, sent_to_them)
-    return false()
+def authorisable(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
+    """A record this manager may authorise or return (403 for anyone else who may see it)."""
+    record, _ = _loaded(session, user, record_id, request)
+    if not can_authorise(user):
+        raise refuse(session, user, request, 403, "may not authorise or return",
+                     "You can read this record but not change it", record_id)
+    return record
+
+
+def follow_up_recordable(session: Session, user: User, record_id: int,
+                         request: Request) -> StrategyRecord:
+    """A record this person may record follow-up on, or amend: social-care staff only."""
+    record, _ = _loaded(session, user, record_id, request)
+    if not can_record_follow_up(user):
+        raise refuse(session, user, request, 403, "may not record follow-up",
+                     "You can read this record but not change it", record_id)
+    return record
+
+
+# --- lists -------------------------------------------------------------------------------------
 
 
 def visible_records(session: Session, user: User, query: ListQuery | None = None, *,
@@ -109,8 +134,8 @@ def visible_records(session: Session, user: User, query: ListQuery | None = None
     it further, e.g. to the records behind a report's figure; it never shows more."""
     page = list_page(session, visible_filter(user), query or ListQuery(), page_size,
                      restrict=restrict)
-    if user.role == Role.PARTNER:
-        page = replace(page, items=[_as_sent(item) for item in page.items])
+    if visibility.is_partner(user):
+        page = replace(page, items=_as_received(session, user, page.items))
     return page
 
 
@@ -135,34 +160,41 @@ def all_visible(user: User, query: ListQuery, *, restrict: ColumnElement[bool] |
         query = query.model_copy(update={"after": page.next_cursor})
 
 
-def _as_sent(item: ListedRecord) -> ListedRecord:
-    """A partner's row: a record being amended is a draft again, and nothing of the draft may
-    show; the version sent to them is on the record's page. (The read-model columns hold the
-    draft's values.) Social care's own follow-up (the day-team review, telling the referrer)
-    is not theirs to see either."""
-    item = replace(item, review_due=None, reviewed_at=None, referrer_feedback_due=False)
-    if item.status != RecordStatus.DRAFT.value:
-        return item
-    return replace(item, status=RecordStatus.AMENDED.value, discussion_at=None, outcome=None,
-                   children_names=[], blocking_failures=0, warnings=0, next_due=None,
-                   returned_at=None, finalised_at=None)
+def _as_received(session: Session, user: User, items: list[ListedRecord]) -> list[ListedRecord]:
+    """A partner's rows show the version their organisation was sent, never what social care
+    has since drafted or sent only to others: where the record has moved on (an amendment
+    being drafted, a later version not sent to them), the row's facts come from their
+    version. Social care's own follow-up (the day-team review, telling the referrer) is not
+    theirs to see either."""
+    shown = visibility.shown_versions(session, user, [item.id for item in items])
+    moved_on = {item.id: shown[item.id] for item in items
+                if item.status == RecordStatus.DRAFT.value or item.version != shown[item.id]}
+    theirs = {}
+    if moved_on:
+        rows = session.execute(select(RecordVersion).where(
+            RecordVersion.record_id.in_(moved_on))).scalars()
+        theirs = {row.record_id: row for row in rows if row.version == moved_on[row.record_id]}
+    received = []
+    for item in items:
+        item = replace(item, review_due=None, reviewed_at=None, referrer_feedback_due=False,
+                       blocking_failures=0, warnings=0, returned_at=None)
+        row = theirs.get(item.id)
+        if row is not None:
+            data = row.data if isinstance(row.data, dict) else {}
+            header, decision = data.get("header") or {}, data.get("decision") or {}
+            item = replace(
+                item, status=status_of(row).value, version=row.version,
+                discussion_at=_stored_time(header.get("discussion_at")),
+                outcome=decision.get("outcome"),
+                children_names=[c.get("name") for c in data.get("children") or []
+                                if isinstance(c, dict) and c.get("name")],
+                next_due=None, finalised_at=row.finalised_at)
+        received.append(item)
+    return received
 
 
-# --- after the meeting (app/followup) ---------------------------------------------------------
-
-
-def authorisable(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
-    """A record this manager may authorise or return (403 for anyone else who may see it)."""
-    record = viewable(session, user, record_id, request)
-    if not can_authorise(user):
-        raise _refuse(session, user, record_id, request, 403, "may not authorise or return")
-    return record
-
-
-def follow_up_recordable(session: Session, user: User, record_id: int,
-                         request: Request) -> StrategyRecord:
-    """A record this person may record follow-up on, or amend: social-care staff only."""
-    record = viewable(session, user, record_id, request)
-    if not can_record_follow_up(user):
-        raise _refuse(session, user, record_id, request, 403, "may not record follow-up")
-    return record
+def _stored_time(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -21,6 +21,7 @@ from app.domain.choices import RecordStatus
 from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
+from app.organisations.service import UnknownRecipient
 from app.records import access, service
 from app.records.listing import PAGE_SIZE, ListQuery
 from app.records.models import StrategyRecord
@@ -306,7 +307,10 @@ def create_strategy(body: StrategyRecordIn, session: SessionDep, response: Respo
                     user: ApiUser, request: Request) -> StrategyRecordOut:
     """Create a draft record from JSON (content only)."""
     access.require_recorder(session, user, request)
-    record = service.create_record(session, data=body, team=user.team, created_by_id=user.id)
+    try:
+        record = service.create_record(session, data=body, team=user.team, created_by_id=user.id)
+    except UnknownRecipient as refused:
+        raise invalid(("body", "distribution"), str(refused), None) from None
     audit.log(session, "created", user=user, record_id=record.id, request=request)
     response.headers["Location"] = f"/api/strategies/{record.id}"
     response.headers["ETag"] = etag(record)
@@ -348,6 +352,8 @@ def replace_strategy(
         )
     except service.StaleRecord:  # saved by someone else between our read and our write
         raise HTTPException(409, detail=STALE) from None
+    except UnknownRecipient as refused:
+        raise invalid(("body", "distribution"), str(refused), None) from None
     audit.log(session, "edited", user=user, record_id=record.id, request=request)
     response.headers["ETag"] = etag(record)
     return record_out(record)

@@ -44,6 +44,9 @@ def _flatten(value: Any, key: str, out: FormValues) -> None:
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             _flatten(getattr(value, name), f"{key}-{name}", out)
+    elif isinstance(value, list) and value and hasattr(value[0], "FORM_VALUE"):
+        # Items a form shows as ticked boxes (the recipients): one value each.
+        out[key] = [str(getattr(item, item.FORM_VALUE)) for item in value]
     elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
         for index, item in enumerate(value):
             _flatten(item, f"{key}-{index}", out)
@@ -243,21 +246,43 @@ def date_problems(values: FormValues, prefix: str) -> dict[str, str]:
 # --- facts carried over from other sections -------------------------------------------------
 
 
-def carried_over(slug: str, data: StrategyRecordData) -> tuple[FormValues, list[str]] | None:
+def carried_over(slug: str, data: StrategyRecordData, organisations=()
+                 ) -> tuple[FormValues, list[str]] | None:
     """Form values offered, not yet saved, for a section nothing was recorded in yet, from
     what other sections hold; with the agencies' names for the page to say so. None when
-    there is nothing to offer (or the section already holds something)."""
+    there is nothing to offer (or the section already holds something). `organisations` are
+    the directory's active ones, for the distribution."""
     if slug == "agency-positions" and not data.agency_positions:
         named = list(dict.fromkeys(p.agency for p in data.participants if p.agency))
         rows_ = [values_from(AgencyPosition(agency=agency), "x") for agency in named]
         values = with_rows({}, "agency_positions",
                            [{k.removeprefix("x-"): v for k, v in row.items()} for row in rows_])
     elif slug == "distribution" and not data.distribution:
-        named = [agency for agency in Agency if agency in agencies_involved(data)]
-        values = {"distribution": [agency.value for agency in named]}
+        offered = offered_recipients(data, organisations)
+        values = {"distribution": [str(o.id) for o in offered]}
+        return (values, [o.name for o in offered]) if offered else None
     else:
         return None
     return (values, [agency.label for agency in named]) if named else None
+
+
+def offered_recipients(data: StrategyRecordData, organisations) -> list:
+    """The organisations to tick for a record's distribution: for each agency involved, the
+    organisation its participant or position named, or the only one of that kind."""
+    involved = agencies_involved(data)
+    named = {row.organisation_id for row in (*data.participants, *data.agency_positions)
+             if row.organisation_id}
+    by_agency: dict[str, list] = {}
+    for organisation in organisations:
+        by_agency.setdefault(organisation.agency, []).append(organisation)
+    offered = []
+    for agency in Agency:
+        if agency not in involved:
+            continue
+        kind = by_agency.get(agency.value, [])
+        chosen = [o for o in kind if o.id in named] or (kind if len(kind) == 1 else [])
+        offered += chosen
+    return offered
 
 
 def offered_update_date(data: StrategyRecordData) -> date:

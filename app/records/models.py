@@ -134,20 +134,14 @@ class StrategyRecord(SQLModel, table=True):
         object.__setattr__(self, "_content_cache", (self.data, content))
         return content
 
-    # Read straight from the stored document: access to one record needs only this fact.
-    # Defensive, so a damaged document still gets the same access decision.
-    @property
-    def distribution(self) -> list[str]:
-        agencies = self.data.get("distribution") if isinstance(self.data, dict) else None
-        return [a for a in agencies if isinstance(a, str)] if isinstance(agencies, list) else []
-
     @property
     def is_editable(self) -> bool:
         return self.status == RecordStatus.DRAFT
 
 
 class RecordDistribution(SQLModel, table=True):
-    """Who receives a record: "records sent to the police" is an index lookup, not a JSON scan."""
+    """The organisations the current version is to be sent to, as its document lists them.
+    Who may read what was actually sent is the receipts' (app/sending), not this table's."""
 
     __tablename__ = "record_distribution"
 
@@ -156,4 +150,6 @@ class RecordDistribution(SQLModel, table=True):
             Integer, ForeignKey("strategy_record.id", ondelete="CASCADE"), primary_key=True
         )
     )
-    agency: str = Field(max_length=40, primary_key=True, index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, index=True)
+    # The organisation's kind of agency, as the document holds it.
+    agency: str = Field(max_length=40)

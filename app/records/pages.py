@@ -19,13 +19,15 @@ from app.auth.service import take_held_form
 from app.config import get_settings
 from app.csv_export import csv_response
 from app.deps import PostedForm, SessionDep
-from app.domain.choices import Choice, LedBy, Outcome, RecordStatus
+from app.domain.choices import Agency, Choice, LedBy, Outcome, RecordStatus
 from app.domain.schema import UK, StrategyRecordData, uk_now
 from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
 from app.parsing import FormValues, form_values, whole_number
 from app.pdf.service import render_after_finalise
+from app.organisations import service as directory
+from app.organisations.service import UnknownRecipient
 from app.records import access, service
 from app.records.forms import (
     carried_over,
@@ -206,7 +208,8 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
         "errors": errors,
         "error_links": error_links or {},
         "notice": notice,
-        "can_edit": access.can_edit(user, record) and record.is_editable,
+        "can_edit": record.is_editable and session is not None
+        and access.may_change(session, user, record),
         "can_read_audit": can_read_audit(user),
         "finalised_by": versions.finalised_by_name(session, record) if session else None,
         # The confirmation panel, shown once, on the page finalising leads to.
@@ -219,12 +222,11 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
 @router.get("/strategies/{record_id}", response_class=HTMLResponse)
 def record_page(request: Request, record_id: int, session: SessionDep, user: PageUser,
                 finalised: str | None = None):
-    record = access.viewable(session, user, record_id, request)
-    audit.log(session, "viewed", user=user, record_id=record.id, request=request)
-    # Partners see the version sent to them while an amendment is drafted (app/followup).
-    shown = versions.shown(session, user, record, None)
-    if shown is None:
-        raise HTTPException(404, "Strategy record not found")
+    # Partners read the newest version sent to their organisation (app/visibility.py).
+    shown = access.readable(session, user, record_id, request)
+    record = shown
+    audit.log(session, "viewed", user=user, record_id=record.id,
+              detail=f"version {shown.version}", request=request)
     sending.mark_opened(session, user, record.id, shown.version, request)  # a partner's first
     try:
         return _record_page(request, shown, user, session=session,
@@ -281,11 +283,24 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
         "conference_due": conference_due(data, settings),
         "update_due": offered_update_date(data),
         "update_within": within_working_days(settings.update_agencies_working_days),
+        **_organisation_choices(record),
     }
     template = "_rows_fragment.html" if fragment else "section.html"
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def _organisation_choices(record: StrategyRecord) -> dict:
+    """The directory's organisations as the form offers them: the active ones, and any the
+    record already names (an organisation deactivated since stays ticked, by its name)."""
+    session = Session.object_session(record)
+    active = directory.every(session, active_only=True) if session else []
+    options = [(str(o.id), f"{o.name} ({Agency(o.agency).label})") for o in active]
+    shown = {o.id for o in active}
+    options += [(str(r.organisation_id), f"{r.name} (no longer active)")
+                for r in record.content.distribution if r.organisation_id not in shown]
+    return {"organisation_options": options[:len(active)], "recipient_options": options}
 
 
 NO_REVISION_MESSAGE = (
@@ -395,7 +410,8 @@ def section_page(request: Request, record_id: int, slug: str, session: SessionDe
               request=request)
     values = values_from(getattr(record.content, section.field), section.field)
     values = with_offered_dates(section.slug, record.content, values)
-    offered = carried_over(section.slug, record.content)
+    offered = carried_over(section.slug, record.content,
+                           directory.every(session, active_only=True))
     if offered is not None:
         values, carried = offered
         return _section_page(request, record, section, values, carried=carried)
@@ -485,6 +501,9 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
         session.refresh(record)
         return _conflict_page(request, session, record, section, values, revision=revision,
                               base=base)
+    except UnknownRecipient as refused:  # an organisation deactivated meanwhile, or forged
+        return _section_page(request, record, section, values, status_code=422,
+                             errors={"distribution": str(refused)}, revision=revision, base=base)
     audit.log(session, "edited", user=user, record_id=record.id, detail=section.slug,
               request=request)
     return _see_other(_after_save(record, section, action))
@@ -562,6 +581,9 @@ def autosave_section(values: PostedValues, request: Request, record_id: int, slu
         service.save_record(session, record=record, data=data, expected_revision=revision)
     except service.StaleRecord:
         return _autosave_answer(request, "conflict", AUTOSAVE_CONFLICT)
+    except UnknownRecipient:
+        return _autosave_answer(request, "invalid", "Not saved: Organisations that receive the "
+                                "record needs attention", field="distribution")
     audit.log(session, "edited", user=user, record_id=record.id,
               detail=f"{section.slug} (saved as they typed)", request=request)
     return _autosave_answer(request, "saved", f"Saved at {uk_now():%H:%M}",

@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.config import Settings, get_settings
 from app.domain.choices import ActionStatus, LedBy, RecordStatus
 from app.domain.schema import UK, StrategyRecordData, with_update_action
+from app.organisations import service as directory
 from app.records.models import DamagedRecord, RecordDistribution, StrategyRecord
 from app.rules.completeness import Result, Severity, blocking_failures, evaluate
 from app.rules.due_dates import edt_review_due
@@ -84,7 +85,8 @@ def derived_columns(
         "next_due": next_due(data),
         "damaged": False,
         "damage_reason": None,
-        "distribution": [agency.value for agency in data.distribution],
+        "distribution": [(r.organisation_id, r.agency.value if r.agency else "other")
+                         for r in data.distribution],
     }
 
 
@@ -94,12 +96,14 @@ def _uk_wall_clock(moment: datetime) -> datetime:
     return moment.astimezone(UK).replace(tzinfo=None, microsecond=0)
 
 
-def _set_distribution(session: Session, record_id: int, agencies: list[str]) -> None:
+def _set_distribution(session: Session, record_id: int,
+                      recipients: list[tuple[int, str]]) -> None:
     session.execute(delete(RecordDistribution).where(RecordDistribution.record_id == record_id))
-    if agencies:
+    if recipients:
         session.execute(
             insert(RecordDistribution),
-            [{"record_id": record_id, "agency": agency} for agency in agencies],
+            [{"record_id": record_id, "organisation_id": org, "agency": agency}
+             for org, agency in recipients],
         )
 
 
@@ -121,6 +125,7 @@ def create_record(
     created_by_id: int | None = None,
 ) -> StrategyRecord:
     data = with_review_due(with_update_action(data or StrategyRecordData()))
+    data = directory.named_recipients(session, data)
     now = datetime.now(UTC)
     record = StrategyRecord(
         reference=f"pending-{uuid4().hex}",
@@ -210,6 +215,9 @@ def save_record(
 ) -> StrategyRecord:
     _check_writable(record, expected_revision)
     data = with_review_due(with_update_action(data, record.content.update_action))
+    # An organisation deactivated since it was ticked may stay; none may be newly added.
+    data = directory.named_recipients(
+        session, data, already=(r.organisation_id for r in record.content.distribution))
     return _write(session, record, data, updated_at=datetime.now(UTC))
 
 

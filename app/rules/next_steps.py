@@ -3,7 +3,15 @@
 from datetime import date
 
 from app.config import Settings
-from app.domain.choices import S47_OUTCOMES, ActionKind, ActionStatus, Outcome, Position, Sequence
+from app.domain.choices import (
+    S47_OUTCOMES,
+    ActionKind,
+    ActionStatus,
+    Agency,
+    Outcome,
+    Position,
+    Sequence,
+)
 from app.domain.schema import StrategyRecordData
 from app.rules.core import Failure, Kind, agencies_taking_part, discussion_day, missing, rule
 from app.rules.workdays import add_working_days, is_working_day
@@ -148,15 +156,16 @@ def _further_date(data, settings, today):
       "Finding 4: agencies were never told the outcome")
 def _distribution(data, settings, today):
     if not data.distribution:
-        yield Failure("Select the agencies that will receive the record", ("distribution",))
+        yield Failure("Select the organisations that will receive the record", ("distribution",))
 
 
 def agencies_involved(data: StrategyRecordData) -> set:
-    """Agencies that took part or gave a position: each should receive the record."""
-    return agencies_taking_part(data) | {
+    """Partner agencies that took part or gave a position: each should receive the record
+    (children's social care owns it, and is never sent it)."""
+    return (agencies_taking_part(data) | {
         p.agency for p in data.agency_positions
         if p.agency and p.position and p.position != Position.NOT_CONTACTED
-    }
+    }) - {Agency.CSC}
 
 
 @rule("distribution.involved", "warning", "missing", "distribution",
@@ -164,6 +173,7 @@ def agencies_involved(data: StrategyRecordData) -> set:
       "Finding 4: agencies were never told the outcome")
 def _distribution_involved(data, settings, today):
     involved = agencies_involved(data)
-    for agency in sorted(involved - set(data.distribution)):
+    receiving = {recipient.agency for recipient in data.distribution}
+    for agency in sorted(involved - receiving):
         yield Failure(f"{agency.label} was involved but will not receive the record",
                       ("distribution",))

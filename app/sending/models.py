@@ -1,11 +1,14 @@
 """The outbox and the receipts.
 
-- `Notification`: one email to one partner-agency user, written in the same transaction as
+- `Notification`: one email to one partner organisation (its secure address, or one of its
+  users), written in the same transaction as
   the finalisation (or authorisation) that sends the record: a transactional outbox. A worker
   claims due rows and delivers them; a crash loses none, and the claim stops two workers (or
   two instances) sending the same one.
-- `RecordReceipt`: one row per version sent to an agency: when it was sent, and when a user
-  of that agency first opened and first downloaded it. "New to the police" and "not opened
+- `RecordReceipt`: one row per version sent to an organisation: when it was sent, and when a
+  user of that organisation first opened and first downloaded it. A receipt is what lets a
+  partner read a version (app/visibility.py): a version once sent stays readable to that
+  organisation until a manager withdraws it (sent in error), with a reason. "New to the police" and "not opened
   within N working days" are index lookups here, never scans of the audit log.
 """
 
@@ -30,10 +33,14 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(sa_column=_record_id())
     version: int
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    # The organisation's kind of agency (choices.Agency), copied.
     agency: str = Field(max_length=40)
-    # "sent" (the record went out) or "corrected" (a later version superseded one they had).
+    # "sent" (the record went out), "corrected" (a later version superseded one they had) or
+    # "withdrawn" (a version sent in error was withdrawn from them).
     kind: str = Field(default="sent", max_length=20)
-    recipient_id: int = Field(foreign_key="app_user.id")
+    # The user it went to; None when it went to the organisation's own secure address.
+    recipient_id: int | None = Field(default=None, foreign_key="app_user.id")
     email: str = Field(max_length=320)
     # pending, sending (claimed by a worker), sent, logged (no SMTP configured), failed.
     status: str = Field(default="pending", max_length=20)
@@ -48,8 +55,9 @@ class Notification(SQLModel, table=True):
 class RecordReceipt(SQLModel, table=True):
     __tablename__ = "record_receipt"
     __table_args__ = (
-        UniqueConstraint("record_id", "version", "agency"),
-        # A partner's "new to us" and the manager's "not opened": by agency, unopened first.
+        UniqueConstraint("record_id", "version", "organisation_id"),
+        # What an organisation may read, and its "new to us": by organisation, then record.
+        Index("ix_record_receipt_organisation", "organisation_id", "record_id", "version"),
         Index("ix_record_receipt_agency_opened", "agency", "first_opened_at"),
         # The live audit: receipts over a period of discussions.
         Index("ix_record_receipt_discussion", "discussion_on",
@@ -59,9 +67,15 @@ class RecordReceipt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(sa_column=_record_id())
     version: int
+    organisation_id: int = Field(foreign_key="organisation.id")
+    # The organisation's kind of agency, copied: the live audit counts receipts by it.
     agency: str = Field(max_length=40)
     sent_at: datetime
     first_opened_at: datetime | None = None
     first_downloaded_at: datetime | None = None
     # The version's discussion date, copied for the live audit (see TrackedAction's).
     discussion_on: date | None = None
+    # Withdrawn from this organisation (sent in error): it may no longer read this version.
+    withdrawn_at: datetime | None = None
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text))

@@ -4,18 +4,22 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from app import visibility
 from app.auth import audit
 from app.auth.deps import ApiUser, PageUser
 from app.auth.models import User
 from app.auth.roles import can_read_audit, can_record
-from app.deps import SessionDep
+from app.deps import PostedForm, SessionDep
 from app.records import access
 from app.records.api import READ_ERRORS, UtcDateTime, problem
+from app.organisations.models import Organisation
 from app.records.models import StrategyRecord
 from app.sending import receipts
+from app.sending import service as sending
 from app.sending.models import Notification
 from app.templating import templates
 
@@ -26,6 +30,8 @@ OUTBOX_LIMIT = 200
 class AgencyReceiptOut(BaseModel):
     """A receipt as the API gives it: times in UTC with their offset, like every API time."""
 
+    organisation_id: int
+    organisation: str
     agency: str
     version: int | None
     sent_at: UtcDateTime | None
@@ -47,9 +53,8 @@ def record_receipts(record_id: int, session: SessionDep, user: ApiUser, request:
     it is flagged (not opened within RECEIPT_WORKING_DAYS working days), unreachable (no user
     with an email) or was sent late (after SEND_WITHIN_WORKING_DAYS of the discussion)."""
     record = access.viewable(session, user, record_id, request)
-    if not can_record(user):  # partners see nothing about other agencies' receipt
-        audit.log(session, "refused", user=user, record_id=record.id,
-                  detail=f"GET {request.url.path}", request=request)
+    if not can_record(user):  # partners see nothing about other organisations' receipts
+        audit.refused(session, user, request, "only social-care staff", record_id=record.id)
         raise HTTPException(403, "Only social-care staff see receipts")
     rows = receipts.for_record(session, record)
     audit.log(session, "viewed", user=user, record_id=record.id, detail="receipts",
@@ -60,13 +65,59 @@ def record_receipts(record_id: int, session: SessionDep, user: ApiUser, request:
 @router.get("/outbox", response_class=HTMLResponse, include_in_schema=False)
 def outbox_page(request: Request, session: SessionDep, user: PageUser):
     if not can_read_audit(user):
-        audit.log(session, "refused", user=user, detail="GET /outbox", request=request)
+        audit.refused(session, user, request, "only managers and administrators")
         raise HTTPException(403, "Only managers and administrators see the outbox")
-    rows = session.execute(
-        select(Notification, StrategyRecord.reference, User.username)
-        .join(StrategyRecord, StrategyRecord.id == Notification.record_id)
-        .join(User, User.id == Notification.recipient_id)
-        .order_by(Notification.id.desc()).limit(OUTBOX_LIMIT)).all()
+    # A manager sees the notices of records they may see; an administrator every notice.
+    query = (select(Notification, StrategyRecord.reference, User.username, Organisation.name)
+             .join(StrategyRecord, StrategyRecord.id == Notification.record_id)
+             .join(Organisation, Organisation.id == Notification.organisation_id)
+             .outerjoin(User, User.id == Notification.recipient_id))
+    if visibility.audit_filter(user) is not None:
+        query = query.where(visibility.record_filter(user))
+    rows = session.execute(query.order_by(Notification.id.desc()).limit(OUTBOX_LIMIT)).all()
     audit.log(session, "viewed", user=user, detail="outbox", request=request)
     return templates.TemplateResponse(request, "outbox.html", {
         "title": "Outbox", "rows": rows, "limit": OUTBOX_LIMIT})
+
+
+# --- withdrawing a version sent in error ---------------------------------------------------------
+
+WITHDRAW_REASON_MAX = 500
+
+
+class WithdrawalIn(BaseModel):
+    organisation_id: int = Field(gt=0, lt=2**31)
+    reason: str = Field(min_length=1, max_length=WITHDRAW_REASON_MAX,
+                        description="Why it was sent in error: logged and kept with the receipt")
+
+
+def _withdraw(session, user, request, record_id: int, version: int, organisation_id: int,
+              reason: str | None) -> None:
+    record = access.authorisable(session, user, record_id, request)
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > WITHDRAW_REASON_MAX:
+        raise HTTPException(422, f"Say why it was sent in error ({WITHDRAW_REASON_MAX} "
+                                 "characters at most): the organisation is told it was withdrawn")
+    try:
+        sending.withdraw(session, record, version, organisation_id, reason, user)
+    except LookupError as missing:
+        raise HTTPException(404, str(missing)) from None
+
+
+@router.post("/api/strategies/{record_id}/versions/{version}/withdrawals", status_code=204,
+             tags=["sending"], responses={**READ_ERRORS, 403: problem("Managers only")})
+def withdraw_api(record_id: int, version: int, body: WithdrawalIn, session: SessionDep,
+                 user: ApiUser, request: Request) -> Response:
+    """Withdraw a version from an organisation it was sent to in error: its users can no
+    longer read it, and it is told so. Managers only; the reason is logged."""
+    _withdraw(session, user, request, record_id, version, body.organisation_id, body.reason)
+    return Response(status_code=204)
+
+
+@router.post("/strategies/{record_id}/versions/{version}/organisations/{organisation_id}/withdraw",
+             include_in_schema=False)
+def withdraw_page(record_id: int, version: int, organisation_id: int, session: SessionDep,
+                  user: PageUser, request: Request, form: PostedForm):
+    _withdraw(session, user, request, record_id, version, organisation_id,
+              form.get("reason") if isinstance(form.get("reason"), str) else None)
+    return RedirectResponse(f"/strategies/{record_id}#sent", status_code=303)

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.auth.models import User
 from app.config import Settings, get_settings
+from app.organisations.models import Organisation
 from app.records.access import visible_filter
 from app.records.models import RecordDistribution, StrategyRecord
 from app.rules.due_dates import sent_late, uk_date
@@ -38,13 +40,21 @@ def flag_cutoff(today: date, settings: Settings) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), UK).astimezone(UTC)
 
 
-def _reachable(agency_column):
-    return exists(select(User.id).where(User.role == "partner", User.agency == agency_column,
-                                        User.email.is_not(None), User.is_active))
+def _reachable(organisation_column):
+    """An organisation with an address for notices: its own, or an active user's."""
+    addressed = aliased(Organisation)  # the outer query may join the directory itself
+    own = exists(select(addressed.id).where(addressed.id == organisation_column,
+                                            addressed.email.is_not(None)))
+    users = exists(select(User.id).where(User.role == "partner",
+                                         User.organisation_id == organisation_column,
+                                         User.email.is_not(None), User.is_active))
+    return or_(own, users)
 
 
 @dataclass(frozen=True)
 class AgencyReceipt:
+    organisation_id: int
+    organisation: str
     agency: str
     version: int | None
     sent_at: datetime | None
@@ -59,25 +69,31 @@ class AgencyReceipt:
 
 def for_record(session: Session, record: StrategyRecord, today: date | None = None
                ) -> list[AgencyReceipt]:
-    """Per agency on the distribution list: the version in force's receipt (if it was sent)."""
+    """Per organisation on the distribution list: the version in force's receipt (if it was
+    sent to it, and not withdrawn)."""
     settings = get_settings()
     today = today or datetime.now(UK).date()
     version = record.latest_final_version
-    agencies = list(session.execute(select(RecordDistribution.agency, _reachable(
-        RecordDistribution.agency)).where(RecordDistribution.record_id == record.id)
-        .order_by(RecordDistribution.agency)).all())
-    receipts = {r.agency: r for r in session.execute(select(RecordReceipt).where(
-        RecordReceipt.record_id == record.id, RecordReceipt.version == version)).scalars()}
-    delivered = set(session.execute(select(Notification.agency).where(
+    listed = list(session.execute(
+        select(RecordDistribution.organisation_id, Organisation.name, RecordDistribution.agency,
+               _reachable(RecordDistribution.organisation_id))
+        .join(Organisation, Organisation.id == RecordDistribution.organisation_id)
+        .where(RecordDistribution.record_id == record.id)
+        .order_by(Organisation.name, Organisation.id)).all())
+    receipts = {r.organisation_id: r for r in session.execute(select(RecordReceipt).where(
+        RecordReceipt.record_id == record.id, RecordReceipt.version == version,
+        RecordReceipt.withdrawn_at.is_(None))).scalars()}
+    delivered = set(session.execute(select(Notification.organisation_id).where(
         Notification.record_id == record.id, Notification.version == version,
-        Notification.status == "sent")).scalars())
+        Notification.kind == "sent", Notification.status == "sent")).scalars())
     rows = []
-    for agency, reachable in agencies:
-        receipt = receipts.get(agency)
+    for organisation_id, name, agency, reachable in listed:
+        receipt = receipts.get(organisation_id)
         due = open_by(receipt.sent_at, settings) if receipt else None
         rows.append(AgencyReceipt(
+            organisation_id=organisation_id, organisation=name,
             agency=agency, version=receipt.version if receipt else None,
-            sent_at=receipt.sent_at if receipt else None, delivered=agency in delivered,
+            sent_at=receipt.sent_at if receipt else None, delivered=organisation_id in delivered,
             first_opened_at=receipt.first_opened_at if receipt else None,
             first_downloaded_at=receipt.first_downloaded_at if receipt else None,
             open_by=due,
@@ -90,7 +106,8 @@ def for_record(session: Session, record: StrategyRecord, today: date | None = No
 
 def _in_force():
     return and_(RecordReceipt.record_id == StrategyRecord.id,
-                RecordReceipt.version == StrategyRecord.latest_final_version)
+                RecordReceipt.version == StrategyRecord.latest_final_version,
+                RecordReceipt.withdrawn_at.is_(None))
 
 
 def not_opened_count(session: Session, user: User, today: date | None = None) -> int:
@@ -107,7 +124,7 @@ def unreachable_count(session: Session, user: User) -> int:
     """Agencies (record by record) sent a record with no user who has an email address."""
     return session.execute(select(func.count()).select_from(RecordReceipt)
                            .join(StrategyRecord, _in_force())
-                           .where(visible_filter(user), ~_reachable(RecordReceipt.agency))
+                           .where(visible_filter(user), ~_reachable(RecordReceipt.organisation_id))
                            ).scalar_one()
 
 
@@ -115,7 +132,7 @@ def unreachable_count(session: Session, user: User) -> int:
 class Unreached:
     record_id: int
     reference: str
-    agency: str
+    organisation: str
     sent_at: datetime
     unreachable: bool  # else: not opened in time
 
@@ -126,12 +143,13 @@ def needing_attention(session: Session, user: User, today: date | None = None,
     one to notify; oldest sending first."""
     today = today or datetime.now(UK).date()
     cutoff = flag_cutoff(today, get_settings())
-    reachable = _reachable(RecordReceipt.agency)
+    reachable = _reachable(RecordReceipt.organisation_id)
     late = and_(RecordReceipt.first_opened_at.is_(None), RecordReceipt.sent_at < cutoff)
     rows = session.execute(
-        select(RecordReceipt.record_id, StrategyRecord.reference, RecordReceipt.agency,
+        select(RecordReceipt.record_id, StrategyRecord.reference, Organisation.name,
                RecordReceipt.sent_at, ~reachable)
         .join(StrategyRecord, _in_force())
+        .join(Organisation, Organisation.id == RecordReceipt.organisation_id)
         .where(visible_filter(user), late | ~reachable)
         .order_by(RecordReceipt.sent_at, RecordReceipt.id).limit(limit)).all()
     return [Unreached(*row) for row in rows]

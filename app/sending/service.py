@@ -5,14 +5,16 @@ SEND_ON=authorise) the record: the receipts, the outbox rows and the audit entri
 it or not at all. Delivery is the worker's (app/sending/worker.py).
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.models import AuditEvent, User
 from app.config import get_settings
+from app.organisations.models import Organisation
 from app.records.models import RecordDistribution, StrategyRecord
 from app.reports import store as report_rows
 from app.rules.due_dates import sent_late
@@ -21,17 +23,37 @@ from app.sending.models import Notification, RecordReceipt
 PARTNER = "partner"
 
 
-def recipients(session: Session, agencies: list[str]) -> dict[str, list[User]]:
-    """Each agency's active partner-agency users who have an email address."""
-    found: dict[str, list[User]] = {agency: [] for agency in agencies}
-    if not agencies:
+@dataclass(frozen=True)
+class Address:
+    """Where one organisation's notice goes: its own secure address, or one of its users'."""
+
+    email: str
+    user_id: int | None
+
+
+def addresses(session: Session, organisation_ids: list[int]) -> dict[int, list[Address]]:
+    """Each organisation's notice addresses: its secure address if it has one, otherwise every
+    active partner user of it who has an email address."""
+    found: dict[int, list[Address]] = {org: [] for org in organisation_ids}
+    if not organisation_ids:
         return found
-    users = session.execute(select(User).where(
-        User.role == PARTNER, User.agency.in_(agencies), User.email.is_not(None),
-        User.is_active).order_by(User.id)).scalars()
-    for user in users:
-        found[user.agency].append(user)
+    own = session.execute(select(Organisation.id, Organisation.email).where(
+        Organisation.id.in_(organisation_ids), Organisation.email.is_not(None))).all()
+    for org, email in own:
+        found[org].append(Address(email, None))
+    users = session.execute(select(User.organisation_id, User.email, User.id).where(
+        User.role == PARTNER, User.organisation_id.in_(organisation_ids),
+        User.email.is_not(None), User.is_active).order_by(User.id)).all()
+    for org, email, user_id in users:
+        if not any(a.user_id is None for a in found[org]):
+            found[org].append(Address(email, user_id))
     return found
+
+
+def _names(session: Session, organisation_ids) -> dict[int, tuple[str, str]]:
+    rows = session.execute(select(Organisation.id, Organisation.name, Organisation.agency).where(
+        Organisation.id.in_(list(organisation_ids)))).all()
+    return {org: (name, agency) for org, name, agency in rows}
 
 
 def _audit(session: Session, action: str, by: User | None, record_id: int, detail: str) -> None:
@@ -42,40 +64,96 @@ def _audit(session: Session, action: str, by: User | None, record_id: int, detai
         action=action, record_id=record_id, detail=audit.storable(detail, audit.DETAIL_MAX)))
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A version sent to an organisation, as social care sees it on the record's page."""
+
+    version: int
+    organisation_id: int
+    organisation: str
+    sent_at: datetime
+    first_opened_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+
+
+def sent_versions(session: Session, record_id: int) -> list[Sent]:
+    rows = session.execute(
+        select(RecordReceipt.version, RecordReceipt.organisation_id, Organisation.name,
+               RecordReceipt.sent_at, RecordReceipt.first_opened_at, RecordReceipt.withdrawn_at,
+               RecordReceipt.withdrawn_reason)
+        .join(Organisation, Organisation.id == RecordReceipt.organisation_id)
+        .where(RecordReceipt.record_id == record_id)
+        .order_by(RecordReceipt.version.desc(), Organisation.name)).all()
+    return [Sent(*row) for row in rows]
+
+
+def notify(session: Session, record_id: int, version: int, organisation_id: int, agency: str,
+           kind: str, at: datetime, reach: list[Address]) -> None:
+    for address in reach:
+        session.add(Notification(
+            record_id=record_id, version=version, organisation_id=organisation_id,
+            agency=agency, kind=kind, recipient_id=address.user_id, email=address.email,
+            next_attempt_at=at, created_at=at))
+
+
 def send_version(session: Session, record: StrategyRecord, at: datetime, by: User | None) -> None:
-    """Send the record's current version to every agency on its distribution list: a receipt
-    per agency and a notification per reachable user. Agencies that had an earlier version but
-    are no longer on the list are told a corrected version exists, nothing more."""
+    """Send the record's current version to every organisation on its distribution list: a
+    receipt per organisation (what lets its users read this version) and a notice to each of
+    its addresses. Organisations that had an earlier version but are no longer on the list
+    are told a corrected version exists, nothing more: they keep the version they had."""
     version = record.version
-    agencies = list(session.execute(select(RecordDistribution.agency).where(
-        RecordDistribution.record_id == record.id).order_by(RecordDistribution.agency)).scalars())
-    earlier = set(session.execute(select(RecordReceipt.agency).where(
-        RecordReceipt.record_id == record.id, RecordReceipt.version < version)).scalars())
+    listed = dict(session.execute(select(RecordDistribution.organisation_id,
+                                         RecordDistribution.agency).where(
+        RecordDistribution.record_id == record.id)).all())
+    earlier = set(session.execute(select(RecordReceipt.organisation_id).where(
+        RecordReceipt.record_id == record.id, RecordReceipt.version < version,
+        RecordReceipt.withdrawn_at.is_(None))).scalars())
     # The same version sent again (returned, then finalised again): it is new to everyone.
     session.execute(delete(RecordReceipt).where(
         RecordReceipt.record_id == record.id, RecordReceipt.version == version))
-    reachable = recipients(session, sorted(set(agencies) | earlier))
+    everyone = sorted(set(listed) | earlier)
+    reach, names = addresses(session, everyone), _names(session, everyone)
     discussion_on = record.discussion_at.date() if record.discussion_at else None
-    for agency in agencies:
-        session.add(RecordReceipt(record_id=record.id, version=version, agency=agency, sent_at=at,
-                                  discussion_on=discussion_on))
-    if agencies and record.sent_late is None:  # the first sending is the one that is timed
+    for org, agency in sorted(listed.items()):
+        session.add(RecordReceipt(record_id=record.id, version=version, organisation_id=org,
+                                  agency=agency, sent_at=at, discussion_on=discussion_on))
+    if listed and record.sent_late is None:  # the first sending is the one that is timed
         late = sent_late(record.discussion_at, at, get_settings())
         session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(
             sent_late=late))
         report_rows.happened(session, record.id, sent_late=late)
-    for agency in sorted(set(agencies) | earlier):
-        kind = "corrected" if agency in earlier else "sent"
-        users = reachable[agency]
-        for user in users:
-            session.add(Notification(
-                record_id=record.id, version=version, agency=agency, kind=kind,
-                recipient_id=user.id, email=user.email, next_attempt_at=at, created_at=at))
-        what = "corrected version" if kind == "corrected" else "record"
-        reach = (f"{len(users)} notification(s) queued" if users
-                 else "unreachable: no user of this agency has an email address")
-        _audit(session, "record_sent", by, record.id,
-               f"version {version} {what} sent to {agency}: {reach}")
+    for org in everyone:
+        kind = "sent" if org in listed else "corrected"
+        name, agency = names.get(org, (f"organisation {org}", listed.get(org, "other")))
+        notify(session, record.id, version, org, agency, kind, at, reach[org])
+        what = "record" if kind == "sent" else "notice of a corrected version"
+        sent = (f"{len(reach[org])} notification(s) queued" if reach[org]
+                else "unreachable: it has no address and no user with an email address")
+        _audit(session, "record_sent", by, record.id, f"version {version} {what} sent to {name}: {sent}")
+
+
+def withdraw(session: Session, record: StrategyRecord, version: int, organisation_id: int,
+             reason: str, by: User) -> RecordReceipt:
+    """Withdraw a version from an organisation it was sent to in error: its users can no
+    longer read it, they are told so, and the log says who did it and why. LookupError if it
+    was not sent to them (or is already withdrawn)."""
+    receipt = session.execute(select(RecordReceipt).where(
+        RecordReceipt.record_id == record.id, RecordReceipt.version == version,
+        RecordReceipt.organisation_id == organisation_id,
+        RecordReceipt.withdrawn_at.is_(None))).scalar_one_or_none()
+    if receipt is None:
+        raise LookupError("That version was not sent to that organisation, or was withdrawn")
+    at = datetime.now(UTC)
+    receipt.withdrawn_at, receipt.withdrawn_by_id, receipt.withdrawn_reason = at, by.id, reason
+    session.add(receipt)
+    notify(session, record.id, version, organisation_id, receipt.agency, "withdrawn", at,
+           addresses(session, [organisation_id])[organisation_id])
+    name = _names(session, [organisation_id]).get(organisation_id, ("?", ""))[0]
+    _audit(session, "withdrawn", by, record.id,
+           f"version {version} withdrawn from {name} (sent in error): {reason}")
+    session.commit()
+    return receipt
 
 
 def on_finalised(session: Session, record: StrategyRecord, at: datetime, by: User | None) -> None:
@@ -93,20 +171,22 @@ def on_authorised(session: Session, record: StrategyRecord, at: datetime, by: Us
 
 def _first(session: Session, user: User, record_id: int, version: int, column: str,
            action: str, request=None) -> bool:
-    """Fill a receipt's first-opened/first-downloaded time if this is the agency's first; one
-    indexed UPDATE, so two people of one agency opening at once set it once."""
-    if user.role != PARTNER or user.agency is None:
+    """Fill a receipt's first-opened/first-downloaded time if this is the organisation's
+    first; one indexed UPDATE, so two of its people opening at once set it once."""
+    if user.role != PARTNER or user.organisation_id is None:
         return False
     receipt_column = getattr(RecordReceipt, column)
     result = session.execute(update(RecordReceipt).where(
         RecordReceipt.record_id == record_id, RecordReceipt.version == version,
-        RecordReceipt.agency == user.agency, receipt_column.is_(None),
+        RecordReceipt.organisation_id == user.organisation_id, receipt_column.is_(None),
+        RecordReceipt.withdrawn_at.is_(None),
     ).values({column: datetime.now(UTC)}))
     session.commit()
     if result.rowcount != 1:
         return False
     audit.log(session, action, user=user, record_id=record_id,
-              detail=f"version {version}, first for {user.agency}", request=request)
+              detail=f"version {version}, first for organisation {user.organisation_id}",
+              request=request)
     return True
 
 
@@ -123,12 +203,11 @@ def mark_downloaded(session: Session, user: User, record_id: int, version: int,
 
 
 def new_to(session: Session, user: User, record_ids: list[int]) -> set[int]:
-    """Which of these records' versions in force this partner's agency has not yet opened."""
-    if user.role != PARTNER or user.agency is None or not record_ids:
+    """Which of these records this partner's organisation has a version of not yet opened."""
+    if user.role != PARTNER or user.organisation_id is None or not record_ids:
         return set()
     return set(session.execute(
-        select(RecordReceipt.record_id).join(StrategyRecord, and_(
-            StrategyRecord.id == RecordReceipt.record_id,
-            StrategyRecord.latest_final_version == RecordReceipt.version))
-        .where(RecordReceipt.agency == user.agency, RecordReceipt.record_id.in_(record_ids),
-               RecordReceipt.first_opened_at.is_(None))).scalars())
+        select(RecordReceipt.record_id).where(
+            RecordReceipt.organisation_id == user.organisation_id,
+            RecordReceipt.record_id.in_(record_ids), RecordReceipt.withdrawn_at.is_(None),
+            RecordReceipt.first_opened_at.is_(None))).scalars())

@@ -77,7 +77,12 @@ def message(notification: Notification, reference: str, settings: Settings) -> E
     email = EmailMessage()
     email["From"] = settings.smtp_from
     email["To"] = notification.email
-    if notification.kind == "corrected":
+    if notification.kind == "withdrawn":
+        email["Subject"] = f"Strategy discussion record {reference} withdrawn"
+        body = (f"Version {notification.version} of strategy discussion record {reference} was "
+                f"sent to your organisation ({agency}) in error and has been withdrawn: it can "
+                "no longer be read in the service. Please delete any copy you downloaded.")
+    elif notification.kind == "corrected":
         email["Subject"] = f"Corrected strategy discussion record {reference}"
         body = (f"A corrected version of a strategy discussion record sent to {agency} now "
                 f"exists ({reference}, version {notification.version}). Sign in to read it: {link}")
@@ -105,7 +110,7 @@ def _deliver(session: Session, notification_id: int, settings: Settings) -> str:
     reference = session.execute(select(StrategyRecord.reference).where(
         StrategyRecord.id == notification.record_id)).scalar_one()
     username = session.execute(select(User.username).where(
-        User.id == notification.recipient_id)).scalar_one()
+        User.id == notification.recipient_id)).scalar_one_or_none() or "its secure address"
     email = message(notification, reference, settings)
     session.commit()  # no transaction held open while talking to the mail server
     now = datetime.now(UTC)

@@ -103,15 +103,23 @@ def _backfill() -> None:
     rows = bind.execute(sa.select(records.c.id, records.c.reference, records.c.data,
                                   records.c.created_at)).all()
     for row in rows:
+        # The distribution as it was at this revision (agency types): read here, never by
+        # today's schema, which names organisations (0010 moves these rows onto them).
+        raw = dict(row.data) if isinstance(row.data, dict) else {}
+        listed = raw.get('distribution') or []
+        agencies = list(dict.fromkeys(a for a in listed if isinstance(a, str)))
+        # Stand-ins the rules can read (they ask only each recipient's kind of agency).
+        raw['distribution'] = [{'organisation_id': n + 1, 'agency': a}
+                               for n, a in enumerate(agencies)]
         try:
-            data = StrategyRecordData.model_validate(row.data, context={"stored": True})
+            data = StrategyRecordData.model_validate(raw, context={"stored": True})
         except ValidationError as error:
             values = {"damaged": True, "damage_reason": damage_reason(error),
                       "sort_at": _uk_wall_clock(row.created_at),
                       "search_text": row.reference.lower()}
         else:
             values = derived_columns(row.reference, data, row.created_at, settings)
-            agencies = values.pop("distribution")
+            values.pop("distribution")
             if agencies:
                 bind.execute(sa.insert(distribution),
                              [{"record_id": row.id, "agency": a} for a in agencies])

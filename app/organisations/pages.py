@@ -1,0 +1,79 @@
+"""The directory on a page (administrators) and as JSON (GET /api/organisations)."""
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
+
+from app.auth import audit
+from app.auth.deps import ApiUser, PageUser
+from app.auth.roles import Role, can_manage_directory, can_record
+from app.deps import PostedForm, SessionDep
+from app.domain.choices import Agency
+from app.organisations import service
+from app.organisations.service import PARTNER_AGENCIES, DirectoryRefused
+from app.templating import templates
+
+router = APIRouter()
+
+
+class OrganisationOut(BaseModel):
+    id: int
+    name: str
+    agency: Agency
+    active: bool
+
+
+@router.get("/api/organisations", response_model=list[OrganisationOut], tags=["organisations"])
+def list_organisations(session: SessionDep, user: ApiUser, request: Request):
+    """The organisations this person may name on a record's distribution (social care: the
+    active ones) or manage (an administrator: all of them)."""
+    if user.role == Role.ADMIN:
+        return service.every(session)
+    if not can_record(user):
+        audit.refused(session, user, request, "only social care names recipients")
+        raise HTTPException(403, "Only social-care staff choose who receives a record")
+    return service.every(session, active_only=True)
+
+
+def _require_admin(session, user, request) -> None:
+    if not can_manage_directory(user):
+        audit.refused(session, user, request, "only administrators manage the directory")
+        raise HTTPException(403, "Only administrators manage the directory of organisations")
+
+
+def _page(request, session, *, errors=None, typed=None, status_code=200):
+    return templates.TemplateResponse(request, "organisations.html", {
+        "title": ("Error: " if errors else "") + "Organisations",
+        "organisations": service.every(session), "errors": errors or {}, "typed": typed or {},
+        "agencies": [(a.value, a.label) for a in PARTNER_AGENCIES]}, status_code=status_code)
+
+
+@router.get("/organisations", response_class=HTMLResponse, include_in_schema=False)
+def organisations_page(request: Request, session: SessionDep, user: PageUser):
+    _require_admin(session, user, request)
+    return _page(request, session)
+
+
+@router.post("/organisations", include_in_schema=False)
+def add_organisation(request: Request, session: SessionDep, user: PageUser, form: PostedForm):
+    _require_admin(session, user, request)
+    typed = {key: str(form.get(key) or "") for key in ("name", "agency", "email")}
+    try:
+        service.create(session, name=typed["name"], agency=typed["agency"],
+                       email=typed["email"], by=user, request=request)
+    except DirectoryRefused as refused:
+        return _page(request, session, errors={"name": str(refused)}, typed=typed,
+                     status_code=422)
+    return RedirectResponse("/organisations", status_code=303)
+
+
+@router.post("/organisations/{organisation_id}/active", include_in_schema=False)
+def set_active(organisation_id: int, request: Request, session: SessionDep, user: PageUser,
+               form: PostedForm):
+    _require_admin(session, user, request)
+    organisation = service.get(session, organisation_id)
+    if organisation is None:
+        raise HTTPException(404, "No such organisation")
+    service.change(session, organisation, name=organisation.name, email=organisation.email,
+                   active=form.get("active") == "yes", by=user, request=request)
+    return RedirectResponse("/organisations", status_code=303)

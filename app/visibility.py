@@ -1,0 +1,131 @@
+"""Who sees what: the one rule, asked by every route, list, report and export.
+
+For a person and a record it answers: may they see it, which versions, which of them is
+"the record" to them, and may they change it.
+
+- Social-care staff (social workers, EDT workers, managers) see their own team's records and
+  every EDT-led record (the day team must pick those up), every version, and the working
+  copy (a draft, or an amendment being drafted). Social workers and EDT workers change them;
+  managers too (review and authorising are asked of app/auth/roles.py).
+- A partner sees exactly the finalised versions that were sent to their organisation: a
+  receipt (app/sending/models.py) that has not been withdrawn. Never a draft, an amendment
+  being drafted, or a version sent only to others. "The record" to them is the newest version
+  they were sent; one a later version superseded stays readable, marked superseded.
+- Administrators and the safeguarding partnership see no record.
+
+`record_filter` is the rule as a WHERE clause on strategy_record (lists, reports, exports,
+queues, the audit log and the outbox filter by it); `sight` answers for one record by asking
+the database the same clause, so the list and the page can never disagree.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlmodel import Session
+
+from app.auth.models import AuditEvent, User
+from app.auth.roles import RECORDERS, Role, can_record
+from app.domain.choices import LedBy
+from app.followup.models import RecordVersion
+from app.records.models import StrategyRecord
+from app.sending.models import RecordReceipt
+
+
+def is_partner(user: User) -> bool:
+    return user.role == Role.PARTNER
+
+
+def receipt_filter(user: User) -> ColumnElement[bool]:
+    """The receipts whose versions this person reads as a partner: sent to their organisation
+    and not withdrawn. Nothing for anyone else (social care reads records, not receipts)."""
+    if not is_partner(user) or user.organisation_id is None:
+        return false()
+    return and_(RecordReceipt.organisation_id == user.organisation_id,
+                RecordReceipt.withdrawn_at.is_(None))
+
+
+def record_filter(user: User) -> ColumnElement[bool]:
+    """The records this person may see, as a WHERE clause on strategy_record."""
+    if user.role in RECORDERS:
+        edt_led = StrategyRecord.led_by == LedBy.EDT.value
+        if user.team is None:
+            return edt_led
+        return or_(StrategyRecord.team == user.team, edt_led)
+    if is_partner(user) and user.organisation_id is not None:
+        return exists(select(RecordReceipt.id).where(
+            RecordReceipt.record_id == StrategyRecord.id, receipt_filter(user)))
+    return false()
+
+
+@dataclass(frozen=True)
+class Sight:
+    """What one person may do with one record they may see."""
+
+    # The finalised versions they may read, oldest first.
+    versions: tuple[int, ...]
+    # The version that is "the record" to them; None means the record as it stands now
+    # (social care: the working copy, whatever its status).
+    shown: int | None
+    may_change: bool
+
+    def may_read(self, version: int) -> bool:
+        return version in self.versions
+
+
+def partner_versions(session: Session, user: User, record_id: int) -> tuple[int, ...]:
+    return tuple(session.execute(
+        select(RecordReceipt.version).where(RecordReceipt.record_id == record_id,
+                                            receipt_filter(user))
+        .order_by(RecordReceipt.version)).scalars())
+
+
+def sight(session: Session, user: User, record_id: int) -> Sight | None:
+    """What `user` may see of the record; None if nothing (then it answers as not found)."""
+    if is_partner(user):
+        versions = partner_versions(session, user, record_id)
+        return Sight(versions, versions[-1], may_change=False) if versions else None
+    visible = session.execute(select(StrategyRecord.id).where(
+        StrategyRecord.id == record_id, record_filter(user))).first()
+    if visible is None:
+        return None
+    versions = tuple(session.execute(
+        select(RecordVersion.version).where(RecordVersion.record_id == record_id)
+        .order_by(RecordVersion.version)).scalars())
+    return Sight(versions, None, may_change=can_record(user))
+
+
+def shown_versions(session: Session, user: User, record_ids: list[int]) -> dict[int, int]:
+    """For a partner's list: each record's version that is "the record" to them."""
+    if not is_partner(user) or not record_ids:
+        return {}
+    rows = session.execute(select(RecordReceipt.record_id, RecordReceipt.version).where(
+        RecordReceipt.record_id.in_(record_ids), receipt_filter(user)))
+    shown: dict[int, int] = {}
+    for record_id, version in rows:
+        shown[record_id] = max(version, shown.get(record_id, 0))
+    return shown
+
+
+def visible_record_ids(user: User):
+    """The ids of the records this person may see, as a subquery (for tables that refer to
+    records: the audit log, the outbox)."""
+    return select(StrategyRecord.id).where(record_filter(user))
+
+
+def audit_filter(user: User) -> ColumnElement[bool] | None:
+    """The audit-log entries this person may read. Administrators read every entry (who did
+    what; the page never shows them children's names); a manager reads those about records
+    they may see, and those about no record made by themselves or their team's staff."""
+    if user.role == Role.ADMIN:
+        return None
+    own_team = select(User.id).where(User.team == user.team) if user.team else None
+    about_no_record = AuditEvent.record_id.is_(None) & (
+        AuditEvent.user_id.in_(own_team) if own_team is not None
+        else AuditEvent.user_id == user.id)
+    return or_(AuditEvent.record_id.in_(visible_record_ids(user)), about_no_record)
+
+
+def shows_children(user: User) -> bool:
+    """Whether lists about records beside the records themselves (the audit log, the
+    outbox) may name the children: not to an administrator, who sees no record."""
+    return user.role != Role.ADMIN

@@ -1,0 +1,253 @@
+"""Who sees what, proved against an oracle written apart from the rules (app/visibility.py).
+
+A population of people (two teams, EDT, their managers, an administrator, the partnership, and
+partners of the police, two schools, two GP practices and a hospital) and records in every
+state. What each person may read is stated here by hand, from what was sent to whom, not
+computed from receipts; every record route, the list, its CSV and the record routes of the
+OpenAPI schema are then walked as every person against every record and version, and each
+answer compared with it.
+"""
+
+import csv
+import io
+
+import pytest
+from sqlmodel import select
+
+from app.auth.models import AuditEvent
+from app.followup import service as followup
+from app.organisations.models import Organisation
+from app.records import service
+from app.sending import service as sending
+from app.sending.models import RecordReceipt
+from tests.builders import STANDARD_ORGANISATIONS, record_with
+from tests.conftest import make_user, signed_in
+
+SOCIAL_CARE = {
+    # username: (role, team)
+    "central_sw": ("social_worker", "Central"), "north_sw": ("social_worker", "North"),
+    "edt": ("edt_worker", "EDT"), "central_manager": ("manager", "Central"),
+    "north_manager": ("manager", "North"),
+}
+OTHERS = {"admin": "admin", "partnership": "partnership"}
+# Partners by organisation: two schools and two GP practices, so "a school" is never enough.
+PARTNERS = ["police", "school1", "school2", "gp1", "gp2", "hospital"]
+
+# The oracle. Each record: its team, whether EDT led it, its versions and, per version, the
+# organisations it was sent to and kept (a withdrawal removes one), and the version that is
+# the record as it stands (None: a draft that was never finalised).
+RECORDS = {
+    "draft": {"team": "Central", "edt": False, "finalised": [], "sent": {}},
+    "finalised": {"team": "Central", "edt": False, "finalised": [1],
+                  "sent": {1: {"police", "school1", "gp1"}}},
+    "authorised": {"team": "North", "edt": False, "finalised": [1],
+                   "sent": {1: {"hospital", "gp2"}}},
+    "being_amended": {"team": "Central", "edt": False, "finalised": [1],
+                      "sent": {1: {"police", "school2"}}},
+    # Version 2 dropped school1 and added gp2: school1 keeps version 1, superseded.
+    "amended": {"team": "Central", "edt": False, "finalised": [1, 2],
+                "sent": {1: {"police", "school1"}, 2: {"police", "gp2"}}},
+    # Sent to police and school2; withdrawn from school2 (sent in error).
+    "withdrawn": {"team": "Central", "edt": False, "finalised": [1],
+                  "sent": {1: {"police"}}},
+    "edt_final": {"team": "EDT", "edt": True, "finalised": [1], "sent": {1: {"police"}}},
+}
+
+
+def oracle_sees(person: str, name: str) -> bool:
+    record = RECORDS[name]
+    if person in SOCIAL_CARE:
+        return record["edt"] or SOCIAL_CARE[person][1] == record["team"]
+    if person in PARTNERS:
+        return any(person in orgs for orgs in record["sent"].values())
+    return False
+
+
+def oracle_versions(person: str, name: str) -> set[int]:
+    """The finalised versions the person may download."""
+    record = RECORDS[name]
+    if not oracle_sees(person, name):
+        return set()
+    if person in SOCIAL_CARE:
+        return set(record["finalised"])
+    return {v for v, orgs in record["sent"].items() if person in orgs}
+
+
+def oracle_shown(person: str, name: str) -> int | None:
+    """The version a partner is shown as "the record" (None for social care: the record itself)."""
+    versions = oracle_versions(person, name)
+    return max(versions) if person in PARTNERS and versions else None
+
+
+@pytest.fixture
+def world(anonymous, session):
+    orgs = {"police": STANDARD_ORGANISATIONS["police"], "school1": STANDARD_ORGANISATIONS["school"],
+            "gp1": STANDARD_ORGANISATIONS["gp"], "hospital": STANDARD_ORGANISATIONS["hospital"]}
+    for key, name, agency in (("school2", "Hillside Academy", "school"),
+                              ("gp2", "Parkview Medical Centre", "gp")):
+        org = Organisation(name=name, agency=agency, created_at=session.get(
+            Organisation, orgs["police"]).created_at)
+        session.add(org)
+        session.commit()
+        orgs[key] = org.id
+    users = {name: make_user(session, name, role, team=team)
+             for name, (role, team) in SOCIAL_CARE.items()}
+    users |= {name: make_user(session, name, role) for name, role in OTHERS.items()}
+    users |= {name: make_user(session, name, "partner", organisation_id=orgs[name])
+              for name in PARTNERS}
+    sw, manager = users["central_sw"], users["central_manager"]
+
+    def to(*names):
+        return [orgs[n] for n in names]
+
+    def made(sent_to, team="Central", edt=False, finalise=True):
+        header = {"led_by": "edt"} if edt else {}
+        data = record_with(distribution=to(*sent_to), header=header)
+        record = service.create_record(session, data=data, team=team, created_by_id=sw.id)
+        if finalise:
+            record = service.finalise_record(session, record=record, expected_revision=None,
+                                             finalised_by=sw)
+        return record
+
+    ids = {"draft": made(["police", "school1"], finalise=False).id,
+           "finalised": made(["police", "school1", "gp1"]).id}
+    north = made(["hospital", "gp2"], team="North")
+    followup.authorise(session, north, users["north_manager"], north.revision)
+    ids["authorised"] = north.id
+    amending = made(["police", "school2"])
+    followup.amend(session, amending, sw, amending.revision, "A date was wrong")
+    ids["being_amended"] = amending.id
+    amended = made(["police", "school1"])
+    amended = followup.amend(session, amended, sw, amended.revision, "Sent to the wrong school")
+    data = amended.content.model_copy(update={"distribution": []}).model_dump()
+    data["distribution"] = to("police", "gp2")
+    service.save_record(session, record=amended, data=type(amended.content).model_validate(data),
+                        expected_revision=None)
+    service.finalise_record(session, record=amended, expected_revision=None, finalised_by=sw)
+    ids["amended"] = amended.id
+    withdrawn = made(["police", "school2"])
+    sending.withdraw(session, withdrawn, 1, orgs["school2"], "Wrong school", manager)
+    ids["withdrawn"] = withdrawn.id
+    ids["edt_final"] = made(["police"], team="EDT", edt=True).id
+    return users, ids
+
+
+def _as(anonymous, session, user):
+    anonymous.cookies.clear()
+    return signed_in(anonymous, session, user)
+
+
+PEOPLE = [*SOCIAL_CARE, *OTHERS, *PARTNERS]
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_every_record_route_answers_as_the_oracle_says(world, anonymous, session, person):
+    users, ids = world
+    client = _as(anonymous, session, users[person])
+    checked = 0
+    for name, record_id in ids.items():
+        sees = oracle_sees(person, name)
+        shown = oracle_shown(person, name)
+        for url in (f"/strategies/{record_id}", f"/api/strategies/{record_id}/completeness",
+                    f"/strategies/{record_id}/record.pdf"):
+            assert client.get(url).status_code == (200 if sees else 404), (person, name, url)
+            checked += 1
+        api = client.get(f"/api/strategies/{record_id}")
+        assert api.status_code == (200 if sees else 404), (person, name)
+        if sees and person in PARTNERS:
+            # A partner's answer is the version sent to them: never a draft, nor its number.
+            body = api.json()
+            assert (body["version"], body["status"] != "draft") == (shown, True), (person, name)
+        for version in (1, 2):
+            allowed = version in oracle_versions(person, name)
+            url = f"/strategies/{record_id}/versions/{version}/record.pdf"
+            assert client.get(url).status_code == (200 if allowed else 404), (person, name, url)
+            checked += 1
+        receipts = client.get(f"/api/strategies/{record_id}/receipts").status_code
+        assert receipts == (404 if not sees else 200 if person in SOCIAL_CARE else 403), (
+            person, name)
+        checked += 2
+    assert checked == len(ids) * 7
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_the_list_its_api_and_csv_hold_exactly_what_the_oracle_says(world, anonymous, session,
+                                                                     person):
+    users, ids = world
+    client = _as(anonymous, session, users[person])
+    expected = {ids[name] for name in ids if oracle_sees(person, name)}
+    api = client.get("/api/strategies")
+    if person == "partnership":
+        assert api.status_code == 403
+        return
+    items = api.json()["items"]
+    assert {item["id"] for item in items} == expected
+    for item in items:
+        name = next(n for n, i in ids.items() if i == item["id"])
+        if person in PARTNERS:
+            assert (item["version"], item["status"]) != (2, "draft")
+            assert item["version"] == oracle_shown(person, name), (person, name)
+    rows = list(csv.DictReader(io.StringIO(client.get("/strategies.csv").content.decode(
+        "utf-8-sig"), newline="")))
+    references = {service.get_record(session, ids[n]).reference for n in ids
+                  if oracle_sees(person, n)}
+    assert {row["Reference"] for row in rows} == references
+
+
+def test_the_sql_filter_and_the_per_record_rule_agree_on_the_population(world, session):
+    from app.records.models import StrategyRecord
+    from app.visibility import record_filter, sight
+
+    users, ids = world
+    for person, user in users.items():
+        by_query = set(session.exec(select(StrategyRecord.id).where(record_filter(user))))
+        one_by_one = {i for i in ids.values() if sight(session, user, i) is not None}
+        assert by_query == one_by_one == {ids[n] for n in ids if oracle_sees(person, n)}, person
+
+
+def test_a_withdrawal_is_logged_and_the_organisation_told(world, session):
+    users, ids = world
+    receipt = session.exec(select(RecordReceipt).where(
+        RecordReceipt.record_id == ids["withdrawn"], RecordReceipt.withdrawn_at.is_not(None))).one()
+    assert (receipt.withdrawn_reason, receipt.withdrawn_by_id) == (
+        "Wrong school", users["central_manager"].id)
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "withdrawn")).one()
+    assert event.detail == "version 1 withdrawn from Hillside Academy (sent in error): Wrong school"
+
+
+def test_only_a_manager_who_may_see_it_withdraws_and_a_reason_is_required(world, anonymous,
+                                                                         session):
+    users, ids = world
+    url = f"/api/strategies/{ids['finalised']}/versions/1/withdrawals"
+    school = STANDARD_ORGANISATIONS["school"]
+    body = {"organisation_id": school, "reason": "Sent to the wrong school"}
+    assert _as(anonymous, session, users["central_sw"]).post(url, json=body).status_code == 403
+    assert _as(anonymous, session, users["north_manager"]).post(url, json=body).status_code == 404
+    manager = _as(anonymous, session, users["central_manager"])
+    assert manager.post(url, json={**body, "reason": ""}).status_code == 422
+    assert manager.post(url, json={**body, "organisation_id": 424242}).status_code == 404
+    assert manager.post(url, json=body).status_code == 204
+    assert manager.post(url, json=body).status_code == 404  # already withdrawn
+    school1 = _as(anonymous, session, users["school1"])
+    assert school1.get(f"/strategies/{ids['finalised']}").status_code == 404
+    assert _as(anonymous, session, users["police"]).get(
+        f"/strategies/{ids['finalised']}").status_code == 200
+
+
+def test_every_refusal_is_logged_once_with_the_user_and_why(world, anonymous, session):
+    users, ids = world
+    client = _as(anonymous, session, users["central_sw"])
+    # A stale write (409), a missing revision (428), a body refused (422), a workflow refusal.
+    record = service.get_record(session, ids["draft"])
+    body = record.content.model_dump(mode="json")
+    assert client.put(f"/api/strategies/{record.id}", json=body).status_code == 428
+    assert client.put(f"/api/strategies/{record.id}",
+                      json={**body, "revision": record.revision + 5}).status_code == 409
+    assert client.put(f"/api/strategies/{record.id}",
+                      json={**body, "revision": record.revision, "nonsense": 1}).status_code == 422
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "refused",
+                                                   AuditEvent.username == "central_sw")).all()
+    details = sorted(e.detail for e in events)
+    assert len(details) == 3
+    assert all(d.startswith(f"PUT /api/strategies/{record.id}: 4") for d in details)
+    assert [d.split(": ", 1)[1][:3] for d in details] == ["409", "422", "428"]
