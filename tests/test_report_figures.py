@@ -139,7 +139,8 @@ def test_a_returned_record_leaves_the_report_until_finalised_again(session):
     w = World(session)
     record = w.finalised("x", dated(datetime(2026, 3, 3, 10)))
     assert session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
-    followup.return_record(session, record, w.manager, record.revision, "Check the dates")
+    followup.return_record(session, record, w.manager, record.revision, "Check the dates",
+                           ["factual_error"])
     assert session.exec(select(RecordMeasure).where(
         RecordMeasure.record_id == record.id)).all() == []
 
