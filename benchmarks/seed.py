@@ -290,6 +290,7 @@ class AfterTheMeeting:
             if self.past(again):
                 self.entry("finalised", final_at, 1, self.author)
                 self.entry("returned", returned_at, 1, self.manager,
+                           reasons=["agency_position", "child_experience"],
                            comments="Add the school's position and when the child was seen.")
                 final_at = again
         self.finalise(1, final_at)
