@@ -4,6 +4,7 @@ suppressed cell away by subtraction, and a chart draws no suppressed value. Mana
 exact figures."""
 
 import xml.etree.ElementTree as ET
+
 import pytest
 
 from app.reports.disclosure import (

@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from app.auth import audit
 from app.auth.deps import PageUser, SignInRequired, page_user
-from app.auth.pages import landing_page
 from app.auth.models import AuditEvent, User
+from app.auth.pages import landing_page
 from app.auth.roles import can_list_records, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.config import get_settings
