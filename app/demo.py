@@ -292,7 +292,8 @@ def _after_the_meeting(session: Session, users: dict[str, int], organisations: d
     returned = finalised(_chaired_by_another_manager(now, overdue=False))
     followup.return_record(session, returned, manager, returned.revision,
                            "Record the school's view of Leo before the decision, and who "
-                           "will tell the referrer the outcome.")
+                           "will tell the referrer the outcome.",
+                           ["agency_position", "distribution"])
     amended = finalised(_chaired_by_another_manager(now, overdue=True))
     amended = followup.authorise(session, amended, manager, amended.revision)
     amended = followup.amend(session, amended, sw, amended.revision,

@@ -84,6 +84,8 @@ templates.env.filters["short_date"] = lambda day: f"{day:%-d %b %Y}" if day else
 templates.env.filters["short_datetime"] = lambda moment: f"{moment:%-d %b %Y %H:%M}" if moment else ""
 templates.env.filters["uk_day"] = lambda moment: f"{_uk(moment):%-d %b %Y}" if moment else ""
 templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
+templates.env.filters["return_reason_label"] = lambda value: (
+    choices.ReturnReason(value).label if value in choices.ReturnReason._value2member_map_ else value)
 templates.env.filters["row_count"] = lambda values, field: len(rows(values, field))
 # "2026-03" (a report's month) as "March 2026".
 templates.env.filters["month_name"] = lambda month: f"{date.fromisoformat(month + '-01'):%B %Y}"

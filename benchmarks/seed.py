@@ -368,6 +368,7 @@ class AfterTheMeeting:
                 self.notify(1, "sent", final_at)
                 self.time_sending(final_at)
                 self.entry("returned", returned_at, 1, self.manager,
+                           reasons=["agency_position", "child_experience"],
                            comments="Add the school's position and when the child was seen.")
                 final_at = again
         self.finalise(1, final_at)

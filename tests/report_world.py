@@ -90,7 +90,8 @@ def world(session):
     b = w.finalised("B", dated(datetime(2026, 2, 10, 10), agency_positions=[
         *complete_record()["agency_positions"],
         {"agency": "school", "position": "not_contacted", "not_contacted_reason": "Half term"}]))
-    b = followup.return_record(session, b, w.manager, b.revision, "Add the  chronology")
+    b = followup.return_record(session, b, w.manager, b.revision, "Add the  chronology",
+                               ["decision", "factual_error"])
     b = service.finalise_record(session, record=b, expected_revision=b.revision,
                                 finalised_by=w.sw)
     w.action_done(b, 0, date(2026, 2, 20))  # due 13 February

@@ -62,6 +62,7 @@ def test_return_without_comments_reshows_the_form_with_an_error_summary(anonymou
     assert answer.status_code == 422
     page = soup(answer)
     assert error_summary(page) == {
+        "#return-reasons": "Select at least one reason for returning the record",
         "#return-comments": "Enter your comments for the author: what needs to change"}
     assert session.get(StrategyRecord, record_id).status == "finalised"
 

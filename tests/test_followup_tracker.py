@@ -68,7 +68,8 @@ def test_manager_counts_on_a_crafted_set(session, anonymous):
     c = _record(session, sw, actions=update_later)
     followup.authorise(session, c, manager, c.revision)
     d = _record(session, sw, actions=update_later)
-    followup.return_record(session, d, manager, d.revision, "Add the school's view")
+    followup.return_record(session, d, manager, d.revision, "Add the school's view",
+                           ["agency_position"])
     _record(session, sw, finalise=False)
     # EDT-led (another team's, counted for everyone): one review overdue, one done.
     edt = make_user(session, "eddie", "edt_worker", team="EDT")

@@ -110,7 +110,7 @@ def test_authorising_a_record_one_wrote_is_refused_unless_configured(anonymous, 
 def test_only_managers_authorise_or_return(anonymous, session, people):
     client = _as(anonymous, session, people["sw"])
     record = _finalised(client)
-    for path, body in (("authorise", {}), ("return", {"comments": "x"})):
+    for path, body in (("authorise", {}), ("return", {"comments": "x", "reasons": ["other"]})):
         answer = client.post(f"/api/strategies/{record['id']}/{path}",
                              json={"revision": record["revision"], **body})
         assert answer.status_code == 403
@@ -123,6 +123,7 @@ def test_return_goes_back_to_draft_with_comments_the_author_sees(anonymous, sess
     client = _as(anonymous, session, people["manager"])
     answer = client.post(f"/api/strategies/{record['id']}/return",
                          json={"revision": record["revision"],
+                               "reasons": ["agency_position"],
                                "comments": "Say <why> the school was not asked"})
     assert answer.status_code == 200, answer.text
     assert (answer.json()["status"], answer.json()["version"]) == ("draft", 1)
@@ -147,7 +148,8 @@ def test_return_needs_comments_422_naming_the_field(anonymous, session, people):
     record = _finalised(_as(anonymous, session, people["sw"]))
     client = _as(anonymous, session, people["manager"])
     answer = client.post(f"/api/strategies/{record['id']}/return",
-                         json={"revision": record["revision"], "comments": "  "})
+                         json={"revision": record["revision"], "comments": "  ",
+                               "reasons": ["other"]})
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body", "comments"]
 
@@ -158,7 +160,8 @@ def test_return_an_authorised_record_is_refused(anonymous, session, people):
     authorised = client.post(f"/api/strategies/{record['id']}/authorise",
                              json={"revision": record["revision"]}).json()
     answer = client.post(f"/api/strategies/{record['id']}/return",
-                         json={"revision": authorised["revision"], "comments": "Too late"})
+                         json={"revision": authorised["revision"], "comments": "Too late",
+                               "reasons": ["other"]})
     assert answer.status_code == 409
     assert answer.json()["detail"] == ("This record is authorised and cannot be returned: "
                                        "amend it instead")

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app.domain.schema import uk_now
 from app.followup import service as followup
-from app.reports.figures import BY_ID, Scope, common_return_reasons, record_ids, referrer_days, report
+from app.reports.figures import BY_ID, Scope, record_ids, referrer_days, report, return_reasons
 from app.reports.models import RecordMeasure
 from app.sending.models import RecordReceipt
 from tests.report_world import PERIOD, World, dated
@@ -101,11 +101,15 @@ def test_each_figure_lists_exactly_the_records_it_counts(session, world):
     assert listed("requests-declined") == set()
 
 
-def test_referrers_are_told_on_average_and_return_reasons_are_grouped(session, world):
+def test_referrers_are_told_on_average_and_return_reasons_are_counted(session, world):
     scope = Scope(*PERIOD, today=uk_now().date())
     # Seven told on the day of the discussion, G five days later.
-    assert referrer_days(session, scope) == round(5 / 8, 1)
-    assert common_return_reasons(session, scope) == [("Add the chronology", 1)]
+    assert (referrer_days(session, scope).value, referrer_days(session, scope).over) == (
+        round(5 / 8, 1), 8)
+    # B was returned once, for two reasons; its comments are never read.
+    reasons = return_reasons(session, scope)
+    assert reasons.returns == 1
+    assert {k: n for k, n in reasons.counts.items() if n} == {"decision": 1, "factual_error": 1}
 
 
 def test_never_opened_counts_agencies_by_receipt_once_past_the_limit(session, world):
@@ -142,7 +146,8 @@ def test_a_returned_record_leaves_the_report_until_finalised_again(session):
     w = World(session)
     record = w.finalised("x", dated(datetime(2026, 3, 3, 10)))
     assert session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
-    followup.return_record(session, record, w.manager, record.revision, "Check the dates")
+    followup.return_record(session, record, w.manager, record.revision, "Check the dates",
+                           ["factual_error"])
     assert session.exec(select(RecordMeasure).where(
         RecordMeasure.record_id == record.id)).all() == []
 

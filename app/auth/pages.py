@@ -12,7 +12,7 @@ from app import visibility
 from app.auth import audit, service
 from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired
 from app.auth.models import User
-from app.auth.roles import can_read_audit
+from app.auth.roles import Role, can_list_records, can_read_audit, can_see_reports
 from app.config import get_settings
 from app.db import get_engine
 from app.deps import PostedForm, SessionDep
@@ -30,14 +30,27 @@ def throttled_message() -> str:
             "again, or ask an administrator to reset your password.")
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an address elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+def landing_page(user: User) -> str:
+    """Where a person lands after signing in (and from the home page): a page their role may
+    use. Records for those who see records; the live audit for the safeguarding partnership;
+    the audit log for administrators, who see no records."""
+    if can_list_records(user) and user.role != Role.ADMIN:
         return "/strategies"
+    if can_see_reports(user):
+        return "/reports/audit"
+    if can_read_audit(user):
+        return "/audit"
+    return "/strategies"
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an address elsewhere ("/": the person's landing page)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
     return target
 
 
-def _sign_in_page(request, *, next_url="/strategies", held="", username="", error=None,
+def _sign_in_page(request, *, next_url="/", held="", username="", error=None,
                   status_code=200, notice=None):
     context = {"title": "Sign in", "next_url": next_url, "held": held, "username": username,
                "errors": {"username": error} if error else None, "notice": notice}
@@ -67,7 +80,8 @@ def sign_in(request: Request, session: SessionDep, form: PostedForm):
                              error=WRONG, status_code=401)
     service.end_session(session, request.cookies.get(SESSION_COOKIE))  # the browser's old one
     token = service.start_session(session, user)
-    target = next_url + (f"?held={quote(held)}" if held else "")
+    target = (landing_page(user) if next_url == "/" else next_url) + (
+        f"?held={quote(held)}" if held else "")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https",

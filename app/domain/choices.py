@@ -206,3 +206,17 @@ class RequestStatus(Choice):
     AWAITING = "awaiting", "Waiting for social care"
     CONVENED = "convened", "Strategy discussion convened"
     DECLINED = "declined", "Declined"
+
+
+class ReturnReason(Choice):
+    """Why a manager returned a record to its author: chosen (one or more) beside the
+    comments, so the live audit counts categories and never quotes anyone's words."""
+
+    PARTICIPANTS = "participants", "Who took part is unclear or incomplete"
+    AGENCY_POSITION = "agency_position", "An agency's position is missing"
+    CHILD_EXPERIENCE = "child_experience", "The child's experience is missing or not observed"
+    DECISION = "decision", "The decision or its reasons are unclear"
+    ACTIONS = "actions", "Actions, owners or timescales are missing"
+    DISTRIBUTION = "distribution", "Distribution, or who is told, is incomplete"
+    FACTUAL_ERROR = "factual_error", "A factual error"
+    OTHER = "other", "Other"

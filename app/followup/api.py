@@ -15,6 +15,7 @@ from app.auth import audit
 from app.auth.deps import ApiUser
 from app.auth.roles import can_record_follow_up
 from app.deps import SessionDep
+from app.domain.choices import ReturnReason
 from app.domain.schema import LONG_TEXT_MAX
 from app.followup import service, tracker
 from app.pdf.service import render_after_finalise
@@ -43,7 +44,12 @@ class AuthoriseIn(BaseModel):
 
 
 class ReturnIn(AuthoriseIn):
-    comments: str = Field(max_length=LONG_TEXT_MAX, description="What the author must change")
+    reasons: list[ReturnReason] = Field(
+        max_length=len(ReturnReason),
+        description="Why it is returned: one or more of the categories (422 if none). The live "
+                    "audit counts these; it never shows the comments")
+    comments: str = Field(max_length=LONG_TEXT_MAX,
+                          description="What the author must change (seen by social care only)")
 
 
 class AmendIn(AuthoriseIn):
@@ -94,10 +100,12 @@ def authorise(record_id: int, session: SessionDep, user: ApiUser, request: Reque
 def return_record(record_id: int, body: ReturnIn, session: SessionDep, user: ApiUser,
                   request: Request, response: Response,
                   if_match: Annotated[str | None, Header(description='The ETag you read, like "3"')] = None):
-    """Return a finalised record to its author as a draft, with comments (managers)."""
+    """Return a finalised record to its author as a draft, with the reasons (categories) and
+    comments (managers)."""
     record = access.authorisable(session, user, record_id, request)
     revision = _based_on(record, body, if_match)
-    record = _run(lambda: service.return_record(session, record, user, revision, body.comments))
+    record = _run(lambda: service.return_record(session, record, user, revision, body.comments,
+                                                [reason.value for reason in body.reasons]))
     audit.log(session, "returned", user=user, record_id=record.id,
               detail=f"version {record.version}", request=request)
     response.headers["ETag"] = etag(record)

@@ -10,7 +10,7 @@ from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
 from app.deps import SessionDep
-from app.domain.choices import Agency, LedBy
+from app.domain.choices import Agency, LedBy, ReturnReason
 from app.domain.schema import uk_now
 from app.followup import service, tracker, versions
 from app.followup.service import ActionProgress, Invalid, Refused, StaleRecord
@@ -49,6 +49,7 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "agencies": [a for a in Agency if a in data.distribution
                      or any(p.agency == a for p in data.agency_positions)] or list(Agency),
         "can_authorise": can_authorise(user),
+        "return_reasons": list(ReturnReason),
         "can_follow_up": can_record_follow_up(user),
         "is_edt": record.led_by == LedBy.EDT,
         "referrer_due": record.referrer_feedback_due,
@@ -114,7 +115,8 @@ def return_record(values: PostedValues, request: Request, record_id: int, sessio
                   user: PageUser):
     record = access.authorisable(session, user, record_id, request)
     return _act(request, session, user, record, "return", values,
-                lambda rev, v: service.return_record(session, record, user, rev, v.get("comments")),
+                lambda rev, v: service.return_record(session, record, user, rev, v.get("comments"),
+                                                     v.get("reasons")),
                 "returned", detail=f"version {record.version}")
 
 

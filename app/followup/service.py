@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from app.auth.models import User
 from app.config import get_settings
-from app.domain.choices import ActionKind, Agency, LedBy, Outcome, RecordStatus
+from app.domain.choices import ActionKind, Agency, LedBy, Outcome, RecordStatus, ReturnReason
 from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, StrategyRecordData, uk_now
 from app.followup import versions
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
@@ -201,14 +201,29 @@ def authorise(session: Session, record: StrategyRecord, user: User, expected_rev
     return _commit(session, record)
 
 
+def _reasons(errors: dict, chosen) -> list[str]:
+    """The return reasons chosen (one or more of ReturnReason), in the list's order."""
+    chosen = [chosen] if isinstance(chosen, str) else list(chosen or [])
+    if not chosen:
+        errors["reasons"] = "Select at least one reason for returning the record"
+        return []
+    if any(value not in ReturnReason._value2member_map_ for value in chosen):
+        errors["reasons"] = "Select reasons from the list"
+        return []
+    return [reason.value for reason in ReturnReason if reason.value in chosen]
+
+
 def return_record(session: Session, record: StrategyRecord, user: User, expected_revision: int,
-                  comments: str | None) -> StrategyRecord:
-    """Back to draft as a new revision of the same version, with the manager's comments.
+                  comments: str | None, reasons=()) -> StrategyRecord:
+    """Back to draft as a new revision of the same version, with the manager's reasons (one
+    or more ReturnReason values: the live audit counts these) and comments (for the author
+    and social care only: never in a report).
 
     The returned version was never authorised: its snapshot, tracked actions and stored PDFs
     go (it will be finalised again, as the same version number), its timeline stays, and any
     follow-up already recorded is carried into the draft."""
     errors: dict[str, str] = {}
+    chosen = _reasons(errors, reasons)
     comments = _text(errors, {"comments": comments}, "comments",
                      "Enter your comments for the author: what needs to change")
     if record.status == RecordStatus.AUTHORISED:
@@ -235,7 +250,7 @@ def return_record(session: Session, record: StrategyRecord, user: User, expected
     store_measures(session, record.id, earlier, record.team,
                    StrategyRecordData.model_validate(in_force.data, context={"stored": True})
                    if in_force else None)
-    _entry(session, record, user, "returned", comments=comments)
+    _entry(session, record, user, "returned", reasons=chosen, comments=comments)
     return _commit(session, record)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from app.auth import audit
 from app.auth.deps import PageUser, SignInRequired, page_user
 from app.auth.models import AuditEvent, User
+from app.auth.pages import landing_page
 from app.auth.roles import can_list_records, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.config import get_settings
@@ -75,11 +76,8 @@ def _is_htmx(request: Request) -> bool:
 
 @router.get("/")
 def home(user: PageUser) -> RedirectResponse:
-    # The safeguarding partnership sees the reports, not records.
-    return _see_other("/strategies" if can_list_records(user) else REPORTS_PATH)
-
-
-REPORTS_PATH = "/reports/audit"
+    # Each role's own first page: the safeguarding partnership sees the reports, not records.
+    return _see_other(landing_page(user))
 
 
 def _require_list(session, user, request: Request) -> None:

@@ -1,26 +1,43 @@
-"""GET /api/reports/audit: every figure of the live audit, with the records behind it."""
+"""GET /api/reports/audit: every figure of the live audit, as the reader may see it (exact for
+managers, with the records behind each figure they may see; small counts suppressed for the
+safeguarding partnership, and no record ids)."""
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
 
 from app.auth import audit
 from app.auth.deps import ApiUser
+from app.auth.models import User
 from app.auth.roles import can_see_reports
 from app.deps import SessionDep
 from app.domain.choices import LedBy
+from app.records.access import visible_filter
 from app.records.api import READ_ERRORS, invalid, problem
-from app.reports.figures import Count, Result, months_between, record_ids, report
+from app.records.models import StrategyRecord
+from app.reports.disclosure import Cell, Shown, Withheld
+from app.reports.figures import record_ids
+from app.reports.pages import shown_report
 from app.reports.query import ReportQuery, query_errors
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
+SUPPRESSED = Field(
+    default_factory=dict,
+    description="The values not shown, and why: `fewer_than_5` (the count is 0 to 4) or "
+                "`protects_small_count` (it would let a count of fewer than 5 be worked out). "
+                "Such a value is null. Empty for managers, who see exact figures")
+Value = Literal["numerator", "denominator", "percentage"]
+
 
 class MonthOut(BaseModel):
-    month: str  # YYYY-MM
-    numerator: int
-    denominator: int
+    month: str = Field(description="YYYY-MM")
+    numerator: int | None
+    denominator: int | None
+    suppressed: dict[Value, Withheld] = SUPPRESSED
 
 
 class FigureOut(BaseModel):
@@ -28,13 +45,27 @@ class FigureOut(BaseModel):
     group: str
     label: str
     unit: str
-    numerator: int
-    denominator: int
-    percentage: float | None
+    numerator: int | None = Field(description="null when suppressed (see `suppressed`)")
+    denominator: int | None = Field(description="null when suppressed (see `suppressed`)")
+    percentage: float | None = Field(description="null when suppressed, or of nothing")
+    suppressed: dict[Value, Withheld] = SUPPRESSED
     lower_is_better: bool
-    # The records behind the numerator (for requests and actions: the records they belong to).
-    record_ids: list[int]
-    months: list[MonthOut]
+    record_ids: list[int] | None = Field(description=(
+        "The records behind the numerator that you may see (for requests and actions: the "
+        "records they belong to). null for the safeguarding partnership, who see no record"))
+    months: list[MonthOut] = Field(description=(
+        "Managers: the months with something counted. The partnership: every month of the "
+        "period, so that no month's absence gives a count away"))
+
+
+class ReasonOut(BaseModel):
+    reason: str = Field(description="A return reason (ReturnReason), or `not_categorised` for "
+                                    "returns made before reasons were chosen")
+    label: str
+    returns: int | None = Field(description="Returns giving this reason; null when suppressed")
+    out_of: int | None = Field(description="Every return counted; null when suppressed")
+    percentage: float | None
+    suppressed: dict[Literal["returns", "out_of", "percentage"], Withheld] = SUPPRESSED
 
 
 class ReportOut(BaseModel):
@@ -43,22 +74,46 @@ class ReportOut(BaseModel):
     team: str | None
     led_by: LedBy | None
     figures: list[FigureOut]
+    return_reasons: list[ReasonOut] = Field(description=(
+        "Why records were returned to their authors, by category (a return may give several). "
+        "Never the comments"))
 
 
-def _out(session, result: Result, query: ReportQuery, part: str | None = None) -> FigureOut:
-    figure = result.figure
-    total = result.parts.get(part, Count()) if part else result.total
-    ids = record_ids(session, figure, query.scope(), part=part)
+def _visible_ids(session, user: User, ids) -> list[int]:
+    """The ids behind a figure that this user may see: the record list's own rule."""
+    query = select(StrategyRecord.id).where(StrategyRecord.id.in_(ids.scalar_subquery()),
+                                            visible_filter(user)).order_by(StrategyRecord.id)
+    return list(session.execute(query).scalars())
+
+
+def _out(session, user: User, exact: bool, shown: Shown, query: ReportQuery,
+         part: str | None = None) -> FigureOut:
+    figure = shown.figure
+    cell = shown.parts[part] if part else shown.total
+    ids = None
+    if exact:
+        ids = _visible_ids(session, user, record_ids(session, figure, query.scope(), part=part))
     months = [] if part else [
-        MonthOut(month=m, numerator=result.months[m].numerator,
-                 denominator=result.months[m].denominator)
-        for m in months_between(query.start, query.end) if m in result.months]
+        MonthOut(month=m, numerator=c.numerator, denominator=c.denominator,
+                 suppressed=_why(c, ("numerator", "denominator")))
+        for m, c in shown.months.items() if not exact or c.denominator]
     return FigureOut(
         id=f"{figure.id}.{part}" if part else figure.id, group=figure.group,
         label=f"{figure.label}: {part}" if part else figure.label, unit=figure.unit,
-        numerator=total.numerator, denominator=total.denominator,
-        percentage=total.percentage, lower_is_better=figure.lower_is_better,
-        record_ids=sorted(session.execute(ids).scalars()), months=months)
+        numerator=cell.numerator, denominator=cell.denominator, percentage=cell.percentage,
+        suppressed=_why(cell), lower_is_better=figure.lower_is_better, record_ids=ids,
+        months=months)
+
+
+def _why(cell: Cell, names=("numerator", "denominator", "percentage")) -> dict:
+    return {name: why for name, why in cell.withheld.items() if name in names}
+
+
+def _reason_out(category: str, label: str, cell: Cell) -> ReasonOut:
+    renamed = {"numerator": "returns", "denominator": "out_of", "percentage": "percentage"}
+    return ReasonOut(reason=category, label=label, returns=cell.numerator,
+                     out_of=cell.denominator, percentage=cell.percentage,
+                     suppressed={renamed[name]: why for name, why in cell.withheld.items()})
 
 
 @router.get("/audit", response_model=ReportOut, responses={
@@ -70,7 +125,9 @@ def audit_report(request: Request, session: SessionDep, user: ApiUser,
                  led_by: LedBy | None = None) -> ReportOut:
     """The live audit over discussions from `from` to `to` (default: the last twelve months),
     optionally one team's or one kind of lead's. A figure counted per agency is listed whole
-    and then once per agency, as `<id>.<agency>`."""
+    and then once per agency, as `<id>.<agency>`. For the safeguarding partnership, counts
+    below 5 (and counts that would reveal one) are null with the reason in `suppressed`, and
+    `record_ids` is null."""
     if not can_see_reports(user):
         audit.log(session, "refused", user=user, detail="GET /api/reports/audit", request=request)
         raise HTTPException(403, "Only managers and the safeguarding partnership see reports")
@@ -80,11 +137,13 @@ def audit_report(request: Request, session: SessionDep, user: ApiUser,
     except ValidationError as error:
         field, message = next(iter(query_errors(error).items()))
         raise invalid(("query", field), message, request.query_params.get(field)) from None
+    report = shown_report(session, user, query)
     figures: list[FigureOut] = []
-    for result in report(session, query.scope()):
-        figures.append(_out(session, result, query))
-        figures += [_out(session, result, query, part) for part in sorted(result.parts)]
+    for shown in report.figures:
+        figures.append(_out(session, user, report.exact, shown, query))
+        figures += [_out(session, user, report.exact, shown, query, part) for part in shown.parts]
     audit.log(session, "viewed", user=user, request=request,
               detail=f"live audit report API {query.params()}")
     return ReportOut(start=query.start, end=query.end, team=query.team, led_by=query.led_by,
-                     figures=figures)
+                     figures=figures,
+                     return_reasons=[_reason_out(*reason) for reason in report.reasons])

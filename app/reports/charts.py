@@ -145,7 +145,8 @@ def _description(kind: str, title: str, months: list[date], names: list[str], y_
     return f"{kind} of {y_label} by month {span}. Series: {', '.join(names)}."
 
 
-def _svg(chart: leather.Chart | None, title: str, description: str) -> str:
+def _svg(chart: leather.Chart | None, title: str, description: str,
+         empty: str = "No figures for this period.") -> str:
     """The complete, self-contained <svg> element: accessible name and description first."""
     ident = f"chart-{next(_ids)}"
     root = ET.Element("svg", {
@@ -163,9 +164,9 @@ def _svg(chart: leather.Chart | None, title: str, description: str) -> str:
         heading = ET.SubElement(root, "text", x="16", y="30", fill=TEXT)
         heading.set("font-size", "18")
         heading.text = title
-        empty = ET.SubElement(root, "text", x="16", y="70", fill=SECONDARY)
-        empty.set("font-size", "14")
-        empty.text = "No figures for this period."
+        line = ET.SubElement(root, "text", x="16", y="70", fill=SECONDARY)
+        line.set("font-size", "14")
+        line.text = empty
     else:
         # Drawn a little narrower than the image: room for the last month's label.
         root.append(chart.to_svg_group(WIDTH - RIGHT_ROOM, HEIGHT))
@@ -173,17 +174,28 @@ def _svg(chart: leather.Chart | None, title: str, description: str) -> str:
 
 
 def line_chart(title: str, months: list[date], series: dict[str, list[float | None]],
-               y_label: str, x_label: str = "Month", y_max: float | None = 100) -> str:
+               y_label: str, x_label: str = "Month", y_max: float | None = 100,
+               withheld: list[date] = ()) -> str:
     """One line per series over the months (a point marker per month with a value).
 
     `y_max` is the top of the y axis (100 for percentages); None, or a value above it, gives
-    a round top above the highest value. Raises ValueError if a series' length differs from
-    the months'."""
+    a round top above the highest value. `withheld` names months whose values are suppressed
+    (small counts): their values must be None; the description says they are not drawn, and
+    so does the chart when nothing is left to draw. Raises ValueError if a series' length
+    differs from the months', or a withheld month has a value."""
     n = len(months)
     cleaned = {name: _clean(values, n, name) for name, values in series.items()}
+    for name, values in cleaned.items():
+        if any(values[i] is not None for i, month in enumerate(months) if month in withheld):
+            raise ValueError(f"Series {name!r} has a value for a withheld month")
     description = _description("Line chart", title, months, list(cleaned), y_label)
+    if withheld:
+        description += (" Not drawn, because the counts are fewer than 5 or withheld: "
+                        + ", ".join(_month_label(month) for month in withheld) + ".")
     if n == 0 or not any(v is not None for values in cleaned.values() for v in values):
-        return _svg(None, title, description)  # leather cannot draw a line of no values
+        empty = ("Nothing is drawn: every month's count is fewer than 5 or withheld."
+                 if withheld else "No figures for this period.")
+        return _svg(None, title, description, empty)  # leather cannot draw a line of no values
     chart = leather.Chart(title)
     # Months are placed by position (0 .. n-1), evenly, whatever their lengths in days.
     chart.set_x_scale(_Exact(0, n - 1, _tick_indexes(n)))

@@ -1,5 +1,7 @@
-"""The live audit as files: CSV (every figure, whole and month by month) and a PDF with the
-charts, OFFICIAL-SENSITIVE on every page."""
+"""The live audit as files: CSV (every figure, whole and month by month, then the reasons
+managers chose when returning records) and a PDF with the charts, OFFICIAL-SENSITIVE on every
+page. Both show the report as `disclosure.disclose` gave it for the reader: exact for
+managers, small counts suppressed for the partnership ("fewer than 5", "withheld")."""
 
 from datetime import UTC, datetime
 
@@ -8,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from app.csv_export import csv_response
 from app.pdf.service import render_html
 from app.records.display import as_text
-from app.reports.figures import Count, Result, months_between
+from app.reports.disclosure import Cell, Disclosed, Shown
 from app.reports.query import ReportQuery
 from app.templating import templates
 
@@ -17,39 +19,45 @@ def filename(query: ReportQuery, extension: str) -> str:
     return f"live-audit-{query.start.isoformat()}-to-{query.end.isoformat()}.{extension}"
 
 
-def report_html(results: list[Result], query: ReportQuery, extras, charts: dict[str, str]) -> str:
-    groups: dict[str, list[Result]] = {}
-    for result in results:
+def report_html(shown: Disclosed, query: ReportQuery, charts: dict[str, str]) -> str:
+    groups: dict[str, list[Shown]] = {}
+    for result in shown.figures:
         groups.setdefault(result.figure.group, []).append(result)
     return templates.get_template("pdf/audit.html").render(
-        query=query, groups=groups, extras=extras, charts=charts,
+        query=query, groups=groups, report=shown, charts=charts,
         generated_at=as_text(datetime.now(UTC)))
 
 
-def report_csv(results: list[Result], query: ReportQuery, extras) -> StreamingResponse:
-    rows = csv_rows(results, query, extras)
+def report_csv(shown: Disclosed, query: ReportQuery) -> StreamingResponse:
+    rows = csv_rows(shown, query)
     return csv_response(filename(query, "csv"), next(rows), rows)
 
 
-def report_pdf(results: list[Result], query: ReportQuery, extras, charts: dict[str, str]) -> bytes:
-    return render_html(report_html(results, query, extras, charts), filename(query, "pdf"))
+def report_pdf(shown: Disclosed, query: ReportQuery, charts: dict[str, str]) -> bytes:
+    return render_html(report_html(shown, query, charts), filename(query, "pdf"))
 
 
-def csv_rows(results: list[Result], query: ReportQuery, extras):
+def _numbers(cell: Cell) -> list:
+    """Numerator, denominator and percentage: numbers, or the words for a withheld one."""
+    return [cell.text(name) if name in cell.withheld else
+            ("" if getattr(cell, name) is None else getattr(cell, name))
+            for name in ("numerator", "denominator", "percentage")]
+
+
+def csv_rows(shown: Disclosed, query: ReportQuery):
     """One row per figure (and agency, where counted per agency) for the whole period, then
-    one per month; then the managers' most common comments when returning a record."""
+    one per month; then how many returns gave each reason (out of every return)."""
     yield ("figure_id", "group", "figure", "unit", "period", "numerator", "denominator",
            "percentage")
-    months = months_between(query.start, query.end)
     period = f"{query.start.isoformat()}/{query.end.isoformat()}"
-    for result in results:
+    for result in shown.figures:
         f = result.figure
         rows = [(f.id, f.label, period, result.total)]
-        rows += [(f"{f.id}.{part}", f"{f.label}: {part}", period, c)
-                 for part, c in sorted(result.parts.items())]
-        rows += [(f.id, f.label, month, result.months.get(month, Count())) for month in months]
-        for figure_id, label, when, c in rows:
-            yield [figure_id, f.group, label, f.unit, when, c.numerator, c.denominator,
-                   "" if c.percentage is None else c.percentage]
-    for text, times in extras.return_reasons:
-        yield ["returned.comment", "Review and amendment", text, "returns", period, times, "", ""]
+        rows += [(f"{f.id}.{part}", f"{f.label}: {part}", period, cell)
+                 for part, cell in result.parts.items()]
+        rows += [(f.id, f.label, month, cell) for month, cell in result.months.items()]
+        for figure_id, label, when, cell in rows:
+            yield [figure_id, f.group, label, f.unit, when, *_numbers(cell)]
+    for category, label, cell in shown.reasons:
+        yield [f"returned.reason.{category}", "Review and amendment",
+               f"Returns giving the reason: {label}", "returns", period, *_numbers(cell)]

@@ -12,7 +12,6 @@ The cohort is a record's finalised version in force: a record being amended coun
 last finalised, and its discussion date places it in a period.
 """
 
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from sqlalchemy import Select, String, and_, case, cast, func, null, select, tru
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
+from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus, ReturnReason
 from app.domain.schema import UK, uk_now
 from app.followup import versions
 from app.followup.models import FollowUpEntry, TrackedAction
@@ -421,50 +420,75 @@ def months_between(start: date, end: date) -> list[str]:
     return months
 
 
-def common_return_reasons(session: Session, scope: Scope, limit: int = 5) -> list[tuple[str, int]]:
-    """The comments managers most often returned records with (the same words, ignoring case
-    and spacing), for the cohort's records."""
+# Returns recorded before managers chose reasons: counted apart, never guessed from comments.
+NOT_CATEGORISED = "not_categorised"
+NOT_CATEGORISED_LABEL = "Not categorised (returned before reasons were chosen)"
+
+
+@dataclass
+class ReturnReasons:
+    """How often each ReturnReason was chosen when the cohort's records were returned: a
+    return may give several reasons, so `counts` are each out of `returns`. Only the chosen
+    categories are read, never the comments."""
+
+    returns: int
+    counts: dict[str, int]  # ReturnReason values, then NOT_CATEGORISED
+
+    @staticmethod
+    def labels() -> dict[str, str]:
+        return {**{reason.value: reason.label for reason in ReturnReason},
+                NOT_CATEGORISED: NOT_CATEGORISED_LABEL}
+
+
+def return_reasons(session: Session, scope: Scope) -> ReturnReasons:
     cohort = _cohort(scope)
-    comments = session.execute(select(FollowUpEntry.details).join(
+    chosen = session.execute(select(FollowUpEntry.details["reasons"]).join(
         cohort, cohort.c.record_id == FollowUpEntry.record_id).where(
-        FollowUpEntry.kind == "returned")).scalars()
-    counted: Counter = Counter()
-    shown: dict[str, str] = {}
-    for details in comments:
-        text = " ".join(str((details or {}).get("comments") or "").split())
-        if text:
-            counted[text.casefold()] += 1
-            shown.setdefault(text.casefold(), text)
-    return [(shown[key], n) for key, n in counted.most_common(limit)]
+        FollowUpEntry.kind == "returned")).scalars().all()
+    counts = dict.fromkeys(ReturnReasons.labels(), 0)
+    for reasons in chosen:
+        known = [r for r in (reasons if isinstance(reasons, list) else []) if r in counts
+                 and r != NOT_CATEGORISED]
+        for reason in set(known) or {NOT_CATEGORISED}:
+            counts[reason] += 1
+    return ReturnReasons(len(chosen), counts)
 
 
-def referrer_days(session: Session, scope: Scope) -> float | None:
+@dataclass(frozen=True)
+class Average:
+    """An average (or median) and how many it was taken over."""
+
+    value: float | None
+    over: int
+
+
+def referrer_days(session: Session, scope: Scope) -> Average:
     """On average, how many days after the discussion referrers were told the outcome."""
     m = RecordMeasure
     if session.get_bind().dialect.name == "postgresql":
         days = m.referrer_told_on - m.discussion_on
     else:
         days = func.julianday(m.referrer_told_on) - func.julianday(m.discussion_on)
-    value = session.execute(select(func.avg(days)).where(
+    value, over = session.execute(select(func.avg(days), func.count()).where(
         m.m_referrer_told.is_(True), _cohort_filter(scope),
-        m.referrer_told_on.is_not(None))).scalar()
-    return round(float(value), 1) if value is not None else None
+        m.referrer_told_on.is_not(None))).one()
+    return Average(round(float(value), 1) if value is not None else None, over)
 
 
-def triage_hours(session: Session, scope: Scope) -> float | None:
+def triage_hours(session: Session, scope: Scope) -> Average:
     """The median hours from a request to its decision, for requests made in the period."""
     q = StrategyRequest
     period = (q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end),
               q.triaged_at.is_not(None))
     if session.get_bind().dialect.name == "postgresql":
         seconds = func.extract("epoch", q.triaged_at - q.created_at)
-        median = session.execute(select(
-            func.percentile_cont(0.5).within_group(seconds)).where(*period)).scalar()
-        return round(float(median) / 3600, 1) if median is not None else None
+        median, over = session.execute(select(
+            func.percentile_cont(0.5).within_group(seconds), func.count()).where(*period)).one()
+        return Average(round(float(median) / 3600, 1) if median is not None else None, over)
     rows = session.execute(select(q.created_at, q.triaged_at).where(*period)).all()
     hours = sorted((row.triaged_at - row.created_at).total_seconds() / 3600 for row in rows)
     if not hours:
-        return None
+        return Average(None, 0)
     middle = len(hours) // 2
     median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
-    return round(median, 1)
+    return Average(round(median, 1), len(hours))

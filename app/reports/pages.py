@@ -1,13 +1,13 @@
 """The live audit report's pages: the figures, one figure month by month with its chart, the
 records behind a figure, and the report as CSV and PDF.
 
-Managers see the figures and can follow them to the records (only those they may see:
-the record list's visibility applies). The partnership role sees the figures and charts and
-no record: its links stop at the numbers.
+Managers see the exact figures and can follow them to the records (only those they may see:
+the record list's visibility applies). The partnership role sees the figures and charts with
+small counts suppressed (app/reports/disclosure.py) and no record: its links stop at the
+numbers. Every view goes through `shown_report`, so page, CSV and PDF show the same thing.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.models import User
-from app.auth.roles import Role, can_see_reports
+from app.auth.roles import can_see_reports
 from app.deps import SessionDep
 from app.domain.choices import Agency, LedBy
 from app.pdf import service as pdf_service
@@ -28,32 +28,13 @@ from app.records import access
 from app.records.listing import ListQuery
 from app.records.models import StrategyRecord
 from app.reports import charts, exports
-from app.reports.figures import (
-    BY_ID,
-    Figure,
-    Result,
-    common_return_reasons,
-    count,
-    months_between,
-    record_ids,
-    referrer_days,
-    report,
-    triage_hours,
-)
+from app.reports.disclosure import Disclosed, Shown, report_for, sees_exact_figures
+from app.reports.figures import BY_ID, Figure, months_between, record_ids
 from app.reports.query import ReportQuery, query_errors
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Extras:
-    """What the figures alone do not say: reasons, averages and breakdowns."""
-
-    return_reasons: list[tuple[str, int]]
-    referrer_days: float | None
-    triage_hours: float | None
 
 
 def _allowed(request: Request, session: Session, user: User) -> None:
@@ -66,7 +47,7 @@ def _allowed(request: Request, session: Session, user: User) -> None:
 
 def may_follow(user: User) -> bool:
     """Whether the figures link to records: the partnership sees figures, never records."""
-    return user.role != Role.PARTNERSHIP
+    return sees_exact_figures(user)
 
 
 def _teams(session: Session) -> list[str]:
@@ -86,14 +67,15 @@ def _parsed(request: Request, session: Session, user: User, template: str, conte
         return None, templates.TemplateResponse(request, template, context, status_code=422)
 
 
-def extras(session: Session, query: ReportQuery) -> Extras:
-    scope = query.scope()
-    return Extras(common_return_reasons(session, scope), referrer_days(session, scope),
-                  triage_hours(session, scope))
+def shown_report(session: Session, user: User, query: ReportQuery,
+                 figures: list[Figure] | None = None) -> Disclosed:
+    """The report as this user may see it (exact, or suppressed for the partnership)."""
+    return report_for(session, user, query.scope(), months_between(query.start, query.end),
+                      figures)
 
 
-def grouped(results: list[Result]) -> dict[str, list[Result]]:
-    groups: dict[str, list[Result]] = {}
+def grouped(results: list[Shown]) -> dict[str, list[Shown]]:
+    groups: dict[str, list[Shown]] = {}
     for result in results:
         groups.setdefault(result.figure.group, []).append(result)
     return groups
@@ -106,10 +88,10 @@ def audit_report(request: Request, session: SessionDep, user: PageUser):
     query, invalid = _parsed(request, session, user, "reports/audit.html", context)
     if invalid:
         return invalid
-    results = report(session, query.scope())
+    shown = shown_report(session, user, query)
     audit.log(session, "viewed", user=user, request=request,
               detail=f"live audit report {query.params()}")
-    context |= {"query": query, "groups": grouped(results), "extras": extras(session, query),
+    context |= {"query": query, "groups": grouped(shown.figures), "report": shown,
                 "agencies": Agency, "errors": None}
     return templates.TemplateResponse(request, "reports/audit.html", context)
 
@@ -121,12 +103,17 @@ def _figure_or_404(figure_id: str) -> Figure:
     return figure
 
 
-def chart_of(result: Result, query: ReportQuery) -> str:
+def chart_of(shown: Shown, query: ReportQuery) -> str:
+    """The figure's percentage month by month; a month whose percentage is withheld (the
+    partnership's view) is not drawn, and the chart says so."""
     months = months_between(query.start, query.end)
-    shares = [result.months[m].percentage if m in result.months else None for m in months]
+    cells = [shown.months[m] for m in months]
     return charts.line_chart(
-        result.figure.label, [date.fromisoformat(f"{m}-01") for m in months],
-        {"Percentage": shares}, y_label="Percentage of " + result.figure.unit)
+        shown.figure.label, [date.fromisoformat(f"{m}-01") for m in months],
+        {"Percentage": [cell.percentage for cell in cells]},
+        y_label="Percentage of " + shown.figure.unit,
+        withheld=[date.fromisoformat(f"{m}-01") for m, cell in zip(months, cells, strict=True)
+                  if "percentage" in cell.withheld])
 
 
 @router.get("/reports/audit/figures/{figure_id}", response_class=HTMLResponse)
@@ -137,10 +124,12 @@ def figure_page(request: Request, figure_id: str, session: SessionDep, user: Pag
     query, invalid = _parsed(request, session, user, "reports/figure.html", context)
     if invalid:
         return invalid
-    result = count(session, figure, query.scope())
+    shown = shown_report(session, user, query, [figure])
+    result = shown.figures[0]
     audit.log(session, "viewed", user=user, request=request,
               detail=f"live audit figure {figure.id} {query.params()}")
-    context |= {"query": query, "result": result, "chart": chart_of(result, query),
+    context |= {"query": query, "result": result, "report": shown,
+                "chart": chart_of(result, query),
                 "months": months_between(query.start, query.end), "agencies": Agency,
                 "errors": None}
     return templates.TemplateResponse(request, "reports/figure.html", context)
@@ -194,21 +183,20 @@ def _download_query(request: Request, session: Session, user: User) -> ReportQue
 @router.get("/reports/audit.csv")
 def audit_csv(request: Request, session: SessionDep, user: PageUser):
     query = _download_query(request, session, user)
-    results = report(session, query.scope())
+    shown = shown_report(session, user, query)
     audit.log(session, "downloaded", user=user, request=request,
               detail=f"live audit report CSV {query.params()}")
-    return exports.report_csv(results, query, extras(session, query))
+    return exports.report_csv(shown, query)
 
 
 @router.get("/reports/audit.pdf")
 def audit_pdf(request: Request, session: SessionDep, user: PageUser):
     query = _download_query(request, session, user)
-    results = report(session, query.scope())
-    details = extras(session, query)
+    shown = shown_report(session, user, query)
     session.commit()  # no connection held while the render runs
-    charts_by_id = {r.figure.id: chart_of(r, query) for r in results}
+    charts_by_id = {r.figure.id: chart_of(r, query) for r in shown.figures}
     try:
-        content = exports.report_pdf(results, query, details, charts_by_id)
+        content = exports.report_pdf(shown, query, charts_by_id)
     except (pdf_service.RenderTimeout, pdf_service.RenderBusy):
         raise HTTPException(503, TOO_BUSY) from None
     except pdf_service.RenderFailed as failure:
