@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     sign_in_max_failures_per_account: int = 5
     sign_in_max_failures_per_address: int = 20
     sign_in_window_minutes: int = 15
+    # Password hashes (Argon2, about 64 MiB each while it runs) allowed at once in one process,
+    # and how long a sign-in waits for a turn before it is answered 429 with Retry-After.
+    password_hash_concurrency: int = Field(2, ge=1)
+    password_hash_wait_seconds: float = Field(5.0, ge=0)
     # A PDF render that takes longer than this is abandoned with a clear error page.
     pdf_render_timeout_seconds: float = 30.0
     # Renders allowed at once on this host, across all web worker processes (each one keeps

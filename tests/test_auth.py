@@ -10,7 +10,7 @@ from app import config
 from app.__main__ import main as cli
 from app.auth import service as auth_service
 from app.auth.deps import SESSION_COOKIE
-from app.auth.models import ApiToken, AuditEvent, UserSession
+from app.auth.models import ApiToken, AuditEvent, SignInAttempt, UserSession
 from app.main import app
 from app.security import SECURITY_HEADERS
 from tests.builders import complete_record
@@ -337,9 +337,9 @@ def test_failures_older_than_the_window_do_not_count_against_the_address(anonymo
     for name in ("amy", "ben", "cat"):
         _sign_in(anonymous, name, "wrong password!")
     window = config.get_settings().sign_in_window_minutes
-    for event in session.exec(select(AuditEvent).where(AuditEvent.action == "sign_in_failed")):
-        event.at = datetime.now(UTC) - timedelta(minutes=window, seconds=1)
-        session.add(event)
+    for attempt in session.exec(select(SignInAttempt).where(SignInAttempt.outcome == "failed")):
+        attempt.at = datetime.now(UTC) - timedelta(minutes=window, seconds=1)
+        session.add(attempt)
     session.commit()
     assert _sign_in(anonymous, "jo").status_code == 303
 

@@ -22,7 +22,7 @@ LAYERS = [
      "app.followup.service", "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker", "app.reports.charts"},
     # 3: who may do what, and loading things for a person
-    {"app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access",
+    {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
      "app.followup.tracker", "app.requests.service", "app.sending.receipts",
      "app.reports.figures", "app.reports.backfill"},
     # 4: pages, API, the printed record, the app itself and its commands
