@@ -111,8 +111,9 @@ class Settings(BaseSettings):
     notification_retry_seconds: float = Field(60.0, ge=0)
     # How often the worker looks for due notifications.
     notification_poll_seconds: float = Field(5.0, gt=0)
-    # A notification claimed this long ago and never finished (its worker stopped while
-    # sending) is marked failed, never sent again: it may have gone out.
+    # A worker's lease on the notification it is sending. One claimed this long ago and never
+    # finished (its worker stopped) is claimed again and re-sent, the same Message-ID marking
+    # a possible duplicate. Keep it longer than a send can take (several SMTP timeouts).
     notification_claim_timeout_seconds: float = Field(300.0, gt=0)
     # Working days after sending by which each agency should have opened the record (else the
     # manager sees it flagged).
