@@ -370,3 +370,66 @@ def test_cli_creates_a_partner_with_an_email(session, engine, monkeypatch, capsy
     session.expire_all()
     user = session.execute(select(User).where(User.username == "pc9")).scalar_one()
     assert (user.agency, user.email) == ("police", "pc9@police.example")
+
+
+def test_the_outbox_shows_stuck_and_failed_notifications_with_a_retry_button(
+        session, settings_env, smtp, anonymous):
+    settings_env(notification_claim_timeout_seconds=60)
+    sw = make_user(session, "sam")
+    for name in ("pc1", "pc2", "pc3", "pc4"):
+        _partner(session, name, "police", f"{name}@police.example")
+    record = _finalised(session, sw)
+    failed, stuck_sending, stuck_waiting, fine = _notifications(session, record.id)
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    for note, values in ((failed, {"status": "failed", "attempts": 5, "last_error": "refused"}),
+                         (stuck_sending, {"status": "sending", "claimed_at": long_ago,
+                                          "attempts": 1}),
+                         (stuck_waiting, {"next_attempt_at": long_ago}),
+                         (fine, {"next_attempt_at": datetime.now(UTC) + timedelta(minutes=1)})):
+        session.execute(update(Notification).where(Notification.id == note.id).values(**values))
+    session.commit()
+
+    manager = signed_in(anonymous, session, make_user(session, "mo", "manager"))
+    page = soup(manager.get("/outbox"))
+    rows = table_rows(page.select_one("#attention"))
+    assert [row[:5] for row in rows] == [
+        [f"{record.reference} v1", "police", "pc3", "Stuck", "0"],
+        [f"{record.reference} v1", "police", "pc2", "Stuck", "1"],
+        [f"{record.reference} v1", "police", "pc1", "Failed", "5"],
+    ]
+    assert rows[2][5] == "refused"
+    forms = page.select("#attention form")
+    assert [form["action"] for form in forms] == [
+        f"/outbox/{n.id}/retry" for n in (stuck_waiting, stuck_sending, failed)]
+    assert forms[2].select_one("button").get_text(" ", strip=True) == (
+        f"Retry the notification to pc1 for {record.reference}")
+
+    answer = manager.post(forms[2]["action"], follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/outbox")
+    session.expire_all()
+    note = session.get(Notification, failed.id)
+    assert (note.status, note.attempts) == ("pending", 0)
+    assert _actions(session, "notification_requeued") == [
+        f"notification {failed.id} (failed) queued again"]
+    # Retrying again, or one on its way, changes nothing.
+    manager.post(f"/outbox/{failed.id}/retry")
+    manager.post(f"/outbox/{fine.id}/retry")
+    assert len(_actions(session, "notification_requeued")) == 1
+
+    worker.run_once()
+    sent = {n.email for n in _notifications(session, record.id) if n.status == "sent"}
+    assert sent == {"pc1@police.example", "pc2@police.example", "pc3@police.example"}
+    assert len(table_rows(soup(manager.get("/outbox")).select_one("#outbox"))) == 4
+    assert soup(manager.get("/outbox")).select_one("#attention") is None
+
+
+def test_only_managers_and_administrators_may_retry(session, anonymous):
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _finalised(session, sw)
+    (note,) = _notifications(session)
+    session.execute(update(Notification).values(status="failed"))
+    session.commit()
+    answer = signed_in(anonymous, session, sw).post(f"/outbox/{note.id}/retry")
+    assert answer.status_code == 403
+    assert _notifications(session)[0].status == "failed"

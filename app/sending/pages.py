@@ -1,9 +1,9 @@
 """The outbox page (managers and administrators) and the receipts API (social-care staff)."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from app.deps import SessionDep
 from app.records import access
 from app.records.api import READ_ERRORS, UtcDateTime, problem
 from app.records.models import StrategyRecord
-from app.sending import receipts
+from app.sending import outbox, receipts
 from app.sending.models import Notification
 from app.templating import templates
 
@@ -57,16 +57,39 @@ def record_receipts(record_id: int, session: SessionDep, user: ApiUser, request:
     return [AgencyReceiptOut(**row.__dict__) for row in rows]
 
 
+def _outbox_rows(session, where=None):
+    query = (select(Notification, StrategyRecord.reference, User.username)
+             .join(StrategyRecord, StrategyRecord.id == Notification.record_id)
+             .join(User, User.id == Notification.recipient_id))
+    if where is not None:
+        query = query.where(where)
+    return session.execute(query.order_by(Notification.id.desc()).limit(OUTBOX_LIMIT)).all()
+
+
+def _refuse_unless_allowed(session, user, request) -> None:
+    if not can_read_audit(user):
+        audit.log(session, "refused", user=user, detail=f"{request.method} {request.url.path}",
+                  request=request)
+        raise HTTPException(403, "Only managers and administrators see the outbox")
+
+
 @router.get("/outbox", response_class=HTMLResponse, include_in_schema=False)
 def outbox_page(request: Request, session: SessionDep, user: PageUser):
-    if not can_read_audit(user):
-        audit.log(session, "refused", user=user, detail="GET /outbox", request=request)
-        raise HTTPException(403, "Only managers and administrators see the outbox")
-    rows = session.execute(
-        select(Notification, StrategyRecord.reference, User.username)
-        .join(StrategyRecord, StrategyRecord.id == Notification.record_id)
-        .join(User, User.id == Notification.recipient_id)
-        .order_by(Notification.id.desc()).limit(OUTBOX_LIMIT)).all()
+    _refuse_unless_allowed(session, user, request)
+    now = datetime.now(UTC)
+    attention = _outbox_rows(session, outbox.needs_attention(now))
+    stuck_ids = set(session.execute(select(Notification.id).where(
+        Notification.id.in_([n.id for n, _, _ in attention]), outbox.stuck(now))).scalars())
+    rows = _outbox_rows(session)
     audit.log(session, "viewed", user=user, detail="outbox", request=request)
     return templates.TemplateResponse(request, "outbox.html", {
-        "title": "Outbox", "rows": rows, "limit": OUTBOX_LIMIT})
+        "title": "Outbox", "rows": rows, "limit": OUTBOX_LIMIT, "attention": attention,
+        "stuck_ids": stuck_ids})
+
+
+@router.post("/outbox/{notification_id}/retry", include_in_schema=False)
+def retry_notification(notification_id: int, request: Request, session: SessionDep,
+                       user: PageUser):
+    _refuse_unless_allowed(session, user, request)
+    outbox.retry(session, notification_id, user, request)  # nothing to do: simply back
+    return RedirectResponse("/outbox", status_code=303)
