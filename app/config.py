@@ -70,9 +70,17 @@ class Settings(BaseSettings):
     worker_threads: int = 40
     # Database time limits: opening a connection, one statement (PostgreSQL), and waiting for
     # a free connection from the pool.
-    database_connect_timeout_seconds: float = 5.0
+    database_connect_timeout_seconds: float = 3.0
     database_statement_timeout_seconds: float = 15.0
     database_pool_timeout_seconds: float = 10.0
+    # PostgreSQL, from the client's side (a hung server still answers TCP): a pooled
+    # connection is pinged before use and given up after the ping limit; any other wait for an
+    # answer gives up after the read limit (left unset: the statement limit and 5 s more, so
+    # the server's own statement timeout normally ends a slow statement first). Idle
+    # connections are probed with TCP keepalives after this many seconds.
+    database_ping_timeout_seconds: float = Field(1.0, gt=0)
+    database_read_timeout_seconds: float | None = Field(None, gt=0)
+    database_keepalive_seconds: int = Field(10, ge=1)
     # Connections kept open, and extra ones allowed at busy times. Left unset, the overflow is
     # sized so that every worker thread can hold a connection at once.
     database_pool_size: int = 10
@@ -123,6 +131,12 @@ class Settings(BaseSettings):
     discussion_within_working_days: int = Field(3, ge=0)
     discussion_warn_after_working_days: int = Field(1, ge=0)
     send_within_working_days: int = Field(1, ge=0)
+
+    @property
+    def database_read_timeout(self) -> float:
+        if self.database_read_timeout_seconds is not None:
+            return self.database_read_timeout_seconds
+        return self.database_statement_timeout_seconds + 5
 
     @property
     def pool_overflow(self) -> int:

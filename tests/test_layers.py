@@ -14,7 +14,7 @@ LAYERS = [
     # 1: the completeness rules: pure functions of the domain
     {"app.rules"},
     # 2: storing, reading and showing records and follow-up; users and the audit log
-    {"app.db", "app.deps", "app.auth.models", "app.auth.passwords", "app.auth.audit",
+    {"app.db", "app.db_timeouts", "app.deps", "app.auth.models", "app.auth.passwords", "app.auth.audit",
      "app.records.models", "app.records.listing", "app.records.display", "app.records.view",
      "app.records.forms", "app.records.service", "app.pdf.models", "app.pdf.fetcher",
      "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
