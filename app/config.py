@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     sign_in_max_failures_per_account: int = 5
     sign_in_max_failures_per_address: int = 20
     sign_in_window_minutes: int = 15
+    # Password hashes (Argon2, about 64 MiB each while it runs) allowed at once in one process,
+    # and how long a sign-in waits for a turn before it is answered 429 with Retry-After.
+    password_hash_concurrency: int = Field(2, ge=1)
+    password_hash_wait_seconds: float = Field(5.0, ge=0)
     # A PDF render that takes longer than this is abandoned with a clear error page.
     pdf_render_timeout_seconds: float = 30.0
     # Renders allowed at once on this host, across all web worker processes (each one keeps
@@ -66,9 +70,17 @@ class Settings(BaseSettings):
     worker_threads: int = 40
     # Database time limits: opening a connection, one statement (PostgreSQL), and waiting for
     # a free connection from the pool.
-    database_connect_timeout_seconds: float = 5.0
+    database_connect_timeout_seconds: float = 3.0
     database_statement_timeout_seconds: float = 15.0
     database_pool_timeout_seconds: float = 10.0
+    # PostgreSQL, from the client's side (a hung server still answers TCP): a pooled
+    # connection is pinged before use and given up after the ping limit; any other wait for an
+    # answer gives up after the read limit (left unset: the statement limit and 5 s more, so
+    # the server's own statement timeout normally ends a slow statement first). Idle
+    # connections are probed with TCP keepalives after this many seconds.
+    database_ping_timeout_seconds: float = Field(1.0, gt=0)
+    database_read_timeout_seconds: float | None = Field(None, gt=0)
+    database_keepalive_seconds: int = Field(10, ge=1)
     # Connections kept open, and extra ones allowed at busy times. Left unset, the overflow is
     # sized so that every worker thread can hold a connection at once.
     database_pool_size: int = 10
@@ -107,8 +119,9 @@ class Settings(BaseSettings):
     notification_retry_seconds: float = Field(60.0, ge=0)
     # How often the worker looks for due notifications.
     notification_poll_seconds: float = Field(5.0, gt=0)
-    # A notification claimed this long ago and never finished (its worker stopped while
-    # sending) is marked failed, never sent again: it may have gone out.
+    # A worker's lease on the notification it is sending. One claimed this long ago and never
+    # finished (its worker stopped) is claimed again and re-sent, the same Message-ID marking
+    # a possible duplicate. Keep it longer than a send can take (several SMTP timeouts).
     notification_claim_timeout_seconds: float = Field(300.0, gt=0)
     # Working days after sending by which each agency should have opened the record (else the
     # manager sees it flagged).
@@ -118,6 +131,12 @@ class Settings(BaseSettings):
     discussion_within_working_days: int = Field(3, ge=0)
     discussion_warn_after_working_days: int = Field(1, ge=0)
     send_within_working_days: int = Field(1, ge=0)
+
+    @property
+    def database_read_timeout(self) -> float:
+        if self.database_read_timeout_seconds is not None:
+            return self.database_read_timeout_seconds
+        return self.database_statement_timeout_seconds + 5
 
     @property
     def pool_overflow(self) -> int:

@@ -2,7 +2,10 @@
 
 Every connection has time limits from the settings, so a database that is down or hung makes
 requests fail quickly (errors.py turns that into a 503 page) instead of piling up threads, and
-the pool is large enough for every worker thread to hold a connection at once.
+the pool is large enough for every worker thread to hold a connection at once. On PostgreSQL
+every wait is bounded: connecting, each answer (db_timeouts: a hung server's kernel still
+answers TCP, so only the client can tell), the ping before a pooled connection is handed out,
+and statements (the server's statement_timeout).
 """
 
 from collections.abc import Iterator
@@ -13,13 +16,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from app import db_timeouts
 from app.config import get_settings
 
 
 def make_engine(url: str, *, timeout_seconds: float | None = None, pool_size: int | None = None,
                 max_overflow: int | None = None) -> Engine:
-    """An engine for `url`; `timeout_seconds` overrides the connect and statement limits (the
-    health check uses a short one)."""
+    """An engine for `url`; `timeout_seconds` overrides the connect, statement, read and ping
+    limits (the health check uses a short one)."""
     settings = get_settings()
     pool = {
         "pool_size": pool_size if pool_size is not None else settings.database_pool_size,
@@ -42,11 +46,21 @@ def make_engine(url: str, *, timeout_seconds: float | None = None, pool_size: in
         return engine
     connect = timeout_seconds or settings.database_connect_timeout_seconds
     statement = timeout_seconds or settings.database_statement_timeout_seconds
+    read = timeout_seconds or settings.database_read_timeout
+    keepalive = settings.database_keepalive_seconds
     connect_args = {
-        "connect_timeout": max(1, round(connect)),
+        "connect_timeout": max(2, round(connect)),  # libpq's least
         "options": f"-c statement_timeout={int(statement * 1000)}",
+        # A dead peer or a broken network: probes after `keepalive` idle seconds, and data
+        # left unacknowledged for the read limit, close the connection.
+        "keepalives": 1, "keepalives_idle": keepalive,
+        "keepalives_interval": max(1, keepalive // 3), "keepalives_count": 3,
+        "tcp_user_timeout": int(read * 1000),
     }
-    return create_engine(url, connect_args=connect_args, **pool)
+    pool["pool_pre_ping"] = False  # db_timeouts pings on checkout, with a time limit
+    engine = create_engine(url, connect_args=connect_args, **pool)
+    return db_timeouts.bound(engine, read_timeout=read, ping_timeout=min(
+        read, timeout_seconds or settings.database_ping_timeout_seconds))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

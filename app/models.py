@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and the app see the same metadata."""
 
-from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
+from app.auth.models import ApiToken, AuditEvent, HeldForm, SignInAttempt, User, UserSession
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.organisations.models import Organisation
 from app.pdf.models import RenderedPdf
@@ -10,7 +10,7 @@ from app.requests.models import StrategyRequest
 from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
-    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "Notification", "Organisation", "RecordReceipt",
-    "RecordMeasure", "RecordVersion", "RenderedPdf", "StrategyRecord", "StrategyRequest", "TrackedAction", "User",
-    "UserSession",
+    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "Notification", "Organisation",
+    "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "SignInAttempt",
+    "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession",
 ]

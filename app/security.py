@@ -79,8 +79,10 @@ def _add_headers(path: str, headers: MutableHeaders) -> None:
     for name, value in SECURITY_HEADERS.items():
         headers.setdefault(name, value)
     if not path.startswith("/static/"):
-        # Pages about children must not be shown again from the cache after sign-out.
-        headers.setdefault("Cache-Control", "no-store")
+        # Pages and PDFs about children are never kept by any cache, the browser's included
+        # (a shared machine must not show them again after sign-out): set here, for every
+        # answer, whatever a route said.
+        headers["Cache-Control"] = "no-store"
 
 
 def _refusal(request: Request) -> Response:

@@ -101,12 +101,21 @@ def test_the_pool_has_a_connection_for_every_worker_thread(engine):
     assert pool._timeout == settings.database_pool_timeout_seconds
 
 
-def test_postgresql_statements_have_a_time_limit():
+def test_postgresql_statements_and_connections_have_time_limits():
     postgres_or_skip()
     engine = db.make_engine(POSTGRES_URL)
     try:
         with engine.connect() as connection:
             assert connection.execute(text("SHOW statement_timeout")).scalar() == "15s"
+            client = connection.connection.dbapi_connection
+            parameters = client.info.get_parameters()
+            assert {name: parameters[name] for name in (
+                "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                "keepalives_count", "tcp_user_timeout")} == {
+                "connect_timeout": "3", "keepalives": "1", "keepalives_idle": "10",
+                "keepalives_interval": "3", "keepalives_count": "3", "tcp_user_timeout": "20000"}
+            # Waiting for an answer gives up on the client's side too (db_timeouts).
+            assert client.read_timeout == 20
     finally:
         engine.dispose()
 

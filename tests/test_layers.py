@@ -14,16 +14,17 @@ LAYERS = [
     # 1: the completeness rules: pure functions of the domain
     {"app.rules"},
     # 2: storing, reading and showing records and follow-up; users and the audit log
-    {"app.db", "app.deps", "app.auth.models", "app.auth.passwords", "app.auth.audit",
+    {"app.db", "app.db_timeouts", "app.deps", "app.auth.models", "app.auth.passwords", "app.auth.audit",
      "app.records.models", "app.records.listing", "app.records.display", "app.records.view",
      "app.records.forms", "app.records.service", "app.pdf.models", "app.pdf.fetcher",
      "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
      "app.reports.models", "app.reports.store", "app.organisations.models",
      "app.organisations.service",
      "app.followup.service", "app.requests.models", "app.sending.models", "app.sending.service",
-     "app.sending.worker", "app.reports.charts"},
+     "app.sending.worker", "app.sending.outbox", "app.reports.charts"},
     # 3: who may do what, and loading things for a person
-    {"app.auth.roles", "app.auth.service", "app.auth.deps", "app.records.access", "app.visibility",
+    {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
+     "app.visibility",
      "app.followup.tracker", "app.requests.service", "app.sending.receipts",
      "app.reports.figures", "app.reports.backfill", "app.reports.disclosure"},
     # 4: pages, API, the printed record, the app itself and its commands

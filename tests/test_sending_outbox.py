@@ -223,34 +223,90 @@ def test_outbox_is_for_managers_and_administrators_only(session, anonymous):
     assert sw_page.select_one('a[href="/outbox"]') is None
 
 
-def test_a_claimed_notification_is_not_claimed_again(session):
+def test_a_claimed_notification_is_not_claimed_again_while_its_lease_runs(session):
     sw = make_user(session, "sam")
     _partner(session, "pc", "police", "pc@police.example")
     _finalised(session, sw)
     now = datetime.now(UTC)
     first = worker._claim(session, now)
-    assert len(first) == 1
-    assert worker._claim(session, now) == []
+    assert first.reclaimed is False
+    assert worker._claim(session, now) is None
     (note,) = _notifications(session)
-    assert note.status == "sending"
+    assert (note.status, note.attempts) == ("sending", 1)  # the claim is an attempt
 
 
-def test_a_worker_that_stopped_while_sending_leaves_it_failed_never_resent(
+def _claimed_and_abandoned(session, *, minutes_ago: int, attempts: int = 1) -> None:
+    """Notification claimed by a worker that died `minutes_ago`, before it finished."""
+    assert worker._claim(session, datetime.now(UTC)) is not None
+    session.execute(update(Notification).values(
+        claimed_at=datetime.now(UTC) - timedelta(minutes=minutes_ago), attempts=attempts))
+    session.commit()
+
+
+def test_a_notification_whose_worker_died_is_sent_again_after_its_lease(
         session, settings_env, smtp):
     settings_env(notification_claim_timeout_seconds=60)
     sw = make_user(session, "sam")
     _partner(session, "pc", "police", "pc@police.example")
+    record = _finalised(session, sw)
+    _claimed_and_abandoned(session, minutes_ago=5)
+
+    assert worker.run_once() == 1
+    (note,) = _notifications(session)
+    assert (note.status, note.attempts, note.last_error) == ("sent", 2, None)
+    ((recipients, message),) = smtp.messages
+    assert message["Message-ID"] == worker.message_id(note, config.get_settings())
+    assert _actions(session, "notification_reclaimed") == [
+        f"notification {note.id} (sent, version 1) to pc (police): its worker stopped mid-send, "
+        f"so it is sent again and may arrive twice (Message-ID {message['Message-ID']})"]
+    assert record.id == note.record_id
+
+
+def test_a_lease_still_running_is_left_alone(session, settings_env, smtp):
+    settings_env(notification_claim_timeout_seconds=600)
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
     _finalised(session, sw)
-    assert len(worker._claim(session, datetime.now(UTC))) == 1
-    # ... and that worker died five minutes ago, before it marked the notification sent.
-    session.execute(update(Notification).values(
-        claimed_at=datetime.now(UTC) - timedelta(minutes=5)))
+    _claimed_and_abandoned(session, minutes_ago=5)
+    assert worker.run_once() == 0
+    (note,) = _notifications(session)
+    assert (note.status, note.attempts) == ("sending", 1)
+    assert smtp.messages == []
+
+
+def test_a_worker_that_died_on_the_last_allowed_attempt_leaves_it_failed(
+        session, settings_env, smtp):
+    settings_env(notification_claim_timeout_seconds=60, notification_max_attempts=3)
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _finalised(session, sw)
+    _claimed_and_abandoned(session, minutes_ago=5, attempts=3)
+    assert worker.run_once() == 0
+    (note,) = _notifications(session)
+    assert (note.status, note.attempts) == ("failed", 3)
+    assert note.last_error.startswith("Tried 3 times; the worker sending the last attempt stopped")
+    assert smtp.messages == []
+    assert _actions(session, "notification_failed") == [
+        f"notification {note.id}: worker stopped on the last attempt"]
+
+
+def test_every_attempt_carries_the_same_message_id(session, settings_env, smtp):
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _partner(session, "pc2", "police", "pc2@police.example")
+    _finalised(session, sw)
+    first, second = _notifications(session)
+    settings = config.get_settings()
+    assert worker.message_id(first, settings) != worker.message_id(second, settings)
+    assert worker.message_id(first, settings).endswith("@example.org>")
+    worker.run_once()
+    session.execute(update(Notification).where(Notification.id == first.id)
+                    .values(status="pending", next_attempt_at=datetime.now(UTC)))
     session.commit()
     worker.run_once()
-    (note,) = _notifications(session)
-    assert note.status == "failed"
-    assert note.last_error.startswith("The worker stopped while sending")
-    assert smtp.messages == []
+    ids = [message["Message-ID"] for _, message in smtp.messages]
+    assert sorted(ids) == sorted([worker.message_id(first, settings)] * 2
+                                 + [worker.message_id(second, settings)])
 
 
 def test_send_on_authorise_sends_when_a_manager_authorises(session, settings_env):
@@ -328,3 +384,66 @@ def test_cli_creates_a_partner_with_an_email(session, engine, monkeypatch, capsy
     user = session.execute(select(User).where(User.username == "pc9")).scalar_one()
     assert (user.organisation_id, user.agency, user.email) == (
         STANDARD_ORGANISATIONS["police"], "police", "pc9@police.example")
+
+
+def test_the_outbox_shows_stuck_and_failed_notifications_with_a_retry_button(
+        session, settings_env, smtp, anonymous):
+    settings_env(notification_claim_timeout_seconds=60)
+    sw = make_user(session, "sam")
+    for name in ("pc1", "pc2", "pc3", "pc4"):
+        _partner(session, name, "police", f"{name}@police.example")
+    record = _finalised(session, sw)
+    failed, stuck_sending, stuck_waiting, fine = _notifications(session, record.id)
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    for note, values in ((failed, {"status": "failed", "attempts": 5, "last_error": "refused"}),
+                         (stuck_sending, {"status": "sending", "claimed_at": long_ago,
+                                          "attempts": 1}),
+                         (stuck_waiting, {"next_attempt_at": long_ago}),
+                         (fine, {"next_attempt_at": datetime.now(UTC) + timedelta(minutes=1)})):
+        session.execute(update(Notification).where(Notification.id == note.id).values(**values))
+    session.commit()
+
+    manager = signed_in(anonymous, session, make_user(session, "mo", "manager"))
+    page = soup(manager.get("/outbox"))
+    rows = table_rows(page.select_one("#attention"))
+    assert [row[:5] for row in rows] == [
+        [f"{record.reference} v1", "Police", "pc3", "Stuck", "0"],
+        [f"{record.reference} v1", "Police", "pc2", "Stuck", "1"],
+        [f"{record.reference} v1", "Police", "pc1", "Failed", "5"],
+    ]
+    assert rows[2][5] == "refused"
+    forms = page.select("#attention form")
+    assert [form["action"] for form in forms] == [
+        f"/outbox/{n.id}/retry" for n in (stuck_waiting, stuck_sending, failed)]
+    assert forms[2].select_one("button").get_text(" ", strip=True) == (
+        f"Retry the notification to pc1 for {record.reference}")
+
+    answer = manager.post(forms[2]["action"], follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/outbox")
+    session.expire_all()
+    note = session.get(Notification, failed.id)
+    assert (note.status, note.attempts) == ("pending", 0)
+    assert _actions(session, "notification_requeued") == [
+        f"notification {failed.id} (failed) queued again"]
+    # Retrying again, or one on its way, changes nothing.
+    manager.post(f"/outbox/{failed.id}/retry")
+    manager.post(f"/outbox/{fine.id}/retry")
+    assert len(_actions(session, "notification_requeued")) == 1
+
+    worker.run_once()
+    sent = {n.email for n in _notifications(session, record.id) if n.status == "sent"}
+    assert sent == {"pc1@police.example", "pc2@police.example", "pc3@police.example"}
+    assert len(table_rows(soup(manager.get("/outbox")).select_one("#outbox"))) == 4
+    assert soup(manager.get("/outbox")).select_one("#attention") is None
+
+
+def test_only_managers_and_administrators_may_retry(session, anonymous):
+    sw = make_user(session, "sam")
+    _partner(session, "pc", "police", "pc@police.example")
+    _finalised(session, sw)
+    (note,) = _notifications(session)
+    session.execute(update(Notification).values(status="failed"))
+    session.commit()
+    answer = signed_in(anonymous, session, sw).post(f"/outbox/{note.id}/retry")
+    assert answer.status_code == 403
+    assert _notifications(session)[0].status == "failed"

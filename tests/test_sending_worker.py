@@ -27,10 +27,11 @@ def test_rows_another_worker_has_locked_are_skipped_not_waited_for(session, engi
         # Another instance is in the middle of claiming the first notification.
         other.execute(select(Notification).where(Notification.id == first).with_for_update())
         with Session(engine) as mine:
-            assert worker._claim(mine, datetime.now(UTC)) == [second]
+            assert worker._claim(mine, datetime.now(UTC)).id == second
+            assert worker._claim(mine, datetime.now(UTC)) is None
         other.rollback()
     with Session(engine) as mine:
-        assert worker._claim(mine, datetime.now(UTC)) == [first]
+        assert worker._claim(mine, datetime.now(UTC)).id == first
 
 
 def test_the_lifespan_starts_the_worker_thread_when_asked(engine, settings_env):  # noqa: F811

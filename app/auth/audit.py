@@ -28,7 +28,8 @@ ACTIONS = (
     "edt_review", "discussion_cancelled",
     # Sending the record (app/sending): each agency sent a version, each email, first openings.
     "user_email_set", "record_sent", "notification_sent", "notification_logged", "notification_retry",
-    "notification_failed", "receipt_opened", "receipt_downloaded",
+    "notification_failed", "notification_reclaimed", "notification_requeued", "receipt_opened",
+    "receipt_downloaded",
     # A list (or report) downloaded as CSV: which filters, how many rows.
     "exported",
     # The directory of partner organisations, and a version withdrawn from one (sent in error).

@@ -85,3 +85,19 @@ class AuditEvent(SQLModel, table=True):
     # How many times this event happened: repeats of a refusal or failed sign-in within
     # AUDIT_REPEAT_WINDOW_SECONDS of `at` are counted here, so a flood cannot fill the table.
     count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One sign-in attempt, written before its password is checked: the throttle counts these
+    (app/auth/throttle.py). Rows older than the window are deleted; the audit log keeps the
+    history."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    username: str = Field(max_length=80, index=True)
+    ip: str | None = Field(default=None, max_length=64, index=True)
+    # None while its password is being checked (it counts, as if failed), then "failed",
+    # "ok", "throttled" or "busy"; only None and "failed" count against the limits.
+    outcome: str | None = Field(default=None, max_length=10)

@@ -1,5 +1,6 @@
 """Signing in and out, and reading the audit log."""
 
+import math
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
@@ -9,7 +10,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from app import visibility
-from app.auth import audit, service
+from app.auth import audit, passwords, service
 from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired
 from app.auth.models import User
 from app.auth.roles import Role, can_list_records, can_read_audit, can_see_reports
@@ -24,6 +25,7 @@ from app.templating import templates
 router = APIRouter(include_in_schema=False)
 
 WRONG = "Enter a correct username and password"
+BUSY = "Too many people are signing in at this moment. Try again in a few seconds."
 def throttled_message() -> str:
     minutes = get_settings().sign_in_window_minutes
     return (f"There have been too many failed attempts to sign in. Wait {minutes} minutes and try "
@@ -75,6 +77,11 @@ def sign_in(request: Request, session: SessionDep, form: PostedForm):
     except service.Throttled:
         return _sign_in_page(request, next_url=next_url, held=held, username=username,
                              error=throttled_message(), status_code=429)
+    except passwords.Busy:
+        page = _sign_in_page(request, next_url=next_url, held=held, username=username,
+                             error=BUSY, status_code=429)
+        page.headers["Retry-After"] = str(max(1, math.ceil(get_settings().password_hash_wait_seconds)))
+        return page
     if user is None:
         return _sign_in_page(request, next_url=next_url, held=held, username=username,
                              error=WRONG, status_code=401)

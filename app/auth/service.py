@@ -4,11 +4,11 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
-from app.auth import audit, passwords
-from app.auth.models import ApiToken, AuditEvent, HeldForm, User, UserSession
+from app.auth import audit, passwords, throttle
+from app.auth.models import ApiToken, HeldForm, User, UserSession
 from app.auth.roles import RECORDERS, Role
 from app.config import get_settings
 from app.organisations.models import Organisation
@@ -103,33 +103,35 @@ def reset_password(session: Session, user: User, password: str) -> None:
 # --- signing in ------------------------------------------------------------------------
 
 
-def _recent_failures(session: Session, **where) -> int:
-    since = _now() - timedelta(minutes=get_settings().sign_in_window_minutes)
-    # Repeats within the audit window are counted on one row, so add up the counts.
-    query = select(func.coalesce(func.sum(AuditEvent.count), 0)).where(
-        AuditEvent.action == "sign_in_failed", AuditEvent.at >= since)
-    for column, value in where.items():
-        query = query.where(getattr(AuditEvent, column) == value)
-    return session.exec(query).one()
-
-
 def authenticate(session: Session, username: str, password: str, *, request=None) -> User | None:
-    """The user if the password is right; None otherwise. Raises Throttled after too many."""
-    settings = get_settings()
+    """The user if the password is right; None otherwise. Raises Throttled after too many
+    failures, and passwords.Busy when no password check is free in time."""
     # One normal form for the throttle, the lookup and the log: no padded variant escapes.
     name = username.replace("\x00", "").strip().lower()
     if len(name) > 80:
         name = name[:79] + "…"  # no user has such a name; it still counts against the address
     ip = audit.client_ip(request)
-    if (_recent_failures(session, username=name) >= settings.sign_in_max_failures_per_account
-            or (ip and _recent_failures(session, ip=ip) >= settings.sign_in_max_failures_per_address)):
+    # Counted before it is checked, so concurrent attempts cannot all pass the check.
+    attempt = throttle.begin(session, name, ip)
+    if throttle.over_limit(session, name, ip):
+        throttle.finish(session, attempt, "throttled")
         audit.log(session, "sign_in_throttled", username=name, request=request)
         raise Throttled(name)
     user = get_user(session, name) if len(name) <= 80 else None
-    ok = passwords.verify(password, user.password_hash if user else None)
+    password_hash = user.password_hash if user else None
+    session.commit()  # no transaction held open while waiting for a turn to hash
+    try:
+        ok = passwords.verify(password, password_hash)
+    except passwords.Busy:
+        throttle.finish(session, attempt, "busy")
+        audit.log(session, "sign_in_throttled", username=name, detail="password checks busy",
+                  request=request)
+        raise
     if not ok or user is None or not user.is_active:
+        throttle.finish(session, attempt, "failed")
         audit.log(session, "sign_in_failed", username=name, request=request)
         return None
+    throttle.finish(session, attempt, "ok")
     audit.log(session, "signed_in", user=user, request=request)
     return user
 

@@ -52,9 +52,7 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
     sending.mark_downloaded(session, user, record.id, record.version, request)  # a partner's first
     etag = f'"{pdf.etag}"'
     headers = {
-        "ETag": etag,
-        # Special-category data: never kept by shared caches; a draft is never reused.
-        "Cache-Control": "private, no-cache" if pdf.stored else "no-store",
+        "ETag": etag,  # Cache-Control: no-store, as on every page (app/security.py)
         "Content-Disposition": f'attachment; filename="{_filename(record, child_key)}"',
         "X-Content-Type-Options": "nosniff",
     }

@@ -1,10 +1,9 @@
 """The outbox page (managers and administrators) and the receipts API (social-care staff)."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -18,7 +17,7 @@ from app.records import access
 from app.records.api import READ_ERRORS, UtcDateTime, problem
 from app.organisations.models import Organisation
 from app.records.models import StrategyRecord
-from app.sending import receipts
+from app.sending import outbox, receipts
 from app.sending import service as sending
 from app.sending.models import Notification
 from app.templating import templates
@@ -62,22 +61,47 @@ def record_receipts(record_id: int, session: SessionDep, user: ApiUser, request:
     return [AgencyReceiptOut(**row.__dict__) for row in rows]
 
 
-@router.get("/outbox", response_class=HTMLResponse, include_in_schema=False)
-def outbox_page(request: Request, session: SessionDep, user: PageUser):
-    if not can_read_audit(user):
-        audit.refused(session, user, request, "only managers and administrators")
-        raise HTTPException(403, "Only managers and administrators see the outbox")
-    # A manager sees the notices of records they may see; an administrator every notice.
+def _outbox_rows(session, user, where=None):
+    """Notices, newest first: a manager's of records they may see; an administrator's all."""
     query = (select(Notification, StrategyRecord.reference, User.username, Organisation.name)
              .join(StrategyRecord, StrategyRecord.id == Notification.record_id)
              .join(Organisation, Organisation.id == Notification.organisation_id)
              .outerjoin(User, User.id == Notification.recipient_id))
     if visibility.audit_filter(user) is not None:
         query = query.where(visibility.record_filter(user))
-    rows = session.execute(query.order_by(Notification.id.desc()).limit(OUTBOX_LIMIT)).all()
+    if where is not None:
+        query = query.where(where)
+    return session.execute(query.order_by(Notification.id.desc()).limit(OUTBOX_LIMIT)).all()
+
+
+def _refuse_unless_allowed(session, user, request) -> None:
+    if not can_read_audit(user):
+        audit.refused(session, user, request, "only managers and administrators")
+        raise HTTPException(403, "Only managers and administrators see the outbox")
+
+
+@router.get("/outbox", response_class=HTMLResponse, include_in_schema=False)
+def outbox_page(request: Request, session: SessionDep, user: PageUser):
+    _refuse_unless_allowed(session, user, request)
+    now = datetime.now(UTC)
+    attention = _outbox_rows(session, user, outbox.needs_attention(now))
+    stuck_ids = set(session.execute(select(Notification.id).where(
+        Notification.id.in_([n.id for n, *_ in attention]), outbox.stuck(now))).scalars())
+    rows = _outbox_rows(session, user)
     audit.log(session, "viewed", user=user, detail="outbox", request=request)
     return templates.TemplateResponse(request, "outbox.html", {
-        "title": "Outbox", "rows": rows, "limit": OUTBOX_LIMIT})
+        "title": "Outbox", "rows": rows, "limit": OUTBOX_LIMIT, "attention": attention,
+        "stuck_ids": stuck_ids})
+
+
+@router.post("/outbox/{notification_id}/retry", include_in_schema=False)
+def retry_notification(notification_id: int, request: Request, session: SessionDep,
+                       user: PageUser):
+    _refuse_unless_allowed(session, user, request)
+    if not _outbox_rows(session, user, Notification.id == notification_id):
+        raise HTTPException(404, "No such notification")  # or about a record they may not see
+    outbox.retry(session, notification_id, user, request)  # nothing to do: simply back
+    return RedirectResponse("/outbox", status_code=303)
 
 
 # --- withdrawing a version sent in error ---------------------------------------------------------

@@ -1,12 +1,16 @@
-"""Delivering the outbox: claim due notifications, send each by SMTP, retry with back-off.
+"""Delivering the outbox: at least once, never lost.
 
-A notification is claimed (status "sending") and the claim committed before anything is
-sent, so no other worker, thread or instance can take it: on PostgreSQL the claim selects
-with FOR UPDATE SKIP LOCKED (workers never wait on each other's rows); on SQLite, which has
-one writer at a time, a conditional UPDATE ... WHERE status = 'pending' is the claim. After the
-send it is marked sent. A worker that stops between the two leaves the row "sending": after
-NOTIFICATION_CLAIM_TIMEOUT_SECONDS it is marked failed for a person to check, never sent
-again (it may have gone out), so nothing is sent twice and nothing is lost silently.
+A worker claims one due notification at a time with a lease: the claim (status "sending",
+`claimed_at`, one more attempt) is committed before anything is sent. On PostgreSQL the claim
+selects with FOR UPDATE SKIP LOCKED (workers never wait on each other's rows); on SQLite, one
+writer at a time, a conditional UPDATE is the claim. The notification is marked sent only
+after the mail server accepted it. A worker that dies mid-send leaves its claim behind: once
+the lease (NOTIFICATION_CLAIM_TIMEOUT_SECONDS) has run out, any worker claims it again, so it
+is never lost, and it may arrive twice. Every message carries a Message-ID made from the
+notification alone, the same on every attempt, so a duplicate is recognisable; each re-claim
+is written to the audit log (`notification_reclaimed`), so duplicates are counted. A
+notification is marked failed only after NOTIFICATION_MAX_ATTEMPTS attempts (a claim is an
+attempt, so one that kills its worker every time cannot loop for ever).
 
 The email holds no case detail (OFFICIAL-SENSITIVE): the agency, the reference and a link
 to sign in.
@@ -15,10 +19,11 @@ to sign in.
 import logging
 import smtplib
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
 from app.auth import audit
@@ -30,44 +35,70 @@ from app.records.models import StrategyRecord
 from app.sending.models import Notification
 
 log = logging.getLogger(__name__)
-BATCH = 20
 
 
-def _claim(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
-    due = (select(Notification.id)
-           .where(Notification.status == "pending", Notification.next_attempt_at <= now)
-           .order_by(Notification.next_attempt_at, Notification.id).limit(limit))
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    claimed_at: datetime  # the lease's start: only its holder records a failed attempt
+    reclaimed: bool  # its previous worker stopped mid-send: this send may be a duplicate
+
+
+def _lease_start(now: datetime, settings: Settings) -> datetime:
+    """Claims older than this have expired."""
+    return now - timedelta(seconds=settings.notification_claim_timeout_seconds)
+
+
+def _claimable(now: datetime, settings: Settings):
+    expired = and_(Notification.status == "sending",
+                   Notification.claimed_at < _lease_start(now, settings),
+                   Notification.attempts < settings.notification_max_attempts)
+    return or_(and_(Notification.status == "pending", Notification.next_attempt_at <= now),
+               expired)
+
+
+def _claim(session: Session, now: datetime, settings: Settings | None = None) -> Claim | None:
+    """Claim the next due notification (or one whose lease ran out); None if there is none."""
+    settings = settings or get_settings()
+    claimable = _claimable(now, settings)
+    due = (select(Notification.id, Notification.status).where(claimable)
+           .order_by(Notification.next_attempt_at, Notification.id).limit(1))
     if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.execute(due.with_for_update(skip_locked=True)).scalars())
-        if ids:
-            session.execute(update(Notification).where(Notification.id.in_(ids))
-                            .values(status="sending", claimed_at=now))
+        due = due.with_for_update(skip_locked=True)
+    while (found := session.execute(due).first()) is not None:
+        # On SQLite the WHERE repeats the test: another worker may have claimed it meanwhile.
+        result = session.execute(update(Notification).where(Notification.id == found.id, claimable)
+                                 .values(status="sending", claimed_at=now,
+                                         attempts=Notification.attempts + 1))
         session.commit()
-        return ids
-    claimed = []
-    for notification_id in session.execute(due).scalars().all():
-        result = session.execute(update(Notification).where(
-            Notification.id == notification_id, Notification.status == "pending",
-        ).values(status="sending", claimed_at=now))
         if result.rowcount == 1:
-            claimed.append(notification_id)
+            return Claim(found.id, now, reclaimed=found.status == "sending")
     session.commit()
-    return claimed
+    return None
 
 
-def _abandon_stale_claims(session: Session, now: datetime, settings: Settings) -> None:
-    cutoff = now - timedelta(seconds=settings.notification_claim_timeout_seconds)
+def _fail_exhausted_claims(session: Session, now: datetime, settings: Settings) -> None:
+    """A claim that ran out on its last allowed attempt: failed, for a person to check."""
     stale = list(session.execute(select(Notification.id, Notification.record_id).where(
-        Notification.status == "sending", Notification.claimed_at < cutoff)).all())
+        Notification.status == "sending", Notification.claimed_at < _lease_start(now, settings),
+        Notification.attempts >= settings.notification_max_attempts)).all())
     for notification_id, record_id in stale:
         result = session.execute(update(Notification).where(
             Notification.id == notification_id, Notification.status == "sending",
-        ).values(status="failed", last_error="The worker stopped while sending: it may or may "
-                 "not have gone out, so it is not sent again. Check with the agency."))
+            Notification.claimed_at < _lease_start(now, settings),
+        ).values(status="failed", claimed_at=None, last_error=(
+            f"Tried {settings.notification_max_attempts} times; the worker sending the last "
+            "attempt stopped before it finished, so it may have gone out. Check with the agency.")))
         session.commit()
         if result.rowcount == 1:
             audit.log(session, "notification_failed", record_id=record_id,
-                      detail=f"notification {notification_id}: worker stopped while sending")
+                      detail=f"notification {notification_id}: worker stopped on the last attempt")
+
+
+def message_id(notification: Notification, settings: Settings) -> str:
+    """The same on every attempt, so a duplicate is recognisable."""
+    domain = settings.smtp_from.rpartition("@")[2] or "strategy-record.localhost"
+    return f"<notification-{notification.id}.{notification.created_at:%Y%m%d%H%M%S%f}@{domain}>"
 
 
 def message(notification: Notification, reference: str, settings: Settings) -> EmailMessage:
@@ -75,6 +106,7 @@ def message(notification: Notification, reference: str, settings: Settings) -> E
         else notification.agency
     link = f"{settings.public_base_url.rstrip('/')}/strategies/{notification.record_id}"
     email = EmailMessage()
+    email["Message-ID"] = message_id(notification, settings)
     email["From"] = settings.smtp_from
     email["To"] = notification.email
     if notification.kind == "withdrawn":
@@ -105,17 +137,21 @@ def _send(email: EmailMessage, settings: Settings) -> None:
         smtp.send_message(email)
 
 
-def _deliver(session: Session, notification_id: int, settings: Settings) -> str:
-    notification = session.get(Notification, notification_id)
+def _deliver(session: Session, claim: Claim, settings: Settings) -> str:
+    notification = session.get(Notification, claim.id)
     reference = session.execute(select(StrategyRecord.reference).where(
         StrategyRecord.id == notification.record_id)).scalar_one()
     username = session.execute(select(User.username).where(
         User.id == notification.recipient_id)).scalar_one_or_none() or "its secure address"
     email = message(notification, reference, settings)
     session.commit()  # no transaction held open while talking to the mail server
-    now = datetime.now(UTC)
-    what = f"notification {notification_id} ({notification.kind}, version " \
+    what = f"notification {claim.id} ({notification.kind}, version " \
            f"{notification.version}) to {username} ({notification.agency})"
+    if claim.reclaimed:
+        audit.log(session, "notification_reclaimed", record_id=notification.record_id,
+                  detail=f"{what}: its worker stopped mid-send, so it is sent again and may "
+                         f"arrive twice (Message-ID {email['Message-ID']})")
+    attempts = notification.attempts  # this claim's attempt included
     try:
         if settings.smtp_host:
             _send(email, settings)
@@ -124,39 +160,43 @@ def _deliver(session: Session, notification_id: int, settings: Settings) -> str:
             log.info("No SMTP_HOST: notification not sent, logged instead.\n%s", email)
             status = "logged"
     except (OSError, smtplib.SMTPException) as error:
-        attempts = notification.attempts + 1
         failed = attempts >= settings.notification_max_attempts
         wait = settings.notification_retry_seconds * 2 ** (attempts - 1)
-        session.execute(update(Notification).where(Notification.id == notification_id).values(
-            status="failed" if failed else "pending", attempts=attempts, claimed_at=None,
-            next_attempt_at=now + timedelta(seconds=wait),
-            last_error=f"{type(error).__name__}: {error}"[:1000]))
+        # Only while this worker still holds the lease: once it ran out, another worker owns
+        # the notification (and may have sent it).
+        result = session.execute(update(Notification).where(
+            Notification.id == claim.id, Notification.status == "sending",
+            Notification.claimed_at == claim.claimed_at,
+        ).values(status="failed" if failed else "pending", claimed_at=None,
+                 next_attempt_at=datetime.now(UTC) + timedelta(seconds=wait),
+                 last_error=f"{type(error).__name__}: {error}"[:1000]))
         session.commit()
-        log.warning("Notification %s not delivered (attempt %d): %s", notification_id, attempts,
-                    error)
+        log.warning("Notification %s not delivered (attempt %d): %s", claim.id, attempts, error)
+        if result.rowcount != 1:
+            return "lost lease"
         audit.log(session, "notification_failed" if failed else "notification_retry",
                   record_id=notification.record_id,
                   detail=f"{what}, attempt {attempts}: {type(error).__name__}")
         return "failed" if failed else "pending"
-    session.execute(update(Notification).where(Notification.id == notification_id).values(
-        status=status, attempts=notification.attempts + 1, sent_at=now, last_error=None))
+    # Accepted by the mail server: sent, whoever holds the claim now.
+    session.execute(update(Notification).where(
+        Notification.id == claim.id, Notification.status.not_in(("sent", "logged")),
+    ).values(status=status, sent_at=datetime.now(UTC), claimed_at=None, last_error=None))
     session.commit()
     audit.log(session, f"notification_{status}", record_id=notification.record_id, detail=what)
     return status
 
 
 def run_once(settings: Settings | None = None) -> int:
-    """Deliver every notification due now; how many were attempted."""
+    """Deliver every notification due now, one claim at a time; how many were attempted."""
     settings = settings or get_settings()
+    attempted = 0
     with Session(get_engine()) as session:
-        now = datetime.now(UTC)
-        _abandon_stale_claims(session, now, settings)
-        attempted = 0
-        while ids := _claim(session, now):
-            for notification_id in ids:
-                _deliver(session, notification_id, settings)
-                attempted += 1
-        return attempted
+        _fail_exhausted_claims(session, datetime.now(UTC), settings)
+        while (claim := _claim(session, datetime.now(UTC), settings)) is not None:
+            _deliver(session, claim, settings)
+            attempted += 1
+    return attempted
 
 
 def run_forever(stop: threading.Event) -> None:
