@@ -124,7 +124,7 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
             sent_late=late))
         report_rows.happened(session, record.id, sent_late=late)
     for org in everyone:
-        kind = "sent" if org in listed else "corrected"
+        kind = "corrected" if org in earlier else "sent"
         name, agency = names.get(org, (f"organisation {org}", listed.get(org, "other")))
         notify(session, record.id, version, org, agency, kind, at, reach[org])
         what = "record" if kind == "sent" else "notice of a corrected version"
