@@ -16,7 +16,8 @@ from app.domain.sections import SECTIONS
 from app.records.display import as_text
 from app.records.view import age_text
 from app.rules.workdays import add_working_days
-from tests.builders import api_record, complete_record, create, discussion_time
+from tests.builders import (
+    STANDARD_ORGANISATIONS, api_record, complete_record, create, discussion_time, recipients)
 from tests.html import (
     error_summary,
     form_data,
@@ -305,18 +306,22 @@ def test_the_distribution_list_starts_with_every_agency_involved_ticked(client):
     record_id = create(client, body)
     page = section_page(client, record_id, "distribution")
     ticked = {box["value"] for box in page.select("input[name=distribution][checked]")}
-    # Took part or gave a position; not the agency that was not contacted.
-    assert ticked == {"csc", "police", "health_visiting", "school"}
+    # Took part or gave a position; not the agency that was not contacted, and never children's
+    # social care (it owns the record): each agency's only active organisation is ticked.
+    police, hv, school = (str(STANDARD_ORGANISATIONS[a])
+                          for a in ("police", "health_visiting", "school"))
+    assert ticked == {police, hv, school}
     assert page.select_one("#carried-over").get_text(" ", strip=True).startswith("Not saved yet")
     assert api_record(client, record_id)["distribution"] == []
     # The user unticks one and saves: that is what is kept, and no longer offered.
-    pairs = [(k, v) for k, v in form_data(page) if (k, v) != ("distribution", "school")]
+    pairs = [(k, v) for k, v in form_data(page) if (k, v) != ("distribution", school)]
     assert post_section(client, record_id, "distribution", pairs).status_code == 303
-    assert sorted(api_record(client, record_id)["distribution"]) == [
-        "csc", "health_visiting", "police"]
+    saved = api_record(client, record_id)["distribution"]
+    assert sorted(saved, key=lambda r: r["organisation_id"]) == recipients(
+        "police", "health_visiting")
     again = section_page(client, record_id, "distribution")
     assert {b["value"] for b in again.select("input[name=distribution][checked]")} == {
-        "csc", "health_visiting", "police"}
+        police, hv}
     assert again.select_one("#carried-over") is None
 
 
