@@ -6,6 +6,7 @@ write, a missing revision, a refused body), or a 404 a route raised on purpose, 
 after the answer is sent, with the reason the route gave. Unknown addresses are not refusals.
 """
 
+from sqlalchemy import inspect
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,6 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app.asgi import HttpMiddleware
 from app.auth import audit
+from app.auth.models import User
 from app.db import get_engine
 
 ALWAYS = frozenset({403, 409, 422, 428})
@@ -48,5 +50,8 @@ class RefusalLog(HttpMiddleware):
 
 def _log(request: Request, status: int, why: str | None) -> None:
     with Session(get_engine()) as session:
-        audit.refused(session, getattr(request.state, "user", None), request,
-                      f"{status} {why or REASONS.get(status, 'refused')}")
+        # The route's session has closed: read the person again in this one.
+        asked = getattr(request.state, "user", None)
+        user_id = inspect(asked).identity[0] if asked is not None and inspect(asked).identity else None
+        user = session.get(User, user_id) if user_id is not None else None
+        audit.refused(session, user, request, f"{status} {why or REASONS.get(status, 'refused')}")

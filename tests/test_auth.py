@@ -13,7 +13,7 @@ from app.auth.deps import SESSION_COOKIE
 from app.auth.models import ApiToken, AuditEvent, SignInAttempt, UserSession
 from app.main import app
 from app.security import SECURITY_HEADERS
-from tests.builders import complete_record
+from tests.builders import STANDARD_ORGANISATIONS, complete_record
 from tests.conftest import FAILING_PATH, TEST_PASSWORD, make_user, signed_in
 from tests.html import soup
 
@@ -230,12 +230,13 @@ def test_a_held_form_goes_back_only_to_its_author(client, anonymous, session):
         row.expires_at = datetime.now(UTC) - timedelta(minutes=1)  # ended by time, not revoked
         session.add(row)
     session.commit()
-    held_at = client.post(url, data={"distribution": "school", "revision": "1"},
+    school = STANDARD_ORGANISATIONS["school"]
+    held_at = client.post(url, data={"distribution": str(school), "revision": "1"},
                           follow_redirects=False).headers["location"]
     token = held_at.split("held=")[1]
     colleague = signed_in(anonymous, session, make_user(session, "pat"))
     page = soup(colleague.get(f"{url}?held={token}"))
-    assert not page.select_one("#distribution-school").has_attr("checked")
+    assert not page.select_one(f"#distribution-{school}").has_attr("checked")
     assert page.select_one(".govuk-notification-banner") is None
 
 

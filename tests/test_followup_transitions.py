@@ -235,8 +235,10 @@ def test_partner_sees_the_sent_version_while_an_amendment_is_drafted(anonymous, 
     # Nor does the list, HTML or JSON, show anything of the draft.
     listed = soup(police.get("/strategies")).select_one("#records tbody").get_text(" ")
     assert "Draft Name" not in listed and record["reference"] in listed
+    # The partner's row is the version sent to them, as it was sent.
     (item,) = police.get("/api/strategies").json()["items"]
-    assert (item["status"], item["children"], item["outcome"]) == ("amended", [], None)
+    assert (item["status"], item["version"], item["children"], item["outcome"]) == (
+        "finalised", 1, ["Leo Carter"], "s47_joint")
     # Social care, whose draft it is, sees it as it stands.
     sw = _as(anonymous, session, people["sw"])
     assert "Draft Name" in soup(sw.get("/strategies")).select_one("#records tbody").get_text(" ")

@@ -435,7 +435,10 @@ def _recipient_ids(value):
         if isinstance(item, int) and not isinstance(item, bool):
             return {"organisation_id": item}
         return item
-    return [one(item) for item in _as_list(value)]
+    items = _as_list(value)
+    if not isinstance(items, list):
+        raise ValueError("Give a list of organisation ids")
+    return [one(item) for item in items]
 
 
 class Recipient(RecordPart):
