@@ -176,3 +176,15 @@ def failing_routes():
 
 # The live audit's crafted records, for its figure and page tests.
 from tests.report_world import world  # noqa: E402, F401
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """Change settings for one test, as environment variables would."""
+    def change(**values):
+        for name, value in values.items():
+            monkeypatch.setenv(name.upper(), str(value))
+        config.get_settings.cache_clear()
+
+    yield change
+    config.get_settings.cache_clear()

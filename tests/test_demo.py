@@ -30,7 +30,7 @@ def test_demo_loads_users_and_records_in_each_state_once(session):
     records = session.exec(select(StrategyRecord).order_by(StrategyRecord.id)).all()
     assert [(r.team, r.status, r.version) for r in records] == [
         ("Central", "finalised", 1), ("EDT", "draft", 1), ("Central", "draft", 1),
-        ("Central", "draft", 1), ("Central", "finalised", 2)]  # returned; amended
+        ("Central", "draft", 2), ("Central", "finalised", 2)]  # returned after sending; amended
     assert records[3].returned_at is not None
     assert load_demo() == "Records already exist: demo records not loaded."
     assert len(session.exec(select(StrategyRecord)).all()) == 5

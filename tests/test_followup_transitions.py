@@ -126,9 +126,11 @@ def test_return_goes_back_to_draft_with_comments_the_author_sees(anonymous, sess
                                "reasons": ["agency_position"],
                                "comments": "Say <why> the school was not asked"})
     assert answer.status_code == 200, answer.text
-    assert (answer.json()["status"], answer.json()["version"]) == ("draft", 1)
+    # Version 1 was sent to its agencies on finalising: it never changes under them, so the
+    # return starts a correction, version 2, and version 1 stays in force meanwhile.
+    assert (answer.json()["status"], answer.json()["version"]) == ("draft", 2)
     assert answer.json()["revision"] == record["revision"] + 1
-    assert session.exec(select(RecordVersion)).all() == []  # the returned version was not issued
+    assert [v.version for v in session.exec(select(RecordVersion))] == [1]
     assert _audited(session, "returned", record["id"]) == 1
     sw = _as(anonymous, session, people["sw"])
     page = soup(sw.get(f"/strategies/{record['id']}"))
@@ -137,11 +139,15 @@ def test_return_goes_back_to_draft_with_comments_the_author_sees(anonymous, sess
     assert listing.select_one("#records .app-returned").get_text(strip=True) == "Returned"
     kinds = [e.kind for e in session.exec(select(FollowUpEntry).order_by(FollowUpEntry.id))]
     assert kinds == ["finalised", "returned"]
-    # Resubmitted: finalised again as version 1, no longer "returned".
+    # Resubmitted: finalised as version 2, no longer "returned"; version 1 is superseded.
     again = sw.post(f"/api/strategies/{record['id']}/finalise",
                     json={"revision": answer.json()["revision"]})
     assert again.status_code == 200
+    assert again.json()["version"] == 2
     assert session.get(StrategyRecord, record["id"]).returned_at is None
+    session.expire_all()
+    assert [(v.version, v.superseded_by) for v in session.exec(
+        select(RecordVersion).order_by(RecordVersion.version))] == [(1, 2), (2, None)]
 
 
 def test_return_needs_comments_422_naming_the_field(anonymous, session, people):

@@ -53,7 +53,8 @@ def test_every_figure_over_the_crafted_records(session, world):
     assert figures["icpc-within-limit"] == (records - 1, records - 1)  # C's outcome is not s47
     assert figures["authorised"] == (1, records)
     assert figures["returned"] == (1, records)
-    assert figures["amended"] == (1, records)
+    # F amended; B returned after it was sent, so corrected as version 2 (its readers keep 1).
+    assert figures["amended"] == (2, records)
     # Requests: made in the period, decided (3), one declined; one decided late.
     assert figures["requests-declined"] == (1, 3)
     assert figures["requests-triaged-on-time"] == (2, 3)
@@ -89,7 +90,7 @@ def test_each_figure_lists_exactly_the_records_it_counts(session, world):
     assert listed("update-on-time") == {ids["A"]}
     assert listed("update-late") == {ids["B"]}
     assert listed("returned") == {ids["B"]}
-    assert listed("amended") == {ids["F"]}
+    assert listed("amended") == {ids["B"], ids["F"]}
     assert listed("authorised") == {ids["A"]}
     assert listed("prebirth-conference", numerator=False) == {ids["F"]}
     assert listed("outside-contributions", numerator=False) == {
@@ -142,10 +143,22 @@ def test_a_record_sent_within_a_working_day_of_its_discussion_is_on_time(session
             results["sent-on-time"].total.denominator) == (1, 1)
 
 
-def test_a_returned_record_leaves_the_report_until_finalised_again(session):
+def test_a_returned_record_that_was_sent_stays_in_the_report_as_sent_and_returned(session):
     w = World(session)
     record = w.finalised("x", dated(datetime(2026, 3, 3, 10)))
     assert session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
+    followup.return_record(session, record, w.manager, record.revision, "Check the dates",
+                           ["factual_error"])
+    # The version its agencies were sent stays in force while the correction is drafted.
+    row = session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
+    assert (row.version, row.returned) == (1, True)
+
+
+def test_a_returned_record_never_sent_leaves_the_report_until_finalised_again(
+        session, settings_env):
+    settings_env(send_on="authorise")
+    w = World(session)
+    record = w.finalised("x", dated(datetime(2026, 3, 3, 10)))
     followup.return_record(session, record, w.manager, record.revision, "Check the dates",
                            ["factual_error"])
     assert session.exec(select(RecordMeasure).where(

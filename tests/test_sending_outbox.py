@@ -23,17 +23,6 @@ from tests.conftest import make_user, signed_in
 from tests.html import soup, table_rows
 
 
-@pytest.fixture
-def settings_env(monkeypatch):
-    def change(**values):
-        for name, value in values.items():
-            monkeypatch.setenv(name.upper(), str(value))
-        config.get_settings.cache_clear()
-
-    yield change
-    config.get_settings.cache_clear()
-
-
 class Inbox:
     def __init__(self):
         self.messages = []
@@ -343,21 +332,23 @@ def test_an_amendment_tells_every_agency_that_had_the_earlier_version(session, s
                                      finalised_by=sw)
     worker.run_once()
 
-    # Health visiting is no longer on the list: it keeps version 1 and is only told of version 2.
+    # Health visiting is no longer on the list: it keeps version 1, now superseded, and is told
+    # so; the police are sent version 2 as a correction of the one they had.
     assert _actions(session, "record_sent")[-2:] == [
-        "version 2 record sent to Police: 1 notification(s) queued",
-        "version 2 notice of a corrected version sent to Health visiting: 1 notification(s) "
-        "queued",
+        "version 2 corrected version sent to Police: 1 notification(s) queued",
+        "version 2 notice that their version is superseded sent to Health visiting: "
+        "1 notification(s) queued",
     ]
-    # Both had version 1, so both are told it was corrected (README, "Amendments").
-    got = sorted((tos[0], message["Subject"]) for tos, message in smtp.messages)
-    assert got == [
-        ("hv@nhs.example", f"Corrected strategy discussion record {record.reference}"),
-        ("pc@police.example", f"Corrected strategy discussion record {record.reference}"),
-    ]
-    body = smtp.messages[0][1].get_payload(decode=True).decode()
-    assert "A corrected version of a strategy discussion record" in body
-    assert "Leo" not in body
+    got = {tos[0]: message for tos, message in smtp.messages}
+    assert {to: m["Subject"] for to, m in got.items()} == {
+        "hv@nhs.example": f"Strategy discussion record {record.reference} superseded",
+        "pc@police.example": f"Corrected strategy discussion record {record.reference}",
+    }
+    police = got["pc@police.example"].get_payload(decode=True).decode()
+    health = got["hv@nhs.example"].get_payload(decode=True).decode()
+    assert "A corrected version of a strategy discussion record" in police
+    assert "which was not sent to your organisation" in health
+    assert "Leo" not in police + health
 
 
 def test_cli_sets_a_users_email(session, engine, capsys):

@@ -40,6 +40,9 @@ RECORDS = {
     "draft": {"team": "Central", "edt": False, "finalised": [], "sent": {}},
     "finalised": {"team": "Central", "edt": False, "finalised": [1],
                   "sent": {1: {"police", "school1", "gp1"}}},
+    # Sent, then returned by a manager: a correction (version 2) is drafted; version 1 stays.
+    "returned": {"team": "Central", "edt": False, "finalised": [1],
+                 "sent": {1: {"police", "school1"}}},
     "authorised": {"team": "North", "edt": False, "finalised": [1],
                    "sent": {1: {"hospital", "gp2"}}},
     "being_amended": {"team": "Central", "edt": False, "finalised": [1],
@@ -111,6 +114,10 @@ def world(anonymous, session):
 
     ids = {"draft": made(["police", "school1"], finalise=False).id,
            "finalised": made(["police", "school1", "gp1"]).id}
+    returned = made(["police", "school1"])
+    followup.return_record(session, returned, manager, returned.revision, "Add the GP's view",
+                           reasons=["other"])
+    ids["returned"] = returned.id
     north = made(["hospital", "gp2"], team="North")
     followup.authorise(session, north, users["north_manager"], north.revision)
     ids["authorised"] = north.id

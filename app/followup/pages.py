@@ -34,6 +34,7 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
           errors=None, status_code=200):
     """The record's follow-up page (`form` names the form that was posted, if any)."""
     data = record.content
+    receiving = {recipient.agency for recipient in data.distribution if recipient.agency}
     state = versions.effective_data(session, record) if record.status != "draft" else data
     context = {
         "title": f"After the discussion: {record.reference}",
@@ -46,8 +47,10 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "error_links": {key: f"#{form}-form" if key in ("refused", "revision") else f"#{form}-{key}"
                         for key in (errors or {})},
         # The agencies the record involves (sent to, or with a position), to tick as updated.
-        "agencies": [a for a in Agency if a in data.distribution
+        "agencies": [a for a in Agency if a in receiving
                      or any(p.agency == a for p in data.agency_positions)] or list(Agency),
+        # Ticked to begin with: the kinds of agency the record was sent to.
+        "receiving": [a.value for a in receiving],
         "can_authorise": can_authorise(user),
         "return_reasons": list(ReturnReason),
         "can_follow_up": can_record_follow_up(user),

@@ -28,6 +28,7 @@ from app.reports.store import store_measures
 from app.rules.core import discussion_day
 from app.rules.due_dates import cancellation_update_due
 from app.sending import service as sending
+from app.sending.models import RecordReceipt
 
 __all__ = ["Invalid", "Refused", "StaleRecord"]
 
@@ -234,6 +235,9 @@ def return_record(session: Session, record: StrategyRecord, user: User, expected
     if errors:
         raise Invalid(errors)
     data = versions.effective_data(session, record)
+    if _was_sent(session, record):
+        return _return_as_correction(session, record, user, expected_revision, data, chosen,
+                                     comments)
     earlier = record.version - 1 if record.version > 1 else None
     _change(session, record, expected_revision, status=RecordStatus.DRAFT.value,
             data=data.model_dump(mode="json"), returned_at=datetime.now(UTC), finalised_at=None,
@@ -251,6 +255,30 @@ def return_record(session: Session, record: StrategyRecord, user: User, expected
                    StrategyRecordData.model_validate(in_force.data, context={"stored": True})
                    if in_force else None)
     _entry(session, record, user, "returned", reasons=chosen, comments=comments)
+    return _commit(session, record)
+
+
+def _was_sent(session: Session, record: StrategyRecord) -> bool:
+    return session.execute(select(RecordReceipt.id).where(
+        RecordReceipt.record_id == record.id, RecordReceipt.version == record.version)
+        .limit(1)).first() is not None
+
+
+def _return_as_correction(session, record, user, expected_revision, data, chosen, comments):
+    """A version already sent never changes under its readers: returning it starts a
+    correction, the next version, and the sent one stays in force (and readable to those it
+    was sent to) until the correction is finalised; they are then told of it."""
+    correction = record.version + 1
+    _change(session, record, expected_revision, status=RecordStatus.DRAFT.value,
+            version=correction, data=data.model_dump(mode="json"), finalised_at=None,
+            returned_at=datetime.now(UTC))
+    _entry(session, record, user, "returned", version=correction, reasons=chosen,
+           comments=comments)
+    report_rows.happened(session, record.id, returned=True)  # the live audit counts it
+    record = _commit(session, record)
+    columns = derived_columns(record.reference, data, record.created_at, get_settings())
+    columns.pop("distribution")
+    session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(**columns))
     return _commit(session, record)
 
 

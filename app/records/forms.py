@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -316,10 +316,13 @@ def parse_section(
         posted = [row for row in posted if not _is_blank(row)]
     if section.item_fields is not None:
         posted = _merge_items(section, posted, getattr(current, section.field))
-    annotation = StrategyRecordData.model_fields[section.field].annotation
+    field = StrategyRecordData.model_fields[section.field]
+    annotation = field.annotation
     posted = typed_text(inner_model(annotation), posted)
     try:
-        value = TypeAdapter(annotation).validate_python(posted)
+        # With the field's own validators (the recipients' ids a form posts as text).
+        validated = Annotated[(annotation, *field.metadata)] if field.metadata else annotation
+        value = TypeAdapter(validated).validate_python(posted)
         whole = current.model_copy(update={section.field: value}).model_dump()
         data = StrategyRecordData.model_validate(whole, context={"stored": True})
     except ValidationError as error:

@@ -294,7 +294,7 @@ def _organisation_choices(record: StrategyRecord) -> dict:
     record already names (an organisation deactivated since stays ticked, by its name)."""
     session = Session.object_session(record)
     active = directory.every(session, active_only=True) if session else []
-    options = [(str(o.id), f"{o.name} ({Agency(o.agency).label})") for o in active]
+    options = [(str(o.id), (o.name if o.name == Agency(o.agency).label else f"{o.name} ({Agency(o.agency).label})")) for o in active]
     shown = {o.id for o in active}
     options += [(str(r.organisation_id), f"{r.name} (no longer active)")
                 for r in record.content.distribution if r.organisation_id not in shown]

@@ -36,7 +36,8 @@ class Notification(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     # The organisation's kind of agency (choices.Agency), copied.
     agency: str = Field(max_length=40)
-    # "sent" (the record went out), "corrected" (a later version superseded one they had) or
+    # "sent" (the record went out), "corrected" (a later version, sent to them, replaces one
+    # they had), "superseded" (a later version not sent to them replaces theirs) or
     # "withdrawn" (a version sent in error was withdrawn from them).
     kind: str = Field(default="sent", max_length=20)
     # The user it went to; None when it went to the organisation's own secure address.

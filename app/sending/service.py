@@ -124,10 +124,14 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
             sent_late=late))
         report_rows.happened(session, record.id, sent_late=late)
     for org in everyone:
-        kind = "corrected" if org in earlier else "sent"
+        # Had an earlier version: a correction if this one is sent to them too, otherwise only
+        # word that theirs is superseded (the later version is not theirs to read).
+        kind = ("sent" if org not in earlier else "corrected" if org in listed
+                else "superseded")
         name, agency = names.get(org, (f"organisation {org}", listed.get(org, "other")))
         notify(session, record.id, version, org, agency, kind, at, reach[org])
-        what = "record" if kind == "sent" else "notice of a corrected version"
+        what = {"sent": "record", "corrected": "corrected version",
+                "superseded": "notice that their version is superseded"}[kind]
         sent = (f"{len(reach[org])} notification(s) queued" if reach[org]
                 else "unreachable: it has no address and no user with an email address")
         _audit(session, "record_sent", by, record.id, f"version {version} {what} sent to {name}: {sent}")

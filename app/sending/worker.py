@@ -114,6 +114,12 @@ def message(notification: Notification, reference: str, settings: Settings) -> E
         body = (f"Version {notification.version} of strategy discussion record {reference} was "
                 f"sent to your organisation ({agency}) in error and has been withdrawn: it can "
                 "no longer be read in the service. Please delete any copy you downloaded.")
+    elif notification.kind == "superseded":
+        email["Subject"] = f"Strategy discussion record {reference} superseded"
+        body = (f"The strategy discussion record {reference} sent to {agency} has been "
+                f"superseded by version {notification.version}, which was not sent to your "
+                f"organisation. The version you were sent stays readable, marked superseded: "
+                f"{link}")
     elif notification.kind == "corrected":
         email["Subject"] = f"Corrected strategy discussion record {reference}"
         body = (f"A corrected version of a strategy discussion record sent to {agency} now "
