@@ -79,7 +79,6 @@ from app.reports.figures import (
 SMALL = 5
 FEWER_THAN = f"fewer than {SMALL}"
 WITHHELD_TEXT = "withheld"
-FIELDS = ("numerator", "denominator", "percentage")
 
 
 class Withheld(StrEnum):
