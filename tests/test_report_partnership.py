@@ -6,7 +6,7 @@ exact counts, and the API gives them only the ids of records they may see."""
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -184,3 +184,36 @@ def test_a_manager_gets_only_the_ids_of_records_they_may_see(anonymous, session,
     assert {f["id"]: f for f in north["figures"]}["authorised"]["record_ids"] == [ids["A"]]
     for record_id in seen:
         assert _as(anonymous, session, south).get(f"/api/strategies/{record_id}").status_code == 200
+
+
+def test_the_partnership_reads_whole_complete_months_only(anonymous, session, world):
+    from app.domain.schema import uk_now
+    from tests.html import error_summary
+
+    client = _as(anonymous, session, make_user(session, "pat", "partnership"))
+    # Two reports a day apart would single out that day's records: the period is widened to
+    # whole months, whatever days are typed.
+    body = client.get("/api/reports/audit?from=2026-02-10&to=2026-06-14").json()
+    assert (body["start"], body["end"]) == ("2026-02-01", "2026-06-30")
+    page = soup(client.get("/reports/audit?from=2026-02-10&to=2026-06-14"))
+    assert page.select_one("#from")["value"] == "2026-02-10"  # what was typed stays
+    assert "Discussions from 1 February 2026 to 30 June 2026" in " ".join(
+        page.get_text().split())
+    # This month is not complete yet: nothing of it is shown.
+    this_month = uk_now().date().replace(day=1)
+    answer = client.get(f"/reports/audit?from={this_month.isoformat()}")
+    assert answer.status_code == 422
+    last = (this_month - timedelta(days=1)).replace(day=1)
+    assert error_summary(soup(answer)) == {"#from": (
+        "The partnership's figures are for complete months: choose a period that starts on "
+        f"or before {last.day} {last:%B %Y}")}
+    assert client.get(f"/reports/audit.csv?from={this_month.isoformat()}").status_code == 422
+    # By default: the twelve complete months before this one.
+    default = client.get("/api/reports/audit").json()
+    end = this_month - timedelta(days=1)
+    start = date(end.year, 1, 1) if end.month == 12 else date(end.year - 1, end.month + 1, 1)
+    assert (default["start"], default["end"]) == (start.isoformat(), end.isoformat())
+    # A manager's period is exactly as chosen.
+    exact = _as(anonymous, session, world.manager).get(
+        "/api/reports/audit?from=2026-02-10&to=2026-06-14").json()
+    assert (exact["start"], exact["end"]) == ("2026-02-10", "2026-06-14")

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.auth import audit
@@ -21,7 +21,7 @@ from app.records.models import StrategyRecord
 from app.reports.disclosure import Cell, Shown, Withheld
 from app.reports.figures import record_ids
 from app.reports.pages import shown_report
-from app.reports.query import ReportQuery, query_errors
+from app.reports.query import ReportQuery, read_query
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -126,17 +126,16 @@ def audit_report(request: Request, session: SessionDep, user: ApiUser,
     """The live audit over discussions from `from` to `to` (default: the last twelve months),
     optionally one team's or one kind of lead's. A figure counted per agency is listed whole
     and then once per agency, as `<id>.<agency>`. For the safeguarding partnership, counts
-    below 5 (and counts that would reveal one) are null with the reason in `suppressed`, and
-    `record_ids` is null."""
+    below 5 (and counts that would reveal one) are null with the reason in `suppressed`,
+    `record_ids` is null, and the period is widened to whole months and ends with the last
+    complete month (`start` and `end` say which); a period with no complete month is a 422."""
     if not can_see_reports(user):
         audit.log(session, "refused", user=user, detail="GET /api/reports/audit", request=request)
         raise HTTPException(403, "Only managers and the safeguarding partnership see reports")
-    try:
-        query = ReportQuery.model_validate(
-            {"from": start, "to": end, "team": team, "led_by": led_by})
-    except ValidationError as error:
-        field, message = next(iter(query_errors(error).items()))
-        raise invalid(("query", field), message, request.query_params.get(field)) from None
+    query, errors = read_query(user, {"from": start, "to": end, "team": team, "led_by": led_by})
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise invalid(("query", field), message, request.query_params.get(field))
     report = shown_report(session, user, query)
     figures: list[FigureOut] = []
     for shown in report.figures:

@@ -47,9 +47,15 @@ would let a reader work a small count out is *withheld* too ("withheld"; in JSON
 4. An average or median over fewer than 5 (the days until referrers were told, the hours to
    decide a request) is withheld: with one or two values it would be theirs.
 
-The rule relies on the whole being the sum of its cells as shown here; the figures do not add
-up to one another across figures (each has its own denominator), so no further differencing
-applies. Managers see exact figures (of their own team or all: their choice of filter).
+5. The period is whole months, up to the last complete month (ReportQuery.complete_months):
+   two reports whose periods end a day apart would otherwise give that day's records away.
+
+What this does not yet protect against (differencing across separate reports): the team and
+led-by filters split the same whole, so a team's suppressed cell could be worked out from the
+all-teams report less every other team's; and figures for overlapping periods differ by the
+months between them. Protecting those needs the same breakdown rule across teams and lead
+(and months) at once; until then the partnership's filters are a known gap.
+Managers see exact figures (of their own team or all: their choice of filter).
 """
 
 from dataclasses import dataclass, field
@@ -73,7 +79,6 @@ from app.reports.figures import (
 SMALL = 5
 FEWER_THAN = f"fewer than {SMALL}"
 WITHHELD_TEXT = "withheld"
-FIELDS = ("numerator", "denominator", "percentage")
 
 
 class Withheld(StrEnum):

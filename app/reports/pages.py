@@ -30,7 +30,7 @@ from app.records.models import StrategyRecord
 from app.reports import charts, exports
 from app.reports.disclosure import Disclosed, Shown, report_for, sees_exact_figures
 from app.reports.figures import BY_ID, Figure, months_between, record_ids
-from app.reports.query import ReportQuery, query_errors
+from app.reports.query import ReportQuery, read_query
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -59,12 +59,11 @@ def _parsed(request: Request, session: Session, user: User, template: str, conte
     typed = dict(request.query_params.items())
     context |= {"typed": typed, "teams": _teams(session), "led_by_choices": list(LedBy),
                 "may_follow": may_follow(user)}
-    try:
-        return ReportQuery.model_validate(typed), None
-    except ValidationError as error:
-        errors = query_errors(error)
+    query, errors = read_query(user, typed)
+    if errors:
         context |= {"errors": errors, "query": None}
         return None, templates.TemplateResponse(request, template, context, status_code=422)
+    return query, None
 
 
 def shown_report(session: Session, user: User, query: ReportQuery,
@@ -174,10 +173,10 @@ def figure_records(request: Request, figure_id: str, session: SessionDep, user: 
 def _download_query(request: Request, session: Session, user: User) -> ReportQuery:
     """A download's choices; a file has no form to show again, so a bad one is a plain 422."""
     _allowed(request, session, user)
-    try:
-        return ReportQuery.model_validate(dict(request.query_params.items()))
-    except ValidationError as error:
-        raise HTTPException(422, "; ".join(query_errors(error).values())) from None
+    query, errors = read_query(user, dict(request.query_params.items()))
+    if errors:
+        raise HTTPException(422, "; ".join(errors.values()))
+    return query
 
 
 @router.get("/reports/audit.csv")

@@ -4,10 +4,12 @@ from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from app.auth.models import User
 from app.domain.choices import LedBy
 from app.domain.schema import _blank_to_none, uk_now
+from app.reports.disclosure import sees_exact_figures
 from app.reports.figures import Scope
 
 # A longer period is a different question (and a slower one): a partnership's annual
@@ -29,6 +31,11 @@ def default_start(today: date) -> date:
     month = today.month - 11
     year = today.year + (month - 1) // 12
     return date(year, (month - 1) % 12 + 1, 1)
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
 
 
 class ReportQuery(BaseModel):
@@ -57,6 +64,20 @@ class ReportQuery(BaseModel):
             raise ValueError(f"Choose a period of at most {MAX_YEARS} years")
         return self
 
+    def complete_months(self, today: date, *, start_given: bool = True) -> "ReportQuery":
+        """The period as the safeguarding partnership's figures cover it: whole months, up to
+        the last complete one (default: the twelve complete months before this one). A period
+        ending on any day would let two reports a day apart single out that day's records,
+        and a month still under way changes as each record is added. Raises ValueError with
+        the message if the period holds no complete month yet."""
+        last_complete = today.replace(day=1) - timedelta(days=1)
+        end = min(_month_end(self.end), last_complete)
+        start = self.start.replace(day=1) if start_given else default_start(end)
+        if end < start:
+            raise ValueError("The partnership's figures are for complete months: choose a "
+                             f"period that starts on or before {last_complete.replace(day=1):%-d %B %Y}")
+        return self.model_copy(update={"start": start, "end": end})
+
     def scope(self) -> Scope:
         return Scope(self.start, self.end, self.team,
                      self.led_by.value if self.led_by else None)
@@ -76,3 +97,18 @@ def query_errors(error) -> dict[str, str]:
         errors.setdefault(field, MESSAGES.get(field) if problem["loc"]
                           else problem["msg"].removeprefix("Value error, "))
     return errors
+
+
+def read_query(user: User, values: dict) -> tuple[ReportQuery | None, dict[str, str] | None]:
+    """The report's choices as this user may have them, or {field: message}: managers any
+    period; the safeguarding partnership whole, complete months (complete_months)."""
+    try:
+        query = ReportQuery.model_validate(values)
+    except ValidationError as error:
+        return None, query_errors(error)
+    if sees_exact_figures(user):
+        return query, None
+    try:
+        return query.complete_months(uk_now().date(), start_given=bool(values.get("from"))), None
+    except ValueError as error:
+        return None, {"from": str(error)}
