@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.domain.schema import StrategyRecordData
 from app.records import service
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, discussion_time, recipients
+from tests.builders import STANDARD_ORGANISATIONS, complete_record, discussion_time, recipients
 from tests.conftest import make_user, signed_in
 
 ROLES = {
@@ -230,7 +230,8 @@ def test_the_partnership_is_refused_every_record_list_request_queue_and_log_rout
     child_key = service.get_record(session, final).content.children[0].key
     values = {"record_id": final, "slug": "header", "position": 0, "child_key": child_key,
               "version": 1, "request_id": made.id, "name": "awaiting-authorisation",
-              "figure_id": "returned"}
+              "figure_id": "returned", "notification_id": 1,
+              "organisation_id": STANDARD_ORGANISATIONS["police"]}
     # Valid bodies, so each answer is the access decision, not the body's validation.
     bodies = {"/api/requests": _school_request(),
               "/api/requests/{request_id}/decline": {"reason": "Not needed"},
@@ -238,6 +239,8 @@ def test_the_partnership_is_refused_every_record_list_request_queue_and_log_rout
               "/api/strategies/{record_id}/return": {"comments": "Add the reasons",
                                                     "reasons": ["decision"]},
               "/api/strategies/{record_id}/finalise": {"revision": 1},
+              "/api/strategies/{record_id}/versions/{version}/withdrawals": {
+                  "organisation_id": STANDARD_ORGANISATIONS["police"], "reason": "Wrong one"},
               "/api/strategies/{record_id}": {**_current(session, final), "revision": 1}}
     answers = {}
     for method, path in _routes():

@@ -52,9 +52,19 @@ def server(tmp_path_factory):
          "--role", "social_worker", "--team", "Central"],
         env={**env, "STRATEGY_PASSWORD": PASSWORD}, check=True, capture_output=True,
     )
+    # The directory: one organisation of each kind the journey names, and two schools, so
+    # the school is ticked only because its participant named it.
+    for name, agency in E2E_ORGANISATIONS:
+        subprocess.run([sys.executable, "-m", "app", "org", "create", name, "--agency", agency],
+                       env=env, check=True, capture_output=True)
     yield base
     process.terminate()
     process.wait(timeout=10)
+
+
+E2E_ORGANISATIONS = [("Anytown Police", "police"), ("Anytown Health Visiting", "health_visiting"),
+                     ("Riverside Primary School", "school"), ("Hillside Academy", "school"),
+                     ("Market Street Surgery", "gp"), ("Anytown General Hospital", "hospital")]
 
 
 @pytest.fixture(scope="module")

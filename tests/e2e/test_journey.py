@@ -108,6 +108,9 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):  # noqa
         page.keyboard.type(name)
         prefix = f"participants-{index}"
         page.select_option(f"#{prefix}-agency", agency)
+        if agency == "school":  # two schools in the directory: say which
+            page.select_option(f"#{prefix}-organisation_id",
+                               label="Riverside Primary School (School or college)")
         page.fill(f"#{prefix}-role", role)
         _radio(page, f"{prefix}-mode", mode)
         if phone:
@@ -153,8 +156,13 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):  # noqa
     icpc = add_working_days(day, 10)
     _date(page, "next_steps-icpc_date", icpc)
     _continue(page, server, "distribution")
-    # Every agency involved is ticked already.
-    assert page.locator("input[name=distribution]:checked").count() == 6
+    # Every organisation involved is ticked already: one of each kind, and the school named.
+    ticked = page.locator("input[name=distribution]:checked")
+    assert ticked.count() == 5
+    labels = {page.locator(f"label[for='{ticked.nth(i).get_attribute('id')}']").inner_text()
+              for i in range(5)}
+    assert "Riverside Primary School (School or college)" in labels
+    assert "Hillside Academy (School or college)" not in labels
     _continue(page, server, None)
 
     page.get_by_label("I have checked the record").check()
