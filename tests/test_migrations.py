@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 import app.models  # noqa: F401  (registers every table)
 from app import db, migrate
@@ -71,3 +71,82 @@ def test_downgrade_then_upgrade(empty_database):
 def test_models_match_migrations(empty_database):
     migrate.upgrade(empty_database)
     assert _differences(empty_database) == []
+
+
+def test_0010_carries_what_was_sent_by_agency_type_over_to_organisations(empty_database):
+    """From the previous head: partner users, every record's and version's distribution,
+    receipts and notifications move onto one organisation per agency type in use, and what a
+    partner could read before they can still read."""
+    import json
+
+    from app.visibility import partner_versions, record_filter
+
+    migrate.upgrade(empty_database, "0009")
+    engine = db.make_engine(empty_database)
+    document = {"header": {"chair": "Jo"}, "distribution": ["csc", "police", "school"]}
+    now = "2026-11-30 10:00:00"
+    with engine.begin() as c:
+        for user_id, name, role, agency in ((1, "pc", "partner", "police"),
+                                            (2, "head", "partner", "school"),
+                                            (3, "sam", "social_worker", None)):
+            c.execute(text("INSERT INTO app_user (id, username, display_name, role, agency, "
+                           "password_hash, is_active, created_at) VALUES (:id, :name, :name, "
+                           ":role, :agency, 'x', true, :now)"),
+                      {"id": user_id, "name": name, "role": role, "agency": agency, "now": now})
+        c.execute(text(
+            "INSERT INTO strategy_record (id, reference, status, version, revision, data, team, "
+            "created_at, updated_at, sort_at, children_names, search_text, blocking_failures, "
+            "warnings, damaged, referrer_feedback_due, latest_final_version) VALUES (1, 'SR-2026-00001', 'finalised', "
+            "1, 2, :data, 'Central', :now, :now, :wall, '[]', 'sr-2026-00001', 0, 0, false, false, 1)"),
+            {"data": json.dumps(document), "now": now, "wall": now})
+        c.execute(text("INSERT INTO record_version (record_id, version, data, finalised_at) "
+                       "VALUES (1, 1, :data, :now)"), {"data": json.dumps(document), "now": now})
+        for agency in ("csc", "police", "school"):
+            c.execute(text("INSERT INTO record_distribution (record_id, agency) VALUES (1, :a)"),
+                      {"a": agency})
+            c.execute(text("INSERT INTO record_receipt (record_id, version, agency, sent_at, "
+                           "first_opened_at) VALUES (1, 1, :a, :now, :opened)"),
+                      {"a": agency, "now": now, "opened": now if agency == "police" else None})
+        c.execute(text("INSERT INTO notification (record_id, version, agency, kind, recipient_id, "
+                       "email, status, attempts, next_attempt_at, created_at) VALUES (1, 1, "
+                       "'police', 'sent', 1, 'pc@police.example', 'sent', 1, :now, :now)"),
+                  {"now": now})
+    engine.dispose()
+
+    migrate.upgrade(empty_database)
+    engine = db.make_engine(empty_database)
+    try:
+        with engine.connect() as c:
+            orgs = {agency: (org_id, name, active) for org_id, name, agency, active in c.execute(
+                text("SELECT id, name, agency, active FROM organisation"))}
+            assert {a: (n, act) for a, (_, n, act) in orgs.items()} == {
+                "csc": ("Children's social care", False), "police": ("Police", True),
+                "school": ("School or college", True)}
+            users = dict(c.execute(text("SELECT username, organisation_id FROM app_user")).all())
+            assert users == {"pc": orgs["police"][0], "head": orgs["school"][0], "sam": None}
+            receipts = {row[0]: row[1:] for row in c.execute(text(
+                "SELECT agency, organisation_id, first_opened_at IS NOT NULL FROM record_receipt"))}
+            assert receipts == {a: (orgs[a][0], a == "police") for a in ("csc", "police", "school")}
+            assert c.execute(text("SELECT organisation_id, recipient_id FROM notification")).one() \
+                == (orgs["police"][0], 1)
+            assert set(c.execute(text(
+                "SELECT organisation_id FROM record_distribution")).scalars()) == {
+                orgs[a][0] for a in ("csc", "police", "school")}
+            for table in ("strategy_record", "record_version"):
+                data = c.execute(text(f"SELECT data FROM {table}")).scalar_one()
+                data = json.loads(data) if isinstance(data, str) else data
+                assert data["distribution"] == [
+                    {"organisation_id": orgs[a][0], "agency": a, "name": orgs[a][1]}
+                    for a in ("csc", "police", "school")]
+        from sqlmodel import Session as ModelSession
+
+        from app.auth.models import User
+        from app.records.models import StrategyRecord
+        with ModelSession(engine) as session:
+            for username in ("pc", "head"):  # what each could read before, they still can
+                user = session.exec(select(User).where(User.username == username)).one()
+                assert partner_versions(session, user, 1) == (1,)
+                assert session.exec(select(StrategyRecord.id).where(record_filter(user))).all() \
+                    == [1]
+    finally:
+        engine.dispose()

@@ -13,7 +13,7 @@ from app.sending import receipts
 from app.sending.models import Notification, RecordReceipt
 from tests.conftest import make_user, signed_in
 from tests.html import soup
-from tests.test_sending_outbox import _finalised, _partner, settings_env, smtp  # noqa: F401
+from tests.test_sending_outbox import _finalised, _partner, smtp  # noqa: F401
 
 # The summer bank holiday 2026 is Monday 31 August.
 FRIDAY_BEFORE = datetime(2026, 8, 28, 13, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.sending import worker
 from app.sending.models import Notification
 from tests.conftest import make_user
-from tests.test_sending_outbox import _finalised, _partner, settings_env  # noqa: F401
+from tests.test_sending_outbox import _finalised, _partner  # noqa: F401
 
 
 def test_rows_another_worker_has_locked_are_skipped_not_waited_for(session, engine):
