@@ -93,6 +93,10 @@ def world(anonymous, session):
         session.add(org)
         session.commit()
         orgs[key] = org.id
+    # The police and the hospital have secure addresses, so sending them writes notices.
+    for key in ("police", "hospital"):
+        session.get(Organisation, orgs[key]).email = f"{key}@secure.example"
+    session.commit()
     users = {name: make_user(session, name, role, team=team)
              for name, (role, team) in SOCIAL_CARE.items()}
     users |= {name: make_user(session, name, role) for name, role in OTHERS.items()}
@@ -258,3 +262,45 @@ def test_every_refusal_is_logged_once_with_the_user_and_why(world, anonymous, se
     assert len(details) == 3
     assert all(d.startswith(f"PUT /api/strategies/{record.id}: 4") for d in details)
     assert [d.split(": ", 1)[1][:3] for d in details] == ["409", "422", "428"]
+
+
+def test_the_audit_log_shows_a_manager_only_records_they_may_see_and_admin_no_names(
+        world, anonymous, session):
+    from tests.html import soup
+
+    users, ids = world
+    central = service.get_record(session, ids["finalised"])
+    north = service.get_record(session, ids["authorised"])
+    for person, sees_central, sees_north in (("central_manager", True, False),
+                                             ("north_manager", False, True),
+                                             ("admin", True, True)):
+        page = soup(_as(anonymous, session, users[person]).get("/audit"))
+        text = page.select_one("#events").get_text(" ")
+        assert (central.reference in text, north.reference in text) == (
+            sees_central, sees_north), person
+        # Children's names beside the records: managers, for theirs; the administrator never.
+        assert ("Leo Carter" in text) == (person != "admin"), person
+    # Asking for another team's record by reference is as if it did not exist.
+    page = soup(_as(anonymous, session, users["north_manager"]).get(
+        f"/audit?reference={central.reference}"))
+    assert page.select_one("#no-record") is not None
+    assert page.select("#events tbody tr") == []
+
+
+def test_the_outbox_shows_a_manager_only_notices_of_records_they_may_see(
+        world, anonymous, session):
+    from tests.html import soup
+
+    users, ids = world
+    for person, team in (("central_manager", "Central"), ("north_manager", "North")):
+        page = soup(_as(anonymous, session, users[person]).get("/outbox"))
+        references = {a.get_text() for a in page.select("#outbox a")}
+        sent_to_addresses = {name for name in ids
+                             if any(org in orgs for orgs in RECORDS[name]["sent"].values()
+                                    for org in ("police", "hospital"))}
+        expected = {service.get_record(session, ids[name]).reference
+                    for name in sent_to_addresses if oracle_sees(person, name)}
+        assert references == expected, (person, team)
+    admin = soup(_as(anonymous, session, users["admin"]).get("/outbox"))
+    assert {a.get_text() for a in admin.select("#outbox a")} == {
+        service.get_record(session, ids[name]).reference for name in ids if name != "draft"}
