@@ -46,7 +46,7 @@ def bound(engine: Engine, *, read_timeout: float, ping_timeout: float) -> Engine
     def ping(dbapi_connection, _record, _proxy):
         dbapi_connection.read_timeout = ping_timeout
         try:
-            dbapi_connection.cursor().execute(";")  # the empty query SQLAlchemy pings with
+            engine.dialect.do_ping(dbapi_connection)  # SQLAlchemy's own ping, outside a transaction
         except DatabaseSilent:
             raise  # the pool discards this connection; the request fails now (503)
         except psycopg.Error as error:
