@@ -231,6 +231,7 @@ def test_the_partnership_is_refused_every_record_list_request_queue_and_log_rout
     values = {"record_id": final, "slug": "header", "position": 0, "child_key": child_key,
               "version": 1, "request_id": made.id, "name": "awaiting-authorisation",
               "figure_id": "returned"}
+    values["notification_id"] = 1  # the outbox's retry button
     # Valid bodies, so each answer is the access decision, not the body's validation.
     bodies = {"/api/requests": _school_request(),
               "/api/requests/{request_id}/decline": {"reason": "Not needed"},
