@@ -46,11 +46,7 @@ def bound(engine: Engine, *, read_timeout: float, ping_timeout: float) -> Engine
     def ping(dbapi_connection, _record, _proxy):
         dbapi_connection.read_timeout = ping_timeout
         try:
-            dbapi_connection.cursor().execute(";")  # the empty query SQLAlchemy pings with
-            if not dbapi_connection.autocommit:
-                # The ping opened a transaction: end it, so the connection is handed out as
-                # the pool keeps it (an AUTOCOMMIT engine cannot switch inside a transaction).
-                dbapi_connection.rollback()
+            engine.dialect.do_ping(dbapi_connection)  # SQLAlchemy's own ping, outside a transaction
         except DatabaseSilent:
             raise  # the pool discards this connection; the request fails now (503)
         except psycopg.Error as error:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from app import config
 from app.auth import passwords
 from app.auth.models import AuditEvent, SignInAttempt
-from tests.conftest import make_user
+from tests.conftest import TEST_PASSWORD, make_user
 from tests.html import soup
 
 
@@ -62,10 +62,16 @@ def test_thirty_attempts_at_once_on_one_account_check_at_most_its_limit(anonymou
     make_user(session, "jo")
     limit = config.get_settings().sign_in_max_failures_per_account
     answers = _at_once(anonymous, ["jo"] * 30)
-    assert 1 <= len(checks) <= limit
-    assert sorted(answers) == sorted([401] * len(checks) + [429] * (30 - len(checks)))
+    checked = len(checks)
+    # How many get through depends on the order they arrive in (all 30 may find the others
+    # already written down, and be refused): never more than the limit.
+    assert checked <= limit
+    assert sorted(answers) == sorted([401] * checked + [429] * (30 - checked))
     failed = session.exec(select(SignInAttempt).where(SignInAttempt.outcome == "failed")).all()
-    assert len(failed) == len(checks)
+    assert len(failed) == checked
+    # Only checked passwords count as failures: refused attempts do not lock the account.
+    right = _sign_in(anonymous, "jo", TEST_PASSWORD).status_code
+    assert right == (303 if checked < limit else 429)
 
 
 def test_forty_attempts_at_once_from_one_address_check_at_most_its_limit(anonymous, session,
@@ -73,7 +79,7 @@ def test_forty_attempts_at_once_from_one_address_check_at_most_its_limit(anonymo
     settings(password_hash_wait_seconds=60)
     limit = config.get_settings().sign_in_max_failures_per_address
     answers = _at_once(anonymous, [f"user{n}" for n in range(40)])  # no account reaches 5
-    assert 1 <= len(checks) <= limit
+    assert len(checks) <= limit
     assert answers.count(401) == len(checks)
     assert answers.count(429) == 40 - len(checks)
 

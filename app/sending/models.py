@@ -3,12 +3,13 @@
 - `Notification`: one email to one partner organisation (its secure address, or one of its
   users), written in the same transaction as
   the finalisation (or authorisation) that sends the record: a transactional outbox. A worker
-  claims due rows and delivers them; a crash loses none, and the claim stops two workers (or
-  two instances) sending the same one.
+  claims due rows one at a time with a lease (status "sending", `claimed_at`) and delivers
+  them; a crash loses none (the lease runs out and another worker claims it again), and while
+  the lease lasts no other worker (or instance) sends the same one.
 - `RecordReceipt`: one row per version sent to an organisation: when it was sent, and when a
   user of that organisation first opened and first downloaded it. A receipt is what lets a
   partner read a version (app/visibility.py): a version once sent stays readable to that
-  organisation until a manager withdraws it (sent in error), with a reason. "New to the police" and "not opened
+  organisation until a manager withdraws it (sent in error), with a reason. "New to us" and "not opened
   within N working days" are index lookups here, never scans of the audit log.
 """
 

@@ -98,7 +98,9 @@ def _fail_exhausted_claims(session: Session, now: datetime, settings: Settings) 
 def message_id(notification: Notification, settings: Settings) -> str:
     """The same on every attempt, so a duplicate is recognisable."""
     domain = settings.smtp_from.rpartition("@")[2] or "strategy-record.localhost"
-    return f"<notification-{notification.id}.{notification.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+    created = notification.created_at  # naive UTC on SQLite; in the session's zone on PostgreSQL
+    created = created.astimezone(UTC) if created.tzinfo else created
+    return f"<notification-{notification.id}.{created:%Y%m%d%H%M%S%f}@{domain}>"
 
 
 def message(notification: Notification, reference: str, settings: Settings) -> EmailMessage:
