@@ -304,3 +304,30 @@ def test_the_outbox_shows_a_manager_only_notices_of_records_they_may_see(
     admin = soup(_as(anonymous, session, users["admin"]).get("/outbox"))
     assert {a.get_text() for a in admin.select("#outbox a")} == {
         service.get_record(session, ids[name]).reference for name in ids if name != "draft"}
+
+
+def test_a_manager_withdraws_from_the_record_page_without_javascript(world, anonymous, session):
+    from tests.html import soup
+
+    users, ids = world
+    record_id = ids["finalised"]
+    manager = _as(anonymous, session, users["central_manager"])
+    forms = soup(manager.get(f"/strategies/{record_id}")).select("#sent form")
+    school = STANDARD_ORGANISATIONS["school"]
+    action = f"/strategies/{record_id}/versions/1/organisations/{school}/withdraw"
+    assert action in [form["action"] for form in forms]
+    assert manager.post(action, data={"reason": "  "}).status_code == 422
+    answer = manager.post(action, data={"reason": "Leo goes to Hillside"}, follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, f"/strategies/{record_id}#sent")
+    row = next(tr for tr in soup(manager.get(f"/strategies/{record_id}")).select("#sent tbody tr")
+               if "School or college" in tr.get_text())
+    assert "Withdrawn" in row.get_text() and "Leo goes to Hillside" in row.get_text()
+    assert row.select_one("form") is None
+    assert _as(anonymous, session, users["school1"]).get(
+        f"/strategies/{record_id}").status_code == 404
+    # A social worker is shown no withdraw form, and may not post one.
+    sw = _as(anonymous, session, users["central_sw"])
+    assert soup(sw.get(f"/strategies/{record_id}")).select("#sent form") == []
+    gp = STANDARD_ORGANISATIONS["gp"]
+    assert sw.post(f"/strategies/{record_id}/versions/1/organisations/{gp}/withdraw",
+                   data={"reason": "x"}).status_code == 403

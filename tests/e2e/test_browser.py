@@ -47,19 +47,24 @@ def server(tmp_path_factory):
     else:
         process.kill()
         pytest.fail("the server did not start")
-    subprocess.run(
-        [sys.executable, "-m", "app", "user", "create", "e2e", "--name", "E2E Worker",
-         "--role", "social_worker", "--team", "Central"],
-        env={**env, "STRATEGY_PASSWORD": PASSWORD}, check=True, capture_output=True,
-    )
-    # The directory: one organisation of each kind the journey names, and two schools, so
-    # the school is ticked only because its participant named it.
-    for name, agency in E2E_ORGANISATIONS:
-        subprocess.run([sys.executable, "-m", "app", "org", "create", name, "--agency", agency],
-                       env=env, check=True, capture_output=True)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        _command(env | {"STRATEGY_PASSWORD": PASSWORD}, "user", "create", "e2e", "--name",
+                 "E2E Worker", "--role", "social_worker", "--team", "Central")
+        # The directory: one organisation of each kind the journey names, and two schools, so
+        # the school is ticked only because its participant named it.
+        for name, agency in E2E_ORGANISATIONS:
+            _command(env, "org", "create", name, "--agency", agency)
+        yield base
+    finally:  # never leave a server (and its PDF fork server) running after the module
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _command(env, *args) -> None:
+    done = subprocess.run([sys.executable, "-m", "app", *args], env=env, capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        pytest.fail(f"python -m app {' '.join(args)} failed: {done.stdout}{done.stderr}")
 
 
 E2E_ORGANISATIONS = [("Anytown Police", "police"), ("Anytown Health Visiting", "health_visiting"),
