@@ -45,20 +45,9 @@ def checks(monkeypatch):
     return counted
 
 
-@pytest.fixture
-def settings(monkeypatch):
-    def change(**values):
-        for name, value in values.items():
-            monkeypatch.setenv(name.upper(), str(value))
-        config.get_settings.cache_clear()
-
-    yield change
-    config.get_settings.cache_clear()
-
-
 def test_thirty_attempts_at_once_on_one_account_check_at_most_its_limit(anonymous, session,
-                                                                       checks, settings):
-    settings(password_hash_wait_seconds=60)  # every attempt let through gets its check
+                                                                       checks, settings_env):
+    settings_env(password_hash_wait_seconds=60)  # every attempt let through gets its check
     make_user(session, "jo")
     limit = config.get_settings().sign_in_max_failures_per_account
     answers = _at_once(anonymous, ["jo"] * 30)
@@ -75,8 +64,8 @@ def test_thirty_attempts_at_once_on_one_account_check_at_most_its_limit(anonymou
 
 
 def test_forty_attempts_at_once_from_one_address_check_at_most_its_limit(anonymous, session,
-                                                                        checks, settings):
-    settings(password_hash_wait_seconds=60)
+                                                                        checks, settings_env):
+    settings_env(password_hash_wait_seconds=60)
     limit = config.get_settings().sign_in_max_failures_per_address
     answers = _at_once(anonymous, [f"user{n}" for n in range(40)])  # no account reaches 5
     assert len(checks) <= limit
@@ -119,12 +108,12 @@ def gate(monkeypatch):
     passwords._dummy_hash.cache_clear()  # never keep the stand-in's dummy hash
 
 
-def test_at_most_the_configured_number_of_hashes_run_at_once(engine, settings, gate):
+def test_at_most_the_configured_number_of_hashes_run_at_once(engine, settings_env, gate):
     from sqlmodel import Session
 
     from app.auth import service
 
-    settings(password_hash_concurrency=3, password_hash_wait_seconds=60,
+    settings_env(password_hash_concurrency=3, password_hash_wait_seconds=60,
              sign_in_max_failures_per_account=100)
 
     def attempt(n):
@@ -145,8 +134,8 @@ def test_at_most_the_configured_number_of_hashes_run_at_once(engine, settings, g
     assert gate.most == 3
 
 
-def test_no_turn_free_in_time_answers_429_with_retry_after(anonymous, session, settings, gate):
-    settings(password_hash_concurrency=2, password_hash_wait_seconds=0)
+def test_no_turn_free_in_time_answers_429_with_retry_after(anonymous, session, settings_env, gate):
+    settings_env(password_hash_concurrency=2, password_hash_wait_seconds=0)
     make_user(session, "jo")
     turns = passwords._turns(2)
     assert turns.acquire(blocking=False) and turns.acquire(blocking=False)  # both taken
