@@ -12,19 +12,16 @@
 import json
 from urllib.parse import unquote_to_bytes
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from app import errors
+from app import errors, refusals
 from app.asgi import HttpMiddleware
-from app.auth import audit
 from app.auth.deps import SESSION_COOKIE
 from app.config import get_settings
-from app.db import get_engine
 
 UNSTORABLE = ("The request contained characters that cannot be stored (a NUL character or an "
               "unpaired surrogate). Remove them and try again. Nothing was saved.")
@@ -181,6 +178,4 @@ def _json_is_storable(value) -> bool:
 
 
 def _log_unstorable(request: Request) -> None:
-    with Session(get_engine()) as session:
-        audit.log(session, "refused", request=request,
-                  detail=f"unstorable text: {request.method} {request.url.path}")
+    refusals.log_at_the_edge(request, "text that cannot be stored")

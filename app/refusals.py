@@ -14,12 +14,32 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app.asgi import HttpMiddleware
 from app.auth import audit
+from app.auth import service as auth_service
+from app.auth.deps import SESSION_COOKIE, bearer_token
 from app.auth.models import User
 from app.db import get_engine
 
 ALWAYS = frozenset({403, 409, 422, 428})
 REASONS = {403: "not allowed", 404: "not found", 409: "conflict with the record's state",
            422: "refused as invalid", 428: "no revision sent"}
+
+
+def asker(session: Session, request: Request) -> User | None:
+    """Who sent a request refused before any route read its credentials (at the edge): by its
+    API token or session cookie, never refusing anything itself."""
+    try:
+        secret = bearer_token(request)
+        if secret:
+            return auth_service.user_for_token(session, secret)
+        return auth_service.user_for_session(session, request.cookies.get(SESSION_COOKIE))
+    except (ValueError, UnicodeError):  # credentials as mangled as the rest of the request
+        return None
+
+
+def log_at_the_edge(request: Request, why: str) -> None:
+    """A refusal at the edge (cross-site, text that cannot be stored), with who asked."""
+    with Session(get_engine()) as session:
+        audit.refused(session, asker(session, request), request, why)
 
 
 def note(request: Request, why: str) -> None:

@@ -5,17 +5,15 @@ which works the same for htmx and for plain forms with JavaScript off. A request
 bearer token carries no ambient credential, so it needs no such check.
 """
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
+from app import refusals
 from app.asgi import HttpMiddleware
-from app.auth import audit
 from app.auth.deps import bearer_token
-from app.db import get_engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -66,9 +64,7 @@ class SecurityMiddleware(HttpMiddleware):
 
 
 def _log_cross_site(request: Request) -> None:
-    with Session(get_engine()) as session:
-        audit.log(session, "refused", detail=f"cross-site {request.method} {request.url.path}",
-                  request=request)
+    refusals.log_at_the_edge(request, "sent from another site")
 
 
 def add_security_headers(request: Request, response: Response) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.auth.models import AuditEvent
+from app.auth.models import AuditEvent, User
 from app.domain.schema import StrategyRecordData
 from app.rules.completeness import RULES
 from tests.builders import complete_record
@@ -380,6 +380,9 @@ def test_a_cross_site_api_write_is_refused_with_403_and_logged(client, session):
     assert [item["id"] for item in client.get("/api/strategies").json()["items"]] == [record["id"]]
     refused = session.exec(select(AuditEvent).where(AuditEvent.action == "refused")
                            .order_by(AuditEvent.id)).all()
-    # Repeats of the same refusal are counted on one row; who sent it is not trusted (no user).
+    # Repeats of the same refusal are counted on one row, with whose session it carried (a
+    # forged request rides on someone's sign-in: the log says whose).
+    sam = session.exec(select(User).where(User.username == "sam")).one()
     assert [(e.detail, e.count, e.user_id) for e in refused] == [
-        (f"cross-site PUT {url}", 2, None), ("cross-site POST /api/strategies", 1, None)]
+        (f"PUT {url}: sent from another site", 2, sam.id),
+        ("POST /api/strategies: sent from another site", 1, sam.id)]

@@ -52,8 +52,9 @@ def test_repeated_cross_site_refusals_are_counted_on_one_row(client, session):
         assert answer.status_code == 403
     client.post("/strategies/1/finalise", headers={"Sec-Fetch-Site": "cross-site"})
     rows = _events(session, "refused")
-    assert [(row.detail, row.count) for row in rows] == [
-        ("cross-site POST /strategies", 5), ("cross-site POST /strategies/1/finalise", 1)]
+    assert [(row.detail, row.count, row.username) for row in rows] == [
+        ("POST /strategies: sent from another site", 5, "sam"),
+        ("POST /strategies/1/finalise: sent from another site", 1, "sam")]
 
 
 def test_repeated_failed_sign_ins_are_counted_and_still_throttle(anonymous, session):

@@ -113,7 +113,8 @@ def test_a_nul_in_the_path_is_refused_with_400_and_logged(client, session):
     assert answer.status_code == 400
     assert UNSTORABLE in soup(answer).select_one("main p").text
     [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "refused")).all()
-    assert event.detail == f"unstorable text: GET /strategies/{record_id}/sections/"
+    assert (event.detail, event.username) == (
+        f"GET /strategies/{record_id}/sections/: text that cannot be stored", "sam")
 
 
 def test_a_nul_in_the_query_string_is_refused(client):

@@ -331,3 +331,68 @@ def test_a_manager_withdraws_from_the_record_page_without_javascript(world, anon
     gp = STANDARD_ORGANISATIONS["gp"]
     assert sw.post(f"/strategies/{record_id}/versions/1/organisations/{gp}/withdraw",
                    data={"reason": "x"}).status_code == 403
+
+
+def _record_routes():
+    from app.main import app
+
+    def walk(routes):
+        for route in routes:
+            if hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes)
+            elif getattr(route, "methods", None) and "{record_id}" in route.path:
+                yield from ((m, route.path) for m in sorted(route.methods) if m != "HEAD")
+
+    return list(walk(app.routes))
+
+
+# What a partner who may read the record gets from each record route: reading is theirs,
+# changing anything, social care's follow-up and other organisations' receipts are not.
+PARTNER_READS = {("GET", "/strategies/{record_id}"), ("GET", "/api/strategies/{record_id}"),
+                 ("GET", "/api/strategies/{record_id}/completeness"),
+                 ("GET", "/strategies/{record_id}/record.pdf"),
+                 ("GET", "/strategies/{record_id}/children/{child_key}/record.pdf"),
+                 ("GET", "/strategies/{record_id}/versions/{version}/record.pdf")}
+
+
+@pytest.mark.parametrize("person", [*OTHERS, *PARTNERS, "north_sw", "north_manager"])
+def test_every_record_route_hides_or_refuses_as_the_oracle_says(world, anonymous, session,
+                                                                 person):
+    """Every route about a record, HTML and API, every method: someone who may not see the
+    record gets 404, as if it did not exist; a partner who may read it reads, and is refused
+    (403) everything else. (What social care may change is walked in test_permissions.)"""
+    users, ids = world
+    client = _as(anonymous, session, users[person])
+    routes = _record_routes()
+    assert len(routes) >= 26
+    before = {i: service.get_record(session, i).revision for i in ids.values()}
+    checked = 0
+    for name, record_id in ids.items():
+        record = service.get_record(session, record_id)
+        sees = oracle_sees(person, name)
+        if sees and person not in PARTNERS:
+            continue  # social care's own rights: test_permissions and the tests per feature
+        values = {"record_id": record_id, "slug": "header", "position": 0, "version":
+                  oracle_shown(person, name) or 1, "organisation_id": STANDARD_ORGANISATIONS["police"],
+                  "child_key": record.content.children[0].key}
+        bodies = {"/api/strategies/{record_id}": {**record.content.model_dump(mode="json"),
+                                                  "revision": record.revision},
+                  "/api/strategies/{record_id}/return": {"comments": "x", "reasons": ["other"],
+                                                         "revision": record.revision},
+                  "/api/strategies/{record_id}/amend": {"reason": "x", "revision": record.revision},
+                  "/api/strategies/{record_id}/versions/{version}/withdrawals": {
+                      "organisation_id": STANDARD_ORGANISATIONS["police"], "reason": "x"}}
+        for method, path in routes:
+            kwargs = {"json": bodies.get(path, {"revision": record.revision})} \
+                if path.startswith("/api/") and method != "GET" else {}
+            if not path.startswith("/api/") and method == "POST":
+                kwargs = {"data": {"revision": str(record.revision), "reason": "x"}}
+            code = client.request(method, path.format(**values), follow_redirects=False,
+                                  **kwargs).status_code
+            expected = (404 if not sees else 200 if (method, path) in PARTNER_READS else 403)
+            assert code == expected, (person, name, method, path)
+            checked += 1
+    assert checked > 0
+    # Nothing was changed by any of it.
+    session.expire_all()
+    assert {i: service.get_record(session, i).revision for i in ids.values()} == before
