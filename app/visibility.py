@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from app.auth.models import AuditEvent, User
 from app.auth.roles import RECORDERS, Role, can_record
-from app.domain.choices import LedBy
+from app.domain.choices import LedBy, RecordStatus
 from app.followup.models import RecordVersion
 from app.records.models import StrategyRecord
 from app.sending.models import RecordReceipt
@@ -55,6 +55,21 @@ def record_filter(user: User) -> ColumnElement[bool]:
         return exists(select(RecordReceipt.id).where(
             RecordReceipt.record_id == StrategyRecord.id, receipt_filter(user)))
     return false()
+
+
+def list_filter(user: User, filtered: bool) -> ColumnElement[bool]:
+    """`record_filter` for a list. A list's filters (search, status, outcome, led by, team)
+    read the record as it stands now; a partner whose version is no longer the one in force
+    (an amendment being drafted, a later version not sent to them) must not find the record
+    by what the newer one says, so a filtered partner list holds only records whose version
+    in force is theirs. (Unfiltered, every record they were sent is listed.)"""
+    visible = record_filter(user)
+    if not (filtered and is_partner(user) and user.organisation_id is not None):
+        return visible
+    theirs_in_force = exists(select(RecordReceipt.id).where(
+        RecordReceipt.record_id == StrategyRecord.id,
+        RecordReceipt.version == StrategyRecord.latest_final_version, receipt_filter(user)))
+    return and_(visible, StrategyRecord.status != RecordStatus.DRAFT.value, theirs_in_force)
 
 
 @dataclass(frozen=True)

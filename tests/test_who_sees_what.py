@@ -396,3 +396,33 @@ def test_every_record_route_hides_or_refuses_as_the_oracle_says(world, anonymous
     # Nothing was changed by any of it.
     session.expire_all()
     assert {i: service.get_record(session, i).revision for i in ids.values()} == before
+
+
+def test_a_partner_cannot_find_a_record_by_what_only_a_newer_version_says(anonymous, session):
+    """The list's filters read the record as it stands: a partner whose version is not the one
+    in force finds nothing by the draft's names, outcome or status."""
+    sw = make_user(session, "sw")
+    police = make_user(session, "pc", "partner", agency="police")
+    record = service.create_record(session, data=record_with(), team="Central")
+    record = service.finalise_record(session, record=record, expected_revision=None)
+    record = followup.amend(session, record, sw, record.revision, "The name was wrong")
+    changed = record.content.model_dump()
+    changed["children"][0]["name"] = "Zara Quill"
+    changed["decision"]["outcome"] = "s47_single"
+    service.save_record(session, record=record,
+                        data=type(record.content).model_validate(changed), expected_revision=None)
+    client = _as(anonymous, session, police)
+
+    def listed(query: str) -> list[int]:
+        return [item["id"] for item in client.get(f"/api/strategies?{query}").json()["items"]]
+
+    assert listed("") == [record.id]  # sent to them: listed, as their version 1
+    for query in ("q=zara", "outcome=s47_single", "status=draft", "q=leo", "outcome=s47_joint",
+                  "status=finalised"):
+        assert listed(query) == [], query
+    csv_rows = client.get("/strategies.csv?q=zara").content.decode("utf-8-sig").splitlines()
+    assert len(csv_rows) == 1  # the heading only
+    # Once the amendment is finalised and sent to them, it is theirs and found by what it says.
+    record = service.get_record(session, record.id)
+    service.finalise_record(session, record=record, expected_revision=None)
+    assert listed("q=zara") == [record.id] and listed("outcome=s47_single") == [record.id]

@@ -132,7 +132,8 @@ def visible_records(session: Session, user: User, query: ListQuery | None = None
                     page_size: int = PAGE_SIZE) -> Page:
     """A page of the list as this person may see it. `restrict` (a WHERE condition) limits
     it further, e.g. to the records behind a report's figure; it never shows more."""
-    page = list_page(session, visible_filter(user), query or ListQuery(), page_size,
+    query = query or ListQuery()
+    page = list_page(session, visibility.list_filter(user, query.filtered), query, page_size,
                      restrict=restrict)
     if visibility.is_partner(user):
         page = replace(page, items=_as_received(session, user, page.items))
@@ -142,7 +143,8 @@ def visible_records(session: Session, user: User, query: ListQuery | None = None
 def count_visible(session: Session, user: User, query: ListQuery, *,
                   restrict: ColumnElement[bool] | None = None) -> int:
     """How many records `visible_records` holds over all its pages."""
-    return count_listed(session, visible_filter(user), query, restrict=restrict)
+    return count_listed(session, visibility.list_filter(user, query.filtered), query,
+                        restrict=restrict)
 
 
 def all_visible(user: User, query: ListQuery, *, restrict: ColumnElement[bool] | None = None,
