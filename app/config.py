@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # Working days after the discussion offered as the date by which CSC updates all agencies
     # (the fixed action's date, filled in on the actions form when empty; the user can change it).
     update_agencies_working_days: int = Field(5, ge=0)
+    # Working days after the discussion by which CSC tells a named referrer the outcome (an
+    # action in the tracker, overdue after it, when the record does not say they were told).
+    referrer_feedback_working_days: int = Field(3, ge=0)
 
     # Sending the record (app/sending). When it goes to the agencies on its distribution
     # list: as soon as it is finalised, or only once a manager authorises it.

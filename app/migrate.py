@@ -2,8 +2,11 @@
 
 from alembic import command
 from alembic.config import Config
+from sqlmodel import Session
 
-from app.config import PROJECT_ROOT
+from app import db
+from app.config import PROJECT_ROOT, get_settings
+from app.followup.projection import project_stale
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -13,8 +16,18 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str | None = None, revision: str = "head") -> int:
+    """Migrate to `revision`; at the head, also re-project every record an older projection
+    derived (the number re-projected)."""
     command.upgrade(alembic_config(url), revision)
+    if revision != "head":
+        return 0
+    engine = db.make_engine(url or get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            return project_stale(session)
+    finally:
+        engine.dispose()
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:

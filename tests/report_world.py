@@ -71,7 +71,8 @@ class World:
         return followup.record_action(
             self.session, record, self.sw, record.revision, followup.ActionProgress(
                 position=position, outcome="done", note="Rang each agency", done_on=done_on,
-                agencies=("police", "health_visiting"), how="Phone"))
+                updated=tuple(r.organisation_id for r in record.content.distribution),
+                how="Phone"))
 
 
 def _edt(at: datetime) -> dict:

@@ -2,6 +2,8 @@
 re-showing the page with what was typed and an error summary; follow-up entries clearing
 warnings and due dates; the cancellation creating its dated action."""
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
@@ -10,7 +12,7 @@ from app.domain.schema import uk_now
 from app.followup.models import TrackedAction
 from app.records.models import StrategyRecord
 from app.rules.due_dates import cancellation_update_due
-from tests.builders import complete_record
+from tests.builders import STANDARD_ORGANISATIONS, complete_record
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, form_data, soup
 
@@ -101,23 +103,62 @@ def test_action_done_closes_it_and_moves_next_due(anonymous, session):
     assert "Visited with DC Evans" in timeline[1].get_text()
 
 
-def test_update_all_agencies_done_needs_the_agencies_and_how(anonymous, session):
+def test_update_all_agencies_done_needs_every_organisation_told_or_a_reason(anonymous, session):
     client = _as(anonymous, session, make_user(session, "sam"))
     record_id = _finalised(client)
+    police, hv = STANDARD_ORGANISATIONS["police"], STANDARD_ORGANISATIONS["health_visiting"]
     answer = _post_form(client, record_id, "action-0-form", outcome="done", note="Emailed",
-                        agencies=[], how="")
+                        updated=[str(police)], how="")
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
-        "#action-0-agencies": "Select each agency that was updated",
-        "#action-0-how": "Say how the agencies were updated",
+        "#action-0-updated": "Tick each organisation that was updated, or say why it was not: "
+                             "Health visiting",
+        "#action-0-how": "Say how the organisations were updated",
     }
     # What was typed comes back.
-    assert soup(answer).select_one("#action-0-note-input").get_text() == "Emailed"
+    page = soup(answer)
+    assert page.select_one("#action-0-note-input").get_text() == "Emailed"
+    assert page.select_one(f"#action-0-updated-{police}").has_attr("checked")
+    assert not page.select_one(f"#action-0-updated-{hv}").has_attr("checked")
     answer = _post_form(client, record_id, "action-0-form", outcome="done", note="Emailed",
-                        agencies=["police", "health_visiting"], how="Secure email")
+                        updated=[str(police)], how="Secure email",
+                        **{f"reason-{hv}": "The family has no health visitor yet"})
     assert answer.status_code == 303
     text = soup(client.get(f"/strategies/{record_id}")).select_one("#timeline").get_text()
-    assert "Agencies updated: Police, Health visiting (Secure email)" in text
+    assert ("Organisations updated: Police (Secure email). Not updated: Health visiting (The "
+            "family has no health visitor yet).") in text
+
+
+def test_the_update_all_agencies_action_cannot_be_cancelled(anonymous, session):
+    client = _as(anonymous, session, make_user(session, "sam"))
+    record_id = _finalised(client)
+    page = soup(client.get(f"/strategies/{record_id}/follow-up"))
+    offered = [i["value"] for i in page.select("#action-0-form input[name=outcome]")]
+    assert offered == ["done", "redated"]
+    answer = _post_form(client, record_id, "action-0-form", outcome="cancelled",
+                        note="Not needed")
+    assert answer.status_code == 409
+    assert "cannot be cancelled" in error_summary(soup(answer))["#action-0-form"]
+    row = session.exec(select(TrackedAction).where(
+        TrackedAction.record_id == record_id, TrackedAction.kind == "update_agencies")).one()
+    assert row.status == "open"
+
+
+def test_the_update_all_agencies_action_is_redated_with_a_reason(anonymous, session):
+    client = _as(anonymous, session, make_user(session, "sam"))
+    record_id = _finalised(client)
+    later = uk_now().date() + timedelta(days=9)
+    refused = _post_form(client, record_id, "action-0-form", outcome="redated", note="",
+                         due_date=later.isoformat())
+    assert refused.status_code == 422
+    assert error_summary(soup(refused)) == {"#action-0-note": "Give the reason for the new date"}
+    answer = _post_form(client, record_id, "action-0-form", outcome="redated",
+                        note="Police officer in court until then", due_date=later.isoformat())
+    assert answer.status_code == 303
+    session.expire_all()
+    row = session.exec(select(TrackedAction).where(
+        TrackedAction.record_id == record_id, TrackedAction.kind == "update_agencies")).one()
+    assert (row.status, row.due_date) == ("open", later)
 
 
 def test_cancelling_an_action_needs_a_reason(anonymous, session):
@@ -148,8 +189,9 @@ def test_cancelling_the_further_discussion_creates_its_dated_action(anonymous, s
     cancelled = page.select_one('#timeline li[data-kind="discussion_cancelled"]').get_text()
     assert "Family moved to Leeds" in cancelled and added.description in cancelled
     # Cancelling twice is refused.
-    assert _post_form(client, record_id, "action-2-form", outcome="done", note="Told all",
-                      agencies=["police"], how="Phone").status_code == 303
+    told = [str(STANDARD_ORGANISATIONS[a]) for a in ("police", "health_visiting")]
+    assert _post_form(client, record_id, f"action-{added.position}-form", outcome="done",
+                      note="Told all", updated=told, how="Phone").status_code == 303
     again = client.post(f"/strategies/{record_id}/cancel-further-discussion",
                         data={"revision": session.get(StrategyRecord, record_id).revision,
                               "reason": "again"})

@@ -3,12 +3,13 @@ with the edge cases: a bank-holiday weekend before an EDT review, an EDT record 
 late, a record amended after the period, a returned record, a draft, other teams and dates
 outside the period."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
 from app.domain.schema import uk_now
 from app.followup import service as followup
+from app.records import service
 from app.reports.figures import BY_ID, Scope, record_ids, referrer_days, report, return_reasons
 from app.reports.models import RecordMeasure
 from app.sending.models import RecordReceipt
@@ -154,15 +155,26 @@ def test_a_returned_record_that_was_sent_stays_in_the_report_as_sent_and_returne
     assert (row.version, row.returned) == (1, True)
 
 
-def test_a_returned_record_never_sent_leaves_the_report_until_finalised_again(
+def test_a_returned_record_never_sent_stays_in_the_report_until_its_correction_is_final(
         session, settings_env):
+    """Returning a finalised version never unmakes it: it stays the version in force (marked
+    returned) until the correction, the next version, is finalised."""
     settings_env(send_on="authorise")
     w = World(session)
     record = w.finalised("x", dated(datetime(2026, 3, 3, 10)))
-    followup.return_record(session, record, w.manager, record.revision, "Check the dates",
-                           ["factual_error"])
-    assert session.exec(select(RecordMeasure).where(
-        RecordMeasure.record_id == record.id)).all() == []
+    record = followup.return_record(session, record, w.manager, record.revision,
+                                    "Check the dates", ["factual_error"])
+    assert (record.status, record.version, record.latest_final_version) == ("draft", 2, 1)
+    row = session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
+    assert (row.version, row.returned, row.discussion_on) == (1, True, date(2026, 3, 3))
+    corrected = dated(datetime(2026, 3, 4, 10))
+    record = service.save_record(session, record=record, expected_revision=record.revision,
+                                 data=corrected)
+    service.finalise_record(session, record=record, expected_revision=record.revision,
+                            finalised_by=w.sw)
+    session.expire_all()
+    row = session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
+    assert (row.version, row.returned, row.discussion_on) == (2, True, date(2026, 3, 4))
 
 
 def test_every_measure_has_its_column_in_the_read_model():
@@ -172,10 +184,14 @@ def test_every_measure_has_its_column_in_the_read_model():
     assert all(column in RecordMeasure.model_fields for column in MEASURE_COLUMNS.values())
 
 
-def test_migration_0009_backfills_what_the_services_wrote(session, database_url, world):
-    """A database migrated to 0009 with records already finalised and followed up gets the
-    same report rows and dates the services write: the crafted records, taken back to 0008
-    and migrated again, read the same."""
+def test_upgrading_from_the_previous_head_projects_what_the_services_wrote(
+        session, database_url, world):
+    """A database at the previous head whose derived state is missing or stale (as older code
+    left it: no report rows, done dates lost, review and referrer dates empty) gets, on
+    upgrading, exactly what the services derive: the crafted records, their derived state
+    wiped, taken back to 0011 and migrated again, read the same."""
+    from sqlalchemy import delete, update
+
     from app import migrate
     from app.followup.models import TrackedAction
     from app.records.models import StrategyRecord
@@ -201,12 +217,19 @@ def test_migration_0009_backfills_what_the_services_wrote(session, database_url,
 
     before = snapshot()
     assert len(before["measures"]) == 8 + 2  # the period's eight and the two outside it
+    assert any(done_on for _, _, done_on, _ in before["actions"])
+    session.execute(delete(RecordMeasure))
+    session.execute(update(TrackedAction).values(done_on=None, status="open"))
+    session.execute(update(StrategyRecord).values(reviewed_on=None, referrer_told_on=None,
+                                                  sent_late=None))
+    session.execute(update(RecordReceipt).values(discussion_on=None))
+    session.commit()
+    assert snapshot() != before
     session.close()
     db_engine = session.get_bind()
     db_engine.dispose()
     try:
-        migrate.downgrade(database_url, "0008")
-        migrate.upgrade(database_url, "0009")
+        migrate.downgrade(database_url, "0011")
     finally:
         migrate.upgrade(database_url)
         db_engine.dispose()

@@ -2,6 +2,8 @@
 tracker, the queues and the manager's page. Plain POST forms carrying the revision the page
 was opened at; every refusal re-shows the page with what was typed and an error summary."""
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
@@ -10,9 +12,9 @@ from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
 from app.deps import SessionDep
-from app.domain.choices import Agency, LedBy, ReturnReason
+from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
 from app.domain.schema import uk_now
-from app.followup import service, tracker, versions
+from app.followup import projection, service, tracker, versions
 from app.followup.service import ActionProgress, Invalid, Refused, StaleRecord
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
@@ -30,27 +32,45 @@ NO_REVISION = ("This page did not say which version of the record it was opened 
                "was saved. Check the record below, then try again.")
 
 
+@dataclass(frozen=True)
+class ActionForm:
+    """One open action's progress form: what may be recorded of it."""
+
+    position: int
+    description: str
+    due_date: object
+    status: str
+    outcomes: tuple[tuple[str, str], ...]
+    tells_organisations: bool
+    is_referrer_feedback: bool
+
+    @classmethod
+    def of(cls, row) -> "ActionForm":
+        fixed = row.kind == ActionKind.UPDATE_AGENCIES
+        outcomes = (("done", "Done"),) + (() if fixed else (("cancelled", "Cancelled"),)) + (
+            ("redated", "New date"),)
+        return cls(row.position, row.description, row.due_date, row.status, outcomes,
+                   row.kind in projection.UPDATE_KINDS, row.kind == projection.REFERRER_FEEDBACK)
+
+
 def _page(request, session, user, record, form: str | None = None, *, values=None,
           errors=None, status_code=200):
     """The record's follow-up page (`form` names the form that was posted, if any)."""
     data = record.content
-    receiving = {recipient.agency for recipient in data.distribution if recipient.agency}
     state = versions.effective_data(session, record) if record.status != "draft" else data
     context = {
         "title": f"After the discussion: {record.reference}",
         "record": record,
         "data": data,
-        "actions": versions.tracked_actions(session, record.id, record.version),
+        "actions": [ActionForm.of(row) for row in
+                    versions.tracked_actions(session, record.id, record.version)],
         "form": form,
         "typed": values or {},
         "errors": errors,
         "error_links": {key: f"#{form}-form" if key in ("refused", "revision") else f"#{form}-{key}"
                         for key in (errors or {})},
-        # The agencies the record involves (sent to, or with a position), to tick as updated.
-        "agencies": [a for a in Agency if a in receiving
-                     or any(p.agency == a for p in data.agency_positions)] or list(Agency),
-        # Ticked to begin with: the kinds of agency the record was sent to.
-        "receiving": [a.value for a in receiving],
+        # The organisations an update must reach: each ticked as updated, or given a reason.
+        "organisations": [(r.organisation_id, r.name) for r in data.distribution],
         "can_authorise": can_authorise(user),
         "return_reasons": list(ReturnReason),
         "can_follow_up": can_record_follow_up(user),
@@ -137,16 +157,21 @@ def action_progress(values: PostedValues, request: Request, record_id: int, posi
                     session: SessionDep, user: PageUser):
     record = access.follow_up_recordable(session, user, record_id, request)
     outcome = str(values.get("outcome", ""))
-    agencies = values.get("agencies") or []
-    agencies = tuple([agencies] if isinstance(agencies, str) else agencies)
+    ticked = values.get("updated") or []
+    ticked = [ticked] if isinstance(ticked, str) else ticked
+    updated = tuple(whole_number(org) or 0 for org in ticked)
+    not_updated = {org: values.get(f"reason-{org}") for org in
+                   (r.organisation_id for r in record.content.distribution)
+                   if str(org) not in ticked}
 
     def change(rev, v):
         return service.record_action(session, record, user, rev, ActionProgress(
             position=position, outcome=outcome, note=v.get("note"), done_on=v.get("done_on"),
-            agencies=agencies, how=v.get("how")))
+            updated=updated, not_updated=not_updated, how=v.get("how"),
+            due_date=v.get("due_date")))
 
     return _act(request, session, user, record, f"action-{position}", values, change,
-                "action_cancelled" if outcome == "cancelled" else "action_done",
+                service.OUTCOMES.get(outcome, "action_done"),
                 detail=f"action {position + 1}", rerender_pdf=False)
 
 

@@ -8,27 +8,22 @@ malformed: 422, per field) and the records service's `StaleRecord` (409).
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.auth.models import User
 from app.config import get_settings
-from app.domain.choices import ActionKind, Agency, LedBy, Outcome, RecordStatus, ReturnReason
-from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, StrategyRecordData, uk_now
-from app.followup import versions
+from app.domain.choices import ActionKind, LedBy, Outcome, RecordStatus, ReturnReason
+from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, uk_now
+from app.followup import projection, versions
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
-from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
-from app.records.service import StaleRecord, derived_columns, next_due
-from app.reports import store as report_rows
-from app.reports.store import store_measures
-from app.rules.core import discussion_day
+from app.records.service import StaleRecord
 from app.rules.due_dates import cancellation_update_due
 from app.sending import service as sending
-from app.sending.models import RecordReceipt
 
 __all__ = ["Invalid", "Refused", "StaleRecord"]
 
@@ -40,6 +35,7 @@ KINDS = {
     "amended": "Amendment started",
     "action_done": "Action done",
     "action_cancelled": "Action cancelled",
+    "action_redated": "Action given a new date",
     "referrer_told": "Referrer told the outcome",
     "edt_review": "Day-team review of the EDT discussion",
     "discussion_cancelled": "Further strategy discussion cancelled",
@@ -126,31 +122,16 @@ def _entry(session, record, user, kind, *, version=None, position=None, **detail
 
 
 def _commit(session: Session, record: StrategyRecord) -> StrategyRecord:
+    """Everything derived follows from the fact just written (the projection), then commit."""
+    projection.project(session, record.id)
     session.commit()
     session.refresh(record)
     return record
 
 
-def refresh_read_model(session: Session, record: StrategyRecord) -> None:
-    """Re-derive the warnings count and the next due date from the follow-up laid over the
-    current version (a done action is no longer due; a told referrer clears the warning)."""
-    session.flush()
-    data = versions.effective_data(session, record)
-    columns = derived_columns(record.reference, data, record.created_at, get_settings())
-    cancelled = _discussion_cancelled(session, record)
-    due_data = data.model_copy(update={
-        "header": data.header.model_copy(update={
-            "day_team_review_due": None if record.reviewed_at else data.header.day_team_review_due}),
-        "next_steps": data.next_steps.model_copy(update={
-            "next_discussion_on": None if cancelled else data.next_steps.next_discussion_on}),
-    })
-    session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(
-        warnings=columns["warnings"], next_due=next_due(due_data)))
-
-
 def _discussion_cancelled(session: Session, record: StrategyRecord) -> bool:
     return session.exec(select(FollowUpEntry.id).where(
-        FollowUpEntry.record_id == record.id, FollowUpEntry.version == record.version,
+        FollowUpEntry.record_id == record.id, FollowUpEntry.version <= record.version,
         FollowUpEntry.kind == "discussion_cancelled")).first() is not None
 
 
@@ -197,7 +178,6 @@ def authorise(session: Session, record: StrategyRecord, user: User, expected_rev
         RecordVersion.record_id == record.id, RecordVersion.version == record.version,
     ).values(authorised_at=now, authorised_by_id=user.id, authorised_by_name=user.display_name))
     _entry(session, record, user, "authorised")
-    report_rows.happened(session, record.id, authorised=True)
     sending.on_authorised(session, record, now, user)  # with SEND_ON=authorise: the outbox
     return _commit(session, record)
 
@@ -216,13 +196,13 @@ def _reasons(errors: dict, chosen) -> list[str]:
 
 def return_record(session: Session, record: StrategyRecord, user: User, expected_revision: int,
                   comments: str | None, reasons=()) -> StrategyRecord:
-    """Back to draft as a new revision of the same version, with the manager's reasons (one
-    or more ReturnReason values: the live audit counts these) and comments (for the author
-    and social care only: never in a report).
+    """Back to its author with the manager's reasons (one or more ReturnReason values: the
+    live audit counts these) and comments (for the author and social care only).
 
-    The returned version was never authorised: its snapshot, tracked actions and stored PDFs
-    go (it will be finalised again, as the same version number), its timeline stays, and any
-    follow-up already recorded is carried into the draft."""
+    A finalised version never changes: returning it starts a correction, the next version,
+    as a draft carrying what happened after the meeting. The returned version stays in force
+    (and readable to any organisation it was sent to) until the correction is finalised;
+    they are then told of the correction."""
     errors: dict[str, str] = {}
     chosen = _reasons(errors, reasons)
     comments = _text(errors, {"comments": comments}, "comments",
@@ -234,51 +214,17 @@ def return_record(session: Session, record: StrategyRecord, user: User, expected
                       "one is a draft")
     if errors:
         raise Invalid(errors)
+    return _next_version(session, record, user, expected_revision, "returned",
+                         reasons=chosen, comments=comments)
+
+
+def _next_version(session, record, user, expected_revision, kind, **details) -> StrategyRecord:
+    """A new draft version (a correction or an amendment) starting from the current one with
+    what happened after the meeting laid over it."""
     data = versions.effective_data(session, record)
-    if _was_sent(session, record):
-        return _return_as_correction(session, record, user, expected_revision, data, chosen,
-                                     comments)
-    earlier = record.version - 1 if record.version > 1 else None
     _change(session, record, expected_revision, status=RecordStatus.DRAFT.value,
-            data=data.model_dump(mode="json"), returned_at=datetime.now(UTC), finalised_at=None,
-            latest_final_version=earlier, review_due=None, reviewed_at=None, reviewed_on=None,
-            referrer_feedback_due=False, referrer_told_on=None)
-    for table in (TrackedAction, RenderedPdf, RecordVersion):
-        session.execute(delete(table).where(table.record_id == record.id,
-                                            table.version == record.version))
-    if earlier:  # the version before is the one in force again
-        session.execute(update(RecordVersion).where(
-            RecordVersion.record_id == record.id, RecordVersion.version == earlier,
-        ).values(superseded_by=None, superseded_at=None))
-    in_force = versions.snapshot(session, record.id, earlier) if earlier else None
-    store_measures(session, record.id, earlier, record.team,
-                   StrategyRecordData.model_validate(in_force.data, context={"stored": True})
-                   if in_force else None)
-    _entry(session, record, user, "returned", reasons=chosen, comments=comments)
-    return _commit(session, record)
-
-
-def _was_sent(session: Session, record: StrategyRecord) -> bool:
-    return session.execute(select(RecordReceipt.id).where(
-        RecordReceipt.record_id == record.id, RecordReceipt.version == record.version)
-        .limit(1)).first() is not None
-
-
-def _return_as_correction(session, record, user, expected_revision, data, chosen, comments):
-    """A version already sent never changes under its readers: returning it starts a
-    correction, the next version, and the sent one stays in force (and readable to those it
-    was sent to) until the correction is finalised; they are then told of it."""
-    correction = record.version + 1
-    _change(session, record, expected_revision, status=RecordStatus.DRAFT.value,
-            version=correction, data=data.model_dump(mode="json"), finalised_at=None,
-            returned_at=datetime.now(UTC))
-    _entry(session, record, user, "returned", version=correction, reasons=chosen,
-           comments=comments)
-    report_rows.happened(session, record.id, returned=True)  # the live audit counts it
-    record = _commit(session, record)
-    columns = derived_columns(record.reference, data, record.created_at, get_settings())
-    columns.pop("distribution")
-    session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(**columns))
+            version=record.version + 1, data=data.model_dump(mode="json"))
+    _entry(session, record, user, kind, version=record.version + 1, **details)
     return _commit(session, record)
 
 
@@ -295,18 +241,8 @@ def amend(session: Session, record: StrategyRecord, user: User, expected_revisio
     _require_final(record, "an amendment")
     if errors:
         raise Invalid(errors)
-    data = versions.effective_data(session, record)
-    _change(session, record, expected_revision, status=RecordStatus.DRAFT.value,
-            version=record.version + 1, data=data.model_dump(mode="json"), finalised_at=None,
-            authorised_at=None, authorised_by_id=None, returned_at=None)
-    _entry(session, record, user, "amended", version=record.version + 1, reason=reason,
-           amends=record.version)
-    record = _commit(session, record)
-    # A draft's read model: blocking problems and warnings as the rules judge it now.
-    columns = derived_columns(record.reference, data, record.created_at, get_settings())
-    columns.pop("distribution")
-    session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(**columns))
-    return _commit(session, record)
+    return _next_version(session, record, user, expected_revision, "amended", reason=reason,
+                         amends=record.version)
 
 
 # --- follow-up -------------------------------------------------------------------------------
@@ -315,54 +251,110 @@ def amend(session: Session, record: StrategyRecord, user: User, expected_revisio
 @dataclass(frozen=True)
 class ActionProgress:
     position: int
-    outcome: str  # "done" or "cancelled"
-    note: str | None = None  # what was done, or why it was cancelled
+    outcome: str  # "done", "cancelled" or "redated"
+    note: str | None = None  # what was done, why it was cancelled, or why it is re-dated
     done_on: date | str | None = None
-    agencies: tuple[str, ...] = ()  # the update-all-agencies action: who was updated
+    # An action that tells every agency: the organisations updated (ids), and for each one
+    # on the distribution that was not, why ({id: reason}).
+    updated: tuple[int, ...] = ()
+    not_updated: dict = field(default_factory=dict)
     how: str | None = None
+    due_date: date | str | None = None  # re-dated: the new date
+
+
+OUTCOMES = {"done": "action_done", "cancelled": "action_cancelled", "redated": "action_redated"}
+
+
+def _tracked(session: Session, record: StrategyRecord, position) -> TrackedAction:
+    action = session.exec(select(TrackedAction).where(
+        TrackedAction.record_id == record.id, TrackedAction.version == record.version,
+        TrackedAction.position == position)).first() if isinstance(position, int) else None
+    if action is None:
+        raise Invalid({"position": "Choose one of this record's actions"})
+    return action
+
+
+def _organisations_told(errors: dict, record: StrategyRecord, progress: ActionProgress
+                        ) -> tuple[list[dict], list[dict]]:
+    """Every organisation on the distribution, either ticked as updated or given a reason."""
+    listed = {r.organisation_id: r.name for r in record.content.distribution}
+    ticked = [org for org in dict.fromkeys(progress.updated) if org in listed]
+    if len(ticked) != len(set(progress.updated)):
+        errors["updated"] = "Select organisations from the record's distribution list"
+        return [], []
+    reasons = {org: reason.strip() for org, reason in (progress.not_updated or {}).items()
+               if isinstance(reason, str) and reason.strip()}
+    missing = [org for org in listed if org not in ticked and org not in reasons]
+    if missing:
+        errors["updated"] = ("Tick each organisation that was updated, or say why it was not: "
+                             + ", ".join(listed[org] or f"organisation {org}" for org in missing))
+        return [], []
+    if any(len(reason) > SHORT_TEXT_MAX for reason in reasons.values()):
+        errors["updated"] = f"Give each reason in at most {SHORT_TEXT_MAX} characters"
+    return ([{"organisation_id": org, "name": listed[org]} for org in ticked],
+            [{"organisation_id": org, "name": listed[org], "reason": reasons[org]}
+             for org in listed if org not in ticked])
 
 
 def record_action(session: Session, record: StrategyRecord, user: User, expected_revision: int,
                   progress: ActionProgress) -> StrategyRecord:
+    """Done, cancelled or re-dated, as a timeline entry naming the action by what it is (so it
+    carries to later versions); the tracker's row follows from it."""
     _require_final(record, "action progress recorded")
-    action = session.exec(select(TrackedAction).where(
-        TrackedAction.record_id == record.id, TrackedAction.version == record.version,
-        TrackedAction.position == progress.position)).first()
-    if action is None:
-        raise Invalid({"position": "Choose one of this record's actions"})
+    action = _tracked(session, record, progress.position)
+    if action.kind == projection.REFERRER_FEEDBACK:
+        raise Refused("Record how the referrer was told with the form 'Tell the referrer the "
+                      "outcome'")
     if action.status != "open":
         raise Refused(f"This action is already {action.status}")
+    kind = OUTCOMES.get(progress.outcome)
+    if kind is None:
+        raise Invalid({"outcome": "Choose done, cancelled or a new date"})
+    if kind == "action_cancelled" and action.kind == ActionKind.UPDATE_AGENCIES:
+        raise Refused("The action to update all agencies cannot be cancelled: record it as "
+                      "done, saying why any organisation was not updated, or give it a new date "
+                      "and the reason")
     errors: dict[str, str] = {}
-    values = {"note": progress.note, "done_on": progress.done_on, "how": progress.how}
-    if progress.outcome == "done":
+    values = {"note": progress.note, "done_on": progress.done_on, "how": progress.how,
+              "due_date": progress.due_date}
+    details: dict = {}
+    if kind == "action_done":
         note = _text(errors, values, "note", "Say what was done")
-        done_on = _past_date(errors, values, "done_on", "Enter the date it was done, like 2026-11-23")
-        agencies, how = [], None
-        if action.kind == ActionKind.UPDATE_AGENCIES or action.kind == versions.CANCELLATION_UPDATE:
-            known = set(Agency._value2member_map_)
-            agencies = [a for a in dict.fromkeys(progress.agencies) if a in known]
-            if not agencies or len(agencies) != len(set(progress.agencies)):
-                errors["agencies"] = "Select each agency that was updated"
-            how = _text(errors, values, "how", "Say how the agencies were updated",
-                        limit=SHORT_TEXT_MAX)
-    elif progress.outcome == "cancelled":
+        details["done_on"] = _past_date(errors, values, "done_on",
+                                        "Enter the date it was done, like 2026-11-23")
+        if action.kind in projection.UPDATE_KINDS:
+            details["updated"], details["not_updated"] = _organisations_told(
+                errors, record, progress)
+            details["how"] = _text(errors, values, "how", "Say how the organisations were updated",
+                                   limit=SHORT_TEXT_MAX)
+    elif kind == "action_cancelled":
         note = _text(errors, values, "note", "Give the reason the action was cancelled")
-        done_on, agencies, how = None, [], None
     else:
-        raise Invalid({"outcome": "Choose done or cancelled"})
+        note = _text(errors, values, "note", "Give the reason for the new date")
+        details["due_date"] = _future_date(errors, values, "due_date",
+                                           "Enter the new date, like 2026-11-23")
+        if details["due_date"] and details["due_date"] == action.due_date:
+            errors["due_date"] = "Enter a date other than the one it is due"
     if errors:
         raise Invalid(errors)
     _change(session, record, expected_revision)
-    action.status = progress.outcome
-    action.closed_at, action.closed_by_name, action.note, action.done_on = (
-        datetime.now(UTC), user.display_name, note, done_on)
-    session.add(action)
-    kind = "action_done" if progress.outcome == "done" else "action_cancelled"
     _entry(session, record, user, kind, position=progress.position,
-           action=action.description, note=note, done_on=done_on,
-           agencies=agencies or None, how=how)
-    refresh_read_model(session, record)
+           key=list(projection.key_of(action, record.content)), action=action.description,
+           note=note, **details)
     return _commit(session, record)
+
+
+def _future_date(errors: dict, values: dict, name: str, message: str) -> date | None:
+    raw = values.get(name)
+    try:
+        value = raw if isinstance(raw, date) else date.fromisoformat(
+            raw.strip() if isinstance(raw, str) else "")
+    except ValueError:
+        errors[name] = message
+        return None
+    if value < uk_now().date():
+        errors[name] = "The new date must be today or later"
+    return value
 
 
 def cancel_further_discussion(session: Session, record: StrategyRecord, user: User,
@@ -384,17 +376,10 @@ def cancel_further_discussion(session: Session, record: StrategyRecord, user: Us
     _change(session, record, expected_revision)
     today = uk_now().date()
     due = cancellation_update_due(today, get_settings())
-    position = len(versions.tracked_actions(session, record.id, record.version))
-    text = f"{CANCELLATION_TEXT} {due:%-d %B %Y}"
-    session.add(TrackedAction(
-        record_id=record.id, version=record.version, position=position,
-        kind=versions.CANCELLATION_UPDATE, description=text, owner=Agency.CSC.label,
-        agency=Agency.CSC.value, team=record.team, led_by=record.led_by, due_date=due,
-        discussion_on=discussion_day(data)))
-    _entry(session, record, user, "discussion_cancelled", position=position, reason=reason,
+    # The projection adds the action (to this version and every later one) from this entry.
+    _entry(session, record, user, "discussion_cancelled", reason=reason,
            scheduled_for=data.next_steps.next_discussion_on, cancelled_on=today,
-           update_due=due, action=text)
-    refresh_read_model(session, record)
+           update_due=due, action=f"{CANCELLATION_TEXT} {due:%-d %B %Y}")
     return _commit(session, record)
 
 
@@ -413,12 +398,9 @@ def record_referrer_told(session: Session, record: StrategyRecord, user: User,
                    required=family)
     if errors:
         raise Invalid(errors)
-    _change(session, record, expected_revision, referrer_feedback_due=False,
-            referrer_told_on=told_on)
-    report_rows.referrer_told(session, record.id, told_on)
+    _change(session, record, expected_revision)
     _entry(session, record, user, "referrer_told", told_by=told_by, told_on=told_on, how=how,
            family_member="yes" if family else "no", shared=shared)
-    refresh_read_model(session, record)
     return _commit(session, record)
 
 
@@ -441,11 +423,7 @@ def record_edt_review(session: Session, record: StrategyRecord, user: User,
         errors["further_needed"] = "Say whether a further strategy discussion is needed"
     if errors:
         raise Invalid(errors)
-    _change(session, record, expected_revision, reviewed_at=datetime.now(UTC),
-            reviewed_on=reviewed_on)
-    report_rows.happened(session, record.id, reviewed_on=reviewed_on)
+    _change(session, record, expected_revision)
     _entry(session, record, user, "edt_review", reviewed_by=reviewed_by, reviewed_on=reviewed_on,
            checked=checked, corrected=corrected, further_needed=further)
-    session.refresh(record)
-    refresh_read_model(session, record)
     return _commit(session, record)

@@ -13,10 +13,10 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from app.auth.models import User
-from app.domain.choices import ActionKind, LedBy, RecordStatus
+from app.domain.choices import LedBy, RecordStatus
 from app.domain.schema import _blank_to_none, uk_now
 from app.followup.models import TrackedAction
-from app.followup.versions import CANCELLATION_UPDATE
+from app.followup.projection import UPDATE_KINDS
 from app.records.access import visible_filter
 from app.records.models import StrategyRecord
 from app.rules.due_dates import working_days_overdue
@@ -24,7 +24,6 @@ from app.sending import receipts
 
 LIMIT = 500
 FINAL = (RecordStatus.FINALISED.value, RecordStatus.AUTHORISED.value)
-UPDATE_KINDS = (ActionKind.UPDATE_AGENCIES.value, CANCELLATION_UPDATE)
 
 
 def _text(limit: int):

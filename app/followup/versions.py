@@ -9,19 +9,14 @@ model and an amendment's starting point.
 
 from datetime import UTC, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.auth.models import User
-from app.domain.choices import ActionKind, ActionStatus, LedBy, RecordStatus
-from app.domain.schema import Action, StrategyRecordData
+from app.domain.choices import RecordStatus
+from app.domain.schema import StrategyRecordData
+from app.followup import projection
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
-from app.records.view import update_action_text
-from app.reports.store import store_measures
-from app.rules.core import discussion_day
-from app.rules.grounds import referrer_feedback_due, referrer_named
-
-CANCELLATION_UPDATE = "cancellation_update"
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -31,55 +26,11 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def finalised_columns(record: StrategyRecord, data: StrategyRecordData) -> dict:
-    """The review columns a finalise sets (the manager's page counts them)."""
-    edt = data.header.led_by == LedBy.EDT
-    return {
-        "latest_final_version": record.version,
-        "authorised_at": None,
-        "authorised_by_id": None,
-        "returned_at": None,
-        "review_due": data.header.day_team_review_due if edt else None,
-        "reviewed_at": None,
-        "reviewed_on": None,
-        "referrer_feedback_due": referrer_feedback_due(data),
-        "referrer_told_on": (data.grounds.referrer_informed_on
-                             if referrer_named(data) and not referrer_feedback_due(data) else None),
-    }
-
-
-def tracked_rows(record: StrategyRecord, data: StrategyRecordData, version: int) -> list[dict]:
-    return [
-        {
-            "record_id": record.id, "version": version, "position": position,
-            "kind": action.kind.value,
-            # The update-all-agencies action reads as its whole sentence, date included.
-            "description": (update_action_text(action)
-                            if action.kind == ActionKind.UPDATE_AGENCIES
-                            else action.description or ""),
-            "owner": action.owner, "agency": action.agency.value if action.agency else None,
-            "team": record.team, "led_by": data.header.led_by.value if data.header.led_by else None,
-            "due_date": action.due_date, "status": action.status.value,
-            "discussion_on": discussion_day(data),
-        }
-        for position, action in enumerate(data.actions)
-    ]
-
-
-def on_finalised(session: Session, record: StrategyRecord, data: StrategyRecordData,
-                 at: datetime, by: User | None) -> None:
-    """Called inside the finalise's transaction: snapshot the version, track its actions."""
+def on_finalised(session: Session, record: StrategyRecord, at: datetime, by: User | None) -> None:
+    """Called inside the finalise's transaction: the version's snapshot and its timeline entry
+    (the facts; the projection derives the rest from them)."""
     session.add(RecordVersion(record_id=record.id, version=record.version, data=record.data,
                               finalised_at=at, finalised_by_id=by.id if by else None))
-    for row in tracked_rows(record, data, record.version):
-        session.add(TrackedAction(**row))
-    store_measures(session, record.id, record.version, record.team, data)
-    earlier = session.exec(select(RecordVersion).where(
-        RecordVersion.record_id == record.id, RecordVersion.version < record.version,
-        col(RecordVersion.superseded_by).is_(None))).all()
-    for snapshot in earlier:
-        snapshot.superseded_by, snapshot.superseded_at = record.version, at
-        session.add(snapshot)
     session.add(FollowUpEntry(record_id=record.id, version=record.version, kind="finalised",
                               at=at, by_id=by.id if by else None,
                               by_name=by.display_name if by else "", details={}))
@@ -136,27 +87,13 @@ def entries(session: Session, record_id: int) -> list[FollowUpEntry]:
 
 
 def effective_data(session: Session, record: StrategyRecord) -> StrategyRecordData:
-    """The current version with its follow-up laid over it (never stored in the snapshot)."""
+    """The current version with what happened after it laid over it (its actions' progress
+    and re-dating, the referrer told), as projected; a draft as it stands."""
     data = record.content
     if record.status == RecordStatus.DRAFT:
         return data
-    tracked = tracked_actions(session, record.id, record.version)
-    actions = list(data.actions)
-    for row in tracked:
-        if row.position < len(actions):
-            actions[row.position] = actions[row.position].model_copy(
-                update={"status": ActionStatus(row.status)})
-        else:  # added after finalisation: the cancellation's update action
-            actions.append(Action(kind=ActionKind.TASK, description=row.description,
-                                  owner=row.owner, agency=row.agency, due_date=row.due_date,
-                                  status=ActionStatus(row.status)))
-    grounds = data.grounds
+    rows = [{"status": row.status, "due_date": row.due_date}
+            for row in tracked_actions(session, record.id, record.version)]
     told = [e for e in entries(session, record.id)
-            if e.kind == "referrer_told" and e.version == record.version]
-    if told:
-        details = told[-1].details
-        grounds = grounds.model_copy(update={
-            "referrer_informed_on": datetime.fromisoformat(details["told_on"]).date(),
-            "referrer_informed_how": details["how"][:200],
-        })
-    return data.model_copy(update={"actions": actions, "grounds": grounds})
+            if e.kind == "referrer_told" and e.version <= record.version]
+    return projection.effective(data, rows, told[-1] if told else None)

@@ -119,6 +119,9 @@ class StrategyRecord(SQLModel, table=True):
     # Whether the record first reached its agencies later than SEND_WITHIN_WORKING_DAYS after
     # the discussion (None until it is first sent). Later versions' sending does not change it.
     sent_late: bool | None = None
+    # Which projection (app/followup/projection.PROJECTION) last derived these columns: after
+    # an upgrade that changes what is derived, older ones are projected again.
+    projected_with: int = Field(default=0)
 
     @property
     def content(self) -> StrategyRecordData:

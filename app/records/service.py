@@ -262,18 +262,19 @@ def finalise_record(
     session: Session, *, record: StrategyRecord, expected_revision: int | None,
     finalised_by: User | None = None,
 ) -> StrategyRecord:
-    from app.followup import versions  # its tables refer to this module's
+    from app.followup import projection, versions  # its tables refer to this module's
     from app.sending import service as sending
 
     check_finalisable(record, expected_revision)
     now = datetime.now(UTC)
     data = record.content
-    # The version's snapshot, tracked actions and review columns, and sending it to the
-    # agencies (the outbox), all in the same transaction.
-    return _write(
-        session, record, data,
-        before_commit=lambda: (versions.on_finalised(session, record, data, now, finalised_by),
-                               sending.on_finalised(session, record, now, finalised_by)),
-        status=RecordStatus.FINALISED.value, finalised_at=now, updated_at=now,
-        **versions.finalised_columns(record, data),
-    )
+    # The version's snapshot, sending it to the agencies (the outbox) and everything derived
+    # from them, all in the same transaction.
+
+    def facts_then_projection():
+        versions.on_finalised(session, record, now, finalised_by)
+        sending.on_finalised(session, record, now, finalised_by)
+        projection.project(session, record.id)
+
+    return _write(session, record, data, before_commit=facts_then_projection,
+                  status=RecordStatus.FINALISED.value, updated_at=now)

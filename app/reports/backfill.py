@@ -1,17 +1,19 @@
 """Migration 0009's backfill: records finalised before the report existed get its rows and
-dates from what is stored, as if finalised, followed up and sent under this code."""
+dates from what is stored. Frozen: it keeps its own helpers (the live service derives all of
+this in app/followup/projection.py, which re-projects every record at the head)."""
 
 from datetime import date
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, delete, insert, update
 from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
-from app.reports.store import referrer_told, store_measures
+from app.reports.models import RecordMeasure
+from app.reports.store import measure_row
 from app.requests.models import StrategyRequest
 from app.requests.service import decided_in_time
 from app.rules.due_dates import sent_late
@@ -24,6 +26,34 @@ def _day(value) -> date | None:
         return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+def store_measures(session: Session, record_id: int, version: int | None, team: str | None,
+                   data: StrategyRecordData | None) -> None:
+    session.execute(delete(RecordMeasure).where(RecordMeasure.record_id == record_id))
+    row = measure_row(record_id, version, team, data, **_after(session, record_id, version)
+                      ) if data is not None else None
+    if row:
+        session.execute(insert(RecordMeasure), [row])
+
+
+def referrer_told(session: Session, record_id: int, told_on) -> None:
+    session.execute(update(RecordMeasure).where(
+        RecordMeasure.record_id == record_id, RecordMeasure.m_referrer_told.is_not(None),
+    ).values(m_referrer_told=True, referrer_told_on=told_on))
+
+
+def _after(session: Session, record_id: int, version: int) -> dict:
+    sent_late, reviewed_on, told_on = session.execute(select(
+        StrategyRecord.sent_late, StrategyRecord.reviewed_on, StrategyRecord.referrer_told_on
+    ).where(StrategyRecord.id == record_id)).one()
+    authorised = session.execute(select(RecordVersion.id).where(
+        RecordVersion.record_id == record_id, RecordVersion.version == version,
+        RecordVersion.authorised_at.is_not(None))).first() is not None
+    returned = session.execute(select(FollowUpEntry.id).where(
+        FollowUpEntry.record_id == record_id, FollowUpEntry.kind == "returned")).first()
+    return {"sent_late": sent_late, "reviewed_on": reviewed_on, "authorised": authorised,
+            "returned": returned is not None, "referrer_told_on": told_on}
 
 
 def backfill(connection: Connection) -> None:

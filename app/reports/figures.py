@@ -23,8 +23,8 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus, ReturnReason
 from app.domain.schema import UK, uk_now
-from app.followup import versions
 from app.followup.models import FollowUpEntry, TrackedAction
+from app.followup.projection import CANCELLATION_UPDATE
 from app.reports.models import MEASURE_COLUMNS, RecordMeasure
 from app.requests.models import StrategyRequest
 from app.rules.workdays import within_working_days
@@ -152,7 +152,7 @@ def _action_rows(scope: Scope) -> Select:
                    a.status, (a.done_on <= a.due_date).label("in_time"),
                    (a.due_date < scope.today).label("past_due"))
             .join(cohort, and_(cohort.c.record_id == a.record_id, cohort.c.version == a.version))
-            .where(a.kind.in_([ActionKind.UPDATE_AGENCIES.value, versions.CANCELLATION_UPDATE]),
+            .where(a.kind.in_([ActionKind.UPDATE_AGENCIES.value, CANCELLATION_UPDATE]),
                    a.discussion_on >= scope.start, a.discussion_on <= scope.end))
 
 
@@ -258,7 +258,7 @@ FIGURES: list[Figure] = [
            lower_is_better=True),
     Figure("cancellation-told", "Agencies told the outcome",
            "Cancelled further discussions where agencies were told of the cancellation",
-           "actions", **_action(versions.CANCELLATION_UPDATE, _is("status", "done"))),
+           "actions", **_action(CANCELLATION_UPDATE, _is("status", "done"))),
     Figure("sent-on-time", "Agencies told the outcome",
            "Records sent to their agencies {send} the discussion", "records",
            **_record(_is("sent_late", False))),

@@ -27,6 +27,14 @@ def cancellation_update_due(cancelled_on: date, settings: Settings) -> date:
     return add_working_days(cancelled_on, settings.cancellation_update_working_days)
 
 
+def referrer_feedback_due_on(discussion_on: date | None, settings: Settings) -> date | None:
+    """By when CSC tells a named referrer the outcome: REFERRER_FEEDBACK_WORKING_DAYS working
+    days after the discussion."""
+    if discussion_on is None:
+        return None
+    return add_working_days(discussion_on, settings.referrer_feedback_working_days)
+
+
 def working_days_overdue(due: date, today: date) -> int:
     """How many working days have passed since `due` (0 if it is not yet past)."""
     count, day = 0, due

@@ -13,9 +13,9 @@ from app.auth.deps import ApiUser, PageUser
 from app.auth.models import User
 from app.auth.roles import can_read_audit, can_record
 from app.deps import PostedForm, SessionDep
+from app.organisations.models import Organisation
 from app.records import access
 from app.records.api import READ_ERRORS, UtcDateTime, problem
-from app.organisations.models import Organisation
 from app.records.models import StrategyRecord
 from app.sending import outbox, receipts
 from app.sending import service as sending

@@ -8,7 +8,7 @@ it or not at all. Delivery is the worker's (app/sending/worker.py).
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.auth import audit
@@ -16,8 +16,6 @@ from app.auth.models import AuditEvent, User
 from app.config import get_settings
 from app.organisations.models import Organisation
 from app.records.models import RecordDistribution, StrategyRecord
-from app.reports import store as report_rows
-from app.rules.due_dates import sent_late
 from app.sending.models import Notification, RecordReceipt
 
 PARTNER = "partner"
@@ -109,20 +107,12 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
     earlier = set(session.execute(select(RecordReceipt.organisation_id).where(
         RecordReceipt.record_id == record.id, RecordReceipt.version < version,
         RecordReceipt.withdrawn_at.is_(None))).scalars())
-    # The same version sent again (returned, then finalised again): it is new to everyone.
-    session.execute(delete(RecordReceipt).where(
-        RecordReceipt.record_id == record.id, RecordReceipt.version == version))
     everyone = sorted(set(listed) | earlier)
     reach, names = addresses(session, everyone), _names(session, everyone)
     discussion_on = record.discussion_at.date() if record.discussion_at else None
     for org, agency in sorted(listed.items()):
         session.add(RecordReceipt(record_id=record.id, version=version, organisation_id=org,
                                   agency=agency, sent_at=at, discussion_on=discussion_on))
-    if listed and record.sent_late is None:  # the first sending is the one that is timed
-        late = sent_late(record.discussion_at, at, get_settings())
-        session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(
-            sent_late=late))
-        report_rows.happened(session, record.id, sent_late=late)
     for org in everyone:
         # Had an earlier version: a correction if this one is sent to them too, otherwise only
         # word that theirs is superseded (the later version is not theirs to read).

@@ -1,0 +1,389 @@
+"""The one projection: everything derived about a record, computed from what happened.
+
+What happened is stored by the services and never derived:
+- the record's current document, status, version and team (`strategy_record`);
+- each finalised version's snapshot, who finalised it and who authorised it (`record_version`);
+- the follow-up entries: returned, amended, action done / cancelled / re-dated, referrer told,
+  the day team's review, a further discussion cancelled (`followup_entry`);
+- what was sent to whom and when (`record_receipt`).
+
+Everything else (the list's columns, the review columns, the distribution rows, every
+version's tracked actions, which version superseded which, the live audit's row, the receipts'
+discussion day) is computed here and only here: every service writes its fact and calls
+`project`, and `project_stale` re-projects records after an upgrade changes what is derived.
+
+Facts after the meeting belong to the record, not to the version they were typed against:
+an action done on version 1 is done on version 2 if version 2 still has that action (the same
+kind, words and owner), and a review, a told referrer or a cancellation carries the same way.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+from pydantic import ValidationError
+from sqlalchemy import delete, func, insert, select, update
+from sqlmodel import Session
+
+from app.config import Settings, get_settings
+from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus
+from app.domain.schema import Action, StrategyRecordData, uk_now
+from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
+from app.records.models import RecordDistribution, StrategyRecord
+from app.records.service import derived_columns, next_due
+from app.records.view import update_action_text
+from app.reports.models import RecordMeasure
+from app.reports.store import measure_row
+from app.rules.core import discussion_day
+from app.rules.due_dates import referrer_feedback_due_on, sent_late
+from app.rules.grounds import referrer_feedback_due, referrer_named
+from app.sending.models import RecordReceipt
+
+# Bumped whenever what is derived changes: `project_stale` then re-projects every record.
+PROJECTION = 1
+
+CANCELLATION_UPDATE = "cancellation_update"
+REFERRER_FEEDBACK = "referrer_feedback"
+# The actions that tell every agency something; the first cannot be cancelled.
+UPDATE_KINDS = (ActionKind.UPDATE_AGENCIES.value, CANCELLATION_UPDATE)
+PROGRESS = ("action_done", "action_cancelled", "action_redated")
+REFERRER_TEXT = "CSC tells the referrer the outcome of the discussion"
+
+
+@dataclass
+class Facts:
+    record: SimpleNamespace  # the record's own columns, read fresh (never a stale ORM object)
+    current: StrategyRecordData | None  # None when the stored document no longer validates
+    snapshots: dict[int, RecordVersion]
+    documents: dict[int, StrategyRecordData]  # each finalised version's validated document
+    entries: list[FollowUpEntry]
+    first_sent: tuple[int, datetime] | None  # the version first sent, and when
+
+
+@dataclass
+class Projection:
+    columns: dict
+    distribution: list[tuple[int, str]]
+    actions: list[dict]
+    measure: dict | None
+    superseded: dict[int, tuple[int | None, datetime | None]]
+    receipt_days: dict[int, date | None] = field(default_factory=dict)
+
+
+_RECORD_FACTS = ("id", "reference", "status", "version", "data", "team", "created_at")
+
+
+def load(session: Session, record_id: int) -> Facts:
+    session.flush()
+    r = StrategyRecord
+    row = session.execute(select(*(getattr(r, name) for name in _RECORD_FACTS))
+                          .where(r.id == record_id)).one()
+    record = SimpleNamespace(**row._mapping)
+    snapshots = {s.version: s for s in session.execute(
+        select(RecordVersion).where(RecordVersion.record_id == record_id)).scalars()}
+    documents = {}
+    for version, snapshot in snapshots.items():
+        try:
+            documents[version] = StrategyRecordData.model_validate(
+                snapshot.data, context={"stored": True})
+        except ValidationError:
+            continue  # a damaged version derives nothing, as it lists nothing
+    entries = list(session.execute(select(FollowUpEntry).where(
+        FollowUpEntry.record_id == record_id).order_by(FollowUpEntry.at, FollowUpEntry.id)
+    ).scalars())
+    first = session.execute(select(RecordReceipt.version, RecordReceipt.sent_at).where(
+        RecordReceipt.record_id == record_id).order_by(RecordReceipt.sent_at, RecordReceipt.id)
+        .limit(1)).first()
+    try:
+        current = StrategyRecordData.model_validate(record.data, context={"stored": True})
+    except ValidationError:
+        current = None
+    return Facts(record, current, snapshots, documents, entries,
+                 (first[0], _utc(first[1])) if first else None)
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+def action_key(action: Action, nth: int) -> tuple:
+    """What makes an action the same action in a later version: the fixed one is itself; a
+    task is its words and owner (and which of identical ones it is)."""
+    if action.kind == ActionKind.UPDATE_AGENCIES:
+        return (ActionKind.UPDATE_AGENCIES.value,)
+    return ("task", (action.description or "").strip().casefold(),
+            (action.owner or "").strip().casefold(), nth)
+
+
+def _keys(data: StrategyRecordData) -> list[tuple]:
+    seen: dict[tuple, int] = {}
+    keys = []
+    for action in data.actions:
+        base = action_key(action, 0)
+        nth = seen.get(base, 0)
+        seen[base] = nth + 1
+        keys.append(action_key(action, nth))
+    return keys
+
+
+def key_of(row: TrackedAction, data: StrategyRecordData) -> tuple:
+    """The key of a version's tracked action (its row, and the version's document)."""
+    keys = _keys(data)
+    return keys[row.position] if row.position < len(keys) else (row.kind,)
+
+
+def entry_key(entry: FollowUpEntry, documents: dict[int, StrategyRecordData]) -> tuple | None:
+    """The action a progress entry is about. Entries name it by key; older ones by their
+    version's position (past the document's actions was the cancellation's update)."""
+    if entry.details.get("key"):
+        return tuple(entry.details["key"])
+    data = documents.get(entry.version)
+    if data is None or entry.action_position is None:
+        return None
+    keys = _keys(data)
+    return keys[entry.action_position] if entry.action_position < len(keys) else (
+        CANCELLATION_UPDATE,)
+
+
+def _cancellation(facts: Facts, version: int) -> FollowUpEntry | None:
+    return next((e for e in facts.entries if e.kind == "discussion_cancelled"
+                 and e.version <= version), None)
+
+
+def _told(facts: Facts, version: int) -> FollowUpEntry | None:
+    told = [e for e in facts.entries if e.kind == "referrer_told" and e.version <= version]
+    return told[-1] if told else None
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _version_actions(facts: Facts, version: int, data: StrategyRecordData,
+                     settings: Settings) -> list[dict]:
+    record, day = facts.record, discussion_day(data)
+    led_by = data.header.led_by.value if data.header.led_by else None
+    rows: list[dict] = []
+
+    def add(key, kind, description, owner, agency, due, status):
+        rows.append({"record_id": record.id, "version": version, "position": len(rows),
+                     "key": key, "kind": kind, "description": description, "owner": owner,
+                     "agency": agency, "team": record.team, "led_by": led_by, "due_date": due,
+                     "discussion_on": day, "status": status, "closed_at": None, "done_on": None,
+                     "closed_by_name": None, "note": None})
+
+    for key, action in zip(_keys(data), data.actions, strict=True):
+        fixed = action.kind == ActionKind.UPDATE_AGENCIES
+        add(key, action.kind.value,
+            update_action_text(action) if fixed else action.description or "",
+            action.owner, action.agency.value if action.agency else None, action.due_date,
+            action.status.value)
+    csc = (Agency.CSC.label, Agency.CSC.value)
+    if referrer_feedback_due(data):
+        told = _told(facts, version)
+        add((REFERRER_FEEDBACK,), REFERRER_FEEDBACK, REFERRER_TEXT, *csc,
+            referrer_feedback_due_on(day, settings), "done" if told else "open")
+        if told:
+            rows[-1].update(closed_at=_utc(told.at), closed_by_name=told.by_name,
+                            done_on=_day(told.details.get("told_on")),
+                            note=told.details.get("how"))
+    cancelled = _cancellation(facts, version)
+    if cancelled:
+        add((CANCELLATION_UPDATE,), CANCELLATION_UPDATE, cancelled.details.get("action", ""),
+            *csc, _day(cancelled.details.get("update_due")), "open")
+    by_key = {row["key"]: row for row in rows}
+    for entry in facts.entries:
+        if entry.kind not in PROGRESS or entry.version > version:
+            continue
+        row = by_key.get(entry_key(entry, facts.documents))
+        if row is None:
+            continue  # the action is not in this version
+        if entry.kind == "action_redated":
+            row["due_date"] = _day(entry.details.get("due_date"))
+            continue
+        row.update(status="done" if entry.kind == "action_done" else "cancelled",
+                   closed_at=_utc(entry.at), closed_by_name=entry.by_name,
+                   note=entry.details.get("note"), done_on=_day(entry.details.get("done_on")))
+    return rows
+
+
+# --- the projection ----------------------------------------------------------------------------
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands stored UTC times back without a zone.
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def effective(data: StrategyRecordData, actions: list[dict], told: FollowUpEntry | None
+              ) -> StrategyRecordData:
+    """A finalised version with what happened after it laid over it (never stored in the
+    snapshot): its actions' progress and the referrer told. What an amendment starts from."""
+    updated = [action.model_copy(update={"status": ActionStatus(row["status"]),
+                                         "due_date": row["due_date"]})
+               for action, row in zip(data.actions, actions, strict=False)]
+    grounds = data.grounds
+    if told:
+        grounds = grounds.model_copy(update={
+            "referrer_informed_on": _day(told.details.get("told_on")),
+            "referrer_informed_how": (told.details.get("how") or "")[:200]})
+    return data.model_copy(update={"actions": updated, "grounds": grounds})
+
+
+def derive(facts: Facts, settings: Settings, today: date) -> Projection:
+    record = facts.record
+    versions = sorted(facts.documents)
+    actions = {v: _version_actions(facts, v, facts.documents[v], settings) for v in versions}
+    in_force = versions[-1] if versions else None
+    final = record.status != RecordStatus.DRAFT.value
+    now_snapshot = facts.snapshots.get(record.version) if final else None
+    entries = facts.entries
+    reviewed = next((e for e in reversed(entries) if e.kind == "edt_review"), None)
+    cancelled = _cancellation(facts, record.version) if final else None
+    told = _told(facts, record.version)
+
+    columns: dict = {"projected_with": PROJECTION}
+    distribution: list[tuple[int, str]] = []
+    if facts.current is not None:
+        current = facts.current
+        if final and record.version in actions:
+            current = effective(current, actions[record.version], told)
+        derived = derived_columns(record.reference, current, record.created_at, settings)
+        distribution = derived.pop("distribution")
+        columns.update(derived)
+        if final and record.version in actions:
+            columns["next_due"] = _next_due(current, actions[record.version],
+                                            reviewed is not None, cancelled is not None)
+
+    workflow = [e for e in entries if e.kind in ("finalised", "returned", "amended")]
+    columns.update(
+        latest_final_version=in_force,
+        finalised_at=_utc(now_snapshot.finalised_at) if now_snapshot else None,
+        authorised_at=_utc(now_snapshot.authorised_at) if now_snapshot else None,
+        authorised_by_id=now_snapshot.authorised_by_id if now_snapshot else None,
+        returned_at=(_utc(workflow[-1].at) if not final and workflow
+                     and workflow[-1].kind == "returned" else None))
+    columns.update(_after_the_meeting(facts, in_force, reviewed, settings))
+
+    measure = None
+    if in_force is not None:
+        data, snapshot = facts.documents[in_force], facts.snapshots[in_force]
+        measure = measure_row(
+            record.id, in_force, record.team, data, sent_late=columns["sent_late"],
+            reviewed_on=columns["reviewed_on"], authorised=snapshot.authorised_at is not None,
+            returned=any(e.kind == "returned" for e in entries),
+            referrer_told_on=columns["referrer_told_on"], today=today, settings=settings)
+        if measure and measure["m_referrer_told"] is not None and _told(facts, in_force):
+            measure["m_referrer_told"] = True
+    superseded = {}
+    for index, version in enumerate(sorted(facts.snapshots)):
+        later = sorted(facts.snapshots)[index + 1:]
+        superseded[version] = ((later[0], _utc(facts.snapshots[later[0]].finalised_at))
+                               if later else (None, None))
+    return Projection(
+        columns=columns, distribution=distribution,
+        actions=[row for v in versions for row in actions[v]], measure=measure,
+        superseded=superseded,
+        receipt_days={v: discussion_day(facts.documents[v]) for v in versions})
+
+
+def _after_the_meeting(facts: Facts, in_force: int | None, reviewed, settings) -> dict:
+    """The review columns the manager's page counts, of the version in force."""
+    none = {"review_due": None, "reviewed_at": None, "reviewed_on": None,
+            "referrer_feedback_due": False, "referrer_told_on": None, "sent_late": None}
+    if in_force is None:
+        return none
+    data = facts.documents[in_force]
+    told = _told(facts, in_force)
+    edt = data.header.led_by == LedBy.EDT
+    first = facts.first_sent
+    sent_in = facts.documents.get(first[0]) if first else None
+    return {
+        "review_due": data.header.day_team_review_due if edt else None,
+        "reviewed_at": _utc(reviewed.at) if reviewed else None,
+        "reviewed_on": _day(reviewed.details.get("reviewed_on")) if reviewed else None,
+        "referrer_feedback_due": referrer_feedback_due(data) and told is None,
+        "referrer_told_on": (_day(told.details.get("told_on")) if told
+                             else data.grounds.referrer_informed_on
+                             if referrer_named(data) and not referrer_feedback_due(data)
+                             else None),
+        "sent_late": (sent_late(sent_in.header.discussion_at, first[1], settings)
+                      if first and sent_in else None),
+    }
+
+
+def _next_due(data: StrategyRecordData, actions: list[dict], reviewed: bool,
+              cancelled: bool) -> date | None:
+    """The earliest date something is still owed on a finalised version: an open action
+    (its own, the referrer's or the cancellation's), the day team's review unless done, the
+    conference, the next discussion unless cancelled."""
+    owed = data.model_copy(update={
+        "actions": [],
+        "header": data.header.model_copy(update={
+            "day_team_review_due": None if reviewed else data.header.day_team_review_due}),
+        "next_steps": data.next_steps.model_copy(update={
+            "next_discussion_on": None if cancelled else data.next_steps.next_discussion_on}),
+    })
+    dates = [row["due_date"] for row in actions if row["status"] == "open" and row["due_date"]]
+    found = next_due(owed)
+    return min([*dates, *([found] if found else [])], default=None)
+
+
+# --- storing it --------------------------------------------------------------------------------
+
+
+def store(session: Session, record_id: int, projection: Projection) -> None:
+    session.execute(update(StrategyRecord).where(StrategyRecord.id == record_id)
+                    .values(**projection.columns))
+    if "led_by" in projection.columns:  # the document validated: its distribution is known
+        session.execute(delete(RecordDistribution).where(RecordDistribution.record_id == record_id))
+        if projection.distribution:
+            session.execute(insert(RecordDistribution), [
+                {"record_id": record_id, "organisation_id": org, "agency": agency}
+                for org, agency in projection.distribution])
+    session.execute(delete(TrackedAction).where(TrackedAction.record_id == record_id))
+    if projection.actions:
+        session.execute(insert(TrackedAction), [
+            {k: v for k, v in row.items() if k != "key"} for row in projection.actions])
+    session.execute(delete(RecordMeasure).where(RecordMeasure.record_id == record_id))
+    if projection.measure:
+        session.execute(insert(RecordMeasure), [projection.measure])
+    for version, (by, at) in projection.superseded.items():
+        session.execute(update(RecordVersion).where(
+            RecordVersion.record_id == record_id, RecordVersion.version == version)
+            .values(superseded_by=by, superseded_at=at))
+    for version, day in projection.receipt_days.items():
+        session.execute(update(RecordReceipt).where(
+            RecordReceipt.record_id == record_id, RecordReceipt.version == version,
+            RecordReceipt.discussion_on.is_distinct_from(day)).values(discussion_on=day))
+
+
+def project(session: Session, record_id: int, *, today: date | None = None) -> None:
+    """Re-derive everything about the record from what happened, in the caller's transaction."""
+    store(session, record_id, derive(load(session, record_id), get_settings(),
+                                     today or uk_now().date()))
+
+
+def project_stale(session: Session, batch: int = 500) -> int:
+    """Project every record last projected by an older projection (after an upgrade); the
+    number projected. Committed in batches, so an interrupted run resumes where it stopped."""
+    done = 0
+    while True:
+        ids = list(session.execute(select(StrategyRecord.id).where(
+            StrategyRecord.projected_with < PROJECTION).order_by(StrategyRecord.id)
+            .limit(batch)).scalars())
+        if not ids:
+            return done
+        for record_id in ids:
+            project(session, record_id)
+        session.commit()
+        done += len(ids)
+
+
+def stale_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(StrategyRecord).where(
+        StrategyRecord.projected_with < PROJECTION)).scalar_one()
