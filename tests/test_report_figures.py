@@ -54,8 +54,9 @@ def test_every_figure_over_the_crafted_records(session, world):
     assert figures["icpc-within-limit"] == (records - 1, records - 1)  # C's outcome is not s47
     assert figures["authorised"] == (1, records)
     assert figures["returned"] == (1, records)
-    # F amended; B returned after it was sent, so corrected as version 2 (its readers keep 1).
-    assert figures["amended"] == (2, records)
+    # F amended. B was returned after it was sent and corrected as version 2: a correction,
+    # not an amendment.
+    assert figures["amended"] == (1, records)  # F; B was returned (a correction), not amended
     # Requests: made in the period, decided (3), one declined; one decided late.
     assert figures["requests-declined"] == (1, 3)
     assert figures["requests-triaged-on-time"] == (2, 3)
@@ -91,7 +92,7 @@ def test_each_figure_lists_exactly_the_records_it_counts(session, world):
     assert listed("update-on-time") == {ids["A"]}
     assert listed("update-late") == {ids["B"]}
     assert listed("returned") == {ids["B"]}
-    assert listed("amended") == {ids["B"], ids["F"]}
+    assert listed("amended") == {ids["F"]}
     assert listed("authorised") == {ids["A"]}
     assert listed("prebirth-conference", numerator=False) == {ids["F"]}
     assert listed("outside-contributions", numerator=False) == {

@@ -276,6 +276,7 @@ def derive(facts: Facts, settings: Settings, today: date) -> Projection:
             record.id, in_force, record.team, data, sent_late=columns["sent_late"],
             reviewed_on=columns["reviewed_on"], authorised=snapshot.authorised_at is not None,
             returned=any(e.kind == "returned" for e in entries),
+            amended=any(e.kind == "amended" for e in entries),
             referrer_told_on=columns["referrer_told_on"], today=today, settings=settings)
         if measure and measure["m_referrer_told"] is not None and _told(facts, in_force):
             measure["m_referrer_told"] = True

@@ -142,7 +142,7 @@ def _measure_rows(scope: Scope) -> Select:
     m = RecordMeasure
     return select(m.record_id, m.discussion_on.label("day"), cast(null(), String).label("part"),
                   m.led_by, m.version, m.sent_late, m.review_due, m.reviewed_on, m.authorised,
-                  m.returned, *(getattr(m, column) for column in MEASURE_COLUMNS.values())
+                  m.returned, m.amended, *(getattr(m, column) for column in MEASURE_COLUMNS.values())
                   ).where(_cohort_filter(scope))
 
 
@@ -304,7 +304,7 @@ FIGURES: list[Figure] = [
     Figure("returned", "Review and amendment", "Records returned to their author", "records",
            **_record(_is("returned", True)), lower_is_better=True),
     Figure("amended", "Review and amendment", "Records amended after finalising", "records",
-           **_record(lambda c: c.version > 1)),
+           **_record(_is("amended", True))),
 ]
 BY_ID = {figure.id: figure for figure in FIGURES}
 

@@ -41,6 +41,8 @@ class RecordMeasure(SQLModel, table=True):
     reviewed_on: date | None = None
     authorised: bool = False
     returned: bool = False
+    # Ever amended after finalising (a correction after a return is not an amendment).
+    amended: bool = False
     referrer_told_on: date | None = None
 
     m_participants_recorded: bool | None = None

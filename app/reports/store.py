@@ -27,7 +27,7 @@ def measure_row(record_id: int, version: int, team: str | None, data: StrategyRe
         "discussion_on": data.header.discussion_at.date(),
         "led_by": data.header.led_by.value if data.header.led_by else None,
         "review_due": data.header.day_team_review_due if data.header.led_by == LedBy.EDT else None,
-        "sent_late": None, "reviewed_on": None, "authorised": False, "returned": False,
+        "sent_late": None, "reviewed_on": None, "authorised": False, "returned": False, "amended": False,
         "referrer_told_on": None,
         **after,
         **{column: met.get(name) for name, column in MEASURE_COLUMNS.items()},

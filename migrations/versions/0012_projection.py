@@ -1,4 +1,4 @@
-"""Which projection last derived each record's read model
+"""Which projection last derived each record's read model; whether a record was amended
 
 Revision ID: 0012
 Revises: 0011
@@ -22,8 +22,12 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('strategy_record', sa.Column('projected_with', sa.Integer(), nullable=False,
                                                server_default='0'))
+    # Amended is no longer "a version after the first": a return starts one too.
+    op.add_column('record_measure', sa.Column('amended', sa.Boolean(), nullable=False,
+                                              server_default=sa.false()))
 
 
 def downgrade() -> None:
     # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch would recreate strategy_record.
     op.execute('ALTER TABLE strategy_record DROP COLUMN projected_with')
+    op.execute('ALTER TABLE record_measure DROP COLUMN amended')
