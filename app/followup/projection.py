@@ -346,10 +346,7 @@ def store(session: Session, record_id: int, projection: Projection) -> None:
             session.execute(insert(RecordDistribution), [
                 {"record_id": record_id, "organisation_id": org, "agency": agency}
                 for org, agency in projection.distribution])
-    session.execute(delete(TrackedAction).where(TrackedAction.record_id == record_id))
-    if projection.actions:
-        session.execute(insert(TrackedAction), [
-            {k: v for k, v in row.items() if k != "key"} for row in projection.actions])
+    _store_actions(session, record_id, projection.actions)
     session.execute(delete(RecordMeasure).where(RecordMeasure.record_id == record_id))
     if projection.measure:
         session.execute(insert(RecordMeasure), [projection.measure])
@@ -361,6 +358,32 @@ def store(session: Session, record_id: int, projection: Projection) -> None:
         session.execute(update(RecordReceipt).where(
             RecordReceipt.record_id == record_id, RecordReceipt.version == version,
             RecordReceipt.discussion_on.is_distinct_from(day)).values(discussion_on=day))
+
+
+def _store_actions(session: Session, record_id: int, actions: list[dict]) -> None:
+    """Each version's actions in place (a row keeps its id while it is the same place in the
+    same version): changed rows updated, new ones added, gone ones removed."""
+    stored = {(v, p): (i, row) for i, v, p, row in (
+        (a.id, a.version, a.position, a) for a in session.execute(
+            select(TrackedAction).where(TrackedAction.record_id == record_id)).scalars())}
+    new = []
+    for action in actions:
+        values = {k: v for k, v in action.items() if k != "key"}
+        found = stored.pop((values["version"], values["position"]), None)
+        if found is None:
+            new.append(values)
+        elif any(_differs(getattr(found[1], k), v) for k, v in values.items()):
+            session.execute(update(TrackedAction).where(TrackedAction.id == found[0])
+                            .values(values))
+    if stored:
+        session.execute(delete(TrackedAction).where(
+            TrackedAction.id.in_([i for i, _ in stored.values()])))
+    if new:
+        session.execute(insert(TrackedAction), new)
+
+
+def _differs(old, new) -> bool:
+    return _utc(old) != new if isinstance(old, datetime) else old != new
 
 
 def project(session: Session, record_id: int, *, today: date | None = None) -> None:

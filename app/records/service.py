@@ -1,13 +1,14 @@
 """Service functions for strategy records: the one place records are created and changed.
 
-Every write goes through `_store`, which keeps the read model (the columns lists and access
-checks use, and record_distribution) in step with the document in the same transaction.
+Every write goes through `_write` (or creates the record), then the projection
+(app/followup/projection.py) derives the read model (the columns lists and access checks use,
+record_distribution, ...) from the stored facts in the same transaction.
 """
 
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.auth.models import User
@@ -15,7 +16,7 @@ from app.config import Settings, get_settings
 from app.domain.choices import ActionStatus, LedBy, RecordStatus
 from app.domain.schema import UK, StrategyRecordData, with_update_action
 from app.organisations import service as directory
-from app.records.models import DamagedRecord, RecordDistribution, StrategyRecord
+from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Result, Severity, blocking_failures, evaluate
 from app.rules.due_dates import edt_review_due
 
@@ -96,17 +97,6 @@ def _uk_wall_clock(moment: datetime) -> datetime:
     return moment.astimezone(UK).replace(tzinfo=None, microsecond=0)
 
 
-def _set_distribution(session: Session, record_id: int,
-                      recipients: list[tuple[int, str]]) -> None:
-    session.execute(delete(RecordDistribution).where(RecordDistribution.record_id == record_id))
-    if recipients:
-        session.execute(
-            insert(RecordDistribution),
-            [{"record_id": record_id, "organisation_id": org, "agency": agency}
-             for org, agency in recipients],
-        )
-
-
 def with_review_due(data: StrategyRecordData) -> StrategyRecordData:
     """An EDT-led record's day-team review date, filled in for the user from the discussion
     time when they left it empty (the next working day, by EDT_REVIEW_WORKING_DAYS)."""
@@ -138,11 +128,9 @@ def create_record(
     )
     session.add(record)
     session.flush()
-    reference = f"SR-{now.year}-{record.id:05d}"
-    columns = derived_columns(reference, data, now, get_settings())
-    _set_distribution(session, record.id, columns.pop("distribution"))
-    for name, value in {"reference": reference, **columns}.items():
-        setattr(record, name, value)
+    record.reference = f"SR-{now.year}-{record.id:05d}"
+    session.flush()
+    _project(session, record.id)
     session.commit()
     session.refresh(record)
     return record
@@ -186,15 +174,11 @@ def check_stored(session: Session, record: StrategyRecord) -> None:
     """Re-derive a record's read model from its stored document, or flag it as damaged
     (after a schema change, or a document written behind the service's back)."""
     try:
-        data = record.content
+        record.content  # noqa: B018  (validates)
     except DamagedRecord as damage:
         mark_damaged(session, record, damage.reason)
         return
-    columns = derived_columns(record.reference, data, record.created_at, get_settings())
-    _set_distribution(session, record.id, columns.pop("distribution"))
-    session.execute(
-        update(StrategyRecord).where(StrategyRecord.id == record.id).values(**columns)
-    )
+    _project(session, record.id)
     session.commit()
     session.refresh(record)
 
@@ -221,26 +205,30 @@ def save_record(
     return _write(session, record, data, updated_at=datetime.now(UTC))
 
 
+def _project(session: Session, record_id: int) -> None:
+    from app.followup import projection  # derives from this module's tables and columns
+
+    projection.project(session, record_id)
+
+
 def _write(
     session: Session, record: StrategyRecord, data: StrategyRecordData, *,
     before_commit=None, **values
 ) -> StrategyRecord:
-    columns = derived_columns(record.reference, data, record.created_at, get_settings())
-    distribution = columns.pop("distribution")
     # The revision in the WHERE clause also refuses a save that raced this one. It runs first:
     # its row lock makes a racing save wait here and then find the revision gone, before it
     # touches the record's other rows.
     result = session.execute(
         update(StrategyRecord)
         .where(StrategyRecord.id == record.id, StrategyRecord.revision == record.revision)
-        .values(revision=record.revision + 1, data=_dump(data), **columns, **values)
+        .values(revision=record.revision + 1, data=_dump(data), **values)
     )
     if result.rowcount != 1:
         session.rollback()
         raise StaleRecord(record.reference)
-    _set_distribution(session, record.id, distribution)
     if before_commit:
         before_commit()
+    _project(session, record.id)  # everything derived, from the facts just written
     session.commit()
     session.refresh(record)
     return record
@@ -262,7 +250,7 @@ def finalise_record(
     session: Session, *, record: StrategyRecord, expected_revision: int | None,
     finalised_by: User | None = None,
 ) -> StrategyRecord:
-    from app.followup import projection, versions  # its tables refer to this module's
+    from app.followup import versions  # its tables refer to this module's
     from app.sending import service as sending
 
     check_finalisable(record, expected_revision)
@@ -271,10 +259,9 @@ def finalise_record(
     # The version's snapshot, sending it to the agencies (the outbox) and everything derived
     # from them, all in the same transaction.
 
-    def facts_then_projection():
+    def facts():
         versions.on_finalised(session, record, now, finalised_by)
         sending.on_finalised(session, record, now, finalised_by)
-        projection.project(session, record.id)
 
-    return _write(session, record, data, before_commit=facts_then_projection,
+    return _write(session, record, data, before_commit=facts,
                   status=RecordStatus.FINALISED.value, updated_at=now)
