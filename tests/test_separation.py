@@ -406,3 +406,58 @@ def test_the_record_page_shows_the_chosen_chair_by_name_only(anonymous, session,
 
 def test_the_staff_roles_are_the_recording_roles():
     assert staff.SOCIAL_CARE_ROLES == {role.value for role in RECORDERS}
+
+
+def test_autosave_with_a_forged_id_saves_nothing_and_says_which_field(anonymous, session,
+                                                                      people):
+    sw = _as(anonymous, session, people["sw"])
+    record_id = start(sw)
+    page = section_page(sw, record_id, "header")
+    pairs = replaced(form_data(page), {"header-minute_taker_user_id": "987654",
+                                       "header-chair": "Jo Bell"})
+    answer = sw.post(f"/strategies/{record_id}/sections/header/autosave",
+                     data=dict(pairs), headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    line = soup(answer).select_one("p")
+    assert " ".join(line.get_text().split()) == (
+        "Not saved: Minute-taker (social-care staff) needs attention: go to the field")
+    assert line.select_one("a")["href"] == "#header-minute_taker_user_id"
+    assert api_record(sw, record_id)["header"]["chair"] is None
+
+
+def test_a_conflict_over_the_chair_shows_people_by_name(anonymous, session, people):
+    from fastapi.testclient import TestClient
+
+    from app.main import app
+
+    sw = _as(anonymous, session, people["sw"])
+    record_id = start(sw)
+    page = section_page(sw, record_id, "header")
+    with TestClient(app) as browser:
+        other = signed_in(browser, session, make_user(session, "alex"))
+        theirs = replaced(form_data(section_page(other, record_id, "header")),
+                          {"header-chair_user_id": str(people["priya"].id)})
+        assert post_section(other, record_id, "header", theirs).status_code == 303
+    mine = replaced(form_data(page), {"header-chair_user_id": str(people["mo"].id)})
+    conflict = post_section(sw, record_id, "header", mine)
+    assert conflict.status_code == 409
+    shown = {}
+    for block in soup(conflict).select("#conflict .app-difference"):
+        shown[block.select_one("legend").get_text(strip=True)] = (
+            block.select_one(".app-version--mine .app-pre").get_text(strip=True),
+            block.select_one(".app-version--theirs .app-pre").get_text(strip=True))
+    assert shown["Chair (social-care staff)"] == ("Mo Khan (Manager, Central)",
+                                                  "Priya Shah (Manager, Central)")
+
+
+def test_the_pdf_names_the_chosen_chair_and_never_prints_an_id(anonymous, session, people):
+    from tests.pdf_helpers import pages_text
+
+    sw = _as(anonymous, session, people["sw"])
+    record = _created(sw, _body({"chair_user_id": people["priya"].id,
+                                 "minute_taker_user_id": people["mo"].id}))
+    answer = sw.get(f"/strategies/{record['id']}/record.pdf")
+    assert answer.status_code == 200
+    text = " ".join(pages_text(answer.content))
+    assert "Chair Priya Shah" in text and "Minute-taker Mo Khan" in text
+    assert "social-care staff" not in text

@@ -3,6 +3,7 @@
 htmx only makes add/remove row faster: the same POST, answered with the rows block.
 """
 
+from dataclasses import replace
 from datetime import UTC
 from typing import Annotated
 
@@ -323,6 +324,15 @@ def _staff_choices(record: StrategyRecord) -> list[tuple[str, str]]:
     return options
 
 
+def _staff_named(record: StrategyRecord, section: Section, found: list) -> list:
+    """The differences with a chosen member of staff read as their name, not their id."""
+    if section.slug not in STAFF_SECTIONS:
+        return found
+    names = dict(_staff_choices(record))
+    return [replace(d, mine=names.get(d.mine, d.mine), theirs=names.get(d.theirs, d.theirs))
+            if d.key.endswith("user_id") else d for d in found]
+
+
 NO_REVISION_MESSAGE = (
     "This page did not say which version of the record it was opened at, so nothing has been "
     "saved: saving could have overwritten someone else's changes. Check what is shown below "
@@ -394,7 +404,7 @@ def _conflict_page(request, session, record, section, values, *, revision, base,
     them (or "keep all of mine") may overwrite; the page's own revision stays the stale one."""
     theirs = _stored_values(record, section)
     conflict = {
-        "differences": differences(section, values, theirs),
+        "differences": _staff_named(record, section, differences(section, values, theirs)),
         "revision": record.revision,
         "kept": kept or {},
         "saved_by": _last_saved_by(session, record),
