@@ -87,8 +87,9 @@ class Settings(BaseSettings):
     database_max_overflow: int | None = None
     # /healthz gives up on the database after this long and answers 503.
     health_check_timeout_seconds: float = 2.0
-    # Whether a manager may authorise a record they chaired, minuted or wrote (started or
-    # finalised). Off by default: authorisation is a second pair of eyes.
+    # Whether a manager may authorise a version they took part in: chaired, minuted, were a
+    # participant in, started, saved or finalised (app/followup/separation.py). Off by
+    # default: authorisation is a second pair of eyes.
     authoriser_may_have_taken_part: bool = False
     # Working days after a further strategy discussion is cancelled by which CSC must tell
     # every agency involved of the cancellation and its reasons.

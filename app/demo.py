@@ -269,6 +269,8 @@ def load_demo() -> str:
 def _chaired_by_another_manager(now, *, overdue: bool) -> dict:
     data = _joint_s47(now)
     data["header"]["chair"] = "Jo Patel, Team Manager, Children's Social Care"
+    # The chair took part; the demo manager did not, so she may authorise it.
+    data["participants"][0] |= {"name": "Jo Patel", "email": "jo.patel@example.gov.uk"}
     if overdue:  # due on the discussion day, two days ago: overdue
         day = data["header"]["discussion_at"][:10]
         data["actions"][0]["due_date"] = day

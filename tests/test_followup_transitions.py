@@ -189,6 +189,7 @@ def test_amend_makes_a_new_draft_version_and_keeps_the_first(anonymous, session,
     assert [(s.version, s.superseded_by) for s in snapshots] == [(1, 2), (2, None)]
     entry = session.exec(select(FollowUpEntry).where(FollowUpEntry.kind == "amended")).one()
     assert entry.details["reason"] == "Wrong date of birth"
+    assert (entry.version, entry.details["amends"]) == (2, 1)
 
 
 def test_amend_a_draft_is_refused(anonymous, session, people):

@@ -25,7 +25,7 @@ from app.config import get_settings
 from app.domain.schema import uk_now
 from app.followup import projection
 from app.followup import service as followup
-from app.followup.models import RecordVersion, TrackedAction
+from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records import service
 from app.records.models import RecordDistribution, StrategyRecord
 from app.reports.figures import BY_ID, Scope, report
@@ -323,6 +323,16 @@ class RecordLife(RuleBasedStateMachine):
         self.session.expire_all()
         expected = fresh(self.session, self.record.id)
         assert stored(self.session, self.record.id, expected) == expected
+
+    @invariant()
+    def the_timeline_names_each_version_once_and_rightly(self):
+        if self.record is None:
+            return
+        entries = self.session.execute(select(FollowUpEntry).where(
+            FollowUpEntry.record_id == self.record.id).order_by(FollowUpEntry.id)).scalars()
+        started = [e.version for e in entries if e.kind in ("returned", "amended")]
+        # Each return or amendment starts the next version number: 2, 3, 4 ...
+        assert started == list(range(2, 2 + len(started)))
 
     @invariant()
     def the_live_audit_counts_what_happened(self):

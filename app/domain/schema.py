@@ -145,6 +145,14 @@ PastDateTime = Annotated[
 OrganisationId = Annotated[
     Annotated[StrictInt, Field(gt=0, lt=2**31)] | None, BeforeValidator(_blank_to_none)
 ]
+# A social-care member of staff who uses the service, by their user id (app/records/staff.py
+# checks it and fills in the name beside it). Who took part is judged by these ids, not by
+# names (app/followup/separation.py).
+UserId = Annotated[
+    Annotated[StrictInt, Field(gt=0, lt=2**31)] | None, BeforeValidator(_blank_to_none)
+]
+# The id fields above: for the service, never printed (the name beside each is what is read).
+USER_ID_FIELDS = ("chair_user_id", "minute_taker_user_id", "user_id")
 
 
 def _choice(kind):
@@ -179,7 +187,11 @@ class Header(RecordPart):
     s47_started_on: AnyDate = Field(
         None, title="Date of the discussion that started the section 47 enquiry"
     )
+    # Social-care staff are chosen from the service's users; someone outside the service is
+    # typed. With an id, the name is filled in from the user on every save.
+    chair_user_id: UserId = Field(None, title="Chair (social-care staff)")
     chair: ShortText = Field(None, title="Chair")
+    minute_taker_user_id: UserId = Field(None, title="Minute-taker (social-care staff)")
     minute_taker: ShortText = Field(None, title="Minute-taker")
     # Whom a partner agency reading the printed record alone calls: named on its first page.
     csc_contact_name: ShortText = Field(None, title="Social-care contact for this record")
@@ -338,6 +350,7 @@ class Injury(RecordPart):
 
 
 class Participant(RecordPart):
+    user_id: UserId = Field(None, title="Social-care staff member")
     name: ShortText = Field(None, title="Name")
     agency: _choice(Agency) = Field(None, title="Agency")
     organisation_id: OrganisationId = Field(None, title="Organisation (from the directory)")

@@ -7,7 +7,6 @@ Refusals are exceptions the pages show as a GOV.UK error summary and the API ans
 malformed: 422, per field) and the records service's `StaleRecord` (409).
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -20,6 +19,7 @@ from app.domain.choices import ActionKind, LedBy, Outcome, RecordStatus, ReturnR
 from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, uk_now
 from app.followup import projection, versions
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
+from app.followup.separation import took_part
 from app.records.models import StrategyRecord
 from app.records.service import StaleRecord
 from app.rules.due_dates import cancellation_update_due
@@ -138,28 +138,6 @@ def _discussion_cancelled(session: Session, record: StrategyRecord) -> bool:
 # --- manager review --------------------------------------------------------------------------
 
 
-def took_part(user: User, record: StrategyRecord) -> str | None:
-    """How `user` took part in the record (chaired, minuted, started or finalised it), if they did."""
-    # The chair and minute-taker are free text ("Priya Shah, Team Manager"): their name as
-    # whole words anywhere in it counts.
-    name = re.compile(rf"(?<!\w){re.escape(user.display_name.strip())}(?!\w)", re.IGNORECASE)
-    header = record.content.header
-    if header.chair and name.search(header.chair):
-        return "chaired the discussion"
-    if header.minute_taker and name.search(header.minute_taker):
-        return "took the minutes"
-    if record.created_by_id == user.id:
-        return "started the record"
-    current = versions.snapshot(_session_of(record), record.id, record.version)
-    if current is not None and current.finalised_by_id == user.id:
-        return "finalised the record"
-    return None
-
-
-def _session_of(record: StrategyRecord) -> Session:
-    return Session.object_session(record)
-
-
 def authorise(session: Session, record: StrategyRecord, user: User, expected_revision: int
               ) -> StrategyRecord:
     if record.status == RecordStatus.AUTHORISED:
@@ -168,7 +146,7 @@ def authorise(session: Session, record: StrategyRecord, user: User, expected_rev
         raise Refused("Only a finalised record can be authorised: this one is a draft. "
                       "Its author finalises it first")
     if not get_settings().authoriser_may_have_taken_part:
-        how = took_part(user, record)
+        how = took_part(session, user, record)
         if how:
             raise Refused(f"You {how}, so another manager must authorise it")
     now = datetime.now(UTC)
@@ -222,9 +200,11 @@ def _next_version(session, record, user, expected_revision, kind, **details) -> 
     """A new draft version (a correction or an amendment) starting from the current one with
     what happened after the meeting laid over it."""
     data = versions.effective_data(session, record)
+    # Read before _change: its UPDATE also moves the loaded record on to the new version.
+    next_version = record.version + 1
     _change(session, record, expected_revision, status=RecordStatus.DRAFT.value,
-            version=record.version + 1, data=data.model_dump(mode="json"))
-    _entry(session, record, user, kind, version=record.version + 1, **details)
+            version=next_version, data=data.model_dump(mode="json"))
+    _entry(session, record, user, kind, version=next_version, **details)
     return _commit(session, record)
 
 

@@ -22,7 +22,7 @@ from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
 from app.organisations.service import UnknownRecipient
-from app.records import access, service
+from app.records import access, service, staff
 from app.records.listing import PAGE_SIZE, ListQuery
 from app.records.models import StrategyRecord
 from app.rules.completeness import Result, Severity
@@ -195,6 +195,12 @@ def invalid(loc: tuple, message: str, value) -> RequestValidationError:
                                     "input": value}])
 
 
+def staff_invalid(refused: staff.UnknownStaff) -> RequestValidationError:
+    """A 422 naming each user id that is not active social-care staff, by its field."""
+    return RequestValidationError([{"type": "value_error", "loc": ("body", *path), "msg": message,
+                                    "input": None} for path, message in refused.errors.items()])
+
+
 def if_match_revision(if_match: str | None) -> int | None:
     if if_match is None:
         return None
@@ -311,6 +317,8 @@ def create_strategy(body: StrategyRecordIn, session: SessionDep, response: Respo
         record = service.create_record(session, data=body, team=user.team, created_by_id=user.id)
     except UnknownRecipient as refused:
         raise invalid(("body", "distribution"), str(refused), None) from None
+    except staff.UnknownStaff as refused:
+        raise staff_invalid(refused) from None
     audit.log(session, "created", user=user, record_id=record.id, request=request)
     response.headers["Location"] = f"/api/strategies/{record.id}"
     response.headers["ETag"] = etag(record)
@@ -354,6 +362,8 @@ def replace_strategy(
         raise HTTPException(409, detail=STALE) from None
     except UnknownRecipient as refused:
         raise invalid(("body", "distribution"), str(refused), None) from None
+    except staff.UnknownStaff as refused:
+        raise staff_invalid(refused) from None
     audit.log(session, "edited", user=user, record_id=record.id, request=request)
     response.headers["ETag"] = etag(record)
     return record_out(record)

@@ -11,7 +11,7 @@ from enum import Enum
 from pydantic import BaseModel
 
 from app.domain.choices import OUTSIDE_MEETING_MODES, ContributionMode
-from app.domain.schema import UK
+from app.domain.schema import UK, USER_ID_FIELDS
 
 NOT_RECORDED = "Not recorded"
 
@@ -35,9 +35,11 @@ def as_text(value) -> str:
 
 
 def summary_rows(
-    model: BaseModel, only: tuple[str, ...] | None = None, skip: tuple[str, ...] = ("key", "kind")
+    model: BaseModel, only: tuple[str, ...] | None = None,
+    skip: tuple[str, ...] = ("key", "kind", *USER_ID_FIELDS)
 ) -> list[tuple[str, str]]:
-    """(title, text) for each recorded field of a model, in schema order."""
+    """(title, text) for each recorded field of a model, in schema order. A chosen person's
+    user id is the service's: the name beside it is what is read."""
     fields = type(model).model_fields
     return [
         (info.title or name, as_text(getattr(model, name)))

@@ -3,6 +3,7 @@
 htmx only makes add/remove row faster: the same POST, answered with the rows block.
 """
 
+from dataclasses import replace
 from datetime import UTC
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from app.auth import audit
 from app.auth.deps import PageUser, SignInRequired, page_user
 from app.auth.models import AuditEvent, User
 from app.auth.pages import landing_page
-from app.auth.roles import can_list_records, can_read_audit, can_record, can_see_damaged
+from app.auth.roles import Role, can_list_records, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.config import get_settings
 from app.csv_export import csv_response
@@ -29,7 +30,7 @@ from app.parsing import FormValues, form_values, whole_number
 from app.pdf.service import render_after_finalise
 from app.organisations import service as directory
 from app.organisations.service import UnknownRecipient
-from app.records import access, service
+from app.records import access, service, staff
 from app.records.forms import (
     carried_over,
     differences,
@@ -282,6 +283,7 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
         "update_due": offered_update_date(data),
         "update_within": within_working_days(settings.update_agencies_working_days),
         **_organisation_choices(record),
+        "staff_options": _staff_choices(record) if section.slug in STAFF_SECTIONS else [],
     }
     template = "_rows_fragment.html" if fragment else "section.html"
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -299,6 +301,36 @@ def _organisation_choices(record: StrategyRecord) -> dict:
     options += [(str(r.organisation_id), f"{r.name} (no longer active)")
                 for r in record.content.distribution if r.organisation_id not in shown]
     return {"organisation_options": options[:len(active)], "recipient_options": options}
+
+
+# The sections that choose people from the service's social-care staff (app/records/staff.py).
+STAFF_SECTIONS = ("header", "participants")
+
+
+def _staff_choices(record: StrategyRecord) -> list[tuple[str, str]]:
+    """Active social-care users as the form offers them, by name with role and team; and
+    anyone the record already names who has since left, so the form still shows them."""
+    session = Session.object_session(record)
+    active = staff.active_staff(session) if session else []
+
+    def text(user: User) -> str:
+        about = ", ".join(part for part in (Role(user.role).label, user.team) if part)
+        return f"{user.display_name} ({about})"
+
+    options = [(str(u.id), text(u)) for u in active]
+    shown = {u.id for u in active}
+    left = staff.by_ids(session, staff.staff_ids(record.content) - shown) if session else {}
+    options += [(str(u.id), f"{u.display_name} (no longer active)") for u in left.values()]
+    return options
+
+
+def _staff_named(record: StrategyRecord, section: Section, found: list) -> list:
+    """The differences with a chosen member of staff read as their name, not their id."""
+    if section.slug not in STAFF_SECTIONS:
+        return found
+    names = dict(_staff_choices(record))
+    return [replace(d, mine=names.get(d.mine, d.mine), theirs=names.get(d.theirs, d.theirs))
+            if d.key.endswith("user_id") else d for d in found]
 
 
 NO_REVISION_MESSAGE = (
@@ -372,7 +404,7 @@ def _conflict_page(request, session, record, section, values, *, revision, base,
     them (or "keep all of mine") may overwrite; the page's own revision stays the stale one."""
     theirs = _stored_values(record, section)
     conflict = {
-        "differences": differences(section, values, theirs),
+        "differences": _staff_named(record, section, differences(section, values, theirs)),
         "revision": record.revision,
         "kept": kept or {},
         "saved_by": _last_saved_by(session, record),
@@ -502,6 +534,9 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
     except UnknownRecipient as refused:  # an organisation deactivated meanwhile, or forged
         return _section_page(request, record, section, values, status_code=422,
                              errors={"distribution": str(refused)}, revision=revision, base=base)
+    except staff.UnknownStaff as refused:  # someone who left meanwhile, or a forged id
+        return _section_page(request, record, section, values, status_code=422,
+                             errors=refused.form_errors(), revision=revision, base=base)
     audit.log(session, "edited", user=user, record_id=record.id, detail=section.slug,
               request=request)
     return _see_other(_after_save(record, section, action))
@@ -582,6 +617,10 @@ def autosave_section(values: PostedValues, request: Request, record_id: int, slu
     except UnknownRecipient:
         return _autosave_answer(request, "invalid", "Not saved: Organisations that receive the "
                                 "record needs attention", field="distribution")
+    except staff.UnknownStaff as refused:
+        key = next(iter(refused.form_errors()))
+        return _autosave_answer(request, "invalid", f"Not saved: {field_label(section, key, values)} "
+                                "needs attention", field=key)
     audit.log(session, "edited", user=user, record_id=record.id,
               detail=f"{section.slug} (saved as they typed)", request=request)
     return _autosave_answer(request, "saved", f"Saved at {uk_now():%H:%M}",

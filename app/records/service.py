@@ -16,6 +16,7 @@ from app.config import Settings, get_settings
 from app.domain.choices import ActionStatus, LedBy, RecordStatus
 from app.domain.schema import UK, StrategyRecordData, with_update_action
 from app.organisations import service as directory
+from app.records import staff
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Result, Severity, blocking_failures, evaluate
 from app.rules.due_dates import edt_review_due
@@ -116,6 +117,7 @@ def create_record(
 ) -> StrategyRecord:
     data = with_review_due(with_update_action(data or StrategyRecordData()))
     data = directory.named_recipients(session, data)
+    data = staff.named_staff(session, data)
     now = datetime.now(UTC)
     record = StrategyRecord(
         reference=f"pending-{uuid4().hex}",
@@ -202,6 +204,8 @@ def save_record(
     # An organisation deactivated since it was ticked may stay; none may be newly added.
     data = directory.named_recipients(
         session, data, already=(r.organisation_id for r in record.content.distribution))
+    # Likewise a member of staff who has left since they were chosen.
+    data = staff.named_staff(session, data, already=staff.staff_ids(record.content))
     return _write(session, record, data, updated_at=datetime.now(UTC))
 
 
