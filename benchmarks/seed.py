@@ -4,23 +4,30 @@
     DATABASE_URL=... .venv/bin/python benchmarks/seed.py 100000
 
 Each record is generated (varied children, participants, agencies, outcomes, EDT-led or
-day team, discussions spread over the last three years), validated, and given its read-model
-columns and record_distribution rows by the service's own `derived_columns`: lists and
-reports see exactly what a save would have written. A record is finalised only if the rules
-allow it (about seven in ten are).
+day team, discussions spread over the last three years) and validated. A record is finalised
+only if the rules allow it (about seven in ten are).
 
-After the meeting (unless --records-only), `derived_rows` writes what the app's services
-would have: each finalised version's snapshot (record_version), some returned and finalised
-again, some amended (the earlier version superseded, or the amendment still a draft), most
-authorised; the tracked actions, done on time or late, cancelled, or open (some overdue); the
-timeline (followup_entry); EDT-led records' day-team reviews (some late, some missing);
-referrers told the outcome or still owed it; further discussions cancelled, with their
-update action; a receipt per organisation a version was sent to (most opened, some
-downloaded, a few withdrawn as sent in error), with the emails the outbox sent to each
-organisation's addresses (its own secure address, or else each of its partner users'); and
-requests for a discussion from partner agencies
-(convened into a record, declined with a reason, or still waiting). Events that would fall
-after now have not happened yet. The generator is seeded (--seed): a run is repeatable.
+The seed writes only what happened (the facts the app's services write) and derives the rest
+as the app does: every record's read-model columns, record_distribution rows, every finalised
+version's tracked actions, the live audit's row (record_measure), which version superseded
+which and the receipts' discussion day are the app's projection (app/followup/projection.py
+`derive`) of the record's facts, in memory before they are inserted: lists and reports see
+exactly what the services would have stored.
+
+After the meeting (unless --records-only), `AfterTheMeeting` simulates the facts: each
+finalised version's snapshot (record_version), some returned by the manager (the correction
+is version 2, sent to the same organisations as a corrected version once finalised, or still
+a draft), some amended (finalised again, or the amendment still a draft), most authorised;
+action progress (done on time or late, some re-dated first, cancelled, or still open, some
+overdue; done on a version, it stays done on the next), the timeline (followup_entry);
+EDT-led records' day-team reviews (some late, some missing); referrers told the outcome or
+still owed it; further discussions cancelled, with their update action; a receipt per
+organisation a version was sent to (most opened, some downloaded, a few withdrawn as sent in
+error), with the emails the outbox sent to each organisation's addresses (its own secure
+address, or else each of its partner users'); and requests for a discussion from partner
+agencies (convened into a record, declined with a reason, or still waiting). Events that
+would fall after now have not happened yet. The generator is seeded (--seed): a run is
+repeatable.
 
 Rows are generated in worker processes and go in with COPY on PostgreSQL (multi-row INSERTs
 on SQLite), not HTTP and not one ORM commit each.
@@ -41,6 +48,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -52,16 +60,14 @@ from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.domain.choices import ActionStatus  # noqa: E402
-from app.domain.schema import UK, Action, StrategyRecordData, with_update_action  # noqa: E402
-from app.followup import versions  # noqa: E402
+from app.domain.schema import UK, StrategyRecordData, with_update_action  # noqa: E402
+from app.followup import projection  # noqa: E402
 from app.followup.service import CANCELLATION_TEXT  # noqa: E402
 from app.organisations import service as organisations  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
-from app.records.service import derived_columns, next_due  # noqa: E402
-from app.reports.store import measure_row  # noqa: E402
+from app.records.service import derived_columns  # noqa: E402
 from app.requests.service import decided_in_time  # noqa: E402
-from app.rules.due_dates import cancellation_update_due, sent_late  # noqa: E402
+from app.rules.due_dates import cancellation_update_due  # noqa: E402
 from app.rules.workdays import add_working_days, is_working_day  # noqa: E402
 from app.sending.service import addresses  # noqa: E402
 
@@ -272,14 +278,14 @@ def ensure_directory(session: Session) -> dict:
 
 
 def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
-    """The strategy_record row (as first saved, or finalised) and its distribution rows; also
-    the validated document, for the rows derived from it after the meeting."""
+    """The strategy_record row's facts (as first saved, or finalised: its derived columns
+    come from the projection, see derived_rows), the record's recipients as (organisation id,
+    agency) pairs (what it is sent to) and the validated document."""
     data = with_update_action(StrategyRecordData.model_validate(raw, context={"stored": True}))
     at = data.header.discussion_at
     created = at.replace(tzinfo=UK).astimezone(UTC) - timedelta(minutes=rng.randint(0, 90))
     reference = f"SR-{at.year}-{record_id:06d}"
     columns = derived_columns(reference, data, created, settings)
-    recipients = columns.pop("distribution")
     old = (today - at.date()).days > 14
     # About seven in ten records end finalised: some drafts are never finished.
     finalised = columns["blocking_failures"] == 0 and rng.random() < (0.8 if old else 0.5)
@@ -290,22 +296,21 @@ def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
         "data": data.model_dump(mode="json"), "team": team,
         "created_by_id": users[AUTHORS[team]][0],
         "created_at": created, "updated_at": created + timedelta(hours=rng.randint(1, 48)),
-        "finalised_at": created + timedelta(days=1) if finalised else None, **columns,
-        **{column: None for column in REVIEW_COLUMNS}, "referrer_feedback_due": False,
     }
-    return row, [{"record_id": record_id, "organisation_id": org, "agency": agency}
-                 for org, agency in recipients], data
+    return row, columns["distribution"], data
 
 
 # --- after the meeting -----------------------------------------------------------------------
 
 AUTHORS = {"Central": "bench-central", "North": "bench-north", "EDT": "bench-edt"}
-REVIEW_COLUMNS = ("latest_final_version", "authorised_at", "authorised_by_id", "returned_at",
-                  "review_due", "reviewed_at", "reviewed_on", "referrer_told_on", "sent_late")
 # Tables in the order they are inserted (foreign keys first).
 TABLES = ["strategy_record", "record_distribution", "record_version", "record_measure",
           "tracked_action",
           "followup_entry", "record_receipt", "notification", "strategy_request"]
+# What the simulation writes beside a record: the facts. The other tables' rows (and the
+# record's read-model columns) are the projection's.
+FACTS = ["record_version", "followup_entry", "record_receipt", "notification"]
+RECORD_FACTS = ("id", "reference", "status", "version", "data", "team", "created_at")
 REQUESTERS = {"police": "bench-police", "school": "bench-school"}
 REQUEST_AGENCIES = ["police", "police", "school", "school", "health_visiting", "gp", "hospital"]
 
@@ -315,15 +320,19 @@ def _uk_time(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 class AfterTheMeeting:
-    """Everything that happens to one record after its discussion, as rows the app's own
-    services would have written: finalising (returned, amended, authorised), the version
-    snapshots, tracked actions and their progress, the timeline, EDT reviews, referrer
-    feedback, a cancelled further discussion and the receipts of each version sent.
+    """Everything that happens to one record after its discussion, as the facts the app's
+    own services would have written: finalising (returned and corrected, amended,
+    authorised), the version snapshots, action progress, the timeline, EDT reviews, referrer
+    feedback, a cancelled further discussion, the receipts of each version sent and the
+    emails. What follows from them (tracked actions, the read model, the live audit's row,
+    which version superseded which) is the projection's: see `projected`.
 
     `distribution` is the record's (organisation id, agency) pairs, as derived_columns gives
-    them; `directory` is ensure_directory's. `rows` maps each table to its new rows; `record` (the strategy_record row) is updated in
-    place. Events that would fall after `now` have not happened yet: recent records are
-    drafts or have open actions and unopened receipts, as in service."""
+    them; `directory` is ensure_directory's. `rows` maps each table in FACTS to its new rows;
+    `record` (the strategy_record row) is updated in place. Events that would fall after `now`
+    have not happened yet: recent records are drafts or have open actions and unopened
+    receipts, as in service. The simulation acts on what the app would show at the time
+    (the projection of the facts so far), as a user does."""
 
     def __init__(self, rng, record, data, distribution, now, users, settings, directory):
         self.rng, self.record, self.data, self.now = rng, record, data, now
@@ -331,7 +340,10 @@ class AfterTheMeeting:
         self.addresses = directory["addresses"]
         self.author = users[AUTHORS[record["team"]]]
         self.manager = users["bench-manager"]
-        self.rows: dict[str, list[dict]] = {table: [] for table in TABLES[2:]}
+        self.rows: dict[str, list[dict]] = {table: [] for table in FACTS}
+        # Nothing happens after this: now, or the moment a version stops being the current one.
+        self.horizon = now
+        self.documents: dict[int, tuple[dict, StrategyRecordData]] = {}
 
     def entry(self, kind, at, version, by, position=None, **details) -> None:
         self.rows["followup_entry"].append({
@@ -339,9 +351,10 @@ class AfterTheMeeting:
             "by_id": by[0], "by_name": by[1], "action_position": position,
             "details": {k: (v.isoformat() if isinstance(v, date) else v)
                         for k, v in details.items() if v is not None}})
+        self.record["updated_at"] = max(self.record["updated_at"], at)
 
     def past(self, moment: datetime) -> bool:
-        return moment <= self.now
+        return moment <= self.horizon
 
     def after(self, moment: datetime, final_at: datetime) -> datetime:
         """`moment`, or shortly after the finalisation if it was earlier (follow-up is only
@@ -350,35 +363,112 @@ class AfterTheMeeting:
             return moment
         return final_at + timedelta(minutes=self.rng.randint(5, 240))
 
+    # --- the projection of the facts -----------------------------------------------------
+
+    def facts(self) -> projection.Facts:
+        """The facts so far, as projection.load would read them back once stored (entries in
+        the order they happened; the first receipt)."""
+        receipts = self.rows["record_receipt"]
+        first = min(receipts, key=lambda r: r["sent_at"]) if receipts else None
+        return projection.facts(
+            SimpleNamespace(**{k: self.record[k] for k in RECORD_FACTS}),
+            [SimpleNamespace(**row) for row in self.rows["record_version"]],
+            [SimpleNamespace(**row) for row in sorted(self.rows["followup_entry"],
+                                                      key=lambda e: e["at"])],
+            (first["version"], first["sent_at"]) if first else None, self.validated)
+
+    def validated(self, data: dict) -> StrategyRecordData:
+        """A stored document validated as load validates it, once (each is projected often)."""
+        found = self.documents.get(id(data))
+        if found is None or found[0] is not data:
+            found = self.documents[id(data)] = (data, StrategyRecordData.model_validate(
+                data, context={"stored": True}))
+        return found[1]
+
+    def projected(self, today: date) -> dict[str, list[dict]]:
+        """Every row beside the record, the derived ones as the projection derives them from
+        the facts (what `project` stores after each service's step); the record's read-model
+        columns too."""
+        rows, record = self.rows, self.record
+        # Stored in the order they happened, as the services write them.
+        rows["followup_entry"].sort(key=lambda e: e["at"])
+        derived = projection.derive(self.facts(), self.settings, today)
+        record.update(derived.columns)
+        for version in rows["record_version"]:
+            version["superseded_by"], version["superseded_at"] = derived.superseded[
+                version["version"]]
+        for receipt in rows["record_receipt"]:
+            if receipt["version"] in derived.receipt_days:
+                receipt["discussion_on"] = derived.receipt_days[receipt["version"]]
+        return {
+            **rows,
+            "record_distribution": [{"record_id": record["id"], "organisation_id": org,
+                                     "agency": agency} for org, agency in derived.distribution],
+            "tracked_action": [{k: v for k, v in row.items() if k != "key"}
+                               for row in derived.actions],
+            "record_measure": [derived.measure] if derived.measure else [],
+        }
+
+    # --- what happens ----------------------------------------------------------------------
+
     def write(self) -> dict[str, list[dict]]:
         record, rng = self.record, self.rng
         if record["status"] != "finalised":
             return self.rows
         final_at = record["created_at"] + timedelta(hours=rng.uniform(1, 72))
         if not self.past(final_at):
-            record.update(status="draft", finalised_at=None)
+            record["status"] = "draft"
             return self.rows
-        if rng.random() < 0.04:  # returned by the manager, corrected and finalised again
-            returned_at = final_at + timedelta(hours=rng.uniform(2, 48))
-            again = returned_at + timedelta(hours=rng.uniform(1, 24))
-            if self.past(again):
-                self.entry("finalised", final_at, 1, self.author)
-                # Sent when first finalised: the emails stay sent (and that sending is the
-                # one timed); its receipts are replaced when it is sent again.
-                self.notify(1, "sent", final_at)
-                self.time_sending(final_at)
-                self.entry("returned", returned_at, 1, self.manager,
-                           reasons=["agency_position", "child_experience"],
-                           comments="Add the school's position and when the child was seen.")
-                final_at = again
         self.finalise(1, final_at)
-        if rng.random() < 0.06:  # an amendment, finalised or still being drafted
-            amend_at = final_at + timedelta(days=rng.uniform(1, 20))
-            if self.past(amend_at):
-                return self.amend(amend_at)
-        self.authorise(1, final_at)
-        self.follow_up(1, final_at)
+        if rng.random() < 0.04:  # returned by the manager: the correction is version 2
+            returned_at = final_at + timedelta(hours=rng.uniform(2, 48))
+            if self.past(returned_at):
+                self.until(returned_at, lambda: self.follow_up(1, final_at))
+                self.next_version("returned", returned_at, self.manager,
+                                  reasons=["agency_position", "child_experience"],
+                                  comments="Add the school's position and when the child was "
+                                           "seen.")
+                again = returned_at + timedelta(hours=rng.uniform(1, 24))
+                if self.past(again):  # otherwise the correction is still a draft
+                    self.finalise(2, again)
+                    self.authorise(2, again)
+                    self.follow_up(2, again)
+                return self.rows
+        amend_at = final_at + timedelta(days=rng.uniform(1, 20))
+        amending = rng.random() < 0.06 and self.past(amend_at)
+        # Authorised and followed up until the amendment starts (what happened carries to it).
+        self.until(amend_at if amending else self.now,
+                   lambda: (self.authorise(1, final_at), self.follow_up(1, final_at)))
+        if amending:
+            self.next_version("amended", amend_at, self.author, amends=1,
+                              reason="The police's position was recorded against the wrong "
+                                     "agency.")
+            final_at = amend_at + timedelta(hours=rng.uniform(2, 72))
+            if rng.random() < 0.5 and self.past(final_at):  # otherwise still a draft
+                self.finalise(2, final_at)
+                self.authorise(2, final_at)
+                self.follow_up(2, final_at)
         return self.rows
+
+    def until(self, moment: datetime, happen) -> None:
+        """What `happen` writes, up to `moment` (when the version stops being current)."""
+        self.horizon = min(moment, self.now)
+        happen()
+        self.horizon = self.now
+
+    def next_version(self, kind: str, at: datetime, by, **details) -> None:
+        """Returned or amended (service._next_version): a draft of the next version, starting
+        from the current one with what happened after the meeting laid over it."""
+        record = self.record
+        version = record["version"]
+        facts = self.facts()
+        actions = [row for row in projection.derive(facts, self.settings, at.date()).actions
+                   if row["version"] == version]
+        told = [e for e in facts.entries if e.kind == "referrer_told" and e.version <= version]
+        self.data = projection.effective(self.data, actions, told[-1] if told else None)
+        record.update(status="draft", version=version + 1,
+                      data=self.data.model_dump(mode="json"))
+        self.entry(kind, at, version + 1, by, **details)
 
     def finalise(self, version: int, at: datetime) -> None:
         record = self.record
@@ -388,14 +478,7 @@ class AfterTheMeeting:
             "authorised_by_id": None, "authorised_by_name": None, "superseded_by": None,
             "superseded_at": None})
         self.entry("finalised", at, version, self.author)
-        shell = type("Record", (), {"id": record["id"], "team": record["team"],
-                                    "version": version})
-        record.update(status="finalised", version=version, finalised_at=at, updated_at=at,
-                      **versions.finalised_columns(shell, self.data))
-        self.tracked = versions.tracked_rows(shell, self.data, version)
-        self.rows["tracked_action"] += self.tracked
-        for tracked in self.tracked:
-            tracked.update(closed_at=None, closed_by_name=None, note=None, done_on=None)
+        record.update(status="finalised", version=version)
         self.send(version, at)
 
     def notify(self, version: int, kind: str, at: datetime,
@@ -413,18 +496,15 @@ class AfterTheMeeting:
                     "claimed_at": sent - timedelta(seconds=1), "last_error": None,
                     "sent_at": sent, "created_at": at})
 
-    def time_sending(self, at: datetime) -> None:
-        if self.distribution and self.record["sent_late"] is None:  # the first sending is timed
-            self.record["sent_late"] = sent_late(self.data.header.discussion_at, at,
-                                                 self.settings)
-
     def send(self, version: int, at: datetime) -> None:
         """A receipt per organisation on the list and the emails to its addresses, as
-        send_version writes them. An amendment keeps the list, so every organisation that
-        had the earlier version is sent this one too (none is only told of a correction)."""
+        send_version writes them. The list never changes here, so an organisation that holds
+        an earlier version (not withdrawn) is told of a correction, the others of a record."""
         rng = self.rng
-        self.notify(version, "sent", at)
+        earlier = {r["organisation_id"] for r in self.rows["record_receipt"]
+                   if r["version"] < version and r["withdrawn_at"] is None}
         for org, agency in self.distribution:
+            self.notify(version, "corrected" if org in earlier else "sent", at, [(org, agency)])
             opened = downloaded = None
             if rng.random() < 0.88:
                 opened = at + timedelta(hours=rng.expovariate(1 / 30))
@@ -435,10 +515,8 @@ class AfterTheMeeting:
             self.rows["record_receipt"].append({
                 "record_id": self.record["id"], "version": version, "organisation_id": org,
                 "agency": agency, "sent_at": at, "first_opened_at": opened,
-                "first_downloaded_at": downloaded,
-                "discussion_on": self.data.header.discussion_at.date(), "withdrawn_at": None,
+                "first_downloaded_at": downloaded, "discussion_on": None, "withdrawn_at": None,
                 "withdrawn_by_id": None, "withdrawn_reason": None})
-        self.time_sending(at)
 
     def withdraw(self, version: int, final_at: datetime) -> None:
         """Now and then a version was sent to a school in error and a manager withdrew it
@@ -460,97 +538,85 @@ class AfterTheMeeting:
                 receipt[column] = None
         self.notify(version, "withdrawn", at, [(receipt["organisation_id"], receipt["agency"])])
 
-    def amend(self, at: datetime) -> dict[str, list[dict]]:
-        record, rng = self.record, self.rng
-        self.entry("amended", at, 2, self.author, amends=1,
-                   reason="The police's position was recorded against the wrong agency.")
-        final_at = at + timedelta(hours=rng.uniform(2, 72))
-        if rng.random() < 0.5 or not self.past(final_at):  # the amendment is still a draft
-            record.update(status="draft", version=2, finalised_at=None, updated_at=at,
-                          latest_final_version=1)
-            return self.rows
-        self.rows["record_version"][-1].update(superseded_by=2, superseded_at=final_at)
-        self.finalise(2, final_at)
-        self.authorise(2, final_at)
-        self.follow_up(2, final_at)
-        return self.rows
-
     def authorise(self, version: int, final_at: datetime) -> None:
         at = final_at + timedelta(hours=self.rng.uniform(1, 240))
         if self.rng.random() < 0.8 and self.past(at):
-            self.record.update(status="authorised", authorised_at=at,
-                               authorised_by_id=self.manager[0], updated_at=at)
+            self.record["status"] = "authorised"
             self.rows["record_version"][-1].update(
                 authorised_at=at, authorised_by_id=self.manager[0],
                 authorised_by_name=self.manager[1])
             self.entry("authorised", at, version, self.manager)
 
     def follow_up(self, version: int, final_at: datetime) -> None:
-        """Actions done or cancelled, the EDT review, the referrer told, a further discussion
-        cancelled; then the read model as refresh_read_model leaves it."""
-        rng, record, data = self.rng, self.record, self.data
+        """Actions done, re-dated or cancelled, the EDT review, the referrer told, a further
+        discussion cancelled: on what the follow-up page shows for the version (an earlier
+        version's follow-up carried to it)."""
+        rng, data = self.rng, self.data
+        shown = projection.derive(self.facts(), self.settings, final_at.date())
         final_day = final_at.astimezone(UK).date()
-        for tracked in self.tracked:
-            if tracked["status"] == "open":
-                self.progress(version, tracked, final_at)
-        cancelled = False
+        for row in shown.actions:
+            if (row["version"] == version and row["status"] == "open"
+                    and row["kind"] != projection.REFERRER_FEEDBACK):
+                self.progress(version, row, final_at)
         scheduled = data.next_steps.next_discussion_on
-        if scheduled and rng.random() < 0.3:
+        cancelled = any(e["kind"] == "discussion_cancelled" for e in self.rows["followup_entry"])
+        if scheduled and not cancelled and rng.random() < 0.3:
             cancelled_on = final_day + timedelta(days=rng.randint(0, max(0, (scheduled - final_day).days)))
             at = self.after(_uk_time(cancelled_on, rng.randint(9, 17)), final_at)
             cancelled_on = at.astimezone(UK).date()
             if self.past(at):
-                cancelled = True
                 due = cancellation_update_due(cancelled_on, self.settings)
                 text_ = f"{CANCELLATION_TEXT} {due:%-d %B %Y}"
-                position = len(self.tracked)
-                action = {
-                    "record_id": record["id"], "version": version, "position": position,
-                    "kind": versions.CANCELLATION_UPDATE, "description": text_,
-                    "owner": "Children's social care", "agency": "csc", "team": record["team"],
-                    "led_by": record["led_by"], "due_date": due, "status": "open",
-                    "closed_at": None, "closed_by_name": None, "note": None, "done_on": None,
-                    "discussion_on": record["discussion_at"].date()}
-                self.rows["tracked_action"].append(action)
-                self.tracked.append(action)
-                self.entry("discussion_cancelled", at, version, self.author, position=position,
+                self.entry("discussion_cancelled", at, version, self.author,
                            reason="The family moved out of the area; the new authority leads.",
                            scheduled_for=scheduled, cancelled_on=cancelled_on, update_due=due,
                            action=text_)
-                self.progress(version, action, at)
-        if record["review_due"] and rng.random() < 0.92:
+                # The action the cancellation adds, after the version's own and the referrer's.
+                self.progress(version, {
+                    "key": (projection.CANCELLATION_UPDATE,), "position": len(
+                        [r for r in shown.actions if r["version"] == version]),
+                    "kind": projection.CANCELLATION_UPDATE, "description": text_,
+                    "due_date": due}, at)
+        review_due = shown.columns["review_due"]
+        if review_due and shown.columns["reviewed_at"] is None and rng.random() < 0.92:
             late = rng.random() < 0.2
-            on = add_working_days(record["review_due"], rng.randint(1, 4)) if late else (
-                record["review_due"])
+            on = add_working_days(review_due, rng.randint(1, 4)) if late else review_due
             at = self.after(_uk_time(on, rng.randint(8, 11), rng.choice([0, 30])), final_at)
             on = at.astimezone(UK).date()
             if self.past(at):
-                record["reviewed_at"], record["reviewed_on"] = at, on
                 self.entry("edt_review", at, version, self.users["bench-central"],
                            reviewed_by="Central social worker", reviewed_on=on,
                            checked="Participants, agency positions and the decision",
                            corrected=None if rng.random() < 0.8 else "The police officer's role",
                            further_needed="no")
         self.withdraw(version, final_at)
-        if record["referrer_feedback_due"] and rng.random() < 0.75:
+        if shown.columns["referrer_feedback_due"] and rng.random() < 0.75:
             on = final_day + timedelta(days=int(rng.expovariate(1 / 3)))
             at = self.after(_uk_time(on, rng.randint(9, 17)), final_at)
             on = at.astimezone(UK).date()
             if self.past(at):
-                record["referrer_feedback_due"], record["referrer_told_on"] = False, on
                 self.entry("referrer_told", at, version, self.author,
                            told_by=self.author[1], told_on=on, how="Phone call",
                            family_member="no")
-                self.told_on = on
-        self.refresh(cancelled)
 
     def progress(self, version: int, tracked: dict, since: datetime) -> None:
-        """Done (on time or late), cancelled, or still open (overdue once past its due date).
-        The update-all-agencies actions are done or open, never cancelled."""
+        """Done (on time or late), cancelled, or still open (overdue once past its due date),
+        some first given a new date; as record_action writes it, naming the action by its key.
+        The actions that update every agency are done or open, never cancelled."""
         rng = self.rng
-        update = tracked["kind"] in ("update_agencies", versions.CANCELLATION_UPDATE)
+        update = tracked["kind"] in projection.UPDATE_KINDS
         start = since.astimezone(UK).date()
         due = tracked["due_date"] or start + timedelta(days=10)
+        named = {"key": list(tracked["key"]), "action": tracked["description"]}
+        if tracked["due_date"] and rng.random() < 0.06:  # re-dated before it fell due
+            on = start + timedelta(days=rng.randint(0, max(0, (due - start).days)))
+            at = self.after(_uk_time(on, rng.randint(9, 17), rng.choice([0, 15, 30, 45])), since)
+            if not self.past(at):
+                return
+            due = max(due, at.astimezone(UK).date()) + timedelta(days=rng.randint(5, 20))
+            self.entry("action_redated", at, version, self.author, position=tracked["position"],
+                       **named, note="Waiting for the family's new address", due_date=due)
+            since, start = at, at.astimezone(UK).date()
         # Most forgotten actions are recent: old ones were mostly chased and closed.
         forgotten = 0.15 if (self.now.date() - due).days < 60 else 0.03
         roll = rng.random()
@@ -565,73 +631,33 @@ class AfterTheMeeting:
         on = at.astimezone(UK).date()
         if not self.past(at):
             return
-        by = self.author
-        note = ("Emailed the record's summary and the actions to each agency" if update else
-                "Visited the family and saw the child" if outcome == "done" else
-                "No longer needed: the family moved out of the area")
-        tracked.update(status=outcome, closed_at=at, closed_by_name=by[1], note=note,
-                       done_on=on if outcome == "done" else None)
-        # The kinds of agency updated (record_action takes agency types), each once.
-        agencies = (list(dict.fromkeys(agency for _, agency in self.distribution))
-                    if update and outcome == "done" else None)
-        self.entry("action_done" if outcome == "done" else "action_cancelled", at, version, by,
-                   position=tracked["position"], action=tracked["description"], note=note,
-                   done_on=on if outcome == "done" else None, agencies=agencies or None,
-                   how="Email" if agencies else None)
-
-    def refresh(self, cancelled: bool) -> None:
-        """The read model after follow-up, as service.refresh_read_model derives it."""
-        data, record = self.data, self.record
-        actions = list(data.actions)
-        for tracked in self.tracked:
-            status = ActionStatus(tracked["status"])
-            if tracked["position"] < len(actions):
-                actions[tracked["position"]] = actions[tracked["position"]].model_copy(
-                    update={"status": status})
-            else:
-                actions.append(Action(kind="task", description=tracked["description"],
-                                      owner=tracked["owner"], agency=tracked["agency"],
-                                      due_date=tracked["due_date"], status=status))
-        grounds = data.grounds
-        if getattr(self, "told_on", None):
-            grounds = grounds.model_copy(update={"referrer_informed_on": self.told_on,
-                                                 "referrer_informed_how": "Phone call"})
-        effective = data.model_copy(update={"actions": actions, "grounds": grounds})
-        due_data = effective.model_copy(update={
-            "header": effective.header.model_copy(update={
-                "day_team_review_due": None if record["reviewed_at"]
-                else effective.header.day_team_review_due}),
-            "next_steps": effective.next_steps.model_copy(update={
-                "next_discussion_on": None if cancelled
-                else effective.next_steps.next_discussion_on})})
-        columns = derived_columns(record["reference"], effective, record["created_at"],
-                                  self.settings)
-        record.update(warnings=columns["warnings"], next_due=next_due(due_data))
+        if outcome == "cancelled":
+            self.entry("action_cancelled", at, version, self.author, position=tracked["position"],
+                       **named, note="No longer needed: the family moved out of the area")
+            return
+        told = {}
+        if update:  # every organisation on the list ticked as updated
+            told = {"updated": [{"organisation_id": r.organisation_id, "name": r.name}
+                                for r in self.data.distribution],
+                    "not_updated": [], "how": "Email"}
+        self.entry("action_done", at, version, self.author, position=tracked["position"],
+                   **named, note=("Emailed the record's summary and the actions to each agency"
+                                  if update else "Visited the family and saw the child"),
+                   done_on=on, **told)
 
 
-def derived_rows(rng, record, data, distribution, now, users, settings,
-                 directory) -> dict[str, list[dict]]:
-    """Every row written beside one record after its discussion (see AfterTheMeeting).
+def derived_rows(rng, record, data, distribution, now, today, users, settings,
+                 directory, extras: bool = True) -> dict[str, list[dict]]:
+    """Every row written beside one record (with `extras`, what happened after its discussion:
+    see AfterTheMeeting), and the record's read-model columns: the facts simulated, the rest
+    derived from them by the app's projection.
 
-    The one place to add rows derived per record: each finalised version is in
-    rows["record_version"] (its "data" is the version's document, `data` validated)."""
-    rows = AfterTheMeeting(rng, record, data, distribution, now, users, settings,
-                           directory).write()
-    in_force = record.get("latest_final_version")
-    version = next((v for v in rows["record_version"] if v["version"] == in_force), None)
-    if version is not None:  # the live audit's row, as finalising and follow-up write it
-        row = measure_row(
-            record["id"], in_force, record["team"],
-            StrategyRecordData.model_validate(version["data"], context={"stored": True}),
-            sent_late=record["sent_late"], reviewed_on=record["reviewed_on"],
-            referrer_told_on=record["referrer_told_on"],
-            authorised=version["authorised_at"] is not None,
-            returned=any(e["kind"] == "returned" for e in rows["followup_entry"]))
-        if row is not None:
-            if row["m_referrer_told"] is not None and not record["referrer_feedback_due"]:
-                row["m_referrer_told"] = True  # told after finalising, by follow-up
-            rows["record_measure"] = [row]
-    return rows
+    The one place to add rows per record: each finalised version is in rows["record_version"]
+    (its "data" is the version's document)."""
+    after = AfterTheMeeting(rng, record, data, distribution, now, users, settings, directory)
+    if extras:
+        after.write()
+    return after.projected(today)
 
 
 # --- requests for a strategy discussion ------------------------------------------------------
@@ -718,17 +744,14 @@ def make_batch(job: tuple) -> dict[str, list[dict]]:
     settings = get_settings()
     rows: dict[str, list[dict]] = {table: [] for table in TABLES}
     for record_id in range(first_id, first_id + size):
-        record, sent, data = rows_for(rng, record_id, generate(rng, today, years, directory),
-                                      today, users, settings, derived_columns)
+        record, recipients, data = rows_for(rng, record_id, generate(rng, today, years,
+                                                                     directory),
+                                            today, users, settings, derived_columns)
         rows["strategy_record"].append(record)
-        rows["record_distribution"] += sent
-        if not extras:
-            continue
-        for table, new in derived_rows(rng, record, data,
-                                       [(r["organisation_id"], r["agency"]) for r in sent], now,
-                                       users, settings, directory).items():
+        for table, new in derived_rows(rng, record, data, recipients, now, today, users,
+                                       settings, directory, extras).items():
             rows[table] += new
-        if rng.random() < 0.3:
+        if extras and rng.random() < 0.3:
             rows["strategy_request"].append(convened_request(rng, record, data, users, settings))
     if extras:  # about one declined request for every ten records; a few still waiting
         for _ in range(size // 10):

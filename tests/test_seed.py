@@ -3,7 +3,7 @@
 
 import sys
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from app.auth import service as auth_service
 from app.config import get_settings
-from app.followup import versions
+from app.domain.schema import StrategyRecordData, uk_now
+from app.followup import projection
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
-from app.followup.service import refresh_read_model
 from app.organisations import service as organisations
 from app.organisations.models import Organisation
 from app.records.models import RecordDistribution, StrategyRecord
-from app.records.service import derived_columns
+from app.reports.models import RecordMeasure
 from app.requests.models import RequestData, StrategyRequest
 from app.sending.models import Notification, RecordReceipt
 from app.sending.service import addresses
@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import seed  # noqa: E402
 
 COUNT = 160
-FOLLOW_UP = {"action_done", "action_cancelled", "referrer_told", "edt_review",
-             "discussion_cancelled", "authorised"}
+FOLLOW_UP = {"action_done", "action_cancelled", "action_redated", "referrer_told",
+             "edt_review", "discussion_cancelled", "authorised"}
 
 
 @pytest.fixture
@@ -49,18 +49,29 @@ def test_seeded_rows_are_what_the_app_writes(seeded, session):
     _distribution_names_organisations_as_the_directory_does(session)
     _every_finalised_version_is_snapshotted_sent_and_timed_like_the_app(session)
     _the_outbox_emailed_each_organisation_as_send_version_does(session)
-    _follow_up_comes_after_finalising_and_closed_actions_have_their_entries(session)
+    _follow_up_comes_after_finalising_and_names_actions_as_the_app_does(session)
+    _a_return_or_an_amendment_starts_the_next_version(session)
     _requests_are_convened_declined_or_waiting(session)
-    _the_live_audit_has_a_row_per_record_in_force(session)
 
 
 def test_the_app_reads_the_seed_as_its_own(seeded, anonymous, session):
-    _read_model_matches_what_the_app_derives_after_follow_up(session)
+    _everything_derived_is_the_projection_of_what_happened(session)
     _the_app_shows_the_seeded_records(anonymous, session)
 
 
 def _aware(moment: datetime) -> datetime:
-    return versions.as_utc(moment)
+    # SQLite hands stored UTC times back without a zone.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _utc(value):
+    """Any datetime in a row, zone-less or not, as the UTC moment it is (compared alike on
+    both sides: the list's wall-clock columns are zone-less on both)."""
+    if isinstance(value, dict):
+        return {k: _utc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_utc(v) for v in value)
+    return _aware(value) if isinstance(value, datetime) else value
 
 
 def _counts_add_up_and_most_records_are_finalised(seeded, session):
@@ -77,21 +88,15 @@ def _counts_add_up_and_most_records_are_finalised(seeded, session):
 
 def _distribution_names_organisations_as_the_directory_does(session):
     """Each document's recipients are organisations in the directory, named as
-    named_recipients names them on every save; its record_distribution rows are what
-    derived_columns gives; social care is never a recipient."""
+    named_recipients names them on every save; social care is never a recipient."""
     directory = {o.id: o for o in organisations.every(session)}
     seeded = {name for name, *_ in seed.ORGANISATIONS}
-    distribution: dict[int, list[tuple[int, str]]] = {}
-    for row in session.exec(select(RecordDistribution)).scalars():
-        distribution.setdefault(row.record_id, []).append((row.organisation_id, row.agency))
     records = session.exec(select(StrategyRecord)).scalars().all()
     used = set()
     for record in records:
         content = record.content
         assert organisations.named_recipients(session, content).model_dump() == \
             content.model_dump(), record.reference
-        columns = derived_columns(record.reference, content, record.created_at, get_settings())
-        assert sorted(distribution.get(record.id, [])) == sorted(columns["distribution"])
         for recipient in content.distribution:
             organisation = directory[recipient.organisation_id]
             assert organisation.name in seeded and recipient.agency.value == organisation.agency
@@ -131,8 +136,9 @@ def _every_finalised_version_is_snapshotted_sent_and_timed_like_the_app(session)
             continue
         final = record.latest_final_version
         assert final == (record.version if record.status != "draft" else record.version - 1)
-        snapshot = snapshots[(record.id, final)]
-        assert (snapshot.authorised_at is not None) == (record.status == "authorised")
+        if record.status != "draft":  # (a version in force while amended may be authorised)
+            snapshot = snapshots[(record.id, final)]
+            assert (snapshot.authorised_at is not None) == (record.status == "authorised")
         # Every version finalised went to every organisation on the list.
         for (record_id, version) in snapshots:
             if record_id == record.id:
@@ -141,17 +147,21 @@ def _every_finalised_version_is_snapshotted_sent_and_timed_like_the_app(session)
 
 def _the_outbox_emailed_each_organisation_as_send_version_does(session):
     """Each sending queued a notice to each of an organisation's addresses as the app finds
-    them (its own secure address, or each partner user's); a withdrawal told it too."""
+    them (its own secure address, or each partner user's): a correction to an organisation
+    holding an earlier version it still may read, a record to the others; a withdrawal told
+    it too."""
     reach = {org: Counter((a.email, a.user_id) for a in found) for org, found in addresses(
         session, [o.id for o in session.exec(select(Organisation)).scalars()]).items()}
-    sendings = Counter((e.record_id, e.version) for e in session.exec(select(FollowUpEntry))
-                       .scalars() if e.kind == "finalised")
+    receipts = session.exec(select(RecordReceipt)).scalars().all()
     expected: Counter = Counter()
-    for receipt in session.exec(select(RecordReceipt)).scalars():
+    for receipt in receipts:
         key = (receipt.record_id, receipt.version, receipt.organisation_id, receipt.agency)
+        held = any(r.record_id == receipt.record_id and r.version < receipt.version
+                   and r.organisation_id == receipt.organisation_id
+                   and (r.withdrawn_at is None or _aware(r.withdrawn_at) > _aware(receipt.sent_at))
+                   for r in receipts)
         for address, n in reach[receipt.organisation_id].items():
-            expected[(*key, "sent", *address)] += n * sendings[(receipt.record_id,
-                                                               receipt.version)]
+            expected[(*key, "corrected" if held else "sent", *address)] += n
             if receipt.withdrawn_at is not None:
                 expected[(*key, "withdrawn", *address)] += n
     notifications = session.exec(select(Notification)).scalars().all()
@@ -166,41 +176,70 @@ def _the_outbox_emailed_each_organisation_as_send_version_does(session):
     assert any(not found for found in reach.values())
 
 
-def _follow_up_comes_after_finalising_and_closed_actions_have_their_entries(session):
+def _follow_up_comes_after_finalising_and_names_actions_as_the_app_does(session):
+    """Follow-up is on a finalised version, after it was finalised; progress names its action
+    as record_action does (its key, and its position in that version's tracked actions); the
+    update-all-agencies action is done for every organisation on the list, never cancelled."""
     now = datetime.now(UTC)
-    finalised_at = {(v.record_id, v.version): _aware(v.finalised_at)
-                    for v in session.exec(select(RecordVersion)).scalars()}
+    snapshots = {(v.record_id, v.version): v for v in session.exec(select(RecordVersion)).scalars()}
+    positions = {}
+    for action in session.exec(select(TrackedAction)).scalars():
+        document = snapshots[(action.record_id, action.version)].data
+        key = projection.key_of(action, StrategyRecordData.model_validate(
+            document, context={"stored": True}))
+        positions[(action.record_id, action.version, key)] = action.position
+        if action.kind == "update_agencies":
+            assert action.status != "cancelled"
     entries = session.exec(select(FollowUpEntry)).scalars().all()
+    progress = Counter()
     for entry in entries:
         assert _aware(entry.at) <= now
         if entry.kind in FOLLOW_UP:
-            assert _aware(entry.at) > finalised_at[(entry.record_id, entry.version)]
-    closing = Counter((e.record_id, e.version, e.action_position) for e in entries
-                      if e.kind in ("action_done", "action_cancelled"))
-    for action in session.exec(select(TrackedAction)).scalars():
-        closed = closing[(action.record_id, action.version, action.position)]
-        if action.closed_at is not None:
-            assert action.status in ("done", "cancelled") and closed == 1
+            assert _aware(entry.at) > _aware(snapshots[(entry.record_id, entry.version)]
+                                             .finalised_at)
+        if entry.kind not in projection.PROGRESS:
+            continue
+        key = tuple(entry.details["key"])
+        progress[entry.kind] += 1
+        assert positions[(entry.record_id, entry.version, key)] == entry.action_position
+        if entry.kind == "action_cancelled":
+            assert key != ("update_agencies",) and set(entry.details) == {"key", "action", "note"}
+        elif entry.kind == "action_redated":
+            assert set(entry.details) == {"key", "action", "note", "due_date"}
+        elif key in {("update_agencies",), ("cancellation_update",)}:
+            listed = snapshots[(entry.record_id, entry.version)].data["distribution"]
+            assert entry.details["updated"] == [
+                {"organisation_id": r["organisation_id"], "name": r["name"]} for r in listed]
+            assert entry.details["not_updated"] == [] and entry.details["how"] == "Email"
         else:
-            assert closed == 0
-        if action.kind == "update_agencies":
-            assert action.status != "cancelled"
+            assert set(entry.details) == {"key", "action", "note", "done_on"}
+    assert progress["action_done"] and progress["action_cancelled"]
     kinds = Counter(entry.kind for entry in entries)
-    assert kinds["finalised"] == len(finalised_at) + kinds["returned"]
+    assert kinds["finalised"] == len(snapshots)  # each version finalised once
 
 
-def _read_model_matches_what_the_app_derives_after_follow_up(session):
-    """refresh_read_model (what every follow-up step runs) leaves each record as seeded."""
-    records = session.exec(select(StrategyRecord).where(
-        StrategyRecord.status != "draft")).scalars().all()
-    seeded_columns = {r.id: (r.warnings, r.next_due) for r in records}
-    for record in records:
-        refresh_read_model(session, record)
-    session.expire_all()
-    for record in session.exec(select(StrategyRecord).where(
-            StrategyRecord.status != "draft")).scalars():
-        assert (record.warnings, record.next_due) == seeded_columns[record.id], record.reference
-    session.rollback()
+def _a_return_or_an_amendment_starts_the_next_version(session):
+    """Returned (a correction) or amended, the next version is a draft until it is finalised;
+    the earlier version stays, with its receipts, in force until then."""
+    snapshots = {(v.record_id, v.version): v for v in session.exec(select(RecordVersion)).scalars()}
+    sent = {(r.record_id, r.version) for r in session.exec(select(RecordReceipt)).scalars()}
+    for entry in session.exec(select(FollowUpEntry).where(
+            FollowUpEntry.kind.in_(("returned", "amended")))).scalars():
+        record = session.get(StrategyRecord, entry.record_id)
+        earlier = snapshots[(record.id, entry.version - 1)]
+        assert _aware(earlier.finalised_at) < _aware(entry.at)
+        assert (record.id, entry.version - 1) in sent
+        later = snapshots.get((record.id, entry.version))
+        if later is None:
+            assert (record.status, record.version) == ("draft", entry.version)
+            assert record.latest_final_version == entry.version - 1
+        else:
+            assert _aware(entry.at) < _aware(later.finalised_at)
+            assert earlier.superseded_by == entry.version
+        if entry.kind == "returned":
+            assert earlier.authorised_at is None and entry.details["reasons"]
+        else:
+            assert entry.details["amends"] == entry.version - 1
 
 
 def _requests_are_convened_declined_or_waiting(session):
@@ -239,24 +278,43 @@ def _the_app_shows_the_seeded_records(anonymous, session):
         assert client.get(url).status_code == 200, url
 
 
-def _the_live_audit_has_a_row_per_record_in_force(session):
-    """Exactly the records with a finalised version in force are in the live audit, each
-    with the row finalising that version writes."""
-    from app.reports import store
-    from app.reports.models import RecordMeasure
-    from app.reports.store import measure_row
-    in_force = session.scalars(select(StrategyRecord).where(
-        StrategyRecord.latest_final_version.is_not(None))).all()
-    rows = {row.record_id: row for row in session.scalars(select(RecordMeasure)).all()}
-    assert set(rows) == {record.id for record in in_force}
-    for record in in_force[:20]:
-        version = versions.snapshot(session, record.id, record.latest_final_version)
-        # What happened after the meeting, as the services would read it back.
-        after = store._after(session, record.id, record.latest_final_version)
-        expected = measure_row(record.id, record.latest_final_version, record.team,
-                               versions.version_record(record, version).content, **after)
-        # The referrer measure is also met once follow-up tells the referrer.
-        if expected["m_referrer_told"] is not None and not record.referrer_feedback_due:
-            expected["m_referrer_told"] = True
-        stored = rows[record.id].model_dump()
-        assert {k: stored[k] for k in expected} == expected
+def _everything_derived_is_the_projection_of_what_happened(session):
+    """For every seeded record, what is stored beside its facts (the list's and the review's
+    columns, the distribution, every version's tracked actions, the live audit's row, which
+    version superseded which, the receipts' discussion day) is what the app's projection
+    derives from those facts, as every service step stores it."""
+    settings, today = get_settings(), uk_now().date()
+    records = session.scalars(select(StrategyRecord.id).order_by(StrategyRecord.id)).all()
+    assert len(records) == COUNT
+    for record_id in records:
+        expected = projection.derive(projection.load(session, record_id), settings, today)
+        stored = _stored(session, record_id, list(expected.columns))
+        assert stored == _utc({
+            "columns": expected.columns, "distribution": sorted(expected.distribution),
+            "actions": [{k: v for k, v in row.items() if k != "key"}
+                        for row in expected.actions],
+            "measure": expected.measure, "superseded": expected.superseded,
+            "receipt_days": {version: {day} for version, day in expected.receipt_days.items()
+                             if version in stored["receipt_days"]}}), record_id
+
+
+def _stored(session, record_id: int, columns: list[str]) -> dict:
+    record = session.execute(select(*(getattr(StrategyRecord, c) for c in columns)).where(
+        StrategyRecord.id == record_id)).one()
+    measure = session.get(RecordMeasure, record_id)
+    days: dict[int, set[date | None]] = {}
+    for receipt in session.scalars(select(RecordReceipt).where(
+            RecordReceipt.record_id == record_id)):
+        days.setdefault(receipt.version, set()).add(receipt.discussion_on)
+    return _utc({
+        "columns": dict(record._mapping),
+        "distribution": sorted(session.execute(select(
+            RecordDistribution.organisation_id, RecordDistribution.agency).where(
+            RecordDistribution.record_id == record_id)).tuples().all()),
+        "actions": [action.model_dump(exclude={"id"}) for action in session.scalars(
+            select(TrackedAction).where(TrackedAction.record_id == record_id)
+            .order_by(TrackedAction.version, TrackedAction.position))],
+        "measure": measure.model_dump() if measure else None,
+        "superseded": {v.version: (v.superseded_by, v.superseded_at) for v in session.scalars(
+            select(RecordVersion).where(RecordVersion.record_id == record_id))},
+        "receipt_days": days})

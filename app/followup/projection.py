@@ -78,28 +78,43 @@ def load(session: Session, record_id: int) -> Facts:
     r = StrategyRecord
     row = session.execute(select(*(getattr(r, name) for name in _RECORD_FACTS))
                           .where(r.id == record_id)).one()
-    record = SimpleNamespace(**row._mapping)
-    snapshots = {s.version: s for s in session.execute(
-        select(RecordVersion).where(RecordVersion.record_id == record_id)).scalars()}
-    documents = {}
-    for version, snapshot in snapshots.items():
-        try:
-            documents[version] = StrategyRecordData.model_validate(
-                snapshot.data, context={"stored": True})
-        except ValidationError:
-            continue  # a damaged version derives nothing, as it lists nothing
+    snapshots = list(session.execute(
+        select(RecordVersion).where(RecordVersion.record_id == record_id)).scalars())
     entries = list(session.execute(select(FollowUpEntry).where(
         FollowUpEntry.record_id == record_id).order_by(FollowUpEntry.at, FollowUpEntry.id)
     ).scalars())
     first = session.execute(select(RecordReceipt.version, RecordReceipt.sent_at).where(
         RecordReceipt.record_id == record_id).order_by(RecordReceipt.sent_at, RecordReceipt.id)
         .limit(1)).first()
+    return facts(SimpleNamespace(**row._mapping), snapshots, entries,
+                 (first[0], first[1]) if first else None)
+
+
+def facts(record, snapshots, entries, first_sent: tuple[int, datetime] | None,
+          validate=None) -> Facts:
+    """Facts from rows (stored ones, or rows not yet stored, as benchmarks/seed.py makes):
+    `record` has the `_RECORD_FACTS` attributes, `snapshots` and `entries` those of
+    RecordVersion and FollowUpEntry (entries in the order they happened); `first_sent` is the
+    version first sent and when. `validate` turns a stored document into StrategyRecordData
+    (a caller projecting the same documents many times may remember them)."""
+    validate = validate or _validated
+    snapshots = {s.version: s for s in snapshots}
+    documents = {}
+    for version, snapshot in snapshots.items():
+        try:
+            documents[version] = validate(snapshot.data)
+        except ValidationError:
+            continue  # a damaged version derives nothing, as it lists nothing
     try:
-        current = StrategyRecordData.model_validate(record.data, context={"stored": True})
+        current = validate(record.data)
     except ValidationError:
         current = None
-    return Facts(record, current, snapshots, documents, entries,
-                 (first[0], _utc(first[1])) if first else None)
+    return Facts(record, current, snapshots, documents, list(entries),
+                 (first_sent[0], _utc(first_sent[1])) if first_sent else None)
+
+
+def _validated(data: dict) -> StrategyRecordData:
+    return StrategyRecordData.model_validate(data, context={"stored": True})
 
 
 # --- actions -----------------------------------------------------------------------------------
