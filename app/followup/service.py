@@ -26,6 +26,7 @@ from app.records.service import StaleRecord, derived_columns, next_due
 from app.reports import store as report_rows
 from app.reports.store import store_measures
 from app.rules.core import discussion_day
+from app.rules.dates import followup_date
 from app.rules.due_dates import cancellation_update_due
 from app.sending import service as sending
 from app.sending.models import RecordReceipt
@@ -81,19 +82,16 @@ def _text(errors: dict, values: dict, name: str, message: str, *, required=True,
     return value
 
 
-def _past_date(errors: dict, values: dict, name: str, message: str) -> date | None:
-    raw = values.get(name)
-    if isinstance(raw, date):
-        value = raw
-    else:
-        try:
-            value = date.fromisoformat(raw.strip() if isinstance(raw, str) else "")
-        except ValueError:
-            errors[name] = message
-            return None
-    if value > uk_now().date():
-        errors[name] = "The date must not be in the future"
-    return value
+def _past_date(errors: dict, values: dict, name: str, message: str, record: StrategyRecord,
+               label: str) -> date | None:
+    """The date typed (app/rules/dates.py judges it: typed in full, not in the future, not
+    before the discussion)."""
+    try:
+        return followup_date(values.get(name), record.content, uk_now().date(), missing=message,
+                             label=label)
+    except ValueError as problem:
+        errors[name] = str(problem)
+        return None
 
 
 def _require_final(record: StrategyRecord, what: str) -> None:
@@ -336,7 +334,8 @@ def record_action(session: Session, record: StrategyRecord, user: User, expected
     values = {"note": progress.note, "done_on": progress.done_on, "how": progress.how}
     if progress.outcome == "done":
         note = _text(errors, values, "note", "Say what was done")
-        done_on = _past_date(errors, values, "done_on", "Enter the date it was done, like 2026-11-23")
+        done_on = _past_date(errors, values, "done_on", "Enter the date it was done, like 23/11/2026",
+                             record, "The date it was done")
         agencies, how = [], None
         if action.kind == ActionKind.UPDATE_AGENCIES or action.kind == versions.CANCELLATION_UPDATE:
             known = set(Agency._value2member_map_)
@@ -405,7 +404,9 @@ def record_referrer_told(session: Session, record: StrategyRecord, user: User,
     errors: dict[str, str] = {}
     told_by = _text(errors, values, "told_by", "Enter who told the referrer",
                     limit=SHORT_TEXT_MAX)
-    told_on = _past_date(errors, values, "told_on", "Enter the date the referrer was told, like 2026-11-23")
+    told_on = _past_date(errors, values, "told_on",
+                         "Enter the date the referrer was told, like 23/11/2026", record,
+                         "The date the referrer was told")
     how = _text(errors, values, "how", "Say how the referrer was told (phone, letter, meeting ...)",
                 limit=SHORT_TEXT_MAX)
     family = values.get("family_member") in (True, "yes")
@@ -433,7 +434,9 @@ def record_edt_review(session: Session, record: StrategyRecord, user: User,
     errors: dict[str, str] = {}
     reviewed_by = _text(errors, values, "reviewed_by", "Enter who reviewed the record",
                         limit=SHORT_TEXT_MAX)
-    reviewed_on = _past_date(errors, values, "reviewed_on", "Enter the date of the review, like 2026-11-23")
+    reviewed_on = _past_date(errors, values, "reviewed_on",
+                             "Enter the date of the review, like 23/11/2026", record,
+                             "The date of the review")
     checked = _text(errors, values, "checked", "Say what was checked")
     corrected = _text(errors, values, "corrected", "", required=False)
     further = values.get("further_needed")
