@@ -394,6 +394,8 @@ def cancel_further_discussion(session: Session, record: StrategyRecord, user: Us
            scheduled_for=data.next_steps.next_discussion_on, cancelled_on=today,
            update_due=due, action=text)
     refresh_read_model(session, record)
+    # Every organisation that was sent this version is told, in the same transaction.
+    sending.on_discussion_cancelled(session, record, datetime.now(UTC), user)
     return _commit(session, record)
 
 

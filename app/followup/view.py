@@ -6,6 +6,7 @@ from sqlmodel import Session
 from app import visibility
 from app.auth.roles import can_authorise, can_record_follow_up
 from app.followup import service, versions
+from app.followup.cancellations import cancellations
 from app.sending import service as sending
 
 
@@ -34,4 +35,7 @@ def record_page_context(record, user, session: Session | None = None) -> dict:
         "sent": [] if partner else sending.sent_versions(session, record.id),
         "can_withdraw": can_authorise(user),
         "can_authorise": can_authorise(user) and record.status == "finalised",
+        # Shown to every reader of the version, partners too: the reason is for the agencies.
+        "cancellations": () if record.status == "draft"
+        else cancellations(session, record.id, record.version),
     }}
