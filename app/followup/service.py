@@ -294,11 +294,13 @@ def amend(session: Session, record: StrategyRecord, user: User, expected_revisio
     if errors:
         raise Invalid(errors)
     data = versions.effective_data(session, record)
+    # Taken before the change: the ORM update sets `record.version` to the new one in place.
+    amended = record.version
     _change(session, record, expected_revision, status=RecordStatus.DRAFT.value,
-            version=record.version + 1, data=data.model_dump(mode="json"), finalised_at=None,
+            version=amended + 1, data=data.model_dump(mode="json"), finalised_at=None,
             authorised_at=None, authorised_by_id=None, returned_at=None)
-    _entry(session, record, user, "amended", version=record.version + 1, reason=reason,
-           amends=record.version)
+    _entry(session, record, user, "amended", version=amended + 1, reason=reason,
+           amends=amended)
     record = _commit(session, record)
     # A draft's read model: blocking problems and warnings as the rules judge it now.
     columns = derived_columns(record.reference, data, record.created_at, get_settings())
