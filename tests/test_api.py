@@ -43,7 +43,9 @@ def test_create_read_round_trip(client):
     sections = StrategyRecordData.model_validate(body).model_dump(mode="json")
     assert {key: record[key] for key in sections} == sections
     assert set(record) - set(sections) == {"id", "reference", "status", "revision", "version",
-                                           "created_at", "updated_at", "finalised_at"}
+                                           "created_at", "updated_at", "finalised_at",
+                                           "further_discussion_cancelled"}
+    assert record["further_discussion_cancelled"] is None
     assert re.fullmatch(r"SR-\d{4}-\d{5}", record["reference"])
     assert (record["status"], record["revision"], record["version"], record["finalised_at"]) == (
         "draft", 1, 1, None)

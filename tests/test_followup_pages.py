@@ -125,7 +125,7 @@ def test_update_all_agencies_done_needs_every_organisation_told_or_a_reason(anon
                         **{f"reason-{hv}": "The family has no health visitor yet"})
     assert answer.status_code == 303
     text = soup(client.get(f"/strategies/{record_id}")).select_one("#timeline").get_text()
-    assert ("Organisations updated: Police (Secure email). Not updated: Health visiting (The "
+    assert ("Organisations updated: Police (Secure email).Not updated: Health visiting (The "
             "family has no health visitor yet).") in text
 
 

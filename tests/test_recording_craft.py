@@ -9,10 +9,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from app import parsing
 from app.config import get_settings
 from app.domain.schema import uk_now
 from app.domain.sections import SECTIONS
-from app.records import forms
+from app.parsing import DATE_MESSAGE
 from app.records.display import as_text
 from app.rules.workdays import add_working_days
 from tests.builders import api_record, complete_record, create, discussion_time
@@ -35,7 +36,7 @@ def frozen_now(monkeypatch) -> datetime:
     """The UK time the form reads "today" and "now" as: yesterday at 09:41."""
     moment = (datetime.now() - timedelta(days=1)).replace(hour=9, minute=41, second=0,
                                                           microsecond=0)
-    monkeypatch.setattr(forms, "uk_now", lambda: moment)
+    monkeypatch.setattr(parsing, "uk_now", lambda: moment)  # where typed dates are read
     return moment
 
 
@@ -83,7 +84,7 @@ def test_today_with_another_month_says_how_to_type_a_date(client, frozen_now):
     answer = _post_date(client, record_id, "header", "header-discussion_at", day="today",
                         month=str(other_month), year="", time="10:00")
     assert answer.status_code == 422
-    assert error_summary(soup(answer)) == {"#header-discussion_at": forms.DATE_MESSAGE}
+    assert error_summary(soup(answer)) == {"#header-discussion_at": DATE_MESSAGE}
     assert soup(answer).select_one("#header-discussion_at")["value"] == "today"
 
 

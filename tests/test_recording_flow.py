@@ -89,8 +89,9 @@ def test_save_and_continue_with_an_error_stays_on_the_section(client):
 TIMES = {"2.10am": "02:10", "2:10 pm": "14:10", "14:05": "14:05", "1405": "14:05",
          "2pm": "14:00", "12.30pm": "12:30", "12am": "00:00", "9.05 a.m.": "09:05",
          "midday": "12:00"}
-DATES = {"4/4/26": ("4", "4", "2026"), "04/04/2026": ("4", "4", "2026"),
-         "4.4.26": ("4", "4", "2026"), "17-11-2025": ("17", "11", "2025")}
+DATES = {"4/4/2026": ("4", "4", "2026"), "04/04/2026": ("4", "4", "2026"),
+         "4.4.2026": ("4", "4", "2026"), "17-11-2025": ("17", "11", "2025"),
+         "4 4 2026": ("4", "4", "2026")}
 
 
 def _post_discussion_at(client, record_id, **parts):
@@ -123,11 +124,25 @@ def test_a_whole_date_typed_in_the_day_box_fills_the_date(client, typed):
     assert _shown_discussion_at(client, record_id) == (*DATES[typed], "14:05")
 
 
-def test_a_two_digit_year_and_a_month_name_are_understood(client):
+def test_a_month_name_is_understood(client):
     record_id = start(client)
-    answer = _post_discussion_at(client, record_id, day="4", month="Apr", year="26", time="9am")
+    answer = _post_discussion_at(client, record_id, day="4", month="Apr", year="2026", time="9am")
     assert answer.status_code == 303, error_summary(soup(answer))
     assert _shown_discussion_at(client, record_id) == ("4", "4", "2026", "09:00")
+
+
+@pytest.mark.parametrize("day, month, year", [("31/12/99", "", ""), ("4", "Apr", "26"),
+                                               ("4.4.26", "", ""), ("today", "", "26")])
+def test_a_two_digit_year_is_refused_saying_to_type_it_in_full(client, day, month, year):
+    """31/12/99 was stored as 1999: a year is never guessed into a century."""
+    record_id = start(client)
+    answer = _post_discussion_at(client, record_id, day=day, month=month, year=year, time="9am")
+    assert answer.status_code == 422
+    page = soup(answer)
+    assert error_summary(page) == {"#header-discussion_at": "Enter the year in full, like 2026"}
+    assert [page.select_one(f"input[name=header-discussion_at-{part}]")["value"]
+            for part in ("day", "month", "year")] == [day, month, year]
+    assert api_record(client, record_id)["header"]["discussion_at"] is None
 
 
 @pytest.mark.parametrize("typed", ["25:00", "14:75", "13pm", "14:05pm", "14", "teatime", "2.5"])
@@ -146,7 +161,7 @@ def test_a_time_that_is_not_one_says_how_to_type_it(client, typed):
 
 
 @pytest.mark.parametrize("day, month, year", [("4/4", "", ""), ("yesterday", "", ""),
-                                               ("4/4/26", "5", ""), ("3", "Smarch", "2026"),
+                                               ("4/4/2026", "5", ""), ("3", "Smarch", "2026"),
                                                ("3", "4", "202")])
 def test_a_date_that_is_not_one_says_how_to_type_it(client, day, month, year):
     record_id = start(client)
@@ -154,14 +169,14 @@ def test_a_date_that_is_not_one_says_how_to_type_it(client, day, month, year):
     assert answer.status_code == 422
     page = soup(answer)
     assert error_summary(page) == {
-        "#header-discussion_at": "Enter the date as, for example, 27 3 2026 or 27/3/26, or type today"}
+        "#header-discussion_at": "Enter the date as, for example, 27 3 2026 or 27/3/2026, or type today"}
     assert page.select_one("input[name=header-discussion_at-day]")["value"] == day
     assert page.select_one("input[name=header-discussion_at-month]")["value"] == month
 
 
 def test_a_date_that_reads_but_does_not_exist_is_still_refused(client):
     record_id = start(client)
-    answer = _post_discussion_at(client, record_id, day="31/2/26", time="14:05")
+    answer = _post_discussion_at(client, record_id, day="31/2/2026", time="14:05")
     assert answer.status_code == 422
     assert list(error_summary(soup(answer))) == ["#header-discussion_at"]
     assert "real date" in error_summary(soup(answer))["#header-discussion_at"]
@@ -172,7 +187,7 @@ def test_a_date_of_birth_typed_whole_in_the_day_box(client):
     page = section_page(client, record_id, "children")
     keys = {f"children-0-date_of_birth-{part}" for part in ("day", "month", "year")}
     pairs = [(k, v) for k, v in form_data(page) if k not in keys]
-    pairs += [("children-0-date_of_birth-day", "1.2.19"), ("children-0-date_of_birth-month", ""),
+    pairs += [("children-0-date_of_birth-day", "1.2.2019"), ("children-0-date_of_birth-month", ""),
               ("children-0-date_of_birth-year", "")]
     answer = post_section(client, record_id, "children", pairs)
     assert answer.status_code == 303, error_summary(soup(answer))

@@ -5,6 +5,7 @@ outside the period."""
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from app.domain.schema import uk_now
@@ -102,6 +103,19 @@ def test_each_figure_lists_exactly_the_records_it_counts(session, world):
     assert listed("requests-by-agency", part="school") == {ids["convened"], ids["convened late"]}
     assert listed("requests-triaged-on-time") == {ids["convened"]}
     assert listed("requests-declined") == set()
+
+
+def test_a_referrer_told_before_the_discussion_is_never_averaged_in_as_negative_days(
+        session, world):
+    # A row stored before follow-up dates were judged against the discussion (issue 19): A's
+    # referrer "told" 35 days before it. It is left out, not averaged in as -35 days.
+    session.execute(update(RecordMeasure).where(RecordMeasure.record_id == world.ids["A"])
+                    .values(referrer_told_on=date(2025, 12, 10)))  # A: 14 January 2026
+    session.commit()
+    scope = Scope(*PERIOD, today=uk_now().date())
+    # Six told on the day of the discussion, G five days later.
+    assert (referrer_days(session, scope).value, referrer_days(session, scope).over) == (
+        round(5 / 7, 1), 7)
 
 
 def test_referrers_are_told_on_average_and_return_reasons_are_counted(session, world):

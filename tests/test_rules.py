@@ -326,6 +326,17 @@ FAILING = [
         distribution=recipients("csc", "police", "health_visiting", "midwifery"),
         decision={"outcome": "cin"}, next_steps={"icpc_date": None}),
      [("next_steps", "icpc_date")]),
+    # Dates judged against the discussion (issue 19); boundaries in test_dates_judged.py.
+    ("dates.s47-start", lambda: build(header={
+        "sequence": "further", "previous_reference": "SR-2026-00001",
+        "s47_started_on": str(discussion_time().date() + timedelta(days=1))}),
+     [("header", "s47_started_on")]),
+    ("dates.referrer-told", lambda: build(grounds={
+        "referrer_informed_on": str(discussion_time().date() - timedelta(days=365))}),
+     [("grounds", "referrer_informed_on")]),
+    ("dates.contributions", lambda: build(participants=participants(None, None, {
+        "contributed_at": (discussion_time() - timedelta(days=2)).isoformat()})),
+     [("participants", 2, "contributed_at")]),
 ]
 
 

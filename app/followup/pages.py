@@ -21,6 +21,7 @@ from app.pdf.service import render_after_finalise
 from app.records import access
 from app.records.pages import PostedValues
 from app.requests import service as requests_service
+from app.rules.core import discussion_day
 from app.sending import receipts
 from app.templating import templates
 
@@ -80,7 +81,9 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
                                      or data.decision.outcome == "further_strategy"),
         "warnings_open": record.warnings,
         "state": state,
-        "today": uk_now().date().isoformat(),
+        # Offered in the one-box dates, written as people type them (app/parsing.typed_date).
+        "today": f"{uk_now():%-d/%-m/%Y}",
+        "discussion_day": discussion_day(data),
         "user": user,
     }
     return templates.TemplateResponse(request, "followup/follow_up.html", context,

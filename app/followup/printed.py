@@ -9,22 +9,14 @@ as a new variant rather than replacing the old one for that reason.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel import Session
 
 from app.domain.choices import RecordStatus
 from app.followup import versions
+from app.followup.cancellations import Cancellation, cancellations
 from app.records.models import StrategyRecord
-
-
-@dataclass(frozen=True)
-class Cancellation:
-    scheduled_for: date | None
-    cancelled_on: date
-    reason: str
-    action: str
-    by: str
 
 
 @dataclass(frozen=True)
@@ -59,23 +51,10 @@ def printed_state(session: Session, record: StrategyRecord) -> PrintedState | No
     snapshot = versions.snapshot(session, record.id, record.version)
     if snapshot is None:  # finalised before versions were kept, and not yet backfilled
         return PrintedState()
-    cancellations = tuple(
-        Cancellation(
-            scheduled_for=_date(e.details.get("scheduled_for")),
-            cancelled_on=_date(e.details["cancelled_on"]),
-            reason=e.details.get("reason", ""), action=e.details.get("action", ""),
-            by=e.by_name)
-        for e in versions.entries(session, record.id)
-        if e.kind == "discussion_cancelled" and e.version == record.version
-    )
     return PrintedState(
         finalised_by=versions.finalised_by_name(session, record),
         authorised_by=snapshot.authorised_by_name,
         authorised_at=versions.as_utc(snapshot.authorised_at),
         superseded_by=snapshot.superseded_by,
-        cancellations=cancellations,
+        cancellations=cancellations(session, record.id, record.version),
     )
-
-
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None

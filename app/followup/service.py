@@ -20,8 +20,10 @@ from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, uk_now
 from app.followup import projection, versions
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.followup.separation import took_part
+from app.parsing import typed_date
 from app.records.models import StrategyRecord
 from app.records.service import StaleRecord
+from app.rules.dates import followup_date
 from app.rules.due_dates import cancellation_update_due
 from app.sending import service as sending
 
@@ -77,19 +79,16 @@ def _text(errors: dict, values: dict, name: str, message: str, *, required=True,
     return value
 
 
-def _past_date(errors: dict, values: dict, name: str, message: str) -> date | None:
-    raw = values.get(name)
-    if isinstance(raw, date):
-        value = raw
-    else:
-        try:
-            value = date.fromisoformat(raw.strip() if isinstance(raw, str) else "")
-        except ValueError:
-            errors[name] = message
-            return None
-    if value > uk_now().date():
-        errors[name] = "The date must not be in the future"
-    return value
+def _past_date(errors: dict, values: dict, name: str, message: str, record: StrategyRecord,
+               label: str) -> date | None:
+    """The date typed (app/rules/dates.py judges it: typed in full, not in the future, not
+    before the discussion)."""
+    try:
+        return followup_date(values.get(name), record.content, uk_now().date(), missing=message,
+                             label=label)
+    except ValueError as problem:
+        errors[name] = str(problem)
+        return None
 
 
 def _require_final(record: StrategyRecord, what: str) -> None:
@@ -301,7 +300,8 @@ def record_action(session: Session, record: StrategyRecord, user: User, expected
     if kind == "action_done":
         note = _text(errors, values, "note", "Say what was done")
         details["done_on"] = _past_date(errors, values, "done_on",
-                                        "Enter the date it was done, like 2026-11-23")
+                                        "Enter the date it was done, like 23/11/2026", record,
+                                        "The date it was done")
         if action.kind in projection.UPDATE_KINDS:
             details["updated"], details["not_updated"] = _organisations_told(
                 errors, record, progress)
@@ -312,7 +312,7 @@ def record_action(session: Session, record: StrategyRecord, user: User, expected
     else:
         note = _text(errors, values, "note", "Give the reason for the new date")
         details["due_date"] = _future_date(errors, values, "due_date",
-                                           "Enter the new date, like 2026-11-23")
+                                           "Enter the new date, like 23/11/2026")
         if details["due_date"] and details["due_date"] == action.due_date:
             errors["due_date"] = "Enter a date other than the one it is due"
     if errors:
@@ -327,10 +327,11 @@ def record_action(session: Session, record: StrategyRecord, user: User, expected
 def _future_date(errors: dict, values: dict, name: str, message: str) -> date | None:
     raw = values.get(name)
     try:
-        value = raw if isinstance(raw, date) else date.fromisoformat(
-            raw.strip() if isinstance(raw, str) else "")
-    except ValueError:
-        errors[name] = message
+        if not isinstance(raw, date | str) or not str(raw).strip():
+            raise ValueError(message)
+        value = raw if isinstance(raw, date) else typed_date(raw)
+    except ValueError as problem:
+        errors[name] = str(problem)
         return None
     if value < uk_now().date():
         errors[name] = "The new date must be today or later"
@@ -360,6 +361,8 @@ def cancel_further_discussion(session: Session, record: StrategyRecord, user: Us
     _entry(session, record, user, "discussion_cancelled", reason=reason,
            scheduled_for=data.next_steps.next_discussion_on, cancelled_on=today,
            update_due=due, action=f"{CANCELLATION_TEXT} {due:%-d %B %Y}")
+    # Every organisation that was sent this version is told, in the same transaction.
+    sending.on_discussion_cancelled(session, record, datetime.now(UTC), user)
     return _commit(session, record)
 
 
@@ -370,7 +373,9 @@ def record_referrer_told(session: Session, record: StrategyRecord, user: User,
     errors: dict[str, str] = {}
     told_by = _text(errors, values, "told_by", "Enter who told the referrer",
                     limit=SHORT_TEXT_MAX)
-    told_on = _past_date(errors, values, "told_on", "Enter the date the referrer was told, like 2026-11-23")
+    told_on = _past_date(errors, values, "told_on",
+                         "Enter the date the referrer was told, like 23/11/2026", record,
+                         "The date the referrer was told")
     how = _text(errors, values, "how", "Say how the referrer was told (phone, letter, meeting ...)",
                 limit=SHORT_TEXT_MAX)
     family = values.get("family_member") in (True, "yes")
@@ -395,7 +400,9 @@ def record_edt_review(session: Session, record: StrategyRecord, user: User,
     errors: dict[str, str] = {}
     reviewed_by = _text(errors, values, "reviewed_by", "Enter who reviewed the record",
                         limit=SHORT_TEXT_MAX)
-    reviewed_on = _past_date(errors, values, "reviewed_on", "Enter the date of the review, like 2026-11-23")
+    reviewed_on = _past_date(errors, values, "reviewed_on",
+                             "Enter the date of the review, like 23/11/2026", record,
+                             "The date of the review")
     checked = _text(errors, values, "checked", "Say what was checked")
     corrected = _text(errors, values, "corrected", "", required=False)
     further = values.get("further_needed")

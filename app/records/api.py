@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
+from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.deps import ApiUser
@@ -19,9 +20,10 @@ from app.auth.roles import can_list_records
 from app.deps import SessionDep
 from app.domain.choices import RecordStatus
 from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
+from app.followup.cancellations import CANCELLED_NOTE, CancelledDiscussionOut, cancelled_out
+from app.organisations.service import UnknownRecipient
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
-from app.organisations.service import UnknownRecipient
 from app.records import access, service, staff
 from app.records.listing import PAGE_SIZE, ListQuery
 from app.records.models import StrategyRecord
@@ -68,9 +70,12 @@ class StrategyRecordReplace(StrategyRecordIn):
     created_at: datetime | None = Field(None, description=READ_ONLY_NOTE)
     updated_at: datetime | None = Field(None, description=READ_ONLY_NOTE)
     finalised_at: datetime | None = Field(None, description=READ_ONLY_NOTE)
+    further_discussion_cancelled: CancelledDiscussionOut | None = Field(
+        None, description=READ_ONLY_NOTE)
 
 
-READ_ONLY = ("id", "reference", "status", "version", "created_at", "updated_at", "finalised_at")
+READ_ONLY = ("id", "reference", "status", "version", "created_at", "updated_at", "finalised_at",
+             "further_discussion_cancelled")
 
 
 class FinaliseIn(BaseModel):
@@ -93,6 +98,8 @@ class StrategyRecordOut(StrategyRecordData):
     created_at: UtcDateTime = Field(description="UTC")
     updated_at: UtcDateTime = Field(description="UTC")
     finalised_at: UtcDateTime | None = Field(description="UTC; null until finalised")
+    further_discussion_cancelled: CancelledDiscussionOut | None = Field(
+        None, description=CANCELLED_NOTE)
 
 
 class FailureOut(BaseModel):
@@ -153,10 +160,14 @@ REVISION_ERRORS = {
 # --- answers ---------------------------------------------------------------------------------
 
 
-def record_out(record: StrategyRecord) -> StrategyRecordOut:
+def record_out(record: StrategyRecord, session: Session | None = None) -> StrategyRecordOut:
+    """The record as read. `session` is needed for a version read from its snapshot (a
+    partner's earlier version), which belongs to none."""
     record.content  # noqa: B018  (a damaged record answers 409 with the reason, not a 500)
     return StrategyRecordOut.model_validate(
         {
+            "further_discussion_cancelled": cancelled_out(session or Session.object_session(record),
+                                                          record),
             **record.data,
             "id": record.id,
             "reference": record.reference,
@@ -332,7 +343,7 @@ def read_strategy(record_id: int, session: SessionDep, response: Response, user:
     record = access.viewable(session, user, record_id, request)
     audit.log(session, "viewed", user=user, record_id=record.id, request=request)
     response.headers["ETag"] = etag(record)
-    return record_out(record)
+    return record_out(record, session)
 
 
 @router.put("/{record_id}", response_model=StrategyRecordOut,

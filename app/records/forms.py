@@ -20,7 +20,15 @@ from app.config import get_settings
 from app.domain.choices import ActionKind, Agency
 from app.domain.schema import AgencyPosition, StrategyRecordData, child_title, uk_now
 from app.domain.sections import Section
-from app.parsing import FormValues, whole_number
+from app.parsing import (
+    NOW_WORD,
+    TIME_MESSAGE,
+    FormValues,
+    date_numbers,
+    date_problem,
+    typed_time,
+    whole_number,
+)
 from app.records.display import as_text
 from app.rules.core import discussion_day
 from app.rules.due_dates import update_agencies_due
@@ -131,7 +139,7 @@ def _join_date(parts: dict) -> str | None:
         return None
     if not any((day, month, year)) and time.lower() == NOW_WORD:
         day = "today"  # "now" in the time box alone: this minute today
-    numbers = _date_numbers(day, month, year)
+    numbers = date_numbers(day, month, year)
     if numbers is None:
         # Passed on as typed, so validation refuses it (date_problems says how to type it).
         return f"{day}/{month}/{year} {time}".strip()
@@ -142,85 +150,6 @@ def _join_date(parts: dict) -> str | None:
         time = "now"  # "now" in the day box of a date and time: this minute, too
     clock = typed_time(time)
     return f"{iso}T{clock or time or 'no time'}"
-
-
-DATE_MESSAGE = "Enter the date as, for example, 27 3 2026 or 27/3/26, or type today"
-TIME_MESSAGE = "Enter the time as, for example, 14:05 or 2.05pm, or type now"
-# Words for the present, typed in the day box (a date) or the time box (a time): read as UK
-# local time when the form is saved.
-TODAY_WORDS = ("today", "now")
-NOW_WORD = "now"
-
-# A whole date typed in the day box: 4/4/26, 04/04/2026, 4.4.26, 4-4-2026, 4 4 26.
-_WHOLE_DATE = re.compile(r"(\d{1,2})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{4}|\d{2})")
-_CLOCK = re.compile(r"(\d{1,2})(?:[:.]?(\d{2}))?(am|pm)?")
-_CLOCK_WORDS = {"midday": "12:00", "noon": "12:00", "midnight": "00:00"}
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december")
-
-
-def _date_numbers(day: str, month: str, year: str) -> tuple[int, int, int] | None:
-    """(day, month, year) as typed in the boxes; None if they do not read as a date."""
-    if day.lower() in TODAY_WORDS:
-        today = uk_now().date()
-        # "today" fills the date, unless the month or year boxes say otherwise.
-        if (month and _month_number(month) != today.month) or (
-                year and _full_year(year) != today.year):
-            return None
-        return today.day, today.month, today.year
-    whole = _WHOLE_DATE.fullmatch(day)
-    if whole:
-        # The whole date typed in the day box fills the date, unless the other boxes disagree.
-        day, typed_month, typed_year = whole.groups()
-        if month and whole_number(month) != int(typed_month):
-            return None
-        if year and _full_year(year) != _full_year(typed_year):
-            return None
-        month, year = typed_month, typed_year
-    numbers = (whole_number(day, 2), _month_number(month), _full_year(year))
-    return None if None in numbers else numbers
-
-
-def _month_number(text: str) -> int | None:
-    name = text.lower().rstrip(".")
-    if len(name) >= 3 and name.isalpha():
-        return next((n for n, month in enumerate(MONTHS, 1) if month.startswith(name)), None)
-    return whole_number(text, 2)
-
-
-def _full_year(text: str) -> int | None:
-    """A four-digit year, or a two-digit one read as the nearest sensible century: up to ten
-    years ahead is this century (due dates, expected deliveries), anything later the last."""
-    if len(text) == 4:
-        return whole_number(text, 4)
-    short = whole_number(text, 2) if len(text) == 2 else None
-    if short is None:
-        return None
-    this_year = uk_now().year
-    century = this_year - this_year % 100
-    return century + short if century + short <= this_year + 10 else century - 100 + short
-
-
-def typed_time(text: str) -> str | None:
-    """HH:MM for a time typed as people type it (14:05, 1405, 14.05, 2.05pm, 2:05 p.m., 2pm,
-    midday, now), or None if it is not a time of day."""
-    compact = re.sub(r"\s+", "", text.lower()).replace("a.m.", "am").replace("p.m.", "pm")
-    compact = compact.rstrip(".")
-    if compact == NOW_WORD:
-        return f"{uk_now():%H:%M}"
-    if compact in _CLOCK_WORDS:
-        return _CLOCK_WORDS[compact]
-    match = _CLOCK.fullmatch(compact)
-    if not match or (match.group(2) is None and match.group(3) is None):
-        return None  # "14" alone: too easily a slip for a date or a duration
-    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    if hour > 23 or minute > 59:
-        return None
-    return f"{hour:02d}:{minute:02d}"
 
 
 def date_problems(values: FormValues, prefix: str) -> dict[str, str]:
@@ -236,8 +165,9 @@ def date_problems(values: FormValues, prefix: str) -> dict[str, str]:
     for key, parts in grouped.items():
         day, month, year = (parts.get(p, "") for p in ("day", "month", "year"))
         time = parts.get("time", "")
-        if any((day, month, year)) and _date_numbers(day, month, year) is None:
-            problems[key] = DATE_MESSAGE
+        problem = date_problem(day, month, year) if any((day, month, year)) else None
+        if problem:
+            problems[key] = problem
         elif time and typed_time(time) is None:
             problems[key] = TIME_MESSAGE
     return problems

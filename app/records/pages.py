@@ -26,10 +26,10 @@ from app.domain.schema import UK, StrategyRecordData, uk_now
 from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
-from app.parsing import FormValues, form_values, whole_number
-from app.pdf.service import render_after_finalise
 from app.organisations import service as directory
 from app.organisations.service import UnknownRecipient
+from app.parsing import FormValues, form_values, whole_number
+from app.pdf.service import render_after_finalise
 from app.records import access, service, staff
 from app.records.forms import (
     carried_over,
@@ -296,7 +296,8 @@ def _organisation_choices(record: StrategyRecord) -> dict:
     record already names (an organisation deactivated since stays ticked, by its name)."""
     session = Session.object_session(record)
     active = directory.every(session, active_only=True) if session else []
-    options = [(str(o.id), (o.name if o.name == Agency(o.agency).label else f"{o.name} ({Agency(o.agency).label})")) for o in active]
+    options = [(str(o.id), o.name if o.name == Agency(o.agency).label
+                else f"{o.name} ({Agency(o.agency).label})") for o in active]
     shown = {o.id for o in active}
     options += [(str(r.organisation_id), f"{r.name} (no longer active)")
                 for r in record.content.distribution if r.organisation_id not in shown]

@@ -463,7 +463,9 @@ class Average:
 
 
 def referrer_days(session: Session, scope: Scope) -> Average:
-    """On average, how many days after the discussion referrers were told the outcome."""
+    """On average, how many days after the discussion referrers were told the outcome. A
+    date before the discussion (one stored before dates were judged against it,
+    app/rules/dates.py) is left out rather than averaged in as negative days."""
     m = RecordMeasure
     if session.get_bind().dialect.name == "postgresql":
         days = m.referrer_told_on - m.discussion_on
@@ -471,7 +473,7 @@ def referrer_days(session: Session, scope: Scope) -> Average:
         days = func.julianday(m.referrer_told_on) - func.julianday(m.discussion_on)
     value, over = session.execute(select(func.avg(days), func.count()).where(
         m.m_referrer_told.is_(True), _cohort_filter(scope),
-        m.referrer_told_on.is_not(None))).one()
+        m.referrer_told_on.is_not(None), m.referrer_told_on >= m.discussion_on)).one()
     return Average(round(float(value), 1) if value is not None else None, over)
 
 

@@ -14,7 +14,17 @@ from app.config import Settings
 from app.domain.schema import StrategyRecordData, uk_now
 
 # Imported for their rules, in the form's order: registering is their side effect.
-from app.rules import children, decision, experience, grounds, header, next_steps, participants, timeliness  # noqa: F401, I001
+from app.rules import (  # noqa: F401, I001
+    children,
+    dates,  # noqa: F401, I001  (dates judged against the discussion)
+    decision,
+    experience,
+    grounds,
+    header,
+    next_steps,
+    participants,
+    timeliness,
+)
 from app.rules.core import RULES, Failure, Kind, Result, Rule, Severity, rule
 
 __all__ = ["RULES", "Failure", "Kind", "Result", "Rule", "Severity", "Tally", "blocking_failures",

@@ -14,6 +14,7 @@ from app.domain.choices import (
 )
 from app.domain.schema import StrategyRecordData
 from app.rules.core import Failure, Kind, agencies_taking_part, discussion_day, missing, rule
+from app.rules.dates import s47_start_after_discussion
 from app.rules.workdays import add_working_days, is_working_day
 
 # --- actions and next steps ---------------------------------------------------------------
@@ -56,7 +57,9 @@ def _icpc_counted_from(data: StrategyRecordData) -> date | None:
     """The conference is due within the limit of the discussion that started the section 47
     enquiry: this one, or for a further discussion the earlier one that started it."""
     header = data.header
-    if header.sequence == Sequence.FURTHER and header.s47_started_on:
+    # A start after this discussion is refused (dates.s47-start) and never moves the deadline.
+    if (header.sequence == Sequence.FURTHER and header.s47_started_on
+            and not s47_start_after_discussion(data)):
         return header.s47_started_on
     return discussion_day(data)
 

@@ -39,7 +39,8 @@ class Notification(SQLModel, table=True):
     agency: str = Field(max_length=40)
     # "sent" (the record went out), "corrected" (a later version, sent to them, replaces one
     # they had), "superseded" (a later version not sent to them replaces theirs) or
-    # "withdrawn" (a version sent in error was withdrawn from them).
+    # "withdrawn" (a version sent in error was withdrawn from them) or "discussion_cancelled"
+    # (the further discussion the version they were sent schedules is cancelled).
     kind: str = Field(default="sent", max_length=20)
     # The user it went to; None when it went to the organisation's own secure address.
     recipient_id: int | None = Field(default=None, foreign_key="app_user.id")

@@ -19,6 +19,8 @@ from app.records.models import RecordDistribution, StrategyRecord
 from app.sending.models import Notification, RecordReceipt
 
 PARTNER = "partner"
+# The notice that a further discussion the version schedules is cancelled (Notification.kind).
+DISCUSSION_CANCELLED = "discussion_cancelled"
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,28 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
         sent = (f"{len(reach[org])} notification(s) queued" if reach[org]
                 else "unreachable: it has no address and no user with an email address")
         _audit(session, "record_sent", by, record.id, f"version {version} {what} sent to {name}: {sent}")
+
+
+def on_discussion_cancelled(session: Session, record: StrategyRecord, at: datetime,
+                            by: User | None) -> None:
+    """Tell each organisation that was sent the record's current version (and may still read
+    it) that the further strategy discussion it schedules is cancelled: a notice to each of its
+    addresses, in the transaction that cancels it. Organisations never sent this version are
+    not told: the record is not theirs to read."""
+    received = sorted(session.execute(select(RecordReceipt.organisation_id, RecordReceipt.agency)
+                                      .where(RecordReceipt.record_id == record.id,
+                                             RecordReceipt.version == record.version,
+                                             RecordReceipt.withdrawn_at.is_(None))).all())
+    organisations = [org for org, _ in received]
+    reach, names = addresses(session, organisations), _names(session, organisations)
+    for org, agency in received:
+        notify(session, record.id, record.version, org, agency, DISCUSSION_CANCELLED, at,
+               reach[org])
+        told = (f"{len(reach[org])} notification(s) queued" if reach[org]
+                else "unreachable: it has no address and no user with an email address")
+        _audit(session, "record_sent", by, record.id,
+               f"version {record.version} notice that the further discussion is cancelled sent "
+               f"to {names.get(org, (f'organisation {org}',))[0]}: {told}")
 
 
 def withdraw(session: Session, record: StrategyRecord, version: int, organisation_id: int,

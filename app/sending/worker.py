@@ -122,6 +122,11 @@ def message(notification: Notification, reference: str, settings: Settings) -> E
                 f"superseded by version {notification.version}, which was not sent to your "
                 f"organisation. The version you were sent stays readable, marked superseded: "
                 f"{link}")
+    elif notification.kind == "discussion_cancelled":
+        email["Subject"] = f"Further strategy discussion cancelled: record {reference}"
+        body = (f"The further strategy discussion set by strategy discussion record {reference} "
+                f"(version {notification.version}), sent to {agency}, has been cancelled. Sign "
+                f"in to read why and what happens next: {link}")
     elif notification.kind == "corrected":
         email["Subject"] = f"Corrected strategy discussion record {reference}"
         body = (f"A corrected version of a strategy discussion record sent to {agency} now "
