@@ -46,7 +46,7 @@ def _post_form(client, record_id: int, form_id: str, **typed):
         if key not in typed:
             data.setdefault(key, []).append(value)
     for key, value in typed.items():
-        data[key] = [value]
+        data[key] = value if isinstance(value, list) else [value]
     return client.post(form["action"], data=data, follow_redirects=False)
 
 
@@ -97,10 +97,17 @@ def test_the_referrer_told_on_the_discussion_day_is_the_boundary(sw_client, sess
 
 # --- an action done, the day team's review ----------------------------------------------------
 
+def _everyone(session, record_id: int) -> list[str]:
+    """Every organisation on the record's distribution, ticked as updated."""
+    record = session.get(StrategyRecord, record_id)
+    return [str(r.organisation_id) for r in record.content.distribution]
+
+
 def test_the_update_all_agencies_action_done_in_2020_is_refused(sw_client, session):
     record_id = _finalised(sw_client)
     answer = _post_form(sw_client, record_id, "action-0-form", outcome="done",
-                        note="Emailed everyone", done_on="14/7/2020", how="Email")
+                        note="Emailed everyone", done_on="14/7/2020", how="Email",
+                        updated=_everyone(session, record_id))
     _refused(answer, "#action-0-done_on",
              f"The date it was done cannot be before the discussion on {ON_DAY}", "14/7/2020")
     action = session.exec(select(TrackedAction).where(
@@ -111,7 +118,8 @@ def test_the_update_all_agencies_action_done_in_2020_is_refused(sw_client, sessi
 def test_an_action_done_on_the_discussion_day_typed_as_people_type_it(sw_client, session):
     record_id = _finalised(sw_client)
     answer = _post_form(sw_client, record_id, "action-0-form", outcome="done",
-                        note="Emailed everyone", done_on=f"{DAY:%-d/%-m/%Y}", how="Email")
+                        note="Emailed everyone", done_on=f"{DAY:%-d/%-m/%Y}", how="Email",
+                        updated=_everyone(session, record_id))
     assert answer.status_code == 303
     action = session.exec(select(TrackedAction).where(
         TrackedAction.record_id == record_id, TrackedAction.position == 0)).one()

@@ -75,7 +75,10 @@ def test_finalise_send_return_reads_as_a_correction(anonymous, session, people):
     assert _timeline(sw, record["id"]) == [*expected, ("Version 2 finalised", [])]
 
 
-def test_a_version_never_sent_is_returned_as_itself(anonymous, session, people, settings_env):
+def test_a_version_never_sent_is_returned_as_the_next_version(anonymous, session, people,
+                                                              settings_env):
+    """A finalised version never changes, sent or not: its return starts the next version
+    and the timeline says so."""
     settings_env(send_on="authorise")  # finalised but not yet sent to anyone
     sw = _as(anonymous, session, people["sw"])
     record = _finalise(sw, sw.post("/api/strategies", json=complete_record()).json())
@@ -83,9 +86,10 @@ def test_a_version_never_sent_is_returned_as_itself(anonymous, session, people, 
     returned = manager.post(f"/api/strategies/{record['id']}/return",
                             json={"revision": record["revision"], "reasons": ["other"],
                                   "comments": "Add the school's view"})
-    assert returned.status_code == 200
+    assert (returned.status_code, returned.json()["version"]) == (200, 2)
     assert _timeline(manager, record["id"])[1:] == [
-        ("Version 1 returned to the author", ["Reasons: Other.",
+        ("Version 1 returned to the author", ["Version 2 started as a correction of version 1.",
+                                              "Reasons: Other.",
                                               "Comments: Add the school's view"])]
 
 

@@ -24,7 +24,8 @@ ACTIONS = (
     "sign_in_throttled", "signed_out", "refused", "user_created", "password_reset",
     "token_created", "token_revoked", "form_held", "form_returned",
     # After the meeting (app/followup): every transition and follow-up entry.
-    "authorised", "returned", "amended", "action_done", "action_cancelled", "referrer_told",
+    "authorised", "returned", "amended", "action_done", "action_cancelled", "action_redated",
+    "referrer_told",
     "edt_review", "discussion_cancelled",
     # Sending the record (app/sending): each agency sent a version, each email, first openings.
     "user_email_set", "record_sent", "notification_sent", "notification_logged", "notification_retry",

@@ -1,4 +1,5 @@
-"""The JSON API after the meeting: authorise, return, amend, and the actions tracker.
+"""The JSON API after the meeting: authorise, return, amend, action progress, and the actions
+tracker.
 
 Like every write in this API, each names the revision it was based on (`revision` in the
 body, or If-Match): none answers 428, a stale one 409. What the workflow does not allow
@@ -6,9 +7,9 @@ answers 409 with the reason; a missing comment or reason answers 422 naming the 
 """
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth import audit
@@ -16,7 +17,7 @@ from app.auth.deps import ApiUser
 from app.auth.roles import can_record_follow_up
 from app.deps import SessionDep
 from app.domain.choices import ReturnReason
-from app.domain.schema import LONG_TEXT_MAX
+from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX
 from app.followup import service, tracker
 from app.pdf.service import render_after_finalise
 from app.records import access
@@ -123,6 +124,47 @@ def amend(record_id: int, body: AmendIn, session: SessionDep, user: ApiUser, req
     record = _run(lambda: service.amend(session, record, user, revision, body.reason))
     audit.log(session, "amended", user=user, record_id=record.id,
               detail=f"version {record.version}", request=request)
+    response.headers["ETag"] = etag(record)
+    return record_out(record)
+
+
+class ActionProgressIn(AuthoriseIn):
+    outcome: Literal["done", "cancelled", "redated"] = Field(
+        description="done; cancelled (never the update-all-agencies action: 409); or redated")
+    note: str = Field(max_length=LONG_TEXT_MAX,
+                      description="What was done, why it was cancelled, or why it needs a new date")
+    done_on: date | None = Field(None, description="The day it was done (done)")
+    updated: list[int] = Field(
+        default_factory=list, max_length=500,
+        description="An action that tells every agency, done: the organisations updated (ids "
+                    "from the record's distribution list)")
+    not_updated: dict[int, Annotated[str, Field(max_length=SHORT_TEXT_MAX)]] = Field(
+        default_factory=dict, max_length=500,
+        description="For each organisation on the distribution list not updated: why not")
+    how: str | None = Field(None, max_length=SHORT_TEXT_MAX,
+                            description="How the organisations were updated")
+    due_date: date | None = Field(None, description="The new date (redated)")
+
+
+@router.post("/api/strategies/{record_id}/actions/{position}", response_model=StrategyRecordOut,
+             responses=WORKFLOW_ERRORS)
+def action_progress(record_id: int, position: Annotated[int, Path(ge=0, le=10_000)],
+                    body: ActionProgressIn, session: SessionDep, user: ApiUser, request: Request,
+                    response: Response,
+                    if_match: Annotated[str | None, Header(description='The ETag you read, like "3"')] = None):
+    """Record an action of the version in force as done, cancelled or given a new date (social
+    care). The same rules as the follow-up page: the update-all-agencies action is done only
+    when every organisation on the distribution list is ticked or given a reason, and is never
+    cancelled."""
+    record = access.follow_up_recordable(session, user, record_id, request)
+    revision = _based_on(record, body, if_match)
+    progress = service.ActionProgress(
+        position=position, outcome=body.outcome, note=body.note, done_on=body.done_on,
+        updated=tuple(body.updated), not_updated=body.not_updated, how=body.how,
+        due_date=body.due_date)
+    record = _run(lambda: service.record_action(session, record, user, revision, progress))
+    audit.log(session, service.OUTCOMES[body.outcome], user=user, record_id=record.id,
+              detail=f"action {position + 1}", request=request)
     response.headers["ETag"] = etag(record)
     return record_out(record)
 

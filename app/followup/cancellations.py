@@ -36,9 +36,10 @@ def _date(value) -> date | None:
 
 
 def cancellations(session: Session, record_id: int, version: int) -> tuple[Cancellation, ...]:
-    """The further discussions cancelled on this version, oldest first."""
+    """The further discussions cancelled on this version or an earlier one (a cancellation
+    carries to every later version, as every fact after the meeting does), oldest first."""
     entries = session.exec(select(FollowUpEntry).where(
-        FollowUpEntry.record_id == record_id, FollowUpEntry.version == version,
+        FollowUpEntry.record_id == record_id, FollowUpEntry.version <= version,
         FollowUpEntry.kind == KIND).order_by(FollowUpEntry.at, FollowUpEntry.id)).all()
     return tuple(
         Cancellation(scheduled_for=_date(e.details.get("scheduled_for")),
