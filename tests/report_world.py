@@ -16,7 +16,7 @@ from app.records.models import StrategyRecord
 from app.requests import service as requests
 from app.requests.models import DeclineData, RequestData, StrategyRequest
 from app.rules.workdays import add_working_days
-from tests.builders import recipients, complete_record
+from tests.builders import complete_record, recipients
 from tests.conftest import make_user
 
 PERIOD = (date(2026, 1, 1), date(2026, 6, 30))

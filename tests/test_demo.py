@@ -3,8 +3,8 @@
 from sqlmodel import select
 
 from app.auth import service as auth_service
-from app.config import get_settings
 from app.auth.models import User
+from app.config import get_settings
 from app.demo import DEMO_ORGANISATIONS, DEMO_PASSWORD, DEMO_USERS, load_demo
 from app.organisations.models import Organisation
 from app.records.models import StrategyRecord

@@ -20,7 +20,8 @@ LAYERS = [
      "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
      "app.reports.models", "app.reports.store", "app.organisations.models",
      "app.organisations.service",
-     "app.followup.service", "app.followup.separation", "app.followup.projection", "app.followup.cancellations", "app.records.staff",
+     "app.followup.service", "app.followup.separation", "app.followup.projection",
+     "app.followup.cancellations", "app.records.staff",
      "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker", "app.sending.outbox", "app.reports.charts"},
     # 3: who may do what, and loading things for a person

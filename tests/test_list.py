@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from app.records import service
 from app.domain.schema import StrategyRecordData
+from app.records import service
 from app.records.access import visible_filter
-from app.sending.service import send_version
-from app.visibility import sight
 from app.records.listing import PAGE_SIZE
 from app.records.models import StrategyRecord
-from tests.builders import recipients, discussion_time, record_with
+from app.sending.service import send_version
+from app.visibility import sight
+from tests.builders import discussion_time, recipients, record_with
 from tests.conftest import make_user, signed_in
 from tests.html import soup
 

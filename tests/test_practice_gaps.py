@@ -10,7 +10,7 @@ from app.config import Settings
 from app.domain.schema import StrategyRecordData
 from app.rules.completeness import evaluate
 from app.rules.workdays import add_working_days
-from tests.builders import recipients, complete_record, discussion_time
+from tests.builders import complete_record, discussion_time, recipients
 from tests.html import error_summary, form_data, soup
 from tests.pdf_helpers import pages_text
 from tests.test_rules import build, child, failures, passes, paths, positions, unborn_child

@@ -16,8 +16,7 @@ from app.domain.sections import SECTIONS
 from app.records.display import as_text
 from app.records.view import age_text
 from app.rules.workdays import add_working_days
-from tests.builders import (
-    STANDARD_ORGANISATIONS, api_record, complete_record, create, discussion_time, recipients)
+from tests.builders import STANDARD_ORGANISATIONS, api_record, complete_record, create, discussion_time, recipients
 from tests.html import (
     error_summary,
     form_data,

@@ -19,7 +19,7 @@ from app.rules.completeness import (
     evaluate,
 )
 from app.rules.workdays import add_working_days
-from tests.builders import recipients, complete_record, discussion_time, record_with
+from tests.builders import complete_record, discussion_time, recipients, record_with
 
 # Every limit the rules read, given explicitly so the environment cannot change the outcome.
 SETTINGS = Settings(

@@ -10,7 +10,7 @@ from app.domain.sections import SECTIONS
 from app.rules.completeness import evaluate
 from app.rules.status import SectionStatus, section_states
 from app.rules.workdays import add_working_days
-from tests.builders import recipients, complete_record, discussion_time, record_with
+from tests.builders import complete_record, discussion_time, recipients, record_with
 
 SETTINGS = Settings(icpc_working_days=15, edt_review_working_days=1)
 SLUGS = [s.slug for s in SECTIONS]
