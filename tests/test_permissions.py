@@ -236,6 +236,8 @@ def test_the_partnership_is_refused_every_record_list_request_queue_and_log_rout
     bodies = {"/api/requests": _school_request(),
               "/api/requests/{request_id}/decline": {"reason": "Not needed"},
               "/api/strategies/{record_id}/amend": {"reason": "A wrong date", "revision": 1},
+              "/api/strategies/{record_id}/actions/{position}": {
+                  "outcome": "done", "note": "Done", "revision": 1},
               "/api/strategies/{record_id}/return": {"comments": "Add the reasons",
                                                     "reasons": ["decision"]},
               "/api/strategies/{record_id}/finalise": {"revision": 1},

@@ -380,6 +380,8 @@ def test_every_record_route_hides_or_refuses_as_the_oracle_says(world, anonymous
                   "/api/strategies/{record_id}/return": {"comments": "x", "reasons": ["other"],
                                                          "revision": record.revision},
                   "/api/strategies/{record_id}/amend": {"reason": "x", "revision": record.revision},
+                  "/api/strategies/{record_id}/actions/{position}": {
+                      "outcome": "cancelled", "note": "x", "revision": record.revision},
                   "/api/strategies/{record_id}/versions/{version}/withdrawals": {
                       "organisation_id": STANDARD_ORGANISATIONS["police"], "reason": "x"}}
         for method, path in routes:
