@@ -92,7 +92,7 @@ def test_manager_counts_on_a_crafted_set(session, anonymous):
     assert (counts.edt_review, counts.edt_review_overdue) == (1, 1)
     assert counts.referrer_feedback == 1
 
-    rows = open_actions(session, manager, ActionQuery(overdue=True))
+    rows = open_actions(session, manager, ActionQuery(overdue=True)).rows
     assert [(r.record_id, r.kind) for r in rows] == [(a.id, "update_agencies"), (a.id, "task")]
     assert all(r.working_days_overdue >= 1 for r in rows)
 
