@@ -6,7 +6,7 @@
 Starts uvicorn (one worker, as `python -m app serve` does) on a free loopback port with a bare
 FastAPI app of two routes, and times --requests sequential GETs of each with httpx:
 
-- `/bare`: about 200 KB of HTML built once at start-up (no database, no template): routing,
+- `/bare`: about 260 KB of HTML built once at start-up (no database, no template): routing,
   the response and the socket, for a page the size of a big one;
 - `/pk`: one strategy record's read-model columns by primary key, from the app's own engine
   (pooled connection, statement and read limits), as JSON: the least a page that reads the
