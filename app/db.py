@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -95,3 +95,10 @@ def get_session() -> Iterator[Session]:
     # has closed still show who is signed in.
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+def count_up_to(session: Session, statement, cap: int) -> int:
+    """How many rows `statement` (a SELECT) gives, counting no further than cap + 1: a
+    count that costs the same however many rows there are (shown as "more than `cap`")."""
+    limited = statement.limit(cap + 1).subquery()
+    return session.execute(select(func.count()).select_from(limited)).scalar_one()

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from app import db
 from app.config import PROJECT_ROOT, get_settings
 from app.followup.projection import project_stale
+from app.rules import calendar
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -25,6 +26,9 @@ def upgrade(url: str | None = None, revision: str = "head") -> int:
     engine = db.make_engine(url or get_settings().database_url)
     try:
         with Session(engine) as session:
+            # The working-day calendar as the installed `holidays` package has it (a bank
+            # holiday announced after the migration filled it), then what is derived from it.
+            calendar.refresh(session)
             return project_stale(session)
     finally:
         engine.dispose()

@@ -7,10 +7,11 @@ from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.reports.models import RecordMeasure
 from app.requests.models import StrategyRequest
+from app.rules.calendar import WorkingDay
 from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
     "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "Notification", "Organisation",
     "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "SignInAttempt",
-    "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession",
+    "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkingDay",
 ]

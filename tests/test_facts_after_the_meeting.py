@@ -115,7 +115,7 @@ def test_the_referrer_feedback_is_a_dated_action_in_the_tracker_until_told(sessi
                         grounds={"referrer_informed_on": None, "referrer_informed_how": None})
     day = record.content.header.discussion_at.date()
     due = add_working_days(day, 2)
-    rows = [r for r in tracker.open_actions(session, manager, tracker.ActionQuery())
+    rows = [r for r in tracker.open_actions(session, manager, tracker.ActionQuery()).rows
             if r.record_id == record.id and r.kind == projection.REFERRER_FEEDBACK]
     assert [(r.description, r.due_date, r.owner) for r in rows] == [
         (projection.REFERRER_TEXT, due, "Children's social care")]
@@ -123,7 +123,7 @@ def test_the_referrer_feedback_is_a_dated_action_in_the_tracker_until_told(sessi
     overdue_before = tracker.manager_counts(session, manager).overdue_actions
     record = followup.record_referrer_told(session, record, sw, record.revision, {
         "told_by": "Sam", "told_on": day.isoformat(), "how": "Phone"})
-    assert not [r for r in tracker.open_actions(session, manager, tracker.ActionQuery())
+    assert not [r for r in tracker.open_actions(session, manager, tracker.ActionQuery()).rows
                 if r.kind == projection.REFERRER_FEEDBACK]
     feedback = _row(session, record, projection.REFERRER_FEEDBACK)
     assert (feedback.status, feedback.done_on) == ("done", day)
@@ -147,7 +147,7 @@ def test_the_referrer_feedback_is_overdue_from_the_working_day_after_it_is_due(s
         settings_env(referrer_feedback_working_days=days)
         projection.project(session, record.id)
         session.commit()
-        row = next(r for r in tracker.open_actions(session, manager, tracker.ActionQuery())
+        row = next(r for r in tracker.open_actions(session, manager, tracker.ActionQuery()).rows
                    if r.record_id == record.id and r.kind == projection.REFERRER_FEEDBACK)
         assert row.due_date == add_working_days(day, days)
         assert (row.overdue, row.working_days_overdue) == (overdue, 1 if overdue else 0), days

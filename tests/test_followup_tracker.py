@@ -92,7 +92,7 @@ def test_manager_counts_on_a_crafted_set(session, anonymous):
     assert (counts.edt_review, counts.edt_review_overdue) == (1, 1)
     assert counts.referrer_feedback == 1
 
-    rows = open_actions(session, manager, ActionQuery(overdue=True))
+    rows = open_actions(session, manager, ActionQuery(overdue=True)).rows
     assert [(r.record_id, r.kind) for r in rows] == [(a.id, "update_agencies"), (a.id, "task")]
     assert all(r.working_days_overdue >= 1 for r in rows)
 
@@ -129,3 +129,98 @@ def test_tracker_filters_and_api(session, anonymous):
     assert client.get("/api/actions?due_before=soon").status_code == 422
     page = soup(client.get("/actions?overdue=true"))
     assert [a.get_text() for a in page.select("#actions tbody a")] == [r.reference]
+
+
+def test_working_days_overdue_from_the_calendar_table_match_the_rule(session):
+    """The SQL count (working_day numbers) agrees with the Python rule, bank holidays and
+    weekends included, for due dates around Christmas, Easter and a year back."""
+    from sqlalchemy import select
+
+    from app.rules import calendar
+    from app.rules.calendar import WorkingDay, working_days_since
+
+    today = date(2026, 4, 8)
+    dues = [date(2025, 12, 24), date(2025, 12, 25), date(2026, 4, 2), date(2026, 4, 3),
+            date(2026, 4, 8), date(2026, 4, 9), date(2025, 4, 8)]
+    number = calendar.number_of(session, today)
+    for due in dues:
+        found = session.execute(select(working_days_since(WorkingDay.day, number)).where(
+            WorkingDay.day == due)).scalar_one()
+        assert found == working_days_overdue(due, today), due
+
+
+def test_the_tracker_pages_in_its_order(session, anonymous):
+    """Overdue update actions, overdue tasks, then the rest by due date, undated last: the
+    same order a page at a time, each page a few queries whatever the number of actions."""
+    today = uk_now().date()
+    past = discussion_time().date()
+    sw = make_user(session, "sam")
+    tasks = [{"description": f"Task {i}", "owner": "SW", "due_date": str(past)} for i in range(3)]
+    later = [{"description": "Later", "owner": "SW", "due_date": str(today + timedelta(days=9))}]
+    _record(session, sw, actions=[{"kind": "update_agencies", "due_date": str(past)}] + tasks)
+    _record(session, sw, actions=[{"kind": "update_agencies",
+                                   "due_date": str(today + timedelta(days=3))}] + later)
+    whole = open_actions(session, sw, ActionQuery())
+    assert whole.next_cursor is None
+    descriptions = [row.description for row in whole.rows]
+    assert [row.kind for row in whole.rows][:1] == ["update_agencies"]
+    assert descriptions[1:4] == ["Task 0", "Task 1", "Task 2"]
+    assert descriptions[5:] == ["Later"]
+    assert all(row.working_days_overdue >= 1 for row in whole.rows[:4])
+    assert all(row.working_days_overdue == 0 for row in whole.rows[4:])
+    paged, query = [], ActionQuery()
+    while True:
+        page = open_actions(session, sw, query, page_size=2)
+        paged += page.rows
+        if page.next_cursor is None:
+            break
+        query = ActionQuery(after=page.next_cursor)
+    assert [row.id for row in paged] == [row.id for row in whole.rows]
+    client = signed_in(anonymous, session, sw)
+    first = soup(client.get("/actions"))
+    assert len(first.select("#actions tbody tr")) == 6
+    assert first.select_one("a[rel=next]") is None
+    assert client.get("/actions?after=nonsense").status_code == 422
+    answer = client.get("/api/actions?limit=4")
+    assert [a["description"] for a in answer.json()] == descriptions[:4]
+    following = answer.headers["Link"].split(";")[0].strip("<>")
+    assert [a["description"] for a in client.get(following).json()] == descriptions[4:]
+
+
+def test_queues_page_with_next_and_previous(session, anonymous):
+    sw = make_user(session, "sam")
+    manager = make_user(session, "mo", "manager")
+    ids = [_record(session, sw).id for _ in range(3)]
+    from app.followup.tracker import queue
+    first = queue(session, manager, "awaiting-authorisation", page_size=2)
+    assert [r.id for r in first.items] == ids[:2] and first.previous_cursor is None
+    second = queue(session, manager, "awaiting-authorisation", after=first.next_cursor,
+                   page_size=2)
+    assert [r.id for r in second.items] == ids[2:] and second.next_cursor is None
+    back = queue(session, manager, "awaiting-authorisation", before=second.previous_cursor,
+                 page_size=2)
+    assert [r.id for r in back.items] == ids[:2]
+    client = signed_in(anonymous, session, manager)
+    page = soup(client.get("/queues/awaiting-authorisation"))
+    assert [a.get_text() for a in page.select("#queue tbody a")] == [
+        r.reference for r in first.items + second.items]
+    assert client.get("/queues/awaiting-authorisation?after=x").status_code == 422
+
+
+def test_the_managers_counts_stop_at_the_cap(session, anonymous, monkeypatch):
+    from app.followup import tracker
+
+    past = discussion_time().date()
+    sw = make_user(session, "sam")
+    manager = make_user(session, "mo", "manager")
+    for _ in range(3):
+        _record(session, sw, actions=[
+            {"kind": "update_agencies", "due_date": str(uk_now().date() + timedelta(days=10))},
+            {"description": "Visit", "owner": "SW", "due_date": str(past)}])
+    assert manager_counts(session, manager).overdue_actions == 3
+    assert manager_counts(session, manager, cap=2).overdue_actions == 3  # cap + 1: "more than"
+    assert manager_counts(session, manager, cap=2).awaiting_authorisation == 3
+    monkeypatch.setattr(tracker, "COUNT_CAP", 2)
+    page = soup(signed_in(anonymous, session, manager).get("/manager"))
+    assert page.select_one("#count-overdue strong").get_text() == "more than 2"
+    assert page.select_one("#count-returned strong").get_text() == "0"

@@ -146,6 +146,9 @@ def test_the_partnership_api_has_no_record_ids_and_says_what_is_suppressed(
         assert secret not in answer.text, secret
     body = answer.json()
     assert {figure["record_ids"] is None for figure in body["figures"]} == {True}
+    assert {figure["records_url"] is None for figure in body["figures"]} == {True}
+    assert client.get(f"/api/reports/audit/figures/authorised/records?{PERIOD_QUERY}"
+                      ).status_code == 403
     figures = {figure["id"]: figure for figure in body["figures"]}
     reviewed = figures["edt-reviewed-on-time"]
     assert (reviewed["numerator"], reviewed["denominator"], reviewed["percentage"]) == (
@@ -170,18 +173,21 @@ def test_the_partnership_api_has_no_record_ids_and_says_what_is_suppressed(
 
 def test_a_manager_gets_only_the_ids_of_records_they_may_see(anonymous, session, returns):
     south = make_user(session, "sue", "manager", team="South")
-    body = _as(anonymous, session, south).get(f"/api/reports/audit?{PERIOD_QUERY}").json()
-    figures = {figure["id"]: figure for figure in body["figures"]}
+    client = _as(anonymous, session, south)
+    body = client.get(f"/api/reports/audit?{PERIOD_QUERY}").json()
+    figures = {figure["id"]: figure | {"record_ids": client.get(figure["records_url"]).json()[
+        "record_ids"]} for figure in body["figures"]}
     ids = returns.ids
-    seen = {i for figure in body["figures"] for i in figure["record_ids"]}
+    seen = {i for figure in figures.values() for i in figure["record_ids"]}
     # Their own team's record and the EDT-led ones (open to all social care); never North's.
     assert seen == {ids["S"], ids["D"], ids["E"]}
     assert figures["authorised"]["numerator"] == 1  # A, North's: counted, not listed
     assert figures["authorised"]["record_ids"] == []
     assert figures["edt-reviewed-on-time"]["record_ids"] == [ids["D"]]
-    north = _as(anonymous, session, returns.manager).get(
-        f"/api/reports/audit?{PERIOD_QUERY}").json()
-    assert {f["id"]: f for f in north["figures"]}["authorised"]["record_ids"] == [ids["A"]]
+    north = _as(anonymous, session, returns.manager)
+    authorised = {f["id"]: f for f in north.get(f"/api/reports/audit?{PERIOD_QUERY}").json()[
+        "figures"]}["authorised"]
+    assert north.get(authorised["records_url"]).json()["record_ids"] == [ids["A"]]
     for record_id in seen:
         assert _as(anonymous, session, south).get(f"/api/strategies/{record_id}").status_code == 200
 

@@ -186,11 +186,21 @@ class TrackedActionOut(BaseModel):
 @router.get("/api/actions", response_model=list[TrackedActionOut],
             responses={**READ_ERRORS, 403: problem("Only social-care staff track actions")})
 def list_actions(query: Annotated[tracker.ActionQuery, Query()], session: SessionDep,
-                 user: ApiUser, request: Request) -> list[TrackedActionOut]:
-    """Open actions across the records you may see, overdue first (at most 500)."""
+                 user: ApiUser, request: Request, response: Response,
+                 limit: Annotated[int, Query(ge=1, le=tracker.API_LIMIT)] = tracker.API_LIMIT
+                 ) -> list[TrackedActionOut]:
+    """Open actions across the records you may see, overdue first: `limit` of them (at most
+    500). When there are more, the `Link` header's `rel="next"` address (and `X-Next-Cursor`,
+    to pass as `after`) gives the next ones."""
     if not can_record_follow_up(user):
         audit.log(session, "refused", user=user, detail="GET /api/actions", request=request)
         raise HTTPException(403, "Only social-care staff track actions")
     audit.log(session, "viewed", user=user, detail="actions tracker", request=request)
+    page = tracker.open_actions(session, user, query, page_size=limit)
+    if page.next_cursor:
+        following = query.link(after=page.next_cursor)
+        following += f"&limit={limit}" if limit != tracker.API_LIMIT else ""
+        response.headers["Link"] = f'</api/actions{following}>; rel="next"'
+        response.headers["X-Next-Cursor"] = page.next_cursor
     return [TrackedActionOut(**{k: getattr(row, k) for k in TrackedActionOut.model_fields})
-            for row in tracker.open_actions(session, user, query)]
+            for row in page.rows]

@@ -11,7 +11,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -71,6 +71,10 @@ class TrackedAction(SQLModel, table=True):
         # The live audit: one kind of action over a period of discussions.
         Index("ix_tracked_action_kind_discussion", "kind", "discussion_on",
               postgresql_include=["record_id", "version", "status", "done_on", "due_date"]),
+        # The tracker and the manager's page: open actions in due-date order (migration 0013).
+        Index("ix_tracked_action_open", "due_date", "id",
+              postgresql_include=["record_id", "version", "kind"],
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

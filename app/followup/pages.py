@@ -26,6 +26,8 @@ from app.sending import receipts
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
+# Rows of each list the manager's page shows.
+MANAGER_SHOWS = 10
 
 STALE = ("Someone else changed this record after you opened this page, so nothing was saved. "
          "Check the record below, then try again.")
@@ -224,16 +226,21 @@ def actions_page(request: Request, session: SessionDep, user: PageUser):
     try:
         query = tracker.ActionQuery.model_validate(typed)
     except ValidationError as error:
-        errors = {str(e["loc"][0]): "Enter a date like 2026-11-23" if e["loc"][0] == "due_before"
-                  else "Check this filter" for e in error.errors()}
-        context = {"title": "Actions", "typed": typed, "errors": errors, "rows": None,
-                   "agencies": list(Agency)}
+        errors = {str(e["loc"][0]): _ACTION_ERRORS.get(str(e["loc"][0]), "Check this filter")
+                  for e in error.errors()}
+        context = {"title": "Actions", "typed": typed, "errors": errors, "page": None,
+                   "rows": None, "agencies": list(Agency)}
         return templates.TemplateResponse(request, "followup/actions.html", context,
                                           status_code=422)
     audit.log(session, "viewed", user=user, detail="actions tracker", request=request)
+    page = tracker.open_actions(session, user, query)
     context = {"title": "Actions", "typed": typed, "errors": None, "agencies": list(Agency),
-               "rows": tracker.open_actions(session, user, query)}
+               "page": page, "rows": page.rows}
     return templates.TemplateResponse(request, "followup/actions.html", context)
+
+
+_ACTION_ERRORS = {"due_before": "Enter a date like 2026-11-23",
+                  "after": "Use the Next link to move through the list"}
 
 
 @router.get("/queues/{name}", response_class=HTMLResponse)
@@ -241,9 +248,18 @@ def queue_page(request: Request, name: str, session: SessionDep, user: PageUser)
     _require(can_see_queues(user), session, user, request, "Only managers see the queues")
     if name not in tracker.QUEUES:
         raise HTTPException(404, "No such queue")
+    after, before = (request.query_params.get(k) or None for k in ("after", "before"))
+    try:
+        page = tracker.queue(session, user, name, after=after, before=before)
+    except ValueError:
+        context = {"title": tracker.QUEUES[name], "name": name, "page": None,
+                   "errors": {"after": "Use the Next and Previous links to move through "
+                                       "the queue"}, "error_links": {"after": "#queue"}}
+        return templates.TemplateResponse(request, "followup/queue.html", context,
+                                          status_code=422)
     audit.log(session, "viewed", user=user, detail=f"queue {name}", request=request)
-    context = {"title": tracker.QUEUES[name], "name": name,
-               "records": tracker.queue(session, user, name)}
+    context = {"title": tracker.QUEUES[name], "name": name, "page": page,
+               "records": page.items, "errors": None}
     return templates.TemplateResponse(request, "followup/queue.html", context)
 
 
@@ -259,8 +275,12 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
     context = {
         "title": "Your team's records after the discussion",
         "counts": tracker.manager_counts(session, user),
-        "awaiting": tracker.queue(session, user, "awaiting-authorisation")[:10],
-        "overdue": tracker.open_actions(session, user, tracker.ActionQuery(overdue=True))[:10],
+        "cap": tracker.COUNT_CAP,
+        # Only the rows shown: the queues and the tracker page the rest.
+        "awaiting": tracker.queue(session, user, "awaiting-authorisation",
+                                  page_size=MANAGER_SHOWS).items,
+        "overdue": tracker.open_actions(session, user, tracker.ActionQuery(overdue=True),
+                                        page_size=MANAGER_SHOWS).rows,
         "team": user.team,
         "requests": _requests_waiting(session, user),
         "unreached": receipts.needing_attention(session, user),
@@ -270,6 +290,6 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
 
 def _requests_waiting(session, user) -> dict[str, int]:
     """Requests from other agencies waiting for social care to triage, and how many are late."""
-    waiting = requests_service.requests_awaiting_triage(session, user)
-    return {"waiting": len(waiting), "overdue": sum(requests_service.is_overdue(r) for r in waiting)}
+    waiting, overdue = requests_service.waiting_counts(session, user)
+    return {"waiting": waiting, "overdue": overdue}
 

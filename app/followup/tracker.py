@@ -7,27 +7,48 @@ only for the version in force (`strategy_record.latest_final_version`).
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from sqlalchemy import and_, case, func, select
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from sqlalchemy import and_, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
-from app.domain.choices import LedBy, RecordStatus
+from app.db import count_up_to
+from app.domain.choices import RecordStatus
 from app.domain.schema import _blank_to_none, uk_now
+from app.followup import queues
 from app.followup.models import TrackedAction
 from app.followup.projection import UPDATE_KINDS
+from app.followup.queues import inline
 from app.records.access import visible_filter
 from app.records.models import StrategyRecord
-from app.rules.due_dates import working_days_overdue
+from app.rules import calendar
+from app.rules.calendar import WorkingDay, working_days_since
 from app.sending import receipts
 
-LIMIT = 500
+# Rows a page of the tracker shows (the API may ask for up to API_LIMIT).
+PAGE_SIZE = 50
+API_LIMIT = 500
 FINAL = (RecordStatus.FINALISED.value, RecordStatus.AUTHORISED.value)
+SEPARATOR = "~"
 
 
 def _text(limit: int):
     return Annotated[Annotated[str, Field(max_length=limit)] | None, BeforeValidator(_blank_to_none)]
+
+
+def parse_cursor(value: str) -> tuple[int, date | None, int]:
+    """A position in the tracker's order: (segment, due date or None, action id)."""
+    try:
+        segment, due, action_id = value.split(SEPARATOR)
+        parsed = int(segment), date.fromisoformat(due) if due else None, int(action_id)
+    except ValueError:
+        raise ValueError("Not a position in this list: use its Next link") from None
+    if not (0 <= parsed[0] < len(SEGMENTS) and 0 < parsed[2] < 2**31
+            and (parsed[1] is None) == SEGMENTS[parsed[0]][2]):
+        raise ValueError("Not a position in this list: use its Next link")
+    return parsed
 
 
 class ActionQuery(BaseModel):
@@ -42,6 +63,17 @@ class ActionQuery(BaseModel):
     team: _text(80) = Field(None, description="The record's team")
     due_before: Annotated[date | None, BeforeValidator(_blank_to_none)] = Field(
         None, description="Due on or before this date")
+    after: Annotated[Annotated[str, Field(max_length=40),
+                               AfterValidator(lambda v: parse_cursor(v) and v)] | None,
+                     BeforeValidator(_blank_to_none)] = Field(
+        None, description="The page after this position (a previous page's next_cursor)")
+
+    def link(self, **changes) -> str:
+        """The query string for these filters with `changes`, leaving out what is unset."""
+        values = self.model_dump(mode="json") | {"after": None} | changes
+        kept = {k: "true" if v is True else v for k, v in values.items()
+                if v not in (None, "", False)}
+        return "?" + urlencode(kept) if kept else "?"
 
 
 @dataclass(frozen=True)
@@ -68,14 +100,37 @@ class TrackedRow:
         return self.kind in UPDATE_KINDS
 
 
+@dataclass(frozen=True)
+class ActionPage:
+    query: ActionQuery
+    rows: list[TrackedRow]
+    next_cursor: str | None
+
+
+# The tracker's order, as segments each read in (due date, id) order from the open actions'
+# index: overdue first (update-all-agencies actions first among them), then by due date,
+# undated last. (overdue, update kind, undated) per segment.
+SEGMENTS = [(True, True, False), (True, False, False), (False, True, False),
+            (False, True, True), (False, False, False), (False, False, True)]
+
+
+def _segment(number: int, today: date):
+    overdue, update, undated = SEGMENTS[number]
+    a = TrackedAction
+    due = (a.due_date.is_(None) if undated else a.due_date < today if overdue
+           else a.due_date >= today)
+    kind = a.kind.in_(UPDATE_KINDS) if update else a.kind.not_in(UPDATE_KINDS)
+    return and_(due, kind)
+
+
 def _in_force():
     return and_(TrackedAction.record_id == StrategyRecord.id,
                 TrackedAction.version == StrategyRecord.latest_final_version)
 
 
-def _open_actions(user: User, query: ActionQuery, today: date):
-    statement = (select(TrackedAction, StrategyRecord.reference).join(StrategyRecord, _in_force())
-                 .where(visible_filter(user), TrackedAction.status == "open"))
+def _open_actions(user: User, query: ActionQuery, today: date, columns=(TrackedAction.id,)):
+    statement = (select(*columns).select_from(TrackedAction).join(StrategyRecord, _in_force())
+                 .where(visible_filter(user), TrackedAction.status == inline("open")))
     if query.overdue:
         statement = statement.where(TrackedAction.due_date < today)
     if query.due_before:
@@ -87,72 +142,50 @@ def _open_actions(user: User, query: ActionQuery, today: date):
     return statement
 
 
-def open_actions(session: Session, user: User, query: ActionQuery) -> list[TrackedRow]:
-    """Open actions, overdue first (the update-all-agencies ones first among them), then by
-    due date; undated last."""
+def open_actions(session: Session, user: User, query: ActionQuery,
+                 page_size: int = PAGE_SIZE) -> ActionPage:
+    """A page of open actions, overdue first (the update-all-agencies ones first among
+    them), then by due date; undated last. Each segment of that order is read from the
+    open actions' index in due-date order, only as far as the page needs: at most one query
+    a segment, whatever the number of actions. Working days overdue come from the calendar
+    table (app/rules/calendar.py), in the same query."""
     today = uk_now().date()
-    overdue_first = case((TrackedAction.due_date < today, 0), else_=1)
-    update_first = case((TrackedAction.kind.in_(UPDATE_KINDS), 0), else_=1)
-    undated_last = case((TrackedAction.due_date.is_(None), 1), else_=0)
-    statement = _open_actions(user, query, today).order_by(
-        overdue_first, update_first, undated_last, TrackedAction.due_date, TrackedAction.id
-    ).limit(LIMIT)
-    return [
-        TrackedRow(id=a.id, record_id=a.record_id, reference=reference, position=a.position,
-                   kind=a.kind, description=a.description, owner=a.owner, agency=a.agency,
-                   team=a.team, due_date=a.due_date,
-                   working_days_overdue=working_days_overdue(a.due_date, today)
-                   if a.due_date else 0)
-        for a, reference in session.execute(statement).all()
-    ]
+    a = TrackedAction
+    overdue_days = working_days_since(a.due_date, calendar.number_of(session, today))
+    columns = (a.id, a.record_id, StrategyRecord.reference, a.position, a.kind, a.description,
+               a.owner, a.agency, a.team, a.due_date, overdue_days.label("working_days_overdue"))
+    base = _open_actions(user, query, today, columns).outerjoin(
+        WorkingDay, WorkingDay.day == a.due_date)
+    start = parse_cursor(query.after) if query.after else (0, None, 0)
+    rows: list[tuple[int, TrackedRow]] = []
+    for number in range(start[0], len(SEGMENTS)):
+        statement = base.where(_segment(number, today))
+        if number == start[0] and query.after:
+            statement = statement.where(
+                a.id > start[2] if start[1] is None
+                else tuple_(a.due_date, a.id) > tuple_(start[1], start[2]))
+        wanted = page_size + 1 - len(rows)
+        found = session.execute(statement.order_by(a.due_date, a.id).limit(wanted)).all()
+        rows += [(number, TrackedRow(**row._mapping)) for row in found]
+        if len(rows) > page_size:
+            break
+    shown = rows[:page_size]
+    cursor = None
+    if len(rows) > page_size:
+        number, last = shown[-1]
+        cursor = SEPARATOR.join((str(number), last.due_date.isoformat() if last.due_date else "",
+                                 str(last.id)))
+    return ActionPage(query, [row for _, row in shown], cursor)
 
 
 # --- the manager's page ----------------------------------------------------------------------
 
-QUEUES = {
-    "awaiting-authorisation": "Awaiting authorisation",
-    "returned": "Returned and not yet resubmitted",
-    "edt-review": "EDT records awaiting the day team's review",
-    "referrer-feedback": "Referrer not yet told the outcome",
-}
+# The manager's counts stop here: "more than 1,000 overdue actions" asks for the same action as
+# the exact number, and counting no further keeps the page's cost flat as the records grow.
+COUNT_CAP = 1000
 
-
-def _queue_filter(name: str, today: date):
-    record = StrategyRecord
-    return {
-        "awaiting-authorisation": record.status == RecordStatus.FINALISED.value,
-        "returned": and_(record.status == RecordStatus.DRAFT.value, record.returned_at.is_not(None)),
-        "edt-review": and_(record.led_by == LedBy.EDT.value, record.status.in_(FINAL),
-                           record.reviewed_at.is_(None)),
-        "referrer-feedback": and_(record.referrer_feedback_due, record.status.in_(FINAL)),
-    }[name]
-
-
-@dataclass(frozen=True)
-class QueuedRecord:
-    id: int
-    reference: str
-    team: str | None
-    led_by: str | None
-    status: str
-    children_names: list
-    discussion_at: object
-    warnings: int
-    review_due: date | None
-    returned_at: object
-
-    def review_overdue(self) -> bool:
-        return self.review_due is not None and self.review_due < uk_now().date()
-
-
-def queue(session: Session, user: User, name: str) -> list[QueuedRecord]:
-    r = StrategyRecord
-    statement = (select(r.id, r.reference, r.team, r.led_by, r.status, r.children_names,
-                        r.discussion_at, r.warnings, r.review_due, r.returned_at)
-                 .where(visible_filter(user), _queue_filter(name, uk_now().date()))
-                 .order_by(r.review_due if name == "edt-review" else r.sort_at, r.id)
-                 .limit(LIMIT))
-    return [QueuedRecord(**row._mapping) for row in session.execute(statement).all()]
+QUEUES = queues.QUEUES
+queue = queues.queue
 
 
 @dataclass(frozen=True)
@@ -169,26 +202,25 @@ class ManagerCounts:
     unreachable: int = 0
 
 
-def manager_counts(session: Session, user: User) -> ManagerCounts:
+def manager_counts(session: Session, user: User, cap: int = COUNT_CAP) -> ManagerCounts:
+    """The manager's counts, each read from an index and counted no further than cap + 1
+    (shown as "more than cap"): the page costs the same at any size."""
     today = uk_now().date()
+    overdue = _open_actions(user, ActionQuery(overdue=True), today)
+    not_opened, unreachable = receipts.flag_counts(session, user, today, cap)
 
-    def count_records(*conditions) -> int:
-        return session.execute(select(func.count()).select_from(StrategyRecord)
-                               .where(visible_filter(user), *conditions)).scalar_one()
+    def records(name: str, *conditions) -> int:
+        return count_up_to(session, queues.rows(user, name, *conditions), cap)
 
-    overdue = _open_actions(user, ActionQuery(overdue=True), today).subquery()
-    overdue_all = session.execute(select(func.count()).select_from(overdue)).scalar_one()
-    overdue_update = session.execute(select(func.count()).select_from(overdue)
-                                     .where(overdue.c.kind.in_(UPDATE_KINDS))).scalar_one()
-    edt = _queue_filter("edt-review", today)
     return ManagerCounts(
-        awaiting_authorisation=count_records(_queue_filter("awaiting-authorisation", today)),
-        returned=count_records(_queue_filter("returned", today)),
-        overdue_actions=overdue_all,
-        overdue_update_actions=overdue_update,
-        edt_review=count_records(edt),
-        edt_review_overdue=count_records(edt, StrategyRecord.review_due < today),
-        referrer_feedback=count_records(_queue_filter("referrer-feedback", today)),
-        not_opened=receipts.not_opened_count(session, user, today),
-        unreachable=receipts.unreachable_count(session, user),
+        awaiting_authorisation=records("awaiting-authorisation"),
+        returned=records("returned"),
+        overdue_actions=count_up_to(session, overdue, cap),
+        overdue_update_actions=count_up_to(
+            session, overdue.where(TrackedAction.kind.in_(UPDATE_KINDS)), cap),
+        edt_review=records("edt-review"),
+        edt_review_overdue=records("edt-review", StrategyRecord.review_due < today),
+        referrer_feedback=records("referrer-feedback"),
+        not_opened=not_opened,
+        unreachable=unreachable,
     )

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from fastapi import HTTPException
 from pydantic import ValidationError
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -49,6 +49,16 @@ def damage_reason(error: ValidationError, limit: int = 5) -> str:
     return "; ".join(problems[:limit]) + more
 
 
+_FINAL = "status IN ('finalised', 'authorised')"
+
+
+def _partial(name: str, columns: list[str], covering: list[str], where: str) -> Index:
+    """An index of the rows matching `where` (both databases), holding `covering` too on
+    PostgreSQL so a query reads it without visiting the table."""
+    return Index(name, *columns, postgresql_include=covering, postgresql_where=text(where),
+                 sqlite_where=text(where))
+
+
 class StrategyRecord(SQLModel, table=True):
     __tablename__ = "strategy_record"
     __table_args__ = (
@@ -64,6 +74,19 @@ class StrategyRecord(SQLModel, table=True):
             "ix_strategy_record_search", "search_text",
             postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
+        # The manager's queues (app/followup/tracker.py), each in its own order, and their
+        # counts from the index alone (migration 0013).
+        _partial("ix_strategy_record_awaiting", ["sort_at", "id"], ["team", "led_by"],
+                 "status = 'finalised'"),
+        _partial("ix_strategy_record_returned", ["sort_at", "id"], ["team", "led_by"],
+                 "status = 'draft' AND returned_at IS NOT NULL"),
+        _partial("ix_strategy_record_edt_review", ["review_due", "id"], ["team"],
+                 f"led_by = 'edt' AND {_FINAL} AND reviewed_at IS NULL"),
+        _partial("ix_strategy_record_referrer", ["sort_at", "id"], ["team", "led_by"],
+                 f"referrer_feedback_due AND {_FINAL}"),
+        # Actions and receipts joined to their record's version in force, from the index.
+        _partial("ix_strategy_record_in_force", ["id", "latest_final_version"],
+                 ["team", "led_by", "reference"], "latest_final_version IS NOT NULL"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

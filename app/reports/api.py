@@ -1,6 +1,8 @@
 """GET /api/reports/audit: every figure of the live audit, as the reader may see it (exact for
-managers, with the records behind each figure they may see; small counts suppressed for the
-safeguarding partnership, and no record ids)."""
+managers, with where to list the records behind each figure they may see; small counts
+suppressed for the safeguarding partnership, and no record ids). The ids behind a figure come
+a page at a time from GET /api/reports/audit/figures/{id}/records, only when asked for: the
+report itself stays small and costs one aggregate per family of figures."""
 
 from datetime import date
 from typing import Literal
@@ -14,16 +16,18 @@ from app.auth.deps import ApiUser
 from app.auth.models import User
 from app.auth.roles import can_see_reports
 from app.deps import SessionDep
-from app.domain.choices import LedBy
+from app.domain.choices import Agency, LedBy
 from app.records.access import visible_filter
 from app.records.api import READ_ERRORS, invalid, problem
 from app.records.models import StrategyRecord
-from app.reports.disclosure import Cell, Shown, Withheld
-from app.reports.figures import record_ids
+from app.reports.disclosure import Cell, Shown, Withheld, sees_exact_figures
+from app.reports.figures import BY_ID, record_ids
 from app.reports.pages import shown_report
 from app.reports.query import ReportQuery, read_query
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
+# The most record ids one page of a figure's records gives.
+MAX_IDS = 1000
 
 SUPPRESSED = Field(
     default_factory=dict,
@@ -50,9 +54,13 @@ class FigureOut(BaseModel):
     percentage: float | None = Field(description="null when suppressed, or of nothing")
     suppressed: dict[Value, Withheld] = SUPPRESSED
     lower_is_better: bool
-    record_ids: list[int] | None = Field(description=(
-        "The records behind the numerator that you may see (for requests and actions: the "
-        "records they belong to). null for the safeguarding partnership, who see no record"))
+    record_ids: None = Field(None, description=(
+        "Always null here: the records behind a figure are listed a page at a time at "
+        "`records_url`"))
+    records_url: str | None = Field(description=(
+        "Where the ids of the records behind the numerator that you may see are listed, a "
+        "page at a time (for requests and actions: the records they belong to). null for "
+        "the safeguarding partnership, who see no record"))
     months: list[MonthOut] = Field(description=(
         "Managers: the months with something counted. The partnership: every month of the "
         "period, so that no month's absence gives a count away"))
@@ -79,10 +87,22 @@ class ReportOut(BaseModel):
         "Never the comments"))
 
 
-def _visible_ids(session, user: User, ids) -> list[int]:
-    """The ids behind a figure that this user may see: the record list's own rule."""
-    query = select(StrategyRecord.id).where(StrategyRecord.id.in_(ids.scalar_subquery()),
-                                            visible_filter(user)).order_by(StrategyRecord.id)
+class RecordIdsOut(BaseModel):
+    figure: str = Field(description="The figure's id, as in the report (`<id>.<agency>` for "
+                                    "one agency's part)")
+    record_ids: list[int] = Field(description=(
+        "The records behind the numerator that you may see, by id, at most `limit`"))
+    next_after: int | None = Field(description=(
+        "Pass as `after` for the next page; null on the last page"))
+
+
+def _visible_ids(session, user: User, ids, after: int, limit: int) -> list[int]:
+    """A page of the ids behind a figure that this user may see (the record list's own
+    rule), after `after`, in id order."""
+    query = (select(StrategyRecord.id)
+             .where(StrategyRecord.id.in_(ids.scalar_subquery()), visible_filter(user),
+                    StrategyRecord.id > after)
+             .order_by(StrategyRecord.id).limit(limit + 1))
     return list(session.execute(query).scalars())
 
 
@@ -90,9 +110,10 @@ def _out(session, user: User, exact: bool, shown: Shown, query: ReportQuery,
          part: str | None = None) -> FigureOut:
     figure = shown.figure
     cell = shown.parts[part] if part else shown.total
-    ids = None
+    records_url = None
     if exact:
-        ids = _visible_ids(session, user, record_ids(session, figure, query.scope(), part=part))
+        which = f"{figure.id}.{part}" if part else figure.id
+        records_url = f"/api/reports/audit/figures/{which}/records?{query.params()}"
     months = [] if part else [
         MonthOut(month=m, numerator=c.numerator, denominator=c.denominator,
                  suppressed=_why(c, ("numerator", "denominator")))
@@ -101,7 +122,7 @@ def _out(session, user: User, exact: bool, shown: Shown, query: ReportQuery,
         id=f"{figure.id}.{part}" if part else figure.id, group=figure.group,
         label=f"{figure.label}: {part}" if part else figure.label, unit=figure.unit,
         numerator=cell.numerator, denominator=cell.denominator, percentage=cell.percentage,
-        suppressed=_why(cell), lower_is_better=figure.lower_is_better, record_ids=ids,
+        suppressed=_why(cell), lower_is_better=figure.lower_is_better, records_url=records_url,
         months=months)
 
 
@@ -146,3 +167,35 @@ def audit_report(request: Request, session: SessionDep, user: ApiUser,
     return ReportOut(start=query.start, end=query.end, team=query.team, led_by=query.led_by,
                      figures=figures,
                      return_reasons=[_reason_out(*reason) for reason in report.reasons])
+
+
+@router.get("/audit/figures/{figure_id}/records", response_model=RecordIdsOut, responses={
+    **READ_ERRORS, 403: problem("The safeguarding partnership sees figures, not records"),
+    404: problem("No such figure (or agency part) in the live audit report")})
+def figure_record_ids(request: Request, figure_id: str, session: SessionDep, user: ApiUser,
+                      start: date | None = Query(None, alias="from"),
+                      end: date | None = Query(None, alias="to"),
+                      team: str | None = Query(None, max_length=80),
+                      led_by: LedBy | None = None,
+                      after: int = Query(0, ge=0, lt=2**31, description="Ids after this one"),
+                      limit: int = Query(500, ge=1, le=MAX_IDS)) -> RecordIdsOut:
+    """The ids of the records behind a figure's numerator that you may see (a figure's
+    `records_url`), `limit` at a time in id order: managers only."""
+    if not can_see_reports(user) or not sees_exact_figures(user):
+        audit.log(session, "refused", user=user, detail=f"GET {request.url.path}",
+                  request=request)
+        raise HTTPException(403, "The safeguarding partnership sees figures, not records")
+    figure_name, _, part = figure_id.partition(".")
+    figure = BY_ID.get(figure_name)
+    if figure is None or (part and (not figure.parts or part not in Agency._value2member_map_)):
+        raise HTTPException(404, "No such figure (or agency part) in the live audit report")
+    query, errors = read_query(user, {"from": start, "to": end, "team": team, "led_by": led_by})
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise invalid(("query", field), message, request.query_params.get(field))
+    ids = _visible_ids(session, user, record_ids(session, figure, query.scope(), part=part or None),
+                       after, limit)
+    audit.log(session, "viewed", user=user, request=request,
+              detail=f"records behind live audit figure {figure_id} {query.params()}")
+    return RecordIdsOut(figure=figure_id, record_ids=ids[:limit],
+                        next_after=ids[limit - 1] if len(ids) > limit else None)

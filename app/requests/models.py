@@ -80,7 +80,9 @@ class DeclineData(_Part):
 class StrategyRequest(SQLModel, table=True):
     __tablename__ = "strategy_request"
     # Social care's queue: waiting requests, oldest first.
-    __table_args__ = (Index("ix_strategy_request_status_created", "status", "created_at"),)
+    __table_args__ = (Index("ix_strategy_request_status_created", "status", "created_at"),
+                      # The requests list, newest first (migration 0013).
+                      Index("ix_strategy_request_created", "created_at", "id"))
 
     id: int | None = DbField(default=None, primary_key=True)
     # The agency that asks; a partner's requests are always their own agency's.

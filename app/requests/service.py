@@ -3,10 +3,10 @@
 Every change commits here; routes write the audit entry afterwards, as for records.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from fastapi import HTTPException, Request
-from sqlalchemy import update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from app.auth import audit
@@ -14,7 +14,7 @@ from app.auth.models import User
 from app.auth.roles import Role, can_triage, can_view_request
 from app.config import Settings, get_settings
 from app.domain.choices import Agency, ReferrerKind, RequestStatus
-from app.domain.schema import SHORT_TEXT_MAX, StrategyRecordData
+from app.domain.schema import SHORT_TEXT_MAX, UK, StrategyRecordData
 from app.records import service as records
 from app.records.display import as_text
 from app.records.models import StrategyRecord
@@ -52,6 +52,30 @@ def decided_in_time(req, decided_at: datetime, settings: Settings | None = None)
 def is_overdue(req: StrategyRequest, today: date | None = None) -> bool:
     today = today or records._uk_wall_clock(datetime.now(UTC)).date()
     return req.status == RequestStatus.AWAITING and today > triage_due(req)
+
+
+def triage_cutoff(today: date, settings: Settings | None = None) -> datetime:
+    """Waiting requests that came in before this moment (UTC) are overdue `today`: the start
+    of the UK day after the latest day whose triage date is before today (triage dates only
+    move later as the day they came in does)."""
+    settings = settings or get_settings()
+    day = today - timedelta(days=1)
+    while add_working_days(day, settings.request_triage_working_days) >= today:
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time(), UK).astimezone(UTC)
+
+
+def waiting_counts(session: Session, user: User) -> tuple[int, int]:
+    """(waiting for triage, of which overdue), counted in the database: nothing for anyone
+    who does not triage."""
+    if not can_triage(user):
+        return 0, 0
+    today = records._uk_wall_clock(datetime.now(UTC)).date()
+    late = case((col(StrategyRequest.created_at) < triage_cutoff(today), 1), else_=0)
+    waiting, overdue = session.execute(
+        select(func.count(), func.coalesce(func.sum(late), 0))
+        .where(col(StrategyRequest.status) == RequestStatus.AWAITING.value)).one()
+    return waiting, overdue
 
 
 def requesting_agency(user: User, data: RequestData) -> Agency:
@@ -97,7 +121,9 @@ def triageable(session: Session, user: User, request_id: int, http: Request) -> 
 
 
 def visible_requests(session: Session, user: User, limit: int = 200) -> list[StrategyRequest]:
-    query = select(StrategyRequest).order_by(col(StrategyRequest.created_at).desc()).limit(limit)
+    # Newest first, from the index on (created_at, id): the rows shown, not all of them sorted.
+    query = select(StrategyRequest).order_by(col(StrategyRequest.created_at).desc(),
+                                             col(StrategyRequest.id).desc()).limit(limit)
     if not can_triage(user):
         query = query.where(StrategyRequest.created_by_id == user.id)
     return list(session.exec(query))

@@ -15,7 +15,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -55,6 +55,9 @@ class Notification(SQLModel, table=True):
     created_at: datetime
 
 
+_UNOPENED = "first_opened_at IS NULL AND withdrawn_at IS NULL"
+
+
 class RecordReceipt(SQLModel, table=True):
     __tablename__ = "record_receipt"
     __table_args__ = (
@@ -65,6 +68,15 @@ class RecordReceipt(SQLModel, table=True):
         # The live audit: receipts over a period of discussions.
         Index("ix_record_receipt_discussion", "discussion_on",
               postgresql_include=["record_id", "version", "agency", "first_opened_at", "sent_at"]),
+        # The manager's "not opened in time", oldest sending first (migration 0013).
+        Index("ix_record_receipt_unopened", "sent_at", "id",
+              postgresql_include=["record_id", "version", "organisation_id"],
+              postgresql_where=text(_UNOPENED), sqlite_where=text(_UNOPENED)),
+        # What was sent to an organisation no one can be notified at, oldest sending first.
+        Index("ix_record_receipt_organisation_sent", "organisation_id", "sent_at", "id",
+              postgresql_include=["record_id", "version"],
+              postgresql_where=text("withdrawn_at IS NULL"),
+              sqlite_where=text("withdrawn_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from app.auth.models import User
 from app.config import Settings, get_settings
+from app.db import count_up_to
 from app.organisations.models import Organisation
 from app.records.access import visible_filter
 from app.records.models import RecordDistribution, StrategyRecord
@@ -110,22 +111,49 @@ def _in_force():
                 RecordReceipt.withdrawn_at.is_(None))
 
 
+def _unreachable_organisations(session: Session) -> list[int]:
+    """The organisations with no address for notices (a handful, from the directory)."""
+    return list(session.execute(select(Organisation.id).where(
+        ~_reachable(Organisation.id))).scalars())
+
+
+def _late(cutoff: datetime):
+    """Unopened and sent before `cutoff`: the unopened receipts' index's condition."""
+    return and_(RecordReceipt.first_opened_at.is_(None), RecordReceipt.withdrawn_at.is_(None),
+                RecordReceipt.sent_at < cutoff)
+
+
+def _not_opened(user: User, today: date):
+    cutoff = flag_cutoff(today, get_settings())
+    return (select(RecordReceipt.id).join(StrategyRecord, _in_force())
+            .where(visible_filter(user), _late(cutoff)))
+
+
+def _unreachable(user: User, unreachable: list[int]):
+    return (select(RecordReceipt.id).join(StrategyRecord, _in_force())
+            .where(visible_filter(user), RecordReceipt.organisation_id.in_(unreachable)))
+
+
 def not_opened_count(session: Session, user: User, today: date | None = None) -> int:
     """Agencies (record by record) flagged for not opening a record sent to them."""
     today = today or datetime.now(UK).date()
-    cutoff = flag_cutoff(today, get_settings())
-    return session.execute(select(func.count()).select_from(RecordReceipt)
-                           .join(StrategyRecord, _in_force())
-                           .where(visible_filter(user), RecordReceipt.first_opened_at.is_(None),
-                                  RecordReceipt.sent_at < cutoff)).scalar_one()
+    return session.execute(select(func.count()).select_from(
+        _not_opened(user, today).subquery())).scalar_one()
 
 
 def unreachable_count(session: Session, user: User) -> int:
     """Agencies (record by record) sent a record with no user who has an email address."""
-    return session.execute(select(func.count()).select_from(RecordReceipt)
-                           .join(StrategyRecord, _in_force())
-                           .where(visible_filter(user), ~_reachable(RecordReceipt.organisation_id))
-                           ).scalar_one()
+    unreachable = _unreachable_organisations(session)
+    return session.execute(select(func.count()).select_from(
+        _unreachable(user, unreachable).subquery())).scalar_one() if unreachable else 0
+
+
+def flag_counts(session: Session, user: User, today: date, cap: int) -> tuple[int, int]:
+    """(not opened in time, no one to notify) for the manager's page, each counted no
+    further than cap + 1 (db.count_up_to): the same cost at any size."""
+    unreachable = _unreachable_organisations(session)
+    return (count_up_to(session, _not_opened(user, today), cap),
+            count_up_to(session, _unreachable(user, unreachable), cap) if unreachable else 0)
 
 
 @dataclass(frozen=True)
@@ -140,16 +168,22 @@ class Unreached:
 def needing_attention(session: Session, user: User, today: date | None = None,
                       limit: int = 20) -> list[Unreached]:
     """The manager's list behind the two counts: agencies not opening in time, or with no
-    one to notify; oldest sending first."""
+    one to notify; oldest sending first. Each kind is read in sending order from its own
+    index, only as far as `limit`, and the two are merged."""
     today = today or datetime.now(UK).date()
     cutoff = flag_cutoff(today, get_settings())
-    reachable = _reachable(RecordReceipt.organisation_id)
-    late = and_(RecordReceipt.first_opened_at.is_(None), RecordReceipt.sent_at < cutoff)
-    rows = session.execute(
-        select(RecordReceipt.record_id, StrategyRecord.reference, Organisation.name,
-               RecordReceipt.sent_at, ~reachable)
-        .join(StrategyRecord, _in_force())
-        .join(Organisation, Organisation.id == RecordReceipt.organisation_id)
-        .where(visible_filter(user), late | ~reachable)
-        .order_by(RecordReceipt.sent_at, RecordReceipt.id).limit(limit)).all()
-    return [Unreached(*row) for row in rows]
+    unreachable = _unreachable_organisations(session)
+    statement = (select(RecordReceipt.sent_at, RecordReceipt.id, RecordReceipt.record_id,
+                        StrategyRecord.reference, Organisation.name,
+                        RecordReceipt.organisation_id)
+                 .join(StrategyRecord, _in_force())
+                 .join(Organisation, Organisation.id == RecordReceipt.organisation_id)
+                 .where(visible_filter(user))
+                 .order_by(RecordReceipt.sent_at, RecordReceipt.id).limit(limit))
+    found = {row.id: row for row in session.execute(statement.where(_late(cutoff)))}
+    if unreachable:
+        found |= {row.id: row for row in session.execute(
+            statement.where(RecordReceipt.organisation_id.in_(unreachable)))}
+    rows = sorted(found.values(), key=lambda row: (row.sent_at, row.id))[:limit]
+    return [Unreached(row.record_id, row.reference, row.name, row.sent_at,
+                      row.organisation_id in unreachable) for row in rows]
