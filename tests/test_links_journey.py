@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from app.auth.models import AuditEvent
+from app.auth.models import AuditEvent, User
 from app.links.models import LinkCode, RecipientLink
 from app.organisations import contacts
 from app.sending import worker
@@ -249,3 +249,38 @@ def test_another_recipients_session_cannot_read_this_record(session, anonymous, 
     assert anonymous.get(f"/r/records/{record.id}/versions/1/record.pdf").status_code == 404
     # The GP's code does not open the police contact's link either.
     assert anonymous.post(f"{path}/session", data={"code": code}).status_code == 422
+
+
+def _amended(session, record, sw, sent_to):
+    from app.domain.schema import StrategyRecordData
+    from app.followup import service as followup
+    from app.records import service
+
+    record = followup.amend(session, record, sw, record.revision, "Wrong date of the visit")
+    data = StrategyRecordData.model_validate(
+        record.content.model_dump(mode="json") | {"distribution": recipients(*sent_to)})
+    record = service.save_record(session, record=record, data=data,
+                                 expected_revision=record.revision)
+    return service.finalise_record(session, record=record, expected_revision=record.revision,
+                                   finalised_by=sw)
+
+
+def test_a_superseded_version_points_to_the_later_one_only_if_it_was_sent(
+        session, anonymous, smtp):  # noqa: F811
+    record, path = _sent(session, smtp)
+    sw = session.get(User, record.created_by_id)
+    # Version 2 goes only to health visiting: the police contact keeps version 1, superseded.
+    record = _amended(session, record, sw, ("csc", "health_visiting"))
+    worker.run_once()
+    _opened(anonymous, smtp, path)
+    page = soup(anonymous.get(f"/r/records/{record.id}/versions/1"))
+    assert " ".join(page.select_one("#superseded").get_text(" ").split()) == (
+        "! Warning This version has been superseded: a later version of this record exists. "
+        "It was not sent to you.")
+    assert anonymous.get(f"/r/records/{record.id}/versions/2").status_code == 404
+    # Version 3 goes to the police again: the contact's new link; the old page points to it.
+    record = _amended(session, record, sw, ("csc", "police"))
+    worker.run_once()
+    page = soup(anonymous.get(f"/r/records/{record.id}/versions/1"))
+    assert page.select_one("#superseded a")["href"] == f"/r/records/{record.id}/versions/3"
+    assert anonymous.get(f"/r/records/{record.id}/versions/3").status_code == 200
