@@ -136,6 +136,20 @@ class Settings(BaseSettings):
     discussion_warn_after_working_days: int = Field(1, ge=0)
     send_within_working_days: int = Field(1, ge=0)
 
+    # Reading without an account (app/links): a personal link lasts this many days after the
+    # version is sent; a one-time code this many minutes after it is sent, for this many
+    # tries; the session a correct code opens, this many minutes.
+    link_expiry_days: int = Field(30, ge=1)
+    link_code_minutes: int = Field(10, ge=1)
+    link_code_max_tries: int = Field(5, ge=1)
+    link_session_minutes: int = Field(30, ge=1)
+    # Codes asked for per recipient address and per client address, and wrong codes per
+    # client address, within the window; more are refused until it passes.
+    link_code_requests_per_recipient: int = Field(5, ge=1)
+    link_code_requests_per_address: int = Field(20, ge=1)
+    link_code_failures_per_address: int = Field(20, ge=1)
+    link_throttle_window_minutes: int = Field(15, ge=1)
+
     @property
     def database_read_timeout(self) -> float:
         if self.database_read_timeout_seconds is not None:

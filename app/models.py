@@ -2,7 +2,8 @@
 
 from app.auth.models import ApiToken, AuditEvent, HeldForm, SignInAttempt, User, UserSession
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
-from app.organisations.models import Organisation
+from app.links.models import LinkAttempt, LinkCode, LinkSession, RecipientLink
+from app.organisations.models import Organisation, OrganisationContact
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.reports.models import RecordMeasure
@@ -11,7 +12,8 @@ from app.rules.calendar import WorkingDay
 from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
-    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "Notification", "Organisation",
+    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
+    "LinkSession", "Notification", "Organisation", "OrganisationContact", "RecipientLink",
     "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "SignInAttempt",
     "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkingDay",
 ]

@@ -11,6 +11,10 @@ For a person and a record it answers: may they see it, which versions, which of 
   receipt (app/sending/models.py) that has not been withdrawn. Never a draft, an amendment
   being drafted, or a version sent only to others. "The record" to them is the newest version
   they were sent; one a later version superseded stays readable, marked superseded.
+- Someone reading by personal link, without an account (app/links: an organisation's named
+  contact or its safeguarding mailbox), is a `LinkReader`: the partner's rule, narrowed to
+  one record and to the versions sent to their own address by links still in force (not
+  revoked, not expired). A withdrawn receipt ends it as it does for the organisation's users.
 - Administrators and the safeguarding partnership see no record.
 
 `record_filter` is the rule as a WHERE clause on strategy_record (lists, reports, exports,
@@ -19,6 +23,7 @@ the database the same clause, so the list and the page can never disagree.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlmodel import Session
@@ -27,31 +32,59 @@ from app.auth.models import AuditEvent, User
 from app.auth.roles import RECORDERS, Role, can_record
 from app.domain.choices import LedBy, RecordStatus
 from app.followup.models import RecordVersion
+from app.links.models import RecipientLink
 from app.records.models import StrategyRecord
 from app.sending.models import RecordReceipt
 
 
-def is_partner(user: User) -> bool:
+@dataclass(frozen=True)
+class LinkReader:
+    """Someone reading without an account, in a session a personal link's one-time code
+    opened (app/links/service.py). Reads like a partner, never changes anything."""
+
+    link_id: int
+    record_id: int
+    version: int
+    organisation_id: int
+    email: str
+    name: str
+    role: str = "link_reader"
+
+
+def is_partner(user: User | LinkReader) -> bool:
     return user.role == Role.PARTNER
 
 
-def receipt_filter(user: User) -> ColumnElement[bool]:
+def reads_receipts(user: User | LinkReader) -> bool:
+    """Whether this person reads versions sent to their organisation (not records)."""
+    return isinstance(user, LinkReader) or (is_partner(user) and user.organisation_id is not None)
+
+
+def receipt_filter(user: User | LinkReader) -> ColumnElement[bool]:
     """The receipts whose versions this person reads as a partner: sent to their organisation
-    and not withdrawn. Nothing for anyone else (social care reads records, not receipts)."""
-    if not is_partner(user) or user.organisation_id is None:
+    and not withdrawn; for a link reader, only those of their record that reached their own
+    address by a link in force. Nothing for anyone else (social care reads records, not
+    receipts)."""
+    if not reads_receipts(user):
         return false()
-    return and_(RecordReceipt.organisation_id == user.organisation_id,
+    sent = and_(RecordReceipt.organisation_id == user.organisation_id,
                 RecordReceipt.withdrawn_at.is_(None))
+    if not isinstance(user, LinkReader):
+        return sent
+    in_force = exists(select(RecipientLink.id).where(
+        RecipientLink.receipt_id == RecordReceipt.id, RecipientLink.email == user.email,
+        RecipientLink.revoked_at.is_(None), RecipientLink.expires_at > datetime.now(UTC)))
+    return and_(sent, RecordReceipt.record_id == user.record_id, in_force)
 
 
-def record_filter(user: User) -> ColumnElement[bool]:
+def record_filter(user: User | LinkReader) -> ColumnElement[bool]:
     """The records this person may see, as a WHERE clause on strategy_record."""
     if user.role in RECORDERS:
         edt_led = StrategyRecord.led_by == LedBy.EDT.value
         if user.team is None:
             return edt_led
         return or_(StrategyRecord.team == user.team, edt_led)
-    if is_partner(user) and user.organisation_id is not None:
+    if reads_receipts(user):
         return exists(select(RecordReceipt.id).where(
             RecordReceipt.record_id == StrategyRecord.id, receipt_filter(user)))
     return false()
@@ -87,16 +120,16 @@ class Sight:
         return version in self.versions
 
 
-def partner_versions(session: Session, user: User, record_id: int) -> tuple[int, ...]:
+def partner_versions(session: Session, user: User | LinkReader, record_id: int) -> tuple[int, ...]:
     return tuple(session.execute(
         select(RecordReceipt.version).where(RecordReceipt.record_id == record_id,
                                             receipt_filter(user))
         .order_by(RecordReceipt.version)).scalars())
 
 
-def sight(session: Session, user: User, record_id: int) -> Sight | None:
+def sight(session: Session, user: User | LinkReader, record_id: int) -> Sight | None:
     """What `user` may see of the record; None if nothing (then it answers as not found)."""
-    if is_partner(user):
+    if is_partner(user) or isinstance(user, LinkReader):
         versions = partner_versions(session, user, record_id)
         return Sight(versions, versions[-1], may_change=False) if versions else None
     visible = session.execute(select(StrategyRecord.id).where(

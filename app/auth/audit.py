@@ -35,6 +35,11 @@ ACTIONS = (
     "exported",
     # The directory of partner organisations, and a version withdrawn from one (sent in error).
     "organisation_created", "organisation_changed", "withdrawn",
+    # Reading without an account (app/links): organisations' named contacts, and each step of
+    # a personal link, logged with the recipient's name.
+    "contact_created", "contact_changed", "link_opened", "link_code_requested",
+    "link_code_throttled", "link_code_failed", "link_code_accepted", "link_viewed",
+    "link_downloaded", "link_revoked", "link_signed_out",
 )
 # Events that anyone can cause without limit: their repeats are counted, not each stored.
 COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})

@@ -18,6 +18,7 @@ from app.domain.choices import Agency, ReturnReason
 from app.followup import service, versions
 from app.followup.cancellations import cancellations
 from app.followup.models import FollowUpEntry
+from app.links import service as links
 from app.records.display import as_text
 from app.sending import service as sending
 
@@ -45,6 +46,8 @@ def record_page_context(record, user, session: Session | None = None) -> dict:
         "can_follow_up": not partner,
         # Who was sent which version (social care only); managers may withdraw one sent in error.
         "sent": [] if partner else sending.sent_versions(session, record.id),
+        # Each named person's personal link (app/links); managers may revoke one.
+        "links": [] if partner else links.for_record(session, record.id),
         "can_withdraw": can_authorise(user),
         "can_authorise": can_authorise(user) and record.status == "finalised",
         # Shown to every reader of the version, partners too: the reason is for the agencies.

@@ -1,9 +1,10 @@
-"""Command-line directory management: python -m app org create | list | set"""
+"""Command-line directory management: python -m app org create | list | set | contact-add |
+contacts | contact-set"""
 
 from sqlmodel import Session
 
 from app.db import get_engine
-from app.organisations import service
+from app.organisations import contacts, service
 from app.organisations.service import PARTNER_AGENCIES, DirectoryRefused
 
 
@@ -22,6 +23,19 @@ def add_commands(commands) -> None:
     state = change.add_mutually_exclusive_group()
     state.add_argument("--active", dest="active", action="store_true", default=None)
     state.add_argument("--inactive", dest="active", action="store_false")
+    add = org.add_parser("contact-add", help="add a named contact (reads by personal link)")
+    add.add_argument("org_id", type=int)
+    add.add_argument("name")
+    add.add_argument("email")
+    add.add_argument("--role")
+    add.add_argument("--secure", action="store_true", help="a secure mailbox (police, NHS)")
+    org.add_parser("contacts", help="an organisation's named contacts").add_argument(
+        "org_id", type=int)
+    one = org.add_parser("contact-set", help="(de)activate a named contact")
+    one.add_argument("contact_id", type=int)
+    flag = one.add_mutually_exclusive_group(required=True)
+    flag.add_argument("--active", dest="active", action="store_true")
+    flag.add_argument("--inactive", dest="active", action="store_false")
 
 
 def run(args) -> str:
@@ -40,7 +54,23 @@ def _run(session: Session, args) -> str:
         rows = [f"{o.id}\t{o.agency}\t{o.name}\t{o.email or '-'}\t"
                 f"{'active' if o.active else 'inactive'}" for o in service.every(session)]
         return "\n".join(["id\tagency\tname\temail\tstate", *rows])
+    if args.action == "contact-set":
+        contact = contacts.get(session, args.contact_id)
+        if contact is None:
+            raise SystemExit(f"No contact {args.contact_id}")
+        contact = contacts.set_active(session, contact, args.active)
+        return f"{contact.id}\t{contact.name}\t{'active' if contact.active else 'inactive'}"
     organisation = service.get(session, args.org_id)
+    if organisation is None:
+        raise SystemExit(f"No organisation {args.org_id}")
+    if args.action == "contact-add":
+        return str(contacts.create(session, organisation.id, name=args.name, role=args.role,
+                                   email=args.email, secure=args.secure).id)
+    if args.action == "contacts":
+        rows = [f"{c.id}\t{c.name}\t{c.role or '-'}\t{c.email}\t"
+                f"{'secure' if c.secure else '-'}\t{'active' if c.active else 'inactive'}"
+                for c in contacts.of(session, organisation.id)]
+        return "\n".join(["id\tname\trole\temail\tsecure\tstate", *rows])
     if organisation is None:
         raise SystemExit(f"No organisation {args.org_id}")
     organisation = service.change(

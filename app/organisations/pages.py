@@ -9,7 +9,7 @@ from app.auth.deps import ApiUser, PageUser
 from app.auth.roles import Role, can_manage_directory, can_record
 from app.deps import PostedForm, SessionDep
 from app.domain.choices import Agency
-from app.organisations import service
+from app.organisations import contacts, service
 from app.organisations.service import PARTNER_AGENCIES, DirectoryRefused
 from app.templating import templates
 
@@ -77,3 +77,56 @@ def set_active(organisation_id: int, request: Request, session: SessionDep, user
     service.change(session, organisation, name=organisation.name, email=organisation.email,
                    active=form.get("active") == "yes", by=user, request=request)
     return RedirectResponse("/organisations", status_code=303)
+
+
+# --- named contacts (read by personal link, app/links) ---------------------------------------
+
+
+def _contacts_page(request, session, organisation, *, errors=None, typed=None, status_code=200):
+    return templates.TemplateResponse(request, "organisation_contacts.html", {
+        "title": ("Error: " if errors else "") + f"Contacts at {organisation.name}",
+        "organisation": organisation, "contacts": contacts.of(session, organisation.id),
+        "errors": errors or {}, "typed": typed or {}}, status_code=status_code)
+
+
+def _organisation(session, organisation_id):
+    organisation = service.get(session, organisation_id)
+    if organisation is None:
+        raise HTTPException(404, "No such organisation")
+    return organisation
+
+
+@router.get("/organisations/{organisation_id}/contacts", response_class=HTMLResponse,
+            include_in_schema=False)
+def contacts_page(organisation_id: int, request: Request, session: SessionDep, user: PageUser):
+    _require_admin(session, user, request)
+    return _contacts_page(request, session, _organisation(session, organisation_id))
+
+
+@router.post("/organisations/{organisation_id}/contacts", include_in_schema=False)
+def add_contact(organisation_id: int, request: Request, session: SessionDep, user: PageUser,
+                form: PostedForm):
+    _require_admin(session, user, request)
+    organisation = _organisation(session, organisation_id)
+    typed = {key: str(form.get(key) or "") for key in ("name", "role", "email", "secure")}
+    try:
+        contacts.create(session, organisation.id, name=typed["name"], role=typed["role"],
+                        email=typed["email"], secure=typed["secure"] == "yes", by=user,
+                        request=request)
+    except DirectoryRefused as refused:
+        field = "email" if "email" in str(refused) or "@" in str(refused) else "name"
+        return _contacts_page(request, session, organisation, errors={field: str(refused)},
+                              typed=typed, status_code=422)
+    return RedirectResponse(f"/organisations/{organisation.id}/contacts", status_code=303)
+
+
+@router.post("/organisations/{organisation_id}/contacts/{contact_id}/active",
+             include_in_schema=False)
+def set_contact_active(organisation_id: int, contact_id: int, request: Request,
+                       session: SessionDep, user: PageUser, form: PostedForm):
+    _require_admin(session, user, request)
+    contact = contacts.get(session, contact_id)
+    if contact is None or contact.organisation_id != organisation_id:
+        raise HTTPException(404, "No such contact")
+    contacts.set_active(session, contact, form.get("active") == "yes", by=user, request=request)
+    return RedirectResponse(f"/organisations/{organisation_id}/contacts", status_code=303)

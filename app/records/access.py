@@ -79,6 +79,23 @@ def readable(session: Session, user: User, record_id: int, request: Request,
     return found
 
 
+def link_readable(session: Session, reader: visibility.LinkReader, record_id: int,
+                  version: int, request: Request) -> StrategyRecord:
+    """A version as someone reading by personal link reads it: one sent to their address at
+    their organisation by a link in force, and still theirs (the partner's rule,
+    app/visibility.py). 404 for anything else, logged with their name."""
+    record = service.get_record(session, record_id) if 0 < record_id <= service.MAX_ID else None
+    seen = visibility.sight(session, reader, record_id) if record is not None else None
+    found = _version(session, record, version) if seen and seen.may_read(version) else None
+    if found is None:
+        request.state.refusal_logged = True
+        audit.log(session, "refused", username=f"{reader.name} (personal link)",
+                  record_id=record_id if record is not None else None, request=request,
+                  detail=f"{request.method} {request.url.path}: may not read version {version}")
+        raise HTTPException(404, NOT_FOUND)
+    return found
+
+
 def viewable(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
     return readable(session, user, record_id, request)
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.auth.models import User
 from app.config import Settings, get_settings
 from app.db import count_up_to
-from app.organisations.models import Organisation
+from app.organisations.models import Organisation, OrganisationContact
 from app.records.access import visible_filter
 from app.records.models import RecordDistribution, StrategyRecord
 from app.rules.due_dates import sent_late, uk_date
@@ -42,14 +42,17 @@ def flag_cutoff(today: date, settings: Settings) -> datetime:
 
 
 def _reachable(organisation_column):
-    """An organisation with an address for notices: its own, or an active user's."""
+    """An organisation with an address for notices: an active named contact's, its own, or
+    an active user's."""
     addressed = aliased(Organisation)  # the outer query may join the directory itself
     own = exists(select(addressed.id).where(addressed.id == organisation_column,
                                             addressed.email.is_not(None)))
     users = exists(select(User.id).where(User.role == "partner",
                                          User.organisation_id == organisation_column,
                                          User.email.is_not(None), User.is_active))
-    return or_(own, users)
+    contacts = exists(select(OrganisationContact.id).where(
+        OrganisationContact.organisation_id == organisation_column, OrganisationContact.active))
+    return or_(contacts, own, users)
 
 
 @dataclass(frozen=True)

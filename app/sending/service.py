@@ -14,7 +14,8 @@ from sqlmodel import Session
 from app.auth import audit
 from app.auth.models import AuditEvent, User
 from app.config import get_settings
-from app.organisations.models import Organisation
+from app.links.issue import new_link
+from app.organisations.models import Organisation, OrganisationContact
 from app.records.models import RecordDistribution, StrategyRecord
 from app.sending.models import Notification, RecordReceipt
 
@@ -25,22 +26,35 @@ DISCUSSION_CANCELLED = "discussion_cancelled"
 
 @dataclass(frozen=True)
 class Address:
-    """Where one organisation's notice goes: its own secure address, or one of its users'."""
+    """Where one organisation's notice goes: one of its named contacts, its own secure address
+    (its safeguarding mailbox), or one of its users'. The first two read without an account:
+    a version sent to them reaches them as a personal link (app/links)."""
 
     email: str
     user_id: int | None
+    contact_id: int | None = None
+    # Who reads by personal link (a contact's name, or the mailbox's); None for a user.
+    name: str | None = None
 
 
 def addresses(session: Session, organisation_ids: list[int]) -> dict[int, list[Address]]:
-    """Each organisation's notice addresses: its secure address if it has one, otherwise every
-    active partner user of it who has an email address."""
+    """Each organisation's notice addresses: its active named contacts if it has any,
+    otherwise its secure address if it has one, otherwise every active partner user of it
+    who has an email address."""
     found: dict[int, list[Address]] = {org: [] for org in organisation_ids}
     if not organisation_ids:
         return found
-    own = session.execute(select(Organisation.id, Organisation.email).where(
+    contacts = session.execute(select(OrganisationContact).where(
+        OrganisationContact.organisation_id.in_(organisation_ids),
+        OrganisationContact.active).order_by(OrganisationContact.id)).scalars()
+    for contact in contacts:
+        found[contact.organisation_id].append(
+            Address(contact.email, None, contact.id, contact.name))
+    own = session.execute(select(Organisation.id, Organisation.email, Organisation.name).where(
         Organisation.id.in_(organisation_ids), Organisation.email.is_not(None))).all()
-    for org, email in own:
-        found[org].append(Address(email, None))
+    for org, email, name in own:
+        if not found[org]:
+            found[org].append(Address(email, None, None, f"{name} safeguarding mailbox"))
     users = session.execute(select(User.organisation_id, User.email, User.id).where(
         User.role == PARTNER, User.organisation_id.in_(organisation_ids),
         User.email.is_not(None), User.is_active).order_by(User.id)).all()
@@ -89,12 +103,19 @@ def sent_versions(session: Session, record_id: int) -> list[Sent]:
 
 
 def notify(session: Session, record_id: int, version: int, organisation_id: int, agency: str,
-           kind: str, at: datetime, reach: list[Address]) -> None:
+           kind: str, at: datetime, reach: list[Address],
+           receipt: RecordReceipt | None = None) -> None:
+    """A notice to each address. With the `receipt` of a version sent now, a named contact's
+    (or the mailbox's) notice carries a personal link to it."""
     for address in reach:
-        session.add(Notification(
+        notification = Notification(
             record_id=record_id, version=version, organisation_id=organisation_id,
             agency=agency, kind=kind, recipient_id=address.user_id, email=address.email,
-            next_attempt_at=at, created_at=at))
+            next_attempt_at=at, created_at=at)
+        session.add(notification)
+        if receipt is not None and address.name is not None:
+            session.flush()  # the notice's id, for its link
+            new_link(session, receipt, notification, address.name, address.contact_id, at)
 
 
 def send_version(session: Session, record: StrategyRecord, at: datetime, by: User | None) -> None:
@@ -112,20 +133,26 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
     everyone = sorted(set(listed) | earlier)
     reach, names = addresses(session, everyone), _names(session, everyone)
     discussion_on = record.discussion_at.date() if record.discussion_at else None
+    made = {}
     for org, agency in sorted(listed.items()):
-        session.add(RecordReceipt(record_id=record.id, version=version, organisation_id=org,
-                                  agency=agency, sent_at=at, discussion_on=discussion_on))
+        made[org] = RecordReceipt(record_id=record.id, version=version, organisation_id=org,
+                                  agency=agency, sent_at=at, discussion_on=discussion_on)
+        session.add(made[org])
+    session.flush()  # the receipts' ids, for the personal links
     for org in everyone:
         # Had an earlier version: a correction if this one is sent to them too, otherwise only
         # word that theirs is superseded (the later version is not theirs to read).
         kind = ("sent" if org not in earlier else "corrected" if org in listed
                 else "superseded")
         name, agency = names.get(org, (f"organisation {org}", listed.get(org, "other")))
-        notify(session, record.id, version, org, agency, kind, at, reach[org])
+        notify(session, record.id, version, org, agency, kind, at, reach[org], made.get(org))
         what = {"sent": "record", "corrected": "corrected version",
                 "superseded": "notice that their version is superseded"}[kind]
         sent = (f"{len(reach[org])} notification(s) queued" if reach[org]
                 else "unreachable: it has no address and no user with an email address")
+        named = [a.name for a in reach[org] if a.name and org in made]
+        if named:
+            sent += "; personal links for " + ", ".join(named)
         _audit(session, "record_sent", by, record.id, f"version {version} {what} sent to {name}: {sent}")
 
 

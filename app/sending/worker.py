@@ -13,7 +13,10 @@ notification is marked failed only after NOTIFICATION_MAX_ATTEMPTS attempts (a c
 attempt, so one that kills its worker every time cannot loop for ever).
 
 The email holds no case detail (OFFICIAL-SENSITIVE): the agency, the reference and a link
-to sign in.
+to sign in, or a personal link (app/links) for someone who reads without an account. A
+personal link's secret and a one-time code are made here, as their email is sent
+(app/links/tokens.py), and only their hashes are stored. The code email is its own message,
+never the link's.
 """
 
 import logging
@@ -31,6 +34,8 @@ from app.auth.models import User
 from app.config import Settings, get_settings
 from app.db import get_engine
 from app.domain.choices import Agency
+from app.links import tokens
+from app.links.models import LinkCode, RecipientLink
 from app.records.models import StrategyRecord
 from app.sending.models import Notification
 
@@ -103,15 +108,36 @@ def message_id(notification: Notification, settings: Settings) -> str:
     return f"<notification-{notification.id}.{created:%Y%m%d%H%M%S%f}@{domain}>"
 
 
-def message(notification: Notification, reference: str, settings: Settings) -> EmailMessage:
+def message(notification: Notification, reference: str, settings: Settings,
+            secret: dict[str, str] | None = None) -> EmailMessage:
+    """The email for a notification. `secret` holds a personal link's token or a one-time
+    code made for this sending (app/links/tokens.py)."""
+    secret = secret or {}
     agency = Agency(notification.agency).label if notification.agency in Agency._value2member_map_ \
         else notification.agency
-    link = f"{settings.public_base_url.rstrip('/')}/strategies/{notification.record_id}"
+    base = settings.public_base_url.rstrip('/')
+    link = f"{base}/strategies/{notification.record_id}"
     email = EmailMessage()
     email["Message-ID"] = message_id(notification, settings)
     email["From"] = settings.smtp_from
     email["To"] = notification.email
-    if notification.kind == "withdrawn":
+    if notification.kind == "code":
+        # Its own message, with nothing but the code: no reference, no link.
+        email["Subject"] = "Your one-time code for Strategy Record"
+        body = (f"Your one-time code is {secret['code']}. It works once, for "
+                f"{settings.link_code_minutes} minutes. If you did not ask for it, ignore this "
+                "email." if "code" in secret else
+                "The code you asked for was replaced by a newer one: use the newest email.")
+    elif "token" in secret:
+        what = "A corrected version of a strategy discussion record" \
+            if notification.kind == "corrected" else "A strategy discussion record"
+        email["Subject"] = f"Strategy discussion record {reference}"
+        body = (f"{what} has been sent to you at {agency} ({reference}, version "
+                f"{notification.version}). Open it with your personal link: {base}/r/"
+                f"{secret['token']}\n\nThe link asks for a one-time code, which we email to "
+                f"this address. It works for {settings.link_expiry_days} days after sending. "
+                "Do not forward it: it is yours.")
+    elif notification.kind == "withdrawn":
         email["Subject"] = f"Strategy discussion record {reference} withdrawn"
         body = (f"Version {notification.version} of strategy discussion record {reference} was "
                 f"sent to your organisation ({agency}) in error and has been withdrawn: it can "
@@ -140,6 +166,18 @@ def message(notification: Notification, reference: str, settings: Settings) -> E
     return email
 
 
+def _link_name(session: Session, notification: Notification) -> str | None:
+    """The named person a personal link or code goes to (for the audit log)."""
+    if notification.kind not in ("sent", "corrected", "code"):
+        return None
+    if notification.kind == "code":
+        link_id = select(LinkCode.link_id).where(LinkCode.notification_id == notification.id)
+        where = RecipientLink.id.in_(link_id)
+    else:
+        where = RecipientLink.notification_id == notification.id
+    return session.execute(select(RecipientLink.name).where(where)).scalar_one_or_none()
+
+
 def _send(email: EmailMessage, settings: Settings) -> None:
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
                       timeout=settings.smtp_timeout_seconds) as smtp:
@@ -155,8 +193,10 @@ def _deliver(session: Session, claim: Claim, settings: Settings) -> str:
     reference = session.execute(select(StrategyRecord.reference).where(
         StrategyRecord.id == notification.record_id)).scalar_one()
     username = session.execute(select(User.username).where(
-        User.id == notification.recipient_id)).scalar_one_or_none() or "its secure address"
-    email = message(notification, reference, settings)
+        User.id == notification.recipient_id)).scalar_one_or_none() or _link_name(
+        session, notification) or "its secure address"
+    email = message(notification, reference, settings,
+                    tokens.for_notification(session, notification.id))
     session.commit()  # no transaction held open while talking to the mail server
     what = f"notification {claim.id} ({notification.kind}, version " \
            f"{notification.version}) to {username} ({notification.agency})"
