@@ -150,3 +150,41 @@ def test_0010_carries_what_was_sent_by_agency_type_over_to_organisations(empty_d
                     == [1]
     finally:
         engine.dispose()
+
+
+def test_0012_corrects_amendment_entries_written_one_version_too_high(empty_database):
+    """Before the fix, amending version 1 wrote "version 3, amending version 2". Upgrading
+    corrects such entries (their `amends` was not yet finalised) and leaves right ones alone."""
+    import json
+
+    migrate.upgrade(empty_database, "0011")
+    engine = db.make_engine(empty_database)
+    document = {"header": {"chair": "Jo"}}
+    with engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO strategy_record (id, reference, status, version, revision, data, team, "
+            "created_at, updated_at, sort_at, children_names, search_text, blocking_failures, "
+            "warnings, damaged, referrer_feedback_due, latest_final_version) VALUES (1, "
+            "'SR-2026-00001', 'draft', 3, 5, :data, 'Central', :now, :now, :wall, '[]', "
+            "'sr-2026-00001', 0, 0, false, false, 2)"),
+            {"data": json.dumps(document), "now": "2026-11-30 09:00:00",
+             "wall": "2026-11-30 09:00:00"})
+        entries = [("finalised", 1, "10:00", {}),
+                   ("amended", 3, "11:00", {"amends": 2, "reason": "wrong"}),  # the mistake
+                   ("finalised", 2, "12:00", {}),
+                   ("amended", 3, "13:00", {"amends": 2, "reason": "right"})]
+        for kind, version, at, details in entries:
+            c.execute(text("INSERT INTO followup_entry (record_id, version, kind, at, by_name, "
+                           "details) VALUES (1, :v, :kind, :at, 'Sam', :details)"),
+                      {"v": version, "kind": kind, "at": f"2026-11-30 {at}:00",
+                       "details": json.dumps(details)})
+    engine.dispose()
+    migrate.upgrade(empty_database)
+    engine = db.make_engine(empty_database)
+    try:
+        with engine.connect() as c:
+            amended = [(v, json.loads(d) if isinstance(d, str) else d) for v, d in c.execute(text(
+                "SELECT version, details FROM followup_entry WHERE kind = 'amended' ORDER BY at"))]
+    finally:
+        engine.dispose()
+    assert amended == [(2, {"amends": 1, "reason": "wrong"}), (3, {"amends": 2, "reason": "right"})]

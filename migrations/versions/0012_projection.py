@@ -8,7 +8,13 @@ One column. Every record starts at 0, so the first start after this upgrade re-p
 one (app/followup/projection.project_stale, run by `app.migrate.upgrade` at the head): facts
 recorded after the meeting are carried to later versions, and the referrer's feedback becomes
 a tracked action. Self-contained: it imports nothing from the application.
+
+It also corrects the timeline's amendment entries written before the fix to `amend`: they
+named the version after the new one (version 3, "amending version 2", after one amendment).
+An amendment's `amends` is a version finalised before it; one that was not is one too high.
 """
+
+import json
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,6 +31,27 @@ def upgrade() -> None:
     # Amended is no longer "a version after the first": a return starts one too.
     op.add_column('record_measure', sa.Column('amended', sa.Boolean(), nullable=False,
                                               server_default=sa.false()))
+    _correct_amendment_entries()
+
+
+def _correct_amendment_entries() -> None:
+    connection = op.get_bind()
+    entry = sa.table('followup_entry', sa.column('id', sa.Integer), sa.column('record_id', sa.Integer),
+                     sa.column('version', sa.Integer), sa.column('kind', sa.String),
+                     sa.column('at', sa.DateTime), sa.column('details', sa.JSON))
+    finalised = {(r.record_id, r.version): r.at for r in connection.execute(
+        sa.select(entry.c.record_id, entry.c.version, sa.func.min(entry.c.at).label('at'))
+        .where(entry.c.kind == 'finalised').group_by(entry.c.record_id, entry.c.version))}
+    for row in connection.execute(sa.select(entry).where(entry.c.kind == 'amended')).all():
+        details = row.details if isinstance(row.details, dict) else json.loads(row.details or '{}')
+        amends = details.get('amends')
+        before = finalised.get((row.record_id, amends))
+        if not isinstance(amends, int) or amends < 2 or (before is not None and before <= row.at):
+            continue  # right as written
+        if (row.record_id, amends - 1) not in finalised:
+            continue  # not the known mistake: leave it as it is
+        connection.execute(sa.update(entry).where(entry.c.id == row.id).values(
+            version=row.version - 1, details={**details, 'amends': amends - 1}))
 
 
 def downgrade() -> None:
