@@ -32,8 +32,10 @@ def form_data(page: BeautifulSoup, form_selector: str = "main form") -> list[tup
 
 
 def error_summary(page: BeautifulSoup) -> dict[str, str]:
-    """The error summary's links: href -> message."""
-    box = page.select_one(".govuk-error-summary")
+    """The error summary's links: href -> message. A page has at most one summary."""
+    boxes = page.select(".govuk-error-summary")
+    assert len(boxes) <= 1, f"{len(boxes)} error summaries on one page"
+    box = boxes[0] if boxes else None
     return {a["href"]: a.get_text(strip=True) for a in box.select("a")} if box else {}
 
 

@@ -115,8 +115,9 @@ def test_update_all_agencies_done_needs_every_organisation_told_or_a_reason(anon
                              "Health visiting",
         "#action-0-how": "Say how the organisations were updated",
     }
-    # What was typed comes back.
+    # What was typed comes back, under one error summary.
     page = soup(answer)
+    assert len(page.select(".govuk-error-summary")) == 1
     assert page.select_one("#action-0-note-input").get_text() == "Emailed"
     assert page.select_one(f"#action-0-updated-{police}").has_attr("checked")
     assert not page.select_one(f"#action-0-updated-{hv}").has_attr("checked")
