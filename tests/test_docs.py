@@ -17,3 +17,12 @@ def test_readme_opens_with_the_start_and_test_commands():
     assert "bash scripts/start.sh" in top and "bash scripts/test.sh" in top
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "bash scripts/test.sh" in ci and "REQUIRE_POSTGRES=1" in ci and "REQUIRE_BROWSER=1" in ci
+
+
+def test_the_health_check_example_names_the_head_migration():
+    from alembic.script import ScriptDirectory
+
+    from app.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert f'"migration": "{head}"' in README
