@@ -119,7 +119,7 @@ def _test_password_hash() -> str:
 
 def make_user(session: Session, username: str, role: str = "social_worker", *,
               agency: str | None = None, team: str | None = "Central",
-              organisation_id: int | None = None) -> User:
+              organisation_id: int | None = None, email: str | None = None) -> User:
     """A user whose password is TEST_PASSWORD (hashed once per run: Argon2 is slow on purpose).
     A partner works for `organisation_id`, or else their agency type's standard organisation."""
     if role == "partner" and organisation_id is None and agency is not None:
@@ -127,7 +127,7 @@ def make_user(session: Session, username: str, role: str = "social_worker", *,
     if organisation_id is not None and agency is None:
         agency = session.get(Organisation, organisation_id).agency
     user = User(username=username, display_name=username.title(), role=role, agency=agency,
-                organisation_id=organisation_id,
+                organisation_id=organisation_id, email=email,
                 team=team if role in ("social_worker", "edt_worker", "manager") else None,
                 password_hash=_test_password_hash(), created_at=datetime.now(UTC))
     session.add(user)

@@ -135,3 +135,18 @@ def post_section(client, record_id: int, slug: str, pairs, *, action: str | None
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post(f"/strategies/{record_id}/sections/{slug}", data=_multi(pairs),
                        headers=headers, follow_redirects=False, **kwargs)
+
+
+def post_follow_up_form(client, record_id: int, form_id: str, **typed):
+    """Post a form of the record's follow-up page as the page shows it, with `typed` filled
+    in (as a browser would; a list posts the field once per value)."""
+    page = soup(client.get(f"/strategies/{record_id}/follow-up"))
+    form = page.select_one(f"#{form_id}")
+    assert form is not None, f"no form #{form_id}"
+    data: dict[str, list[str]] = {}
+    for key, value in form_data(page, f"#{form_id}"):
+        if key not in typed:
+            data.setdefault(key, []).append(value)
+    for key, value in typed.items():
+        data[key] = value if isinstance(value, list) else [value]
+    return client.post(form["action"], data=data, follow_redirects=False)

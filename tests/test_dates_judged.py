@@ -18,7 +18,7 @@ from app.rules.next_steps import conference_due
 from app.rules.workdays import add_working_days
 from tests.builders import complete_record, discussion_time, record_with
 from tests.conftest import make_user, signed_in
-from tests.html import error_summary, form_data, soup
+from tests.html import error_summary, post_follow_up_form, soup
 
 DAY = discussion_time().date()
 ON_DAY = f"{DAY:%-d %B %Y}"
@@ -34,20 +34,6 @@ def _finalised(client, **sections) -> int:
                        json={"revision": created["revision"]})
     assert done.status_code == 200, done.text
     return created["id"]
-
-
-def _post_form(client, record_id: int, form_id: str, **typed):
-    """Post the follow-up form as the page shows it, with `typed` filled in."""
-    page = soup(client.get(f"/strategies/{record_id}/follow-up"))
-    form = page.select_one(f"#{form_id}")
-    assert form is not None, f"no form #{form_id}"
-    data: dict[str, list[str]] = {}
-    for key, value in form_data(page, f"#{form_id}"):
-        if key not in typed:
-            data.setdefault(key, []).append(value)
-    for key, value in typed.items():
-        data[key] = value if isinstance(value, list) else [value]
-    return client.post(form["action"], data=data, follow_redirects=False)
 
 
 def _refused(answer, href: str, message: str, typed: str) -> None:
@@ -74,7 +60,7 @@ NOT_TOLD = {"referrer_informed_on": None, "referrer_informed_how": None}
 def test_a_referrer_told_a_year_before_the_discussion_is_refused(sw_client, session):
     record_id = _finalised(sw_client, grounds=NOT_TOLD)
     typed = f"{DAY - timedelta(days=365):%d/%m/%Y}"
-    answer = _post_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
+    answer = post_follow_up_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
     _refused(answer, "#referrer-told_on",
              f"The date the referrer was told cannot be before the discussion on {ON_DAY}", typed)
     record = session.get(StrategyRecord, record_id)
@@ -87,7 +73,7 @@ def test_a_referrer_told_a_year_before_the_discussion_is_refused(sw_client, sess
 def test_the_referrer_told_on_the_discussion_day_is_the_boundary(sw_client, session, told,
                                                                  accepted):
     record_id = _finalised(sw_client, grounds=NOT_TOLD)
-    answer = _post_form(sw_client, record_id, "referrer-form", told_on=told.isoformat(),
+    answer = post_follow_up_form(sw_client, record_id, "referrer-form", told_on=told.isoformat(),
                         how="Phone")
     assert answer.status_code == (303 if accepted else 422)
     record = session.get(StrategyRecord, record_id)
@@ -105,7 +91,7 @@ def _everyone(session, record_id: int) -> list[str]:
 
 def test_the_update_all_agencies_action_done_in_2020_is_refused(sw_client, session):
     record_id = _finalised(sw_client)
-    answer = _post_form(sw_client, record_id, "action-0-form", outcome="done",
+    answer = post_follow_up_form(sw_client, record_id, "action-0-form", outcome="done",
                         note="Emailed everyone", done_on="14/7/2020", how="Email",
                         updated=_everyone(session, record_id))
     _refused(answer, "#action-0-done_on",
@@ -117,7 +103,7 @@ def test_the_update_all_agencies_action_done_in_2020_is_refused(sw_client, sessi
 
 def test_an_action_done_on_the_discussion_day_typed_as_people_type_it(sw_client, session):
     record_id = _finalised(sw_client)
-    answer = _post_form(sw_client, record_id, "action-0-form", outcome="done",
+    answer = post_follow_up_form(sw_client, record_id, "action-0-form", outcome="done",
                         note="Emailed everyone", done_on=f"{DAY:%-d/%-m/%Y}", how="Email",
                         updated=_everyone(session, record_id))
     assert answer.status_code == 303
@@ -134,7 +120,7 @@ def _edt_record(client) -> int:
 def test_an_edt_review_dated_2020_is_refused(anonymous, session):
     client = signed_in(anonymous, session, make_user(session, "eve", "edt_worker", team="EDT"))
     record_id = _edt_record(client)
-    answer = _post_form(client, record_id, "edt-review-form", reviewed_on="2020-03-02",
+    answer = post_follow_up_form(client, record_id, "edt-review-form", reviewed_on="2020-03-02",
                         checked="Everything", further_needed="no")
     _refused(answer, "#edt-review-reviewed_on",
              f"The date of the review cannot be before the discussion on {ON_DAY}", "2020-03-02")
@@ -148,7 +134,7 @@ def test_an_edt_review_dated_2020_is_refused(anonymous, session):
 def test_a_follow_up_date_in_the_future_is_refused(sw_client):
     record_id = _finalised(sw_client, grounds=NOT_TOLD)
     typed = (uk_now().date() + timedelta(days=1)).isoformat()
-    answer = _post_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
+    answer = post_follow_up_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
     _refused(answer, "#referrer-told_on",
              "The date the referrer was told must not be in the future", typed)
 
@@ -158,7 +144,7 @@ def test_a_follow_up_date_in_the_future_is_refused(sw_client):
 @pytest.mark.parametrize("typed", ["31/12/99", "1/3/26", "0026-03-01"])
 def test_a_two_digit_year_in_a_follow_up_form_is_refused(sw_client, typed):
     record_id = _finalised(sw_client, grounds=NOT_TOLD)
-    answer = _post_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
+    answer = post_follow_up_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
     _refused(answer, "#referrer-told_on", YEAR_IN_FULL, typed)
 
 

@@ -25,11 +25,7 @@ SET_FOR = discussion_time().date() + timedelta(days=7)
 
 
 def _partner(session, username, agency, address):
-    user = make_user(session, username, "partner", agency=agency)
-    user.email = address
-    session.add(user)
-    session.commit()
-    return user
+    return make_user(session, username, "partner", agency=agency, email=address)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from app.records.models import StrategyRecord
 from app.rules.due_dates import cancellation_update_due
 from tests.builders import STANDARD_ORGANISATIONS, complete_record
 from tests.conftest import make_user, signed_in
-from tests.html import error_summary, form_data, soup
+from tests.html import error_summary, form_data, post_follow_up_form, soup
 
 
 def _as(anonymous, session, user):
@@ -30,20 +30,6 @@ def _finalised(client, body=None) -> int:
     return created["id"]
 
 
-def _post_form(client, record_id: int, form_id: str, **typed):
-    """Post the form as the page shows it, with `typed` filled in (as a browser would)."""
-    page = soup(client.get(f"/strategies/{record_id}/follow-up"))
-    form = page.select_one(f"#{form_id}")
-    assert form is not None, f"no form #{form_id}"
-    data: dict[str, list[str]] = {}
-    for key, value in form_data(page, f"#{form_id}"):
-        if key not in typed:
-            data.setdefault(key, []).append(value)
-    for key, value in typed.items():
-        data[key] = value if isinstance(value, list) else [value]
-    return client.post(form["action"], data=data, follow_redirects=False)
-
-
 def test_manager_authorises_through_the_page_and_the_pdf_names_them(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
     record_id = _finalised(_as(anonymous, session, sw))
@@ -51,7 +37,7 @@ def test_manager_authorises_through_the_page_and_the_pdf_names_them(anonymous, s
     record_page = soup(client.get(f"/strategies/{record_id}"))
     assert record_page.select_one(f'a[href="/strategies/{record_id}/follow-up"]').get_text(
         strip=True) == "Review, authorise or return"
-    answer = _post_form(client, record_id, "authorise-form")
+    answer = post_follow_up_form(client, record_id, "authorise-form")
     assert answer.status_code == 303
     assert session.get(StrategyRecord, record_id).status == "authorised"
 
@@ -60,7 +46,7 @@ def test_return_without_comments_reshows_the_form_with_an_error_summary(anonymou
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
     record_id = _finalised(_as(anonymous, session, sw))
     client = _as(anonymous, session, manager)
-    answer = _post_form(client, record_id, "return-form", comments="")
+    answer = post_follow_up_form(client, record_id, "return-form", comments="")
     assert answer.status_code == 422
     page = soup(answer)
     assert error_summary(page) == {
@@ -75,7 +61,7 @@ def test_a_stale_page_changes_nothing_and_keeps_what_was_typed(anonymous, sessio
     page = soup(client.get(f"/strategies/{record_id}/follow-up"))
     amend = dict(form_data(page, "#amend-form"))
     # Someone records progress from another tab: the record's revision moves on.
-    _post_form(client, record_id, "action-1-form", outcome="done", note="Visited",
+    post_follow_up_form(client, record_id, "action-1-form", outcome="done", note="Visited",
                done_on=str(uk_now().date()))
     answer = client.post(f"/strategies/{record_id}/amend",
                          data=amend | {"reason": "Please check the dates"})
@@ -92,7 +78,7 @@ def test_action_done_closes_it_and_moves_next_due(anonymous, session):
         TrackedAction.record_id == record_id, TrackedAction.position == 1)).one()
     before = session.get(StrategyRecord, record_id).next_due
     assert before == joint_visit.due_date
-    answer = _post_form(client, record_id, "action-1-form", outcome="done",
+    answer = post_follow_up_form(client, record_id, "action-1-form", outcome="done",
                         note="Visited with DC Evans", done_on=str(joint_visit.due_date))
     assert answer.status_code == 303
     session.expire_all()
@@ -107,7 +93,7 @@ def test_update_all_agencies_done_needs_every_organisation_told_or_a_reason(anon
     client = _as(anonymous, session, make_user(session, "sam"))
     record_id = _finalised(client)
     police, hv = STANDARD_ORGANISATIONS["police"], STANDARD_ORGANISATIONS["health_visiting"]
-    answer = _post_form(client, record_id, "action-0-form", outcome="done", note="Emailed",
+    answer = post_follow_up_form(client, record_id, "action-0-form", outcome="done", note="Emailed",
                         updated=[str(police)], how="")
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
@@ -121,7 +107,7 @@ def test_update_all_agencies_done_needs_every_organisation_told_or_a_reason(anon
     assert page.select_one("#action-0-note-input").get_text() == "Emailed"
     assert page.select_one(f"#action-0-updated-{police}").has_attr("checked")
     assert not page.select_one(f"#action-0-updated-{hv}").has_attr("checked")
-    answer = _post_form(client, record_id, "action-0-form", outcome="done", note="Emailed",
+    answer = post_follow_up_form(client, record_id, "action-0-form", outcome="done", note="Emailed",
                         updated=[str(police)], how="Secure email",
                         **{f"reason-{hv}": "The family has no health visitor yet"})
     assert answer.status_code == 303
@@ -136,7 +122,7 @@ def test_the_update_all_agencies_action_cannot_be_cancelled(anonymous, session):
     page = soup(client.get(f"/strategies/{record_id}/follow-up"))
     offered = [i["value"] for i in page.select("#action-0-form input[name=outcome]")]
     assert offered == ["done", "redated"]
-    answer = _post_form(client, record_id, "action-0-form", outcome="cancelled",
+    answer = post_follow_up_form(client, record_id, "action-0-form", outcome="cancelled",
                         note="Not needed")
     assert answer.status_code == 409
     assert "cannot be cancelled" in error_summary(soup(answer))["#action-0-form"]
@@ -149,11 +135,11 @@ def test_the_update_all_agencies_action_is_redated_with_a_reason(anonymous, sess
     client = _as(anonymous, session, make_user(session, "sam"))
     record_id = _finalised(client)
     later = uk_now().date() + timedelta(days=9)
-    refused = _post_form(client, record_id, "action-0-form", outcome="redated", note="",
+    refused = post_follow_up_form(client, record_id, "action-0-form", outcome="redated", note="",
                          due_date=later.isoformat())
     assert refused.status_code == 422
     assert error_summary(soup(refused)) == {"#action-0-note": "Give the reason for the new date"}
-    answer = _post_form(client, record_id, "action-0-form", outcome="redated",
+    answer = post_follow_up_form(client, record_id, "action-0-form", outcome="redated",
                         note="Police officer in court until then", due_date=later.isoformat())
     assert answer.status_code == 303
     session.expire_all()
@@ -165,7 +151,7 @@ def test_the_update_all_agencies_action_is_redated_with_a_reason(anonymous, sess
 def test_cancelling_an_action_needs_a_reason(anonymous, session):
     client = _as(anonymous, session, make_user(session, "sam"))
     record_id = _finalised(client)
-    answer = _post_form(client, record_id, "action-1-form", outcome="cancelled", note="")
+    answer = post_follow_up_form(client, record_id, "action-1-form", outcome="cancelled", note="")
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
         "#action-1-note": "Give the reason the action was cancelled"}
@@ -176,9 +162,9 @@ def test_cancelling_the_further_discussion_creates_its_dated_action(anonymous, s
     body = complete_record()
     body["next_steps"]["next_discussion_on"] = str(uk_now().date())
     record_id = _finalised(client, body)
-    refused = _post_form(client, record_id, "cancel-form", reason="")
+    refused = post_follow_up_form(client, record_id, "cancel-form", reason="")
     assert refused.status_code == 422
-    answer = _post_form(client, record_id, "cancel-form", reason="Family moved to Leeds")
+    answer = post_follow_up_form(client, record_id, "cancel-form", reason="Family moved to Leeds")
     assert answer.status_code == 303
     due = cancellation_update_due(uk_now().date(), get_settings())
     added = session.exec(select(TrackedAction).where(
@@ -191,7 +177,7 @@ def test_cancelling_the_further_discussion_creates_its_dated_action(anonymous, s
     assert "Family moved to Leeds" in cancelled and added.description in cancelled
     # Cancelling twice is refused.
     told = [str(STANDARD_ORGANISATIONS[a]) for a in ("police", "health_visiting")]
-    assert _post_form(client, record_id, f"action-{added.position}-form", outcome="done",
+    assert post_follow_up_form(client, record_id, f"action-{added.position}-form", outcome="done",
                       note="Told all", updated=told, how="Phone").status_code == 303
     again = client.post(f"/strategies/{record_id}/cancel-further-discussion",
                         data={"revision": session.get(StrategyRecord, record_id).revision,
@@ -210,12 +196,12 @@ def test_referrer_feedback_clears_the_warning(anonymous, session):
     record = session.get(StrategyRecord, record_id)
     assert record.referrer_feedback_due is True
     warnings = record.warnings
-    answer = _post_form(client, record_id, "referrer-form", told_on=str(uk_now().date()),
+    answer = post_follow_up_form(client, record_id, "referrer-form", told_on=str(uk_now().date()),
                         how="Phone call", family_member="yes", shared="")
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
         "#referrer-shared": "Say how much was shared with the family member"}
-    answer = _post_form(client, record_id, "referrer-form", told_on=str(uk_now().date()),
+    answer = post_follow_up_form(client, record_id, "referrer-form", told_on=str(uk_now().date()),
                         how="Phone call")
     assert answer.status_code == 303
     session.expire_all()
@@ -240,11 +226,11 @@ def test_edt_review_is_prefilled_and_recorded_by_the_day_team(anonymous, session
     assert client.post(f"/api/strategies/{record_id}/finalise",
                        json={"revision": created["revision"]}).status_code == 200
     sw = _as(anonymous, session, make_user(session, "sam"))
-    answer = _post_form(sw, record_id, "edt-review-form", checked="")
+    answer = post_follow_up_form(sw, record_id, "edt-review-form", checked="")
     assert answer.status_code == 422
     assert set(error_summary(soup(answer))) == {"#edt-review-checked",
                                                 "#edt-review-further_needed"}
-    answer = _post_form(sw, record_id, "edt-review-form", checked="Chronology and positions",
+    answer = post_follow_up_form(sw, record_id, "edt-review-form", checked="Chronology and positions",
                         corrected="Police officer's name", further_needed="no")
     assert answer.status_code == 303
     session.expire_all()
@@ -277,7 +263,7 @@ def test_a_form_without_its_revision_saves_nothing(anonymous, session):
 def test_amend_through_the_page_then_finalise_again(anonymous, session):
     client = _as(anonymous, session, make_user(session, "sam"))
     record_id = _finalised(client)
-    answer = _post_form(client, record_id, "amend-form", reason="Child's school was wrong")
+    answer = post_follow_up_form(client, record_id, "amend-form", reason="Child's school was wrong")
     assert answer.status_code == 303
     record = session.get(StrategyRecord, record_id)
     assert (record.version, record.status) == (2, "draft")

@@ -51,11 +51,7 @@ def smtp(settings_env):
 
 
 def _partner(session, username, agency, address):
-    user = make_user(session, username, "partner", agency=agency)
-    user.email = address
-    session.add(user)
-    session.commit()
-    return user
+    return make_user(session, username, "partner", agency=agency, email=address)
 
 
 def _finalised(session, user, **changes):
