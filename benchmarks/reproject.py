@@ -8,7 +8,8 @@ Marks --records records stale (`projected_with = 0`, spread evenly over the ids;
 every record), times `project_stale` over them, and prints the time, records a second and
 the time to expect for every record in the database. It writes to the database it is
 given: use a copy of a seeded one. What is derived does not change (the same facts and
-rules), so a run leaves the database as it found it.
+rules), so a run leaves the database as it found it. --rewrite first deletes or clears the
+derived rows of those records too (the worst case: a new projection that changes everything).
 """
 
 import argparse
@@ -25,11 +26,22 @@ from app.db import get_engine  # noqa: E402
 from app.followup.reprojection import project_stale  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
 
+STALE = "SELECT id FROM strategy_record WHERE id % :step = 0"
+REWRITE = [f"DELETE FROM tracked_action WHERE record_id IN ({STALE})",
+           f"DELETE FROM record_distribution WHERE record_id IN ({STALE})",
+           f"DELETE FROM record_measure WHERE record_id IN ({STALE})",
+           f"UPDATE record_receipt SET discussion_on = NULL WHERE record_id IN ({STALE})",
+           f"UPDATE record_version SET superseded_by = NULL, superseded_at = NULL "
+           f"WHERE record_id IN ({STALE})"]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--all", action="store_true", help="every record")
+    parser.add_argument("--rewrite", action="store_true",
+                        help="also delete their tracked actions, distribution and live-audit "
+                             "rows and clear their receipts' day, so all of it is written again")
     args = parser.parse_args()
     engine = get_engine()
     with Session(engine) as session:
@@ -37,6 +49,9 @@ def main() -> None:
         step = 1 if args.all else max(1, total // args.records)
         session.execute(text("UPDATE strategy_record SET projected_with = 0 WHERE id % :step = 0"),
                         {"step": step})
+        if args.rewrite:
+            for statement in REWRITE:
+                session.execute(text(statement), {"step": step})
         session.commit()
         stale = session.execute(select(func.count()).select_from(StrategyRecord).where(
             StrategyRecord.projected_with == 0)).scalar_one()
