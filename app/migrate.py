@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from app import db
 from app.config import PROJECT_ROOT, get_settings
-from app.followup.projection import project_stale
+from app.followup.reprojection import project_stale
 from app.rules import calendar
 
 

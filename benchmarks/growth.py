@@ -94,13 +94,17 @@ def a_finalised_record(client: httpx.Client) -> int:
     return answer.json()["items"][0]["id"]
 
 
-def measure(url: str, username: str, password: str, requests: int) -> dict[str, tuple]:
-    """{family: (p50 ms, p95 ms, bytes)} for every page the server has."""
+def measure(url: str, username: str, password: str, requests: int,
+            only: list[str] | None = None) -> dict[str, tuple]:
+    """{family: (p50 ms, p95 ms, bytes)} for every page the server has (those whose family
+    contains one of `only`, if given)."""
     figures = {}
     with httpx.Client(base_url=url, timeout=120) as client:
         sign_in(client, username, password)
         record = a_finalised_record(client)
         for family, path in PAGES:
+            if only and not any(part in family for part in only):
+                continue
             path = path.format(record=record)
             answer = client.get(path)  # warm up (and render the PDF once)
             if answer.status_code == 404 and "/api/reports/audit/figures/" in path:
@@ -127,18 +131,21 @@ def main() -> None:
     parser.add_argument("--app-dir", type=Path, default=ROOT, help="the checkout that serves")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--username", default="bench-manager")
+    parser.add_argument("--only", action="append",
+                        help="only the page families containing this (repeatable)")
     args = parser.parse_args()
     password = os.environ.get("STRATEGY_PASSWORD", DEFAULT_PASSWORD)
 
     columns: dict[str, dict] = {}
     if args.url:
-        columns[args.url] = measure(args.url, args.username, password, args.requests)
+        columns[args.url] = measure(args.url, args.username, password, args.requests,
+                                   args.only)
     for database in args.database or []:
         port = free_port()
         server = start_server(database, args.app_dir, port)
         try:
             columns[database.rsplit("/", 1)[1]] = measure(
-                f"http://127.0.0.1:{port}", args.username, password, args.requests)
+                f"http://127.0.0.1:{port}", args.username, password, args.requests, args.only)
         finally:
             server.terminate()
             server.wait(30)

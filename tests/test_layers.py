@@ -21,6 +21,7 @@ LAYERS = [
      "app.reports.models", "app.reports.store", "app.organisations.models",
      "app.organisations.service",
      "app.followup.service", "app.followup.separation", "app.followup.projection",
+     "app.followup.reprojection",
      "app.followup.cancellations", "app.records.staff",
      "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker", "app.sending.outbox", "app.reports.charts", "app.links.models",

@@ -497,3 +497,79 @@ def test_the_export_reads_the_list_in_keyset_batches(session, engine):
     assert got == [r.id for r in reversed(made)]
     listing = [s for s in statements if "FROM strategy_record" in s]
     assert len(listing) == 3 and all("LIMIT" in s for s in listing)
+
+
+# --- searching by the start of a reference (issue 26) ---------------------------------------------
+
+
+def _referenced(session, record, reference):
+    """The record as if made in another year: its reference, and what is derived from it."""
+    from app.followup.projection import project
+
+    record = _set(session, record, reference=reference)
+    project(session, record.id)
+    session.commit()
+    session.refresh(record)
+    return record
+
+
+def test_the_start_of_a_reference_finds_the_references_beginning_with_it(session):
+    from app.records.listing import ListQuery, count_listed, list_page
+
+    old = [_referenced(session, make(session, days_ago=400 + i), f"SR-2024-{i + 1:05d}")
+           for i in range(4)]
+    new = [_referenced(session, make(session, days_ago=i), f"SR-2025-{i + 11:05d}")
+           for i in range(3)]
+    _referenced(session, make(session, days_ago=401, team="North"), "SR-2024-00099")
+    sam = make_user(session, "sam", team="Central")
+    visible = visible_filter(sam)
+
+    def found(q, **changes):
+        return [i.reference for i in list_page(session, visible, ListQuery(q=q, **changes),
+                                               page_size=3).items]
+
+    # Newest first, only what Sam may see (not North's SR-2024-00099), in pages.
+    assert found("sr-2024") == ["SR-2024-00001", "SR-2024-00002", "SR-2024-00003"]
+    first = list_page(session, visible, ListQuery(q="SR-2024"), page_size=3)
+    assert found("SR-2024", after=first.next_cursor) == ["SR-2024-00004"]
+    assert found(" SR-2024-0000", sort="oldest") == [
+        "SR-2024-00004", "SR-2024-00003", "SR-2024-00002"]
+    assert found("SR-2024-00002") == ["SR-2024-00002"]
+    assert found("SR-2025") == [r.reference for r in new]
+    assert found("SR-20", sort="oldest") == [r.reference for r in reversed(old)][:3]
+    assert found("SR-2023") == []
+    assert count_listed(session, visible, ListQuery(q="sr-2024")) == 4
+    assert count_listed(session, visible, ListQuery(q="SR-")) == 7
+    # Part of a reference that is not its start is still found as before, and names too.
+    assert found("2024-00003") == ["SR-2024-00003"]
+    assert len(found("leo carter")) == 3
+
+
+def test_on_postgresql_the_start_of_a_reference_is_read_from_its_years_index(session, engine):
+    """A year's references are a block of old or new records: walking the list's own index for
+    them would pass every record outside it (64,000 at 100,000 records)."""
+    from app.records.listing import ListQuery, list_page
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    for i in range(60):
+        _referenced(session, make(session, days_ago=i), f"SR-{2026 - i // 20}-{i + 1:05d}")
+    session.connection().exec_driver_sql("ANALYZE strategy_record")
+    sam = make_user(session, "sam", team="Central")
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        page = list_page(session, visible_filter(sam), ListQuery(q="SR-2024"))
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert [i.reference for i in page.items] == [f"SR-2024-{n:05d}" for n in range(41, 61)]
+    statement, parameters = seen[-1]
+    with session.connection().connection.dbapi_connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # 60 rows: it would read them all
+        cursor.execute("EXPLAIN " + statement, parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "on ix_strategy_record_reference_year" in plan, plan

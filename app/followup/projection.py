@@ -10,7 +10,8 @@ What happened is stored by the services and never derived:
 Everything else (the list's columns, the review columns, the distribution rows, every
 version's tracked actions, which version superseded which, the live audit's row, the receipts'
 discussion day) is computed here and only here: every service writes its fact and calls
-`project`, and `project_stale` re-projects records after an upgrade changes what is derived.
+`project`, and `reprojection.project_stale` re-projects records after an upgrade changes what
+is derived (many at a time, loading and storing the same way).
 
 Facts after the meeting belong to the record, not to the version they were typed against:
 an action done on version 1 is done on version 2 if version 2 still has that action (the same
@@ -22,7 +23,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
@@ -39,7 +40,8 @@ from app.rules.due_dates import referrer_feedback_due_on, sent_late
 from app.rules.grounds import referrer_feedback_due, referrer_named
 from app.sending.models import RecordReceipt
 
-# Bumped whenever what is derived changes: `project_stale` then re-projects every record.
+# Bumped whenever what is derived changes: `reprojection.project_stale` then re-projects
+# every record.
 PROJECTION = 1
 
 CANCELLATION_UPDATE = "cancellation_update"
@@ -70,13 +72,13 @@ class Projection:
     receipt_days: dict[int, date | None] = field(default_factory=dict)
 
 
-_RECORD_FACTS = ("id", "reference", "status", "version", "data", "team", "created_at")
+RECORD_FACTS = ("id", "reference", "status", "version", "data", "team", "created_at")
 
 
 def load(session: Session, record_id: int) -> Facts:
     session.flush()
     r = StrategyRecord
-    row = session.execute(select(*(getattr(r, name) for name in _RECORD_FACTS))
+    row = session.execute(select(*(getattr(r, name) for name in RECORD_FACTS))
                           .where(r.id == record_id)).one()
     snapshots = list(session.execute(
         select(RecordVersion).where(RecordVersion.record_id == record_id)).scalars())
@@ -93,7 +95,7 @@ def load(session: Session, record_id: int) -> Facts:
 def facts(record, snapshots, entries, first_sent: tuple[int, datetime] | None,
           validate=None) -> Facts:
     """Facts from rows (stored ones, or rows not yet stored, as benchmarks/seed.py makes):
-    `record` has the `_RECORD_FACTS` attributes, `snapshots` and `entries` those of
+    `record` has the `RECORD_FACTS` attributes, `snapshots` and `entries` those of
     RecordVersion and FollowUpEntry (entries in the order they happened); `first_sent` is the
     version first sent and when. `validate` turns a stored document into StrategyRecordData
     (a caller projecting the same documents many times may remember them)."""
@@ -378,26 +380,34 @@ def store(session: Session, record_id: int, projection: Projection) -> None:
 def _store_actions(session: Session, record_id: int, actions: list[dict]) -> None:
     """Each version's actions in place (a row keeps its id while it is the same place in the
     same version): changed rows updated, new ones added, gone ones removed."""
-    stored = {(v, p): (i, row) for i, v, p, row in (
-        (a.id, a.version, a.position, a) for a in session.execute(
-            select(TrackedAction).where(TrackedAction.record_id == record_id)).scalars())}
-    new = []
+    changed, gone, new = action_changes(session.execute(select(TrackedAction).where(
+        TrackedAction.record_id == record_id)).scalars(), actions)
+    for action_id, values in changed:
+        session.execute(update(TrackedAction).where(TrackedAction.id == action_id)
+                        .values(values))
+    if gone:
+        session.execute(delete(TrackedAction).where(TrackedAction.id.in_(gone)))
+    if new:
+        session.execute(insert(TrackedAction), new)
+
+
+def action_changes(stored_rows, actions: list[dict]
+                   ) -> tuple[list[tuple[int, dict]], list[int], list[dict]]:
+    """What storing `actions` over the stored rows takes: (id, values) to update, ids to
+    delete, values to insert. A stored row is matched by its version and position."""
+    stored = {(row.version, row.position): row for row in stored_rows}
+    changed, new = [], []
     for action in actions:
         values = {k: v for k, v in action.items() if k != "key"}
         found = stored.pop((values["version"], values["position"]), None)
         if found is None:
             new.append(values)
-        elif any(_differs(getattr(found[1], k), v) for k, v in values.items()):
-            session.execute(update(TrackedAction).where(TrackedAction.id == found[0])
-                            .values(values))
-    if stored:
-        session.execute(delete(TrackedAction).where(
-            TrackedAction.id.in_([i for i, _ in stored.values()])))
-    if new:
-        session.execute(insert(TrackedAction), new)
+        elif any(differs(getattr(found, k), v) for k, v in values.items()):
+            changed.append((found.id, values))
+    return changed, [row.id for row in stored.values()], new
 
 
-def _differs(old, new) -> bool:
+def differs(old, new) -> bool:
     return _utc(old) != new if isinstance(old, datetime) else old != new
 
 
@@ -405,24 +415,3 @@ def project(session: Session, record_id: int, *, today: date | None = None) -> N
     """Re-derive everything about the record from what happened, in the caller's transaction."""
     store(session, record_id, derive(load(session, record_id), get_settings(),
                                      today or uk_now().date()))
-
-
-def project_stale(session: Session, batch: int = 500) -> int:
-    """Project every record last projected by an older projection (after an upgrade); the
-    number projected. Committed in batches, so an interrupted run resumes where it stopped."""
-    done = 0
-    while True:
-        ids = list(session.execute(select(StrategyRecord.id).where(
-            StrategyRecord.projected_with < PROJECTION).order_by(StrategyRecord.id)
-            .limit(batch)).scalars())
-        if not ids:
-            return done
-        for record_id in ids:
-            project(session, record_id)
-        session.commit()
-        done += len(ids)
-
-
-def stale_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(StrategyRecord).where(
-        StrategyRecord.projected_with < PROJECTION)).scalar_one()

@@ -6,6 +6,7 @@ made the database walk every earlier row). It reads only read-model columns, nev
 documents, in one statement whatever the page size.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -20,7 +21,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, func, literal_column, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
@@ -30,6 +31,18 @@ from app.records.models import StrategyRecord
 
 PAGE_SIZE = 25
 CURSOR_SEPARATOR = "~"
+# A search that is the start of a reference: references are SR-YYYY-NNNNN, in capitals
+# (records/service.py), so "sr-2024" asks for the references that begin with SR-2024.
+REFERENCE_START = re.compile(r"SR-[0-9-]*")
+# The reference's "SR-YYYY": the first column of its index (migration 0015). Written with
+# constants, not parameters, so a prepared statement's plan still matches the index.
+REFERENCE_YEAR = func.substr(StrategyRecord.reference, literal_column("1"), literal_column("7"))
+
+
+def reference_prefix(q: str | None) -> str | None:
+    """The start of a reference `q` searches for, if it is one."""
+    start = (q or "").strip().upper()
+    return start if REFERENCE_START.fullmatch(start) else None
 
 
 def cursor_of(sort_at: datetime, record_id: int) -> str:
@@ -65,7 +78,9 @@ class ListQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    q: _text(100) = Field(None, description="Part of a reference or of a child's name")
+    q: _text(100) = Field(None, description=(
+        "Part of a child's name or of a reference; the start of a reference (SR-2024) finds "
+        "the references that begin with it"))
     status: Annotated[RecordStatus | None, BeforeValidator(_blank_to_none)] = None
     led_by: Annotated[LedBy | None, BeforeValidator(_blank_to_none)] = None
     team: _text(80) = None
@@ -193,7 +208,16 @@ def _where(statement, visible: ColumnElement[bool], query: ListQuery,
     statement = statement.where(visible)
     if restrict is not None:
         statement = statement.where(restrict)
-    if query.q:
+    prefix = reference_prefix(query.q)
+    if prefix:
+        # Only capitals, digits and hyphens: nothing in it is a LIKE wildcard.
+        statement = statement.where(StrategyRecord.reference.like(prefix + "%"))
+        if len(prefix) >= 7:
+            # One year's references, read from their index in the list's order. A year is a
+            # block of old or new records, so walking the list's own index instead would
+            # pass every record outside it (64,000 before the first SR-2024 at 100,000).
+            statement = statement.where(REFERENCE_YEAR == prefix[:7])
+    elif query.q:
         statement = statement.where(
             StrategyRecord.search_text.contains(query.q.lower(), autoescape=True)
         )

@@ -74,6 +74,10 @@ class StrategyRecord(SQLModel, table=True):
             "ix_strategy_record_search", "search_text",
             postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
+        # Searching by the start of a reference (app/records/listing.py): a year's references
+        # in the list's order, with what visibility checks (0015).
+        Index("ix_strategy_record_reference_year", text("substr(reference, 1, 7)"), "sort_at",
+              "id", postgresql_include=["reference", "team", "led_by", "status"]),
         # The manager's queues (app/followup/tracker.py), each in its own order, and their
         # counts from the index alone (migration 0013).
         _partial("ix_strategy_record_awaiting", ["sort_at", "id"], ["team", "led_by"],
