@@ -9,8 +9,8 @@ from app.domain.choices import ReturnReason
 from app.followup.models import FollowUpEntry
 from app.records.models import StrategyRecord
 from tests.conftest import make_user
-from tests.html import error_summary, soup
-from tests.test_followup_pages import _as, _finalised, _post_form
+from tests.html import error_summary, post_follow_up_form, soup
+from tests.test_followup_pages import _as, _finalised
 
 
 def _returned_entry(session, record_id: int) -> FollowUpEntry:
@@ -37,7 +37,7 @@ def test_reasons_without_comments_keep_the_boxes_ticked(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
     record_id = _finalised(_as(anonymous, session, sw))
     client = _as(anonymous, session, manager)
-    answer = _post_form(client, record_id, "return-form", reasons=["decision", "actions"],
+    answer = post_follow_up_form(client, record_id, "return-form", reasons=["decision", "actions"],
                         comments="  ")
     assert answer.status_code == 422
     page = soup(answer)
@@ -53,7 +53,7 @@ def test_comments_without_reasons_are_kept_and_the_error_links_to_the_first_box(
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
     record_id = _finalised(_as(anonymous, session, sw))
     client = _as(anonymous, session, manager)
-    answer = _post_form(client, record_id, "return-form", comments="Add Ava's view")
+    answer = post_follow_up_form(client, record_id, "return-form", comments="Add Ava's view")
     assert answer.status_code == 422
     page = soup(answer)
     assert error_summary(page) == {
@@ -63,7 +63,7 @@ def test_comments_without_reasons_are_kept_and_the_error_links_to_the_first_box(
         "Error: Select at least one reason for returning the record")
     assert page.select_one("#return-comments-input").get_text() == "Add Ava's view"
     # A reason that is not on the list is refused the same way.
-    forged = _post_form(client, record_id, "return-form", reasons=["gossip"], comments="x")
+    forged = post_follow_up_form(client, record_id, "return-form", reasons=["gossip"], comments="x")
     assert error_summary(soup(forged)) == {"#return-reasons": "Select reasons from the list"}
 
 
@@ -71,7 +71,7 @@ def test_a_return_through_the_page_stores_the_reasons_the_author_sees(anonymous,
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
     record_id = _finalised(_as(anonymous, session, sw))
     client = _as(anonymous, session, manager)
-    answer = _post_form(client, record_id, "return-form",
+    answer = post_follow_up_form(client, record_id, "return-form",
                         reasons=["factual_error", "participants"], comments="Check the dates")
     assert answer.status_code == 303
     entry = _returned_entry(session, record_id)
