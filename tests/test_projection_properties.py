@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from app.config import get_settings
+from app.domain.choices import ActionStatus
 from app.domain.schema import uk_now
 from app.followup import projection
 from app.followup import service as followup
@@ -90,7 +91,7 @@ def stored(session, record_id: int, like: dict) -> dict:
         "columns": {n: _plain(v) for n, v in zip(names, row, strict=True)},
         "distribution": sorted(session.execute(select(
             RecordDistribution.organisation_id, RecordDistribution.agency).where(
-            RecordDistribution.record_id == record_id)).tuples()),
+            RecordDistribution.record_id == record_id)).all()),
         "actions": [_row(a.model_dump()) for a in actions],
         "measure": _row(measure.model_dump()) if measure else None,
         "superseded": {v.version: (v.superseded_by, _plain(v.superseded_at)) for v in versions},
@@ -182,7 +183,8 @@ class RecordLife(RuleBasedStateMachine):
         data = self.record.content
         if edit == "add a task":
             actions = [*data.actions, data.actions[-1].model_copy(update={
-                "description": f"Chase the school ({len(data.actions)})", "status": "open"})]
+                "description": f"Chase the school ({len(data.actions)})",
+                "status": ActionStatus.OPEN})]
             data = data.model_copy(update={"actions": actions})
         else:
             data = data.model_copy(update={"analysis": data.analysis.model_copy(update={

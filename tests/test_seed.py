@@ -310,7 +310,7 @@ def _stored(session, record_id: int, columns: list[str]) -> dict:
         "columns": dict(record._mapping),
         "distribution": sorted(session.execute(select(
             RecordDistribution.organisation_id, RecordDistribution.agency).where(
-            RecordDistribution.record_id == record_id)).tuples().all()),
+            RecordDistribution.record_id == record_id)).all()),
         "actions": [action.model_dump(exclude={"id"}) for action in session.scalars(
             select(TrackedAction).where(TrackedAction.record_id == record_id)
             .order_by(TrackedAction.version, TrackedAction.position))],
