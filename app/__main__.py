@@ -30,8 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
-        migrate.upgrade()
-        print("Database is up to date.")
+        print(migrate.upgrade_and_describe())
     elif args.command == "demo":
         from app.demo import load_demo
 
@@ -39,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         import uvicorn
 
-        migrate.upgrade()  # once, here, before any worker starts
+        print(migrate.upgrade_and_describe())  # once, here, before any worker starts
         uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
                     workers=args.workers, proxy_headers=True)
     elif args.command == "worker":

@@ -2,6 +2,8 @@
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
 from app import db
@@ -32,6 +34,37 @@ def upgrade(url: str | None = None, revision: str = "head") -> int:
             return project_stale(session)
     finally:
         engine.dispose()
+
+
+def current_revision(url: str | None = None) -> str | None:
+    """The database's migration (None for a database never migrated)."""
+    engine = db.make_engine(url or get_settings().database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "migrations/versions holds no migration"
+    return head
+
+
+def upgrade_and_describe(url: str | None = None) -> str:
+    """Migrate to the head and say what was done, for the person who ran it."""
+    before, head = current_revision(url), head_revision()
+    reprojected = upgrade(url)
+    if before == head:
+        done = f"The database was already at migration {head}; no migration to apply."
+    elif before is None:
+        done = f"Created the database's tables (migrations up to {head})."
+    else:
+        done = f"Migrated the database from {before} to {head}."
+    if reprojected:
+        done += f" Re-derived {reprojected} record{'s' if reprojected != 1 else ''} for this version."
+    return done
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:

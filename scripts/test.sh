@@ -8,4 +8,5 @@ source scripts/setup.sh
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
 # qpdf and poppler-utils check and picture the printed record.
 ensure_apt_packages chromium qpdf poppler-utils
+ensure_python_packages test
 exec .venv/bin/python -m pytest "$@"
