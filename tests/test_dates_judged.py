@@ -41,10 +41,11 @@ def _refused(answer, href: str, message: str, typed: str) -> None:
     assert answer.status_code == 422
     page = soup(answer)
     assert error_summary(page) == {href: message}
-    field = page.select_one(href)
-    assert field.select_one(".govuk-error-message").get_text(" ", strip=True) == (
+    field = page.select_one(href)  # the link lands on the input, inside its group
+    group = field.find_parent(class_="govuk-form-group")
+    assert group.select_one(".govuk-error-message").get_text(" ", strip=True) == (
         f"Error: {message}")
-    assert field.select_one("input")["value"] == typed
+    assert field["value"] == typed
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_a_referrer_told_a_year_before_the_discussion_is_refused(sw_client, sess
     record_id = _finalised(sw_client, grounds=NOT_TOLD)
     typed = f"{DAY - timedelta(days=365):%d/%m/%Y}"
     answer = post_follow_up_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
-    _refused(answer, "#referrer-told_on",
+    _refused(answer, "#referrer-told_on-input",
              f"The date the referrer was told cannot be before the discussion on {ON_DAY}", typed)
     record = session.get(StrategyRecord, record_id)
     session.refresh(record)
@@ -94,7 +95,7 @@ def test_the_update_all_agencies_action_done_in_2020_is_refused(sw_client, sessi
     answer = post_follow_up_form(sw_client, record_id, "action-0-form", outcome="done",
                         note="Emailed everyone", done_on="14/7/2020", how="Email",
                         updated=_everyone(session, record_id))
-    _refused(answer, "#action-0-done_on",
+    _refused(answer, "#action-0-done_on-input",
              f"The date it was done cannot be before the discussion on {ON_DAY}", "14/7/2020")
     action = session.exec(select(TrackedAction).where(
         TrackedAction.record_id == record_id, TrackedAction.position == 0)).one()
@@ -122,7 +123,7 @@ def test_an_edt_review_dated_2020_is_refused(anonymous, session):
     record_id = _edt_record(client)
     answer = post_follow_up_form(client, record_id, "edt-review-form", reviewed_on="2020-03-02",
                         checked="Everything", further_needed="no")
-    _refused(answer, "#edt-review-reviewed_on",
+    _refused(answer, "#edt-review-reviewed_on-input",
              f"The date of the review cannot be before the discussion on {ON_DAY}", "2020-03-02")
     record = session.get(StrategyRecord, record_id)
     session.refresh(record)
@@ -135,7 +136,7 @@ def test_a_follow_up_date_in_the_future_is_refused(sw_client):
     record_id = _finalised(sw_client, grounds=NOT_TOLD)
     typed = (uk_now().date() + timedelta(days=1)).isoformat()
     answer = post_follow_up_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
-    _refused(answer, "#referrer-told_on",
+    _refused(answer, "#referrer-told_on-input",
              "The date the referrer was told must not be in the future", typed)
 
 
@@ -145,7 +146,7 @@ def test_a_follow_up_date_in_the_future_is_refused(sw_client):
 def test_a_two_digit_year_in_a_follow_up_form_is_refused(sw_client, typed):
     record_id = _finalised(sw_client, grounds=NOT_TOLD)
     answer = post_follow_up_form(sw_client, record_id, "referrer-form", told_on=typed, how="Phone")
-    _refused(answer, "#referrer-told_on", YEAR_IN_FULL, typed)
+    _refused(answer, "#referrer-told_on-input", YEAR_IN_FULL, typed)
 
 
 @pytest.mark.parametrize("typed, read", [("2026-03-01", date(2026, 3, 1)),

@@ -51,7 +51,12 @@ def test_return_without_comments_reshows_the_form_with_an_error_summary(anonymou
     page = soup(answer)
     assert error_summary(page) == {
         "#return-reasons": "Select at least one reason for returning the record",
-        "#return-comments": "Enter your comments for the author: what needs to change"}
+        "#return-comments-input": "Enter your comments for the author: what needs to change"}
+    # Each link lands on the field itself, which names its error for a screen reader.
+    comments = page.select_one("#return-comments-input")
+    assert comments.name == "textarea"
+    assert "return-comments-error" in comments["aria-describedby"].split()
+    assert page.select_one("#return-reasons")["type"] == "checkbox"
     assert session.get(StrategyRecord, record_id).status == "finalised"
 
 
@@ -97,9 +102,9 @@ def test_update_all_agencies_done_needs_every_organisation_told_or_a_reason(anon
                         updated=[str(police)], how="")
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
-        "#action-0-updated": "Tick each organisation that was updated, or say why it was not: "
+        f"#action-0-updated-{hv}": "Tick each organisation that was updated, or say why it was not: "
                              "Health visiting",
-        "#action-0-how": "Say how the organisations were updated",
+        "#action-0-how-input": "Say how the organisations were updated",
     }
     # What was typed comes back, under one error summary.
     page = soup(answer)
@@ -138,7 +143,7 @@ def test_the_update_all_agencies_action_is_redated_with_a_reason(anonymous, sess
     refused = post_follow_up_form(client, record_id, "action-0-form", outcome="redated", note="",
                          due_date=later.isoformat())
     assert refused.status_code == 422
-    assert error_summary(soup(refused)) == {"#action-0-note": "Give the reason for the new date"}
+    assert error_summary(soup(refused)) == {"#action-0-note-input": "Give the reason for the new date"}
     answer = post_follow_up_form(client, record_id, "action-0-form", outcome="redated",
                         note="Police officer in court until then", due_date=later.isoformat())
     assert answer.status_code == 303
@@ -154,7 +159,7 @@ def test_cancelling_an_action_needs_a_reason(anonymous, session):
     answer = post_follow_up_form(client, record_id, "action-1-form", outcome="cancelled", note="")
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
-        "#action-1-note": "Give the reason the action was cancelled"}
+        "#action-1-note-input": "Give the reason the action was cancelled"}
 
 
 def test_cancelling_the_further_discussion_creates_its_dated_action(anonymous, session):
@@ -200,7 +205,7 @@ def test_referrer_feedback_clears_the_warning(anonymous, session):
                         how="Phone call", family_member="yes", shared="")
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
-        "#referrer-shared": "Say how much was shared with the family member"}
+        "#referrer-shared-input": "Say how much was shared with the family member"}
     answer = post_follow_up_form(client, record_id, "referrer-form", told_on=str(uk_now().date()),
                         how="Phone call")
     assert answer.status_code == 303
@@ -228,8 +233,8 @@ def test_edt_review_is_prefilled_and_recorded_by_the_day_team(anonymous, session
     sw = _as(anonymous, session, make_user(session, "sam"))
     answer = post_follow_up_form(sw, record_id, "edt-review-form", checked="")
     assert answer.status_code == 422
-    assert set(error_summary(soup(answer))) == {"#edt-review-checked",
-                                                "#edt-review-further_needed"}
+    assert set(error_summary(soup(answer))) == {"#edt-review-checked-input",
+                                                "#edt-further-yes"}
     answer = post_follow_up_form(sw, record_id, "edt-review-form", checked="Chronology and positions",
                         corrected="Police officer's name", further_needed="no")
     assert answer.status_code == 303
@@ -275,3 +280,20 @@ def test_amend_through_the_page_then_finalise_again(anonymous, session):
     rows = [tr.get_text(" ", strip=True) for tr in page.select("#versions tbody tr")]
     assert rows[0].startswith("Version 1") and "Superseded by version 2" in rows[0]
     assert rows[1].startswith("Version 2") and "Finalised" in rows[1]
+
+
+def test_no_action_outcome_is_chosen_for_the_person_and_none_chosen_is_refused(anonymous, session):
+    client = _as(anonymous, session, make_user(session, "sam"))
+    record_id = _finalised(client)
+    page = soup(client.get(f"/strategies/{record_id}/follow-up"))
+    radios = page.select("input[name=outcome]")
+    assert radios and not [r["id"] for r in radios if r.has_attr("checked")]
+    # Each group of choices is a fieldset with its question as the legend.
+    legends = [f.select_one("legend").get_text(" ", strip=True)
+               for f in page.select("#action-1-form fieldset")]
+    assert "What happened" in legends
+    answer = post_follow_up_form(client, record_id, "action-1-form", note="Visited")
+    assert answer.status_code == 422
+    assert error_summary(soup(answer)) == {
+        "#action-1-outcome-done": "Choose done, cancelled or a new date"}
+    assert soup(answer).select_one("#action-1-note-input").get_text() == "Visited"

@@ -42,7 +42,7 @@ def test_reasons_without_comments_keep_the_boxes_ticked(anonymous, session):
     assert answer.status_code == 422
     page = soup(answer)
     assert error_summary(page) == {
-        "#return-comments": "Enter your comments for the author: what needs to change"}
+        "#return-comments-input": "Enter your comments for the author: what needs to change"}
     ticked = [box["value"] for box in page.select("#return-form input[name=reasons][checked]")]
     assert ticked == ["decision", "actions"]
     assert session.get(StrategyRecord, record_id).status == "finalised"

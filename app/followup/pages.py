@@ -70,8 +70,7 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "form": form,
         "typed": values or {},
         "errors": errors,
-        "error_links": {key: f"#{form}-form" if key in ("refused", "revision") else f"#{form}-{key}"
-                        for key in (errors or {})},
+        "error_links": {key: _error_link(form, key, data, values or {}) for key in (errors or {})},
         # The organisations an update must reach: each ticked as updated, or given a reason.
         "organisations": [(r.organisation_id, r.name) for r in data.distribution],
         "can_authorise": can_authorise(user),
@@ -206,6 +205,26 @@ def cancel_further(values: PostedValues, request: Request, record_id: int, sessi
                 lambda rev, v: service.cancel_further_discussion(session, record, user, rev,
                                                                  v.get("reason")),
                 "discussion_cancelled", rerender_pdf=True)
+
+
+def _error_link(form: str | None, key: str, data, values) -> str:
+    """Where the error summary's link for `key` lands: the field itself (for a group, its first
+    radio or checkbox, or the first organisation still untold), so following it puts the cursor
+    where the answer goes."""
+    if key in ("refused", "revision"):
+        return f"#{form}-form"
+    ticked = values.get("updated") or []
+    ticked = [ticked] if isinstance(ticked, str) else ticked
+    untold = [row.organisation_id for row in data.distribution
+              if str(row.organisation_id) not in ticked
+              and not str(values.get(f"reason-{row.organisation_id}") or "").strip()]
+    first_control = {
+        "reasons": "return-reasons",
+        "outcome": f"{form}-outcome-done",
+        "further_needed": "edt-further-yes",
+        "updated": f"{form}-updated-{untold[0]}" if untold else f"{form}-updated",
+    }
+    return "#" + first_control.get(key, f"{form}-{key}-input")
 
 
 # --- across records --------------------------------------------------------------------------
