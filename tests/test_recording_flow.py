@@ -413,8 +413,9 @@ def test_the_pdf_gives_each_childs_age_or_gestation_beside_their_name(client):
                     f"gestation, due {due}), Ava Carter (9 years old).") in first
 
 
-@pytest.mark.parametrize("born_days_ago, words", [(3, "3 days old"), (400, "13 months old"),
-                                                  (31, "1 month old")])
+@pytest.mark.parametrize("born_days_ago, words", [
+    (3, "3 days old"), (7, "1 week old"), (31, "4 weeks old"), (49, "7 weeks old"),
+    (90, "12 weeks old"), (91, "3 months old"), (400, "13 months old"), (730, "2 years old")])
 def test_ages_are_in_the_words_people_use(born_days_ago, words):
     on = date(2026, 4, 4)
     child = Child(name="X", date_of_birth=on - timedelta(days=born_days_ago))

@@ -31,6 +31,9 @@ class ChildView:
         return f"{self.title} ({self.age})" if self.age else self.title
 
 
+_WEEKS_UNTIL_DAYS = 13 * 7  # weeks up to 13 weeks old, then months
+
+
 def _plural(count: int, unit: str) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'} old"
 
@@ -50,9 +53,11 @@ def age_text(child: Child, on: date) -> str | None:
     months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
     if months >= 24:
         return _plural(months // 12, "year")
-    if months >= 1:
-        return _plural(months, "month")
     days = (on - born).days
+    # A young baby's age is told in weeks ("7 weeks old", not "1 month old"): at that age a
+    # few weeks change what is expected of them, and a paediatrician reads it that way.
+    if days >= _WEEKS_UNTIL_DAYS:
+        return _plural(months, "month")
     return _plural(days // 7, "week") if days >= 7 else _plural(days, "day")
 
 
