@@ -911,3 +911,12 @@ def test_an_unknown_field_is_refused_and_nothing_saved(client):
     assert "secret" not in stored["analysis"]
     assert stored["analysis"]["risks"] is None
     assert stored["header"]["chair"] is None
+
+
+def test_every_page_names_an_icon_that_is_served(client):
+    """Without one, browsers ask for /favicon.ico on every first load and get a 404."""
+    page = BeautifulSoup(client.get("/strategies").text, "html.parser")
+    icon = page.select_one("head link[rel=icon]")
+    answer = client.get(icon["href"])
+    assert (answer.status_code, answer.headers["content-type"]) == (200, "image/svg+xml")
+    assert answer.text.startswith("<svg")
