@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # Working days after the discussion by which CSC tells a named referrer the outcome (an
     # action in the tracker, overdue after it, when the record does not say they were told).
     referrer_feedback_working_days: int = Field(3, ge=0)
+    # Days after its discussion (or its start, if undated) after which a draft never finalised
+    # is counted apart on the manager's page: a record nobody has sent.
+    draft_stale_days: int = Field(7, ge=1)
 
     # Sending the record (app/sending). When it goes to the agencies on its distribution
     # list: as soon as it is finalised, or only once a manager authorises it.

@@ -224,3 +224,38 @@ def test_the_managers_counts_stop_at_the_cap(session, anonymous, monkeypatch):
     page = soup(signed_in(anonymous, session, manager).get("/manager"))
     assert page.select_one("#count-overdue strong").get_text() == "more than 2"
     assert page.select_one("#count-returned strong").get_text() == "0"
+
+
+def test_drafts_never_finalised_are_counted_and_queued_with_the_stale_ones_apart(session,
+                                                                                  anonymous):
+    sw, north = make_user(session, "sam"), make_user(session, "nia", team="North")
+    manager = make_user(session, "mo", "manager")
+    stale_days = get_settings().draft_stale_days
+
+    def draft(user, days_ago, team="Central"):
+        body = complete_record()
+        at = uk_now().replace(tzinfo=None, second=0, microsecond=0) - timedelta(days=days_ago)
+        body["header"] |= {"discussion_at": at.isoformat(),
+                           "concern_at": (at - timedelta(hours=5)).isoformat()}
+        return service.create_record(session, data=StrategyRecordData.model_validate(body),
+                                     team=team, created_by_id=user.id)
+
+    fresh, edge, stale, older = (draft(sw, stale_days - 1), draft(sw, stale_days),
+                                 draft(sw, stale_days + 1), draft(sw, 3 * stale_days))
+    draft(north, 30, team="North")  # another team's
+    returned = _record(session, sw)
+    followup.return_record(session, returned, manager, returned.revision, "Add the GP",
+                           ["agency_position"])  # in the returned queue, not this one
+    _record(session, sw)  # finalised
+
+    counts = manager_counts(session, manager)
+    # Exactly stale_days ago (to the minute) is not yet "more than" stale_days ago.
+    assert (counts.drafts, counts.drafts_stale) == (4, 2)
+    client = signed_in(anonymous, session, manager)
+    page = soup(client.get("/manager"))
+    assert page.select_one("#count-drafts a")["href"] == "/queues/drafts"
+    assert page.select_one("#count-drafts").get_text(" ", strip=True) == (
+        f"4 drafts not yet finalised (2 from more than {stale_days} days ago)")
+    queue = soup(client.get("/queues/drafts"))
+    assert [a.get_text() for a in queue.select("#queue tbody a")] == [
+        older.reference, stale.reference, edge.reference, fresh.reference]

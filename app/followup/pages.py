@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
+from app.config import get_settings
 from app.deps import SessionDep
 from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
 from app.domain.schema import uk_now
@@ -295,6 +296,7 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
         "title": "Your team's records after the discussion",
         "counts": tracker.manager_counts(session, user),
         "cap": tracker.COUNT_CAP,
+        "stale_days": get_settings().draft_stale_days,
         # Only the rows shown: the queues and the tracker page the rest.
         "awaiting": tracker.queue(session, user, "awaiting-authorisation",
                                   page_size=MANAGER_SHOWS).items,

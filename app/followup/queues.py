@@ -24,6 +24,7 @@ QUEUES = {
     "returned": "Returned and not yet resubmitted",
     "edt-review": "EDT records awaiting the day team's review",
     "referrer-feedback": "Referrer not yet told the outcome",
+    "drafts": "Drafts not yet finalised",
 }
 
 
@@ -49,6 +50,9 @@ def queue_filter(name: str):
         "edt-review": and_(record.led_by == inline(LedBy.EDT.value), is_final(),
                            record.reviewed_at.is_(None)),
         "referrer-feedback": and_(record.referrer_feedback_due, is_final()),
+        # Amendments being drafted too; a returned draft has its own queue.
+        "drafts": and_(record.status == inline(RecordStatus.DRAFT.value),
+                       record.returned_at.is_(None)),
     }[name]
 
 

@@ -5,7 +5,7 @@ only for the version in force (`strategy_record.latest_final_version`).
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -14,6 +14,7 @@ from sqlalchemy import and_, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.config import get_settings
 from app.db import count_up_to
 from app.domain.choices import RecordStatus
 from app.domain.schema import _blank_to_none, uk_now
@@ -197,6 +198,8 @@ class ManagerCounts:
     edt_review: int
     edt_review_overdue: int
     referrer_feedback: int
+    drafts: int = 0
+    drafts_stale: int = 0  # of those, discussed (or started) more than DRAFT_STALE_DAYS ago
     # Sending the record (app/sending/receipts): agencies, record by record.
     not_opened: int = 0
     unreachable: int = 0
@@ -221,6 +224,9 @@ def manager_counts(session: Session, user: User, cap: int = COUNT_CAP) -> Manage
         edt_review=records("edt-review"),
         edt_review_overdue=records("edt-review", StrategyRecord.review_due < today),
         referrer_feedback=records("referrer-feedback"),
+        drafts=records("drafts"),
+        drafts_stale=records("drafts", StrategyRecord.sort_at < uk_now().replace(tzinfo=None)
+                             - timedelta(days=get_settings().draft_stale_days)),
         not_opened=not_opened,
         unreachable=unreachable,
     )

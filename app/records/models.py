@@ -88,6 +88,8 @@ class StrategyRecord(SQLModel, table=True):
                  f"led_by = 'edt' AND {_FINAL} AND reviewed_at IS NULL"),
         _partial("ix_strategy_record_referrer", ["sort_at", "id"], ["team", "led_by"],
                  f"referrer_feedback_due AND {_FINAL}"),
+        _partial("ix_strategy_record_drafts", ["sort_at", "id"], ["team", "led_by"],
+                 "status = 'draft' AND returned_at IS NULL"),
         # Actions and receipts joined to their record's version in force, from the index.
         _partial("ix_strategy_record_in_force", ["id", "latest_final_version"],
                  ["team", "led_by", "reference"], "latest_final_version IS NOT NULL"),
