@@ -156,7 +156,8 @@ def test_the_tracker_pages_in_its_order(session, anonymous):
     past = discussion_time().date()
     sw = make_user(session, "sam")
     tasks = [{"description": f"Task {i}", "owner": "SW", "due_date": str(past)} for i in range(3)]
-    later = [{"description": "Later", "owner": "SW", "due_date": str(today + timedelta(days=9))}]
+    later = [{"description": "Later", "owner": "SW", "due_date": str(today + timedelta(days=9))},
+             {"description": "Medical today", "owner": "SW", "due_date": str(today)}]
     _record(session, sw, actions=[{"kind": "update_agencies", "due_date": str(past)}] + tasks)
     _record(session, sw, actions=[{"kind": "update_agencies",
                                    "due_date": str(today + timedelta(days=3))}] + later)
@@ -165,7 +166,10 @@ def test_the_tracker_pages_in_its_order(session, anonymous):
     descriptions = [row.description for row in whole.rows]
     assert [row.kind for row in whole.rows][:1] == ["update_agencies"]
     assert descriptions[1:4] == ["Task 0", "Task 1", "Task 2"]
-    assert descriptions[5:] == ["Later"]
+    # Then by due date whatever the kind: the medical due today before the update due in 3 days.
+    assert descriptions[4] == "Medical today"
+    assert [row.kind for row in whole.rows][5] == "update_agencies"
+    assert descriptions[6:] == ["Later"]
     assert all(row.working_days_overdue >= 1 for row in whole.rows[:4])
     assert all(row.working_days_overdue == 0 for row in whole.rows[4:])
     paged, query = [], ActionQuery()
@@ -178,7 +182,7 @@ def test_the_tracker_pages_in_its_order(session, anonymous):
     assert [row.id for row in paged] == [row.id for row in whole.rows]
     client = signed_in(anonymous, session, sw)
     first = soup(client.get("/actions"))
-    assert len(first.select("#actions tbody tr")) == 6
+    assert len(first.select("#actions tbody tr")) == 7
     assert first.select_one("a[rel=next]") is None
     assert client.get("/actions?after=nonsense").status_code == 422
     answer = client.get("/api/actions?limit=4")

@@ -109,19 +109,21 @@ class ActionPage:
 
 
 # The tracker's order, as segments each read in (due date, id) order from the open actions'
-# index: overdue first (update-all-agencies actions first among them), then by due date,
-# undated last. (overdue, update kind, undated) per segment.
-SEGMENTS = [(True, True, False), (True, False, False), (False, True, False),
-            (False, True, True), (False, False, False), (False, False, True)]
+# index: overdue first (update-all-agencies actions first among them), then every other
+# action by due date whatever its kind (a baby's medical due today comes before an update due
+# next week), undated last. (overdue, kind: update / other / any, undated) per segment.
+SEGMENTS = [(True, "update", False), (True, "other", False), (False, "any", False),
+            (False, "any", True)]
 
 
 def _segment(number: int, today: date):
-    overdue, update, undated = SEGMENTS[number]
+    overdue, kind, undated = SEGMENTS[number]
     a = TrackedAction
     due = (a.due_date.is_(None) if undated else a.due_date < today if overdue
            else a.due_date >= today)
-    kind = a.kind.in_(UPDATE_KINDS) if update else a.kind.not_in(UPDATE_KINDS)
-    return and_(due, kind)
+    if kind == "any":
+        return due
+    return and_(due, a.kind.in_(UPDATE_KINDS) if kind == "update" else a.kind.not_in(UPDATE_KINDS))
 
 
 def _in_force():
