@@ -183,3 +183,16 @@ def test_a_chart_with_no_value_in_any_month_says_so():
         root = ET.fromstring(svg)
         texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
         assert texts == ["Nothing yet", "No figures for this period."]
+
+
+def test_a_long_title_wraps_inside_the_chart_instead_of_running_off_it():
+    title = ("Agencies told the outcome by the date agreed at the discussion, as a share of "
+             "every agency on the distribution list")
+    for markup in (line_chart(title, MONTHS, {"On time": [1, 2, 3, 4]}, y_label="Per cent"),
+                   bar_chart(title, MONTHS, [None] * 4, y_label="Records")):
+        root = _parse(markup)
+        lines = [t for t in _texts(root) if t and t in title]
+        assert " ".join(lines) == title and len(lines) == 2
+        # At the title font's character width, each line fits the 760-wide picture.
+        assert all(len(line) * 9 <= 760 - 16 for line in lines)
+        assert root.find(f"{SVG}title").text == title  # the accessible name is whole

@@ -16,6 +16,7 @@ value (None) leaves a gap in a line, not a zero. A chart takes 1-2 ms: nothing i
 """
 
 import math
+import textwrap
 import xml.etree.ElementTree as ET
 from datetime import date
 from itertools import count
@@ -36,6 +37,9 @@ TEXT = "#0b0c0c"
 SECONDARY = "#505a5f"
 MAX_X_TICKS = 8
 RIGHT_ROOM = 30
+# A title longer than a line is wrapped (at the title font's character width).
+TITLE_LINE = 24
+TITLE_CHARACTERS_PER_LINE = WIDTH // 9 - 2
 
 # leather's look is module-level configuration: set once, here (nothing else uses leather).
 theme.background_color = "#ffffff"
@@ -161,15 +165,29 @@ def _svg(chart: leather.Chart | None, title: str, description: str,
     if chart is None:
         ET.SubElement(root, "rect", x="0", y="0", width=str(WIDTH), height=str(HEIGHT),
                       fill="#ffffff")
-        heading = ET.SubElement(root, "text", x="16", y="30", fill=TEXT)
-        heading.set("font-size", "18")
-        heading.text = title
-        line = ET.SubElement(root, "text", x="16", y="70", fill=SECONDARY)
+        lines = textwrap.wrap(title, TITLE_CHARACTERS_PER_LINE)
+        for number, text in enumerate(lines):
+            heading = ET.SubElement(root, "text", x="16", y=str(30 + TITLE_LINE * number),
+                                    fill=TEXT)
+            heading.set("font-size", "18")
+            heading.text = text
+        line = ET.SubElement(root, "text", x="16", y=str(46 + TITLE_LINE * len(lines)),
+                             fill=SECONDARY)
         line.set("font-size", "14")
         line.text = empty
     else:
+        # The title is drawn here, wrapped to the width (leather draws one line, which a long
+        # figure name overran and was cut off), and the chart below it.
+        lines = textwrap.wrap(title, TITLE_CHARACTERS_PER_LINE) or [""]
+        for number, line in enumerate(lines):
+            heading = ET.SubElement(root, "text", x="0", y=str(TITLE_LINE * (number + 1) - 4),
+                                    fill=TEXT)
+            heading.set("font-size", str(theme.title_font_size))
+            heading.text = line
+        top = TITLE_LINE * len(lines) + theme.title_gap
+        plot = ET.SubElement(root, "g", transform=f"translate(0 {top})")
         # Drawn a little narrower than the image: room for the last month's label.
-        root.append(chart.to_svg_group(WIDTH - RIGHT_ROOM, HEIGHT))
+        plot.append(chart.to_svg_group(WIDTH - RIGHT_ROOM, HEIGHT - top))
     return ET.tostring(root, encoding="unicode")
 
 
@@ -196,7 +214,7 @@ def line_chart(title: str, months: list[date], series: dict[str, list[float | No
         empty = ("Nothing is drawn: every month's count is fewer than 5 or withheld."
                  if withheld else "No figures for this period.")
         return _svg(None, title, description, empty)  # leather cannot draw a line of no values
-    chart = leather.Chart(title)
+    chart = leather.Chart()  # its title is drawn by _svg, wrapped
     # Months are placed by position (0 .. n-1), evenly, whatever their lengths in days.
     chart.set_x_scale(_Exact(0, n - 1, _tick_indexes(n)))
     chart.set_y_scale(_y_scale(_y_top(cleaned, y_max)))
@@ -227,7 +245,7 @@ def bar_chart(title: str, months: list[date], values: list[float | None], y_labe
     if len(set(keys)) != n:
         raise ValueError("Each month may appear only once")
     labels = dict(zip(keys, (_month_label(m) for m in months), strict=True))
-    chart = leather.Chart(title)
+    chart = leather.Chart()  # its title is drawn by _svg, wrapped
     chart.set_x_scale(leather.Ordinal(keys))
     chart.set_y_scale(_y_scale(_y_top({"": cleaned}, y_max)))
     chart.add_x_axis(ticks=[keys[i] for i in _tick_indexes(n)], name=x_label,

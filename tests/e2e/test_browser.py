@@ -1,6 +1,7 @@
 """In a real browser (Debian's Chromium, driven by Playwright): htmx row swaps without a page
 reload, and the same journey with JavaScript off."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -23,31 +24,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def _require_browser() -> None:
     if not os.path.exists(CHROMIUM):
         message = "Debian's chromium is not installed (scripts/setup.sh installs it)"
         if REQUIRE_BROWSER:
             pytest.fail(message)
         pytest.skip(message)
+
+
+@contextlib.contextmanager
+def _serving(env):
+    """`python -m app serve` on a free port until the block ends (its address)."""
     port = _free_port()
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    env = {**os.environ, "DATABASE_URL": url}
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the server did not start")
     try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not start")
+        yield base
+    finally:  # never leave a server (and its PDF fork server) running after the module
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _require_browser()
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    with _serving(env) as base:
         _command(env | {"STRATEGY_PASSWORD": PASSWORD}, "user", "create", "e2e", "--name",
                  "E2E Worker", "--role", "social_worker", "--team", "Central")
         # The directory: one organisation of each kind the journey names, and two schools, so
@@ -55,9 +69,18 @@ def server(tmp_path_factory):
         for name, agency in E2E_ORGANISATIONS:
             _command(env, "org", "create", name, "--agency", agency)
         yield base
-    finally:  # never leave a server (and its PDF fork server) running after the module
-        process.terminate()
-        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """The demo's users and records (`python -m app demo`): every page has something on it."""
+    _require_browser()
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    _command(env, "migrate")
+    _command(env, "demo")
+    with _serving(env) as base:
+        yield base
 
 
 def _command(env, *args) -> None:
@@ -165,4 +188,34 @@ def test_the_record_list_fits_the_screen_and_its_csv_downloads(server, browser, 
     assert record_url.rsplit("/", 1)[1] in {
         link.split("/")[-1] for link in page.locator("#records tbody a").evaluate_all(
             "links => links.map(a => a.getAttribute('href'))")}
+    context.close()
+
+
+NARROW_PAGES = ["/strategies/1", "/strategies/1/follow-up", "/actions", "/manager",
+                "/queues/awaiting-authorisation", "/queues/drafts", "/requests",
+                "/reports/audit", "/reports/audit/figures/{figure}", "/audit", "/outbox"]
+
+
+@pytest.mark.parametrize("who, paths", [("manager", NARROW_PAGES[:-2]), ("admin", NARROW_PAGES[-2:])])
+def test_no_page_scrolls_sideways_on_a_390px_screen(demo_server, browser, who, paths):
+    """Wide tables scroll in their own region; the page itself never does."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{demo_server}/sign-in")
+    page.get_by_label("Username").fill(who)
+    page.get_by_label("Password").fill("demo-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if who == "manager":
+        page.goto(f"{demo_server}/reports/audit")
+        figure = page.locator("a[href^='/reports/audit/figures/']").first.get_attribute("href")
+    wide = {}
+    for path in paths:
+        answer = page.goto(demo_server + path.format(figure=figure.rsplit("/", 1)[-1]
+                                                      if who == "manager" else ""))
+        assert answer.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width != 390:
+            wide[path] = width
+    assert wide == {}
     context.close()
