@@ -63,6 +63,7 @@ from app.db import make_engine  # noqa: E402
 from app.domain.schema import UK, StrategyRecordData, with_update_action  # noqa: E402
 from app.followup import projection  # noqa: E402
 from app.followup.service import CANCELLATION_TEXT  # noqa: E402
+from app.organisations import accounts  # noqa: E402
 from app.organisations import service as organisations  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
 from app.records.service import derived_columns  # noqa: E402
@@ -253,7 +254,7 @@ def ensure_users(session: Session, password: str) -> dict[str, tuple[int, str]]:
     for username, name, role, organisation, team in USERS:
         user = auth_service.get_user(session, username)
         if user is None:
-            user = auth_service.create_user(
+            user = accounts.create_user(
                 session, username=username, display_name=name, role=Role(role),
                 password=password, organisation_id=ids[organisation] if organisation else None,
                 team=team)

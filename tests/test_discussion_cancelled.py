@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
+from app.followup import lifecycle
 from app.followup import service as followup
 from app.records import service
 from app.rules.due_dates import cancellation_update_due
@@ -42,10 +43,10 @@ def people(session):
 def _finalised(session, user):
     body = complete_record()
     body["next_steps"] |= {"next_discussion_on": str(SET_FOR)}
-    record = service.create_record(session, data=StrategyRecordData.model_validate(body),
-                                   team="Central", created_by_id=user.id)
-    return service.finalise_record(session, record=record, expected_revision=record.revision,
-                                   finalised_by=user)
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
+                                     team="Central", created_by_id=user.id)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=user)
 
 
 def _as(anonymous, session, user):

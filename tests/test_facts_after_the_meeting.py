@@ -9,28 +9,28 @@ import pytest
 from sqlmodel import select
 
 from app.domain.schema import uk_now
-from app.followup import projection, tracker
+from app.followup import lifecycle, projection
 from app.followup import service as followup
 from app.followup.models import FollowUpEntry, TrackedAction
-from app.records import service
 from app.records.models import StrategyRecord
 from app.reports.figures import BY_ID, Scope, count
 from app.rules.workdays import add_working_days
+from app.worklists import tracker
 from tests.builders import STANDARD_ORGANISATIONS, discussion_time
 from tests.conftest import make_user, signed_in
 from tests.report_world import dated
 
 
 def _finalised(session, sw, at=None, **changes) -> StrategyRecord:
-    record = service.create_record(session, data=dated(at or discussion_time(), **changes),
-                                   team=sw.team, created_by_id=sw.id)
-    return service.finalise_record(session, record=record, expected_revision=record.revision,
-                                   finalised_by=sw)
+    record = lifecycle.create_record(session, data=dated(at or discussion_time(), **changes),
+                                     team=sw.team, created_by_id=sw.id)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
 
 
 def _refinalised(session, record, sw) -> StrategyRecord:
-    return service.finalise_record(session, record=record, expected_revision=record.revision,
-                                   finalised_by=sw)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
 
 
 def _row(session, record, kind: str) -> TrackedAction:

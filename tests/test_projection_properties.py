@@ -30,13 +30,12 @@ from sqlalchemy import select
 from app.config import get_settings
 from app.domain.choices import ActionStatus
 from app.domain.schema import uk_now
-from app.followup import projection
+from app.followup import lifecycle, projection
 from app.followup import service as followup
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
-from app.records import service
 from app.records.models import RecordDistribution, StrategyRecord
 from app.reports.figures import BY_ID, Scope, report
-from app.reports.models import RecordMeasure
 from app.sending import service as sending
 from app.sending.models import RecordReceipt
 from tests.builders import discussion_time
@@ -165,8 +164,8 @@ class RecordLife(RuleBasedStateMachine):
             changes["decision"] = {"outcome": "further_strategy"}
             changes["next_steps"] = {"next_discussion_on": str(uk_now().date() + timedelta(days=7))}
         data = dated(at, **changes)
-        self.record = service.create_record(self.session, data=data, team=self.team,
-                                            created_by_id=self.sw.id)
+        self.record = lifecycle.create_record(self.session, data=data, team=self.team,
+                                              created_by_id=self.sw.id)
         content = self.record.content
         self.expected = Expected(day=at.date(), edt=edt, referrer_untold=referrer_untold,
                                  scheduled=scheduled, update_due=content.update_action.due_date,
@@ -189,15 +188,15 @@ class RecordLife(RuleBasedStateMachine):
         else:
             data = data.model_copy(update={"analysis": data.analysis.model_copy(update={
                 "risks": f"{data.analysis.risks or ''} Reviewed."})})
-        self.record = service.save_record(self.session, record=self.record, data=data,
-                                          expected_revision=self.record.revision)
+        self.record = lifecycle.save_record(self.session, record=self.record, data=data,
+                                            expected_revision=self.record.revision)
 
     @precondition(lambda self: self.expected.status == "draft")
     @rule()
     def finalise(self):
-        self.record = service.finalise_record(self.session, record=self.record,
-                                              expected_revision=self.record.revision,
-                                              finalised_by=self.sw)
+        self.record = lifecycle.finalise_record(self.session, record=self.record,
+                                                expected_revision=self.record.revision,
+                                                finalised_by=self.sw)
         e = self.expected
         e.status, e.in_force = "finalised", e.version
 

@@ -15,8 +15,8 @@ from app.reports.disclosure import (
     protect_breakdown,
 )
 from app.reports.figures import BY_ID, Average, Count, Result, ReturnReasons
-from app.reports.pages import chart_of
 from app.reports.query import ReportQuery
+from app.web.reports_pages import chart_of
 
 F, P = Withheld.FEWER_THAN_5, Withheld.PROTECTS_SMALL_COUNT
 

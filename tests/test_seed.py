@@ -13,11 +13,11 @@ from app.auth import service as auth_service
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
 from app.followup import projection
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.organisations import service as organisations
 from app.organisations.models import Organisation
 from app.records.models import RecordDistribution, StrategyRecord
-from app.reports.models import RecordMeasure
 from app.requests.models import RequestData, StrategyRequest
 from app.sending.models import Notification, RecordReceipt
 from app.sending.service import addresses

@@ -29,12 +29,12 @@ from sqlmodel import Session
 from app.config import Settings, get_settings
 from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus
 from app.domain.schema import Action, StrategyRecordData, uk_now
+from app.followup.measure_row import measure_row
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import RecordDistribution, StrategyRecord
 from app.records.service import derived_columns, next_due
 from app.records.view import update_action_text
-from app.reports.models import RecordMeasure
-from app.reports.store import measure_row
 from app.rules.core import discussion_day
 from app.rules.due_dates import referrer_feedback_due_on, sent_late
 from app.rules.grounds import referrer_feedback_due, referrer_named

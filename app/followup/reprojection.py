@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.domain.schema import uk_now
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.followup.projection import (
     PROJECTION,
@@ -30,7 +31,6 @@ from app.followup.projection import (
     facts,
 )
 from app.records.models import RecordDistribution, StrategyRecord
-from app.reports.models import RecordMeasure
 from app.sending.models import RecordReceipt
 
 BATCH = 500

@@ -23,13 +23,13 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus, ReturnReason
 from app.domain.schema import UK, uk_now
+from app.followup.measure_table import MEASURE_COLUMNS, RecordMeasure
 from app.followup.models import FollowUpEntry, TrackedAction
 from app.followup.projection import CANCELLATION_UPDATE
-from app.reports.models import MEASURE_COLUMNS, RecordMeasure
 from app.requests.models import StrategyRequest
 from app.rules.workdays import within_working_days
 from app.sending.models import RecordReceipt
-from app.sending.receipts import flag_cutoff
+from app.worklists.receipts import flag_cutoff
 
 
 @dataclass(frozen=True)

@@ -11,19 +11,18 @@ from pydantic import ValidationError
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
-from app.deps import SessionDep
+from app.deps import PostedValues, SessionDep
 from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
 from app.domain.schema import uk_now
-from app.followup import projection, service, tracker, versions
+from app.followup import projection, service, versions
 from app.followup.service import ActionProgress, Invalid, Refused, StaleRecord
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
-from app.records import access
-from app.records.pages import PostedValues
 from app.requests import service as requests_service
 from app.rules.core import discussion_day
-from app.sending import receipts
 from app.templating import templates
+from app.web import access
+from app.worklists import receipts, tracker
 
 router = APIRouter(include_in_schema=False)
 # Rows of each list the manager's page shows.

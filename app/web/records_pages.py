@@ -15,22 +15,20 @@ from sqlmodel import Session, select
 from app.auth import audit
 from app.auth.deps import PageUser, SignInRequired, page_user
 from app.auth.models import AuditEvent, User
-from app.auth.pages import landing_page
 from app.auth.roles import Role, can_list_records, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
 from app.config import get_settings
 from app.csv_export import csv_response
-from app.deps import PostedForm, SessionDep
+from app.deps import PostedValues, SessionDep
 from app.domain.choices import Agency, Choice, LedBy, Outcome, RecordStatus
 from app.domain.schema import UK, StrategyRecordData, uk_now
 from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
-from app.followup import versions
-from app.followup import view as followup_view
+from app.followup import lifecycle, versions
 from app.organisations import service as directory
 from app.organisations.service import UnknownRecipient
-from app.parsing import FormValues, form_values, whole_number
+from app.parsing import FormValues, whole_number
 from app.pdf.service import render_after_finalise
-from app.records import access, service, staff
+from app.records import service, staff
 from app.records.forms import (
     carried_over,
     differences,
@@ -53,6 +51,8 @@ from app.rules.status import section_states
 from app.rules.workdays import within_working_days
 from app.sending import service as sending
 from app.templating import FormView, error_href, templates
+from app.web import access, followup_view
+from app.web.auth_pages import landing_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -187,7 +187,7 @@ def damaged_records_page(request: Request, session: SessionDep, user: PageUser):
 @router.post("/strategies")
 def create(request: Request, session: SessionDep, user: PageUser) -> RedirectResponse:
     access.require_recorder(session, user, request)
-    record = service.create_record(session, team=user.team, created_by_id=user.id)
+    record = lifecycle.create_record(session, team=user.team, created_by_id=user.id)
     audit.log(session, "created", user=user, record_id=record.id, request=request)
     return _see_other(f"/strategies/{record.id}")
 
@@ -339,15 +339,6 @@ NO_REVISION_MESSAGE = (
     "saved: saving could have overwritten someone else's changes. Check what is shown below "
     "against the record in another tab, then save again."
 )
-
-
-async def posted_values(form: PostedForm) -> FormValues:
-    """The posted form as flat values (read in the event loop by PostedForm, so the routes
-    taking it are plain `def`s whose database work runs in the threadpool)."""
-    return form_values(list(form.multi_items()))
-
-
-PostedValues = Annotated[FormValues, Depends(posted_values)]
 
 
 def _posted_revision(values: FormValues) -> int | None:
@@ -527,7 +518,7 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
         return _section_page(request, record, section, values, errors=errors, status_code=422,
                              revision=revision, base=base)
     try:
-        service.save_record(session, record=record, data=data, expected_revision=revision)
+        lifecycle.save_record(session, record=record, data=data, expected_revision=revision)
     except service.StaleRecord:
         session.refresh(record)
         return _conflict_page(request, session, record, section, values, revision=revision,
@@ -612,7 +603,7 @@ def autosave_section(values: PostedValues, request: Request, record_id: int, slu
                                 revision=record.revision,
                                 base=section_fingerprint(section, record.content))
     try:
-        service.save_record(session, record=record, data=data, expected_revision=revision)
+        lifecycle.save_record(session, record=record, data=data, expected_revision=revision)
     except service.StaleRecord:
         return _autosave_answer(request, "conflict", AUTOSAVE_CONFLICT)
     except UnknownRecipient:
@@ -669,8 +660,8 @@ def finalise(values: PostedValues, request: Request, record_id: int, session: Se
             service.check_finalisable(record, expected)
             return _record_page(request, record, user, errors={"confirmed": CONFIRM_MESSAGE},
                                 error_links={"confirmed": "#confirmed"}, status_code=422)
-        service.finalise_record(session, record=record, expected_revision=expected,
-                                finalised_by=user)
+        lifecycle.finalise_record(session, record=record, expected_revision=expected,
+                                  finalised_by=user)
     except service.NotEditable:
         return _see_other(f"/strategies/{record.id}")
     except service.StaleRecord:

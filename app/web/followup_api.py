@@ -18,23 +18,23 @@ from app.auth.roles import can_record_follow_up
 from app.deps import SessionDep
 from app.domain.choices import ReturnReason
 from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX
-from app.followup import service, tracker
+from app.followup import service
 from app.pdf.service import render_after_finalise
-from app.records import access
-from app.records.api import (
+from app.web import access
+from app.web.api_common import (
     READ_ERRORS,
     REVISION_ERRORS,
     STALE,
     WRITE_ERRORS,
     Revision,
-    StrategyRecordOut,
     etag,
     if_match_revision,
     invalid,
     problem,
-    record_out,
     revision_named,
 )
+from app.web.records_api import StrategyRecordOut, record_out
+from app.worklists import tracker
 
 router = APIRouter(tags=["after the meeting"])
 
