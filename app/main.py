@@ -20,12 +20,15 @@ from app.pdf import worker as pdf_worker
 from app.sending import worker as notification_worker
 from app.web import (
     auth_pages,
+    autosave_pages,
     errors,
     followup_api,
     followup_pages,
     pdf_routes,
+    record_list_pages,
     requests_api,
     requests_pages,
+    section_pages,
     sending_pages,
 )
 from app.web import links_pages as link_pages
@@ -72,7 +75,10 @@ app = FastAPI(
 )
 app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 app.include_router(auth_pages.router)
+app.include_router(record_list_pages.router)
 app.include_router(pages.router)
+app.include_router(section_pages.router)
+app.include_router(autosave_pages.router)
 app.include_router(api.router)
 app.include_router(followup_pages.router)
 app.include_router(followup_api.router)

@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from app.domain.schema import UK, StrategyRecordData
-from app.followup import lifecycle
+from app.domain.fields import UK
+from app.domain.schema import StrategyRecordData
+from app.followup import entries, lifecycle
 from app.followup import service as followup
 from app.records.models import StrategyRecord
 from app.requests import service as requests
@@ -68,8 +69,8 @@ class World:
         return record
 
     def action_done(self, record, position: int, done_on: date):
-        return followup.record_action(
-            self.session, record, self.sw, record.revision, followup.ActionProgress(
+        return entries.record_action(
+            self.session, record, self.sw, record.revision, entries.ActionProgress(
                 position=position, outcome="done", note="Rang each agency", done_on=done_on,
                 updated=tuple(r.organisation_id for r in record.content.distribution),
                 how="Phone"))
@@ -103,7 +104,7 @@ def world(session):
     c = w.finalised("C", dated(datetime(2026, 3, 3, 10), children=[baby],
                                decision={"outcome": "further_strategy"},
                                next_steps={"next_discussion_on": "2026-03-10"}))
-    followup.cancel_further_discussion(session, c, w.sw, c.revision, "Family moved away")
+    entries.cancel_further_discussion(session, c, w.sw, c.revision, "Family moved away")
     # D: EDT on Good Friday night; reviewed on the next working day (Tuesday after Easter
     # Monday), on time; the alleged person is not recorded (a warning).
     d_at = datetime(2026, 4, 3, 22)
@@ -138,7 +139,7 @@ def world(session):
                                grounds={"referrer_informed_on": None,
                                         "referrer_informed_how": None}))
     assert g.referrer_feedback_due
-    followup.record_referrer_told(session, g, w.sw, g.revision, {
+    entries.record_referrer_told(session, g, w.sw, g.revision, {
         "told_by": "Sam", "told_on": "2026-06-25", "how": "Phone"})
     # Not counted: a draft, another team's record (only without a team filter), and records
     # outside the period.
@@ -155,7 +156,7 @@ def world(session):
 
 
 def _review(session, record, user, on: date):
-    followup.record_edt_review(session, record, user, record.revision, {
+    entries.record_edt_review(session, record, user, record.revision, {
         "reviewed_by": "Day team manager", "reviewed_on": on.isoformat(),
         "checked": "Participants and positions", "further_needed": "no"})
 

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
-from app.followup import lifecycle
-from app.followup import service as followup
+from app.followup import entries, lifecycle
 from app.records import service
 from app.rules.due_dates import cancellation_update_due
 from app.sending import service as sending
@@ -95,7 +94,7 @@ def test_an_organisation_the_version_was_withdrawn_from_is_not_told(anonymous, s
     sending.withdraw(session, record, 1, STANDARD_ORGANISATIONS["health_visiting"],
                      "Sent to the wrong team", people["sw"])
     session.refresh(record)
-    followup.cancel_further_discussion(session, record, people["sw"], record.revision, REASON)
+    entries.cancel_further_discussion(session, record, people["sw"], record.revision, REASON)
     assert [n.agency for n in _notices(session, record.id)] == ["police"]
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
-from app.followup import lifecycle
+from app.followup import entries, lifecycle
 from app.followup import service as followup
 from app.rules.due_dates import cancellation_update_due, edt_review_due, working_days_overdue
 from app.worklists.tracker import ActionQuery, manager_counts, open_actions
@@ -77,7 +77,7 @@ def test_manager_counts_on_a_crafted_set(session, anonymous):
                 review_due=past)
     f = _record(session, edt, team="EDT", led_by="edt", actions=update_later,
                 review_due=past)
-    followup.record_edt_review(session, f, sw, f.revision, {
+    entries.record_edt_review(session, f, sw, f.revision, {
         "reviewed_by": "Sam", "reviewed_on": str(today), "checked": "All",
         "further_needed": "no"})
     # North: everything due and outstanding, none of it the Central manager's.

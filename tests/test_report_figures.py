@@ -12,7 +12,9 @@ from app.domain.schema import uk_now
 from app.followup import lifecycle
 from app.followup import service as followup
 from app.followup.measure_table import RecordMeasure
-from app.reports.figures import BY_ID, Scope, record_ids, referrer_days, report, return_reasons
+from app.reports.breakdowns import referrer_days, return_reasons
+from app.reports.families import Scope
+from app.reports.figures import BY_ID, record_ids, report
 from app.sending.models import RecordReceipt
 from tests.report_world import PERIOD, World, dated
 

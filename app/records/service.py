@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from app.config import Settings, get_settings
 from app.domain.choices import ActionStatus, LedBy
-from app.domain.schema import UK, StrategyRecordData
+from app.domain.fields import UK
+from app.domain.schema import StrategyRecordData
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Result, Severity, blocking_failures, evaluate
 from app.rules.due_dates import edt_review_due

@@ -14,7 +14,8 @@ from app.auth.models import User
 from app.auth.roles import Role, can_triage, can_view_request
 from app.config import Settings, get_settings
 from app.domain.choices import Agency, ReferrerKind, RequestStatus
-from app.domain.schema import SHORT_TEXT_MAX, UK, StrategyRecordData
+from app.domain.fields import SHORT_TEXT_MAX, UK
+from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
 from app.records import service as records
 from app.records.display import as_text

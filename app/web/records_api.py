@@ -19,7 +19,8 @@ from app.auth.deps import ApiUser
 from app.auth.roles import can_list_records
 from app.deps import SessionDep
 from app.domain.choices import RecordStatus
-from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
+from app.domain.fields import LOCAL_TIME_NOTE, LocalDateTime
+from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
 from app.followup.cancellations import CANCELLED_NOTE, CancelledDiscussionOut, cancelled_out
 from app.organisations.service import UnknownRecipient

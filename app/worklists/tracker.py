@@ -16,7 +16,8 @@ from sqlmodel import Session
 from app.auth.models import User
 from app.db import count_up_to
 from app.domain.choices import RecordStatus
-from app.domain.schema import _blank_to_none, uk_now
+from app.domain.fields import _blank_to_none
+from app.domain.schema import uk_now
 from app.followup.models import TrackedAction
 from app.followup.projection import UPDATE_KINDS
 from app.records.models import StrategyRecord
