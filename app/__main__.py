@@ -4,9 +4,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from app import migrate
-from app.auth import cli as auth_cli
-from app.organisations import cli as org_cli
+from app import backup, migrate
+from app.cli import organisations as org_cli
+from app.cli import users as auth_cli
+from app.config import get_settings
+from app.demo import load_demo
+from app.sending import worker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,8 +35,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         print(migrate.upgrade_and_describe())
     elif args.command == "demo":
-        from app.demo import load_demo
-
         print(load_demo())
     elif args.command == "serve":
         import uvicorn
@@ -61,8 +62,6 @@ def _worker() -> None:
     import logging
     import threading
 
-    from app.sending import worker
-
     logging.basicConfig(level=logging.INFO)
     stop = threading.Event()
     try:
@@ -72,9 +71,6 @@ def _worker() -> None:
 
 
 def _backup(path: Path) -> None:
-    from app import backup
-    from app.config import get_settings
-
     try:
         written = backup.backup_sqlite(get_settings().database_url, path)
     except backup.BackupRefused as refusal:

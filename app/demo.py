@@ -7,13 +7,14 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from app.auth import service as auth_service
 from app.auth.models import User
 from app.auth.roles import Role
 from app.db import get_engine
 from app.domain.schema import StrategyRecordData, uk_now
+from app.followup import lifecycle
+from app.followup import service as followup
+from app.organisations import accounts
 from app.organisations import service as directory
-from app.records import service
 from app.records.models import StrategyRecord
 from app.requests import service as requests
 from app.requests.models import RequestData
@@ -227,9 +228,9 @@ def _load_organisations(session: Session) -> dict[str, int]:
 def _load_users(session: Session, organisations: dict[str, int]) -> dict[str, int]:
     if session.exec(select(User.id).limit(1)).first() is None:
         for username, name, role, organisation, team in DEMO_USERS:
-            auth_service.create_user(session, username=username, display_name=name, role=role,
-                                     password=DEMO_PASSWORD, team=team,
-                                     organisation_id=organisations.get(organisation))
+            accounts.create_user(session, username=username, display_name=name, role=role,
+                                 password=DEMO_PASSWORD, team=team,
+                                 organisation_id=organisations.get(organisation))
     return {user.username: user.id for user in session.exec(select(User))}
 
 
@@ -247,16 +248,16 @@ def load_demo() -> str:
         if session.exec(select(StrategyRecord.id).limit(1)).first() is not None:
             return "Records already exist: demo records not loaded."
         now = uk_now()
-        finalised = service.create_record(
+        finalised = lifecycle.create_record(
             session, data=StrategyRecordData.model_validate(
                 _with_recipients(_joint_s47(now), organisations)),
             team="Central", created_by_id=users.get("sw"),
         )
-        service.finalise_record(session, record=finalised, expected_revision=None)
-        service.create_record(session, data=StrategyRecordData.model_validate(_edt_draft(now)),
-                              team="EDT", created_by_id=users.get("edt"))
-        service.create_record(session, data=StrategyRecordData.model_validate(_unborn_draft(now)),
-                              team="Central", created_by_id=users.get("sw"))
+        lifecycle.finalise_record(session, record=finalised, expected_revision=None)
+        lifecycle.create_record(session, data=StrategyRecordData.model_validate(_edt_draft(now)),
+                                team="EDT", created_by_id=users.get("edt"))
+        lifecycle.create_record(session, data=StrategyRecordData.model_validate(_unborn_draft(now)),
+                                team="Central", created_by_id=users.get("sw"))
         school = session.get(User, users.get("school"))
         if school is not None:
             requests.submit(session, school, RequestData.model_validate(_school_request()))
@@ -280,16 +281,14 @@ def _chaired_by_another_manager(now, *, overdue: bool) -> dict:
 
 def _after_the_meeting(session: Session, users: dict[str, int], organisations: dict[str, int],
                        now) -> None:
-    from app.followup import service as followup  # after the meeting: app/followup
-
     sw, manager = session.get(User, users["sw"]), session.get(User, users["manager"])
 
     def finalised(data: dict) -> StrategyRecord:
-        record = service.create_record(
+        record = lifecycle.create_record(
             session, data=StrategyRecordData.model_validate(_with_recipients(data, organisations)),
             team="Central", created_by_id=sw.id)
-        return service.finalise_record(session, record=record,
-                                       expected_revision=record.revision, finalised_by=sw)
+        return lifecycle.finalise_record(session, record=record,
+                                         expected_revision=record.revision, finalised_by=sw)
 
     returned = finalised(_chaired_by_another_manager(now, overdue=False))
     followup.return_record(session, returned, manager, returned.revision,
@@ -300,5 +299,5 @@ def _after_the_meeting(session: Session, users: dict[str, int], organisations: d
     amended = followup.authorise(session, amended, manager, amended.revision)
     amended = followup.amend(session, amended, sw, amended.revision,
                              "Mia's date of birth was recorded wrongly.")
-    service.finalise_record(session, record=amended, expected_revision=amended.revision,
-                            finalised_by=sw)
+    lifecycle.finalise_record(session, record=amended, expected_revision=amended.revision,
+                              finalised_by=sw)

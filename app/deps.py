@@ -7,6 +7,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.db import get_session
+from app.parsing import FormValues, form_values
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -18,3 +19,12 @@ async def posted_form(request: Request) -> FormData:
 
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+async def posted_values(form: PostedForm) -> FormValues:
+    """The posted form as flat values (read in the event loop by PostedForm, so the routes
+    taking it are plain `def`s whose database work runs in the threadpool)."""
+    return form_values(list(form.multi_items()))
+
+
+PostedValues = Annotated[FormValues, Depends(posted_values)]

@@ -13,27 +13,33 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import errors
-from app.auth import pages as auth_pages
 from app.auth.deps import SignInRequired
 from app.config import get_settings
 from app.db import get_health_engine
-from app.followup import api as followup_api
-from app.followup import pages as followup_pages
-from app.limits import EdgeMiddleware
-from app.links import pages as link_pages
-from app.organisations import pages as organisation_pages
-from app.pdf import routes as pdf_routes
 from app.pdf import worker as pdf_worker
-from app.records import api, pages
-from app.refusals import RefusalLog
-from app.reports import api as report_api
-from app.reports import pages as report_pages
-from app.requests import api as requests_api
-from app.requests import pages as requests_pages
-from app.security import SecurityMiddleware
-from app.sending import pages as sending_pages
 from app.sending import worker as notification_worker
+from app.web import (
+    auth_pages,
+    autosave_pages,
+    errors,
+    followup_api,
+    followup_pages,
+    pdf_routes,
+    record_list_pages,
+    requests_api,
+    requests_pages,
+    section_pages,
+    sending_pages,
+)
+from app.web import links_pages as link_pages
+from app.web import organisations_pages as organisation_pages
+from app.web import records_api as api
+from app.web import records_pages as pages
+from app.web import reports_api as report_api
+from app.web import reports_pages as report_pages
+from app.web.limits import EdgeMiddleware
+from app.web.refusals import RefusalLog
+from app.web.security import SecurityMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +75,10 @@ app = FastAPI(
 )
 app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 app.include_router(auth_pages.router)
+app.include_router(record_list_pages.router)
 app.include_router(pages.router)
+app.include_router(section_pages.router)
+app.include_router(autosave_pages.router)
 app.include_router(api.router)
 app.include_router(followup_pages.router)
 app.include_router(followup_api.router)

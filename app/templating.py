@@ -8,11 +8,13 @@ from fastapi.templating import Jinja2Templates
 from app.auth import roles
 from app.config import get_settings
 from app.domain import choices
-from app.domain.schema import UK, UPDATE_AGENCIES_TEXT, child_title, uk_now
+from app.domain.fields import UK
+from app.domain.schema import UPDATE_AGENCIES_TEXT, child_title, uk_now
 from app.domain.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
 from app.parsing import FormValues
 from app.records.display import as_text, summary_rows
-from app.records.forms import field_title, rows
+from app.records.form_errors import field_title
+from app.records.forms import rows
 from app.records.view import record_view
 from app.rules.completeness import tally
 from app.rules.core import cannot_speak, discussion_day

@@ -32,8 +32,8 @@ from app.auth.models import AuditEvent, User
 from app.auth.roles import RECORDERS, Role, can_record
 from app.domain.choices import LedBy, RecordStatus
 from app.followup.models import RecordVersion
-from app.links.models import RecipientLink
 from app.records.models import StrategyRecord
+from app.sending.link_models import RecipientLink
 from app.sending.models import RecordReceipt
 
 

@@ -41,7 +41,7 @@ def main() -> None:
     from app.auth.models import User
     from app.db import get_engine
     from app.domain.schema import StrategyRecordData
-    from app.records import service
+    from app.followup import lifecycle
     from app.sending import worker
     from tests.builders import complete_record
 
@@ -68,12 +68,12 @@ def main() -> None:
         session.commit()
         times = []
         for _ in range(args.records):
-            record = service.create_record(
+            record = lifecycle.create_record(
                 session, data=StrategyRecordData.model_validate(complete_record()),
                 team="Central", created_by_id=sw.id)
             start = time.perf_counter()
-            service.finalise_record(session, record=record, expected_revision=record.revision,
-                                    finalised_by=sw)
+            lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                      finalised_by=sw)
             times.append((time.perf_counter() - start) * 1000)
     start = time.perf_counter()
     delivered = worker.run_once()

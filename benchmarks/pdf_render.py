@@ -34,6 +34,7 @@ from app.auth.roles import Role  # noqa: E402
 from app.db import get_engine  # noqa: E402
 from app.domain.schema import uk_now  # noqa: E402
 from app.main import app  # noqa: E402
+from app.organisations import accounts  # noqa: E402
 from app.pdf import worker  # noqa: E402
 from app.pdf.models import RenderedPdf  # noqa: E402
 from app.pdf.render import html_to_pdf, record_html  # noqa: E402
@@ -113,9 +114,9 @@ def main() -> None:
     migrate.upgrade()
     client = TestClient(app)
     with Session(get_engine()) as session:
-        user = auth_service.create_user(session, username="bench", display_name="Bench",
-                                        role=Role.SOCIAL_WORKER, password="benchmark-password",
-                                        team="Central")
+        user = accounts.create_user(session, username="bench", display_name="Bench",
+                                    role=Role.SOCIAL_WORKER, password="benchmark-password",
+                                    team="Central")
         _, secret = auth_service.create_token(session, user, "benchmark")
     client.headers["Authorization"] = f"Bearer {secret}"
     # Cached downloads are timed against a real server: the in-process test client's own

@@ -23,8 +23,8 @@ from sqlmodel import Session  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
 from app.auth.deps import SESSION_COOKIE  # noqa: E402
 from app.db import get_engine  # noqa: E402
+from app.followup.measure_table import RecordMeasure  # noqa: E402
 from app.main import app  # noqa: E402
-from app.reports.models import RecordMeasure  # noqa: E402
 from benchmarks.list_pages import percentile  # noqa: E402
 
 

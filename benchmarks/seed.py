@@ -60,9 +60,12 @@ from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.domain.schema import UK, StrategyRecordData, with_update_action  # noqa: E402
+from app.domain.fields import UK  # noqa: E402
+from app.domain.schema import StrategyRecordData, with_update_action  # noqa: E402
+from app.followup import facts as followup_facts  # noqa: E402
 from app.followup import projection  # noqa: E402
-from app.followup.service import CANCELLATION_TEXT  # noqa: E402
+from app.followup.entries import CANCELLATION_TEXT  # noqa: E402
+from app.organisations import accounts  # noqa: E402
 from app.organisations import service as organisations  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
 from app.records.service import derived_columns  # noqa: E402
@@ -253,7 +256,7 @@ def ensure_users(session: Session, password: str) -> dict[str, tuple[int, str]]:
     for username, name, role, organisation, team in USERS:
         user = auth_service.get_user(session, username)
         if user is None:
-            user = auth_service.create_user(
+            user = accounts.create_user(
                 session, username=username, display_name=name, role=Role(role),
                 password=password, organisation_id=ids[organisation] if organisation else None,
                 team=team)
@@ -365,12 +368,12 @@ class AfterTheMeeting:
 
     # --- the projection of the facts -----------------------------------------------------
 
-    def facts(self) -> projection.Facts:
-        """The facts so far, as projection.load would read them back once stored (entries in
+    def facts(self) -> followup_facts.Facts:
+        """The facts so far, as followup_facts.load would read them back once stored (entries in
         the order they happened; the first receipt)."""
         receipts = self.rows["record_receipt"]
         first = min(receipts, key=lambda r: r["sent_at"]) if receipts else None
-        return projection.facts(
+        return followup_facts.facts(
             SimpleNamespace(**{k: self.record[k] for k in RECORD_FACTS}),
             [SimpleNamespace(**row) for row in self.rows["record_version"]],
             [SimpleNamespace(**row) for row in sorted(self.rows["followup_entry"],

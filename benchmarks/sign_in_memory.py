@@ -45,13 +45,13 @@ def known_user(database_url: str) -> None:
     from sqlmodel import Session
 
     from app import db, migrate
-    from app.auth import service
     from app.auth.roles import Role
+    from app.organisations import accounts
 
     migrate.upgrade(database_url)
     with Session(db.get_engine()) as session:
-        service.create_user(session, username="known-user", display_name="Known User",
-                            role=Role.SOCIAL_WORKER, password="the-right-password", team="Central")
+        accounts.create_user(session, username="known-user", display_name="Known User",
+                             role=Role.SOCIAL_WORKER, password="the-right-password", team="Central")
     db.get_engine().dispose()
 
 

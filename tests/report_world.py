@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from app.domain.schema import UK, StrategyRecordData
+from app.domain.fields import UK
+from app.domain.schema import StrategyRecordData
+from app.followup import entries, lifecycle
 from app.followup import service as followup
-from app.records import service
 from app.records.models import StrategyRecord
 from app.requests import service as requests
 from app.requests.models import DeclineData, RequestData, StrategyRequest
@@ -60,16 +61,16 @@ class World:
 
     def finalised(self, name: str, data: StrategyRecordData, by=None) -> StrategyRecord:
         by = by or self.sw
-        record = service.create_record(self.session, data=data, team=by.team,
-                                       created_by_id=by.id)
-        record = service.finalise_record(self.session, record=record,
-                                         expected_revision=record.revision, finalised_by=by)
+        record = lifecycle.create_record(self.session, data=data, team=by.team,
+                                         created_by_id=by.id)
+        record = lifecycle.finalise_record(self.session, record=record,
+                                           expected_revision=record.revision, finalised_by=by)
         self.ids[name] = record.id
         return record
 
     def action_done(self, record, position: int, done_on: date):
-        return followup.record_action(
-            self.session, record, self.sw, record.revision, followup.ActionProgress(
+        return entries.record_action(
+            self.session, record, self.sw, record.revision, entries.ActionProgress(
                 position=position, outcome="done", note="Rang each agency", done_on=done_on,
                 updated=tuple(r.organisation_id for r in record.content.distribution),
                 how="Phone"))
@@ -93,8 +94,8 @@ def world(session):
         {"agency": "school", "position": "not_contacted", "not_contacted_reason": "Half term"}]))
     b = followup.return_record(session, b, w.manager, b.revision, "Add the  chronology",
                                ["decision", "factual_error"])
-    b = service.finalise_record(session, record=b, expected_revision=b.revision,
-                                finalised_by=w.sw)
+    b = lifecycle.finalise_record(session, record=b, expected_revision=b.revision,
+                                  finalised_by=w.sw)
     w.action_done(b, 0, date(2026, 2, 20))  # due 13 February
     # C: March, a baby who cannot speak, a further discussion later cancelled; nothing done.
     baby = {**complete_record()["children"][0], "name": "Ava Carter", "voice": None,
@@ -103,7 +104,7 @@ def world(session):
     c = w.finalised("C", dated(datetime(2026, 3, 3, 10), children=[baby],
                                decision={"outcome": "further_strategy"},
                                next_steps={"next_discussion_on": "2026-03-10"}))
-    followup.cancel_further_discussion(session, c, w.sw, c.revision, "Family moved away")
+    entries.cancel_further_discussion(session, c, w.sw, c.revision, "Family moved away")
     # D: EDT on Good Friday night; reviewed on the next working day (Tuesday after Easter
     # Monday), on time; the alleged person is not recorded (a warning).
     d_at = datetime(2026, 4, 3, 22)
@@ -129,21 +130,21 @@ def world(session):
     f = followup.amend(session, f, w.sw, f.revision, "The health visitor was at the meeting")
     amended = f.content.model_dump(mode="json")
     amended["participants"][2] |= {"mode": "in_person", "contributed_at": None}
-    f = service.save_record(session, record=f, data=StrategyRecordData.model_validate(
+    f = lifecycle.save_record(session, record=f, data=StrategyRecordData.model_validate(
                                 amended, context={"stored": True}),
-                            expected_revision=f.revision)
-    service.finalise_record(session, record=f, expected_revision=f.revision, finalised_by=w.sw)
+                              expected_revision=f.revision)
+    lifecycle.finalise_record(session, record=f, expected_revision=f.revision, finalised_by=w.sw)
     # G: June, the referrer told five days later, by follow-up.
     g = w.finalised("G", dated(datetime(2026, 6, 20, 10),
                                grounds={"referrer_informed_on": None,
                                         "referrer_informed_how": None}))
     assert g.referrer_feedback_due
-    followup.record_referrer_told(session, g, w.sw, g.revision, {
+    entries.record_referrer_told(session, g, w.sw, g.revision, {
         "told_by": "Sam", "told_on": "2026-06-25", "how": "Phone"})
     # Not counted: a draft, another team's record (only without a team filter), and records
     # outside the period.
-    draft = service.create_record(session, data=dated(datetime(2026, 3, 20, 10)), team="North",
-                                  created_by_id=w.sw.id)
+    draft = lifecycle.create_record(session, data=dated(datetime(2026, 3, 20, 10)), team="North",
+                                    created_by_id=w.sw.id)
     w.ids["draft"] = draft.id
     w.finalised("S", dated(datetime(2026, 6, 1, 10)), by=w.south)
     w.finalised("before", dated(datetime(2025, 12, 20, 10)))
@@ -155,7 +156,7 @@ def world(session):
 
 
 def _review(session, record, user, on: date):
-    followup.record_edt_review(session, record, user, record.revision, {
+    entries.record_edt_review(session, record, user, record.revision, {
         "reviewed_by": "Day team manager", "reviewed_on": on.isoformat(),
         "checked": "Participants and positions", "further_needed": "no"})
 

@@ -12,7 +12,7 @@ from app.auth import service as auth_service
 from app.auth.deps import SESSION_COOKIE
 from app.auth.models import ApiToken, AuditEvent, SignInAttempt, UserSession
 from app.main import app
-from app.security import SECURITY_HEADERS
+from app.web.security import SECURITY_HEADERS
 from tests.builders import STANDARD_ORGANISATIONS, complete_record
 from tests.conftest import FAILING_PATH, TEST_PASSWORD, make_user, signed_in
 from tests.html import soup
@@ -261,12 +261,12 @@ def test_padded_usernames_do_not_escape_the_throttle(anonymous, session):
 
 
 def test_social_care_staff_need_a_team(session):
-    from app.auth import service
     from app.auth.roles import Role
+    from app.organisations import accounts
 
     with pytest.raises(ValueError, match="team"):
-        service.create_user(session, username="nt", display_name="No Team",
-                            role=Role.SOCIAL_WORKER, password="long enough password")
+        accounts.create_user(session, username="nt", display_name="No Team",
+                             role=Role.SOCIAL_WORKER, password="long enough password")
 
 
 def test_pages_are_not_cached_and_an_empty_bearer_header_is_refused(client):

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.auth.models import AuditEvent, User
-from app.records import pages
 from app.records.models import StrategyRecord
+from app.web import autosave_pages as pages
 from tests.builders import api_record, complete_record, create
 from tests.conftest import make_user, signed_in
 from tests.html import (

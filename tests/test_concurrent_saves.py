@@ -6,6 +6,7 @@ import threading
 from sqlmodel import Session
 
 from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
 from app.records import service
 from tests.builders import complete_record, recipients
 
@@ -13,7 +14,7 @@ ROUNDS = 15
 
 
 def test_racing_saves_of_one_draft_never_fail_with_a_database_error(engine, session):
-    record = service.create_record(session, data=StrategyRecordData.model_validate(complete_record()))
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(complete_record()))
     outcomes: list[str] = []
     lock = threading.Lock()
 
@@ -23,8 +24,8 @@ def test_racing_saves_of_one_draft_never_fail_with_a_database_error(engine, sess
             raw = {**mine.data, "distribution": agencies}
             start.wait()
             try:
-                service.save_record(own, record=mine, data=StrategyRecordData.model_validate(raw),
-                                    expected_revision=mine.revision)
+                lifecycle.save_record(own, record=mine, data=StrategyRecordData.model_validate(raw),
+                                      expected_revision=mine.revision)
                 outcome = "saved"
             except service.StaleRecord:
                 outcome = "stale"

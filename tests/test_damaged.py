@@ -5,6 +5,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app import migrate
+from app.followup import lifecycle
 from app.records import service
 from app.records.models import StrategyRecord
 from tests.builders import record_with
@@ -25,8 +26,8 @@ def damage(session, record: StrategyRecord) -> None:
 
 
 def two_records(session):
-    good = service.create_record(session, data=record_with(), team="Central")
-    bad = service.create_record(session, data=record_with(), team="Central")
+    good = lifecycle.create_record(session, data=record_with(), team="Central")
+    bad = lifecycle.create_record(session, data=record_with(), team="Central")
     damage(session, bad)
     return good, bad
 
@@ -82,7 +83,7 @@ def test_check_stored_flags_damage_and_rederives_good_records(session):
                     .values(outcome=None, blocking_failures=99))
     session.commit()
     for record in session.exec(select(StrategyRecord)).all():
-        service.check_stored(session, record)
+        lifecycle.check_stored(session, record)
     assert [r.reference for r in service.damaged_records(session)] == [bad.reference]
     good = session.get(StrategyRecord, good.id)
     assert (good.outcome, good.blocking_failures) == ("s47_joint", 0)
@@ -90,7 +91,7 @@ def test_check_stored_flags_damage_and_rederives_good_records(session):
 
 def test_administrators_and_managers_see_damaged_records(anonymous, session):
     good, bad = two_records(session)
-    service.check_stored(session, session.get(StrategyRecord, bad.id))
+    lifecycle.check_stored(session, session.get(StrategyRecord, bad.id))
     for role in ("admin", "manager"):
         client = signed_in(anonymous, session, make_user(session, role, role))
         answer = client.get("/damaged-records")

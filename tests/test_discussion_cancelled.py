@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
-from app.followup import service as followup
+from app.followup import entries, lifecycle
 from app.records import service
 from app.rules.due_dates import cancellation_update_due
 from app.sending import service as sending
@@ -42,10 +42,10 @@ def people(session):
 def _finalised(session, user):
     body = complete_record()
     body["next_steps"] |= {"next_discussion_on": str(SET_FOR)}
-    record = service.create_record(session, data=StrategyRecordData.model_validate(body),
-                                   team="Central", created_by_id=user.id)
-    return service.finalise_record(session, record=record, expected_revision=record.revision,
-                                   finalised_by=user)
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
+                                     team="Central", created_by_id=user.id)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=user)
 
 
 def _as(anonymous, session, user):
@@ -94,7 +94,7 @@ def test_an_organisation_the_version_was_withdrawn_from_is_not_told(anonymous, s
     sending.withdraw(session, record, 1, STANDARD_ORGANISATIONS["health_visiting"],
                      "Sent to the wrong team", people["sw"])
     session.refresh(record)
-    followup.cancel_further_discussion(session, record, people["sw"], record.revision, REASON)
+    entries.cancel_further_discussion(session, record, people["sw"], record.revision, REASON)
     assert [n.agency for n in _notices(session, record.id)] == ["police"]
 
 

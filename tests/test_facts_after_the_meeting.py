@@ -9,28 +9,29 @@ import pytest
 from sqlmodel import select
 
 from app.domain.schema import uk_now
-from app.followup import projection, tracker
+from app.followup import entries, lifecycle, projection
 from app.followup import service as followup
 from app.followup.models import FollowUpEntry, TrackedAction
-from app.records import service
 from app.records.models import StrategyRecord
-from app.reports.figures import BY_ID, Scope, count
+from app.reports.families import Scope
+from app.reports.figures import BY_ID, count
 from app.rules.workdays import add_working_days
+from app.worklists import tracker
 from tests.builders import STANDARD_ORGANISATIONS, discussion_time
 from tests.conftest import make_user, signed_in
 from tests.report_world import dated
 
 
 def _finalised(session, sw, at=None, **changes) -> StrategyRecord:
-    record = service.create_record(session, data=dated(at or discussion_time(), **changes),
-                                   team=sw.team, created_by_id=sw.id)
-    return service.finalise_record(session, record=record, expected_revision=record.revision,
-                                   finalised_by=sw)
+    record = lifecycle.create_record(session, data=dated(at or discussion_time(), **changes),
+                                     team=sw.team, created_by_id=sw.id)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
 
 
 def _refinalised(session, record, sw) -> StrategyRecord:
-    return service.finalise_record(session, record=record, expected_revision=record.revision,
-                                   finalised_by=sw)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
 
 
 def _row(session, record, kind: str) -> TrackedAction:
@@ -56,7 +57,7 @@ def test_an_update_done_late_on_version_1_is_still_done_late_on_version_2(sessio
     due = record.content.update_action.due_date
     late = min(due + timedelta(days=1), uk_now().date())
     assert late > due
-    record = followup.record_action(session, record, sw, record.revision, followup.ActionProgress(
+    record = entries.record_action(session, record, sw, record.revision, entries.ActionProgress(
         position=0, outcome="done", note="Emailed each agency", done_on=late,
         updated=_everyone(record), how="Email"))
     record = followup.amend(session, record, sw, record.revision, "The police role was wrong")
@@ -80,12 +81,12 @@ def test_the_review_the_referrer_told_and_a_cancellation_carry_to_the_next_versi
         decision={"outcome": "further_strategy"},
         next_steps={"next_discussion_on": str(uk_now().date() + timedelta(days=7))})
     day = at.date()
-    record = followup.record_edt_review(session, record, eve, record.revision, {
+    record = entries.record_edt_review(session, record, eve, record.revision, {
         "reviewed_by": "Sam", "reviewed_on": day.isoformat(), "checked": "All",
         "further_needed": "no"})
-    record = followup.record_referrer_told(session, record, eve, record.revision, {
+    record = entries.record_referrer_told(session, record, eve, record.revision, {
         "told_by": "Eve", "told_on": day.isoformat(), "how": "Phone"})
-    record = followup.cancel_further_discussion(session, record, eve, record.revision,
+    record = entries.cancel_further_discussion(session, record, eve, record.revision,
                                                 "The family moved")
     record = followup.amend(session, record, eve, record.revision, "A name was misspelt")
     record = _refinalised(session, record, eve)
@@ -98,9 +99,9 @@ def test_the_review_the_referrer_told_and_a_cancellation_carry_to_the_next_versi
     # Carried, not repeated: one review, one told referrer, one cancellation, and each
     # refused a second time on version 2.
     with pytest.raises(followup.Refused, match="already recorded its review"):
-        followup.record_edt_review(session, record, eve, record.revision, {"reviewed_by": "Sam"})
+        entries.record_edt_review(session, record, eve, record.revision, {"reviewed_by": "Sam"})
     with pytest.raises(followup.Refused, match="already cancelled"):
-        followup.cancel_further_discussion(session, record, eve, record.revision, "again")
+        entries.cancel_further_discussion(session, record, eve, record.revision, "again")
     assert [r.kind for r in session.exec(select(TrackedAction).where(
         TrackedAction.record_id == record.id, TrackedAction.version == 2))].count(
         projection.CANCELLATION_UPDATE) == 1
@@ -121,7 +122,7 @@ def test_the_referrer_feedback_is_a_dated_action_in_the_tracker_until_told(sessi
         (projection.REFERRER_TEXT, due, "Children's social care")]
     assert rows[0].overdue == (due < uk_now().date())
     overdue_before = tracker.manager_counts(session, manager).overdue_actions
-    record = followup.record_referrer_told(session, record, sw, record.revision, {
+    record = entries.record_referrer_told(session, record, sw, record.revision, {
         "told_by": "Sam", "told_on": day.isoformat(), "how": "Phone"})
     assert not [r for r in tracker.open_actions(session, manager, tracker.ActionQuery()).rows
                 if r.kind == projection.REFERRER_FEEDBACK]
@@ -193,7 +194,7 @@ def test_a_redated_action_keeps_its_new_date_on_the_next_version(session):
     sw = make_user(session, "sam", team="Redate")
     record = _finalised(session, sw)
     later = uk_now().date() + timedelta(days=12)
-    record = followup.record_action(session, record, sw, record.revision, followup.ActionProgress(
+    record = entries.record_action(session, record, sw, record.revision, entries.ActionProgress(
         position=0, outcome="redated", note="The officer is on leave", due_date=later))
     record = followup.amend(session, record, sw, record.revision, "Typo")
     record = _refinalised(session, record, sw)

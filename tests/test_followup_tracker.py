@@ -5,10 +5,10 @@ from datetime import date, datetime, timedelta
 
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
+from app.followup import entries, lifecycle
 from app.followup import service as followup
-from app.followup.tracker import ActionQuery, manager_counts, open_actions
-from app.records import service
 from app.rules.due_dates import cancellation_update_due, edt_review_due, working_days_overdue
+from app.worklists.tracker import ActionQuery, manager_counts, open_actions
 from tests.builders import complete_record, discussion_time
 from tests.conftest import make_user, signed_in
 from tests.html import soup
@@ -42,11 +42,11 @@ def _record(session, user, *, team="Central", finalise=True, led_by="day_team",
     if referrer:
         body["grounds"] |= {"referrer_name": referrer, "referrer_informed_on": None,
                             "referrer_informed_how": None}
-    record = service.create_record(session, data=StrategyRecordData.model_validate(body),
-                                   team=team, created_by_id=user.id)
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
+                                     team=team, created_by_id=user.id)
     if finalise:
-        record = service.finalise_record(session, record=record,
-                                         expected_revision=record.revision, finalised_by=user)
+        record = lifecycle.finalise_record(session, record=record,
+                                           expected_revision=record.revision, finalised_by=user)
     return record
 
 
@@ -77,7 +77,7 @@ def test_manager_counts_on_a_crafted_set(session, anonymous):
                 review_due=past)
     f = _record(session, edt, team="EDT", led_by="edt", actions=update_later,
                 review_due=past)
-    followup.record_edt_review(session, f, sw, f.revision, {
+    entries.record_edt_review(session, f, sw, f.revision, {
         "reviewed_by": "Sam", "reviewed_on": str(today), "checked": "All",
         "further_needed": "no"})
     # North: everything due and outstanding, none of it the Central manager's.
@@ -195,7 +195,7 @@ def test_queues_page_with_next_and_previous(session, anonymous):
     sw = make_user(session, "sam")
     manager = make_user(session, "mo", "manager")
     ids = [_record(session, sw).id for _ in range(3)]
-    from app.followup.tracker import queue
+    from app.worklists.tracker import queue
     first = queue(session, manager, "awaiting-authorisation", page_size=2)
     assert [r.id for r in first.items] == ids[:2] and first.previous_cursor is None
     second = queue(session, manager, "awaiting-authorisation", after=first.next_cursor,
@@ -212,7 +212,7 @@ def test_queues_page_with_next_and_previous(session, anonymous):
 
 
 def test_the_managers_counts_stop_at_the_cap(session, anonymous, monkeypatch):
-    from app.followup import tracker
+    from app.worklists import tracker
 
     past = discussion_time().date()
     sw = make_user(session, "sam")

@@ -12,8 +12,8 @@ from schemathesis import checks
 
 from app.auth.service import create_token
 from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
 from app.main import app
-from app.records import service
 from tests.builders import complete_record
 from tests.conftest import make_user
 
@@ -38,8 +38,8 @@ def fuzz_world(engine, session):
     user = make_user(session, "fuzzer")
     _, secret = create_token(session, user, "fuzzing")
     data = StrategyRecordData.model_validate(complete_record())
-    ids = [service.create_record(session, data=data, team=user.team, created_by_id=user.id).id,
-           service.create_record(session, team=user.team, created_by_id=user.id).id]
+    ids = [lifecycle.create_record(session, data=data, team=user.team, created_by_id=user.id).id,
+           lifecycle.create_record(session, team=user.team, created_by_id=user.id).id]
     return secret, ids
 
 

@@ -121,16 +121,15 @@ def test_postgresql_statements_and_connections_have_time_limits():
 
 
 def test_no_blocking_route_handler_or_middleware_runs_in_the_event_loop():
-    from app import security
-    from app.auth import pages as auth_pages
-    from app.limits import EdgeMiddleware
     from app.main import app
+    from app.web import auth_pages, security
+    from app.web.limits import EdgeMiddleware
 
     # Among the sign-in and operations routes only /healthz is async, and it sends its query to
     # a thread of its own (the record pages are checked with their own module).
     async_routes = {route.path for route in app.routes
                     if getattr(route, "endpoint", None) is not None
-                    and route.endpoint.__module__ in ("app.auth.pages", "app.main")
+                    and route.endpoint.__module__ in ("app.web.auth_pages", "app.main")
                     and inspect.iscoroutinefunction(route.endpoint)}
     assert async_routes == {"/healthz"}
     # Our exception handlers that render pages are plain functions (run in a worker thread);

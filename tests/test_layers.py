@@ -1,45 +1,33 @@
-"""The import graph runs one way: the domain at the bottom, then the rules, then storing and
-showing records, then who may do what, then pages, API and PDF on top. A module may import
-from its own layer or any below it, never from one above."""
+"""The packages import one way: the domain at the bottom, then the rules, the database, the core
+services, and the web (pages and API) on top; above it only the entry points that assemble and
+run the app. The package graph is computed from the code's imports (a package is
+`app.<first component>`): no import may point to a higher layer, and no two packages may reach
+each other, however many packages lie between."""
 
 import ast
+from collections import defaultdict
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
-# Each module's layer, by the longest matching name; every module of the app must match one.
+# Bottom to top. Within a layer a package may import another, as long as no cycle forms.
 LAYERS = [
-    # 0: what a record is, settings, and writing CSV
-    {"app.config", "app.parsing", "app.domain", "app.asgi", "app.csv_export"},
-    # 1: the completeness rules: pure functions of the domain
-    {"app.rules"},
-    # 2: storing, reading and showing records and follow-up; users and the audit log
-    {"app.db", "app.db_timeouts", "app.deps", "app.auth.models", "app.auth.passwords", "app.auth.audit",
-     "app.records.models", "app.records.listing", "app.records.display", "app.records.view",
-     "app.records.forms", "app.records.service", "app.pdf.models", "app.pdf.fetcher",
-     "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
-     "app.reports.models", "app.reports.store", "app.organisations.models",
-     "app.organisations.service",
-     "app.followup.service", "app.followup.separation", "app.followup.projection",
-     "app.followup.reprojection",
-     "app.followup.cancellations", "app.records.staff",
-     "app.requests.models", "app.sending.models", "app.sending.service",
-     "app.sending.worker", "app.sending.outbox", "app.reports.charts", "app.links.models",
-     "app.links.tokens", "app.links.issue", "app.organisations.contacts"},
-    # 3: who may do what, and loading things for a person
-    {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
-     "app.visibility",
-     "app.followup.tracker", "app.followup.queues", "app.requests.service", "app.sending.receipts",
-     "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service"},
-    # 4: pages, API, the printed record, the app itself and its commands
-    {"app.templating", "app.security", "app.errors", "app.limits", "app.main", "app.__main__",
-     "app.models", "app.demo", "app.backup", "app.migrate", "app.auth.cli", "app.auth.pages",
-     "app.records.pages", "app.records.api", "app.pdf", "app.followup.pages",
-     "app.followup.api", "app.followup.view", "app.followup.printed", "app.requests.pages",
-     "app.requests.api", "app.sending.pages", "app.reports.pages", "app.reports.api",
-     "app.reports.exports", "app.reports.query", "app.refusals", "app.organisations.cli",
-     "app.organisations.pages", "app.links.pages"},
+    ("settings and plumbing", {"app.config", "app.asgi", "app.csv_export", "app.db_timeouts"}),
+    ("the domain", {"app.domain", "app.parsing"}),
+    ("the rules", {"app.rules"}),
+    ("the database", {"app.db", "app.deps"}),
+    ("core services", {"app.auth", "app.organisations", "app.records", "app.templating", "app.sending",
+                       "app.followup", "app.visibility", "app.links", "app.requests", "app.worklists",
+                       "app.pdf", "app.reports"}),
+    ("web", {"app.web"}),
+    ("entry points", {"app.main", "app.__main__", "app.cli", "app.demo", "app.migrate", "app.models",
+                      "app.backup"}),
 ]
+LAYER = {package: n for n, (_, packages) in enumerate(LAYERS) for package in packages}
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
 
 
 def _module(path: Path) -> str:
@@ -47,55 +35,92 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _layer(module: str) -> int:
-    best = max(((len(prefix), n) for n, layer in enumerate(LAYERS) for prefix in layer
-                if module == prefix or module.startswith(prefix + ".")), default=None)
-    assert best is not None, f"{module} has no layer: add it to LAYERS"
-    return best[1]
+def _imported(node: ast.AST) -> list[str]:
+    """The app modules an import statement names (`from app import x` names app.x)."""
+    if isinstance(node, ast.ImportFrom) and node.module == "app":
+        return [f"app.{alias.name}" for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app."):
+        return [node.module]
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names if alias.name.startswith("app.")]
+    return []
 
 
-def _imports(path: Path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app"):
-            for alias in node.names:  # `from app.records import access` imports app.records.access
-                full = f"{node.module}.{alias.name}"
-                found.add(full if (APP.parent / full.replace(".", "/")).with_suffix(".py").exists()
-                          else node.module)
-        elif isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names if alias.name.startswith("app")}
-    return found
+def _trees() -> dict[str, ast.Module]:
+    return {_module(path): ast.parse(path.read_text()) for path in APP.rglob("*.py")}
 
 
-def _modules() -> dict[str, Path]:
-    """Every module of the app; a package's __init__ only if it holds code (most are empty)."""
-    return {_module(path): path for path in APP.rglob("*.py")
-            if path.name != "__init__.py" or _imports(path)}
+def _graph() -> dict[str, dict[str, set[str]]]:
+    """package -> package it imports -> the modules that import it."""
+    graph: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for module, tree in _trees().items():
+        for node in ast.walk(tree):
+            for imported in _imported(node):
+                if _package(imported) != _package(module):
+                    graph[_package(module)][_package(imported)].add(module)
+    return graph
 
 
-def test_every_import_points_to_the_same_layer_or_one_below():
-    upward, modules = [], _modules()
-    for module, path in sorted(modules.items()):
-        for imported in sorted(_imports(path)):
-            if imported not in modules:
-                continue  # a package's empty __init__
-            if _layer(imported) > _layer(module):
-                upward.append(f"{module} (layer {_layer(module)}) imports {imported} "
-                              f"(layer {_layer(imported)})")
+def _cycles(graph) -> list[list[str]]:
+    """Each group of packages that reach one another (Tarjan's strongly connected components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(package: str) -> None:
+        index[package] = low[package] = len(index)
+        stack.append(package)
+        for other in graph.get(package, {}):
+            if other not in index:
+                visit(other)
+                low[package] = min(low[package], low[other])
+            elif other in stack:
+                low[package] = min(low[package], index[other])
+        if low[package] == index[package]:
+            group = []
+            while not group or group[-1] != package:
+                group.append(stack.pop())
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for package in sorted(graph):
+        if package not in index:
+            visit(package)
+    return groups
+
+
+def test_every_package_has_a_layer():
+    packages = {_package(module) for module in _trees()} - {"app"}
+    assert sorted(packages - LAYER.keys()) == []
+
+
+def test_no_import_points_to_a_higher_layer():
+    upward = [f"{package} ({LAYERS[LAYER[package]][0]}) imports {other} ({LAYERS[LAYER[other]][0]}) "
+              f"in {sorted(modules)}"
+              for package, imports in sorted(_graph().items()) for other, modules in sorted(imports.items())
+              if LAYER[other] > LAYER[package]]
     assert upward == []
 
 
+def test_no_two_packages_import_each_other():
+    assert _cycles(_graph()) == []
+
+
+def test_imports_are_at_the_top_of_the_module():
+    """An import inside a function hides a dependency from readers (and from this test)."""
+    hidden = [f"{module}:{node.lineno}" for module, tree in sorted(_trees().items())
+              for function in ast.walk(tree)
+              if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+              for node in ast.walk(function) if _imported(node)]
+    assert hidden == []
+
+
 def test_the_domain_imports_nothing_of_the_app_but_settings():
-    for module, path in _modules().items():
-        if module.startswith("app.domain"):
-            assert {m for m in _imports(path) if not m.startswith("app.domain")} <= {"app.config"}
+    assert set(_graph()["app.domain"]) <= {"app.config"}
 
 
-def test_rules_and_records_packages_depend_one_way():
-    rules_import = {m for module, path in _modules().items() if module.startswith("app.rules")
-                    for m in _imports(path)}
-    assert not {m for m in rules_import if m.startswith("app.records")}
-
-
-def test_the_layer_map_knows_every_module():
-    assert all(_layer(module) in range(len(LAYERS)) for module in _modules())
+def test_the_cycle_finder_finds_a_cycle():
+    graph = {"app.a": {"app.b": set()}, "app.b": {"app.c": set()}, "app.c": {"app.a": set()},
+             "app.d": {"app.a": set()}}
+    assert _cycles(graph) == [["app.a", "app.b", "app.c"]]

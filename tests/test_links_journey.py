@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from app.auth.models import AuditEvent, User
-from app.links.models import LinkCode, RecipientLink
 from app.organisations import contacts
 from app.sending import worker
+from app.sending.link_models import LinkCode, RecipientLink
 from app.sending.models import RecordReceipt
 from tests.builders import STANDARD_ORGANISATIONS, recipients
 from tests.conftest import make_user, signed_in
@@ -253,16 +253,16 @@ def test_another_recipients_session_cannot_read_this_record(session, anonymous, 
 
 def _amended(session, record, sw, sent_to):
     from app.domain.schema import StrategyRecordData
+    from app.followup import lifecycle
     from app.followup import service as followup
-    from app.records import service
 
     record = followup.amend(session, record, sw, record.revision, "Wrong date of the visit")
     data = StrategyRecordData.model_validate(
         record.content.model_dump(mode="json") | {"distribution": recipients(*sent_to)})
-    record = service.save_record(session, record=record, data=data,
-                                 expected_revision=record.revision)
-    return service.finalise_record(session, record=record, expected_revision=record.revision,
-                                   finalised_by=sw)
+    record = lifecycle.save_record(session, record=record, data=data,
+                                   expected_revision=record.revision)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
 
 
 def test_a_superseded_version_points_to_the_later_one_only_if_it_was_sent(

@@ -10,12 +10,12 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from app.domain.schema import StrategyRecordData
-from app.records import service
-from app.records.access import visible_filter
+from app.followup import lifecycle
 from app.records.listing import PAGE_SIZE
 from app.records.models import StrategyRecord
 from app.sending.service import send_version
 from app.visibility import sight
+from app.web.access import visible_filter
 from tests.builders import discussion_time, recipients, record_with
 from tests.conftest import make_user, signed_in
 from tests.html import soup
@@ -32,7 +32,7 @@ def make(session, *, days_ago=0, team="Central", led_by="day_team", outcome="s47
         decision={"outcome": outcome},
         distribution=list(distribution),
     )
-    record = service.create_record(session, data=data, team=team)
+    record = lifecycle.create_record(session, data=data, team=team)
     if finalise:  # the list reads columns; finalising is tested elsewhere. Sent as it would be.
         record.status, record.latest_final_version = "finalised", record.version
         session.add(record)
@@ -124,10 +124,10 @@ def test_row_shows_the_read_model(client, session):
 
 def test_a_draft_with_nothing_blocking_reads_ready_to_finalise(client, session):
     from app.domain.schema import StrategyRecordData
-    from app.records import service
+    from app.followup import lifecycle
     from tests.builders import complete_record
 
-    service.create_record(session, data=StrategyRecordData.model_validate(complete_record()), team="Central")
+    lifecycle.create_record(session, data=StrategyRecordData.model_validate(complete_record()), team="Central")
     cells = [td.get_text(" ", strip=True) for td in soup(client.get("/strategies")).select(
         "#records tbody tr td")]
     assert cells[6] == "Ready to finalise"
@@ -360,8 +360,8 @@ def test_a_damaged_row_still_fills_the_table(client, session):
 
 
 def test_list_page_restricted_to_some_records_still_applies_visibility_and_filters(session):
-    from app.records.access import visible_records
     from app.records.listing import ListQuery, count_listed, list_page
+    from app.web.access import visible_records
 
     made = [make(session, days_ago=i, team="Central") for i in range(5)]
     north = make(session, days_ago=9, team="North")
@@ -468,15 +468,15 @@ def test_a_partners_csv_shows_what_their_list_shows(anonymous, session):
     from app.followup import service as followup
 
     sent = make(session, days_ago=1, distribution=recipients("police"), finalise=True)
-    amending = service.create_record(session, data=record_with(), team="Central")
-    amending = service.finalise_record(session, record=amending, expected_revision=None)
+    amending = lifecycle.create_record(session, data=record_with(), team="Central")
+    amending = lifecycle.finalise_record(session, record=amending, expected_revision=None)
     sw = make_user(session, "sw")
     amending = followup.amend(session, amending, sw, amending.revision, "Her name was misspelt")
     changed = amending.content.model_dump()
     changed["children"][0]["name"] = "Leo Carterson"
     changed["decision"]["outcome"] = "nfa"
-    service.save_record(session, record=amending,
-                        data=StrategyRecordData.model_validate(changed), expected_revision=None)
+    lifecycle.save_record(session, record=amending,
+                          data=StrategyRecordData.model_validate(changed), expected_revision=None)
     make(session, days_ago=3, distribution=recipients("school"), finalise=True)
     police = signed_in(anonymous, session, make_user(session, "pc", "partner", agency="police"))
     rows = read_csv(police.get("/strategies.csv"))
@@ -487,8 +487,8 @@ def test_a_partners_csv_shows_what_their_list_shows(anonymous, session):
 
 
 def test_the_export_reads_the_list_in_keyset_batches(session, engine):
-    from app.records.access import all_visible
     from app.records.listing import ListQuery
+    from app.web.access import all_visible
 
     made = [make(session, days_ago=i) for i in range(5)]
     sam = make_user(session, "sam")

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
 from app.pdf.render import render_record_pdf
-from app.records import service
 from tests.builders import complete_record
 from tests.pdf_helpers import reader
 
@@ -24,7 +24,7 @@ def _ink(png) -> float:
 def test_every_printed_page_has_print_on_it(session, tmp_path):
     if shutil.which("pdftoppm") is None:
         pytest.fail("poppler-utils is not installed (scripts/test.sh installs it)")
-    record = service.create_record(session, data=StrategyRecordData.model_validate(complete_record()))
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(complete_record()))
     pdf = tmp_path / "record.pdf"
     pdf.write_bytes(render_record_pdf(record))
     subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), str(tmp_path / "page")], check=True)

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
 from app.records import service
 from app.rules.workdays import add_working_days
 from tests.builders import STANDARD_ORGANISATIONS, complete_record, discussion_time, recipients
@@ -46,13 +47,13 @@ def world(anonymous, session):
     body = complete_record()
     body["distribution"] = recipients("police", "health_visiting")
     data = StrategyRecordData.model_validate(body)
-    draft = service.create_record(session, data=data, team="Central")
-    final = service.create_record(session, data=data, team="Central")
-    service.finalise_record(session, record=final, expected_revision=None)
+    draft = lifecycle.create_record(session, data=data, team="Central")
+    final = lifecycle.create_record(session, data=data, team="Central")
+    lifecycle.finalise_record(session, record=final, expected_revision=None)
     review_by = add_working_days(discussion_time().date(), 1)
     edt_body = {**body, "header": {**body["header"], "led_by": "edt",
                                    "day_team_review_due": str(review_by)}}
-    edt = service.create_record(session, data=StrategyRecordData.model_validate(edt_body), team="EDT")
+    edt = lifecycle.create_record(session, data=StrategyRecordData.model_validate(edt_body), team="EDT")
     records = {"central_draft": draft.id, "central_final": final.id, "edt_draft": edt.id}
     return users, records
 

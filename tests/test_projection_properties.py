@@ -4,7 +4,7 @@ a partner opening it) through the services. After every step:
 
 - the derived state stored (list columns, tracked actions, the live audit's row, which
   version superseded which, the receipts' discussion day) equals a fresh projection of what
-  happened (`projection.derive(projection.load(...))`);
+  happened (`projection.derive(facts.load(...))`);
 - the live audit's figures for the record equal a count worked out here from the events,
   independently of the projection: facts recorded after the meeting survive every later
   version, the fixed action is never cancelled, and only amendments count as amended.
@@ -30,13 +30,13 @@ from sqlalchemy import select
 from app.config import get_settings
 from app.domain.choices import ActionStatus
 from app.domain.schema import uk_now
-from app.followup import projection
+from app.followup import entries, facts, lifecycle, projection
 from app.followup import service as followup
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
-from app.records import service
 from app.records.models import RecordDistribution, StrategyRecord
-from app.reports.figures import BY_ID, Scope, report
-from app.reports.models import RecordMeasure
+from app.reports.families import Scope
+from app.reports.figures import BY_ID, report
 from app.sending import service as sending
 from app.sending.models import RecordReceipt
 from tests.builders import discussion_time
@@ -60,7 +60,7 @@ def _row(mapping: dict, drop=("id", "key")) -> dict:
 
 
 def fresh(session, record_id: int) -> dict:
-    derived = projection.derive(projection.load(session, record_id), get_settings(),
+    derived = projection.derive(facts.load(session, record_id), get_settings(),
                                 uk_now().date())
     sent = set(session.execute(select(RecordReceipt.version).where(
         RecordReceipt.record_id == record_id)).scalars())
@@ -165,8 +165,8 @@ class RecordLife(RuleBasedStateMachine):
             changes["decision"] = {"outcome": "further_strategy"}
             changes["next_steps"] = {"next_discussion_on": str(uk_now().date() + timedelta(days=7))}
         data = dated(at, **changes)
-        self.record = service.create_record(self.session, data=data, team=self.team,
-                                            created_by_id=self.sw.id)
+        self.record = lifecycle.create_record(self.session, data=data, team=self.team,
+                                              created_by_id=self.sw.id)
         content = self.record.content
         self.expected = Expected(day=at.date(), edt=edt, referrer_untold=referrer_untold,
                                  scheduled=scheduled, update_due=content.update_action.due_date,
@@ -189,15 +189,15 @@ class RecordLife(RuleBasedStateMachine):
         else:
             data = data.model_copy(update={"analysis": data.analysis.model_copy(update={
                 "risks": f"{data.analysis.risks or ''} Reviewed."})})
-        self.record = service.save_record(self.session, record=self.record, data=data,
-                                          expected_revision=self.record.revision)
+        self.record = lifecycle.save_record(self.session, record=self.record, data=data,
+                                            expected_revision=self.record.revision)
 
     @precondition(lambda self: self.expected.status == "draft")
     @rule()
     def finalise(self):
-        self.record = service.finalise_record(self.session, record=self.record,
-                                              expected_revision=self.record.revision,
-                                              finalised_by=self.sw)
+        self.record = lifecycle.finalise_record(self.session, record=self.record,
+                                                expected_revision=self.record.revision,
+                                                finalised_by=self.sw)
         e = self.expected
         e.status, e.in_force = "finalised", e.version
 
@@ -245,8 +245,8 @@ class RecordLife(RuleBasedStateMachine):
         if not open_:
             return
         action, on = open_[0], self._day_after_meeting(days)
-        self.record = followup.record_action(
-            self.session, self.record, self.sw, self.record.revision, followup.ActionProgress(
+        self.record = entries.record_action(
+            self.session, self.record, self.sw, self.record.revision, entries.ActionProgress(
                 position=action.position, outcome="done", note="Done", done_on=on,
                 updated=tuple(r.organisation_id for r in self.record.content.distribution),
                 how="Phone"))
@@ -264,8 +264,8 @@ class RecordLife(RuleBasedStateMachine):
         due = uk_now().date() + timedelta(days=days)
         if due == open_[0].due_date:
             return
-        self.record = followup.record_action(
-            self.session, self.record, self.sw, self.record.revision, followup.ActionProgress(
+        self.record = entries.record_action(
+            self.session, self.record, self.sw, self.record.revision, entries.ActionProgress(
                 position=open_[0].position, outcome="redated", note="Officer on leave",
                 due_date=due))
         if kind == "update_agencies":
@@ -278,14 +278,14 @@ class RecordLife(RuleBasedStateMachine):
         fixed = self._open("update_agencies")
         if fixed:
             with pytest.raises(followup.Refused, match="cannot be cancelled"):
-                followup.record_action(self.session, self.record, self.sw, self.record.revision,
-                                       followup.ActionProgress(position=fixed[0].position,
+                entries.record_action(self.session, self.record, self.sw, self.record.revision,
+                                       entries.ActionProgress(position=fixed[0].position,
                                                                outcome="cancelled", note="No"))
         tasks = self._open("task")
         if tasks:
-            self.record = followup.record_action(
+            self.record = entries.record_action(
                 self.session, self.record, self.sw, self.record.revision,
-                followup.ActionProgress(position=tasks[0].position, outcome="cancelled",
+                entries.ActionProgress(position=tasks[0].position, outcome="cancelled",
                                         note="No longer needed"))
 
     @precondition(lambda self: self.final() and self.expected.referrer_untold
@@ -293,7 +293,7 @@ class RecordLife(RuleBasedStateMachine):
     @rule(days=st.integers(0, 4))
     def referrer_told(self, days):
         on = self._day_after_meeting(days)
-        self.record = followup.record_referrer_told(
+        self.record = entries.record_referrer_told(
             self.session, self.record, self.sw, self.record.revision,
             {"told_by": "Sam", "told_on": on.isoformat(), "how": "Phone"})
         self.expected.told_on = on
@@ -303,7 +303,7 @@ class RecordLife(RuleBasedStateMachine):
     @rule(days=st.integers(0, 4))
     def edt_review(self, days):
         on = self._day_after_meeting(days)
-        self.record = followup.record_edt_review(
+        self.record = entries.record_edt_review(
             self.session, self.record, self.sw, self.record.revision,
             {"reviewed_by": "Sam", "reviewed_on": on.isoformat(), "checked": "All of it",
              "further_needed": "no"})
@@ -313,7 +313,7 @@ class RecordLife(RuleBasedStateMachine):
                   and not self.expected.cancelled)
     @rule()
     def cancel_further_discussion(self):
-        self.record = followup.cancel_further_discussion(
+        self.record = entries.cancel_further_discussion(
             self.session, self.record, self.sw, self.record.revision, "The family moved")
         self.expected.cancelled = True
 

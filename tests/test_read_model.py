@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app import db, migrate
 from app.domain.schema import MAX_ROWS, StrategyRecordData
-from app.records import service
+from app.followup import lifecycle
 from app.records.models import RecordDistribution, StrategyRecord
 from tests.builders import complete_record, recipients, record_with
 
@@ -45,7 +45,7 @@ def test_the_fixed_action_does_not_count_against_the_limit(client):
 
 def test_columns_follow_create_save_and_finalise(session):
     data = record_with(header={"led_by": "edt"})
-    record = service.create_record(session, data=data, team="North")
+    record = lifecycle.create_record(session, data=data, team="North")
     assert record.led_by == "edt"
     assert record.team == "North"
     assert record.outcome == "s47_joint"
@@ -61,7 +61,7 @@ def test_columns_follow_create_save_and_finalise(session):
     raw["distribution"] = recipients("school")
     raw["decision"] = {"outcome": None}
     changed = StrategyRecordData.model_validate(raw)
-    record = service.save_record(session, record=record, data=changed, expected_revision=None)
+    record = lifecycle.save_record(session, record=record, data=changed, expected_revision=None)
     assert record.outcome is None
     assert record.blocking_failures > 0
     agencies = set(session.exec(select(RecordDistribution.agency).where(
@@ -71,17 +71,17 @@ def test_columns_follow_create_save_and_finalise(session):
 
 def test_counts_and_next_due_come_from_the_rules_and_actions(session):
     data = record_with()
-    record = service.create_record(session, data=data)
+    record = lifecycle.create_record(session, data=data)
     assert record.blocking_failures == 0
     assert record.warnings == 0
     due = [a.due_date for a in data.actions if a.due_date]
     assert record.next_due == min(due + [data.next_steps.icpc_date])
-    record = service.finalise_record(session, record=record, expected_revision=None)
+    record = lifecycle.finalise_record(session, record=record, expected_revision=None)
     assert session.get(StrategyRecord, record.id).status == "finalised"
 
 
 def test_content_is_validated_once_per_loaded_data(session, monkeypatch):
-    record = service.create_record(session, data=record_with())
+    record = lifecycle.create_record(session, data=record_with())
     calls = []
     original = StrategyRecordData.model_validate.__func__
 

@@ -9,8 +9,8 @@ import pytest
 from app.config import get_settings
 from app.domain.schema import Child, StrategyRecordData
 from app.domain.sections import SECTIONS
+from app.followup import lifecycle
 from app.pdf.render import record_html
-from app.records import service
 from app.records.view import DATE_NOT_SET, NO_CONCERNS, record_view
 from app.rules.completeness import evaluate, tally
 from tests.builders import complete_record, record_with
@@ -41,7 +41,7 @@ def _text(html: str) -> str:
 def record(session):
     author = make_user(session, "author")
     data = StrategyRecordData.model_validate(_with_view_facts())
-    return service.create_record(session, data=data, team="Central", created_by_id=author.id)
+    return lifecycle.create_record(session, data=data, team="Central", created_by_id=author.id)
 
 
 def _page_text(client, session, record) -> str:

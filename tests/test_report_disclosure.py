@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from app.reports.breakdowns import Average, ReturnReasons
 from app.reports.disclosure import (
     FEWER_THAN,
     Withheld,
@@ -14,9 +15,9 @@ from app.reports.disclosure import (
     protect,
     protect_breakdown,
 )
-from app.reports.figures import BY_ID, Average, Count, Result, ReturnReasons
-from app.reports.pages import chart_of
+from app.reports.figures import BY_ID, Count, Result
 from app.reports.query import ReportQuery
+from app.web.reports_pages import chart_of
 
 F, P = Withheld.FEWER_THAN_5, Withheld.PROTECTS_SMALL_COUNT
 

@@ -9,10 +9,12 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app.domain.schema import uk_now
+from app.followup import lifecycle
 from app.followup import service as followup
-from app.records import service
-from app.reports.figures import BY_ID, Scope, record_ids, referrer_days, report, return_reasons
-from app.reports.models import RecordMeasure
+from app.followup.measure_table import RecordMeasure
+from app.reports.breakdowns import referrer_days, return_reasons
+from app.reports.families import Scope
+from app.reports.figures import BY_ID, record_ids, report
 from app.sending.models import RecordReceipt
 from tests.report_world import PERIOD, World, dated
 
@@ -183,17 +185,17 @@ def test_a_returned_record_never_sent_stays_in_the_report_until_its_correction_i
     row = session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
     assert (row.version, row.returned, row.discussion_on) == (1, True, date(2026, 3, 3))
     corrected = dated(datetime(2026, 3, 4, 10))
-    record = service.save_record(session, record=record, expected_revision=record.revision,
-                                 data=corrected)
-    service.finalise_record(session, record=record, expected_revision=record.revision,
-                            finalised_by=w.sw)
+    record = lifecycle.save_record(session, record=record, expected_revision=record.revision,
+                                   data=corrected)
+    lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                              finalised_by=w.sw)
     session.expire_all()
     row = session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record.id)).one()
     assert (row.version, row.returned, row.discussion_on) == (2, True, date(2026, 3, 4))
 
 
 def test_every_measure_has_its_column_in_the_read_model():
-    from app.reports.models import MEASURE_COLUMNS
+    from app.followup.measure_table import MEASURE_COLUMNS
     from app.rules.measures import MEASURE_IDS
     assert set(MEASURE_COLUMNS) == MEASURE_IDS
     assert all(column in RecordMeasure.model_fields for column in MEASURE_COLUMNS.values())

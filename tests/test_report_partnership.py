@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from app.followup import lifecycle
 from app.followup import service as followup
 from app.followup.models import FollowUpEntry
-from app.records import service
 from app.records.models import StrategyRecord
 from tests.conftest import make_user, signed_in
 from tests.html import soup, table_rows
@@ -33,8 +33,8 @@ def returns(session, world):
     r = world.finalised("R", dated(datetime(2026, 3, 16, 10)))
     r = followup.return_record(session, r, world.manager, r.revision, NAMED,
                                ["child_experience"])
-    service.finalise_record(session, record=r, expected_revision=r.revision,
-                            finalised_by=world.sw)
+    lifecycle.finalise_record(session, record=r, expected_revision=r.revision,
+                              finalised_by=world.sw)
     chosen = [["participants", "factual_error"]] * 6 + [["participants", "other"],
                                                         ["decision", "other"]]
     details = [{"reasons": reasons, "comments": NAMED} for reasons in chosen]

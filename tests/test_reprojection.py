@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, event, select, update
 
-from app.followup import projection, reprojection
+from app.followup import lifecycle, projection, reprojection
 from app.followup import service as followup
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import RecordVersion, TrackedAction
-from app.records import service
 from app.records.models import RecordDistribution, StrategyRecord
-from app.reports.models import RecordMeasure
 from app.sending.models import RecordReceipt
 from tests.test_damaged import damage
 
@@ -62,16 +61,16 @@ def population(session, w) -> tuple[list[int], int]:
     amended and finalised again, actions done, reviews, a referrer told, a cancelled further
     discussion, a draft, receipts), and a record returned and one amended still in draft, and
     a damaged one (all the ids, and the damaged one's)."""
-    returned = service.finalise_record(
-        session, record=service.create_record(session, data=_data(session, w.ids["A"]),
-                                              team="North", created_by_id=w.sw.id),
+    returned = lifecycle.finalise_record(
+        session, record=lifecycle.create_record(session, data=_data(session, w.ids["A"]),
+                                                team="North", created_by_id=w.sw.id),
         expected_revision=1, finalised_by=w.sw)
     followup.return_record(session, returned, w.manager, returned.revision, "Check the dates",
                            ["factual_error"])
     amended = session.get(StrategyRecord, w.ids["G"])
     followup.amend(session, amended, w.sw, amended.revision, "The referrer's name was wrong")
-    damaged = service.create_record(session, data=_data(session, w.ids["B"]), team="North",
-                                    created_by_id=w.sw.id)
+    damaged = lifecycle.create_record(session, data=_data(session, w.ids["B"]), team="North",
+                                      created_by_id=w.sw.id)
     damage(session, damaged)
     projection.project(session, damaged.id)
     session.commit()

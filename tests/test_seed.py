@@ -12,12 +12,12 @@ from sqlalchemy import select
 from app.auth import service as auth_service
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
-from app.followup import projection
+from app.followup import facts, projection
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.organisations import service as organisations
 from app.organisations.models import Organisation
 from app.records.models import RecordDistribution, StrategyRecord
-from app.reports.models import RecordMeasure
 from app.requests.models import RequestData, StrategyRequest
 from app.sending.models import Notification, RecordReceipt
 from app.sending.service import addresses
@@ -287,7 +287,7 @@ def _everything_derived_is_the_projection_of_what_happened(session):
     records = session.scalars(select(StrategyRecord.id).order_by(StrategyRecord.id)).all()
     assert len(records) == COUNT
     for record_id in records:
-        expected = projection.derive(projection.load(session, record_id), settings, today)
+        expected = projection.derive(facts.load(session, record_id), settings, today)
         stored = _stored(session, record_id, list(expected.columns))
         assert stored == _utc({
             "columns": expected.columns, "distribution": sorted(expected.distribution),

@@ -11,9 +11,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from app import config
-from app.auth import cli as auth_cli
 from app.auth.models import AuditEvent, User
+from app.cli import users as auth_cli
 from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
 from app.followup import service as followup
 from app.records import service
 from app.sending import worker
@@ -56,10 +57,10 @@ def _partner(session, username, agency, address):
 
 def _finalised(session, user, **changes):
     body = complete_record() | changes
-    record = service.create_record(session, data=StrategyRecordData.model_validate(body),
-                                   team="Central", created_by_id=user.id)
-    return service.finalise_record(session, record=record, expected_revision=record.revision,
-                                   finalised_by=user)
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
+                                     team="Central", created_by_id=user.id)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=user)
 
 
 def _notifications(session, record_id=None):
@@ -110,10 +111,10 @@ def test_a_failed_finalise_sends_nothing(session):
     _partner(session, "pc", "police", "pc@police.example")
     body = complete_record()
     body["decision"]["reasons"] = None  # a blocking rule fails
-    record = service.create_record(session, data=StrategyRecordData.model_validate(body),
-                                   team="Central", created_by_id=sw.id)
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
+                                     team="Central", created_by_id=sw.id)
     with pytest.raises(service.Incomplete):
-        service.finalise_record(session, record=record, expected_revision=record.revision)
+        lifecycle.finalise_record(session, record=record, expected_revision=record.revision)
     assert _notifications(session) == []
     assert session.execute(select(RecordReceipt)).first() is None
 
@@ -322,10 +323,10 @@ def test_an_amendment_tells_every_agency_that_had_the_earlier_version(session, s
     record = followup.amend(session, record, sw, record.revision, "Wrong date of the visit")
     data = StrategyRecordData.model_validate(
         record.content.model_dump(mode="json") | {"distribution": recipients("csc", "police")})
-    record = service.save_record(session, record=record, data=data,
-                                 expected_revision=record.revision)
-    record = service.finalise_record(session, record=record, expected_revision=record.revision,
-                                     finalised_by=sw)
+    record = lifecycle.save_record(session, record=record, data=data,
+                                   expected_revision=record.revision)
+    record = lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                       finalised_by=sw)
     worker.run_once()
 
     # Health visiting is no longer on the list: it keeps version 1, now superseded, and is told

@@ -7,10 +7,10 @@ from sqlalchemy import select, update
 
 from app.auth.models import AuditEvent
 from app.config import get_settings
-from app.followup.tracker import manager_counts
 from app.pdf.models import RenderedPdf  # noqa: F401  (the download stores the render)
-from app.sending import receipts
 from app.sending.models import Notification, RecordReceipt
+from app.worklists import receipts
+from app.worklists.tracker import manager_counts
 from tests.conftest import make_user, signed_in
 from tests.html import soup
 from tests.test_sending_outbox import _finalised, _partner, smtp  # noqa: F401

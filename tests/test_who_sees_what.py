@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
+from app.followup import lifecycle
 from app.followup import service as followup
 from app.organisations.models import Organisation
 from app.records import service
@@ -110,10 +111,10 @@ def world(anonymous, session):
     def made(sent_to, team="Central", edt=False, finalise=True):
         header = {"led_by": "edt"} if edt else {}
         data = record_with(distribution=to(*sent_to), header=header)
-        record = service.create_record(session, data=data, team=team, created_by_id=sw.id)
+        record = lifecycle.create_record(session, data=data, team=team, created_by_id=sw.id)
         if finalise:
-            record = service.finalise_record(session, record=record, expected_revision=None,
-                                             finalised_by=sw)
+            record = lifecycle.finalise_record(session, record=record, expected_revision=None,
+                                               finalised_by=sw)
         return record
 
     ids = {"draft": made(["police", "school1"], finalise=False).id,
@@ -132,9 +133,9 @@ def world(anonymous, session):
     amended = followup.amend(session, amended, sw, amended.revision, "Sent to the wrong school")
     data = amended.content.model_copy(update={"distribution": []}).model_dump()
     data["distribution"] = to("police", "gp2")
-    service.save_record(session, record=amended, data=type(amended.content).model_validate(data),
-                        expected_revision=None)
-    service.finalise_record(session, record=amended, expected_revision=None, finalised_by=sw)
+    lifecycle.save_record(session, record=amended, data=type(amended.content).model_validate(data),
+                          expected_revision=None)
+    lifecycle.finalise_record(session, record=amended, expected_revision=None, finalised_by=sw)
     ids["amended"] = amended.id
     withdrawn = made(["police", "school2"])
     sending.withdraw(session, withdrawn, 1, orgs["school2"], "Wrong school", manager)
@@ -422,14 +423,14 @@ def test_a_partner_cannot_find_a_record_by_what_only_a_newer_version_says(anonym
     in force finds nothing by the draft's names, outcome or status."""
     sw = make_user(session, "sw")
     police = make_user(session, "pc", "partner", agency="police")
-    record = service.create_record(session, data=record_with(), team="Central")
-    record = service.finalise_record(session, record=record, expected_revision=None)
+    record = lifecycle.create_record(session, data=record_with(), team="Central")
+    record = lifecycle.finalise_record(session, record=record, expected_revision=None)
     record = followup.amend(session, record, sw, record.revision, "The name was wrong")
     changed = record.content.model_dump()
     changed["children"][0]["name"] = "Zara Quill"
     changed["decision"]["outcome"] = "s47_single"
-    service.save_record(session, record=record,
-                        data=type(record.content).model_validate(changed), expected_revision=None)
+    lifecycle.save_record(session, record=record,
+                          data=type(record.content).model_validate(changed), expected_revision=None)
     client = _as(anonymous, session, police)
 
     def listed(query: str) -> list[int]:
@@ -443,5 +444,5 @@ def test_a_partner_cannot_find_a_record_by_what_only_a_newer_version_says(anonym
     assert len(csv_rows) == 1  # the heading only
     # Once the amendment is finalised and sent to them, it is theirs and found by what it says.
     record = service.get_record(session, record.id)
-    service.finalise_record(session, record=record, expected_revision=None)
+    lifecycle.finalise_record(session, record=record, expected_revision=None)
     assert listed("q=zara") == [record.id] and listed("outcome=s47_single") == [record.id]

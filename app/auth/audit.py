@@ -102,7 +102,7 @@ def log(
 
 def refused(session: Session, user: User | None, request: Request | None, why: str, *,
             record_id: int | None = None) -> None:
-    """Log a refusal with who asked, the route and why; once per request (app/refusals.py
+    """Log a refusal with who asked, the route and why; once per request (app/web/refusals.py
     logs any refusal a route did not log itself)."""
     route = f"{request.method} {request.url.path}: " if request is not None else ""
     if request is not None:

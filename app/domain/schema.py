@@ -5,23 +5,17 @@ choices, sane lengths). Whether the record is complete enough to finalise is the
 rules' job (app/rules), so a draft can be saved with anything filled in.
 """
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, ClassVar
-from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     StrictBool,
     StrictInt,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -46,148 +40,27 @@ from app.domain.choices import (
     Sequence,
     YesNo,
 )
-
-UK = ZoneInfo("Europe/London")
-SHORT_TEXT_MAX = 200
-LONG_TEXT_MAX = 10_000
-MAX_ROWS = 100
-UPDATE_AGENCIES_TEXT = "CSC will update all agencies involved on outcomes/actions taken by"
-
-
-def uk_now() -> datetime:
-    """Now, as wall-clock time in the UK: the record's times are UK local times."""
-    return datetime.now(UK).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def _blank_to_none(value):
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
-def _as_list(value):
-    if value is None or value == "":
-        return []
-    if isinstance(value, (str, dict)):
-        return [value]
-    return value
-
-
-def _to_uk_local(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is not None:
-        return value.astimezone(UK).replace(tzinfo=None)
-    return value
-
-
-def _checking_input(info: ValidationInfo) -> bool:
-    """False when re-reading a stored record: "not in the future" was judged when it was saved."""
-    return not (info.context and info.context.get("stored"))
-
-
-# A date typed with a short year ("31/12/99", or "0099-12-31" from a client) is refused, never
-# guessed into a century: 99 read as 1999 put a discussion 27 years in the past. No date a
-# record holds (a child's birth, a concern, a conference) is before this year.
-EARLIEST_YEAR = 1900
-YEAR_IN_FULL = "Enter the year in full, like 2026"
-
-
-def year_in_full(value: date | datetime | None) -> None:
-    """ValueError (saying how to type it) for a date whose year cannot have been typed in full."""
-    if value is not None and value.year < EARLIEST_YEAR:
-        raise ValueError(YEAR_IN_FULL)
-
-
-def _full_year(value: date | datetime | None, info: ValidationInfo):
-    if _checking_input(info):
-        year_in_full(value)
-    return value
-
-
-def _not_in_future(value: date | datetime | None, info: ValidationInfo):
-    if value is None or not _checking_input(info):
-        return value
-    now = uk_now()
-    if isinstance(value, datetime):
-        if value > now + timedelta(minutes=5):
-            raise ValueError("must not be in the future")
-    elif value > now.date():
-        raise ValueError("must not be in the future")
-    return value
-
-
-_PHONE = re.compile(r"^\+?[0-9 ()\-]+( ?(ext|x)\.? ?[0-9]{1,6})?$", re.IGNORECASE)
-
-
-def _phone(value: str | None) -> str | None:
-    if value is None:
-        return value
-    digits = re.sub(r"\D", "", value.split("x")[0].split("X")[0])
-    if not _PHONE.match(value) or not 7 <= len(digits) <= 15:
-        raise ValueError("Enter a phone number, like 01632 960 001 or +44 7700 900 982")
-    return value
-
-
-ShortText = Annotated[
-    Annotated[str, Field(max_length=SHORT_TEXT_MAX)] | None, BeforeValidator(_blank_to_none)
-]
-LongText = Annotated[
-    Annotated[str, Field(max_length=LONG_TEXT_MAX)] | None, BeforeValidator(_blank_to_none)
-]
-Phone = Annotated[
-    Annotated[str, Field(max_length=40), AfterValidator(_phone)] | None,
-    BeforeValidator(_blank_to_none),
-]
-Email = Annotated[EmailStr | None, BeforeValidator(_blank_to_none)]
-PastDate = Annotated[date | None, BeforeValidator(_blank_to_none), AfterValidator(_full_year),
-                     AfterValidator(_not_in_future)]
-AnyDate = Annotated[date | None, BeforeValidator(_blank_to_none), AfterValidator(_full_year)]
-LOCAL_TIME_NOTE = (
-    "UK local wall-clock time (Europe/London), read back without a UTC offset; "
-    "a time sent with an offset is converted to UK local time."
+from app.domain.fields import (
+    MAX_ROWS,
+    UPDATE_AGENCIES_TEXT,
+    AnyDate,
+    Email,
+    LongText,
+    OrganisationId,
+    PastDate,
+    PastDateTime,
+    Phone,
+    ShortText,
+    UserId,
+    _checking_input,
+    _choice,
+    _choices,
+    _new_key,
+    _recipient_ids,
+    _rows,
+    child_title,
+    uk_now,
 )
-# Not "format: date-time": that needs a UTC offset, and these are read back without one.
-LocalDateTime = Annotated[datetime, WithJsonSchema({
-    "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
-    "examples": ["2026-11-23T14:05:00"],
-})]
-PastDateTime = Annotated[
-    LocalDateTime | None,
-    BeforeValidator(_blank_to_none),
-    AfterValidator(_to_uk_local),
-    AfterValidator(_full_year),
-    AfterValidator(_not_in_future),
-    Field(description=LOCAL_TIME_NOTE),
-]
-
-
-# An organisation in the directory (app/organisations), by its id.
-OrganisationId = Annotated[
-    Annotated[StrictInt, Field(gt=0, lt=2**31)] | None, BeforeValidator(_blank_to_none)
-]
-# A social-care member of staff who uses the service, by their user id (app/records/staff.py
-# checks it and fills in the name beside it). Who took part is judged by these ids, not by
-# names (app/followup/separation.py).
-UserId = Annotated[
-    Annotated[StrictInt, Field(gt=0, lt=2**31)] | None, BeforeValidator(_blank_to_none)
-]
-# The id fields above: for the service, never printed (the name beside each is what is read).
-USER_ID_FIELDS = ("chair_user_id", "minute_taker_user_id", "user_id")
-
-
-def _choice(kind):
-    return Annotated[kind | None, BeforeValidator(_blank_to_none)]
-
-
-def _choices(kind):
-    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=len(kind))]
-
-
-def _rows(kind, fixed: int = 0):
-    # `fixed` rows the service adds itself (the update-all-agencies action) on top of the
-    # MAX_ROWS a person or client may enter, so what is stored always validates again.
-    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=MAX_ROWS + fixed)]
 
 
 class RecordPart(BaseModel):
@@ -229,15 +102,6 @@ class Header(RecordPart):
         if value and concern_at and concern_at > value:
             raise ValueError("The discussion must be on or after the time the concern arose")
         return value
-
-
-def child_title(name: str | None, index: int) -> str:
-    """How the record names a child: their name, or their place in the record (0-based index)."""
-    return name or f"Child {index + 1}"
-
-
-def _new_key() -> str:
-    return uuid4().hex[:12]
 
 
 class Child(RecordPart):
@@ -459,20 +323,6 @@ class NextSteps(RecordPart):
     icpc_date: AnyDate = Field(None, title="Initial child protection conference date")
     next_discussion_on: AnyDate = Field(None, title="Date of the next strategy discussion")
     notes: LongText = Field(None, title="Other next steps")
-
-
-def _recipient_ids(value):
-    """A form posts the ticked organisations' ids as text; a client may send bare ids too."""
-    def one(item):
-        if isinstance(item, str) and item.strip().isdigit() and len(item.strip()) < 12:
-            return {"organisation_id": int(item.strip())}
-        if isinstance(item, int) and not isinstance(item, bool):
-            return {"organisation_id": item}
-        return item
-    items = _as_list(value)
-    if not isinstance(items, list):
-        raise ValueError("Give a list of organisation ids")
-    return [one(item) for item in items]
 
 
 class Recipient(RecordPart):

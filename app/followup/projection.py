@@ -19,22 +19,21 @@ kind, words and owner), and a review, a told referrer or a cancellation carries 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from types import SimpleNamespace
+from datetime import date, datetime
 
-from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
 from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus
 from app.domain.schema import Action, StrategyRecordData, uk_now
+from app.followup.facts import Facts, _utc, load
+from app.followup.measure_row import measure_row
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import RecordDistribution, StrategyRecord
 from app.records.service import derived_columns, next_due
 from app.records.view import update_action_text
-from app.reports.models import RecordMeasure
-from app.reports.store import measure_row
 from app.rules.core import discussion_day
 from app.rules.due_dates import referrer_feedback_due_on, sent_late
 from app.rules.grounds import referrer_feedback_due, referrer_named
@@ -53,16 +52,6 @@ REFERRER_TEXT = "CSC tells the referrer the outcome of the discussion"
 
 
 @dataclass
-class Facts:
-    record: SimpleNamespace  # the record's own columns, read fresh (never a stale ORM object)
-    current: StrategyRecordData | None  # None when the stored document no longer validates
-    snapshots: dict[int, RecordVersion]
-    documents: dict[int, StrategyRecordData]  # each finalised version's validated document
-    entries: list[FollowUpEntry]
-    first_sent: tuple[int, datetime] | None  # the version first sent, and when
-
-
-@dataclass
 class Projection:
     columns: dict
     distribution: list[tuple[int, str]]
@@ -70,53 +59,6 @@ class Projection:
     measure: dict | None
     superseded: dict[int, tuple[int | None, datetime | None]]
     receipt_days: dict[int, date | None] = field(default_factory=dict)
-
-
-RECORD_FACTS = ("id", "reference", "status", "version", "data", "team", "created_at")
-
-
-def load(session: Session, record_id: int) -> Facts:
-    session.flush()
-    r = StrategyRecord
-    row = session.execute(select(*(getattr(r, name) for name in RECORD_FACTS))
-                          .where(r.id == record_id)).one()
-    snapshots = list(session.execute(
-        select(RecordVersion).where(RecordVersion.record_id == record_id)).scalars())
-    entries = list(session.execute(select(FollowUpEntry).where(
-        FollowUpEntry.record_id == record_id).order_by(FollowUpEntry.at, FollowUpEntry.id)
-    ).scalars())
-    first = session.execute(select(RecordReceipt.version, RecordReceipt.sent_at).where(
-        RecordReceipt.record_id == record_id).order_by(RecordReceipt.sent_at, RecordReceipt.id)
-        .limit(1)).first()
-    return facts(SimpleNamespace(**row._mapping), snapshots, entries,
-                 (first[0], first[1]) if first else None)
-
-
-def facts(record, snapshots, entries, first_sent: tuple[int, datetime] | None,
-          validate=None) -> Facts:
-    """Facts from rows (stored ones, or rows not yet stored, as benchmarks/seed.py makes):
-    `record` has the `RECORD_FACTS` attributes, `snapshots` and `entries` those of
-    RecordVersion and FollowUpEntry (entries in the order they happened); `first_sent` is the
-    version first sent and when. `validate` turns a stored document into StrategyRecordData
-    (a caller projecting the same documents many times may remember them)."""
-    validate = validate or _validated
-    snapshots = {s.version: s for s in snapshots}
-    documents = {}
-    for version, snapshot in snapshots.items():
-        try:
-            documents[version] = validate(snapshot.data)
-        except ValidationError:
-            continue  # a damaged version derives nothing, as it lists nothing
-    try:
-        current = validate(record.data)
-    except ValidationError:
-        current = None
-    return Facts(record, current, snapshots, documents, list(entries),
-                 (first_sent[0], _utc(first_sent[1])) if first_sent else None)
-
-
-def _validated(data: dict) -> StrategyRecordData:
-    return StrategyRecordData.model_validate(data, context={"stored": True})
 
 
 # --- actions -----------------------------------------------------------------------------------
@@ -227,13 +169,6 @@ def _version_actions(facts: Facts, version: int, data: StrategyRecordData,
 
 
 # --- the projection ----------------------------------------------------------------------------
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands stored UTC times back without a zone.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def effective(data: StrategyRecordData, actions: list[dict], told: FollowUpEntry | None

@@ -2,7 +2,7 @@
 (`projection.PROJECTION`), `python -m app migrate` re-derives every record before the service
 starts, so it must take minutes at 100,000 records, not most of an hour.
 
-The rules stay in `projection.derive` and the facts are built by `projection.facts`, exactly
+The rules stay in `projection.derive` and the facts are built by `facts.facts` (app/followup/facts.py), exactly
 as `projection.project` builds them for one record; only the reading and writing are done a
 batch at a time: a handful of `IN (...)` queries read a batch's facts and what is stored, and
 only what differs is written, with one statement per kind of change (executemany). One record
@@ -19,18 +19,17 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.domain.schema import uk_now
+from app.followup.facts import RECORD_FACTS, facts
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.followup.projection import (
     PROJECTION,
-    RECORD_FACTS,
     Projection,
     action_changes,
     derive,
     differs,
-    facts,
 )
 from app.records.models import RecordDistribution, StrategyRecord
-from app.reports.models import RecordMeasure
 from app.sending.models import RecordReceipt
 
 BATCH = 500
@@ -77,7 +76,7 @@ class _Stored:
             select(*(getattr(r, name) for name in RECORD_FACTS)).where(r.id.in_(ids)))]
         self.snapshots = _grouped(session.execute(select(RecordVersion.__table__).where(
             RecordVersion.record_id.in_(ids))))
-        # In the order they happened, as `projection.load` reads them.
+        # In the order they happened, as `facts.load` reads them.
         self.entries = _grouped(session.execute(select(FollowUpEntry.__table__).where(
             FollowUpEntry.record_id.in_(ids)).order_by(
             FollowUpEntry.record_id, FollowUpEntry.at, FollowUpEntry.id)))

@@ -1,6 +1,6 @@
 """Reading without an account: a personal link, a one-time code, a short session.
 
-The journey: the notice email carries a personal link (app/links/tokens.py). Opening it
+The journey: the notice email carries a personal link (app/sending/link_tokens.py). Opening it
 (GET) shows nothing of the record and uses up nothing (mail scanners fetch links): it offers
 to email a one-time code to the same address (POST). A correct code (POST) opens a session
 of LINK_SESSION_MINUTES bound to the link, in which the versions sent to that address (the
@@ -21,8 +21,8 @@ from sqlmodel import Session
 from app.auth import audit
 from app.auth.models import User
 from app.config import get_settings
-from app.links import tokens
-from app.links.models import LinkAttempt, LinkCode, LinkSession, RecipientLink
+from app.sending import link_tokens as tokens
+from app.sending.link_models import LinkAttempt, LinkCode, LinkSession, RecipientLink
 from app.sending.models import Notification, RecordReceipt
 from app.visibility import LinkReader
 

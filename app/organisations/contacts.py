@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.auth import audit
 from app.auth.models import User
-from app.domain.schema import SHORT_TEXT_MAX
+from app.domain.fields import SHORT_TEXT_MAX
 from app.organisations.models import OrganisationContact
 from app.organisations.service import DirectoryRefused, clean_email
 

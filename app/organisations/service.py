@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 from app.auth import audit
 from app.auth.models import User
 from app.domain.choices import Agency
-from app.domain.schema import SHORT_TEXT_MAX, Recipient, StrategyRecordData
+from app.domain.fields import SHORT_TEXT_MAX
+from app.domain.schema import Recipient, StrategyRecordData
 from app.organisations.models import Organisation
 
 # Children's social care owns the record; it is never a partner organisation.

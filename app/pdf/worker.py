@@ -15,6 +15,9 @@ import traceback
 from functools import lru_cache
 from multiprocessing import spawn
 
+from app.pdf.fetcher import AssetsOnlyFetcher
+from app.pdf.render import html_to_pdf
+
 log = logging.getLogger(__name__)
 
 # Test-only: seconds each render process sleeps before rendering, so tests can make renders
@@ -99,9 +102,6 @@ def _stop(process) -> None:
 
 
 def _child(sender, html: str, delay: float) -> None:
-    from app.pdf.fetcher import AssetsOnlyFetcher
-    from app.pdf.render import html_to_pdf
-
     try:
         if delay:
             time.sleep(delay)

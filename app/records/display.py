@@ -11,7 +11,7 @@ from enum import Enum
 from pydantic import BaseModel
 
 from app.domain.choices import OUTSIDE_MEETING_MODES, ContributionMode
-from app.domain.schema import UK, USER_ID_FIELDS
+from app.domain.fields import UK, USER_ID_FIELDS
 
 NOT_RECORDED = "Not recorded"
 

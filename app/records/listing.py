@@ -26,7 +26,8 @@ from sqlmodel import Session
 
 from app.auth.models import User
 from app.domain.choices import LedBy, Outcome, RecordStatus
-from app.domain.schema import _blank_to_none, uk_now
+from app.domain.fields import _blank_to_none
+from app.domain.schema import uk_now
 from app.records.models import StrategyRecord
 
 PAGE_SIZE = 25

@@ -78,7 +78,7 @@ class StrategyRecord(SQLModel, table=True):
         # in the list's order, with what visibility checks (0015).
         Index("ix_strategy_record_reference_year", text("substr(reference, 1, 7)"), "sort_at",
               "id", postgresql_include=["reference", "team", "led_by", "status"]),
-        # The manager's queues (app/followup/tracker.py), each in its own order, and their
+        # The manager's queues (app/worklists/tracker.py), each in its own order, and their
         # counts from the index alone (migration 0013).
         _partial("ix_strategy_record_awaiting", ["sort_at", "id"], ["team", "led_by"],
                  "status = 'finalised'"),

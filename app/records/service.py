@@ -1,22 +1,17 @@
-"""Service functions for strategy records: the one place records are created and changed.
-
-Every write goes through `_write` (or creates the record), then the projection
-(app/followup/projection.py) derives the read model (the columns lists and access checks use,
-record_distribution, ...) from the stored facts in the same transaction.
+"""Service functions for strategy records: what a write must check and derive, and reading a
+record back. The writes themselves (creating, saving, finalising) are in
+app/followup/lifecycle.py, above the projection they run in the same transaction.
 """
 
 from datetime import UTC, date, datetime
-from uuid import uuid4
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.auth.models import User
 from app.config import Settings, get_settings
-from app.domain.choices import ActionStatus, LedBy, RecordStatus
-from app.domain.schema import UK, StrategyRecordData, with_update_action
-from app.organisations import service as directory
-from app.records import staff
+from app.domain.choices import ActionStatus, LedBy
+from app.domain.fields import UK
+from app.domain.schema import StrategyRecordData
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Result, Severity, blocking_failures, evaluate
 from app.rules.due_dates import edt_review_due
@@ -36,10 +31,6 @@ class Incomplete(Exception):
     def __init__(self, failing: list[Result]):
         super().__init__(f"{len(failing)} blocking rules fail")
         self.failing = failing
-
-
-def _dump(data: StrategyRecordData) -> dict:
-    return data.model_dump(mode="json")
 
 
 def next_due(data: StrategyRecordData) -> date | None:
@@ -108,36 +99,6 @@ def with_review_due(data: StrategyRecordData) -> StrategyRecordData:
     return data.model_copy(update={"header": header.model_copy(update={"day_team_review_due": due})})
 
 
-def create_record(
-    session: Session,
-    *,
-    data: StrategyRecordData | None = None,
-    team: str | None = None,
-    created_by_id: int | None = None,
-) -> StrategyRecord:
-    data = with_review_due(with_update_action(data or StrategyRecordData()))
-    data = directory.named_recipients(session, data)
-    data = staff.named_staff(session, data)
-    now = datetime.now(UTC)
-    record = StrategyRecord(
-        reference=f"pending-{uuid4().hex}",
-        data=_dump(data),
-        team=team,
-        created_by_id=created_by_id,
-        created_at=now,
-        updated_at=now,
-        sort_at=_uk_wall_clock(now),
-    )
-    session.add(record)
-    session.flush()
-    record.reference = f"SR-{now.year}-{record.id:05d}"
-    session.flush()
-    _project(session, record.id)
-    session.commit()
-    session.refresh(record)
-    return record
-
-
 MAX_ID = 2**31 - 1  # the largest id either database stores; anything larger does not exist
 
 
@@ -172,70 +133,11 @@ def damaged_records(session: Session) -> list[StrategyRecord]:
     ))
 
 
-def check_stored(session: Session, record: StrategyRecord) -> None:
-    """Re-derive a record's read model from its stored document, or flag it as damaged
-    (after a schema change, or a document written behind the service's back)."""
-    try:
-        record.content  # noqa: B018  (validates)
-    except DamagedRecord as damage:
-        mark_damaged(session, record, damage.reason)
-        return
-    _project(session, record.id)
-    session.commit()
-    session.refresh(record)
-
-
-def _check_writable(record: StrategyRecord, expected_revision: int | None) -> None:
+def check_writable(record: StrategyRecord, expected_revision: int | None) -> None:
     if not record.is_editable:
         raise NotEditable(record.reference)
     if expected_revision is not None and expected_revision != record.revision:
         raise StaleRecord(record.reference)
-
-
-def save_record(
-    session: Session,
-    *,
-    record: StrategyRecord,
-    data: StrategyRecordData,
-    expected_revision: int | None,
-) -> StrategyRecord:
-    _check_writable(record, expected_revision)
-    data = with_review_due(with_update_action(data, record.content.update_action))
-    # An organisation deactivated since it was ticked may stay; none may be newly added.
-    data = directory.named_recipients(
-        session, data, already=(r.organisation_id for r in record.content.distribution))
-    # Likewise a member of staff who has left since they were chosen.
-    data = staff.named_staff(session, data, already=staff.staff_ids(record.content))
-    return _write(session, record, data, updated_at=datetime.now(UTC))
-
-
-def _project(session: Session, record_id: int) -> None:
-    from app.followup import projection  # derives from this module's tables and columns
-
-    projection.project(session, record_id)
-
-
-def _write(
-    session: Session, record: StrategyRecord, data: StrategyRecordData, *,
-    before_commit=None, **values
-) -> StrategyRecord:
-    # The revision in the WHERE clause also refuses a save that raced this one. It runs first:
-    # its row lock makes a racing save wait here and then find the revision gone, before it
-    # touches the record's other rows.
-    result = session.execute(
-        update(StrategyRecord)
-        .where(StrategyRecord.id == record.id, StrategyRecord.revision == record.revision)
-        .values(revision=record.revision + 1, data=_dump(data), **values)
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        raise StaleRecord(record.reference)
-    if before_commit:
-        before_commit()
-    _project(session, record.id)  # everything derived, from the facts just written
-    session.commit()
-    session.refresh(record)
-    return record
 
 
 def completeness(record: StrategyRecord) -> list[Result]:
@@ -244,28 +146,9 @@ def completeness(record: StrategyRecord) -> list[Result]:
 
 def check_finalisable(record: StrategyRecord, expected_revision: int | None) -> None:
     """Raises what finalising would refuse (not editable, stale, incomplete); finalises nothing."""
-    _check_writable(record, expected_revision)
+    check_writable(record, expected_revision)
     failing = blocking_failures(completeness(record))
     if failing:
         raise Incomplete(failing)
 
 
-def finalise_record(
-    session: Session, *, record: StrategyRecord, expected_revision: int | None,
-    finalised_by: User | None = None,
-) -> StrategyRecord:
-    from app.followup import versions  # its tables refer to this module's
-    from app.sending import service as sending
-
-    check_finalisable(record, expected_revision)
-    now = datetime.now(UTC)
-    data = record.content
-    # The version's snapshot, sending it to the agencies (the outbox) and everything derived
-    # from them, all in the same transaction.
-
-    def facts():
-        versions.on_finalised(session, record, now, finalised_by)
-        sending.on_finalised(session, record, now, finalised_by)
-
-    return _write(session, record, data, before_commit=facts,
-                  status=RecordStatus.FINALISED.value, updated_at=now)

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData
+from app.followup.measure_row import measure_row
+from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
-from app.reports.models import RecordMeasure
-from app.reports.store import measure_row
 from app.requests.models import StrategyRequest
 from app.requests.service import decided_in_time
 from app.rules.due_dates import sent_late

@@ -64,17 +64,8 @@ from enum import StrEnum
 from app.auth.models import User
 from app.auth.roles import Role
 from app.domain.choices import Agency
-from app.reports.figures import (
-    Average,
-    Count,
-    Figure,
-    Result,
-    ReturnReasons,
-    referrer_days,
-    report,
-    return_reasons,
-    triage_hours,
-)
+from app.reports.breakdowns import Average, ReturnReasons, referrer_days, return_reasons, triage_hours
+from app.reports.figures import Count, Figure, Result, report
 
 SMALL = 5
 FEWER_THAN = f"fewer than {SMALL}"

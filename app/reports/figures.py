@@ -15,33 +15,17 @@ last finalised, and its discussion date places it in a period.
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date
 
-from sqlalchemy import Select, String, and_, case, cast, func, null, select, true
+from sqlalchemy import Select, and_, case, func, select, true
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus, ReturnReason
-from app.domain.schema import UK, uk_now
-from app.followup.models import FollowUpEntry, TrackedAction
+from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
+from app.followup.measure_table import MEASURE_COLUMNS
 from app.followup.projection import CANCELLATION_UPDATE
-from app.reports.models import MEASURE_COLUMNS, RecordMeasure
-from app.requests.models import StrategyRequest
+from app.reports.families import ACTIONS, MEASURES, RECEIPTS, REQUESTS, Family, Scope
 from app.rules.workdays import within_working_days
-from app.sending.models import RecordReceipt
-from app.sending.receipts import flag_cutoff
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What the report covers: discussions from `start` to `end` inclusive, optionally one
-    team's or one kind of lead's; `today` judges what is overdue."""
-
-    start: date
-    end: date
-    team: str | None = None
-    led_by: str | None = None
-    today: date = field(default_factory=lambda: uk_now().date())
 
 
 @dataclass(frozen=True)
@@ -102,97 +86,8 @@ class Result:
     parts: dict[str, Count] = field(default_factory=dict)
 
 
-# --- families: the rows figures count --------------------------------------------------------
-#
-# Figures that count the same kind of row share a family. A family's query reads its rows for
-# the period with a few low-cardinality columns (its "dimensions": which measure, met or not,
-# the action's status, done in time ...); one aggregate counts the rows by month and those
-# dimensions, a few hundred groups at most, and each figure adds up the groups it applies to.
-# A figure's conditions are written with ==, != and & only, so the same lambda is a SQL
-# condition on the family's columns (for the records behind it) and a test of a counted group.
-
-
-@dataclass(frozen=True)
-class Family:
-    name: str
-    # The rows for a scope: record_id, day (what places it in a month), part (an agency, for
-    # figures counted per agency, or None) and the dimensions its figures test.
-    rows: Callable[[Scope], Select]
-    dimensions: tuple[str, ...]
-
-
-def _cohort_filter(scope: Scope):
-    m = RecordMeasure
-    conditions = [m.discussion_on >= scope.start, m.discussion_on <= scope.end]
-    if scope.team:
-        conditions.append(m.team == scope.team)
-    if scope.led_by:
-        conditions.append(m.led_by == scope.led_by)
-    return and_(*conditions)
-
-
-def _cohort(scope: Scope):
-    """The records in the report: one row each, with its version in force."""
-    m = RecordMeasure
-    return select(m.record_id, m.version, m.discussion_on, m.led_by).where(
-        _cohort_filter(scope)).subquery("cohort")
-
-
-def _measure_rows(scope: Scope) -> Select:
-    m = RecordMeasure
-    return select(m.record_id, m.discussion_on.label("day"), cast(null(), String).label("part"),
-                  m.led_by, m.version, m.sent_late, m.review_due, m.reviewed_on, m.authorised,
-                  m.returned, m.amended, *(getattr(m, column) for column in MEASURE_COLUMNS.values())
-                  ).where(_cohort_filter(scope))
-
-
-def _action_rows(scope: Scope) -> Select:
-    cohort, a = _cohort(scope), TrackedAction
-    return (select(a.record_id, a.discussion_on.label("day"), cast(null(), String).label("part"), a.kind,
-                   a.status, (a.done_on <= a.due_date).label("in_time"),
-                   (a.due_date < scope.today).label("past_due"))
-            .join(cohort, and_(cohort.c.record_id == a.record_id, cohort.c.version == a.version))
-            .where(a.kind.in_([ActionKind.UPDATE_AGENCIES.value, CANCELLATION_UPDATE]),
-                   a.discussion_on >= scope.start, a.discussion_on <= scope.end))
-
-
-def _receipt_rows(scope: Scope) -> Select:
-    """Receipts of the versions in force, sent long enough ago to be flagged if still unopened
-    (RECEIPT_WORKING_DAYS)."""
-    cohort, r = _cohort(scope), RecordReceipt
-    return (select(r.record_id, r.discussion_on.label("day"), r.agency.label("part"),
-                   r.first_opened_at.is_not(None).label("opened"))
-            .join(cohort, and_(cohort.c.record_id == r.record_id, cohort.c.version == r.version))
-            .where(r.discussion_on >= scope.start, r.discussion_on <= scope.end,
-                   r.sent_at < flag_cutoff(scope.today, get_settings())))
-
-
-def _request_rows(scope: Scope) -> Select:
-    """Requests made in the period (they belong to no team)."""
-    q = StrategyRequest
-    return select(q.record_id, q.created_at.label("day"), q.agency.label("part"), q.status,
-                  q.triaged_in_time).where(
-        q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end))
-
-
-# One row a record: its figures are summed over the rows, not counted by groups.
-MEASURES = Family("measures", _measure_rows, ())
-ACTIONS = Family("actions", _action_rows, ("kind", "status", "in_time", "past_due"))
-RECEIPTS = Family("receipts", _receipt_rows, ("opened",))
-REQUESTS = Family("requests", _request_rows, ("status", "triaged_in_time"))
-
-
-def _start_of(day: date) -> datetime:
-    """The moment (UTC) the UK day begins: requests are timed, not dated."""
-    return datetime.combine(day, time(), UK).astimezone(UTC)
-
-
-def _start_of_next(day: date) -> datetime:
-    return _start_of(date.fromordinal(day.toordinal() + 1))
-
-
 # --- figures as conditions on their family's columns --------------------------------------------
-# (==, != and & only: see the note on families.)
+# (==, != and & only: see the note in app/reports/families.py.)
 
 
 def _measured(name: str, led_by: str | None = None) -> dict:
@@ -418,79 +313,3 @@ def months_between(start: date, end: date) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-# Returns recorded before managers chose reasons: counted apart, never guessed from comments.
-NOT_CATEGORISED = "not_categorised"
-NOT_CATEGORISED_LABEL = "Not categorised (returned before reasons were chosen)"
-
-
-@dataclass
-class ReturnReasons:
-    """How often each ReturnReason was chosen when the cohort's records were returned: a
-    return may give several reasons, so `counts` are each out of `returns`. Only the chosen
-    categories are read, never the comments."""
-
-    returns: int
-    counts: dict[str, int]  # ReturnReason values, then NOT_CATEGORISED
-
-    @staticmethod
-    def labels() -> dict[str, str]:
-        return {**{reason.value: reason.label for reason in ReturnReason},
-                NOT_CATEGORISED: NOT_CATEGORISED_LABEL}
-
-
-def return_reasons(session: Session, scope: Scope) -> ReturnReasons:
-    cohort = _cohort(scope)
-    chosen = session.execute(select(FollowUpEntry.details["reasons"]).join(
-        cohort, cohort.c.record_id == FollowUpEntry.record_id).where(
-        FollowUpEntry.kind == "returned")).scalars().all()
-    counts = dict.fromkeys(ReturnReasons.labels(), 0)
-    for reasons in chosen:
-        known = [r for r in (reasons if isinstance(reasons, list) else []) if r in counts
-                 and r != NOT_CATEGORISED]
-        for reason in set(known) or {NOT_CATEGORISED}:
-            counts[reason] += 1
-    return ReturnReasons(len(chosen), counts)
-
-
-@dataclass(frozen=True)
-class Average:
-    """An average (or median) and how many it was taken over."""
-
-    value: float | None
-    over: int
-
-
-def referrer_days(session: Session, scope: Scope) -> Average:
-    """On average, how many days after the discussion referrers were told the outcome. A
-    date before the discussion (one stored before dates were judged against it,
-    app/rules/dates.py) is left out rather than averaged in as negative days."""
-    m = RecordMeasure
-    if session.get_bind().dialect.name == "postgresql":
-        days = m.referrer_told_on - m.discussion_on
-    else:
-        days = func.julianday(m.referrer_told_on) - func.julianday(m.discussion_on)
-    value, over = session.execute(select(func.avg(days), func.count()).where(
-        m.m_referrer_told.is_(True), _cohort_filter(scope),
-        m.referrer_told_on.is_not(None), m.referrer_told_on >= m.discussion_on)).one()
-    return Average(round(float(value), 1) if value is not None else None, over)
-
-
-def triage_hours(session: Session, scope: Scope) -> Average:
-    """The median hours from a request to its decision, for requests made in the period."""
-    q = StrategyRequest
-    period = (q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end),
-              q.triaged_at.is_not(None))
-    if session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", q.triaged_at - q.created_at)
-        median, over = session.execute(select(
-            func.percentile_cont(0.5).within_group(seconds), func.count()).where(*period)).one()
-        return Average(round(float(median) / 3600, 1) if median is not None else None, over)
-    rows = session.execute(select(q.created_at, q.triaged_at).where(*period)).all()
-    hours = sorted((row.triaged_at - row.created_at).total_seconds() / 3600 for row in rows)
-    if not hours:
-        return Average(None, 0)
-    middle = len(hours) // 2
-    median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
-    return Average(round(median, 1), len(hours))

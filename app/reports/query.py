@@ -8,9 +8,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from app.auth.models import User
 from app.domain.choices import LedBy
-from app.domain.schema import _blank_to_none, uk_now
+from app.domain.fields import _blank_to_none
+from app.domain.schema import uk_now
 from app.reports.disclosure import sees_exact_figures
-from app.reports.figures import Scope
+from app.reports.families import Scope
 
 # A longer period is a different question (and a slower one): a partnership's annual
 # comparison needs a few years at most.

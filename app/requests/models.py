@@ -15,18 +15,8 @@ from sqlmodel import Field as DbField
 from sqlmodel import SQLModel
 
 from app.domain.choices import Agency, ReferralForm, RequestStatus
-from app.domain.schema import (
-    LONG_TEXT_MAX,
-    SHORT_TEXT_MAX,
-    AnyDate,
-    Email,
-    LongText,
-    PastDate,
-    Phone,
-    ShortText,
-    _as_list,
-    _blank_to_none,
-)
+from app.domain.fields import LONG_TEXT_MAX, SHORT_TEXT_MAX, _as_list, _blank_to_none
+from app.domain.schema import AnyDate, Email, LongText, PastDate, Phone, ShortText
 
 MAX_REQUEST_CHILDREN = 20
 

@@ -14,7 +14,9 @@ from app.auth.models import User
 from app.auth.roles import Role, can_triage, can_view_request
 from app.config import Settings, get_settings
 from app.domain.choices import Agency, ReferrerKind, RequestStatus
-from app.domain.schema import SHORT_TEXT_MAX, UK, StrategyRecordData
+from app.domain.fields import SHORT_TEXT_MAX, UK
+from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
 from app.records import service as records
 from app.records.display import as_text
 from app.records.models import StrategyRecord
@@ -192,7 +194,7 @@ def convene(session: Session, user: User, req: StrategyRequest) -> StrategyRecor
     requester = session.get(User, req.created_by_id)
     data = record_data_from(req, requester)
     _claim(session, user, req, RequestStatus.CONVENED)
-    record = records.create_record(session, data=data, team=user.team, created_by_id=user.id)
+    record = lifecycle.create_record(session, data=data, team=user.team, created_by_id=user.id)
     req.record_id = record.id
     session.add(req)
     session.commit()

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 from app.config import Settings
-from app.domain.schema import UK
+from app.domain.fields import UK
 from app.rules.workdays import add_working_days, is_working_day
 
 

@@ -14,9 +14,9 @@ from sqlmodel import Session
 from app.auth import audit
 from app.auth.models import AuditEvent, User
 from app.config import get_settings
-from app.links.issue import new_link
 from app.organisations.models import Organisation, OrganisationContact
 from app.records.models import RecordDistribution, StrategyRecord
+from app.sending.link_issue import new_link
 from app.sending.models import Notification, RecordReceipt
 
 PARTNER = "partner"

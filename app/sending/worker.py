@@ -15,7 +15,7 @@ attempt, so one that kills its worker every time cannot loop for ever).
 The email holds no case detail (OFFICIAL-SENSITIVE): the agency, the reference and a link
 to sign in, or a personal link (app/links) for someone who reads without an account. A
 personal link's secret and a one-time code are made here, as their email is sent
-(app/links/tokens.py), and only their hashes are stored. The code email is its own message,
+(app/sending/link_tokens.py), and only their hashes are stored. The code email is its own message,
 never the link's.
 """
 
@@ -34,9 +34,9 @@ from app.auth.models import User
 from app.config import Settings, get_settings
 from app.db import get_engine
 from app.domain.choices import Agency
-from app.links import tokens
-from app.links.models import LinkCode, RecipientLink
 from app.records.models import StrategyRecord
+from app.sending import link_tokens as tokens
+from app.sending.link_models import LinkCode, RecipientLink
 from app.sending.models import Notification
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def message_id(notification: Notification, settings: Settings) -> str:
 def message(notification: Notification, reference: str, settings: Settings,
             secret: dict[str, str] | None = None) -> EmailMessage:
     """The email for a notification. `secret` holds a personal link's token or a one-time
-    code made for this sending (app/links/tokens.py)."""
+    code made for this sending (app/sending/link_tokens.py)."""
     secret = secret or {}
     agency = Agency(notification.agency).label if notification.agency in Agency._value2member_map_ \
         else notification.agency

@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from app.reports.charts import bar_chart, line_chart
-from app.security import SECURITY_HEADERS
+from app.web.security import SECURITY_HEADERS
 from tests.e2e.test_browser import CHROMIUM, REQUIRE_BROWSER
 
 PAGE = "http://charts.test/"

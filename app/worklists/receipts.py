@@ -18,11 +18,11 @@ from app.auth.models import User
 from app.config import Settings, get_settings
 from app.db import count_up_to
 from app.organisations.models import Organisation, OrganisationContact
-from app.records.access import visible_filter
 from app.records.models import RecordDistribution, StrategyRecord
 from app.rules.due_dates import sent_late, uk_date
 from app.rules.workdays import add_working_days
 from app.sending.models import Notification, RecordReceipt
+from app.visibility import record_filter as visible_filter
 
 UK = ZoneInfo("Europe/London")
 

@@ -10,9 +10,9 @@ from app.auth.deps import ApiUser
 from app.auth.roles import can_request
 from app.deps import SessionDep
 from app.domain.choices import RequestStatus
-from app.records.api import READ_ERRORS, WRITE_ERRORS, UtcDateTime, invalid, problem
 from app.requests import service
 from app.requests.models import DeclineData, RequestData, StrategyRequest
+from app.web.api_common import READ_ERRORS, WRITE_ERRORS, UtcDateTime, invalid, problem
 
 router = APIRouter(prefix="/api/requests", tags=["requests for a strategy discussion"])
 

@@ -18,10 +18,10 @@ from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from app import errors, refusals
 from app.asgi import HttpMiddleware
 from app.auth.deps import SESSION_COOKIE
 from app.config import get_settings
+from app.web import errors, refusals
 
 UNSTORABLE = ("The request contained characters that cannot be stored (a NUL character or an "
               "unpaired surrogate). Remove them and try again. Nothing was saved.")

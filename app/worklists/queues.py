@@ -13,8 +13,8 @@ from sqlmodel import Session
 from app.auth.models import User
 from app.domain.choices import LedBy, RecordStatus
 from app.domain.schema import uk_now
-from app.records.access import visible_filter
 from app.records.models import StrategyRecord
+from app.visibility import record_filter as visible_filter
 
 PAGE_SIZE = 25
 SEPARATOR = "~"

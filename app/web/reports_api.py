@@ -17,13 +17,13 @@ from app.auth.models import User
 from app.auth.roles import can_see_reports
 from app.deps import SessionDep
 from app.domain.choices import Agency, LedBy
-from app.records.access import visible_filter
-from app.records.api import READ_ERRORS, invalid, problem
 from app.records.models import StrategyRecord
 from app.reports.disclosure import Cell, Shown, Withheld, sees_exact_figures
 from app.reports.figures import BY_ID, record_ids
-from app.reports.pages import shown_report
 from app.reports.query import ReportQuery, read_query
+from app.web.access import visible_filter
+from app.web.api_common import READ_ERRORS, invalid, problem
+from app.web.reports_pages import shown_report
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 # The most record ids one page of a figure's records gives.

@@ -18,9 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from app import refusals
 from app.asgi import HttpMiddleware
 from app.templating import templates
+from app.web import refusals
+from app.web.security import add_security_headers
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,6 @@ def install(app: FastAPI) -> None:
     # and then closes the connection.
     @app.exception_handler(Exception)
     def _last_resort(request: Request, exc: Exception):
-        from app.security import add_security_headers
-
         log.error("Unhandled error in middleware on %s %s", request.method, request.url.path)
         response = _server_error(request)
         add_security_headers(request, response)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.links.models import RecipientLink
+from app.sending.link_models import RecipientLink
 
 
 def new_link(session: Session, receipt, notification, name: str, contact_id: int | None,

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ValidationError
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import Role, can_request, can_triage
-from app.deps import SessionDep
+from app.deps import PostedValues, SessionDep
 from app.parsing import FormValues, whole_number
-from app.records.forms import inner_model, nested, plain_message, rows, typed_text, with_rows
-from app.records.pages import PostedValues
+from app.records.form_errors import inner_model, plain_message
+from app.records.forms import nested, rows, typed_text, with_rows
 from app.requests import service
 from app.requests.models import DeclineData, RequestData
 from app.templating import FormView, templates

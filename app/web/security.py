@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from app import refusals
 from app.asgi import HttpMiddleware
 from app.auth.deps import bearer_token
+from app.templating import templates
+from app.web import refusals
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -85,8 +86,6 @@ def _refusal(request: Request) -> Response:
     message = "This request came from another site, so it was refused. Nothing was changed."
     if request.url.path.startswith("/api"):
         return JSONResponse({"detail": message}, status_code=403)
-    from app.templating import templates
-
     return templates.TemplateResponse(request, "error.html",
                                       {"title": "That request was refused", "message": message},
                                       status_code=403)

@@ -23,8 +23,6 @@ from app.auth.roles import can_see_reports
 from app.deps import SessionDep
 from app.domain.choices import Agency, LedBy
 from app.pdf import service as pdf_service
-from app.pdf.routes import FAILED, TOO_BUSY
-from app.records import access
 from app.records.listing import ListQuery
 from app.records.models import StrategyRecord
 from app.reports import charts, exports
@@ -32,6 +30,8 @@ from app.reports.disclosure import Disclosed, Shown, report_for, sees_exact_figu
 from app.reports.figures import BY_ID, Figure, months_between, record_ids
 from app.reports.query import ReportQuery, read_query
 from app.templating import templates
+from app.web import access
+from app.web.pdf_routes import FAILED, TOO_BUSY
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)

@@ -14,13 +14,14 @@ from app.auth.models import User
 from app.auth.roles import can_read_audit, can_record
 from app.deps import PostedForm, SessionDep
 from app.organisations.models import Organisation
-from app.records import access
-from app.records.api import READ_ERRORS, UtcDateTime, problem
 from app.records.models import StrategyRecord
-from app.sending import outbox, receipts
+from app.sending import outbox
 from app.sending import service as sending
 from app.sending.models import Notification
 from app.templating import templates
+from app.web import access
+from app.web.api_common import READ_ERRORS, UtcDateTime, problem
+from app.worklists import receipts
 
 router = APIRouter()
 OUTBOX_LIMIT = 200

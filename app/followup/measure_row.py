@@ -7,7 +7,7 @@ from datetime import date
 from app.config import Settings, get_settings
 from app.domain.choices import LedBy
 from app.domain.schema import StrategyRecordData, uk_now
-from app.reports.models import MEASURE_COLUMNS
+from app.followup.measure_table import MEASURE_COLUMNS
 from app.rules.completeness import evaluate
 from app.rules.measures import measure
 

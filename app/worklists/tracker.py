@@ -17,16 +17,16 @@ from app.auth.models import User
 from app.config import get_settings
 from app.db import count_up_to
 from app.domain.choices import RecordStatus
-from app.domain.schema import _blank_to_none, uk_now
-from app.followup import queues
+from app.domain.fields import _blank_to_none
+from app.domain.schema import uk_now
 from app.followup.models import TrackedAction
 from app.followup.projection import UPDATE_KINDS
-from app.followup.queues import inline
-from app.records.access import visible_filter
 from app.records.models import StrategyRecord
 from app.rules import calendar
 from app.rules.calendar import WorkingDay, working_days_since
-from app.sending import receipts
+from app.visibility import record_filter as visible_filter
+from app.worklists import queues, receipts
+from app.worklists.queues import inline
 
 # Rows a page of the tracker shows (the API may ask for up to API_LIMIT).
 PAGE_SIZE = 50

@@ -16,8 +16,8 @@ from app.auth.deps import PageUser
 from app.deps import SessionDep
 from app.followup.printed import printed_state
 from app.pdf import service as pdf_service
-from app.records import access
 from app.sending import service as sending
+from app.web import access
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,7 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
     sending.mark_downloaded(session, user, record.id, record.version, request)  # a partner's first
     etag = f'"{pdf.etag}"'
     headers = {
-        "ETag": etag,  # Cache-Control: no-store, as on every page (app/security.py)
+        "ETag": etag,  # Cache-Control: no-store, as on every page (app/web/security.py)
         "Content-Disposition": f'attachment; filename="{_filename(record, child_key)}"',
         "X-Content-Type-Options": "nosniff",
     }

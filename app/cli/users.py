@@ -8,6 +8,7 @@ from sqlmodel import Session
 from app.auth import service
 from app.auth.roles import Role
 from app.db import get_engine
+from app.organisations import accounts
 
 
 def add_commands(commands) -> None:
@@ -59,9 +60,9 @@ def _run(session: Session, args) -> str:
     if args.command == "user" and args.action == "create":
         if service.get_user(session, args.username):
             raise SystemExit(f"A user called {args.username} already exists")
-        user = service.create_user(session, username=args.username, display_name=args.name,
-                                   role=Role(args.role), password=_password(),
-                                   organisation_id=args.org, team=args.team)
+        user = accounts.create_user(session, username=args.username, display_name=args.name,
+                                    role=Role(args.role), password=_password(),
+                                    organisation_id=args.org, team=args.team)
         if args.email:
             service.set_email(session, user, args.email)
         return f"Created {user.username} ({args.role})."

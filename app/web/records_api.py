@@ -6,12 +6,12 @@ plus the facts only the service sets). Every write names the revision it was bas
 save or finalise from a stale read is refused (409) and one that names none is refused (428).
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlmodel import Session
 
 from app.auth import audit
@@ -19,28 +19,35 @@ from app.auth.deps import ApiUser
 from app.auth.roles import can_list_records
 from app.deps import SessionDep
 from app.domain.choices import RecordStatus
-from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
+from app.domain.fields import LOCAL_TIME_NOTE, LocalDateTime
+from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
 from app.followup.cancellations import CANCELLED_NOTE, CancelledDiscussionOut, cancelled_out
 from app.organisations.service import UnknownRecipient
-from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
-from app.records import access, service, staff
+from app.records import service, staff
 from app.records.listing import PAGE_SIZE, ListQuery
 from app.records.models import StrategyRecord
 from app.rules.completeness import Result, Severity
+from app.web import access
+from app.web.api_common import (
+    READ_ERRORS,
+    REVISION_ERRORS,
+    STALE,
+    WRITE_ERRORS,
+    Revision,
+    UtcDateTime,
+    as_utc,
+    etag,
+    if_match_revision,
+    invalid,
+    problem,
+    revision_named,
+)
 
 router = APIRouter(prefix="/api/strategies", tags=["strategy records"])
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every stored timestamp was written in UTC.
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
-Revision = Annotated[StrictInt, Field(ge=1, description="The record's revision, as read")]
 
 
 # --- models --------------------------------------------------------------------------------
@@ -116,45 +123,12 @@ class RuleResultOut(BaseModel):
     failures: list[FailureOut]
 
 
-class Problem(BaseModel):
-    """Why a request was refused."""
-
-    detail: str
-
-
-class ValidationProblem(BaseModel):
-    """Which fields were refused: each with its path (`loc`) and the problem (`msg`)."""
-
-    detail: list[dict[str, Any]]
-
-
 class FinaliseRefused(BaseModel):
     """The blocking rules that fail, or (for a malformed body) the fields refused."""
 
     detail: list[RuleResultOut] | list[dict[str, Any]]
 
 
-def problem(description: str, model=Problem) -> dict:
-    return {"model": model, "description": description}
-
-
-READ_ERRORS = {
-    400: problem("Text that cannot be stored (a NUL or an unpaired surrogate) in the request"),
-    401: problem("No valid session or API token"),
-    404: problem("No such record, or not one you may see"),
-    422: problem("A malformed field, with its path", ValidationProblem),
-}
-WRITE_ERRORS = {
-    **READ_ERRORS,
-    400: problem("The body could not be read as JSON (for example, not UTF-8), or held text "
-                  "that cannot be stored (a NUL or an unpaired surrogate)"),
-    403: problem("You may see this record but not change it, or may not create records"),
-    413: problem("The body is too large"),
-}
-REVISION_ERRORS = {
-    409: problem("Not a draft, or saved by someone else since the revision you sent"),
-    428: problem("No revision sent: put `revision` in the body or send If-Match"),
-}
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -196,47 +170,10 @@ def _result_out(result: Result) -> RuleResultOut:
     )
 
 
-def etag(record: StrategyRecord) -> str:
-    return f'"{record.revision}"'
-
-
-def invalid(loc: tuple, message: str, value) -> RequestValidationError:
-    """A 422 in the same shape as FastAPI's own, for checks made after parsing."""
-    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message,
-                                    "input": value}])
-
-
 def staff_invalid(refused: staff.UnknownStaff) -> RequestValidationError:
     """A 422 naming each user id that is not active social-care staff, by its field."""
     return RequestValidationError([{"type": "value_error", "loc": ("body", *path), "msg": message,
                                     "input": None} for path, message in refused.errors.items()])
-
-
-def if_match_revision(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    revision = whole_number(if_match.strip().removeprefix("W/").strip('"'))
-    if revision is None:
-        raise invalid(("header", "if-match"), 'If-Match must be an ETag from this API, like "3"',
-                       if_match)
-    return revision
-
-
-STALE = "Someone else changed this record since you read it: read it again"
-
-
-def revision_named(record: StrategyRecord, *revisions: int | None) -> int:
-    """The revision a write is based on: 428 if it names none, 409 if one is stale. A damaged
-    record answers 409 with the reason first."""
-    record.content  # noqa: B018
-    named = [r for r in revisions if r is not None]
-    if not named:
-        raise HTTPException(428, detail=(
-            "Send the revision you read, as \"revision\" in the body or an If-Match header "
-            "with the ETag, so that nobody else's change is overwritten"))
-    if any(r != record.revision for r in named):
-        raise HTTPException(409, detail=STALE)
-    return named[0]
 
 
 def _based_on(record: StrategyRecord, *revisions: int | None) -> None:
@@ -255,7 +192,7 @@ def _same_read_only(record: StrategyRecord, body: StrategyRecordReplace) -> None
         if sent is None:  # left out, or null: nothing claimed
             continue
         if isinstance(sent, datetime):
-            sent = _as_utc(sent)
+            sent = as_utc(sent)
         if sent != getattr(stored, name):
             raise invalid(("body", name), f"{name} is read-only and differs from the stored "
                            "value: leave it out, or send it as read", sent)
@@ -325,7 +262,7 @@ def create_strategy(body: StrategyRecordIn, session: SessionDep, response: Respo
     """Create a draft record from JSON (content only)."""
     access.require_recorder(session, user, request)
     try:
-        record = service.create_record(session, data=body, team=user.team, created_by_id=user.id)
+        record = lifecycle.create_record(session, data=body, team=user.team, created_by_id=user.id)
     except UnknownRecipient as refused:
         raise invalid(("body", "distribution"), str(refused), None) from None
     except staff.UnknownStaff as refused:
@@ -366,7 +303,7 @@ def replace_strategy(
         body.model_dump(include=set(StrategyRecordData.model_fields)), context={"stored": True}
     )
     try:
-        record = service.save_record(
+        record = lifecycle.save_record(
             session, record=record, data=data, expected_revision=record.revision
         )
     except service.StaleRecord:  # saved by someone else between our read and our write
@@ -412,8 +349,8 @@ def finalise_strategy(
     record = access.for_change(session, user, record_id, request)
     _based_on(record, body.revision if body else None, if_match_revision(if_match))
     try:
-        record = service.finalise_record(session, record=record,
-                                         expected_revision=record.revision, finalised_by=user)
+        record = lifecycle.finalise_record(session, record=record,
+                                           expected_revision=record.revision, finalised_by=user)
     except service.StaleRecord:
         raise HTTPException(409, detail=STALE) from None
     except service.Incomplete as incomplete:

@@ -17,24 +17,24 @@ from app.auth.deps import ApiUser
 from app.auth.roles import can_record_follow_up
 from app.deps import SessionDep
 from app.domain.choices import ReturnReason
-from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX
-from app.followup import service, tracker
+from app.domain.fields import LONG_TEXT_MAX, SHORT_TEXT_MAX
+from app.followup import entries, service
 from app.pdf.service import render_after_finalise
-from app.records import access
-from app.records.api import (
+from app.web import access
+from app.web.api_common import (
     READ_ERRORS,
     REVISION_ERRORS,
     STALE,
     WRITE_ERRORS,
     Revision,
-    StrategyRecordOut,
     etag,
     if_match_revision,
     invalid,
     problem,
-    record_out,
     revision_named,
 )
+from app.web.records_api import StrategyRecordOut, record_out
+from app.worklists import tracker
 
 router = APIRouter(tags=["after the meeting"])
 
@@ -158,12 +158,12 @@ def action_progress(record_id: int, position: Annotated[int, Path(ge=0, le=10_00
     cancelled."""
     record = access.follow_up_recordable(session, user, record_id, request)
     revision = _based_on(record, body, if_match)
-    progress = service.ActionProgress(
+    progress = entries.ActionProgress(
         position=position, outcome=body.outcome, note=body.note, done_on=body.done_on,
         updated=tuple(body.updated), not_updated=body.not_updated, how=body.how,
         due_date=body.due_date)
-    record = _run(lambda: service.record_action(session, record, user, revision, progress))
-    audit.log(session, service.OUTCOMES[body.outcome], user=user, record_id=record.id,
+    record = _run(lambda: entries.record_action(session, record, user, revision, progress))
+    audit.log(session, entries.OUTCOMES[body.outcome], user=user, record_id=record.id,
               detail=f"action {position + 1}", request=request)
     response.headers["ETag"] = etag(record)
     return record_out(record)

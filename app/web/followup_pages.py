@@ -12,19 +12,19 @@ from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
 from app.config import get_settings
-from app.deps import SessionDep
+from app.deps import PostedValues, SessionDep
 from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
 from app.domain.schema import uk_now
-from app.followup import projection, service, tracker, versions
-from app.followup.service import ActionProgress, Invalid, Refused, StaleRecord
+from app.followup import entries, projection, service, versions
+from app.followup.entries import ActionProgress
+from app.followup.service import Invalid, Refused, StaleRecord
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
-from app.records import access
-from app.records.pages import PostedValues
 from app.requests import service as requests_service
 from app.rules.core import discussion_day
-from app.sending import receipts
 from app.templating import templates
+from app.web import access
+from app.worklists import receipts, tracker
 
 router = APIRouter(include_in_schema=False)
 # Rows of each list the manager's page shows.
@@ -170,13 +170,13 @@ def action_progress(values: PostedValues, request: Request, record_id: int, posi
                    if str(org) not in ticked}
 
     def change(rev, v):
-        return service.record_action(session, record, user, rev, ActionProgress(
+        return entries.record_action(session, record, user, rev, ActionProgress(
             position=position, outcome=outcome, note=v.get("note"), done_on=v.get("done_on"),
             updated=updated, not_updated=not_updated, how=v.get("how"),
             due_date=v.get("due_date")))
 
     return _act(request, session, user, record, f"action-{position}", values, change,
-                service.OUTCOMES.get(outcome, "action_done"),
+                entries.OUTCOMES.get(outcome, "action_done"),
                 detail=f"action {position + 1}", rerender_pdf=False)
 
 
@@ -185,7 +185,7 @@ def referrer_told(values: PostedValues, request: Request, record_id: int, sessio
                   user: PageUser):
     record = access.follow_up_recordable(session, user, record_id, request)
     return _act(request, session, user, record, "referrer", values,
-                lambda rev, v: service.record_referrer_told(session, record, user, rev, v),
+                lambda rev, v: entries.record_referrer_told(session, record, user, rev, v),
                 "referrer_told")
 
 
@@ -194,7 +194,7 @@ def edt_review(values: PostedValues, request: Request, record_id: int, session: 
                user: PageUser):
     record = access.follow_up_recordable(session, user, record_id, request)
     return _act(request, session, user, record, "edt-review", values,
-                lambda rev, v: service.record_edt_review(session, record, user, rev, v),
+                lambda rev, v: entries.record_edt_review(session, record, user, rev, v),
                 "edt_review")
 
 
@@ -203,7 +203,7 @@ def cancel_further(values: PostedValues, request: Request, record_id: int, sessi
                    user: PageUser):
     record = access.follow_up_recordable(session, user, record_id, request)
     return _act(request, session, user, record, "cancel", values,
-                lambda rev, v: service.cancel_further_discussion(session, record, user, rev,
+                lambda rev, v: entries.cancel_further_discussion(session, record, user, rev,
                                                                  v.get("reason")),
                 "discussion_cancelled", rerender_pdf=True)
 

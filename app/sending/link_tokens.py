@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.links.models import LinkCode, RecipientLink
+from app.sending.link_models import LinkCode, RecipientLink
 
 LINK_TOKEN_BYTES = 24  # 192 bits
 SESSION_TOKEN_BYTES = 32

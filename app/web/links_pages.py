@@ -4,7 +4,7 @@ no staff session reaches a record through them, and the link's cookie (path /r/)
 sent to any other route, which treats its holder as not signed in.
 
 Cross-site POSTs are refused and every answer carries the security headers, as everywhere
-(app/security.py).
+(app/web/security.py).
 """
 
 import re
@@ -19,13 +19,13 @@ from app.deps import PostedForm, SessionDep
 from app.followup.printed import printed_state
 from app.followup.versions import snapshot
 from app.links import service
-from app.links.models import RecipientLink
 from app.pdf import service as pdf_service
-from app.pdf.routes import FAILED, TOO_BUSY, TOO_SLOW, safe_filename
-from app.records import access
 from app.records import service as records
+from app.sending.link_models import RecipientLink
 from app.templating import templates
 from app.visibility import LinkReader, sight
+from app.web import access
+from app.web.pdf_routes import FAILED, TOO_BUSY, TOO_SLOW, safe_filename
 
 router = APIRouter(include_in_schema=False)
 COOKIE_PATH = "/r/"
