@@ -241,8 +241,8 @@ def test_drafts_never_finalised_are_counted_and_queued_with_the_stale_ones_apart
         at = uk_now().replace(tzinfo=None, second=0, microsecond=0) - timedelta(days=days_ago)
         body["header"] |= {"discussion_at": at.isoformat(),
                            "concern_at": (at - timedelta(hours=5)).isoformat()}
-        return service.create_record(session, data=StrategyRecordData.model_validate(body),
-                                     team=team, created_by_id=user.id)
+        return lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
+                                       team=team, created_by_id=user.id)
 
     fresh, edge, stale, older = (draft(sw, stale_days - 1), draft(sw, stale_days),
                                  draft(sw, stale_days + 1), draft(sw, 3 * stale_days))
