@@ -112,6 +112,49 @@ def typed_date(text: str) -> date:
     return value
 
 
+REAL_DATE_MESSAGE = "Enter a real date, like 27 3 2026"
+
+
+def date_boxes_problem(day: str, month: str, year: str, time: str | None
+                       ) -> tuple[str, frozenset[str]] | None:
+    """What is wrong with a date's boxes (and its time box, where it has one), said once for
+    the whole field, and which boxes are wrong: (message, parts), or None if nothing is.
+    The date and the time are judged together, so a person fixing one is told of the other
+    at the same time (31 February with a time of 25:00 gets both)."""
+    parts: set[str] = set()
+    date_message = None
+    if any((day, month, year)):
+        date_message = date_problem(day, month, year)
+        if date_message:
+            parts |= _unreadable_parts(day, month, year)
+        else:
+            numbers = date_numbers(day, month, year)
+            try:
+                date(numbers[2], numbers[1], numbers[0])
+            except ValueError:
+                date_message = REAL_DATE_MESSAGE
+                parts |= {"day", "month"} if numbers[0] <= 31 else {"day"}
+    time_wrong = bool(time) and typed_time(time) is None
+    if time_wrong:
+        parts.add("time")
+    if date_message and time_wrong:
+        first = date_message.removesuffix(", or type today")
+        return f"{first}, and the time as, for example, 14:05 or 2.05pm", frozenset(parts)
+    if date_message or time_wrong:
+        return date_message or TIME_MESSAGE, frozenset(parts)
+    return None
+
+
+def _unreadable_parts(day: str, month: str, year: str) -> set[str]:
+    """The date boxes that do not read on their own (all three if each does but not together)."""
+    if _WHOLE_DATE.fullmatch(day) or day.lower() in TODAY_WORDS:
+        return {"day", "month", "year"}
+    wrong = {part for part, ok in (("day", whole_number(day, 2) is not None),
+                                   ("month", _month_number(month) is not None),
+                                   ("year", _full_year(year) is not None)) if not ok}
+    return wrong or {"day", "month", "year"}
+
+
 def _month_number(text: str) -> int | None:
     name = text.lower().rstrip(".")
     if len(name) >= 3 and name.isalpha():

@@ -11,7 +11,7 @@ from app.domain import choices
 from app.domain.fields import UK
 from app.domain.schema import UPDATE_AGENCIES_TEXT, child_title, uk_now
 from app.domain.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
-from app.parsing import FormValues
+from app.parsing import FormValues, date_boxes_problem
 from app.records.display import as_text, summary_rows
 from app.records.form_errors import field_title
 from app.records.forms import rows
@@ -49,6 +49,16 @@ class FormView:
 
     def error(self, key: str) -> str | None:
         return self.errors.get(key)
+
+    def date_part_wrong(self, key: str, part: str) -> bool:
+        """Whether this box of a date field in error is one at fault: only the time box when
+        only the time is wrong; every box when the date as a whole is (it is before another)."""
+        if not self.error(key):
+            return False
+        day, month, year, time = (self.value(f"{key}-{p}").strip()
+                                  for p in ("day", "month", "year", "time"))
+        found = date_boxes_problem(day, month, year, time)
+        return found is None or part in found[1]
 
     def title(self, key: str) -> str:
         return field_title(tuple(key.split("-")))

@@ -84,7 +84,8 @@ def test_today_with_another_month_says_how_to_type_a_date(client, frozen_now):
     answer = _post_date(client, record_id, "header", "header-discussion_at", day="today",
                         month=str(other_month), year="", time="10:00")
     assert answer.status_code == 422
-    assert error_summary(soup(answer)) == {"#header-discussion_at": DATE_MESSAGE}
+    assert error_summary(soup(answer)) == {
+        "#header-discussion_at": f"Date and time of the discussion: e{DATE_MESSAGE[1:]}"}
     assert soup(answer).select_one("#header-discussion_at")["value"] == "today"
 
 

@@ -138,7 +138,8 @@ def test_a_two_digit_year_is_refused_saying_to_type_it_in_full(client, day, mont
     answer = _post_discussion_at(client, record_id, day=day, month=month, year=year, time="9am")
     assert answer.status_code == 422
     page = soup(answer)
-    assert error_summary(page) == {"#header-discussion_at": "Enter the year in full, like 2026"}
+    assert error_summary(page) == {
+        "#header-discussion_at": "Date and time of the discussion: enter the year in full, like 2026"}
     assert [page.select_one(f"input[name=header-discussion_at-{part}]")["value"]
             for part in ("day", "month", "year")] == [day, month, year]
     assert api_record(client, record_id)["header"]["discussion_at"] is None
@@ -150,10 +151,15 @@ def test_a_time_that_is_not_one_says_how_to_type_it(client, typed):
     answer = _post_discussion_at(client, record_id, day="3", month="4", year="2026", time=typed)
     assert answer.status_code == 422
     page = soup(answer)
-    message = "Enter the time as, for example, 14:05 or 2.05pm, or type now"
+    message = ("Date and time of the discussion: enter the time as, for example, 14:05 or "
+               "2.05pm, or type now")
     assert error_summary(page) == {"#header-discussion_at": message}
     beside = page.select_one("#header-discussion_at-error").get_text(" ", strip=True)
     assert beside == f"Error: {message}"
+    # Only the time box is marked: the date was typed right.
+    marked = [i["name"].rsplit("-", 1)[1] for i in page.select(
+        "input[name^=header-discussion_at-].govuk-input--error")]
+    assert marked == ["time"]
     # Everything typed is shown again.
     assert page.select_one("input[name=header-discussion_at-time]")["value"] == typed
     assert page.select_one("input[name=header-discussion_at-day]")["value"] == "3"
@@ -168,7 +174,8 @@ def test_a_date_that_is_not_one_says_how_to_type_it(client, day, month, year):
     assert answer.status_code == 422
     page = soup(answer)
     assert error_summary(page) == {
-        "#header-discussion_at": "Enter the date as, for example, 27 3 2026 or 27/3/2026, or type today"}
+        "#header-discussion_at": "Date and time of the discussion: enter the date as, for "
+                                 "example, 27 3 2026 or 27/3/2026, or type today"}
     assert page.select_one("input[name=header-discussion_at-day]")["value"] == day
     assert page.select_one("input[name=header-discussion_at-month]")["value"] == month
 
@@ -177,8 +184,35 @@ def test_a_date_that_reads_but_does_not_exist_is_still_refused(client):
     record_id = start(client)
     answer = _post_discussion_at(client, record_id, day="31/2/2026", time="14:05")
     assert answer.status_code == 422
-    assert list(error_summary(soup(answer))) == ["#header-discussion_at"]
-    assert "real date" in error_summary(soup(answer))["#header-discussion_at"]
+    assert error_summary(soup(answer)) == {
+        "#header-discussion_at": "Date and time of the discussion: enter a real date, like 27 3 2026"}
+
+
+def test_a_date_that_does_not_exist_and_a_wrong_time_are_told_together(client):
+    """Not the time first and 31 February only once the time is fixed."""
+    record_id = start(client)
+    answer = _post_discussion_at(client, record_id, day="31", month="2", year="2026", time="25:00")
+    page = soup(answer)
+    assert error_summary(page) == {
+        "#header-discussion_at": "Date and time of the discussion: enter a real date, like "
+                                 "27 3 2026, and the time as, for example, 14:05 or 2.05pm"}
+    marked = [i["name"].rsplit("-", 1)[1] for i in page.select(
+        "input[name^=header-discussion_at-].govuk-input--error")]
+    assert marked == ["day", "month", "time"]
+
+
+def test_two_date_fields_wrong_the_same_way_are_told_apart(client):
+    record_id = start(client)
+    typed = {f"header-{field}-{part}": value for field, time in (("discussion_at", "teatime"),
+                                                                 ("concern_at", "lunch"))
+             for part, value in (("day", "3"), ("month", "4"), ("year", "2026"), ("time", time))}
+    page = section_page(client, record_id, "header")
+    answer = post_section(client, record_id, "header", [
+        (k, v) for k, v in form_data(page) if k not in typed] + list(typed.items()))
+    summary = list(error_summary(soup(answer)).values())
+    assert len(summary) == len(set(summary)) == 2
+    assert sorted(line.split(":")[0] for line in summary) == [
+        "Date and time of the discussion", "Date and time the concern arose"]
 
 
 def test_a_date_of_birth_typed_whole_in_the_day_box(client):

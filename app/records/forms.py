@@ -16,14 +16,13 @@ from app.domain.schema import StrategyRecordData
 from app.domain.sections import Section
 from app.parsing import (
     NOW_WORD,
-    TIME_MESSAGE,
     FormValues,
+    date_boxes_problem,
     date_numbers,
-    date_problem,
     typed_time,
     whole_number,
 )
-from app.records.form_errors import error_messages, inner_model
+from app.records.form_errors import error_messages, field_title, inner_model
 
 DATE_PARTS = ("day", "month", "year", "time")
 _INDEX = re.compile(r"^\d+$")
@@ -155,12 +154,11 @@ def date_problems(values: FormValues, prefix: str) -> dict[str, str]:
     problems = {}
     for key, parts in grouped.items():
         day, month, year = (parts.get(p, "") for p in ("day", "month", "year"))
-        time = parts.get("time", "")
-        problem = date_problem(day, month, year) if any((day, month, year)) else None
-        if problem:
-            problems[key] = problem
-        elif time and typed_time(time) is None:
-            problems[key] = TIME_MESSAGE
+        found = date_boxes_problem(day, month, year, parts.get("time", ""))
+        if found:
+            # Named, so two date fields wrong the same way are two different lines.
+            message = found[0]
+            problems[key] = f"{field_title(tuple(key.split('-')))}: {message[0].lower()}{message[1:]}"
     return problems
 
 
