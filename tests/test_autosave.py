@@ -6,6 +6,7 @@ A save from a page someone else has since changed never overwrites: the page sho
 versions of each field that differs and saves only with an explicit choice.
 """
 
+import json
 import re
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from sqlmodel import select
 from app.auth.models import AuditEvent, User
 from app.records.models import StrategyRecord
 from app.web import autosave_pages as pages
+from app.web.section_form import CONFLICT_SUMMARY
 from tests.builders import api_record, complete_record, create
 from tests.conftest import make_user, signed_in
 from tests.html import (
@@ -327,22 +329,27 @@ def _conflict(client, other, record_id, slug, mine: dict, theirs: dict):
     return soup(answer)
 
 
-def test_the_conflict_page_shows_both_versions_of_each_field_that_differs(client, other):
+def test_the_conflict_page_asks_only_about_fields_both_people_changed(client, other):
     record_id = start(client)
     page = _conflict(client, other, record_id, "header",
                      mine={"header-chair": "Sam", "header-format": "phone",
-                           "header-request_reason": "Line one\r\nLine two"},
+                           "header-request_reason": "Line one\r\nLine two",
+                           "header-minute_taker": "Sam's minutes"},
                      theirs={"header-chair": "Alex", "header-minute_taker": "Alex's minutes",
-                             "header-request_reason": "Line one\r\nLine two"})
+                             "header-request_reason": "Line one\r\nLine two",
+                             "header-csc_contact_name": "Alex Bell"})
     banner = page.select_one(".govuk-notification-banner").get_text(" ", strip=True)
     assert "Nothing is overwritten until you choose" in banner
+    # An error page: "Error:" in its title and a summary (where focus goes) saying what to do.
+    assert page.title.get_text().startswith("Error: ")
+    assert error_summary(page) == {"#conflict": CONFLICT_SUMMARY}
+    # The format only I changed, and the contact only they changed, are not asked about.
     assert differences(page) == {
-        "Format of the discussion": ("Phone calls", "Not filled in"),
         "Chair": ("Sam", "Alex"),
-        "Minute-taker": ("Not filled in", "Alex's minutes"),
+        "Minute-taker": ("Sam's minutes", "Alex's minutes"),
     }
     # Each choice is a pair of radios, neither chosen for them.
-    for key in ("keep-header-format", "keep-header-chair", "keep-header-minute_taker"):
+    for key in ("keep-header-chair", "keep-header-minute_taker"):
         radios = page.select(f"input[name='{key}']")
         assert [(r["type"], r["value"]) for r in radios] == [("radio", "mine"),
                                                              ("radio", "theirs")]
@@ -353,6 +360,40 @@ def test_the_conflict_page_shows_both_versions_of_each_field_that_differs(client
     # What was typed is still in the form below, at the revision it was opened at.
     assert page.select_one("#header-chair")["value"] == "Sam"
     assert revision_in(page) != str(api_record(client, record_id)["revision"])
+    # Choosing keeps each side's one-sided change too.
+    chosen = replaced(form_data(page), {"keep-header-chair": "theirs",
+                                        "keep-header-minute_taker": "mine"})
+    assert post_section(client, record_id, "header", chosen).status_code == 303
+    header = api_record(client, record_id)["header"]
+    assert (header["chair"], header["minute_taker"], header["format"],
+            header["csc_contact_name"]) == ("Alex", "Sam's minutes", "phone", "Alex Bell")
+
+
+def test_changes_to_different_fields_are_merged_without_asking(client, other):
+    record_id = start(client)
+    my_page = section_page(client, record_id, "header")
+    their_page = section_page(other, record_id, "header")
+    assert post_section(other, record_id, "header", replaced(
+        form_data(their_page), {"header-chair": "Alex"})).status_code == 303
+    answer = post_section(client, record_id, "header", replaced(
+        form_data(my_page), {"header-minute_taker": "Sam's minutes"}))
+    assert answer.status_code == 303
+    header = api_record(client, record_id)["header"]
+    assert (header["chair"], header["minute_taker"]) == ("Alex", "Sam's minutes")
+
+
+def test_a_forged_opened_section_asks_about_every_difference(client, other):
+    """The section as opened is checked against the page's digest: made up, it decides nothing."""
+    record_id = start(client)
+    my_page = section_page(client, record_id, "header")
+    their_page = section_page(other, record_id, "header")
+    assert post_section(other, record_id, "header", replaced(
+        form_data(their_page), {"header-chair": "Alex"})).status_code == 303
+    forged = json.dumps({"header-chair": "Alex"})
+    answer = post_section(client, record_id, "header", replaced(
+        form_data(my_page), {"header-minute_taker": "Sam's minutes", "opened": forged}))
+    assert answer.status_code == 409
+    assert set(differences(soup(answer))) == {"Chair", "Minute-taker"}
 
 
 def test_saving_again_without_choosing_overwrites_nothing(client, other):
@@ -377,8 +418,10 @@ def test_saving_again_without_choosing_overwrites_nothing(client, other):
 def test_choosing_per_field_keeps_each_version_chosen(client, other):
     record_id = start(client)
     page = _conflict(client, other, record_id, "header",
-                     mine={"header-chair": "Sam", "header-minute_taker": "Sam's minutes"},
-                     theirs={"header-chair": "Alex", "header-request_reason": "Alex's reason"})
+                     mine={"header-chair": "Sam", "header-minute_taker": "Sam's minutes",
+                           "header-request_reason": "My reason"},
+                     theirs={"header-chair": "Alex", "header-minute_taker": "Alex's minutes",
+                             "header-request_reason": "Alex's reason"})
     assert set(differences(page)) == {"Chair", "Minute-taker", "Why it was requested"}
     chosen = replaced(form_data(page), {"keep-header-chair": "theirs",
                                         "keep-header-minute_taker": "mine",
@@ -467,19 +510,13 @@ def test_rows_are_compared_field_by_field(client, other):
     assert post_section(other, record_id, "participants", theirs).status_code == 303
 
     answer = post_section(client, record_id, "participants",
-                          replaced(form_data(my_page), {"participants-0-role": "Head teacher"}))
+                          replaced(form_data(my_page), {"participants-0-role": "Head teacher",
+                                                        "participants-0-name": "Ann Jones"}))
     assert answer.status_code == 409
     page = soup(answer)
-    assert differences(page) == {
-        "Name (participant 1)": ("Ann", "Ann Smith"),
-        "Role (participant 1)": ("Head teacher", "Teacher"),
-        "Name (participant 2)": ("Not filled in", "DC Evans"),
-        "Agency (participant 2)": ("Not filled in", "Police"),
-    }
-    chosen = replaced(form_data(page), {"keep-participants-0-name": "theirs",
-                                        "keep-participants-0-role": "mine",
-                                        "keep-participants-1-name": "theirs",
-                                        "keep-participants-1-agency": "theirs"})
+    # Only the name both changed is asked; my role and their new participant are kept.
+    assert differences(page) == {"Name (participant 1)": ("Ann Jones", "Ann Smith")}
+    chosen = replaced(form_data(page), {"keep-participants-0-name": "theirs"})
     assert post_section(client, record_id, "participants", chosen).status_code == 303
     people = api_record(client, record_id)["participants"]
     assert [(p["name"], p["role"], p["agency"]) for p in people] == [
@@ -546,15 +583,10 @@ def test_a_child_added_by_someone_else_and_kept_keeps_its_key(client, other, ses
                         ).status_code == 303
     jayden_key = _stored(session, record_id).children[1].key
 
+    # Only I renamed Amelia and only they added Jayden: both kept, nobody asked.
     answer = post_section(client, record_id, "children",
                           replaced(form_data(my_page), {"children-0-name": "Amelia Smith"}))
-    assert answer.status_code == 409
-    page = soup(answer)
-    assert differences(page) == {"Name (Amelia)": ("Amelia Smith", "Amelia"),
-                                 "Name (Jayden)": ("Not filled in", "Jayden")}
-    chosen = replaced(form_data(page), {"keep-children-0-name": "mine",
-                                        "keep-children-1-name": "theirs"})
-    assert post_section(client, record_id, "children", chosen).status_code == 303
+    assert answer.status_code == 303
     children = _stored(session, record_id).children
     assert [(c.name, c.key) for c in children] == [("Amelia Smith", amelia_key),
                                                    ("Jayden", jayden_key)]

@@ -23,7 +23,10 @@ from app.records.forms import _INDEX, _YES_NO, DATE_PARTS, _join_date, _scalar_k
 def section_fingerprint(section: Section, data: StrategyRecordData) -> str:
     """A short digest of a section as stored: the page carries the one it was opened at, so a
     save can tell whether anyone changed this section since (not merely the record)."""
-    values = values_from(getattr(data, section.field), section.field)
+    return values_fingerprint(values_from(getattr(data, section.field), section.field))
+
+
+def values_fingerprint(values: FormValues) -> str:
     canonical = json.dumps(sorted((k, v) for k, v in values.items()), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
@@ -158,6 +161,23 @@ def differences(section: Section, mine: FormValues, theirs: FormValues) -> list[
         for unit in units
         if _comparable(mine, unit) != _comparable(theirs, unit)
     ]
+
+
+def one_sided(section: Section, mine: FormValues, theirs: FormValues,
+              opened: FormValues | None) -> dict[str, str]:
+    """The fields that differ but only one side changed since the page was opened (`opened`:
+    the section as it was then), each with the side that changed it ("mine" or "theirs"): no
+    one need be asked about those. A field both changed is left out, for the person to choose."""
+    if opened is None:
+        return {}
+    decided = {}
+    for difference in differences(section, mine, theirs):
+        was = _comparable(opened, difference.key)
+        if was == _comparable(theirs, difference.key):
+            decided[difference.key] = "mine"
+        elif was == _comparable(mine, difference.key):
+            decided[difference.key] = "theirs"
+    return decided
 
 
 def resolved(section: Section, mine: FormValues, theirs: FormValues,

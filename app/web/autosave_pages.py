@@ -1,6 +1,7 @@
 """Saving a draft's section in the background as someone types (htmx): only what a Save would
 save, never over someone else's save, and always answered with a status line."""
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +24,7 @@ from app.web.section_form import (
     _posted_revision,
     _rebased,
     _section_or_404,
+    _stored_values,
     _take_conflict,
 )
 
@@ -84,6 +86,7 @@ def autosave_section(values: PostedValues, request: Request, record_id: int, slu
     values.pop("row-action", None)
     revision = _posted_revision(values)
     base = _posted_base(values)
+    values.pop("opened", None)  # only a Save's conflict page reads it
     conflict_revision, kept = _take_conflict(values)
     if not record.is_editable:
         return _autosave_answer(request, "not-saved", AUTOSAVE_NOT_DRAFT)
@@ -104,7 +107,9 @@ def autosave_section(values: PostedValues, request: Request, record_id: int, slu
     if data.model_dump() == record.content.model_dump():
         return _autosave_answer(request, "unchanged", "No changes to save",
                                 revision=record.revision,
-                                base=section_fingerprint(section, record.content))
+                                base=section_fingerprint(section, record.content),
+                                opened=json.dumps(_stored_values(record, section),
+                                                  ensure_ascii=False))
     try:
         lifecycle.save_record(session, record=record, data=data, expected_revision=revision)
     except service.StaleRecord:
@@ -121,4 +126,5 @@ def autosave_section(values: PostedValues, request: Request, record_id: int, slu
     return _autosave_answer(request, "saved", f"Saved at {uk_now():%H:%M}",
                             revision=record.revision,
                             base=section_fingerprint(section, record.content),
+                            opened=json.dumps(_stored_values(record, section), ensure_ascii=False),
                             carried=section.slug in ("agency-positions", "distribution"))

@@ -2,6 +2,7 @@
 is still needed), and the revision, base digest and conflict choices a post carries, so that
 no save overwrites someone else's. Shared by saving a section and saving it as people type."""
 
+import json
 from dataclasses import replace
 
 from fastapi import HTTPException
@@ -15,7 +16,7 @@ from app.domain.sections import SECTIONS_BY_SLUG, Section, section_of
 from app.organisations import service as directory
 from app.parsing import FormValues, whole_number
 from app.records import service, staff
-from app.records.form_conflicts import differences, section_fingerprint
+from app.records.form_conflicts import differences, one_sided, section_fingerprint, values_fingerprint
 from app.records.form_offers import offered_update_date
 from app.records.forms import values_from
 from app.records.models import StrategyRecord
@@ -30,6 +31,10 @@ STALE_MESSAGE = (
     "your changes have not been saved. For each field that differs, choose whether to keep "
     "your version or the saved one, then save. Nothing is overwritten until you choose."
 )
+
+
+CONFLICT_SUMMARY = ("Someone else changed this section after you opened it: choose which "
+                    "version to keep of each field you both changed")
 
 
 STALE_AGAIN = (
@@ -57,12 +62,15 @@ def _still_needed(record: StrategyRecord, section: Section) -> list[Failure]:
 
 def _section_page(request, record, section, values: FormValues, *, errors=None, notice=None,
                   status_code=200, fragment=False, revision=None, base=None, carried=(),
-                  conflict=None, row_change=None):
+                  conflict=None, row_change=None, opened=None):
     data, settings = record.content, get_settings()
     context = {
         "revision": revision or record.revision,
         # The digest of this section at that revision: a save can tell whether it changed since.
         "base": base if revision else section_fingerprint(section, data),
+        # The section itself as it was then: a stale save can tell which side changed a field.
+        "opened": json.dumps(opened if revision and opened is not None
+                             else _stored_values(record, section), ensure_ascii=False),
         # After a stale save: each field that differs, both versions, and the choices so far.
         "conflict": conflict,
         "title": section.title,
@@ -153,6 +161,22 @@ def _posted_base(values: FormValues) -> str | None:
     return base if isinstance(base, str) and len(base) <= 64 else None
 
 
+def _posted_opened(values: FormValues, base: str | None) -> FormValues | None:
+    """The section as the page was opened, if the page carried it and it is what the page's
+    base digest says (else None: every differing field is then asked about)."""
+    text = values.pop("opened", None)
+    try:
+        opened = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    if not isinstance(opened, dict) or not all(
+            isinstance(k, str) and (isinstance(v, str) or (
+                isinstance(v, list) and all(isinstance(item, str) for item in v)))
+            for k, v in opened.items()):
+        return None
+    return opened if base is not None and values_fingerprint(opened) == base else None
+
+
 def _take_conflict(values: FormValues) -> tuple[int | None, dict[str, str]]:
     """The conflict page's answer: the revision it showed and the version kept of each field
     ("mine" or "theirs", by the field's key), taken out of the posted values."""
@@ -191,16 +215,22 @@ def _last_saved_by(session: Session, record: StrategyRecord) -> str | None:
 
 
 def _conflict_page(request, session, record, section, values, *, revision, base,
-                   kept=None, errors=None, notice=STALE_MESSAGE):
-    """The page after a stale save: what was typed, and for each field that differs from what
-    is stored now, both versions and a choice. Only a save carrying a choice for every one of
-    them (or "keep all of mine") may overwrite; the page's own revision stays the stale one."""
+                   kept=None, errors=None, notice=STALE_MESSAGE, opened=None):
+    """The page after a stale save: what was typed, and for each field both people changed
+    since the page was opened, both versions and a choice (a field only one of them changed
+    keeps that change, unasked). Only a save carrying a choice for every one of them (or "keep
+    all of mine") may overwrite; the page's own revision stays the stale one."""
     theirs = _stored_values(record, section)
+    decided = one_sided(section, values, theirs, opened)
+    asked = [d for d in differences(section, values, theirs) if d.key not in decided]
+    # The page says what is wrong at the top, where focus goes (and "Error:" in its title).
+    errors = errors or {"conflict": CONFLICT_SUMMARY}
     conflict = {
-        "differences": _staff_named(record, section, differences(section, values, theirs)),
+        "differences": _staff_named(record, section, asked),
         "revision": record.revision,
         "kept": kept or {},
         "saved_by": _last_saved_by(session, record),
     }
     return _section_page(request, record, section, values, notice=notice, errors=errors,
-                         status_code=409, revision=revision, base=base, conflict=conflict)
+                         status_code=409, revision=revision, base=base, conflict=conflict,
+                         opened=opened)

@@ -19,7 +19,7 @@ from app.organisations import service as directory
 from app.organisations.service import UnknownRecipient
 from app.parsing import FormValues, whole_number
 from app.records import service, staff
-from app.records.form_conflicts import differences, resolved, section_fingerprint
+from app.records.form_conflicts import differences, one_sided, resolved, section_fingerprint
 from app.records.form_offers import carried_over, with_offered_dates
 from app.records.forms import parse_section, rows, values_from, with_rows
 from app.records.models import StrategyRecord
@@ -30,6 +30,7 @@ from app.web.section_form import (
     STALE_AGAIN,
     _conflict_page,
     _posted_base,
+    _posted_opened,
     _posted_revision,
     _rebased,
     _section_or_404,
@@ -111,6 +112,7 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
     action = str(values.pop("row-action", "save"))
     revision = _posted_revision(values)
     base = _posted_base(values)
+    opened = _posted_opened(values, base)
     conflict_revision, kept = _take_conflict(values)
     if not record.is_editable:
         return see_other(f"/strategies/{record.id}")
@@ -122,7 +124,7 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
     if action not in SAVE_ACTIONS + CONFLICT_ACTIONS and section.rows_editable:
         changed, change = _change_rows(section, values, action)
         return _section_page(request, record, section, changed, fragment=is_htmx(request),
-                             revision=revision, base=base, row_change=change)
+                             revision=revision, base=base, row_change=change, opened=opened)
 
     if action == "keep-mine" and conflict_revision is None:
         action = "save"  # no conflict was shown: an ordinary save
@@ -134,17 +136,18 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
         # with a choice for every field that differs, made against what is stored now.
         if conflict_revision != record.revision:
             return _conflict_page(request, session, record, section, values, revision=revision,
-                                  base=base, notice=STALE_AGAIN)
+                                  base=base, notice=STALE_AGAIN, opened=opened)
         theirs = _stored_values(record, section)
-        found = differences(section, values, theirs)
+        decided = one_sided(section, values, theirs, opened)
+        found = [d for d in differences(section, values, theirs) if d.key not in decided]
         # Only the fields shown as differing are chosen; anything else posted is ignored.
         kept = {d.key: "mine" if action == "keep-mine" else kept.get(d.key, "") for d in found}
         missing = {f"keep-{d.key}": f"Choose which version of {d.title} to keep"
                    for d in found if not kept.get(d.key)}
         if missing:
             return _conflict_page(request, session, record, section, values, revision=revision,
-                                  base=base, kept=kept, errors=missing)
-        values = resolved(section, values, theirs, kept)
+                                  base=base, kept=kept, errors=missing, opened=opened)
+        values = resolved(section, values, theirs, kept | decided)
         revision, base = record.revision, section_fingerprint(section, record.content)
     elif revision != record.revision and _rebased(record, section, values, base):
         revision, base = record.revision, section_fingerprint(section, record.content)
@@ -152,21 +155,48 @@ def save_section(values: PostedValues, request: Request, record_id: int, slug: s
     data, errors = parse_section(section, values, record.content)
     if errors:
         return _section_page(request, record, section, values, errors=errors, status_code=422,
-                             revision=revision, base=base)
+                             revision=revision, base=base, opened=opened)
     try:
         lifecycle.save_record(session, record=record, data=data, expected_revision=revision)
     except service.StaleRecord:
         session.refresh(record)
+        theirs = _stored_values(record, section)
+        decided = one_sided(section, values, theirs, opened)
+        if decided and len(decided) == len(differences(section, values, theirs)):
+            # Each field was changed by one of them only: keep both people's changes.
+            return _save_merged(request, session, user, record, section, action,
+                                resolved(section, values, theirs, decided))
         return _conflict_page(request, session, record, section, values, revision=revision,
-                              base=base)
+                              base=base, opened=opened)
     except UnknownRecipient as refused:  # an organisation deactivated meanwhile, or forged
         return _section_page(request, record, section, values, status_code=422,
-                             errors={"distribution": str(refused)}, revision=revision, base=base)
+                             errors={"distribution": str(refused)}, revision=revision, base=base,
+                             opened=opened)
     except staff.UnknownStaff as refused:  # someone who left meanwhile, or a forged id
         return _section_page(request, record, section, values, status_code=422,
-                             errors=refused.form_errors(), revision=revision, base=base)
+                             errors=refused.form_errors(), revision=revision, base=base,
+                             opened=opened)
     audit.log(session, "edited", user=user, record_id=record.id, detail=section.slug,
               request=request)
+    return see_other(_after_save(record, section, action))
+
+
+def _save_merged(request, session, user, record, section, action, values):
+    """A stale save whose every differing field only one person changed: saved with both
+    people's changes, at the revision just read (a further change meanwhile asks again)."""
+    revision, base = record.revision, section_fingerprint(section, record.content)
+    data, errors = parse_section(section, values, record.content)
+    if errors:
+        return _section_page(request, record, section, values, errors=errors, status_code=422,
+                             revision=revision, base=base)
+    try:
+        lifecycle.save_record(session, record=record, data=data, expected_revision=revision)
+    except service.StaleRecord:  # a third save meanwhile: ask, against the latest
+        session.refresh(record)
+        return _conflict_page(request, session, record, section, values, revision=revision,
+                              base=base)
+    audit.log(session, "edited", user=user, record_id=record.id,
+              detail=f"{section.slug} (merged with another person's save)", request=request)
     return see_other(_after_save(record, section, action))
 
 
