@@ -21,6 +21,7 @@ from app.db import get_health_engine
 from app.followup import api as followup_api
 from app.followup import pages as followup_pages
 from app.limits import EdgeMiddleware
+from app.links import contribution_pages
 from app.links import pages as link_pages
 from app.organisations import pages as organisation_pages
 from app.pdf import routes as pdf_routes
@@ -81,6 +82,7 @@ app.include_router(report_pages.router)
 app.include_router(report_api.router)
 app.include_router(organisation_pages.router)
 app.include_router(link_pages.router)
+app.include_router(contribution_pages.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors

@@ -39,6 +39,7 @@ from app.domain.choices import (
     HarmCategory,
     ImagesTakenBy,
     ImmediateAction,
+    JoinBy,
     LedBy,
     Outcome,
     Position,
@@ -459,6 +460,43 @@ class NextSteps(RecordPart):
     icpc_date: AnyDate = Field(None, title="Initial child protection conference date")
     next_discussion_on: AnyDate = Field(None, title="Date of the next strategy discussion")
     notes: LongText = Field(None, title="Other next steps")
+
+
+# --- An agency's contribution before the discussion, sent by personal link (issue 23) ---
+
+
+class AgencyContribution(RecordPart):
+    """What a contact asked for information (app/links/contributions.py) sends for their
+    agency. Unlike the record, it is complete when sent: it is kept as received."""
+
+    known: _choice(YesNo) = Field(None, title="Is the child or family known to your agency?")
+    position: _choice(Position) = Field(None, title="Does your agency have concerns?")
+    concerns: LongText = Field(None, title="What are your concerns?")
+    knowledge: LongText = Field(None, title="What your agency knows of the child and family")
+    name: ShortText = Field(None, title="Your name")
+    role: ShortText = Field(None, title="Your role")
+    phone: Phone = Field(None, title="Your phone number")
+    can_join: _choice(YesNo) = Field(None, title="Can you join the strategy discussion?")
+    join_by: _choice(JoinBy) = Field(None, title="How can you join?")
+
+    REQUIRED: ClassVar[dict[str, str]] = {
+        "known": "Say whether the child or family is known to your agency",
+        "position": "Say whether your agency has concerns",
+        "knowledge": "Enter what your agency knows of the child and family",
+        "name": "Enter your name", "role": "Enter your role", "phone": "Enter your phone number",
+        "can_join": "Say whether you can join the strategy discussion"}
+
+    def missing(self) -> dict[str, str]:
+        """What must still be given before it can be sent, by field."""
+        missing = {key: message for key, message in self.REQUIRED.items()
+                   if getattr(self, key) is None}
+        if self.position == Position.NOT_CONTACTED:
+            missing["position"] = "Say whether your agency has concerns"
+        if self.position == Position.HAS_CONCERNS and not self.concerns:
+            missing["concerns"] = "Enter your agency's concerns"
+        if self.can_join == YesNo.YES and self.join_by is None:
+            missing["join_by"] = "Say how you can join"
+        return missing
 
 
 def _recipient_ids(value):

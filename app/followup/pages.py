@@ -16,6 +16,7 @@ from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
 from app.domain.schema import uk_now
 from app.followup import projection, service, tracker, versions
 from app.followup.service import ActionProgress, Invalid, Refused, StaleRecord
+from app.links import contributions
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access
@@ -284,6 +285,7 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
         "team": user.team,
         "requests": _requests_waiting(session, user),
         "unreached": receipts.needing_attention(session, user),
+        "late_information": contributions.overdue(session, user, MANAGER_SHOWS),
     }
     return templates.TemplateResponse(request, "followup/manager.html", context)
 

@@ -128,6 +128,13 @@ def message(notification: Notification, reference: str, settings: Settings,
                 f"{settings.link_code_minutes} minutes. If you did not ask for it, ignore this "
                 "email." if "code" in secret else
                 "The code you asked for was replaced by a newer one: use the newest email.")
+    elif notification.kind == "information_request" and "token" in secret:
+        email["Subject"] = f"Information needed for a strategy discussion: {reference}"
+        body = (f"Children's social care asks {agency} for information for a strategy "
+                f"discussion ({reference}) by {secret['needed_by']}. Give it with your personal "
+                f"link: {base}/r/{secret['token']}\n\nThe link asks for a one-time code, which "
+                f"we email to this address. It works for {settings.link_expiry_days} days. Do "
+                "not forward it: it is yours.")
     elif "token" in secret:
         what = "A corrected version of a strategy discussion record" \
             if notification.kind == "corrected" else "A strategy discussion record"
@@ -168,7 +175,7 @@ def message(notification: Notification, reference: str, settings: Settings,
 
 def _link_name(session: Session, notification: Notification) -> str | None:
     """The named person a personal link or code goes to (for the audit log)."""
-    if notification.kind not in ("sent", "corrected", "code"):
+    if notification.kind not in ("sent", "corrected", "code", "information_request"):
         return None
     if notification.kind == "code":
         link_id = select(LinkCode.link_id).where(LinkCode.notification_id == notification.id)
