@@ -500,7 +500,8 @@ class AgencyContribution(RecordPart):
 
 
 def _recipient_ids(value):
-    """A form posts the ticked organisations' ids as text; a client may send bare ids too."""
+    """A form posts the ticked organisations' ids as text, and each ticked named contact as
+    "ORGANISATION.CONTACT" (which sends to that organisation too); a client may send bare ids."""
     def one(item):
         if isinstance(item, str) and item.strip().isdigit() and len(item.strip()) < 12:
             return {"organisation_id": int(item.strip())}
@@ -510,7 +511,19 @@ def _recipient_ids(value):
     items = _as_list(value)
     if not isinstance(items, list):
         raise ValueError("Give a list of organisation ids")
-    return [one(item) for item in items]
+    found, contacts = [], {}
+    for item in items:
+        org, dot, contact = item.strip().partition(".") if isinstance(item, str) else ("", "", "")
+        if dot and org.isdigit() and contact.isdigit() and len(item) < 24:
+            contacts.setdefault(int(org), []).append(int(contact))
+        else:
+            found.append(one(item))
+    ticked = {row.get("organisation_id") for row in found if isinstance(row, dict)}
+    found += [{"organisation_id": org} for org in contacts if org not in ticked]
+    if contacts:  # the form's rows: each organisation with the contacts ticked under it
+        found = [row | {"contact_ids": contacts.get(row.get("organisation_id"), [])}
+                 if isinstance(row, dict) and len(row) == 1 else row for row in found]
+    return found
 
 
 class Recipient(RecordPart):
@@ -524,6 +537,15 @@ class Recipient(RecordPart):
     organisation_id: Annotated[StrictInt, Field(gt=0, lt=2**31)] = Field(title="Organisation")
     agency: _choice(Agency) = Field(None, title="Kind of agency")
     name: ShortText = Field(None, title="Organisation")
+    # Named contacts of the organisation (app/organisations/contacts.py) chosen for this
+    # record; none means its safeguarding mailbox (app/sending/service.addresses).
+    contact_ids: list[Annotated[StrictInt, Field(gt=0, lt=2**31)]] = Field(
+        [], max_length=20, title="Named contacts")
+
+    def form_values(self) -> list[str]:
+        """The form's ticked boxes for this recipient: the organisation and its contacts."""
+        return [str(self.organisation_id),
+                *(f"{self.organisation_id}.{c}" for c in self.contact_ids)]
 
 
 class StrategyRecordData(RecordPart):

@@ -26,6 +26,7 @@ from app.domain.schema import UK, StrategyRecordData, uk_now
 from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
+from app.organisations import contacts
 from app.organisations import service as directory
 from app.organisations.service import UnknownRecipient
 from app.parsing import FormValues, form_values, whole_number
@@ -301,7 +302,8 @@ def _organisation_choices(record: StrategyRecord) -> dict:
     shown = {o.id for o in active}
     options += [(str(r.organisation_id), f"{r.name} (no longer active)")
                 for r in record.content.distribution if r.organisation_id not in shown]
-    return {"organisation_options": options[:len(active)], "recipient_options": options}
+    return {"organisation_options": options[:len(active)], "recipient_options": options,
+            "contact_options": contacts.options(session) if session else []}
 
 
 # The sections that choose people from the service's social-care staff (app/records/staff.py).
