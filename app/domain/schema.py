@@ -518,7 +518,8 @@ def _recipient_ids(value):
             contacts.setdefault(int(org), []).append(int(contact))
         else:
             found.append(one(item))
-    ticked = {row.get("organisation_id") for row in found if isinstance(row, dict)}
+    ticked = {row.get("organisation_id") for row in found
+              if isinstance(row, dict) and isinstance(row.get("organisation_id"), int)}
     found += [{"organisation_id": org} for org in contacts if org not in ticked]
     if contacts:  # the form's rows: each organisation with the contacts ticked under it
         found = [row | {"contact_ids": contacts.get(row.get("organisation_id"), [])}
