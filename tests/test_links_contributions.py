@@ -200,3 +200,42 @@ def test_information_not_received_by_its_date_shows_as_overdue(session, anonymou
     # Another team's manager does not see it.
     signed_in(anonymous, session, make_user(session, "max", "manager", team="North"))
     assert soup(anonymous.get("/manager")).select_one("#late-information-none") is not None
+
+
+def test_a_scanner_uses_up_nothing_and_an_expired_request_link_closes(session, anonymous, smtp):  # noqa: F811
+    record, path, _ = _asked(session, anonymous, smtp)
+    for _ in range(3):  # a mail scanner fetching the link first
+        assert anonymous.get(path).status_code == 200
+    form_path = _in(anonymous, smtp, path)
+    assert anonymous.get(form_path).status_code == 200
+    session.execute(update(RecipientLink).values(
+        expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    session.commit()
+    assert anonymous.get(form_path).status_code == 401
+    assert anonymous.post(form_path, data=SENT).status_code == 401
+    page = anonymous.get(path)
+    assert page.status_code == 410
+    assert soup(page).select_one("#closed").get_text(strip=True).startswith("This link has expired")
+    session.expire_all()
+    assert session.execute(select(InformationRequest.received_at)).scalar_one() is None
+
+
+def test_code_requests_are_limited_per_client_address_across_recipients(
+        session, anonymous, smtp, settings_env):  # noqa: F811
+    settings_env(link_code_requests_per_address=2)
+    record, path, _ = _asked(session, anonymous, smtp)
+    # A second contact's request on the same record, from the same client address.
+    other = contacts.create(session, GP, name="Nurse Reed", role="Practice nurse",
+                            email="reed@nhs.example")
+    signed_in(anonymous, session, make_user(session, "sue"))
+    day = uk_now().date()
+    assert anonymous.post(f"/strategies/{record.id}/information-requests", data={
+        "recipient": f"contact-{other.id}", "needed_by": f"{day.day}/{day.month}/{day.year}"},
+        follow_redirects=False).status_code == 303
+    worker.run_once()
+    second = re.search(r"org(/r/[A-Za-z0-9_-]+)", _body(smtp.messages[-1][1])).group(1)
+    anonymous.cookies.clear()
+    assert anonymous.post(f"{path}/code").status_code == 200
+    assert anonymous.post(f"{second}/code").status_code == 200
+    refused = anonymous.post(f"{path}/code")
+    assert refused.status_code == 429 and soup(refused).select_one("#throttled") is not None
