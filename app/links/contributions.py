@@ -44,7 +44,7 @@ class Refused(ValueError):
 
 
 @dataclass(frozen=True)
-class Choice:
+class Askable:
     """Someone a request can go to, as the form offers them: "org-ID" (the organisation's
     safeguarding mailbox) or "contact-ID"."""
 
@@ -53,7 +53,7 @@ class Choice:
     label: str
 
 
-def choices(session: Session) -> list[Choice]:
+def choices(session: Session) -> list[Askable]:
     """Every active contact and safeguarding mailbox in the directory, by organisation."""
     found = []
     organisations = session.execute(select(Organisation).where(
@@ -64,11 +64,11 @@ def choices(session: Session) -> list[Choice]:
         people.setdefault(contact.organisation_id, []).append(contact)
     for org in organisations:
         if org.email:
-            found.append(Choice(f"org-{org.id}", org.name,
+            found.append(Askable(f"org-{org.id}", org.name,
                                 f"{org.name}: safeguarding mailbox ({org.email})"))
         for c in people.get(org.id, []):
             role = f", {c.role}" if c.role else ""
-            found.append(Choice(f"contact-{c.id}", org.name, f"{org.name}: {c.name}{role} ({c.email})"))
+            found.append(Askable(f"contact-{c.id}", org.name, f"{org.name}: {c.name}{role} ({c.email})"))
     return found
 
 
