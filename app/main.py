@@ -21,6 +21,7 @@ from app.sending import worker as notification_worker
 from app.web import (
     auth_pages,
     autosave_pages,
+    contribution_pages,
     errors,
     followup_api,
     followup_pages,
@@ -90,6 +91,7 @@ app.include_router(report_pages.router)
 app.include_router(report_api.router)
 app.include_router(organisation_pages.router)
 app.include_router(link_pages.router)
+app.include_router(contribution_pages.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors

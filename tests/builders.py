@@ -17,8 +17,8 @@ STANDARD_ORGANISATIONS = {agency.value: 9001 + index
 def recipients(*agencies: str) -> list[dict]:
     """A distribution list naming each agency type's standard organisation (children's social
     care owns the record and is never a recipient, so it is left out)."""
-    return [{"organisation_id": STANDARD_ORGANISATIONS[a], "agency": a, "name": Agency(a).label}
-            for a in agencies if a != "csc"]
+    return [{"organisation_id": STANDARD_ORGANISATIONS[a], "agency": a, "name": Agency(a).label,
+             "contact_ids": []} for a in agencies if a != "csc"]
 
 
 def discussion_time() -> datetime:

@@ -220,3 +220,11 @@ class ReturnReason(Choice):
     DISTRIBUTION = "distribution", "Distribution, or who is told, is incomplete"
     FACTUAL_ERROR = "factual_error", "A factual error"
     OTHER = "other", "Other"
+
+
+class JoinBy(Choice):
+    """How an agency asked for information by link can join the discussion (issue 23)."""
+
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "By video"
+    PHONE = "phone", "By phone"

@@ -173,7 +173,8 @@ def _new_key() -> str:
 
 
 def _recipient_ids(value):
-    """A form posts the ticked organisations' ids as text; a client may send bare ids too."""
+    """A form posts the ticked organisations' ids as text, and each ticked named contact as
+    "ORGANISATION.CONTACT" (which sends to that organisation too); a client may send bare ids."""
     def one(item):
         if isinstance(item, str) and item.strip().isdigit() and len(item.strip()) < 12:
             return {"organisation_id": int(item.strip())}
@@ -183,4 +184,17 @@ def _recipient_ids(value):
     items = _as_list(value)
     if not isinstance(items, list):
         raise ValueError("Give a list of organisation ids")
-    return [one(item) for item in items]
+    found, contacts = [], {}
+    for item in items:
+        org, dot, contact = item.strip().partition(".") if isinstance(item, str) else ("", "", "")
+        if dot and org.isdigit() and contact.isdigit() and len(item) < 24:
+            contacts.setdefault(int(org), []).append(int(contact))
+        else:
+            found.append(one(item))
+    ticked = {row.get("organisation_id") for row in found
+              if isinstance(row, dict) and isinstance(row.get("organisation_id"), int)}
+    found += [{"organisation_id": org} for org in contacts if org not in ticked]
+    if contacts:  # the form's rows: each organisation with the contacts ticked under it
+        found = [row | {"contact_ids": contacts.get(row.get("organisation_id"), [])}
+                 if isinstance(row, dict) and len(row) == 1 else row for row in found]
+    return found

@@ -6,12 +6,10 @@ rules' job (app/rules), so a draft can be saved with anything filled in.
 """
 
 from datetime import timedelta
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -61,13 +59,8 @@ from app.domain.fields import (
     child_title,
     uk_now,
 )
-
-
-class RecordPart(BaseModel):
-    """A part of the record (its header, a child, an action...): strict about unknown fields.
-    Not to be confused with app/domain/sections.py's Section, a page of the form."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+from app.domain.parts import RecordPart
+from app.domain.recipient import Recipient
 
 
 class Header(RecordPart):
@@ -323,19 +316,6 @@ class NextSteps(RecordPart):
     icpc_date: AnyDate = Field(None, title="Initial child protection conference date")
     next_discussion_on: AnyDate = Field(None, title="Date of the next strategy discussion")
     notes: LongText = Field(None, title="Other next steps")
-
-
-class Recipient(RecordPart):
-    """An organisation the record is sent to. Named by its id in the directory; the service
-    fills in its name and kind of agency when the record is saved, so a finalised version
-    keeps them as they were when it was sent."""
-
-    # The form's checkbox value for a recipient (app/records/forms.py).
-    FORM_VALUE: ClassVar[str] = "organisation_id"
-
-    organisation_id: Annotated[StrictInt, Field(gt=0, lt=2**31)] = Field(title="Organisation")
-    agency: _choice(Agency) = Field(None, title="Kind of agency")
-    name: ShortText = Field(None, title="Organisation")
 
 
 class StrategyRecordData(RecordPart):

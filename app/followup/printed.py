@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.domain.choices import RecordStatus
+from app.followup import received as contributions
 from app.followup import versions
 from app.followup.cancellations import Cancellation, cancellations
 from app.records.models import StrategyRecord
@@ -27,6 +28,9 @@ class PrintedState:
     authorised_at: datetime | None = None
     superseded_by: int | None = None
     cancellations: tuple[Cancellation, ...] = ()
+    # Agencies' contributions as received (app/links/contributions.py): those that went into
+    # this version's draft or an earlier one, fixed once it is finalised, so no part of the key.
+    contributions: tuple = ()
 
     @property
     def key(self) -> str:
@@ -45,16 +49,19 @@ class PrintedState:
 
 
 def printed_state(session: Session, record: StrategyRecord) -> PrintedState | None:
-    """The state a finalised version's PDF shows; None for a draft (rendered fresh)."""
+    """The state a finalised version's PDF shows; for a draft (rendered fresh), only the
+    contributions received so far, or None."""
+    received = contributions.received(session, record.id, record.version)
     if record.status == RecordStatus.DRAFT:
-        return None
+        return PrintedState(contributions=received) if received else None
     snapshot = versions.snapshot(session, record.id, record.version)
     if snapshot is None:  # finalised before versions were kept, and not yet backfilled
-        return PrintedState()
+        return PrintedState(contributions=received)
     return PrintedState(
         finalised_by=versions.finalised_by_name(session, record),
         authorised_by=snapshot.authorised_by_name,
         authorised_at=versions.as_utc(snapshot.authorised_at),
         superseded_by=snapshot.superseded_by,
         cancellations=cancellations(session, record.id, record.version),
+        contributions=received,
     )

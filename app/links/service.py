@@ -21,8 +21,9 @@ from sqlmodel import Session
 from app.auth import audit
 from app.auth.models import User
 from app.config import get_settings
+from app.organisations.models import Organisation
 from app.sending import link_tokens as tokens
-from app.sending.link_models import LinkAttempt, LinkCode, LinkSession, RecipientLink
+from app.sending.link_models import InformationRequest, LinkAttempt, LinkCode, LinkSession, RecipientLink
 from app.sending.models import Notification, RecordReceipt
 from app.visibility import LinkReader
 
@@ -39,6 +40,20 @@ def _aware(value: datetime | None) -> datetime | None:
 def who(link: RecipientLink) -> str:
     """The recipient as the audit log names them."""
     return audit.storable(f"{link.name} (personal link)", audit.USERNAME_MAX)
+
+
+def about(link: RecipientLink) -> str:
+    """What the link is for, as the audit log says it."""
+    return f"version {link.version}" if link.receipt_id is not None else "information request"
+
+
+def landing(session: Session, link: RecipientLink) -> str:
+    """Where a correct code takes its reader: the version sent, or the request's form."""
+    if link.receipt_id is not None:
+        return f"/r/records/{link.record_id}/versions/{link.version}"
+    asked = session.execute(select(InformationRequest.id).where(
+        InformationRequest.link_id == link.id)).scalar_one()
+    return f"/r/requests/{asked}"
 
 
 def find(session: Session, token: str | None) -> RecipientLink | None:
@@ -111,13 +126,13 @@ def request_code(session: Session, link: RecipientLink, request=None) -> bool:
                 > settings.link_code_requests_per_address)):
         _finish(session, attempt, "throttled")
         audit.log(session, "link_code_throttled", username=who(link), record_id=link.record_id,
-                  detail=f"version {link.version}: too many codes asked for", request=request)
+                  detail=f"{about(link)}: too many codes asked for", request=request)
         return False
     now = datetime.now(UTC)
     session.execute(update(LinkCode).where(LinkCode.link_id == link.id, LinkCode.used_at.is_(None))
                     .values(replaced=True))
-    agency = session.execute(select(RecordReceipt.agency).where(
-        RecordReceipt.id == link.receipt_id)).scalar_one()
+    agency = session.execute(select(Organisation.agency).where(
+        Organisation.id == link.organisation_id)).scalar_one()
     notification = Notification(record_id=link.record_id, version=link.version,
                                 organisation_id=link.organisation_id, agency=agency, kind="code",
                                 email=link.email, next_attempt_at=now, created_at=now)
@@ -127,7 +142,7 @@ def request_code(session: Session, link: RecipientLink, request=None) -> bool:
     session.commit()
     _finish(session, attempt, "ok")
     audit.log(session, "link_code_requested", username=who(link), record_id=link.record_id,
-              detail=f"version {link.version}: code emailed to {masked(link.email)}",
+              detail=f"{about(link)}: code emailed to {masked(link.email)}",
               request=request)
     return True
 
@@ -183,7 +198,7 @@ def try_code(session: Session, link: RecipientLink, code: str, request=None) -> 
     session.commit()
     _finish(session, attempt, "ok")
     audit.log(session, "link_code_accepted", username=who(link), record_id=link.record_id,
-              detail=f"version {link.version}: session opened", request=request)
+              detail=f"{about(link)}: session opened", request=request)
     return Tried("ok", session_token=secret)
 
 
@@ -191,7 +206,7 @@ def _refused(session, link, attempt, tried: Tried, why: str, request,
              action: str = "link_code_failed") -> Tried:
     _finish(session, attempt, "throttled" if tried.outcome == "throttled" else "failed")
     audit.log(session, action, username=who(link), record_id=link.record_id,
-              detail=f"version {link.version}: {why}", request=request)
+              detail=f"{about(link)}: {why}", request=request)
     return tried
 
 
@@ -246,8 +261,9 @@ def mark(session: Session, reader: LinkReader, version: int, downloaded: bool,
 
 
 def for_record(session: Session, record_id: int) -> list[RecipientLink]:
+    """The links to versions sent (not those asking for information: app/links/contributions)."""
     return list(session.execute(select(RecipientLink).where(
-        RecipientLink.record_id == record_id)
+        RecipientLink.record_id == record_id, RecipientLink.receipt_id.is_not(None))
         .order_by(RecipientLink.version.desc(), RecipientLink.name, RecipientLink.id)).scalars())
 
 
@@ -264,5 +280,5 @@ def revoke(session: Session, record_id: int, link_id: int, by: User, request=Non
         return False
     link = session.get(RecipientLink, link_id)
     audit.log(session, "link_revoked", user=by, record_id=record_id, request=request,
-              detail=f"version {link.version}: personal link of {link.name} revoked")
+              detail=f"{about(link)}: personal link of {link.name} revoked")
     return True

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from app.auth import audit
 from app.auth.models import User
 from app.domain.fields import SHORT_TEXT_MAX
-from app.organisations.models import OrganisationContact
+from app.organisations.models import Organisation, OrganisationContact
 from app.organisations.service import DirectoryRefused, clean_email
 
 
@@ -48,6 +48,17 @@ def of(session: Session, organisation_id: int) -> list[OrganisationContact]:
     return list(session.exec(select(OrganisationContact).where(
         OrganisationContact.organisation_id == organisation_id)
         .order_by(OrganisationContact.name, OrganisationContact.id)))
+
+
+def options(session: Session) -> list[tuple[str, str]]:
+    """Every active contact of an active organisation as the distribution form offers them:
+    ("ORGANISATION.CONTACT", its label)."""
+    rows = session.exec(select(OrganisationContact, Organisation.name).join(
+        Organisation, Organisation.id == OrganisationContact.organisation_id).where(
+        OrganisationContact.active, Organisation.active)
+        .order_by(Organisation.name, OrganisationContact.name, OrganisationContact.id))
+    return [(f"{c.organisation_id}.{c.id}",
+             f"{org}: {c.name}{f', {c.role}' if c.role else ''} ({c.email})") for c, org in rows]
 
 
 def get(session: Session, contact_id: int) -> OrganisationContact | None:

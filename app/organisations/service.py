@@ -18,7 +18,7 @@ from app.auth.models import User
 from app.domain.choices import Agency
 from app.domain.fields import SHORT_TEXT_MAX
 from app.domain.schema import Recipient, StrategyRecordData
-from app.organisations.models import Organisation
+from app.organisations.models import Organisation, OrganisationContact
 
 # Children's social care owns the record; it is never a partner organisation.
 PARTNER_AGENCIES = tuple(a for a in Agency if a != Agency.CSC)
@@ -123,6 +123,21 @@ def by_ids(session: Session, ids: Iterable[int]) -> dict[int, Organisation]:
     return {o.id: o for o in session.exec(select(Organisation).where(col(Organisation.id).in_(ids)))}
 
 
+def _check_contacts(session: Session, data: StrategyRecordData) -> None:
+    """Each recipient's chosen named contacts must be its own, and active."""
+    wanted = {c: r.organisation_id for r in data.distribution for c in r.contact_ids}
+    if not wanted:
+        return
+    rows = session.execute(select(OrganisationContact.id, OrganisationContact.organisation_id)
+                           .where(OrganisationContact.id.in_(list(wanted)),
+                                  OrganisationContact.active)).all()
+    theirs = {contact: org for contact, org in rows}
+    wrong = sorted(c for c, org in wanted.items() if theirs.get(c) != org)
+    if wrong:
+        raise UnknownRecipient("Choose each organisation's contacts from its list: "
+                               + ", ".join(map(str, wrong)) + " is not an active contact of it")
+
+
 def named_recipients(session: Session, data: StrategyRecordData,
                      already: Iterable[int] = ()) -> StrategyRecordData:
     """The record with each recipient's name and agency taken from the directory. An
@@ -145,8 +160,10 @@ def named_recipients(session: Session, data: StrategyRecordData,
         raise UnknownRecipient(
             "Choose organisations from the list: "
             + ", ".join(str(i) for i in refused) + " cannot receive records")
-    recipients = [Recipient(organisation_id=o.id, name=o.name, agency=Agency(o.agency))
-                  for o in (found[r.organisation_id] for r in data.distribution)]
+    _check_contacts(session, data)
+    recipients = [Recipient(organisation_id=o.id, name=o.name, agency=Agency(o.agency),
+                            contact_ids=list(dict.fromkeys(r.contact_ids)))
+                  for o, r in ((found[r.organisation_id], r) for r in data.distribution)]
 
     directory_names = {o.name for o in every(session)} if named else set()
 

@@ -44,7 +44,7 @@ def _flatten(value: Any, key: str, out: FormValues) -> None:
             _flatten(getattr(value, name), f"{key}-{name}", out)
     elif isinstance(value, list) and value and hasattr(value[0], "FORM_VALUE"):
         # Items a form shows as ticked boxes (the recipients): one value each.
-        out[key] = [str(getattr(item, item.FORM_VALUE)) for item in value]
+        out[key] = [ticked for item in value for ticked in item.form_values()]
     elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
         for index, item in enumerate(value):
             _flatten(item, f"{key}-{index}", out)

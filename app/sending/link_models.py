@@ -8,14 +8,18 @@
 - `LinkCode`: a one-time code sent to the link's address; made (and hashed) by the worker as
   it sends the code email, valid LINK_CODE_MINUTES from then, LINK_CODE_MAX_TRIES tries.
 - `LinkSession`: what a correct code opens: a short session bound to the link.
+- `InformationRequest`: social care asking one organisation's contact for its part before a
+  discussion, through a personal link with no receipt (it reads no version); what they send
+  back is stored here once, as received, and never changed (app/links/contributions.py).
 - `LinkAttempt`: every code request and code try, written before it is judged (the sign-in
   throttle's pattern, app/auth/throttle.py), counted per recipient address and per client
   address.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -28,7 +32,8 @@ class RecipientLink(SQLModel, table=True):
     __tablename__ = "recipient_link"
 
     id: int | None = Field(default=None, primary_key=True)
-    receipt_id: int = Field(sa_column=_cascade("record_receipt"))
+    # The version sent; None for a link asking for information (an InformationRequest's).
+    receipt_id: int | None = Field(default=None, sa_column=_cascade("record_receipt", True))
     record_id: int = Field(sa_column=_cascade("strategy_record"))
     version: int
     organisation_id: int = Field(foreign_key="organisation.id")
@@ -85,3 +90,35 @@ class LinkAttempt(SQLModel, table=True):
     ip: str | None = Field(default=None, max_length=64, index=True)
     # None while being judged; "failed", "ok" or "throttled".
     outcome: str | None = Field(default=None, max_length=10)
+
+
+_AWAITED = "received_at IS NULL AND cancelled_at IS NULL"
+
+
+class InformationRequest(SQLModel, table=True):
+    __tablename__ = "information_request"
+    __table_args__ = (
+        # The manager's "not received by its date", soonest first (migration 0016).
+        Index("ix_information_request_awaited", "needed_by", "id",
+              postgresql_where=text(_AWAITED), sqlite_where=text(_AWAITED)),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(sa_column=_cascade("strategy_record"))
+    link_id: int = Field(sa_column=Column(Integer, ForeignKey("recipient_link.id",
+                                                              ondelete="CASCADE"),
+                                          nullable=False, unique=True))
+    organisation_id: int = Field(foreign_key="organisation.id")
+    agency: str = Field(max_length=40)
+    organisation: str = Field(max_length=200)
+    needed_by: date
+    requested_at: datetime
+    requested_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    requested_by: str = Field(max_length=200)
+    cancelled_at: datetime | None = None
+    # Written once, as received (app/domain/contribution.AgencyContribution), never changed.
+    received_at: datetime | None = None
+    contribution: dict | None = Field(default=None, sa_column=Column(
+        JSON().with_variant(JSONB(), "postgresql"), nullable=True))
+    # The version of the draft it went into; None if the record was not a draft then.
+    into_version: int | None = None

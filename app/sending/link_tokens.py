@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.sending.link_models import LinkCode, RecipientLink
+from app.sending.link_models import InformationRequest, LinkCode, RecipientLink
 
 LINK_TOKEN_BYTES = 24  # 192 bits
 SESSION_TOKEN_BYTES = 32
@@ -40,14 +40,18 @@ def new_code() -> str:
 
 def for_notification(session: Session, notification_id: int) -> dict[str, str]:
     """The secrets the notice being sent carries, made now (uncommitted: the caller commits
-    before it talks to the mail server): {"token": ...} for a link notice, {"code": ...}
-    for a code email, {} for any other."""
+    before it talks to the mail server): {"token": ...} for a link notice (with "needed_by"
+    for a request for information), {"code": ...} for a code email, {} for any other."""
     link = session.execute(select(RecipientLink).where(
         RecipientLink.notification_id == notification_id)).scalar_one_or_none()
     if link is not None:
         token = new_token()
         link.token_hash = digest(token)
         session.add(link)
+        if link.receipt_id is None:  # a request for information: its email says by when
+            needed_by = session.execute(select(InformationRequest.needed_by).where(
+                InformationRequest.link_id == link.id)).scalar_one()
+            return {"token": token, "needed_by": f"{needed_by:%-d %B %Y}"}
         return {"token": token}
     code = session.execute(select(LinkCode).where(
         LinkCode.notification_id == notification_id)).scalar_one_or_none()

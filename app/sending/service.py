@@ -17,6 +17,7 @@ from app.config import get_settings
 from app.organisations.models import Organisation, OrganisationContact
 from app.records.models import RecordDistribution, StrategyRecord
 from app.sending.link_issue import new_link
+from app.sending.link_models import RecipientLink
 from app.sending.models import Notification, RecordReceipt
 
 PARTNER = "partner"
@@ -37,24 +38,33 @@ class Address:
     name: str | None = None
 
 
-def addresses(session: Session, organisation_ids: list[int]) -> dict[int, list[Address]]:
-    """Each organisation's notice addresses: its active named contacts if it has any,
-    otherwise its secure address if it has one, otherwise every active partner user of it
-    who has an email address."""
+def addresses(session: Session, organisation_ids: list[int],
+              chosen: dict[int, list[int]] | None = None) -> dict[int, list[Address]]:
+    """Each organisation's notice addresses: the named contacts the record chose for it
+    (`chosen`, by organisation) that are still active; otherwise its secure address (its
+    safeguarding mailbox) if it has one; otherwise its active named contacts; otherwise
+    every active partner user of it who has an email address."""
     found: dict[int, list[Address]] = {org: [] for org in organisation_ids}
     if not organisation_ids:
         return found
+    chosen = {org: set(ids) for org, ids in (chosen or {}).items() if ids}
     contacts = session.execute(select(OrganisationContact).where(
         OrganisationContact.organisation_id.in_(organisation_ids),
-        OrganisationContact.active).order_by(OrganisationContact.id)).scalars()
+        OrganisationContact.active).order_by(OrganisationContact.id)).scalars().all()
     for contact in contacts:
-        found[contact.organisation_id].append(
-            Address(contact.email, None, contact.id, contact.name))
+        if contact.id in chosen.get(contact.organisation_id, ()):
+            found[contact.organisation_id].append(
+                Address(contact.email, None, contact.id, contact.name))
     own = session.execute(select(Organisation.id, Organisation.email, Organisation.name).where(
         Organisation.id.in_(organisation_ids), Organisation.email.is_not(None))).all()
     for org, email, name in own:
         if not found[org]:
             found[org].append(Address(email, None, None, f"{name} safeguarding mailbox"))
+    unnamed = {org for org, reach in found.items() if not reach}
+    for contact in contacts:
+        if contact.organisation_id in unnamed:
+            found[contact.organisation_id].append(
+                Address(contact.email, None, contact.id, contact.name))
     users = session.execute(select(User.organisation_id, User.email, User.id).where(
         User.role == PARTNER, User.organisation_id.in_(organisation_ids),
         User.email.is_not(None), User.is_active).order_by(User.id)).all()
@@ -62,6 +72,21 @@ def addresses(session: Session, organisation_ids: list[int]) -> dict[int, list[A
         if not any(a.user_id is None for a in found[org]):
             found[org].append(Address(email, user_id))
     return found
+
+
+def holders(session: Session, receipt: RecordReceipt, reach: list[Address]) -> list[Address]:
+    """Who is told something about a version sent (withdrawn, superseded, its further
+    discussion cancelled): the named people it reached by personal link, each with a new
+    link to it, and the organisation's users. If it reached no one by name, the
+    organisation's notice addresses as they are now (without a link)."""
+    named = session.execute(select(RecipientLink.email, RecipientLink.contact_id,
+                                   RecipientLink.name).where(
+        RecipientLink.receipt_id == receipt.id, RecipientLink.revoked_at.is_(None))
+        .order_by(RecipientLink.id)).all()
+    people = list({email: Address(email, None, contact, name)
+                   for email, contact, name in named}.values())
+    return [*people, *(a for a in reach if a.user_id is not None)] if people else [
+        Address(a.email, a.user_id) for a in reach]
 
 
 def _names(session: Session, organisation_ids) -> dict[int, tuple[str, str]]:
@@ -105,8 +130,8 @@ def sent_versions(session: Session, record_id: int) -> list[Sent]:
 def notify(session: Session, record_id: int, version: int, organisation_id: int, agency: str,
            kind: str, at: datetime, reach: list[Address],
            receipt: RecordReceipt | None = None) -> None:
-    """A notice to each address. With the `receipt` of a version sent now, a named contact's
-    (or the mailbox's) notice carries a personal link to it."""
+    """A notice to each address. With the `receipt` of a version (sent now, or one the notice
+    is about), a named contact's (or the mailbox's) notice carries a personal link to it."""
     for address in reach:
         notification = Notification(
             record_id=record_id, version=version, organisation_id=organisation_id,
@@ -131,7 +156,8 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
         RecordReceipt.record_id == record.id, RecordReceipt.version < version,
         RecordReceipt.withdrawn_at.is_(None))).scalars())
     everyone = sorted(set(listed) | earlier)
-    reach, names = addresses(session, everyone), _names(session, everyone)
+    chosen = {r.organisation_id: r.contact_ids for r in record.content.distribution}
+    reach, names = addresses(session, everyone, chosen), _names(session, everyone)
     discussion_on = record.discussion_at.date() if record.discussion_at else None
     made = {}
     for org, agency in sorted(listed.items()):
@@ -145,15 +171,27 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
         kind = ("sent" if org not in earlier else "corrected" if org in listed
                 else "superseded")
         name, agency = names.get(org, (f"organisation {org}", listed.get(org, "other")))
+        if kind == "superseded":  # those it reached, with a link to the version they keep
+            kept = _newest_receipt(session, record.id, org, version)
+            reach[org] = holders(session, kept, reach[org]) if kept else reach[org]
+            made[org] = kept
         notify(session, record.id, version, org, agency, kind, at, reach[org], made.get(org))
         what = {"sent": "record", "corrected": "corrected version",
                 "superseded": "notice that their version is superseded"}[kind]
         sent = (f"{len(reach[org])} notification(s) queued" if reach[org]
                 else "unreachable: it has no address and no user with an email address")
-        named = [a.name for a in reach[org] if a.name and org in made]
+        named = [a.name for a in reach[org] if a.name and made.get(org)]
         if named:
             sent += "; personal links for " + ", ".join(named)
         _audit(session, "record_sent", by, record.id, f"version {version} {what} sent to {name}: {sent}")
+
+
+def _newest_receipt(session: Session, record_id: int, org: int,
+                    before: int) -> RecordReceipt | None:
+    return session.execute(select(RecordReceipt).where(
+        RecordReceipt.record_id == record_id, RecordReceipt.organisation_id == org,
+        RecordReceipt.version < before, RecordReceipt.withdrawn_at.is_(None))
+        .order_by(RecordReceipt.version.desc()).limit(1)).scalar_one_or_none()
 
 
 def on_discussion_cancelled(session: Session, record: StrategyRecord, at: datetime,
@@ -162,15 +200,17 @@ def on_discussion_cancelled(session: Session, record: StrategyRecord, at: dateti
     it) that the further strategy discussion it schedules is cancelled: a notice to each of its
     addresses, in the transaction that cancels it. Organisations never sent this version are
     not told: the record is not theirs to read."""
-    received = sorted(session.execute(select(RecordReceipt.organisation_id, RecordReceipt.agency)
-                                      .where(RecordReceipt.record_id == record.id,
-                                             RecordReceipt.version == record.version,
-                                             RecordReceipt.withdrawn_at.is_(None))).all())
-    organisations = [org for org, _ in received]
+    received = session.execute(select(RecordReceipt).where(
+        RecordReceipt.record_id == record.id, RecordReceipt.version == record.version,
+        RecordReceipt.withdrawn_at.is_(None)).order_by(RecordReceipt.organisation_id)).scalars()
+    received = list(received)
+    organisations = [r.organisation_id for r in received]
     reach, names = addresses(session, organisations), _names(session, organisations)
-    for org, agency in received:
+    for receipt in received:
+        org, agency = receipt.organisation_id, receipt.agency
+        reach[org] = holders(session, receipt, reach[org])
         notify(session, record.id, record.version, org, agency, DISCUSSION_CANCELLED, at,
-               reach[org])
+               reach[org], receipt)
         told = (f"{len(reach[org])} notification(s) queued" if reach[org]
                 else "unreachable: it has no address and no user with an email address")
         _audit(session, "record_sent", by, record.id,
@@ -192,8 +232,9 @@ def withdraw(session: Session, record: StrategyRecord, version: int, organisatio
     at = datetime.now(UTC)
     receipt.withdrawn_at, receipt.withdrawn_by_id, receipt.withdrawn_reason = at, by.id, reason
     session.add(receipt)
-    notify(session, record.id, version, organisation_id, receipt.agency, "withdrawn", at,
-           addresses(session, [organisation_id])[organisation_id])
+    reach = holders(session, receipt, addresses(session, [organisation_id])[organisation_id])
+    notify(session, record.id, version, organisation_id, receipt.agency, "withdrawn", at, reach,
+           receipt)
     name = _names(session, [organisation_id]).get(organisation_id, ("?", ""))[0]
     _audit(session, "withdrawn", by, record.id,
            f"version {version} withdrawn from {name} (sent in error): {reason}")

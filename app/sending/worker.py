@@ -128,7 +128,14 @@ def message(notification: Notification, reference: str, settings: Settings,
                 f"{settings.link_code_minutes} minutes. If you did not ask for it, ignore this "
                 "email." if "code" in secret else
                 "The code you asked for was replaced by a newer one: use the newest email.")
-    elif "token" in secret:
+    elif notification.kind == "information_request" and "token" in secret:
+        email["Subject"] = f"Information needed for a strategy discussion: {reference}"
+        body = (f"Children's social care asks {agency} for information for a strategy "
+                f"discussion ({reference}) by {secret['needed_by']}. Give it with your personal "
+                f"link: {base}/r/{secret['token']}\n\nThe link asks for a one-time code, which "
+                f"we email to this address. It works for {settings.link_expiry_days} days. Do "
+                "not forward it: it is yours.")
+    elif "token" in secret and notification.kind in ("sent", "corrected"):
         what = "A corrected version of a strategy discussion record" \
             if notification.kind == "corrected" else "A strategy discussion record"
         email["Subject"] = f"Strategy discussion record {reference}"
@@ -139,20 +146,28 @@ def message(notification: Notification, reference: str, settings: Settings,
                 "Do not forward it: it is yours.")
     elif notification.kind == "withdrawn":
         email["Subject"] = f"Strategy discussion record {reference} withdrawn"
+        yours = _you(secret, agency, f"your organisation ({agency})")
         body = (f"Version {notification.version} of strategy discussion record {reference} was "
-                f"sent to your organisation ({agency}) in error and has been withdrawn: it can "
-                "no longer be read in the service. Please delete any copy you downloaded.")
+                f"sent to {yours} in error and has been withdrawn: it can "
+                "no longer be read in the service. Please delete any copy you downloaded."
+                + _personal(secret, base, "Your personal link now says so"))
     elif notification.kind == "superseded":
         email["Subject"] = f"Strategy discussion record {reference} superseded"
-        body = (f"The strategy discussion record {reference} sent to {agency} has been "
-                f"superseded by version {notification.version}, which was not sent to your "
-                f"organisation. The version you were sent stays readable, marked superseded: "
-                f"{link}")
+        body = (f"The strategy discussion record {reference} sent to "
+                f"{_you(secret, agency, agency)} has "
+                f"been superseded by version {notification.version}, which was not sent to "
+                f"{'you' if 'token' in secret else 'your organisation'}. The version you were "
+                "sent stays readable, marked superseded"
+                + (_personal(secret, base, ". Read it with your personal link")[2:]
+                   if "token" in secret else f": {link}"))
     elif notification.kind == "discussion_cancelled":
         email["Subject"] = f"Further strategy discussion cancelled: record {reference}"
         body = (f"The further strategy discussion set by strategy discussion record {reference} "
-                f"(version {notification.version}), sent to {agency}, has been cancelled. Sign "
-                f"in to read why and what happens next: {link}")
+                f"(version {notification.version}), sent to {_you(secret, agency, agency)}, has been "
+                "cancelled. " + (_personal(secret, base, "Read why and what happens next with "
+                                                         "your personal link")[2:]
+                                 if "token" in secret
+                                 else f"Sign in to read why and what happens next: {link}"))
     elif notification.kind == "corrected":
         email["Subject"] = f"Corrected strategy discussion record {reference}"
         body = (f"A corrected version of a strategy discussion record sent to {agency} now "
@@ -166,10 +181,20 @@ def message(notification: Notification, reference: str, settings: Settings,
     return email
 
 
+def _you(secret: dict[str, str], agency: str, otherwise: str) -> str:
+    return f"you at {agency}" if "token" in secret else otherwise
+
+
+def _personal(secret: dict[str, str], base: str, what: str) -> str:
+    """A named recipient's personal link (app/links) on its own paragraph, or nothing."""
+    if "token" not in secret:
+        return ""
+    return (f"\n\n{what}: {base}/r/{secret['token']}\n\nThe link asks for a one-time code, "
+            "which we email to this address. Do not forward it: it is yours.")
+
+
 def _link_name(session: Session, notification: Notification) -> str | None:
     """The named person a personal link or code goes to (for the audit log)."""
-    if notification.kind not in ("sent", "corrected", "code"):
-        return None
     if notification.kind == "code":
         link_id = select(LinkCode.link_id).where(LinkCode.notification_id == notification.id)
         where = RecipientLink.id.in_(link_id)

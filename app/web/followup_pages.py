@@ -18,6 +18,7 @@ from app.domain.schema import uk_now
 from app.followup import entries, projection, service, versions
 from app.followup.entries import ActionProgress
 from app.followup.service import Invalid, Refused, StaleRecord
+from app.links import contributions
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
 from app.requests import service as requests_service
@@ -305,6 +306,7 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
         "team": user.team,
         "requests": _requests_waiting(session, user),
         "unreached": receipts.needing_attention(session, user),
+        "late_information": contributions.overdue(session, user, MANAGER_SHOWS),
     }
     return templates.TemplateResponse(request, "followup/manager.html", context)
 

@@ -18,6 +18,7 @@ from app.domain.choices import Agency, ReturnReason
 from app.followup import service, versions
 from app.followup.cancellations import cancellations
 from app.followup.models import FollowUpEntry
+from app.links import contributions
 from app.links import service as links
 from app.records.display import as_text
 from app.sending import service as sending
@@ -48,6 +49,9 @@ def record_page_context(record, user, session: Session | None = None) -> dict:
         "sent": [] if partner else sending.sent_versions(session, record.id),
         # Each named person's personal link (app/links); managers may revoke one.
         "links": [] if partner else links.for_record(session, record.id),
+        # Information asked of agencies before the discussion (app/links/contributions.py).
+        "requests": [] if partner else contributions.for_record(session, record.id),
+        "can_ask": not partner and record.status == "draft",
         "can_withdraw": can_authorise(user),
         "can_authorise": can_authorise(user) and record.status == "finalised",
         # Shown to every reader of the version, partners too: the reason is for the agencies.

@@ -51,9 +51,11 @@ def _link(session, token: str, request: Request) -> RecipientLink:
 
 def _page(request, session, link, token, *, sent=False, errors=None, typed="",
           throttled=False, status_code=200):
-    state = service.state(session, link)
+    state, asking = service.state(session, link), link.receipt_id is None
     return templates.TemplateResponse(request, "links/link.html", {
-        "title": ("Error: " if errors else "") + "Open a record sent to you",
+        "title": ("Error: " if errors else "") + ("Give information for a discussion" if asking
+                                                  else "Open a record sent to you"),
+        "asking": asking,
         "state": state, "closed": STATES.get(state), "token": token, "sent": sent,
         "address": service.masked(link.email), "errors": errors or {}, "typed": typed,
         "throttled": throttled, "minutes": get_settings().link_code_minutes},
@@ -65,7 +67,7 @@ def link_page(token: str, request: Request, session: SessionDep):
     """Shows nothing of the record and uses up nothing: a mail scanner may fetch it."""
     link = _link(session, token, request)
     audit.log(session, "link_opened", username=service.who(link), record_id=link.record_id,
-              detail=f"version {link.version}: link page ({service.state(session, link)})",
+              detail=f"{service.about(link)}: link page ({service.state(session, link)})",
               request=request)
     return _page(request, session, link, token)
 
@@ -92,8 +94,7 @@ def enter_code(token: str, request: Request, session: SessionDep, form: PostedFo
                      errors={"code": "Enter the 6-digit code from the email"})
     tried = service.try_code(session, link, code, request)
     if tried.outcome == "ok":
-        response = RedirectResponse(f"/r/records/{link.record_id}/versions/{link.version}",
-                                    status_code=303)
+        response = RedirectResponse(service.landing(session, link), status_code=303)
         response.set_cookie(service.LINK_COOKIE, tried.session_token, httponly=True,
                             samesite="strict", secure=request.url.scheme == "https",
                             max_age=get_settings().link_session_minutes * 60, path=COOKIE_PATH)

@@ -13,6 +13,7 @@ from app.auth.roles import Role
 from app.config import get_settings
 from app.domain.choices import Agency
 from app.domain.sections import SECTIONS_BY_SLUG, Section, section_of
+from app.organisations import contacts
 from app.organisations import service as directory
 from app.parsing import FormValues, whole_number
 from app.records import service, staff
@@ -110,7 +111,8 @@ def _organisation_choices(record: StrategyRecord) -> dict:
     shown = {o.id for o in active}
     options += [(str(r.organisation_id), f"{r.name} (no longer active)")
                 for r in record.content.distribution if r.organisation_id not in shown]
-    return {"organisation_options": options[:len(active)], "recipient_options": options}
+    return {"organisation_options": options[:len(active)], "recipient_options": options,
+            "contact_options": contacts.options(session) if session else []}
 
 
 # The sections that choose people from the service's social-care staff (app/records/staff.py).
