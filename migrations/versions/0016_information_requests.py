@@ -6,7 +6,6 @@ Create Date: 2026-12-11 10:00:00
 
 A personal link may now carry no receipt (it asks for information rather than sending a
 version); each request and the contribution received for it, stored once, as received.
-(Branch `partners`: the lead re-chains down_revision if another 0016 lands.)
 """
 
 import sqlalchemy as sa
