@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import errors
+from app import errors, logs, observability
+from app.auth import oidc_pages
 from app.auth import pages as auth_pages
 from app.auth.deps import SignInRequired
 from app.config import get_settings
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
     settings = get_settings()
+    if not logging.getLogger().handlers:  # left alone where someone configured logging already
+        logs.configure(settings.log_format)
     # Sync routes run in anyio's worker threads; the database pool is sized to match.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
     connections = settings.database_pool_size + settings.pool_overflow
@@ -69,6 +72,8 @@ app = FastAPI(
 )
 app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 app.include_router(auth_pages.router)
+app.include_router(oidc_pages.router)
+app.include_router(observability.router)
 app.include_router(pages.router)
 app.include_router(api.router)
 app.include_router(followup_pages.router)
@@ -85,7 +90,8 @@ errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors
 app.add_middleware(EdgeMiddleware)
-app.add_middleware(SecurityMiddleware)  # outermost: every answer carries the headers
+app.add_middleware(SecurityMiddleware)  # every answer carries the headers
+app.add_middleware(observability.RequestObservation)  # outermost: a request id, metrics, a log line
 
 # Health checks have threads of their own: they answer even when every worker thread is busy.
 _health_threads = anyio.CapacityLimiter(2)

@@ -10,7 +10,8 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # Each module's layer, by the longest matching name; every module of the app must match one.
 LAYERS = [
     # 0: what a record is, settings, and writing CSV
-    {"app.config", "app.parsing", "app.domain", "app.asgi", "app.csv_export"},
+    {"app.config", "app.parsing", "app.domain", "app.asgi", "app.csv_export", "app.logs",
+     "app.metrics"},
     # 1: the completeness rules: pure functions of the domain
     {"app.rules"},
     # 2: storing, reading and showing records and follow-up; users and the audit log
@@ -27,7 +28,7 @@ LAYERS = [
      "app.sending.worker", "app.sending.outbox", "app.reports.charts", "app.links.models",
      "app.links.tokens", "app.links.issue", "app.organisations.contacts"},
     # 3: who may do what, and loading things for a person
-    {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
+    {"app.auth.roles", "app.auth.service", "app.auth.oidc", "app.auth.throttle", "app.auth.deps", "app.records.access",
      "app.visibility",
      "app.followup.tracker", "app.followup.queues", "app.requests.service", "app.sending.receipts",
      "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service"},
@@ -38,7 +39,7 @@ LAYERS = [
      "app.followup.api", "app.followup.view", "app.followup.printed", "app.requests.pages",
      "app.requests.api", "app.sending.pages", "app.reports.pages", "app.reports.api",
      "app.reports.exports", "app.reports.query", "app.refusals", "app.organisations.cli",
-     "app.organisations.pages", "app.links.pages"},
+     "app.organisations.pages", "app.links.pages", "app.auth.oidc_pages", "app.observability"},
 ]
 
 
