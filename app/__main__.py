@@ -39,9 +39,15 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         import uvicorn
 
+        from app import logs
+        from app.config import get_settings
+
+        # Uvicorn's own lines go through the same handler (JSON by default); the app writes
+        # the one line per request, so Uvicorn's access log is off.
+        logs.configure(get_settings().log_format)
         migrate.upgrade()  # once, here, before any worker starts
         uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
-                    workers=args.workers, proxy_headers=True)
+                    workers=args.workers, proxy_headers=True, log_config=None, access_log=False)
     elif args.command == "worker":
         _worker()
     elif args.command == "backup":
@@ -59,12 +65,13 @@ def _positive(value: str) -> int:
 
 
 def _worker() -> None:
-    import logging
     import threading
 
+    from app import logs
+    from app.config import get_settings
     from app.sending import worker
 
-    logging.basicConfig(level=logging.INFO)
+    logs.configure(get_settings().log_format)
     stop = threading.Event()
     try:
         worker.run_forever(stop)

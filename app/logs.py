@@ -36,7 +36,9 @@ def current_request_id() -> str | None:
 
 
 # The attributes every LogRecord has; anything else was passed in `extra` and is kept.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# (Uvicorn's color_message is its message again, with terminal colour codes.)
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

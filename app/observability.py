@@ -75,7 +75,7 @@ class RequestObservation(HttpMiddleware):
             # The route's template, never the raw path or query: a personal link's secret is
             # in its path, and searches (children's names) are in queries.
             log.info("%s %s %d", method, route, status, extra={
-                "event": "request", "method": method, "route": route, "status": status,
+                "event": "request", "request_id": request_id, "method": method, "route": route, "status": status,
                 "duration_ms": round(elapsed * 1000, 1), "user_id": user})
             logs.reset_request_id(context)
 
@@ -88,13 +88,14 @@ class DatabaseCollector:
 
     def collect(self):
         pool = get_engine().pool
-        for name, reading, help_text in (
-                ("size", "size", "Connections the pool keeps open"),
-                ("checked_out", "checkedout", "Connections in use"),
-                ("overflow", "overflow", "Connections open beyond the pool's size")):
-            if callable(getattr(pool, reading, None)):
-                yield GaugeMetricFamily(f"strategy_record_db_pool_{name}", help_text,
-                                        value=getattr(pool, reading)())
+        if all(callable(getattr(pool, name, None)) for name in ("size", "checkedout", "overflow")):
+            yield GaugeMetricFamily("strategy_record_db_pool_size",
+                                    "Connections the pool keeps open", value=pool.size())
+            yield GaugeMetricFamily("strategy_record_db_pool_checked_out", "Connections in use",
+                                    value=pool.checkedout())
+            # SQLAlchemy counts up from -size while the pool fills; only the excess is overflow.
+            yield GaugeMetricFamily("strategy_record_db_pool_overflow",
+                                    "Connections open beyond the pool's size", value=max(0, pool.overflow()))
         up = GaugeMetricFamily("strategy_record_metrics_database_up",
                                "Whether the outbox could be read for this scrape")
         try:
