@@ -2,6 +2,7 @@
 
 import json
 import logging
+import socket
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
@@ -188,6 +189,12 @@ def test_other_log_lines_carry_the_request_id_and_exceptions():
     assert "ValueError: broken" in entry["exception"]
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def _ready(anonymous):
     answer = anonymous.get("/readyz")
     return answer.status_code, answer.json()
@@ -234,7 +241,7 @@ def test_the_worker_beats_after_each_round(session, monkeypatch):
 
 
 def test_not_ready_when_the_database_does_not_answer(anonymous, settings_env):
-    settings_env(database_url="postgresql+psycopg://nobody@127.0.0.1:8224/none",
+    settings_env(database_url=f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none",
                  health_check_timeout_seconds=1)
     assert _ready(anonymous) == (503, {"status": "not ready", "database": "unavailable"})
 

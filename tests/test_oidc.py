@@ -6,6 +6,7 @@ token and a nonce that is not ours are made. A tampered signature is made by a p
 of it that changes one character of each ID token's signature on the way back."""
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,9 +24,6 @@ from tests.builders import STANDARD_ORGANISATIONS
 from tests.conftest import TEST_PASSWORD, make_user
 from tests.html import soup
 
-PROVIDER_PORT, PROXY_PORT = 8214, 8224
-PROVIDER = f"http://localhost:{PROVIDER_PORT}"
-PROXY = f"http://localhost:{PROXY_PORT}"
 CLIENT_ID = "strategy-record"
 GROUP_MAP = {
     "csc-central": {"role": "social_worker", "team": "Central"},
@@ -34,21 +32,29 @@ GROUP_MAP = {
 }
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
-    with oidc_provider_mock.run_server_in_thread(port=PROVIDER_PORT, require_nonce=True):
-        yield PROVIDER
+    with oidc_provider_mock.run_server_in_thread(port=0, require_nonce=True) as server:
+        yield f"http://localhost:{server.server_port}"
 
 
 class _Tamper(BaseHTTPRequestHandler):
     """Passes everything on to the provider (keeping the Host header, so the provider names
     the proxy as its issuer) and spoils each ID token's signature."""
 
+    upstream = ""
+
     def _forward(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() not in ("content-length", "connection", "accept-encoding")}
-        answer = httpx.request(self.command, PROVIDER + self.path, headers=headers, content=body)
+        answer = httpx.request(self.command, self.upstream + self.path, headers=headers, content=body)
         content = answer.content
         if self.path.startswith("/oauth2/token") and answer.status_code == 200:
             tokens = answer.json()
@@ -72,10 +78,11 @@ class _Tamper(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def tampering_proxy(provider) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", PROXY_PORT), _Tamper)
+    handler = type("Tamper", (_Tamper,), {"upstream": provider})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield PROXY
+    yield f"http://localhost:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
 
@@ -187,6 +194,30 @@ def test_groups_that_map_to_nothing_are_refused_with_a_clear_page(anonymous, ses
     assert anonymous.get("/strategies", follow_redirects=False).status_code == 303
 
 
+@pytest.mark.parametrize("entry", [{"role": "wizard"}, {"role": "social_worker"},
+                                   {"role": "partner", "organisation_id": 424242},
+                                   {"role": "partner", "organisation_id": "police"}])
+def test_a_group_map_entry_set_up_wrongly_refuses_clearly(anonymous, session, settings_env, identity,
+                                                          provider, entry):
+    settings_env(oidc_group_map=json.dumps({"csc-central": entry}))
+    message = _refused(_sign_in(anonymous, provider, "kim-1", groups=["csc-central"]), 403)
+    assert "set up wrongly" in message
+    assert session.exec(select(User)).first() is None
+
+
+def test_an_account_switched_off_here_stays_off(anonymous, session, identity, provider):
+    _sign_in(anonymous, provider, "lee-1", groups=["csc-central"])
+    user = session.exec(select(User).where(User.oidc_subject == "lee-1")).one()
+    user.is_active = False
+    session.add(user)
+    session.commit()
+    anonymous.post("/sign-out")
+    message = _refused(_sign_in(anonymous, provider, "lee-1", groups=["csc-managers"]), 403)
+    assert "switched off" in message
+    session.expire_all()
+    assert session.get(User, user.id).role == "social_worker"
+
+
 def test_a_token_for_another_audience_is_refused(anonymous, session, identity, provider):
     _refused(_sign_in(anonymous, provider, "eve-1", groups=["csc-central"], aud="another-service"))
     assert "aud" in _failures(session)[0]
@@ -286,7 +317,7 @@ def test_without_an_issuer_there_is_no_identity_provider_sign_in(anonymous):
 
 
 def test_a_provider_that_does_not_answer_gives_a_clear_page(anonymous, settings_env, identity):
-    settings_env(oidc_issuer=f"http://127.0.0.1:{PROXY_PORT}")  # nothing listens there
+    settings_env(oidc_issuer=f"http://127.0.0.1:{_free_port()}")  # nothing listens there
     oidc._cache.clear()
     answer = anonymous.get("/sign-in/oidc", follow_redirects=False)
     assert answer.status_code == 503

@@ -29,6 +29,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.auth import audit
@@ -209,13 +210,13 @@ def mapping_for(settings: Settings, groups: list[str]) -> Mapping | None:
     for group, entry in settings.oidc_group_map.items():
         if group in groups:
             try:
-                role = Role(str(entry.get("role")))
+                organisation = entry.get("organisation_id")
+                return Mapping(Role(str(entry.get("role"))),
+                               str(entry["team"])[:80] if entry.get("team") else None,
+                               int(organisation) if organisation is not None else None)
             except ValueError:
-                raise Refused(f"OIDC_GROUP_MAP entry {group!r} has no known role",
-                              MISCONFIGURED, 403) from None
-            team = str(entry["team"]) if entry.get("team") else None
-            organisation = entry.get("organisation_id")
-            return Mapping(role, team, int(organisation) if organisation is not None else None)
+                raise Refused(f"OIDC_GROUP_MAP entry {group!r} has an unknown role or an "
+                              "organisation_id that is not a number", MISCONFIGURED, 403) from None
     return None
 
 
@@ -254,7 +255,12 @@ def _person(session: Session, settings: Settings, claims: dict) -> User:
                     password_hash="!", created_at=datetime.now(UTC), oidc_issuer=issuer,
                     oidc_subject=subject, email=_email(claims), **fields)
         session.add(user)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # the same person's other sign-in, at the same moment, made it
+            session.rollback()
+            raise Refused(f"{name} ({subject}): account made by a simultaneous sign-in",
+                          "You were signing in twice at once. Sign in again.", 409) from None
         session.refresh(user)
         audit.log(session, "user_created", user=user,
                   detail=f"role {user.role}, from the identity provider's groups")
