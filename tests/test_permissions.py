@@ -213,6 +213,7 @@ def _routes():
 # readiness, metrics (their own token), the API's description), and the home page.
 OPEN_TO_ALL = {("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/sign-out"),
                ("GET", "/sign-in/oidc"), ("GET", "/sign-in/oidc/callback"),
+               ("GET", "/sign-in/oidc/signed-out"),
                ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
                ("GET", "/openapi.json"), ("GET", "/")}
 

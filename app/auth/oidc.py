@@ -295,16 +295,27 @@ def _free_username(session: Session, claims: dict, issuer: str, subject: str) ->
     raise Refused(f"no free username for {wanted!r}", MISCONFIGURED, 403)
 
 
+SIGNED_OUT_PATH = "/sign-in/oidc/signed-out"
+
+
 def sign_out_url(user: User | None) -> str | None:
-    """The provider's end-session address for someone who signed in there, if it has one."""
+    """Where someone who signed in at the identity provider goes once signed out here (the
+    page that sends them on to the provider's end-session address)."""
+    if user is None or not user.oidc_subject or not enabled():
+        return None
+    return SIGNED_OUT_PATH
+
+
+def end_session_url() -> str | None:
+    """The provider's end-session address (RP-initiated logout), if it advertises one."""
     settings = get_settings()
-    if user is None or not user.oidc_subject or not enabled(settings):
+    if not enabled(settings):
         return None
     try:
         endpoint = metadata(settings).get("end_session_endpoint")
     except Unavailable:
         return None
-    if not isinstance(endpoint, str):
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
         return None
     return add_params_to_uri(endpoint, {
         "client_id": settings.oidc_client_id,

@@ -76,3 +76,13 @@ def callback(request: Request, session: SessionDep, code: str | None = None,
                         secure=request.url.scheme == "https",
                         max_age=get_settings().session_max_hours * 3600, path="/")
     return response
+
+
+@router.get(oidc.SIGNED_OUT_PATH, response_class=HTMLResponse)
+def signed_out(request: Request):
+    """Signed out here; on to the provider to end the session there too."""
+    end_session = oidc.end_session_url()
+    if end_session is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    return templates.TemplateResponse(request, "signed_out_at_provider.html",
+                                      {"title": "Signing you out", "end_session": end_session})
