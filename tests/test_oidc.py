@@ -102,10 +102,10 @@ def _person(provider: str, sub: str, **claims) -> None:
     assert answer.status_code == 204
 
 
-def _at_provider(client, provider: str, sub: str) -> str:
+def _at_provider(client, provider: str, sub: str, start: str = "/sign-in/oidc?next=/strategies") -> str:
     """Start signing in, and sign in as `sub` on the provider's form: the callback address
     the provider sends the browser back to."""
-    start = client.get("/sign-in/oidc?next=/strategies", follow_redirects=False)
+    start = client.get(start, follow_redirects=False)
     assert start.status_code == 303
     authorize = start.headers["location"]
     assert authorize.startswith(f"{provider}/oauth2/authorize?")
@@ -152,6 +152,17 @@ def test_first_sign_in_creates_the_person_from_their_groups(anonymous, session, 
                           .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["user_created", "signed_in"]
     assert events[1].detail == "at the identity provider" and events[1].request_id
+
+
+def test_the_person_lands_where_they_were_going_with_their_held_form(anonymous, identity, provider):
+    _person(provider, "jay-1", groups=["csc-central"])
+    for start, landing in (("/sign-in/oidc?next=/strategies/7/sections/header&held=tok-1",
+                            "/strategies/7/sections/header?held=tok-1"),
+                           ("/sign-in/oidc", "/strategies"),
+                           ("/sign-in/oidc?next=//elsewhere.example/x", "/strategies"),
+                           ("/sign-in/oidc?next=https://elsewhere.example/", "/strategies")):
+        callback = _at_provider(anonymous, provider, "jay-1", start)
+        assert anonymous.get(callback, follow_redirects=False).headers["location"] == landing
 
 
 def test_a_partner_group_makes_a_partner_of_its_organisation(anonymous, session, identity, provider):
