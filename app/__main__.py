@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app import backup, migrate
+from app import backup, logs, migrate
 from app.cli import organisations as org_cli
 from app.cli import users as auth_cli
 from app.config import get_settings
@@ -39,9 +39,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         import uvicorn
 
+        # Uvicorn's own lines go through the same handler (JSON by default); the app writes
+        # the one line per request, so Uvicorn's access log is off.
+        logs.configure(get_settings().log_format)
         print(migrate.upgrade_and_describe())  # once, here, before any worker starts
         uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
-                    workers=args.workers, proxy_headers=True)
+                    workers=args.workers, proxy_headers=True, log_config=None, access_log=False)
     elif args.command == "worker":
         _worker()
     elif args.command == "backup":
@@ -59,10 +62,9 @@ def _positive(value: str) -> int:
 
 
 def _worker() -> None:
-    import logging
     import threading
 
-    logging.basicConfig(level=logging.INFO)
+    logs.configure(get_settings().log_format)
     stop = threading.Event()
     try:
         worker.run_forever(stop)

@@ -153,6 +153,32 @@ class Settings(BaseSettings):
     link_code_failures_per_address: int = Field(20, ge=1)
     link_throttle_window_minutes: int = Field(15, ge=1)
 
+    # Signing in at the council's identity provider (OpenID Connect, app/auth/oidc.py): off
+    # while OIDC_ISSUER is unset. Its discovery document is OIDC_ISSUER +
+    # /.well-known/openid-configuration; the callback is PUBLIC_BASE_URL + /sign-in/oidc/callback.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
+    oidc_button_label: str = "Sign in with your council account"
+    # The ID token claim that lists the person's groups, and what each group makes them, as
+    # JSON: {"group": {"role": "social_worker", "team": "Central"}, "police": {"role":
+    # "partner", "organisation_id": 3}, ...}. The first entry (in this order) whose group the
+    # person is in decides; someone in none of them is refused.
+    oidc_groups_claim: str = "groups"
+    oidc_group_map: dict[str, dict[str, str | int]] = {}
+    # Seconds of clock difference allowed when checking an ID token's times.
+    oidc_clock_leeway_seconds: int = Field(60, ge=0)
+    # Sign-in with a username and password (the embedded default administrator, the demo).
+    # Off: only the identity provider signs people in.
+    local_passwords: bool = True
+    # GET /metrics (Prometheus) needs "Authorization: Bearer <METRICS_TOKEN>"; unset, it is off.
+    metrics_token: str | None = None
+    # One JSON object per log line ("json"), or Python's plain text ("text").
+    log_format: Literal["json", "text"] = "json"
+    # /readyz fails when the delivery worker's last round finished longer ago than this.
+    worker_heartbeat_max_age_seconds: float = Field(120.0, gt=0)
+
     @property
     def database_read_timeout(self) -> float:
         if self.database_read_timeout_seconds is not None:

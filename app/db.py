@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app import db_timeouts
-from app.config import get_settings
+from app.config import PROJECT_ROOT, get_settings
 
 
 def make_engine(url: str, *, timeout_seconds: float | None = None, pool_size: int | None = None,
@@ -102,3 +104,19 @@ def count_up_to(session: Session, statement, cap: int) -> int:
     count that costs the same however many rows there are (shown as "more than `cap`")."""
     limited = statement.limit(cap + 1).subquery()
     return session.execute(select(func.count()).select_from(limited)).scalar_one()
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic's configuration (the migrations folder), for this database or the settings'."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@lru_cache
+def head_revision() -> str:
+    """The newest migration this code has (what a database at the head reports)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "migrations/versions holds no migration"
+    return head

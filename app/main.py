@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import logs
 from app.auth.deps import SignInRequired
 from app.config import get_settings
 from app.db import get_health_engine
@@ -25,6 +26,8 @@ from app.web import (
     errors,
     followup_api,
     followup_pages,
+    observability,
+    oidc_pages,
     pdf_routes,
     record_list_pages,
     requests_api,
@@ -48,6 +51,8 @@ log = logging.getLogger(__name__)
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
     settings = get_settings()
+    if not logging.getLogger().handlers:  # left alone where someone configured logging already
+        logs.configure(settings.log_format)
     # Sync routes run in anyio's worker threads; the database pool is sized to match.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
     connections = settings.database_pool_size + settings.pool_overflow
@@ -77,6 +82,8 @@ app = FastAPI(
 app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 app.include_router(auth_pages.router)
 app.include_router(record_list_pages.router)
+app.include_router(oidc_pages.router)
+app.include_router(observability.router)
 app.include_router(pages.router)
 app.include_router(section_pages.router)
 app.include_router(autosave_pages.router)
@@ -96,7 +103,8 @@ errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors
 app.add_middleware(EdgeMiddleware)
-app.add_middleware(SecurityMiddleware)  # outermost: every answer carries the headers
+app.add_middleware(SecurityMiddleware)  # every answer carries the headers
+app.add_middleware(observability.RequestObservation)  # outermost: a request id, metrics, a log line
 
 # Health checks have threads of their own: they answer even when every worker thread is busy.
 _health_threads = anyio.CapacityLimiter(2)

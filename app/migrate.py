@@ -1,22 +1,14 @@
 """Run Alembic migrations from code (the CLI, the start command and the tests use this)."""
 
 from alembic import command
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
 from app import db
-from app.config import PROJECT_ROOT, get_settings
+from app.config import get_settings
+from app.db import alembic_config, head_revision  # noqa: F401 (tests and the CLI ask migrate)
 from app.followup.reprojection import project_stale
 from app.rules import calendar
-
-
-def alembic_config(url: str | None = None) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    if url:
-        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> int:
@@ -44,12 +36,6 @@ def current_revision(url: str | None = None) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
-
-
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "migrations/versions holds no migration"
-    return head
 
 
 def upgrade_and_describe(url: str | None = None) -> str:

@@ -1,6 +1,14 @@
 """Every table, imported in one place so Alembic and the app see the same metadata."""
 
-from app.auth.models import ApiToken, AuditEvent, HeldForm, SignInAttempt, User, UserSession
+from app.auth.models import (
+    ApiToken,
+    AuditEvent,
+    HeldForm,
+    OidcSignIn,
+    SignInAttempt,
+    User,
+    UserSession,
+)
 from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.organisations.models import Organisation, OrganisationContact
@@ -9,11 +17,11 @@ from app.records.models import StrategyRecord
 from app.requests.models import StrategyRequest
 from app.rules.calendar import WorkingDay
 from app.sending.link_models import LinkAttempt, LinkCode, LinkSession, RecipientLink
-from app.sending.models import Notification, RecordReceipt
+from app.sending.models import Notification, RecordReceipt, WorkerHeartbeat
 
 __all__ = [
     "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
-    "LinkSession", "Notification", "Organisation", "OrganisationContact", "RecipientLink",
+    "LinkSession", "Notification", "OidcSignIn", "Organisation", "OrganisationContact", "RecipientLink",
     "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "SignInAttempt",
-    "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkingDay",
+    "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkerHeartbeat", "WorkingDay",
 ]

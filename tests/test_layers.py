@@ -12,13 +12,14 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 # Bottom to top. Within a layer a package may import another, as long as no cycle forms.
 LAYERS = [
-    ("settings and plumbing", {"app.config", "app.asgi", "app.csv_export", "app.db_timeouts"}),
+    ("settings and plumbing", {"app.config", "app.asgi", "app.csv_export", "app.db_timeouts",
+                               "app.logs", "app.metrics"}),
     ("the domain", {"app.domain", "app.parsing"}),
     ("the rules", {"app.rules"}),
     ("the database", {"app.db", "app.deps"}),
     ("core services", {"app.auth", "app.organisations", "app.records", "app.templating", "app.sending",
                        "app.followup", "app.visibility", "app.links", "app.requests", "app.worklists",
-                       "app.pdf", "app.reports"}),
+                       "app.pdf", "app.reports", "app.identity"}),
     ("web", {"app.web"}),
     ("entry points", {"app.main", "app.__main__", "app.cli", "app.demo", "app.migrate", "app.models",
                       "app.backup"}),

@@ -210,9 +210,13 @@ def _routes():
     return list(walk(app.routes))
 
 
-# Routes anyone may use (signing in and out, health, the API's description), and the home page.
+# Routes anyone may use (signing in and out, at the identity provider too, health and
+# readiness, metrics (their own token), the API's description), and the home page.
 OPEN_TO_ALL = {("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/sign-out"),
-               ("GET", "/healthz"), ("GET", "/openapi.json"), ("GET", "/")}
+               ("GET", "/sign-in/oidc"), ("GET", "/sign-in/oidc/callback"),
+               ("GET", "/sign-in/oidc/signed-out"),
+               ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
+               ("GET", "/openapi.json"), ("GET", "/")}
 
 
 def test_the_partnership_is_refused_every_record_list_request_queue_and_log_route(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.models import AuditEvent, User
 from app.config import get_settings
+from app.logs import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ ACTIONS = (
     "contact_created", "contact_changed", "link_opened", "link_code_requested",
     "link_code_throttled", "link_code_failed", "link_code_accepted", "link_viewed",
     "link_downloaded", "link_revoked", "link_signed_out",
+    # A person's role, team or organisation changed by their groups at the identity provider.
+    "user_changed",
 )
 # Events that anyone can cause without limit: their repeats are counted, not each stored.
 COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})
@@ -89,6 +92,7 @@ def log(
         record_id=record_id,
         detail=storable(detail, DETAIL_MAX),
         ip=client_ip(request),
+        request_id=current_request_id(),
     )
     fields = event.model_dump(exclude={"id", "count"})
     try:

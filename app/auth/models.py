@@ -2,12 +2,14 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
+    # One account per person at the council's identity provider (app/auth/oidc.py).
+    __table_args__ = (Index("ix_app_user_oidc", "oidc_issuer", "oidc_subject", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True, index=True)
@@ -26,6 +28,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=300)
     is_active: bool = True
     created_at: datetime
+    # Who this is at the identity provider (its issuer and their subject id): set for people
+    # who sign in there, matched on every sign-in; never a username or email, which change.
+    oidc_issuer: str | None = Field(default=None, max_length=300)
+    oidc_subject: str | None = Field(default=None, max_length=255)
 
 
 class UserSession(SQLModel, table=True):
@@ -85,6 +91,8 @@ class AuditEvent(SQLModel, table=True):
     # How many times this event happened: repeats of a refusal or failed sign-in within
     # AUDIT_REPEAT_WINDOW_SECONDS of `at` are counted here, so a flood cannot fill the table.
     count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # The request that caused it (X-Request-Id, or made up): the same id as its log line.
+    request_id: str | None = Field(default=None, max_length=64, index=True)
 
 
 class SignInAttempt(SQLModel, table=True):
@@ -101,3 +109,18 @@ class SignInAttempt(SQLModel, table=True):
     # None while its password is being checked (it counts, as if failed), then "failed",
     # "ok", "throttled" or "busy"; only None and "failed" count against the limits.
     outcome: str | None = Field(default=None, max_length=10)
+
+
+class OidcSignIn(SQLModel, table=True):
+    """A sign-in started at the identity provider and not yet finished: what the callback
+    checks its answer against. Used once; rows older than a few minutes are deleted."""
+
+    __tablename__ = "oidc_sign_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Only a hash of the state: the state itself is in the browser's cookie and the URL.
+    state_hash: str = Field(max_length=64, unique=True, index=True)
+    nonce: str = Field(max_length=100)
+    code_verifier: str = Field(max_length=128)
+    next_url: str = Field(max_length=300)
+    created_at: datetime = Field(index=True)

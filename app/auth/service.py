@@ -88,7 +88,8 @@ def authenticate(session: Session, username: str, password: str, *, request=None
         audit.log(session, "sign_in_throttled", username=name, request=request)
         raise Throttled(name)
     user = get_user(session, name) if len(name) <= 80 else None
-    password_hash = user.password_hash if user else None
+    # Someone who signs in at the identity provider has no password here.
+    password_hash = user.password_hash if user and not user.oidc_subject else None
     session.commit()  # no transaction held open while waiting for a turn to hash
     try:
         ok = passwords.verify(password, password_hash)

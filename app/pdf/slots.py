@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from app.metrics import RENDER_SECONDS, RENDERS_RUNNING, RENDERS_WAITING
+
 POLL_SECONDS = 0.05
 
 
@@ -26,16 +28,19 @@ def render_slot(directory: Path, slots: int, wait: float) -> Iterator[int]:
     """Hold one of `slots` slots (yielding its number), waiting at most `wait` seconds."""
     directory.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait
-    while True:
-        held = _try_each(directory, slots)
-        if held is not None:
-            break
-        if time.monotonic() >= deadline:
-            raise NoSlot(f"all {slots} render slots stayed busy for {wait:g} s")
-        time.sleep(POLL_SECONDS)
+    with RENDERS_WAITING.track_inprogress():
+        while True:
+            held = _try_each(directory, slots)
+            if held is not None:
+                break
+            if time.monotonic() >= deadline:
+                raise NoSlot(f"all {slots} render slots stayed busy for {wait:g} s")
+            time.sleep(POLL_SECONDS)
     number, fd = held
     try:
-        yield number
+        # A render holds its slot for exactly as long as it runs.
+        with RENDERS_RUNNING.track_inprogress(), RENDER_SECONDS.time():
+            yield number
     finally:
         os.close(fd)  # closing the file releases its lock
 

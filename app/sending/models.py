@@ -94,3 +94,12 @@ class RecordReceipt(SQLModel, table=True):
     withdrawn_at: datetime | None = None
     withdrawn_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """When a delivery worker last finished a round (/readyz checks it is recent)."""
+
+    __tablename__ = "worker_heartbeat"
+
+    name: str = Field(primary_key=True, max_length=40)
+    beat_at: datetime

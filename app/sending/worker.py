@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.auth import audit
@@ -37,7 +38,7 @@ from app.domain.choices import Agency
 from app.records.models import StrategyRecord
 from app.sending import link_tokens as tokens
 from app.sending.link_models import LinkCode, RecipientLink
-from app.sending.models import Notification
+from app.sending.models import Notification, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 
@@ -283,9 +284,26 @@ def run_forever(stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             run_once(settings)
+            beat()
         except Exception:  # noqa: BLE001 - a database outage must not end the worker for good
             log.exception("Notification worker: delivery round failed; trying again")
         stop.wait(settings.notification_poll_seconds)
+
+
+HEARTBEAT = "notification"
+
+
+def beat(now: datetime | None = None) -> None:
+    """Record that a delivery round just finished (/readyz checks it is recent)."""
+    now = now or datetime.now(UTC)
+    with Session(get_engine()) as session:
+        if session.execute(update(WorkerHeartbeat).where(WorkerHeartbeat.name == HEARTBEAT)
+                           .values(beat_at=now)).rowcount == 0:
+            session.add(WorkerHeartbeat(name=HEARTBEAT, beat_at=now))
+        try:
+            session.commit()
+        except IntegrityError:  # another worker's first beat came first: theirs will do
+            session.rollback()
 
 
 def start_thread() -> threading.Event:

@@ -9,7 +9,7 @@ from sqlalchemy import literal
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from app import visibility
+from app import metrics, visibility
 from app.auth import audit, passwords, service
 from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired
 from app.auth.models import User
@@ -18,6 +18,7 @@ from app.config import get_settings
 from app.db import get_engine
 from app.deps import PostedForm, SessionDep
 from app.domain.sections import SECTIONS_BY_SLUG
+from app.identity import oidc
 from app.parsing import form_values, whole_number
 from app.records.models import StrategyRecord
 from app.templating import templates
@@ -25,6 +26,7 @@ from app.templating import templates
 router = APIRouter(include_in_schema=False)
 
 WRONG = "Enter a correct username and password"
+PASSWORDS_OFF = "Sign in with your council account: passwords are switched off here"
 BUSY = "Too many people are signing in at this moment. Try again in a few seconds."
 def throttled_message() -> str:
     minutes = get_settings().sign_in_window_minutes
@@ -55,7 +57,9 @@ def safe_next(target: str | None) -> str:
 def _sign_in_page(request, *, next_url="/", held="", username="", error=None,
                   status_code=200, notice=None):
     context = {"title": "Sign in", "next_url": next_url, "held": held, "username": username,
-               "errors": {"username": error} if error else None, "notice": notice}
+               "errors": {"username": error} if error else None, "notice": notice,
+               "local_passwords": get_settings().local_passwords,
+               "oidc_label": get_settings().oidc_button_label if oidc.enabled() else None}
     return templates.TemplateResponse(request, "sign_in.html", context, status_code=status_code)
 
 
@@ -72,9 +76,13 @@ def sign_in(request: Request, session: SessionDep, form: PostedForm):
     password = str(form.get("password") or "")[:1000]
     next_url = safe_next(str(form.get("next") or ""))
     held = str(form.get("held") or "")[:100]
+    if not get_settings().local_passwords:
+        return _sign_in_page(request, next_url=next_url, held=held, error=PASSWORDS_OFF,
+                             status_code=403)
     try:
         user = service.authenticate(session, username, password, request=request)
     except service.Throttled:
+        metrics.SIGN_IN_FAILURES.labels(method="password").inc()
         return _sign_in_page(request, next_url=next_url, held=held, username=username,
                              error=throttled_message(), status_code=429)
     except passwords.Busy:
@@ -83,6 +91,7 @@ def sign_in(request: Request, session: SessionDep, form: PostedForm):
         page.headers["Retry-After"] = str(max(1, math.ceil(get_settings().password_hash_wait_seconds)))
         return page
     if user is None:
+        metrics.SIGN_IN_FAILURES.labels(method="password").inc()
         return _sign_in_page(request, next_url=next_url, held=held, username=username,
                              error=WRONG, status_code=401)
     service.end_session(session, request.cookies.get(SESSION_COOKIE))  # the browser's old one
@@ -102,7 +111,8 @@ def sign_out(request: Request, session: SessionDep):
     service.end_session(session, request.cookies.get(SESSION_COOKIE))
     if user:
         audit.log(session, "signed_out", user=user, request=request)
-    response = RedirectResponse("/sign-in", status_code=303)
+    # Someone who signed in at the identity provider signs out there too, if it allows.
+    response = RedirectResponse(oidc.sign_out_url(user) or "/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
