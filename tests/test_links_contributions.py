@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 
 from app.auth.models import AuditEvent
 from app.domain.schema import StrategyRecordData, uk_now
+from app.followup import lifecycle as service
 from app.organisations import contacts
-from app.records import service
+from app.records import service as records
 from app.sending import worker
 from app.sending.link_models import InformationRequest, RecipientLink
 from tests.builders import STANDARD_ORGANISATIONS, complete_record
@@ -118,7 +119,7 @@ def test_the_gp_contributes_and_it_arrives_in_the_draft_as_received(session, ano
     assert soup(anonymous.get(form_path)).select_one("#received") is not None
 
     session.expire_all()
-    record = service.get_record(session, record.id)
+    record = records.get_record(session, record.id)
     gp_position = next(p for p in record.content.agency_positions if p.organisation_id == GP)
     assert gp_position.position == "has_concerns"
     assert gp_position.concerns.startswith("Sent by Dr Patel (GP partner) by email on ")

@@ -9,10 +9,11 @@ from sqlalchemy import select, update
 
 from app.auth.models import User
 from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle as service
 from app.followup import service as followup
 from app.organisations import contacts
 from app.organisations.models import Organisation
-from app.records import service
+from app.records import service as records
 from app.sending import service as sending
 from app.sending import worker
 from app.sending.link_models import RecipientLink
@@ -86,13 +87,13 @@ def test_the_distribution_form_offers_each_contact_and_refuses_another_organisat
         ("distribution", f"{POLICE}.{inspector.id}")])
     assert saved.status_code == 303, saved.text
     session.expire_all()
-    stored = service.get_record(session, record.id).content.distribution
+    stored = records.get_record(session, record.id).content.distribution
     assert [(r.organisation_id, r.contact_ids) for r in stored] == [
         (STANDARD_ORGANISATIONS["gp"], []), (POLICE, [inspector.id])]
     page = soup(anonymous.get(f"/strategies/{record.id}/sections/distribution"))
     assert page.select_one(f"#distribution-{POLICE}\\.{inspector.id}").has_attr("checked")
     # A contact of another organisation, posted as the police's.
-    record = service.get_record(session, record.id)
+    record = records.get_record(session, record.id)
     refused = post_section(anonymous, record.id, "distribution", [
         ("revision", str(record.revision)), ("distribution", f"{POLICE}.{gp_contact.id}")])
     assert refused.status_code == 422

@@ -16,8 +16,8 @@ from sqlmodel import select
 from app import logs
 from app.auth.models import AuditEvent, User
 from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle as service
 from app.pdf import slots
-from app.records import service
 from app.sending import worker
 from app.sending.models import Notification, WorkerHeartbeat
 from app.web.observability import head_revision
