@@ -1,4 +1,5 @@
-"""Command line: python -m app migrate | demo | serve | worker | backup | user … | token … | org …"""
+"""Command line: python -m app migrate | demo | serve | worker | backup | user … | token … | org …
+| retention …"""
 
 import argparse
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 from app import migrate
 from app.auth import cli as auth_cli
 from app.organisations import cli as org_cli
+from app.retention import cli as retention_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,16 +19,22 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="migrate, then serve on http://HOST:PORT")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-migrate", action="store_true",
+                       help="do not migrate first (a container runs `migrate` once, on its own)")
     restart = serve.add_mutually_exclusive_group()
     restart.add_argument("--reload", action="store_true", help="restart on code changes")
     restart.add_argument("--workers", type=_positive, default=1,
                          help="worker processes (they share everything through the database)")
+    commands.add_parser("first-admin", help="create the first administrator from FIRST_ADMIN_* "
+                        "environment variables (does nothing if they exist)")
     commands.add_parser("worker", help="deliver the notification outbox (runs until stopped)")
     backup = commands.add_parser(
-        "backup", help="copy the SQLite database to PATH while the service runs")
+        "backup", help="back up the database to PATH while the service runs (SQLite: a copy; "
+        "PostgreSQL: pg_dump's custom format)")
     backup.add_argument("path", type=Path, help="the new file to write")
     auth_cli.add_commands(commands)
     org_cli.add_commands(commands)
+    retention_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -39,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         import uvicorn
 
-        migrate.upgrade()  # once, here, before any worker starts
+        if not args.no_migrate:
+            migrate.upgrade()  # once, here, before any worker starts
         uvicorn.run("app.main:app", host=args.host, port=args.port, reload=args.reload,
                     workers=args.workers, proxy_headers=True)
     elif args.command == "worker":
@@ -48,6 +57,12 @@ def main(argv: list[str] | None = None) -> None:
         _backup(args.path)
     elif args.command == "org":
         print(org_cli.run(args))
+    elif args.command == "first-admin":
+        from app.auth import first_admin
+
+        print(first_admin.run())
+    elif args.command == "retention":
+        print(retention_cli.run(args))
     else:
         print(auth_cli.run(args))
 
@@ -77,7 +92,7 @@ def _backup(path: Path) -> None:
     from app.config import get_settings
 
     try:
-        written = backup.backup_sqlite(get_settings().database_url, path)
+        written = backup.backup(get_settings().database_url, path)
     except backup.BackupRefused as refusal:
         print(refusal, file=sys.stderr)
         raise SystemExit(2) from None

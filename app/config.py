@@ -150,6 +150,15 @@ class Settings(BaseSettings):
     link_code_failures_per_address: int = Field(20, ge=1)
     link_throttle_window_minutes: int = Field(15, ge=1)
 
+    # Retention (app/retention): a record is due for deletion once the youngest child reaches
+    # RETENTION_CHILD_AGE_YEARS ("youngest_child"), or RETENTION_YEARS_AFTER_LAST_CHANGE years
+    # after the record last changed ("after_last_change"), or only when both have passed
+    # ("later_of_both"), as the authority's retention schedule sets.
+    retention_rule: Literal["youngest_child", "after_last_change", "later_of_both"] = (
+        "youngest_child")
+    retention_child_age_years: int = Field(25, ge=1, le=150)
+    retention_years_after_last_change: int = Field(25, ge=1, le=150)
+
     @property
     def database_read_timeout(self) -> float:
         if self.database_read_timeout_seconds is not None:

@@ -1,5 +1,7 @@
 """Run Alembic migrations from code (the CLI, the start command and the tests use this)."""
 
+import os
+
 from alembic import command
 from alembic.config import Config
 from sqlmodel import Session
@@ -11,7 +13,9 @@ from app.rules import calendar
 
 
 def alembic_config(url: str | None = None) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    # Installed as a package (the container), alembic.ini and migrations/ are not beside it:
+    # ALEMBIC_CONFIG (Alembic's own variable) says where they are.
+    config = Config(os.environ.get("ALEMBIC_CONFIG") or str(PROJECT_ROOT / "alembic.ini"))
     if url:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -8,12 +8,13 @@ from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.reports.models import RecordMeasure
 from app.requests.models import StrategyRequest
+from app.retention.models import RecordTombstone
 from app.rules.calendar import WorkingDay
 from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
     "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
     "LinkSession", "Notification", "Organisation", "OrganisationContact", "RecipientLink",
-    "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "SignInAttempt",
+    "RecordReceipt", "RecordMeasure", "RecordTombstone", "RecordVersion", "RenderedPdf", "SignInAttempt",
     "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkingDay",
 ]

@@ -25,7 +25,8 @@ LAYERS = [
      "app.followup.cancellations", "app.records.staff",
      "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker", "app.sending.outbox", "app.reports.charts", "app.links.models",
-     "app.links.tokens", "app.links.issue", "app.organisations.contacts"},
+     "app.links.tokens", "app.links.issue", "app.organisations.contacts",
+     "app.retention.models", "app.retention.rule", "app.retention.service"},
     # 3: who may do what, and loading things for a person
     {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
      "app.visibility",
@@ -33,12 +34,13 @@ LAYERS = [
      "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service"},
     # 4: pages, API, the printed record, the app itself and its commands
     {"app.templating", "app.security", "app.errors", "app.limits", "app.main", "app.__main__",
-     "app.models", "app.demo", "app.backup", "app.migrate", "app.auth.cli", "app.auth.pages",
+     "app.models", "app.demo", "app.backup", "app.migrate", "app.auth.cli", "app.auth.first_admin", "app.auth.pages",
      "app.records.pages", "app.records.api", "app.pdf", "app.followup.pages",
      "app.followup.api", "app.followup.view", "app.followup.printed", "app.requests.pages",
      "app.requests.api", "app.sending.pages", "app.reports.pages", "app.reports.api",
      "app.reports.exports", "app.reports.query", "app.refusals", "app.organisations.cli",
-     "app.organisations.pages", "app.links.pages"},
+     "app.organisations.pages", "app.links.pages", "app.retention.cli",
+     "app.retention.pages"},
 ]
 
 

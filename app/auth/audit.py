@@ -40,6 +40,8 @@ ACTIONS = (
     "contact_created", "contact_changed", "link_opened", "link_code_requested",
     "link_code_throttled", "link_code_failed", "link_code_accepted", "link_viewed",
     "link_downloaded", "link_revoked", "link_signed_out",
+    # Retention (a record deleted, on whose approval) and subject access (searches, bundles).
+    "purged", "subject_access_searched", "subject_access_exported",
 )
 # Events that anyone can cause without limit: their repeats are counted, not each stored.
 COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})
