@@ -35,6 +35,7 @@ from app.retention import pages as retention_pages
 from app.security import SecurityMiddleware
 from app.sending import pages as sending_pages
 from app.sending import worker as notification_worker
+from app.subject_access import pages as subject_access_pages
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ app.include_router(report_api.router)
 app.include_router(organisation_pages.router)
 app.include_router(link_pages.router)
 app.include_router(retention_pages.router)
+app.include_router(subject_access_pages.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors

@@ -31,7 +31,8 @@ LAYERS = [
     {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
      "app.visibility",
      "app.followup.tracker", "app.followup.queues", "app.requests.service", "app.sending.receipts",
-     "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service"},
+     "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service",
+     "app.subject_access.search"},
     # 4: pages, API, the printed record, the app itself and its commands
     {"app.templating", "app.security", "app.errors", "app.limits", "app.main", "app.__main__",
      "app.models", "app.demo", "app.backup", "app.migrate", "app.auth.cli", "app.auth.first_admin", "app.auth.pages",
@@ -40,7 +41,7 @@ LAYERS = [
      "app.requests.api", "app.sending.pages", "app.reports.pages", "app.reports.api",
      "app.reports.exports", "app.reports.query", "app.refusals", "app.organisations.cli",
      "app.organisations.pages", "app.links.pages", "app.retention.cli",
-     "app.retention.pages"},
+     "app.retention.pages", "app.subject_access.bundle", "app.subject_access.pages"},
 ]
 
 
