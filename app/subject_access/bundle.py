@@ -9,7 +9,6 @@ in the PDFs is as recorded, including other people's details: the page says so.
 
 import io
 import zipfile
-from copy import deepcopy
 from datetime import UTC, datetime
 
 from fastapi import Request
@@ -35,8 +34,9 @@ def _version_text(hit: Hit) -> str:
 
 
 def _redacted(record: StrategyRecord, hits: list[Hit]) -> StrategyRecord:
-    """A detached copy of the record whose marked fields read "[Redacted]"."""
-    data = deepcopy(record.data)
+    """A detached copy of the record whose marked fields read "[Redacted]". From the
+    validated document (the one the hits' paths were found in), so every path is there."""
+    data = record.content.model_dump(mode="json")
     for hit in hits:
         *parents, last = hit.path
         node = data
