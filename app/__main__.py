@@ -1,5 +1,5 @@
 """Command line: python -m app migrate | demo | serve | worker | backup | user … | token … | org …
-| retention …"""
+| retention … | first-admin"""
 
 import argparse
 import sys
