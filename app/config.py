@@ -178,6 +178,14 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     # /readyz fails when the delivery worker's last round finished longer ago than this.
     worker_heartbeat_max_age_seconds: float = Field(120.0, gt=0)
+    # Retention (app/retention): a record is due for deletion once the youngest child reaches
+    # RETENTION_CHILD_AGE_YEARS ("youngest_child"), or RETENTION_YEARS_AFTER_LAST_CHANGE years
+    # after the record last changed ("after_last_change"), or only when both have passed
+    # ("later_of_both"), as the authority's retention schedule sets.
+    retention_rule: Literal["youngest_child", "after_last_change", "later_of_both"] = (
+        "youngest_child")
+    retention_child_age_years: int = Field(25, ge=1, le=150)
+    retention_years_after_last_change: int = Field(25, ge=1, le=150)
 
     @property
     def database_read_timeout(self) -> float:

@@ -8,6 +8,7 @@ answers TCP, so only the client can tell), the ping before a pooled connection i
 and statements (the server's statement_timeout).
 """
 
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -108,7 +109,9 @@ def count_up_to(session: Session, statement, cap: int) -> int:
 
 def alembic_config(url: str | None = None) -> Config:
     """Alembic's configuration (the migrations folder), for this database or the settings'."""
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    # Installed as a package (the container), alembic.ini and migrations/ are not beside it:
+    # ALEMBIC_CONFIG (Alembic's own variable) says where they are.
+    config = Config(os.environ.get("ALEMBIC_CONFIG") or str(PROJECT_ROOT / "alembic.ini"))
     if url:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -32,8 +32,10 @@ from app.web import (
     record_list_pages,
     requests_api,
     requests_pages,
+    retention_pages,
     section_pages,
     sending_pages,
+    subject_access_pages,
 )
 from app.web import links_pages as link_pages
 from app.web import organisations_pages as organisation_pages
@@ -99,6 +101,8 @@ app.include_router(report_api.router)
 app.include_router(organisation_pages.router)
 app.include_router(link_pages.router)
 app.include_router(contribution_pages.router)
+app.include_router(retention_pages.router)
+app.include_router(subject_access_pages.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors

@@ -1,5 +1,6 @@
 """Run Alembic migrations from code (the CLI, the start command and the tests use this)."""
 
+
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session

@@ -15,6 +15,7 @@ from app.organisations.models import Organisation, OrganisationContact
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.requests.models import StrategyRequest
+from app.retention.models import RecordTombstone
 from app.rules.calendar import WorkingDay
 from app.sending.link_models import LinkAttempt, LinkCode, LinkSession, RecipientLink
 from app.sending.models import Notification, RecordReceipt, WorkerHeartbeat
@@ -22,6 +23,6 @@ from app.sending.models import Notification, RecordReceipt, WorkerHeartbeat
 __all__ = [
     "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
     "LinkSession", "Notification", "OidcSignIn", "Organisation", "OrganisationContact", "RecipientLink",
-    "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "SignInAttempt",
+    "RecordReceipt", "RecordMeasure", "RecordTombstone", "RecordVersion", "RenderedPdf", "SignInAttempt",
     "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkerHeartbeat", "WorkingDay",
 ]

@@ -9,6 +9,8 @@ source scripts/packages.sh
 
 # Pango and HarfBuzz: WeasyPrint's system libraries, for the printed record.
 ensure_apt_packages libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# pg_dump and pg_restore: `python -m app backup` on PostgreSQL, and its test.
+command -v pg_dump >/dev/null || ensure_apt_packages postgresql-client
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

@@ -287,22 +287,6 @@ def test_the_backup_command_never_overwrites_a_file(live_sqlite, tmp_path, capsy
     assert target.read_bytes() == b"keep me"
 
 
-def test_the_backup_command_refuses_postgresql_and_points_at_the_recipe(
-        tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/anything")
-    config.get_settings.cache_clear()
-    try:
-        with pytest.raises(SystemExit) as exit_:
-            main(["backup", str(tmp_path / "pg.db")])
-    finally:
-        monkeypatch.undo()
-        config.get_settings.cache_clear()
-    assert exit_.value.code == 2
-    message = capsys.readouterr().err
-    assert "pg_dump -Fc" in message and "'Backup and restore' in the README" in message
-    assert not (tmp_path / "pg.db").exists()
-
-
 def test_backup_refuses_a_database_that_is_not_there(tmp_path):
     with pytest.raises(BackupRefused, match="There is no database at"):
         backup_sqlite(f"sqlite:///{tmp_path / 'missing.db'}", tmp_path / "copy.db")

@@ -43,6 +43,8 @@ ACTIONS = (
     "link_downloaded", "link_revoked", "link_signed_out",
     # A person's role, team or organisation changed by their groups at the identity provider.
     "user_changed",
+    # Retention (a record deleted, on whose approval) and subject access (searches, bundles).
+    "purged", "subject_access_searched", "subject_access_exported",
 )
 # Events that anyone can cause without limit: their repeats are counted, not each stored.
 COUNTED = frozenset({"refused", "sign_in_failed", "sign_in_throttled"})

@@ -93,6 +93,9 @@ class StrategyRecord(SQLModel, table=True):
         # Actions and receipts joined to their record's version in force, from the index.
         _partial("ix_strategy_record_in_force", ["id", "latest_final_version"],
                  ["team", "led_by", "reference"], "latest_final_version IS NOT NULL"),
+        # Retention (app/retention/rule.py) reads these two ranges, never the documents (0019).
+        Index("ix_strategy_record_youngest_born", "youngest_born"),
+        Index("ix_strategy_record_updated_at", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -151,6 +154,11 @@ class StrategyRecord(SQLModel, table=True):
     # Which projection (app/followup/projection.PROJECTION) last derived these columns: after
     # an upgrade that changes what is derived, older ones are projected again.
     projected_with: int = Field(default=0)
+    # For retention: the youngest child's date of birth (an unborn child's expected date of
+    # delivery, with a margin), and whether any child has no date at all (or there is no
+    # child). Both None until projected (migration 0019).
+    youngest_born: date | None = None
+    born_unknown: bool | None = None
 
     @property
     def content(self) -> StrategyRecordData:

@@ -3,7 +3,7 @@ record back. The writes themselves (creating, saving, finalising) are in
 app/followup/lifecycle.py, above the projection they run in the same transaction.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -53,6 +53,20 @@ def children_columns(reference: str, data: StrategyRecordData) -> dict:
     }
 
 
+def retention_columns(data: StrategyRecordData, settings: Settings) -> dict:
+    """What the retention rule reads (app/retention/rule.py): the youngest child's date of
+    birth and whether any child's is unknown. An unborn child counts as born on the expected
+    date of delivery plus the longest a pregnancy runs past it (MAX_GESTATION_WEEKS - 40), so
+    a late birth never makes a record due early; an unborn child with no expected date, or a
+    child with no date of birth, is unknown (and so is a record with no children)."""
+    late = timedelta(weeks=max(0, settings.max_gestation_weeks - 40))
+    born = [c.expected_delivery_date + late if c.unborn and c.expected_delivery_date
+            else None if c.unborn else c.date_of_birth for c in data.children]
+    known = [day for day in born if day is not None]
+    return {"youngest_born": max(known, default=None),
+            "born_unknown": not data.children or len(known) < len(born)}
+
+
 def derived_columns(
     reference: str, data: StrategyRecordData, created_at: datetime, settings: Settings
 ) -> dict:
@@ -73,6 +87,7 @@ def derived_columns(
         "sort_at": discussion_at or _uk_wall_clock(created_at),
         "outcome": data.decision.outcome.value if data.decision.outcome else None,
         **children_columns(reference, data),
+        **retention_columns(data, settings),
         "blocking_failures": failures(Severity.BLOCKING),
         "warnings": failures(Severity.WARNING),
         "next_due": next_due(data),

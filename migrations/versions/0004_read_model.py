@@ -118,8 +118,9 @@ def _backfill() -> None:
                       "sort_at": _uk_wall_clock(row.created_at),
                       "search_text": row.reference.lower()}
         else:
-            values = derived_columns(row.reference, data, row.created_at, settings)
-            values.pop("distribution")
+            # Only this revision's columns: later ones are derived when their migration runs.
+            values = {k: v for k, v in derived_columns(row.reference, data, row.created_at,
+                                                       settings).items() if k in records.c}
             if agencies:
                 bind.execute(sa.insert(distribution),
                              [{"record_id": row.id, "agency": a} for a in agencies])
