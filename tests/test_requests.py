@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
