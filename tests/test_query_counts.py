@@ -82,3 +82,21 @@ def test_the_managers_pages_ask_as_many_questions_at_5_records_as_at_40(
     # The pages that show open actions read them (the rest do not).
     assert {url for url in PAGES if few[url][1]} == {"/manager", "/actions",
                                                      "/actions?overdue=true"}
+
+
+def test_a_record_page_and_a_cached_pdf_read_the_user_and_the_record_once(
+        anonymous, session, engine):
+    """The audit row's commit keeps what the request loaded (the request's session does not
+    expire on commit): no second read of the user or of the record's whole document."""
+    sw = make_user(session, "sam")
+    record = _record(session, sw)
+    client = signed_in(anonymous, session, make_user(session, "mo", "manager"))
+    pdf = f"/strategies/{record.id}/record.pdf"
+    assert client.get(pdf).status_code == 200  # rendered and stored: the next is cached
+    for url in (f"/strategies/{record.id}", pdf):
+        with counting(engine) as statements:
+            assert client.get(url).status_code == 200
+        selects = [s.split("FROM", 1)[0] for s in statements if s.startswith("SELECT")]
+        assert sum("user_session.token_hash" in s for s in selects) == 1, url
+        assert sum("strategy_record.data" in s for s in selects) == 1, url
+        assert sum(s.startswith("INSERT INTO audit_event") for s in statements) == 1, url
