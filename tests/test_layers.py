@@ -29,7 +29,8 @@ LAYERS = [
     # 3: who may do what, and loading things for a person
     {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
      "app.visibility",
-     "app.followup.tracker", "app.followup.queues", "app.requests.service", "app.sending.receipts",
+     "app.followup.tracker", "app.followup.queues", "app.requests.service", "app.requests.listing",
+     "app.sending.receipts",
      "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service"},
     # 4: pages, API, the printed record, the app itself and its commands
     {"app.templating", "app.security", "app.errors", "app.limits", "app.main", "app.__main__",
