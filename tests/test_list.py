@@ -499,6 +499,23 @@ def test_the_export_reads_the_list_in_keyset_batches(session, engine):
     assert len(listing) == 3 and all("LIMIT" in s for s in listing)
 
 
+def test_the_streamed_csv_is_every_row_in_order_across_batch_boundaries(
+        client, session, monkeypatch):
+    from app.web import access
+
+    monkeypatch.setattr(access, "EXPORT_BATCH", 2)
+    # Three records on one discussion time straddle a batch boundary: the id breaks the tie.
+    made = [make(session, days_ago=days, names=(f"=cmd|' /C calc'!A{i}", f"Child {i}"))
+            for i, days in enumerate((0, 1, 1, 1, 2, 5, 9))]
+    newest_first = sorted(made, key=lambda r: (r.sort_at, r.id), reverse=True)
+    for query, expected in (("", newest_first), ("?sort=oldest", newest_first[::-1])):
+        rows = read_csv(client.get("/strategies.csv" + query))
+        assert [(row["Reference"], row["Children"]) for row in rows] == [
+            (r.reference, f"'{r.children_names[0]}; {r.children_names[1]}") for r in expected]
+        assert all(row["Discussion (UK time)"] == r.discussion_at.isoformat()
+                   for row, r in zip(rows, expected, strict=True))
+
+
 # --- searching by the start of a reference (issue 26) ---------------------------------------------
 
 

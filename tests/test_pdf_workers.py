@@ -191,7 +191,7 @@ def test_finalising_stores_the_pdf_without_any_download(client, settings, monkey
     assert answer.content == stored["record"]
 
 
-def test_two_downloads_at_once_both_succeed_and_store_one_row(client, settings, monkeypatch):
+def test_two_downloads_at_once_both_succeed_render_once_and_store_one_row(client, settings, monkeypatch):
     monkeypatch.setattr(settings, "pdf_concurrent_renders", 2)
     monkeypatch.setattr(settings, "pdf_render_workers", 2)
     monkeypatch.setattr(worker, "TEST_DELAY_SECONDS", 0.5)  # so the two renders overlap
@@ -201,7 +201,7 @@ def test_two_downloads_at_once_both_succeed_and_store_one_row(client, settings, 
     with watching(lambda: len(render_processes())) as counts, ThreadPoolExecutor(2) as pool:
         first, second = pool.map(lambda _: client.get(url), range(2))
     assert (first.status_code, second.status_code) == (200, 200)
-    assert max(counts) == 2, "both requests rendered at the same time"
+    assert max(counts) == 1, "the second waited for the first's render"
     stored = _stored(record["id"])
     assert list(stored) == ["record"]
     assert first.content == second.content == stored["record"]
@@ -236,3 +236,43 @@ def test_a_render_that_fails_answers_503_with_a_clear_page_and_stores_nothing(cl
     assert answer.status_code == 503
     assert "could not be printed just now" in answer.text
     assert _stored(record["id"]) == {}
+
+
+def test_a_download_while_the_version_renders_after_finalising_waits_for_that_render(
+        client, settings, monkeypatch):
+    from types import SimpleNamespace
+
+    from app.pdf import service, slots
+
+    record = _create(client)
+    _finalise(client, record)
+    rendering, finish, renders = threading.Event(), threading.Event(), []
+    real_render = service.render_pdf
+
+    def held_render(*args):
+        renders.append(args[0].id)
+        rendering.set()
+        assert finish.wait(60)
+        return real_render(*args)
+
+    waiting = threading.Event()
+
+    def noticed_sleep(seconds):
+        waiting.set()  # the download found the render running and waits its turn
+        time.sleep(seconds)
+
+    monkeypatch.setattr(service, "render_pdf", held_render)
+    monkeypatch.setattr(slots, "time", SimpleNamespace(monotonic=time.monotonic,
+                                                       sleep=noticed_sleep))
+    with ThreadPoolExecutor(2) as pool:
+        background = pool.submit(service._prerender, record["id"], 1)
+        assert rendering.wait(60)
+        download = pool.submit(client.get, f"/strategies/{record['id']}/record.pdf")
+        assert waiting.wait(60)
+        finish.set()
+        background.result(60)
+        answer = download.result(60)
+    assert answer.status_code == 200
+    assert renders == [record["id"]], "rendered once, by the background render"
+    assert answer.content == _stored(record["id"])["record"]
+    assert list(settings.pdf_slot_dir.glob("render-*")) == [], "no lock file is left behind"

@@ -2,11 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
 from app.records import service as records
-from app.requests import service
+from app.requests import listing, service
 from app.requests.models import DeclineData, StrategyRequest
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, form_data, soup
@@ -246,8 +247,8 @@ def test_waiting_requests_are_flagged_once_past_the_triage_limit(anonymous, sess
     session.commit()
 
     sw = make_user(session, "sw1")
-    assert [r.id for r in service.requests_awaiting_triage(session, sw)] == [made["id"], fresh["id"]]
-    assert service.requests_awaiting_triage(session, school) == []
+    assert [r.id for r in listing.page(session, sw, "waiting").items] == [made["id"], fresh["id"]]
+    assert listing.lists_for(school) == ("mine",)
 
     page = soup(_api(anonymous, session, sw).get("/requests"))
     assert page.select_one(f"#request-{made['id']} .govuk-tag--red").get_text() == "Overdue"
@@ -271,3 +272,92 @@ def test_the_managers_page_counts_requests_waiting_and_late(anonymous, session):
     count = page.select_one("#count-requests a")
     assert count["href"] == "/requests"
     assert " ".join(count.get_text().split()) == "2 requests from other agencies waiting to be triaged (1 overdue)"
+
+
+# --- the list, a page at a time -------------------------------------------------------------
+
+
+def _stored(session, user, at: datetime, status="awaiting") -> int:
+    req = StrategyRequest(agency="school", created_by_id=user.id, created_at=at, status=status,
+                          data=_request_body(agency="school"))
+    session.add(req)
+    session.commit()
+    return req.id
+
+
+def _walk(session, user, name, size):
+    """Every page of a list by Next, then back again by Previous, as ids."""
+    pages = [listing.page(session, user, name, page_size=size)]
+    while pages[-1].next_cursor:
+        pages.append(listing.page(session, user, name, after=pages[-1].next_cursor,
+                                  page_size=size))
+    back = [pages[-1]]
+    while back[-1].previous_cursor:
+        back.append(listing.page(session, user, name, before=back[-1].previous_cursor,
+                                 page_size=size))
+    return [[r.id for r in p.items] for p in pages], [[r.id for r in p.items] for p in back[::-1]]
+
+
+def test_each_requests_list_pages_by_creation_time_with_ties_at_the_boundaries(session):
+    school, other, sw = _partner(session), _partner(session, "school2"), make_user(session, "sw1")
+    t = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    # Two requests at the same moment fall across a page boundary: the id breaks the tie.
+    mine = [_stored(session, school, t + timedelta(minutes=m), status)
+            for m, status in ((0, "declined"), (5, "awaiting"), (5, "convened"),
+                              (5, "awaiting"), (9, "declined"))]
+    theirs = _stored(session, other, t + timedelta(minutes=7), "declined")
+
+    pages, back = _walk(session, school, "mine", 2)
+    assert pages == [[mine[4], mine[3]], [mine[2], mine[1]], [mine[0]]]
+    assert back == pages
+    # Social care: waiting ones oldest first, the rest newest first, each paged on its own.
+    pages, back = _walk(session, sw, "waiting", 1)
+    assert pages == back == [[mine[1]], [mine[3]]]
+    pages, back = _walk(session, sw, "triaged", 2)
+    assert pages == back == [[mine[4], theirs], [mine[2], mine[0]]]
+    # A page exactly full has no Next.
+    assert listing.page(session, sw, "triaged", page_size=4).next_cursor is None
+    with pytest.raises(ValueError):
+        listing.page(session, school, "triaged")
+
+
+def test_the_requests_page_follows_next_and_previous_links(anonymous, session, monkeypatch):
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    school, sw = _partner(session), make_user(session, "sw1")
+    t = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    done = [_stored(session, school, t + timedelta(hours=h), "declined") for h in range(5)]
+    waiting = [_stored(session, school, t + timedelta(hours=h, minutes=30)) for h in range(3)]
+    client = _api(anonymous, session, sw)
+
+    def ids(page, table):
+        return [int(tr["id"].removeprefix("request-")) for tr in page.select(f"#{table} tbody tr")]
+
+    first = soup(client.get("/requests"))
+    assert first.select_one("#waiting caption").get_text() == "Requests waiting (3)"
+    assert ids(first, "waiting") == waiting[:2] and ids(first, "triaged") == done[:2:-1]
+    seen, page = [], first
+    while link := page.select_one("#triaged-pages a[rel=next]"):
+        seen.append(ids(page, "triaged"))
+        page = soup(client.get(link["href"]))
+        assert ids(page, "waiting") == waiting[:2]  # the other list stays at its start
+    seen.append(ids(page, "triaged"))
+    assert seen == [done[:2:-1], done[2:0:-1], done[:1]]
+    back = soup(client.get(page.select_one("#triaged-pages a[rel=prev]")["href"]))
+    assert ids(back, "triaged") == done[2:0:-1]
+    later = soup(client.get(first.select_one("#waiting-pages a[rel=next]")["href"]))
+    assert ids(later, "waiting") == waiting[2:]
+    assert later.select_one("#waiting-pages a[rel=next]") is None
+
+
+@pytest.mark.parametrize("query", [
+    "list=waiting&after=x", "list=triaged&before=2026-03-02T09:00:00~1",  # no time zone
+    "list=triaged&after=0001-01-01T00:00:00%2B05:00~1", "list=triaged&after=2026-03-02~0",
+    "list=mine&after=2026-03-02T09:00:00%2B00:00~1",
+    "list=nonsense&after=2026-03-02T09:00:00%2B00:00~1",
+    f"list=waiting&after=2026-03-02T09:00:00%2B00:00~{2**31}"])
+def test_a_position_that_is_not_one_is_refused_clearly(anonymous, session, query):
+    client = _api(anonymous, session, make_user(session, "sw1"))
+    answer = client.get(f"/requests?{query}")
+    assert answer.status_code == 422
+    assert error_summary(soup(answer)) == {
+        "#list": "Use the Next and Previous links to move through the requests"}

@@ -5,21 +5,21 @@ from argparse import Namespace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from app.links.models import LinkCode, LinkSession, RecipientLink
 from sqlalchemy import func, select, update
 from sqlmodel import SQLModel
 
 from app.auth.models import AuditEvent, HeldForm
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
+from app.followup import lifecycle as service
 from app.pdf.models import RenderedPdf
-from app.records import service
 from app.records.models import StrategyRecord
 from app.requests.models import StrategyRequest
 from app.retention import cli
 from app.retention import service as retention
 from app.retention.models import RecordTombstone
 from app.retention.rule import anniversary, years_before
+from app.sending.link_models import LinkCode, LinkSession, RecipientLink
 from app.sending.models import RecordReceipt
 from tests.builders import complete_record
 from tests.conftest import make_user, signed_in

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import AuditEvent
 from app.domain.schema import StrategyRecordData
-from app.records import service
+from app.followup import lifecycle as service
 from tests.builders import complete_record
 from tests.conftest import make_user, signed_in
 from tests.html import soup

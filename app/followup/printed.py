@@ -58,7 +58,7 @@ def printed_state(session: Session, record: StrategyRecord) -> PrintedState | No
     if snapshot is None:  # finalised before versions were kept, and not yet backfilled
         return PrintedState(contributions=received)
     return PrintedState(
-        finalised_by=versions.finalised_by_name(session, record),
+        finalised_by=versions.finalised_by_name(session, record, snapshot),
         authorised_by=snapshot.authorised_by_name,
         authorised_at=versions.as_utc(snapshot.authorised_at),
         superseded_by=snapshot.superseded_by,

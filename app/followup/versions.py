@@ -36,11 +36,13 @@ def on_finalised(session: Session, record: StrategyRecord, at: datetime, by: Use
                               by_name=by.display_name if by else "", details={}))
 
 
-def finalised_by_name(session: Session, record: StrategyRecord) -> str | None:
-    """Who finalised the record's current version (the snapshot's finaliser), if known."""
+def finalised_by_name(session: Session, record: StrategyRecord,
+                      current: RecordVersion | None = None) -> str | None:
+    """Who finalised the record's current version (the snapshot's finaliser), if known.
+    `current`: that snapshot, if the caller has read it already (one read a request)."""
     if record.status == RecordStatus.DRAFT:
         return None
-    found = snapshot(session, record.id, record.version)
+    found = current or snapshot(session, record.id, record.version)
     if found is None or found.finalised_by_id is None:
         return None
     user = session.get(User, found.finalised_by_id)

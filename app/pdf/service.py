@@ -116,10 +116,21 @@ def record_pdf(session: Session, record: StrategyRecord, child_key: str | None,
     if stored:
         return stored
     session.commit()
-    content = render_pdf(record, child_key, after)
     if record.status == RecordStatus.DRAFT:
+        content = render_pdf(record, child_key, after)
         return Pdf(content, _etag(content), stored=False)
-    return _store(session, record, child_key, content, after)
+    # One render of a final version at a time on this host: a download straight after
+    # finalising waits for the background render and serves what it stored. Waiting longer
+    # than a render may take, it renders anyway (the store keeps the first copy).
+    settings = get_settings()
+    name = f"{record.id}/{record.version}/{_variant(child_key, after)}"
+    with slots.one_render(settings.pdf_slot_dir, name, settings.pdf_render_timeout_seconds):
+        stored = stored_pdf(session, record, child_key, after)
+        session.commit()
+        if stored:
+            return stored
+        content = render_pdf(record, child_key, after)
+        return _store(session, record, child_key, content, after)
 
 
 def _store(session: Session, record: StrategyRecord, child_key: str | None, content: bytes,

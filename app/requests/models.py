@@ -72,7 +72,9 @@ class StrategyRequest(SQLModel, table=True):
     # Social care's queue: waiting requests, oldest first.
     __table_args__ = (Index("ix_strategy_request_status_created", "status", "created_at"),
                       # The requests list, newest first (migration 0013).
-                      Index("ix_strategy_request_created", "created_at", "id"))
+                      Index("ix_strategy_request_created", "created_at", "id"),
+                      # A partner's own requests, newest first (migration 0020).
+                      Index("ix_strategy_request_mine", "created_by_id", "created_at", "id"))
 
     id: int | None = DbField(default=None, primary_key=True)
     # The agency that asks; a partner's requests are always their own agency's.

@@ -122,27 +122,6 @@ def triageable(session: Session, user: User, request_id: int, http: Request) -> 
     return req
 
 
-def visible_requests(session: Session, user: User, limit: int = 200) -> list[StrategyRequest]:
-    # Newest first, from the index on (created_at, id): the rows shown, not all of them sorted.
-    query = select(StrategyRequest).order_by(col(StrategyRequest.created_at).desc(),
-                                             col(StrategyRequest.id).desc()).limit(limit)
-    if not can_triage(user):
-        query = query.where(StrategyRequest.created_by_id == user.id)
-    return list(session.exec(query))
-
-
-def requests_awaiting_triage(session: Session, user: User) -> list[StrategyRequest]:
-    """The requests waiting for social care, oldest first: nothing for anyone else. For a
-    manager's page or a count (`is_overdue` flags those past REQUEST_TRIAGE_WORKING_DAYS)."""
-    if not can_triage(user):
-        return []
-    return list(session.exec(
-        select(StrategyRequest)
-        .where(StrategyRequest.status == RequestStatus.AWAITING.value)
-        .order_by(col(StrategyRequest.created_at), col(StrategyRequest.id))
-    ))
-
-
 def _short(text: str) -> str:
     return text if len(text) <= SHORT_TEXT_MAX else text[: SHORT_TEXT_MAX - 1] + "…"
 

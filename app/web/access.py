@@ -164,12 +164,17 @@ def count_visible(session: Session, user: User, query: ListQuery, *,
                         restrict=restrict)
 
 
+# Rows an export reads at a time: memory holds one batch, whatever the export's length.
+EXPORT_BATCH = 1000
+
+
 def all_visible(user: User, query: ListQuery, *, restrict: ColumnElement[bool] | None = None,
-                batch_size: int = 1000) -> Iterator[ListedRecord]:
+                batch_size: int | None = None) -> Iterator[ListedRecord]:
     """Every record of the list (all its pages, from the first), read in keyset batches, each
     in a short session of its own: an export of 100,000 rows never holds them all in memory,
     nor a database connection while the client reads."""
     query = query.model_copy(update={"after": None, "before": None})
+    batch_size = batch_size or EXPORT_BATCH
     while True:
         with Session(get_engine()) as session:
             page = visible_records(session, user, query, restrict=restrict, page_size=batch_size)

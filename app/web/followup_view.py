@@ -32,11 +32,11 @@ def record_page_context(record, user, session: Session | None = None) -> dict:
     partner = not can_record_follow_up(user)
     entries = [] if partner else versions.entries(session, record.id)
     returned = [e for e in entries if e.kind == "returned"]
-    snapshots = versions.snapshots(session, record.id)
+    every = versions.snapshots(session, record.id)
     seen = visibility.sight(session, user, record.id)
     # Only the versions this person may read: a partner's, those sent to their organisation.
-    snapshots = [s for s in snapshots if seen is not None and seen.may_read(s.version)]
-    current = versions.snapshot(session, record.id, record.version)
+    snapshots = [s for s in every if seen is not None and seen.may_read(s.version)]
+    current = next((s for s in every if s.version == record.version), None)
     return {"after": {
         "entries": entries,
         "timeline": timeline(entries),

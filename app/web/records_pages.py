@@ -51,11 +51,14 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
         "can_edit": record.is_editable and session is not None
         and access.may_change(session, user, record),
         "can_read_audit": can_read_audit(user),
-        "finalised_by": versions.finalised_by_name(session, record) if session else None,
         # The confirmation panel, shown once, on the page finalising leads to.
         "just_finalised": just_finalised and record.status == RecordStatus.FINALISED,
         **followup_view.record_page_context(record, user, session),
     }
+    after = context["after"]
+    # The current version's snapshot, read once for the page (and who finalised it).
+    context["finalised_by"] = versions.finalised_by_name(
+        session, record, after["current"] if after else None) if session else None
     return templates.TemplateResponse(request, "record.html", context, status_code=status_code)
 
 

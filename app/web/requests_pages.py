@@ -15,7 +15,7 @@ from app.deps import PostedValues, SessionDep
 from app.parsing import FormValues, whole_number
 from app.records.form_errors import inner_model, plain_message
 from app.records.forms import nested, rows, typed_text, with_rows
-from app.requests import service
+from app.requests import listing, service
 from app.requests.models import DeclineData, RequestData
 from app.templating import FormView, templates
 
@@ -92,17 +92,26 @@ def _refuse(session, user, request: Request, why: str) -> HTTPException:
 def requests_page(request: Request, session: SessionDep, user: PageUser):
     if not (can_request(user) or can_triage(user)):
         raise _refuse(session, user, request, "Only partner agencies and social care see requests")
-    audit.log(session, "viewed", user=user, detail="requests", request=request)
     triage = can_triage(user)
     context = {
         "title": "Requests for a strategy discussion" if triage else "Your requests",
-        "triage": triage,
-        "waiting": service.requests_awaiting_triage(session, user),
-        "requests": service.visible_requests(session, user),
-        "is_overdue": service.is_overdue,
-        "triage_due": service.triage_due,
+        "triage": triage, "is_overdue": service.is_overdue, "triage_due": service.triage_due,
+        "waiting_count": service.waiting_counts(session, user)[0],
     }
-    return templates.TemplateResponse(request, "requests/list.html", context)
+    name, after, before = (request.query_params.get(k) or None
+                           for k in ("list", "after", "before"))
+    try:
+        if (after or before) and name not in listing.lists_for(user):
+            raise ValueError("Not a list this person sees")
+        pages = listing.first_pages(session, user, name, after, before)
+    except ValueError:
+        errors = {"list": "Use the Next and Previous links to move through the requests"}
+        return templates.TemplateResponse(request, "requests/list.html",
+                                          context | {"pages": None, "errors": errors},
+                                          status_code=422)
+    audit.log(session, "viewed", user=user, detail="requests", request=request)
+    return templates.TemplateResponse(request, "requests/list.html",
+                                      context | {"pages": pages, "errors": None})
 
 
 def _new_page(request, user, values: FormValues, errors=None, status_code=200):

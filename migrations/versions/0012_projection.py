@@ -42,6 +42,7 @@ def _correct_amendment_entries() -> None:
     finalised = {(r.record_id, r.version): r.at for r in connection.execute(
         sa.select(entry.c.record_id, entry.c.version, sa.func.min(entry.c.at).label('at'))
         .where(entry.c.kind == 'finalised').group_by(entry.c.record_id, entry.c.version))}
+    corrected = []
     for row in connection.execute(sa.select(entry).where(entry.c.kind == 'amended')).all():
         details = row.details if isinstance(row.details, dict) else json.loads(row.details or '{}')
         amends = details.get('amends')
@@ -50,8 +51,14 @@ def _correct_amendment_entries() -> None:
             continue  # right as written
         if (row.record_id, amends - 1) not in finalised:
             continue  # not the known mistake: leave it as it is
-        connection.execute(sa.update(entry).where(entry.c.id == row.id).values(
-            version=row.version - 1, details={**details, 'amends': amends - 1}))
+        corrected.append({'entry_id': row.id, 'new_version': row.version - 1,
+                          'new_details': {**details, 'amends': amends - 1}})
+    # One statement for them all (executemany), linear in the entries, however many there are.
+    if corrected:
+        connection.execute(
+            sa.update(entry).where(entry.c.id == sa.bindparam('entry_id'))
+            .values(version=sa.bindparam('new_version'), details=sa.bindparam('new_details')),
+            corrected)
 
 
 def downgrade() -> None:

@@ -1,7 +1,7 @@
 """The manager's queue of drafts not yet finalised
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-04 19:50:00
 
 A draft nobody finalised was on no page of the manager's; this index serves its queue and
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0021'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

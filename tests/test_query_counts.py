@@ -1,0 +1,102 @@
+"""The pages managers open every morning ask the database the same number of questions
+whatever the data holds (issue 26): every statement is counted, at 5 records and at 40.
+
+The one exception is bounded, not constant: the tracker's order is read a segment at a time
+(app/followup/tracker.py SEGMENTS), only as far as the page needs, so a fuller database asks
+fewer of those (at most one a segment), never more."""
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
+
+from app.requests.models import StrategyRequest
+from app.worklists.tracker import SEGMENTS
+from tests.builders import discussion_time
+from tests.conftest import make_user, signed_in
+from tests.html import soup
+from tests.test_followup_tracker import _record
+
+PAGES = ("/manager", "/actions", "/actions?overdue=true", "/requests", "/reports/audit",
+         "/queues/awaiting-authorisation")
+
+
+@contextmanager
+def counting(engine):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _add(session, sw, partner, start: int, count: int) -> None:
+    """`count` more records of every kind the pages show, and requests waiting and decided."""
+    past = discussion_time().date()
+    for i in range(start, start + count):
+        overdue = [{"kind": "update_agencies", "due_date": str(past)}]
+        _record(session, sw, finalise=i % 5 != 4, led_by="edt" if i % 3 == 0 else "day_team",
+                actions=None if i % 2 else overdue, referrer="Ann Lee" if i % 4 == 0 else None)
+        at = datetime.now(UTC) - timedelta(days=i)
+        session.add(StrategyRequest(
+            agency="school", created_by_id=partner.id, created_at=at,
+            status="awaiting" if i % 2 else "declined",
+            data={"children": [{"name": f"Child {i}"}], "what_happened": "x",
+                  "why_significant_harm": "y", "referral_form": "caf", "agency": "school"}))
+        session.commit()
+
+
+def _counts(client, engine) -> dict[str, tuple[int, int]]:
+    """Per page: (statements but the tracker's segment reads, the tracker's segment reads)."""
+    counts = {}
+    for url in PAGES:
+        client.get(url)  # once first: what is read once per process is not what grows
+        with counting(engine) as statements:
+            answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert soup(answer).select_one("h1") is not None
+        segments = sum("LEFT OUTER JOIN working_day" in s for s in statements)
+        counts[url] = (len(statements) - segments, segments)
+    return counts
+
+
+def test_the_managers_pages_ask_as_many_questions_at_5_records_as_at_40(
+        anonymous, session, engine):
+    sw = make_user(session, "sam")
+    partner = make_user(session, "school1", "partner", agency="school")
+    manager = make_user(session, "mo", "manager")
+    _add(session, sw, partner, 0, 5)
+    client = signed_in(anonymous, session, manager)
+    few = _counts(client, engine)
+    _add(session, sw, partner, 5, 35)
+    many = _counts(client, engine)
+    assert {url: other for url, (other, _) in many.items()} == {
+        url: other for url, (other, _) in few.items()}
+    for url in PAGES:
+        assert many[url][1] <= few[url][1] <= len(SEGMENTS), url
+    # The pages that show open actions read them (the rest do not).
+    assert {url for url in PAGES if few[url][1]} == {"/manager", "/actions",
+                                                     "/actions?overdue=true"}
+
+
+def test_a_record_page_and_a_cached_pdf_read_the_user_and_the_record_once(
+        anonymous, session, engine):
+    """The audit row's commit keeps what the request loaded (the request's session does not
+    expire on commit): no second read of the user or of the record's whole document."""
+    sw = make_user(session, "sam")
+    record = _record(session, sw)
+    client = signed_in(anonymous, session, make_user(session, "mo", "manager"))
+    pdf = f"/strategies/{record.id}/record.pdf"
+    assert client.get(pdf).status_code == 200  # rendered and stored: the next is cached
+    for url in (f"/strategies/{record.id}", pdf):
+        with counting(engine) as statements:
+            assert client.get(url).status_code == 200
+        selects = [s.split("FROM", 1)[0] for s in statements if s.startswith("SELECT")]
+        assert sum("user_session.token_hash" in s for s in selects) == 1, url
+        assert sum("strategy_record.data" in s for s in selects) == 1, url
+        assert sum(s.startswith("INSERT INTO audit_event") for s in statements) == 1, url
