@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.auth.roles import Role
+from app.clock import uk_now
 from app.db import get_engine
-from app.domain.schema import StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData
 from app.organisations import service as directory
 from app.records import service
 from app.records.models import StrategyRecord

@@ -7,7 +7,8 @@ Neutral ground: nothing here knows about records, users or pages (only what a da
 import re
 from datetime import date
 
-from app.domain.schema import YEAR_IN_FULL, uk_now, year_in_full
+from app.clock import uk_now
+from app.domain.schema import YEAR_IN_FULL, year_in_full
 
 FormValues = dict[str, str | list[str]]
 

@@ -23,13 +23,13 @@ the database the same clause, so the list and the page can never disagree.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlmodel import Session
 
 from app.auth.models import AuditEvent, User
 from app.auth.roles import RECORDERS, Role, can_record
+from app.clock import utc_now
 from app.domain.choices import LedBy, RecordStatus
 from app.followup.models import RecordVersion
 from app.links.models import RecipientLink
@@ -73,7 +73,7 @@ def receipt_filter(user: User | LinkReader) -> ColumnElement[bool]:
         return sent
     in_force = exists(select(RecipientLink.id).where(
         RecipientLink.receipt_id == RecordReceipt.id, RecipientLink.email == user.email,
-        RecipientLink.revoked_at.is_(None), RecipientLink.expires_at > datetime.now(UTC)))
+        RecipientLink.revoked_at.is_(None), RecipientLink.expires_at > utc_now()))
     return and_(sent, RecordReceipt.record_id == user.record_id, in_force)
 
 

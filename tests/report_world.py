@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from app.domain.schema import UK, StrategyRecordData
+from app.clock import UK
+from app.domain.schema import StrategyRecordData
 from app.followup import service as followup
 from app.records import service
 from app.records.models import StrategyRecord

@@ -9,8 +9,8 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 # Each module's layer, by the longest matching name; every module of the app must match one.
 LAYERS = [
-    # 0: what a record is, settings, and writing CSV
-    {"app.config", "app.parsing", "app.domain", "app.asgi", "app.csv_export"},
+    # 0: what a record is, settings, the clock, and writing CSV
+    {"app.config", "app.clock", "app.parsing", "app.domain", "app.asgi", "app.csv_export"},
     # 1: the completeness rules: pure functions of the domain
     {"app.rules"},
     # 2: storing, reading and showing records and follow-up; users and the audit log
@@ -88,7 +88,7 @@ def test_every_import_points_to_the_same_layer_or_one_below():
 def test_the_domain_imports_nothing_of_the_app_but_settings():
     for module, path in _modules().items():
         if module.startswith("app.domain"):
-            assert {m for m in _imports(path) if not m.startswith("app.domain")} <= {"app.config"}
+            assert {m for m in _imports(path) if not m.startswith("app.domain")} <= {"app.config", "app.clock"}
 
 
 def test_rules_and_records_packages_depend_one_way():

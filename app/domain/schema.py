@@ -9,7 +9,6 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Annotated, ClassVar
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.clock import uk_now, wall_clock
 from app.config import get_settings
 from app.domain.choices import (
     ActionKind,
@@ -47,16 +47,10 @@ from app.domain.choices import (
     YesNo,
 )
 
-UK = ZoneInfo("Europe/London")
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 10_000
 MAX_ROWS = 100
 UPDATE_AGENCIES_TEXT = "CSC will update all agencies involved on outcomes/actions taken by"
-
-
-def uk_now() -> datetime:
-    """Now, as wall-clock time in the UK: the record's times are UK local times."""
-    return datetime.now(UK).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def _blank_to_none(value):
@@ -75,9 +69,7 @@ def _as_list(value):
 
 
 def _to_uk_local(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is not None:
-        return value.astimezone(UK).replace(tzinfo=None)
-    return value
+    return None if value is None else wall_clock(value)
 
 
 def _checking_input(info: ValidationInfo) -> bool:

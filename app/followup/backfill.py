@@ -7,12 +7,12 @@ It reads and writes only the columns the tables have at this point of the migrat
 (later migrations add columns the models already know), so it selects columns, not models.
 """
 
-from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, insert, inspect, select, update
 
+from app.clock import utc_now
 from app.domain.choices import ActionKind, LedBy
 from app.domain.schema import StrategyRecordData
 from app.followup.models import RecordVersion, TrackedAction
@@ -69,7 +69,7 @@ def backfill(connection: Connection) -> None:
         except ValidationError:
             continue
         record = SimpleNamespace(id=row.id, version=row.version, team=row.team)
-        at = row.finalised_at or row.updated_at or datetime.now(UTC)
+        at = row.finalised_at or row.updated_at or utc_now()
         connection.execute(insert(RecordVersion.__table__).values(
             record_id=row.id, version=row.version, data=row.data, finalised_at=at))
         actions = [{k: v for k, v in action.items() if k in action_columns}

@@ -19,16 +19,17 @@ kind, words and owner), and a review, a told referrer or a cancellation carries 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
+from app.clock import as_utc, uk_today
 from app.config import Settings, get_settings
 from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus
-from app.domain.schema import Action, StrategyRecordData, uk_now
+from app.domain.schema import Action, StrategyRecordData
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import RecordDistribution, StrategyRecord
 from app.records.service import derived_columns, next_due
@@ -112,7 +113,7 @@ def facts(record, snapshots, entries, first_sent: tuple[int, datetime] | None,
     except ValidationError:
         current = None
     return Facts(record, current, snapshots, documents, list(entries),
-                 (first_sent[0], _utc(first_sent[1])) if first_sent else None)
+                 (first_sent[0], as_utc(first_sent[1])) if first_sent else None)
 
 
 def _validated(data: dict) -> StrategyRecordData:
@@ -203,7 +204,7 @@ def _version_actions(facts: Facts, version: int, data: StrategyRecordData,
         add((REFERRER_FEEDBACK,), REFERRER_FEEDBACK, REFERRER_TEXT, *csc,
             referrer_feedback_due_on(day, settings), "done" if told else "open")
         if told:
-            rows[-1].update(closed_at=_utc(told.at), closed_by_name=told.by_name,
+            rows[-1].update(closed_at=as_utc(told.at), closed_by_name=told.by_name,
                             done_on=_day(told.details.get("told_on")),
                             note=told.details.get("how"))
     cancelled = _cancellation(facts, version)
@@ -221,19 +222,12 @@ def _version_actions(facts: Facts, version: int, data: StrategyRecordData,
             row["due_date"] = _day(entry.details.get("due_date"))
             continue
         row.update(status="done" if entry.kind == "action_done" else "cancelled",
-                   closed_at=_utc(entry.at), closed_by_name=entry.by_name,
+                   closed_at=as_utc(entry.at), closed_by_name=entry.by_name,
                    note=entry.details.get("note"), done_on=_day(entry.details.get("done_on")))
     return rows
 
 
 # --- the projection ----------------------------------------------------------------------------
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands stored UTC times back without a zone.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def effective(data: StrategyRecordData, actions: list[dict], told: FollowUpEntry | None
@@ -279,10 +273,10 @@ def derive(facts: Facts, settings: Settings, today: date) -> Projection:
     workflow = [e for e in entries if e.kind in ("finalised", "returned", "amended")]
     columns.update(
         latest_final_version=in_force,
-        finalised_at=_utc(now_snapshot.finalised_at) if now_snapshot else None,
-        authorised_at=_utc(now_snapshot.authorised_at) if now_snapshot else None,
+        finalised_at=as_utc(now_snapshot.finalised_at) if now_snapshot else None,
+        authorised_at=as_utc(now_snapshot.authorised_at) if now_snapshot else None,
         authorised_by_id=now_snapshot.authorised_by_id if now_snapshot else None,
-        returned_at=(_utc(workflow[-1].at) if not final and workflow
+        returned_at=(as_utc(workflow[-1].at) if not final and workflow
                      and workflow[-1].kind == "returned" else None))
     columns.update(_after_the_meeting(facts, in_force, reviewed, settings))
 
@@ -300,7 +294,7 @@ def derive(facts: Facts, settings: Settings, today: date) -> Projection:
     superseded = {}
     for index, version in enumerate(sorted(facts.snapshots)):
         later = sorted(facts.snapshots)[index + 1:]
-        superseded[version] = ((later[0], _utc(facts.snapshots[later[0]].finalised_at))
+        superseded[version] = ((later[0], as_utc(facts.snapshots[later[0]].finalised_at))
                                if later else (None, None))
     return Projection(
         columns=columns, distribution=distribution,
@@ -322,7 +316,7 @@ def _after_the_meeting(facts: Facts, in_force: int | None, reviewed, settings) -
     sent_in = facts.documents.get(first[0]) if first else None
     return {
         "review_due": data.header.day_team_review_due if edt else None,
-        "reviewed_at": _utc(reviewed.at) if reviewed else None,
+        "reviewed_at": as_utc(reviewed.at) if reviewed else None,
         "reviewed_on": _day(reviewed.details.get("reviewed_on")) if reviewed else None,
         "referrer_feedback_due": referrer_feedback_due(data) and told is None,
         "referrer_told_on": (_day(told.details.get("told_on")) if told
@@ -408,10 +402,10 @@ def action_changes(stored_rows, actions: list[dict]
 
 
 def differs(old, new) -> bool:
-    return _utc(old) != new if isinstance(old, datetime) else old != new
+    return as_utc(old) != new if isinstance(old, datetime) else old != new
 
 
 def project(session: Session, record_id: int, *, today: date | None = None) -> None:
     """Re-derive everything about the record from what happened, in the caller's transaction."""
     store(session, record_id, derive(load(session, record_id), get_settings(),
-                                     today or uk_now().date()))
+                                     today or uk_today()))

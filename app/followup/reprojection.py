@@ -17,8 +17,8 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, delete, func, insert, select
 from sqlmodel import Session
 
+from app.clock import uk_today
 from app.config import get_settings
-from app.domain.schema import uk_now
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.followup.projection import (
     PROJECTION,
@@ -60,7 +60,7 @@ def project_many(session: Session, ids: list[int], *, today: date | None = None)
     """What `projection.project` does for each of `ids`, in the caller's transaction."""
     session.flush()
     stored = _Stored(session, ids)
-    settings, today = get_settings(), today or uk_now().date()
+    settings, today = get_settings(), today or uk_today()
     derived = {record.id: derive(facts(record, stored.snapshots[record.id],
                                        stored.entries[record.id], stored.first_sent(record.id)),
                                  settings, today)

@@ -8,15 +8,16 @@ malformed: 422, per field) and the records service's `StaleRecord` (409).
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.auth.models import User
+from app.clock import uk_today, utc_now
 from app.config import get_settings
 from app.domain.choices import ActionKind, LedBy, Outcome, RecordStatus, ReturnReason
-from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX, uk_now
+from app.domain.schema import LONG_TEXT_MAX, SHORT_TEXT_MAX
 from app.followup import projection, versions
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.followup.separation import took_part
@@ -84,7 +85,7 @@ def _past_date(errors: dict, values: dict, name: str, message: str, record: Stra
     """The date typed (app/rules/dates.py judges it: typed in full, not in the future, not
     before the discussion)."""
     try:
-        return followup_date(values.get(name), record.content, uk_now().date(), missing=message,
+        return followup_date(values.get(name), record.content, uk_today(), missing=message,
                              label=label)
     except ValueError as problem:
         errors[name] = str(problem)
@@ -105,7 +106,7 @@ def _change(session: Session, record: StrategyRecord, expected_revision: int, **
     result = session.execute(
         update(StrategyRecord)
         .where(StrategyRecord.id == record.id, StrategyRecord.revision == expected_revision)
-        .values(revision=expected_revision + 1, updated_at=datetime.now(UTC), **values))
+        .values(revision=expected_revision + 1, updated_at=utc_now(), **values))
     if result.rowcount != 1:
         session.rollback()
         raise StaleRecord(record.reference)
@@ -114,7 +115,7 @@ def _change(session: Session, record: StrategyRecord, expected_revision: int, **
 def _entry(session, record, user, kind, *, version=None, position=None, **details) -> None:
     session.add(FollowUpEntry(
         record_id=record.id, version=version or record.version, kind=kind,
-        at=datetime.now(UTC), by_id=user.id, by_name=user.display_name,
+        at=utc_now(), by_id=user.id, by_name=user.display_name,
         action_position=position,
         details={k: (v.isoformat() if isinstance(v, date) else v) for k, v in details.items()
                  if v is not None}))
@@ -148,7 +149,7 @@ def authorise(session: Session, record: StrategyRecord, user: User, expected_rev
         how = took_part(session, user, record)
         if how:
             raise Refused(f"You {how}, so another manager must authorise it")
-    now = datetime.now(UTC)
+    now = utc_now()
     _change(session, record, expected_revision, status=RecordStatus.AUTHORISED.value,
             authorised_at=now, authorised_by_id=user.id)
     session.execute(update(RecordVersion).where(
@@ -333,7 +334,7 @@ def _future_date(errors: dict, values: dict, name: str, message: str) -> date | 
     except ValueError as problem:
         errors[name] = str(problem)
         return None
-    if value < uk_now().date():
+    if value < uk_today():
         errors[name] = "The new date must be today or later"
     return value
 
@@ -355,14 +356,14 @@ def cancel_further_discussion(session: Session, record: StrategyRecord, user: Us
     if errors:
         raise Invalid(errors)
     _change(session, record, expected_revision)
-    today = uk_now().date()
+    today = uk_today()
     due = cancellation_update_due(today, get_settings())
     # The projection adds the action (to this version and every later one) from this entry.
     _entry(session, record, user, "discussion_cancelled", reason=reason,
            scheduled_for=data.next_steps.next_discussion_on, cancelled_on=today,
            update_due=due, action=f"{CANCELLATION_TEXT} {due:%-d %B %Y}")
     # Every organisation that was sent this version is told, in the same transaction.
-    sending.on_discussion_cancelled(session, record, datetime.now(UTC), user)
+    sending.on_discussion_cancelled(session, record, utc_now(), user)
     return _commit(session, record)
 
 

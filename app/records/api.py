@@ -6,7 +6,7 @@ plus the facts only the service sets). Every write names the revision it was bas
 save or finalise from a stale read is refused (409) and one that names none is refused (428).
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app.auth import audit
 from app.auth.deps import ApiUser
 from app.auth.roles import can_list_records
+from app.clock import as_utc
 from app.deps import SessionDep
 from app.domain.choices import RecordStatus
 from app.domain.schema import LOCAL_TIME_NOTE, LocalDateTime, StrategyRecordData
@@ -32,14 +33,7 @@ from app.rules.completeness import Result, Severity
 router = APIRouter(prefix="/api/strategies", tags=["strategy records"])
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every stored timestamp was written in UTC.
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 Revision = Annotated[StrictInt, Field(ge=1, description="The record's revision, as read")]
 
 
@@ -255,7 +249,7 @@ def _same_read_only(record: StrategyRecord, body: StrategyRecordReplace) -> None
         if sent is None:  # left out, or null: nothing claimed
             continue
         if isinstance(sent, datetime):
-            sent = _as_utc(sent)
+            sent = as_utc(sent)
         if sent != getattr(stored, name):
             raise invalid(("body", name), f"{name} is read-only and differs from the stored "
                            "value: leave it out, or send it as read", sent)

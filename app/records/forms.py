@@ -16,9 +16,10 @@ from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from app.clock import uk_today
 from app.config import get_settings
 from app.domain.choices import ActionKind, Agency
-from app.domain.schema import AgencyPosition, StrategyRecordData, child_title, uk_now
+from app.domain.schema import AgencyPosition, StrategyRecordData, child_title
 from app.domain.sections import Section
 from app.parsing import (
     NOW_WORD,
@@ -218,7 +219,7 @@ def offered_recipients(data: StrategyRecordData, organisations) -> list:
 def offered_update_date(data: StrategyRecordData) -> date:
     """The date offered for the update-all-agencies action: the local number of working days
     after the discussion (or after today, before the discussion's date is known)."""
-    return update_agencies_due(discussion_day(data) or uk_now().date(), get_settings())
+    return update_agencies_due(discussion_day(data) or uk_today(), get_settings())
 
 
 def with_offered_dates(slug: str, data: StrategyRecordData, values: FormValues) -> FormValues:

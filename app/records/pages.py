@@ -4,7 +4,6 @@ htmx only makes add/remove row faster: the same POST, answered with the rows blo
 """
 
 from dataclasses import replace
-from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -18,11 +17,12 @@ from app.auth.models import AuditEvent, User
 from app.auth.pages import landing_page
 from app.auth.roles import Role, can_list_records, can_read_audit, can_record, can_see_damaged
 from app.auth.service import take_held_form
+from app.clock import uk_local, uk_now, uk_today
 from app.config import get_settings
 from app.csv_export import csv_response
 from app.deps import PostedForm, SessionDep
 from app.domain.choices import Agency, Choice, LedBy, Outcome, RecordStatus
-from app.domain.schema import UK, StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData
 from app.domain.sections import SECTIONS_BY_SLUG, Section, next_section, section_of
 from app.followup import versions
 from app.followup import view as followup_view
@@ -131,9 +131,7 @@ def _label(value: Choice | str | None) -> str | None:
 
 def _csv_row(record: ListedRecord, today) -> tuple:
     # Stored in UTC; written as UK time with its offset, to the second.
-    finalised = record.finalised_at and (
-        record.finalised_at if record.finalised_at.tzinfo else
-        record.finalised_at.replace(tzinfo=UTC)).astimezone(UK).replace(microsecond=0)
+    finalised = record.finalised_at and uk_local(record.finalised_at).replace(microsecond=0)
     return (
         record.reference, _label(record.status_choice), record.version, record.team,
         _label(record.led_by_choice), record.discussion_at, _label(record.outcome_choice),
@@ -157,7 +155,7 @@ def list_csv(request: Request, session: SessionDep, user: PageUser):
     audit.log(session, "exported", user=user, request=request,
               detail=f"record list CSV {'with ' + filters[1:] if filters != '?' else 'unfiltered'}"
                      f": {rows} {'row' if rows == 1 else 'rows'}")
-    today = uk_now().date()
+    today = uk_today()
     return csv_response(f"strategy-records-{today.isoformat()}", CSV_HEADER,
                         (_csv_row(record, today) for record in access.all_visible(user, query)))
 

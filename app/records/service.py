@@ -5,16 +5,17 @@ Every write goes through `_write` (or creates the record), then the projection
 record_distribution, ...) from the stored facts in the same transaction.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from uuid import uuid4
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.auth.models import User
+from app.clock import uk_wall_clock, utc_now
 from app.config import Settings, get_settings
 from app.domain.choices import ActionStatus, LedBy, RecordStatus
-from app.domain.schema import UK, StrategyRecordData, with_update_action
+from app.domain.schema import StrategyRecordData, with_update_action
 from app.organisations import service as directory
 from app.records import staff
 from app.records.models import DamagedRecord, StrategyRecord
@@ -79,7 +80,7 @@ def derived_columns(
     return {
         "led_by": data.header.led_by.value if data.header.led_by else None,
         "discussion_at": discussion_at,
-        "sort_at": discussion_at or _uk_wall_clock(created_at),
+        "sort_at": discussion_at or uk_wall_clock(created_at),
         "outcome": data.decision.outcome.value if data.decision.outcome else None,
         **children_columns(reference, data),
         "blocking_failures": failures(Severity.BLOCKING),
@@ -90,12 +91,6 @@ def derived_columns(
         "distribution": [(r.organisation_id, r.agency.value if r.agency else "other")
                          for r in data.distribution],
     }
-
-
-def _uk_wall_clock(moment: datetime) -> datetime:
-    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UK).replace(tzinfo=None, microsecond=0)
 
 
 def with_review_due(data: StrategyRecordData) -> StrategyRecordData:
@@ -118,7 +113,7 @@ def create_record(
     data = with_review_due(with_update_action(data or StrategyRecordData()))
     data = directory.named_recipients(session, data)
     data = staff.named_staff(session, data)
-    now = datetime.now(UTC)
+    now = utc_now()
     record = StrategyRecord(
         reference=f"pending-{uuid4().hex}",
         data=_dump(data),
@@ -126,7 +121,7 @@ def create_record(
         created_by_id=created_by_id,
         created_at=now,
         updated_at=now,
-        sort_at=_uk_wall_clock(now),
+        sort_at=uk_wall_clock(now),
     )
     session.add(record)
     session.flush()
@@ -206,7 +201,7 @@ def save_record(
         session, data, already=(r.organisation_id for r in record.content.distribution))
     # Likewise a member of staff who has left since they were chosen.
     data = staff.named_staff(session, data, already=staff.staff_ids(record.content))
-    return _write(session, record, data, updated_at=datetime.now(UTC))
+    return _write(session, record, data, updated_at=utc_now())
 
 
 def _project(session: Session, record_id: int) -> None:
@@ -258,7 +253,7 @@ def finalise_record(
     from app.sending import service as sending
 
     check_finalisable(record, expected_revision)
-    now = datetime.now(UTC)
+    now = utc_now()
     data = record.content
     # The version's snapshot, sending it to the agencies (the outbox) and everything derived
     # from them, all in the same transaction.

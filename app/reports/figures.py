@@ -15,14 +15,14 @@ last finalised, and its discussion date places it in a period.
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import Select, String, and_, case, cast, func, null, select, true
 from sqlmodel import Session
 
+from app.clock import uk_day_start, uk_today
 from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus, ReturnReason
-from app.domain.schema import UK, uk_now
 from app.followup.models import FollowUpEntry, TrackedAction
 from app.followup.projection import CANCELLATION_UPDATE
 from app.reports.models import MEASURE_COLUMNS, RecordMeasure
@@ -41,7 +41,7 @@ class Scope:
     end: date
     team: str | None = None
     led_by: str | None = None
-    today: date = field(default_factory=lambda: uk_now().date())
+    today: date = field(default_factory=lambda: uk_today())
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ REQUESTS = Family("requests", _request_rows, ("status", "triaged_in_time"))
 
 def _start_of(day: date) -> datetime:
     """The moment (UTC) the UK day begins: requests are timed, not dated."""
-    return datetime.combine(day, time(), UK).astimezone(UTC)
+    return uk_day_start(day)
 
 
 def _start_of_next(day: date) -> datetime:

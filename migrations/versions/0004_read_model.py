@@ -10,6 +10,9 @@ on PostgreSQL, and fills all of it for existing records with the service's own
 `derived_columns` (a record whose document no longer validates is flagged as damaged).
 """
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -77,6 +80,13 @@ def upgrade() -> None:
     _backfill()
 
 
+def _uk_wall_clock(moment: datetime) -> datetime:
+    """A stored (UTC) instant as UK wall-clock time without a zone, to the second, as this
+    revision wrote sort_at (a frozen copy: never the application's)."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.astimezone(ZoneInfo('Europe/London')).replace(tzinfo=None, microsecond=0)
+
+
 def _backfill() -> None:
     # The app's own derivation, so existing records get exactly what a save would write.
     from pydantic import ValidationError
@@ -84,7 +94,7 @@ def _backfill() -> None:
     from app.config import get_settings
     from app.domain.schema import StrategyRecordData
     from app.records.models import damage_reason
-    from app.records.service import _uk_wall_clock, derived_columns
+    from app.records.service import derived_columns
 
     records = sa.table(
         'strategy_record', sa.column('id', sa.Integer), sa.column('reference', sa.String),
