@@ -17,7 +17,7 @@ LAYERS = [
     {"app.db", "app.db_timeouts", "app.deps", "app.auth.models", "app.auth.passwords", "app.auth.audit",
      "app.records.models", "app.records.listing", "app.records.display", "app.records.view",
      "app.records.forms", "app.records.service", "app.pdf.models", "app.pdf.fetcher",
-     "app.pdf.slots", "app.followup.models", "app.followup.versions", "app.followup.backfill",
+     "app.pdf.slots", "app.followup.models", "app.followup.versions",
      "app.reports.models", "app.reports.store", "app.organisations.models",
      "app.organisations.service",
      "app.followup.service", "app.followup.separation", "app.followup.projection",
@@ -30,7 +30,7 @@ LAYERS = [
     {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
      "app.visibility",
      "app.followup.tracker", "app.followup.queues", "app.requests.service", "app.sending.receipts",
-     "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service"},
+     "app.reports.figures", "app.reports.disclosure", "app.links.service"},
     # 4: pages, API, the printed record, the app itself and its commands
     {"app.templating", "app.security", "app.errors", "app.limits", "app.main", "app.__main__",
      "app.models", "app.demo", "app.backup", "app.migrate", "app.auth.cli", "app.auth.pages",
