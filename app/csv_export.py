@@ -87,11 +87,6 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Iterable],
         yield lines.take().encode("utf-8")
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Iterable]) -> bytes:
-    """The whole file at once (small exports and tests)."""
-    return b"".join(csv_chunks(header, rows))
-
-
 def safe_filename(name: str, default: str = "export") -> str:
     """A file name any file system and any Content-Disposition parser accepts: ASCII letters,
     digits, `.`, `-` and `_` only, no leading dot, at most 100 characters, ending in .csv."""

@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlmodel import Session
 
 from app.clock import uk_today
@@ -49,11 +49,6 @@ def project_stale(session: Session, batch: int = BATCH, *, today: date | None = 
         project_many(session, ids, today=today)
         session.commit()
         done += len(ids)
-
-
-def stale_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(StrategyRecord).where(
-        StrategyRecord.projected_with < PROJECTION)).scalar_one()
 
 
 def project_many(session: Session, ids: list[int], *, today: date | None = None) -> None:

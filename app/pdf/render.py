@@ -30,7 +30,3 @@ def html_to_pdf(html: str, fetcher: AssetsOnlyFetcher | None = None) -> bytes:
                     url_fetcher=fetcher or AssetsOnlyFetcher())
     # The variant and tagging belong to write_pdf(): render() silently ignores them.
     return document.write_pdf(pdf_variant="pdf/ua-1", presentational_hints=False)
-
-
-def render_record_pdf(record: StrategyRecord, *, child_key: str | None = None) -> bytes:
-    return html_to_pdf(record_html(record, child_key=child_key))

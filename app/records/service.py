@@ -167,19 +167,6 @@ def damaged_records(session: Session) -> list[StrategyRecord]:
     ))
 
 
-def check_stored(session: Session, record: StrategyRecord) -> None:
-    """Re-derive a record's read model from its stored document, or flag it as damaged
-    (after a schema change, or a document written behind the service's back)."""
-    try:
-        record.content  # noqa: B018  (validates)
-    except DamagedRecord as damage:
-        mark_damaged(session, record, damage.reason)
-        return
-    _project(session, record.id)
-    session.commit()
-    session.refresh(record)
-
-
 def _check_writable(record: StrategyRecord, expected_revision: int | None) -> None:
     if not record.is_editable:
         raise NotEditable(record.reference)

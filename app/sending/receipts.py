@@ -135,13 +135,6 @@ def _unreachable(user: User, unreachable: list[int]):
             .where(visible_filter(user), RecordReceipt.organisation_id.in_(unreachable)))
 
 
-def not_opened_count(session: Session, user: User, today: date | None = None) -> int:
-    """Agencies (record by record) flagged for not opening a record sent to them."""
-    today = today or uk_today()
-    return session.execute(select(func.count()).select_from(
-        _not_opened(user, today).subquery())).scalar_one()
-
-
 def unreachable_count(session: Session, user: User) -> int:
     """Agencies (record by record) sent a record with no user who has an email address."""
     unreachable = _unreachable_organisations(session)
