@@ -14,6 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
+    # The database: a SQLAlchemy URL, SQLite or PostgreSQL (postgresql+psycopg://...).
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'strategy.db'}"
     # Working days allowed between the strategy discussion and the initial child
     # protection conference (Working Together: 15).
@@ -28,6 +29,7 @@ class Settings(BaseSettings):
     school_age_to: int = 16
     # Expected delivery dates further than this many days in the past are refused.
     edd_past_limit_days: int = 60
+    # A gestation (weeks) over this is refused.
     max_gestation_weeks: int = 45
     # A child younger than this (years, from their date of birth) cannot speak for themselves:
     # their experience is recorded from what was observed, whatever communication is chosen.
@@ -53,7 +55,8 @@ class Settings(BaseSettings):
     # Renders allowed at once on this host, across all web worker processes (each one keeps
     # a core busy). With several hosts behind a load balancer the limit is per host.
     pdf_concurrent_renders: int = Field(2, ge=1)
-    # Render processes one web worker process runs at once (each render is its own process).
+    # Render processes one web worker process runs at once (each render is its own process);
+    # by default one per CPU core.
     pdf_render_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     # Where the render slots' lock files live: every web worker on the host must see the same
     # directory (and it must be on a local file system, where flock works).
@@ -85,7 +88,8 @@ class Settings(BaseSettings):
     # sized so that every worker thread can hold a connection at once.
     database_pool_size: int = 10
     database_max_overflow: int | None = None
-    # /healthz gives up on the database after this long and answers 503.
+    # /healthz gives up on the database after this long (and at most a second more) and
+    # answers 503.
     health_check_timeout_seconds: float = 2.0
     # Whether a manager may authorise a version they took part in: chaired, minuted, were a
     # participant in, started, saved or finalised (app/followup/separation.py). Off by

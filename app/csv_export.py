@@ -88,7 +88,7 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Iterable],
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Iterable]) -> bytes:
-    """The whole file at once (small exports and tests)."""
+    """The whole file at once (a small file inside another download: the subject access bundle)."""
     return b"".join(csv_chunks(header, rows))
 
 

@@ -9,8 +9,9 @@ from sqlmodel import Session, select
 
 from app.auth.models import User
 from app.auth.roles import Role
+from app.clock import uk_now
 from app.db import get_engine
-from app.domain.schema import StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
 from app.followup import service as followup
 from app.organisations import accounts

@@ -7,8 +7,8 @@ Neutral ground: nothing here knows about records, users or pages (only what a da
 import re
 from datetime import date
 
+from app.clock import uk_now
 from app.domain.fields import YEAR_IN_FULL, year_in_full
-from app.domain.schema import uk_now
 
 FormValues = dict[str, str | list[str]]
 

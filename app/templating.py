@@ -1,15 +1,15 @@
 """Jinja2 templates, with the few helpers every page uses."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
 from app.auth import roles
+from app.clock import uk_date, uk_local, uk_today
 from app.config import get_settings
 from app.domain import choices
-from app.domain.fields import UK
-from app.domain.schema import UPDATE_AGENCIES_TEXT, child_title, uk_now
+from app.domain.schema import UPDATE_AGENCIES_TEXT, child_title
 from app.domain.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
 from app.parsing import FormValues, date_boxes_problem
 from app.records.display import as_text, summary_rows
@@ -19,10 +19,6 @@ from app.records.view import record_view
 from app.rules.completeness import tally
 from app.rules.core import cannot_speak, discussion_day
 from app.rules.workdays import within_working_days
-
-
-def _uk(moment: datetime) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UK).replace(tzinfo=None)
 
 
 def _years(n: int) -> str:
@@ -83,18 +79,18 @@ templates.env.globals.update(
     cannot_speak_under_years=lambda: _years(get_settings().cannot_speak_under_years),
     local_images_policy=lambda: get_settings().local_images_policy,
     cannot_speak_now=lambda child, data: cannot_speak(
-        child, discussion_day(data) or uk_now().date(), get_settings()),
+        child, discussion_day(data) or uk_today(), get_settings()),
     UPDATE_AGENCIES_TEXT=UPDATE_AGENCIES_TEXT,
     EXPERIENCE_FIELDS=EXPERIENCE_FIELDS,
     CHILD_FIELDS=CHILD_FIELDS,
 )
 templates.env.filters["text"] = as_text
 # Stored instants (UTC) shown as UK local time.
-templates.env.filters["uk_time"] = lambda moment: as_text(_uk(moment)) if moment else ""
+templates.env.filters["uk_time"] = lambda moment: as_text(uk_local(moment)) if moment else ""
 # A day, short: "3 Nov 2026"; for a stored instant (UTC), the UK day it fell on.
 templates.env.filters["short_date"] = lambda day: f"{day:%-d %b %Y}" if day else ""
 templates.env.filters["short_datetime"] = lambda moment: f"{moment:%-d %b %Y %H:%M}" if moment else ""
-templates.env.filters["uk_day"] = lambda moment: f"{_uk(moment):%-d %b %Y}" if moment else ""
+templates.env.filters["uk_day"] = lambda moment: f"{uk_date(moment):%-d %b %Y}" if moment else ""
 templates.env.filters["agency_label"] = lambda value: as_text(choices.Agency(value)) if value else ""
 templates.env.filters["return_reason_label"] = lambda value: (
     choices.ReturnReason(value).label if value in choices.ReturnReason._value2member_map_ else value)

@@ -23,13 +23,13 @@ the database the same clause, so the list and the page can never disagree.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlmodel import Session, col
 
 from app.auth.models import AuditEvent, User
 from app.auth.roles import RECORDERS, Role, can_record
+from app.clock import utc_now
 from app.domain.choices import LedBy, RecordStatus
 from app.followup.models import RecordVersion
 from app.records.models import StrategyRecord
@@ -67,26 +67,26 @@ def receipt_filter(user: User | LinkReader) -> ColumnElement[bool]:
     receipts)."""
     if not reads_receipts(user):
         return false()
-    sent = and_(RecordReceipt.organisation_id == user.organisation_id,
-                RecordReceipt.withdrawn_at.is_(None))
+    sent = and_(col(RecordReceipt.organisation_id) == user.organisation_id,
+                col(RecordReceipt.withdrawn_at).is_(None))
     if not isinstance(user, LinkReader):
         return sent
-    in_force = exists(select(RecipientLink.id).where(
-        RecipientLink.receipt_id == RecordReceipt.id, RecipientLink.email == user.email,
-        RecipientLink.revoked_at.is_(None), RecipientLink.expires_at > datetime.now(UTC)))
-    return and_(sent, RecordReceipt.record_id == user.record_id, in_force)
+    in_force = exists(select(col(RecipientLink.id)).where(
+        col(RecipientLink.receipt_id) == col(RecordReceipt.id), col(RecipientLink.email) == user.email,
+        col(RecipientLink.revoked_at).is_(None), col(RecipientLink.expires_at) > utc_now()))
+    return and_(sent, col(RecordReceipt.record_id) == user.record_id, in_force)
 
 
 def record_filter(user: User | LinkReader) -> ColumnElement[bool]:
     """The records this person may see, as a WHERE clause on strategy_record."""
-    if user.role in RECORDERS:
-        edt_led = StrategyRecord.led_by == LedBy.EDT.value
+    if isinstance(user, User) and user.role in RECORDERS:
+        edt_led = col(StrategyRecord.led_by) == LedBy.EDT.value
         if user.team is None:
             return edt_led
-        return or_(StrategyRecord.team == user.team, edt_led)
+        return or_(col(StrategyRecord.team) == user.team, edt_led)
     if reads_receipts(user):
-        return exists(select(RecordReceipt.id).where(
-            RecordReceipt.record_id == StrategyRecord.id, receipt_filter(user)))
+        return exists(select(col(RecordReceipt.id)).where(
+            col(RecordReceipt.record_id) == col(StrategyRecord.id), receipt_filter(user)))
     return false()
 
 
@@ -99,10 +99,10 @@ def list_filter(user: User, filtered: bool) -> ColumnElement[bool]:
     visible = record_filter(user)
     if not (filtered and is_partner(user) and user.organisation_id is not None):
         return visible
-    theirs_in_force = exists(select(RecordReceipt.id).where(
-        RecordReceipt.record_id == StrategyRecord.id,
-        RecordReceipt.version == StrategyRecord.latest_final_version, receipt_filter(user)))
-    return and_(visible, StrategyRecord.status != RecordStatus.DRAFT.value, theirs_in_force)
+    theirs_in_force = exists(select(col(RecordReceipt.id)).where(
+        col(RecordReceipt.record_id) == col(StrategyRecord.id),
+        col(RecordReceipt.version) == col(StrategyRecord.latest_final_version), receipt_filter(user)))
+    return and_(visible, col(StrategyRecord.status) != RecordStatus.DRAFT.value, theirs_in_force)
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,9 @@ class Sight:
 
 def partner_versions(session: Session, user: User | LinkReader, record_id: int) -> tuple[int, ...]:
     return tuple(session.execute(
-        select(RecordReceipt.version).where(RecordReceipt.record_id == record_id,
+        select(col(RecordReceipt.version)).where(col(RecordReceipt.record_id) == record_id,
                                             receipt_filter(user))
-        .order_by(RecordReceipt.version)).scalars())
+        .order_by(col(RecordReceipt.version))).scalars())
 
 
 def sight(session: Session, user: User | LinkReader, record_id: int) -> Sight | None:
@@ -132,13 +132,13 @@ def sight(session: Session, user: User | LinkReader, record_id: int) -> Sight | 
     if is_partner(user) or isinstance(user, LinkReader):
         versions = partner_versions(session, user, record_id)
         return Sight(versions, versions[-1], may_change=False) if versions else None
-    visible = session.execute(select(StrategyRecord.id).where(
-        StrategyRecord.id == record_id, record_filter(user))).first()
+    visible = session.execute(select(col(StrategyRecord.id)).where(
+        col(StrategyRecord.id) == record_id, record_filter(user))).first()
     if visible is None:
         return None
     versions = tuple(session.execute(
-        select(RecordVersion.version).where(RecordVersion.record_id == record_id)
-        .order_by(RecordVersion.version)).scalars())
+        select(col(RecordVersion.version)).where(col(RecordVersion.record_id) == record_id)
+        .order_by(col(RecordVersion.version))).scalars())
     return Sight(versions, None, may_change=can_record(user))
 
 
@@ -146,18 +146,18 @@ def shown_versions(session: Session, user: User, record_ids: list[int]) -> dict[
     """For a partner's list: each record's version that is "the record" to them."""
     if not is_partner(user) or not record_ids:
         return {}
-    rows = session.execute(select(RecordReceipt.record_id, RecordReceipt.version).where(
-        RecordReceipt.record_id.in_(record_ids), receipt_filter(user)))
+    rows = session.execute(select(col(RecordReceipt.record_id), col(RecordReceipt.version)).where(
+        col(RecordReceipt.record_id).in_(record_ids), receipt_filter(user)))
     shown: dict[int, int] = {}
     for record_id, version in rows:
         shown[record_id] = max(version, shown.get(record_id, 0))
     return shown
 
 
-def visible_record_ids(user: User):
+def visible_record_ids(user: User) -> Select[int | None]:
     """The ids of the records this person may see, as a subquery (for tables that refer to
     records: the audit log, the outbox)."""
-    return select(StrategyRecord.id).where(record_filter(user))
+    return select(col(StrategyRecord.id)).where(record_filter(user))
 
 
 def audit_filter(user: User) -> ColumnElement[bool] | None:
@@ -166,11 +166,11 @@ def audit_filter(user: User) -> ColumnElement[bool] | None:
     they may see, and those about no record made by themselves or their team's staff."""
     if user.role == Role.ADMIN:
         return None
-    own_team = select(User.id).where(User.team == user.team) if user.team else None
-    about_no_record = AuditEvent.record_id.is_(None) & (
-        AuditEvent.user_id.in_(own_team) if own_team is not None
-        else AuditEvent.user_id == user.id)
-    return or_(AuditEvent.record_id.in_(visible_record_ids(user)), about_no_record)
+    own_team = select(col(User.id)).where(col(User.team) == user.team) if user.team else None
+    about_no_record = col(AuditEvent.record_id).is_(None) & (
+        col(AuditEvent.user_id).in_(own_team) if own_team is not None
+        else col(AuditEvent.user_id) == user.id)
+    return or_(col(AuditEvent.record_id).in_(visible_record_ids(user)), about_no_record)
 
 
 def shows_children(user: User) -> bool:

@@ -88,10 +88,10 @@ def peak_memory_mb(record_id: int) -> tuple[float, float]:
     """Peak RSS of a fresh process that renders once, and its growth over the RSS before."""
     code = (
         "from sqlmodel import Session; from app.db import get_engine;"
-        "from app.records.service import get_record; from app.pdf.render import render_record_pdf;"
+        "from app.records.service import get_record; from app.pdf.render import html_to_pdf, record_html;"
         "status = lambda key: int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]);"
         f"s = Session(get_engine()); r = get_record(s, {record_id}); r.content;"
-        "before = status('VmRSS:'); render_record_pdf(r); print(before, status('VmHWM:'))"
+        "before = status('VmRSS:'); html_to_pdf(record_html(r)); print(before, status('VmHWM:'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout.split()

@@ -58,9 +58,9 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 from app import models  # noqa: E402,F401  (every table in the metadata)
 from app.auth import service as auth_service  # noqa: E402
 from app.auth.roles import Role  # noqa: E402
+from app.clock import UK  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.domain.fields import UK  # noqa: E402
 from app.domain.schema import StrategyRecordData, with_update_action  # noqa: E402
 from app.followup import facts as followup_facts  # noqa: E402
 from app.followup import projection  # noqa: E402

@@ -2,6 +2,7 @@
 
 import io
 from collections import Counter
+from functools import partial
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
@@ -47,3 +48,18 @@ def assert_in_order(text: str, pieces: list[str]) -> None:
         found = text.find(squashed(piece), at)
         assert found >= 0, f"{piece!r} is not in the text after {text[max(0, at - 60):at]!r}"
         at = found + len(squashed(piece))
+
+
+def _slow_render(delay: float, sender, html: str) -> None:
+    import time
+
+    from app.pdf import worker
+
+    time.sleep(delay)
+    worker._child(sender, html)
+
+
+def slow_render(delay: float):
+    """What a render process runs, started `delay` seconds late: set as `worker._child`, it
+    reaches the process by name (a patched module attribute would not)."""
+    return partial(_slow_render, delay)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from app.domain.fields import UK
+from app.clock import UK
 from app.domain.schema import StrategyRecordData
 from app.followup import entries, lifecycle
 from app.followup import service as followup

@@ -8,9 +8,13 @@ from decimal import Decimal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.csv_export import csv_bytes, csv_chunks, csv_response, safe_filename
+from app.csv_export import csv_chunks, csv_response, safe_filename
 from app.domain.choices import LedBy
 
+
+def csv_bytes(header, rows) -> bytes:
+    """The whole file the streamed download sends."""
+    return b"".join(csv_chunks(header, rows))
 
 def read(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))

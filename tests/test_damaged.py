@@ -5,7 +5,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app import migrate
-from app.followup import lifecycle
+from app.followup import lifecycle, reprojection
 from app.records import service
 from app.records.models import StrategyRecord
 from tests.builders import record_with
@@ -77,21 +77,25 @@ def test_section_page_of_a_damaged_record_is_a_409_page(client, session):
     assert f"Strategy record {bad.reference} is damaged" in soup(answer).get_text()
 
 
-def test_check_stored_flags_damage_and_rederives_good_records(session):
+def test_reading_flags_damage_and_re_projecting_re_derives_good_records(session):
+    """A damaged document is flagged when it is first read; the columns of a good one an older
+    projection derived are derived again by the re-projection `python -m app migrate` runs."""
     good, bad = two_records(session)
     session.execute(update(StrategyRecord).where(StrategyRecord.id == good.id)
-                    .values(outcome=None, blocking_failures=99))
+                    .values(outcome=None, blocking_failures=99, projected_with=0))
     session.commit()
     for record in session.exec(select(StrategyRecord)).all():
-        lifecycle.check_stored(session, record)
+        service.get_record(session, record.id)
     assert [r.reference for r in service.damaged_records(session)] == [bad.reference]
+    assert reprojection.project_stale(session) == 1
+    session.expire_all()
     good = session.get(StrategyRecord, good.id)
     assert (good.outcome, good.blocking_failures) == ("s47_joint", 0)
 
 
 def test_administrators_and_managers_see_damaged_records(anonymous, session):
     good, bad = two_records(session)
-    lifecycle.check_stored(session, session.get(StrategyRecord, bad.id))
+    service.get_record(session, bad.id)
     for role in ("admin", "manager"):
         client = signed_in(anonymous, session, make_user(session, role, role))
         answer = client.get("/damaged-records")

@@ -17,7 +17,7 @@ from app.records.service import get_record
 from app.rules.completeness import RULES, Severity
 from tests.builders import complete_record
 from tests.html import table_rows
-from tests.pdf_helpers import assert_in_order, pages_text, reader, structure_tags
+from tests.pdf_helpers import assert_in_order, pages_text, reader, slow_render, structure_tags
 
 INJECTIONS = [
     '<link rel=attachment href="file:///etc/passwd">',
@@ -285,7 +285,7 @@ def test_a_slow_render_times_out_clearly_and_stores_nothing(client, session, mon
 
     record = _finalised(client)
     monkeypatch.setattr(config.get_settings(), "pdf_render_timeout_seconds", 0.3)
-    monkeypatch.setattr(worker, "TEST_DELAY_SECONDS", 5.0)
+    monkeypatch.setattr(worker, "_child", slow_render(5.0))
     answer = client.get(f"/strategies/{record['id']}/record.pdf")
     assert answer.status_code == 503
     assert "took too long" in answer.text

@@ -9,7 +9,7 @@ from PIL import Image
 
 from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
-from app.pdf.render import render_record_pdf
+from app.pdf.render import html_to_pdf, record_html
 from tests.builders import complete_record
 from tests.pdf_helpers import reader
 
@@ -26,7 +26,7 @@ def test_every_printed_page_has_print_on_it(session, tmp_path):
         pytest.fail("poppler-utils is not installed (scripts/test.sh installs it)")
     record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(complete_record()))
     pdf = tmp_path / "record.pdf"
-    pdf.write_bytes(render_record_pdf(record))
+    pdf.write_bytes(html_to_pdf(record_html(record)))
     subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), str(tmp_path / "page")], check=True)
     pictures = sorted(tmp_path.glob("page-*.png"))
     assert len(pictures) == len(reader(pdf.read_bytes()).pages) >= 2

@@ -19,6 +19,7 @@ from app import config, db
 from app.pdf import worker
 from app.pdf.models import RenderedPdf
 from tests.builders import complete_record
+from tests.pdf_helpers import slow_render
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -115,7 +116,7 @@ def test_a_render_over_the_time_limit_answers_503_and_its_process_is_killed(
     record = _create(client)
     _finalise(client, record)
     monkeypatch.setattr(settings, "pdf_render_timeout_seconds", 1.0)
-    monkeypatch.setattr(worker, "TEST_DELAY_SECONDS", 60.0)
+    monkeypatch.setattr(worker, "_child", slow_render(60.0))
     engine = db.get_engine()
     caplog.set_level(logging.DEBUG, logger=worker.__name__)
     with watching(lambda: (render_processes(), engine.pool.checkedout())) as samples:
@@ -137,7 +138,7 @@ def test_concurrent_renders_never_exceed_the_limit(client, settings, monkeypatch
     monkeypatch.setattr(settings, "pdf_concurrent_renders", 2)
     monkeypatch.setattr(settings, "pdf_render_workers", 4)  # the host-wide limit is the one that binds
     monkeypatch.setattr(settings, "pdf_render_timeout_seconds", 60.0)
-    monkeypatch.setattr(worker, "TEST_DELAY_SECONDS", 0.5)
+    monkeypatch.setattr(worker, "_child", slow_render(0.5))
     draft = _create(client)
     url = f"/strategies/{draft['id']}/record.pdf"
     with watching(lambda: len(render_processes())) as counts, ThreadPoolExecutor(5) as pool:
@@ -194,7 +195,7 @@ def test_finalising_stores_the_pdf_without_any_download(client, settings, monkey
 def test_two_downloads_at_once_both_succeed_render_once_and_store_one_row(client, settings, monkeypatch):
     monkeypatch.setattr(settings, "pdf_concurrent_renders", 2)
     monkeypatch.setattr(settings, "pdf_render_workers", 2)
-    monkeypatch.setattr(worker, "TEST_DELAY_SECONDS", 0.5)  # so the two renders overlap
+    monkeypatch.setattr(worker, "_child", slow_render(0.5))  # so the two renders overlap
     record = _create(client)
     _finalise(client, record)
     url = f"/strategies/{record['id']}/record.pdf"

@@ -129,15 +129,15 @@ def test_open_by_and_the_flag_across_a_bank_holiday(session):
     assert flagged(date(2026, 8, 31)) == set()  # the bank holiday
     assert flagged(date(2026, 9, 1)) == set()  # Tuesday: still in time
     assert flagged(date(2026, 9, 2)) == {"health_visiting", "police"}
-    assert receipts.not_opened_count(session, manager, date(2026, 9, 1)) == 0
-    assert receipts.not_opened_count(session, manager, date(2026, 9, 2)) == 2
+    assert receipts.flag_counts(session, manager, date(2026, 9, 1), 10)[0] == 0
+    assert receipts.flag_counts(session, manager, date(2026, 9, 2), 10)[0] == 2
 
     # The police opened it: no longer flagged, whatever the day.
     session.execute(update(RecordReceipt).where(RecordReceipt.agency == "police")
                     .values(first_opened_at=datetime(2026, 9, 2, 9, 0, tzinfo=UTC)))
     session.commit()
     assert flagged(date(2026, 9, 3)) == {"health_visiting"}
-    assert receipts.not_opened_count(session, manager, date(2026, 9, 3)) == 1
+    assert receipts.flag_counts(session, manager, date(2026, 9, 3), 10)[0] == 1
 
 
 def test_manager_page_shows_agencies_not_opened_and_unreachable(session, anonymous):

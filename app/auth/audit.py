@@ -8,13 +8,14 @@ downloads are each a row of their own.
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import Request
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.auth.models import AuditEvent, User
+from app.clock import utc_now
 from app.config import get_settings
 from app.logs import current_request_id
 
@@ -87,7 +88,7 @@ def log(
     back (and the event written to the Python log) so the request can carry on.
     """
     event = AuditEvent(
-        at=datetime.now(UTC),
+        at=utc_now(),
         user_id=user.id if user else None,
         username=storable(user.username if user else username, USERNAME_MAX),
         action=action,

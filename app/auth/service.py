@@ -2,13 +2,14 @@
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
 from app.auth import audit, passwords, throttle
 from app.auth.models import ApiToken, HeldForm, User, UserSession
+from app.clock import as_utc, utc_now
 from app.config import get_settings
 
 
@@ -21,12 +22,7 @@ def _hash(token: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; they were stored as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return utc_now()
 
 
 # --- users -------------------------------------------------------------------------------
@@ -147,11 +143,11 @@ def user_for_session(session: Session, token: str | None) -> User | None:
         return None
     now = _now()
     idle = timedelta(minutes=get_settings().session_idle_minutes)
-    if now >= _aware(row.expires_at) or now - _aware(row.last_seen_at) >= idle:
+    if now >= as_utc(row.expires_at) or now - as_utc(row.last_seen_at) >= idle:
         return None
     if not user.is_active:
         return None
-    if now - _aware(row.last_seen_at) > timedelta(minutes=1):  # spare a write per request
+    if now - as_utc(row.last_seen_at) > timedelta(minutes=1):  # spare a write per request
         row.last_seen_at = now
         session.add(row)
         session.commit()
@@ -205,7 +201,7 @@ def user_for_token(session: Session, secret: str) -> User | None:
     if user is None or not user.is_active:
         return None
     now = _now()
-    if token.last_used_at is None or now - _aware(token.last_used_at) > timedelta(minutes=1):
+    if token.last_used_at is None or now - as_utc(token.last_used_at) > timedelta(minutes=1):
         token.last_used_at = now  # shows an administrator which tokens are still in use
         session.add(token)
         session.commit()
@@ -229,7 +225,7 @@ def owner_of_expired_session(session: Session, token: str | None) -> User | None
         return None
     now = _now()
     idle = timedelta(minutes=get_settings().session_idle_minutes)
-    if now < _aware(row.expires_at) and now - _aware(row.last_seen_at) < idle:
+    if now < as_utc(row.expires_at) and now - as_utc(row.last_seen_at) < idle:
         return None  # still live: nothing to hold (the user is inactive, or it is not expired)
     user = session.get(User, row.user_id)
     return user if user is not None and user.is_active else None
@@ -263,7 +259,7 @@ def take_held_form(session: Session, user: User, token: str | None, path: str) -
     values = row.values
     session.delete(row)
     session.commit()
-    if _now() - _aware(row.created_at) > timedelta(days=1):
+    if _now() - as_utc(row.created_at) > timedelta(days=1):
         return None
     audit.log(session, "form_returned", user=user, detail=path)
     return values

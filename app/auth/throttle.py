@@ -8,18 +8,19 @@ or hosts, at most the limit reach the password check. An attempt counts as faile
 moment it is written until it is known to have succeeded or to have been refused.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, select
 
 from app.auth.models import SignInAttempt
+from app.clock import utc_now
 from app.config import get_settings
 
 
 def begin(session: Session, username: str, ip: str | None) -> int:
     """Write the attempt down (committed); its id."""
-    now = datetime.now(UTC)
+    now = utc_now()
     since = now - timedelta(minutes=get_settings().sign_in_window_minutes)
     # Rows older than the window count for nothing: the audit log keeps the history.
     session.execute(delete(SignInAttempt).where(SignInAttempt.at < since))
@@ -33,7 +34,7 @@ def over_limit(session: Session, username: str, ip: str | None) -> bool:
     """Whether the attempts counting against this username or address (this one included)
     are more than their limits allow."""
     settings = get_settings()
-    since = datetime.now(UTC) - timedelta(minutes=settings.sign_in_window_minutes)
+    since = utc_now() - timedelta(minutes=settings.sign_in_window_minutes)
     counting = select(func.count()).select_from(SignInAttempt).where(
         SignInAttempt.at >= since,
         or_(SignInAttempt.outcome.is_(None), SignInAttempt.outcome == "failed"))

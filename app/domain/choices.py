@@ -6,7 +6,9 @@ from enum import StrEnum
 class Choice(StrEnum):
     """A choice whose stored value is stable and whose label is what people read."""
 
-    def __new__(cls, value: str, label: str):
+    label: str  # what people read (set per member below)
+
+    def __new__(cls, value: str, label: str) -> "Choice":
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

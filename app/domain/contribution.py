@@ -6,7 +6,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from app.domain.choices import JoinBy, Position, YesNo
-from app.domain.fields import LongText, Phone, ShortText, _choice
+from app.domain.fields import ChoiceOf, LongText, Phone, ShortText
 from app.domain.parts import RecordPart
 
 
@@ -14,15 +14,15 @@ class AgencyContribution(RecordPart):
     """What a contact asked for information (app/links/contributions.py) sends for their
     agency. Unlike the record, it is complete when sent: it is kept as received."""
 
-    known: _choice(YesNo) = Field(None, title="Is the child or family known to your agency?")
-    position: _choice(Position) = Field(None, title="Does your agency have concerns?")
+    known: ChoiceOf[YesNo] = Field(None, title="Is the child or family known to your agency?")
+    position: ChoiceOf[Position] = Field(None, title="Does your agency have concerns?")
     concerns: LongText = Field(None, title="What are your concerns?")
     knowledge: LongText = Field(None, title="What your agency knows of the child and family")
     name: ShortText = Field(None, title="Your name")
     role: ShortText = Field(None, title="Your role")
     phone: Phone = Field(None, title="Your phone number")
-    can_join: _choice(YesNo) = Field(None, title="Can you join the strategy discussion?")
-    join_by: _choice(JoinBy) = Field(None, title="How can you join?")
+    can_join: ChoiceOf[YesNo] = Field(None, title="Can you join the strategy discussion?")
+    join_by: ChoiceOf[JoinBy] = Field(None, title="How can you join?")
 
     REQUIRED: ClassVar[dict[str, str]] = {
         "known": "Say whether the child or family is known to your agency",

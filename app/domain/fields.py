@@ -6,9 +6,8 @@ that use them are declared in app/domain/schema.py.
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -20,26 +19,22 @@ from pydantic import (
     WithJsonSchema,
 )
 
-UK = ZoneInfo("Europe/London")
+from app.clock import UK, uk_now, wall_clock  # noqa: F401 (UK and uk_now: the domain's names for them)
+
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 10_000
 MAX_ROWS = 100
 UPDATE_AGENCIES_TEXT = "CSC will update all agencies involved on outcomes/actions taken by"
 
 
-def uk_now() -> datetime:
-    """Now, as wall-clock time in the UK: the record's times are UK local times."""
-    return datetime.now(UK).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def _blank_to_none(value):
+def _blank_to_none(value: object) -> object:
     if isinstance(value, str):
         value = value.strip()
         return value or None
     return value
 
 
-def _as_list(value):
+def _as_list(value: object) -> object:
     if value is None or value == "":
         return []
     if isinstance(value, (str, dict)):
@@ -48,9 +43,7 @@ def _as_list(value):
 
 
 def _to_uk_local(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is not None:
-        return value.astimezone(UK).replace(tzinfo=None)
-    return value
+    return None if value is None else wall_clock(value)
 
 
 def _checking_input(info: ValidationInfo) -> bool:
@@ -71,13 +64,13 @@ def year_in_full(value: date | datetime | None) -> None:
         raise ValueError(YEAR_IN_FULL)
 
 
-def _full_year(value: date | datetime | None, info: ValidationInfo):
+def _full_year(value: date | datetime | None, info: ValidationInfo) -> date | datetime | None:
     if _checking_input(info):
         year_in_full(value)
     return value
 
 
-def _not_in_future(value: date | datetime | None, info: ValidationInfo):
+def _not_in_future(value: date | datetime | None, info: ValidationInfo) -> date | datetime | None:
     if value is None or not _checking_input(info):
         return value
     now = uk_now()
@@ -149,18 +142,11 @@ UserId = Annotated[
 USER_ID_FIELDS = ("chair_user_id", "minute_taker_user_id", "user_id")
 
 
-def _choice(kind):
-    return Annotated[kind | None, BeforeValidator(_blank_to_none)]
-
-
-def _choices(kind):
-    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=len(kind))]
-
-
-def _rows(kind, fixed: int = 0):
-    # `fixed` rows the service adds itself (the update-all-agencies action) on top of the
-    # MAX_ROWS a person or client may enter, so what is stored always validates again.
-    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=MAX_ROWS + fixed)]
+_T = TypeVar("_T")
+# One choice of a list, or none.
+ChoiceOf = Annotated[_T | None, BeforeValidator(_blank_to_none)]
+# Rows a person or client enters (children, actions...), at most MAX_ROWS.
+Rows = Annotated[list[_T], BeforeValidator(_as_list), Field(max_length=MAX_ROWS)]
 
 
 def child_title(name: str | None, index: int) -> str:
@@ -172,10 +158,10 @@ def _new_key() -> str:
     return uuid4().hex[:12]
 
 
-def _recipient_ids(value):
+def _recipient_ids(value: object) -> list[object]:
     """A form posts the ticked organisations' ids as text, and each ticked named contact as
     "ORGANISATION.CONTACT" (which sends to that organisation too); a client may send bare ids."""
-    def one(item):
+    def one(item: object) -> object:
         if isinstance(item, str) and item.strip().isdigit() and len(item.strip()) < 12:
             return {"organisation_id": int(item.strip())}
         if isinstance(item, int) and not isinstance(item, bool):
@@ -184,7 +170,8 @@ def _recipient_ids(value):
     items = _as_list(value)
     if not isinstance(items, list):
         raise ValueError("Give a list of organisation ids")
-    found, contacts = [], {}
+    found: list[object] = []
+    contacts: dict[int, list[int]] = {}
     for item in items:
         org, dot, contact = item.strip().partition(".") if isinstance(item, str) else ("", "", "")
         if dot and org.isdigit() and contact.isdigit() and len(item) < 24:
@@ -195,6 +182,7 @@ def _recipient_ids(value):
               if isinstance(row, dict) and isinstance(row.get("organisation_id"), int)}
     found += [{"organisation_id": org} for org in contacts if org not in ticked]
     if contacts:  # the form's rows: each organisation with the contacts ticked under it
-        found = [row | {"contact_ids": contacts.get(row.get("organisation_id"), [])}
-                 if isinstance(row, dict) and len(row) == 1 else row for row in found]
+        found = [row | {"contact_ids": contacts.get(row["organisation_id"], [])}
+                 if isinstance(row, dict) and len(row) == 1
+                 and isinstance(row.get("organisation_id"), int) else row for row in found]
     return found

@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StrictInt
 
 from app.domain.choices import Agency
-from app.domain.fields import ShortText, _choice
+from app.domain.fields import ChoiceOf, ShortText
 from app.domain.parts import RecordPart
 
 
@@ -18,7 +18,7 @@ class Recipient(RecordPart):
     FORM_VALUE: ClassVar[str] = "organisation_id"
 
     organisation_id: Annotated[StrictInt, Field(gt=0, lt=2**31)] = Field(title="Organisation")
-    agency: _choice(Agency) = Field(None, title="Kind of agency")
+    agency: ChoiceOf[Agency] = Field(None, title="Kind of agency")
     name: ShortText = Field(None, title="Organisation")
     # Named contacts of the organisation (app/organisations/contacts.py) chosen for this
     # record; none means its safeguarding mailbox (app/sending/service.addresses).

@@ -5,7 +5,7 @@ choices, sane lengths). Whether the record is complete enough to finalise is the
 rules' job (app/rules), so a draft can be saved with anything filled in.
 """
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.clock import uk_now
 from app.config import get_settings
 from app.domain.choices import (
     ActionKind,
@@ -42,22 +43,21 @@ from app.domain.fields import (
     MAX_ROWS,
     UPDATE_AGENCIES_TEXT,
     AnyDate,
+    ChoiceOf,
     Email,
     LongText,
     OrganisationId,
     PastDate,
     PastDateTime,
     Phone,
+    Rows,
     ShortText,
     UserId,
+    _as_list,
     _checking_input,
-    _choice,
-    _choices,
     _new_key,
     _recipient_ids,
-    _rows,
     child_title,
-    uk_now,
 )
 from app.domain.parts import RecordPart
 from app.domain.recipient import Recipient
@@ -66,8 +66,8 @@ from app.domain.recipient import Recipient
 class Header(RecordPart):
     concern_at: PastDateTime = Field(None, title="Date and time the concern arose")
     discussion_at: PastDateTime = Field(None, title="Date and time of the discussion")
-    format: _choice(DiscussionFormat) = Field(None, title="Format of the discussion")
-    sequence: _choice(Sequence) = Field(None, title="First or further discussion")
+    format: ChoiceOf[DiscussionFormat] = Field(None, title="Format of the discussion")
+    sequence: ChoiceOf[Sequence] = Field(None, title="First or further discussion")
     previous_reference: ShortText = Field(None, title="Reference of the earlier discussion")
     # A further discussion's conference is counted from the discussion that started the
     # section 47 enquiry, not from this one.
@@ -83,14 +83,14 @@ class Header(RecordPart):
     # Whom a partner agency reading the printed record alone calls: named on its first page.
     csc_contact_name: ShortText = Field(None, title="Social-care contact for this record")
     csc_contact_phone: Phone = Field(None, title="Social-care contact's phone")
-    led_by: _choice(LedBy) = Field(None, title="Led by")
+    led_by: ChoiceOf[LedBy] = Field(None, title="Led by")
     day_team_review_due: AnyDate = Field(None, title="Day-team review due by")
-    requested_by: _choice(Agency) = Field(None, title="Agency that requested the discussion")
+    requested_by: ChoiceOf[Agency] = Field(None, title="Agency that requested the discussion")
     request_reason: LongText = Field(None, title="Why it was requested")
 
     @field_validator("discussion_at")
     @classmethod
-    def _after_concern(cls, value, info: ValidationInfo):
+    def _after_concern(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         concern_at = info.data.get("concern_at")
         if value and concern_at and concern_at > value:
             raise ValueError("The discussion must be on or after the time the concern arose")
@@ -110,7 +110,7 @@ class Child(RecordPart):
     date_of_birth: PastDate = Field(None, title="Date of birth")
     expected_delivery_date: AnyDate = Field(None, title="Expected date of delivery")
     gestation_weeks: StrictInt | None = Field(None, ge=0, title="Gestation (weeks)")
-    communication: _choice(Communication) = Field(None, title="How the child communicates")
+    communication: ChoiceOf[Communication] = Field(None, title="How the child communicates")
     needs: LongText = Field(None, title="Interpreter or disability needs")
     address: LongText = Field(None, title="Address")
     parental_responsibility: LongText = Field(None, title="Who holds parental responsibility")
@@ -124,17 +124,17 @@ class Child(RecordPart):
     birth_plan: LongText = Field(
         None, title="Birth or contingency plan, including if the baby comes early"
     )
-    out_of_hours_alerted: _choice(YesNo) = Field(
+    out_of_hours_alerted: ChoiceOf[YesNo] = Field(
         None, title="Has the out-of-hours (EDT) team been alerted to the birth plan?"
     )
     parents_needs: LongText = Field(
         None, title="Parents' additional needs, such as a learning disability"
     )
-    adult_services_involved: _choice(YesNo) = Field(
+    adult_services_involved: ChoiceOf[YesNo] = Field(
         None, title="Are adult services involved with the parents?"
     )
     # The child's experience: what was seen and heard of this child's daily life.
-    seen: _choice(YesNo) = Field(None, title="Has the child been seen?")
+    seen: ChoiceOf[YesNo] = Field(None, title="Has the child been seen?")
     seen_at: PastDateTime = Field(None, title="When the child was seen")
     seen_by: ShortText = Field(None, title="Seen by")
     not_seen_reason: LongText = Field(None, title="Why the child has not been seen")
@@ -153,14 +153,14 @@ class Child(RecordPart):
 
     @field_validator("date_of_birth")
     @classmethod
-    def _born(cls, value, info: ValidationInfo):
+    def _born(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value and info.data.get("unborn"):
             raise ValueError("An unborn child has an expected date of delivery, not a date of birth")
         return value
 
     @field_validator("expected_delivery_date")
     @classmethod
-    def _edd_not_long_past(cls, value, info: ValidationInfo):
+    def _edd_not_long_past(cls, value: date | None, info: ValidationInfo) -> date | None:
         if not _checking_input(info):
             return value
         earliest = uk_now().date() - timedelta(days=get_settings().edd_past_limit_days)
@@ -173,7 +173,7 @@ class Child(RecordPart):
 
     @field_validator("gestation_weeks")
     @classmethod
-    def _gestation(cls, value):
+    def _gestation(cls, value: int | None) -> int | None:
         limit = get_settings().max_gestation_weeks
         if value is not None and value > limit:
             raise ValueError(f"Gestation must be between 0 and {limit} weeks")
@@ -183,31 +183,33 @@ class Child(RecordPart):
 class Grounds(RecordPart):
     summary: LongText = Field(None, title="Summary of the concern")
     source: ShortText = Field(None, title="Source of the concern")
-    categories: _choices(HarmCategory) = Field([], title="Category of harm")
-    immediate_actions: _choices(ImmediateAction) = Field([], title="Action already taken")
+    categories: Annotated[list[HarmCategory], BeforeValidator(_as_list),
+                        Field(max_length=len(HarmCategory))] = Field([], title="Category of harm")
+    immediate_actions: Annotated[list[ImmediateAction], BeforeValidator(_as_list),
+                               Field(max_length=len(ImmediateAction))] = Field([], title="Action already taken")
     immediate_actions_detail: LongText = Field(None, title="Details of action already taken")
-    referrer_kind: _choice(ReferrerKind) = Field(None, title="Who referred")
+    referrer_kind: ChoiceOf[ReferrerKind] = Field(None, title="Who referred")
     referrer_name: ShortText = Field(None, title="Referrer")
-    referrer_agency: _choice(Agency) = Field(None, title="Referrer's agency")
+    referrer_agency: ChoiceOf[Agency] = Field(None, title="Referrer's agency")
     referral_form: ShortText = Field(None, title="Referral form received")
     referrer_discussed_with: ShortText = Field(
         None, title="Manager or safeguarding lead the referrer discussed it with"
     )
     referrer_informed_on: PastDate = Field(None, title="Date the referrer was told the outcome")
     referrer_informed_how: ShortText = Field(None, title="How the referrer was told")
-    images_taken: _choice(YesNo) = Field(None, title="Were images of injuries taken?")
+    images_taken: ChoiceOf[YesNo] = Field(None, title="Were images of injuries taken?")
     images_taken_by: ShortText = Field(None, title="Images taken by")
-    images_taken_role: _choice(ImagesTakenBy) = Field(None, title="Role of the person who took them")
+    images_taken_role: ChoiceOf[ImagesTakenBy] = Field(None, title="Role of the person who took them")
     images_policy: ShortText = Field(None, title="Under which policy")
-    body_map: _choice(YesNo) = Field(None, title="Body map completed")
+    body_map: ChoiceOf[YesNo] = Field(None, title="Body map completed")
     # The person alleged to have caused harm, where known.
     alleged_name: ShortText = Field(None, title="Person alleged to have caused harm")
     alleged_relationship: ShortText = Field(None, title="Their relationship to the child")
-    alleged_under_18: _choice(YesNo) = Field(None, title="Are they under 18?")
+    alleged_under_18: ChoiceOf[YesNo] = Field(None, title="Are they under 18?")
     alleged_own_discussion: LongText = Field(
         None, title="Their own strategy discussion: when, or its reference"
     )
-    alleged_contact_with_children: _choice(YesNo) = Field(
+    alleged_contact_with_children: ChoiceOf[YesNo] = Field(
         None, title="Do they have contact with other children?"
     )
     alleged_other_children: LongText = Field(
@@ -218,8 +220,8 @@ class Grounds(RecordPart):
 class Injury(RecordPart):
     """One entry of the body map: where the injury is and what it looks like (never a photo)."""
 
-    area: _choice(BodyArea) = Field(None, title="Part of the body")
-    side: _choice(BodySide) = Field(None, title="Front or back")
+    area: ChoiceOf[BodyArea] = Field(None, title="Part of the body")
+    side: ChoiceOf[BodySide] = Field(None, title="Front or back")
     description: LongText = Field(None, title="Description of the injury")
     size: ShortText = Field(None, title="Size, if known")
     colour: ShortText = Field(None, title="Colour, if known")
@@ -230,28 +232,28 @@ class Injury(RecordPart):
 class Participant(RecordPart):
     user_id: UserId = Field(None, title="Social-care staff member")
     name: ShortText = Field(None, title="Name")
-    agency: _choice(Agency) = Field(None, title="Agency")
+    agency: ChoiceOf[Agency] = Field(None, title="Agency")
     organisation_id: OrganisationId = Field(None, title="Organisation (from the directory)")
     organisation: ShortText = Field(None, title="Organisation or team")
     role: ShortText = Field(None, title="Role")
-    mode: _choice(ContributionMode) = Field(None, title="How they contributed")
+    mode: ChoiceOf[ContributionMode] = Field(None, title="How they contributed")
     phone: Phone = Field(None, title="Phone")
     email: Email = Field(None, title="Email")
     contributed_at: PastDateTime = Field(None, title="When they contributed")
 
 
 class AgencyPosition(RecordPart):
-    agency: _choice(Agency) = Field(None, title="Agency")
+    agency: ChoiceOf[Agency] = Field(None, title="Agency")
     organisation_id: OrganisationId = Field(None, title="Organisation (from the directory)")
     organisation: ShortText = Field(None, title="Organisation or team")
-    position: _choice(Position) = Field(None, title="Position")
+    position: ChoiceOf[Position] = Field(None, title="Position")
     concerns: LongText = Field(None, title="Concerns")
     not_contacted_reason: LongText = Field(None, title="Why not contacted")
 
 
 class Analysis(RecordPart):
     history: LongText = Field(None, title="History, including earlier enquiries")
-    earlier_enquiries: _choice(YesNo) = Field(
+    earlier_enquiries: ChoiceOf[YesNo] = Field(
         None, title="Have there been earlier section 47 enquiries about these children?"
     )
     risks: LongText = Field(None, title="Risks")
@@ -259,16 +261,16 @@ class Analysis(RecordPart):
 
 
 class Decision(RecordPart):
-    outcome: _choice(Outcome) = Field(None, title="Outcome")
+    outcome: ChoiceOf[Outcome] = Field(None, title="Outcome")
     reasons: LongText = Field(None, title="Reasons for the decision")
     dissent: LongText = Field(None, title="Any dissent")
     dissent_escalation: LongText = Field(None, title="How the dissent was escalated")
-    medical_needed: _choice(YesNo) = Field(None, title="Is a medical needed?")
+    medical_needed: ChoiceOf[YesNo] = Field(None, title="Is a medical needed?")
     medical_detail: LongText = Field(None, title="Medical details")
-    family_informed: _choice(YesNo) = Field(
+    family_informed: ChoiceOf[YesNo] = Field(
         None, title="Will the parents be told of the discussion and its outcome?"
     )
-    child_informed: _choice(YesNo) = Field(
+    child_informed: ChoiceOf[YesNo] = Field(
         None, title="Will the child be told of the discussion and its outcome?"
     )
     family_detail: LongText = Field(
@@ -277,7 +279,7 @@ class Decision(RecordPart):
     # Where the police are involved (joint enquiry or criminal investigation).
     police_lead: ShortText = Field(None, title="Police lead officer")
     crime_reference: ShortText = Field(None, title="Crime reference")
-    abe_interview: _choice(YesNo) = Field(
+    abe_interview: ChoiceOf[YesNo] = Field(
         None, title="Will an Achieving Best Evidence (ABE) interview be held?"
     )
     abe_not_reason: LongText = Field(None, title="Why there will be no ABE interview")
@@ -286,7 +288,7 @@ class Decision(RecordPart):
         None, title="Agreed timing and conduct of the police and social care enquiries"
     )
     # Legal planning, for any section 47 enquiry.
-    legal_advice: _choice(YesNo) = Field(None, title="Is legal advice needed?")
+    legal_advice: ChoiceOf[YesNo] = Field(None, title="Is legal advice needed?")
     legal_advice_by: ShortText = Field(None, title="Who will get legal advice")
     cannot_see_contingency: LongText = Field(
         None, title="Contingency plan if the child cannot be seen"
@@ -297,12 +299,12 @@ class Action(RecordPart):
     kind: ActionKind = Field(ActionKind.TASK, title="Kind")
     description: LongText = Field(None, title="Action")
     owner: ShortText = Field(None, title="Owner")
-    agency: _choice(Agency) = Field(None, title="Agency")
+    agency: ChoiceOf[Agency] = Field(None, title="Agency")
     due_date: AnyDate = Field(None, title="Due date")
     status: ActionStatus = Field(ActionStatus.OPEN, title="Status")
 
     @model_validator(mode="after")
-    def _fixed_update_text(self):
+    def _fixed_update_text(self) -> "Action":
         # The update-all-agencies action always says the same thing; only its date,
         # owner and status vary.
         if self.kind == ActionKind.UPDATE_AGENCIES:
@@ -322,14 +324,17 @@ class StrategyRecordData(RecordPart):
     """Everything a strategy record says: the JSON API's body and every form's target."""
 
     header: Header = Field(default_factory=Header)
-    children: _rows(Child) = []
+    children: Rows[Child] = []
     grounds: Grounds = Field(default_factory=Grounds)
-    injuries: _rows(Injury) = []
-    participants: _rows(Participant) = []
-    agency_positions: _rows(AgencyPosition) = []
+    injuries: Rows[Injury] = []
+    participants: Rows[Participant] = []
+    agency_positions: Rows[AgencyPosition] = []
     analysis: Analysis = Field(default_factory=Analysis)
     decision: Decision = Field(default_factory=Decision)
-    actions: _rows(Action, fixed=1) = []
+    actions: Annotated[
+        # One row more than a person may enter: the update-all-agencies action the service
+        # adds itself, so what is stored always validates again.
+        list[Action], BeforeValidator(_as_list), Field(max_length=MAX_ROWS + 1)] = []
     next_steps: NextSteps = Field(default_factory=NextSteps)
     distribution: Annotated[list[Recipient], BeforeValidator(_recipient_ids),
                             Field(max_length=MAX_ROWS)] = Field(
@@ -337,7 +342,7 @@ class StrategyRecordData(RecordPart):
 
     @field_validator("actions")
     @classmethod
-    def _tasks_within_limit(cls, actions: list[Action]):
+    def _tasks_within_limit(cls, actions: list[Action]) -> list[Action]:
         tasks = sum(a.kind != ActionKind.UPDATE_AGENCIES for a in actions)
         if tasks > MAX_ROWS:
             raise ValueError(
@@ -346,7 +351,7 @@ class StrategyRecordData(RecordPart):
         return actions
 
     @model_validator(mode="after")
-    def _one_update_action(self):
+    def _one_update_action(self) -> "StrategyRecordData":
         if sum(a.kind == ActionKind.UPDATE_AGENCIES for a in self.actions) > 1:
             raise ValueError("A record has exactly one update-all-agencies action")
         self.distribution = list({r.organisation_id: r for r in self.distribution}.values())
@@ -366,7 +371,8 @@ def new_update_action() -> Action:
     return Action(kind=ActionKind.UPDATE_AGENCIES)
 
 
-def with_update_action(data: StrategyRecordData, previous: Action | None = None):
+def with_update_action(data: StrategyRecordData, previous: Action | None = None
+                       ) -> StrategyRecordData:
     """The record with its update-all-agencies action restored if a client left it out."""
     if data.update_action is not None:
         return data

@@ -46,7 +46,7 @@ def next_section(slug: str) -> Section | None:
     return SECTIONS[index] if index < len(SECTIONS) else None
 
 
-def section_of(path: tuple) -> str:
+def section_of(path: tuple[str | int, ...]) -> str:
     """The slug of the section a field path like ("children", 0, "voice") belongs to."""
     if path and path[0] == "children" and len(path) > 2 and path[2] in EXPERIENCE_FIELDS:
         return "experience"

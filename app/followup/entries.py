@@ -5,11 +5,12 @@ with the shared steps of app/followup/service.py (and refuses as they do), chang
 in one transaction and writes its entry."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlmodel import Session, select
 
 from app.auth.models import User
+from app.clock import utc_now
 from app.config import get_settings
 from app.domain.choices import ActionKind, LedBy, Outcome
 from app.domain.fields import SHORT_TEXT_MAX
@@ -171,7 +172,7 @@ def cancel_further_discussion(session: Session, record: StrategyRecord, user: Us
            scheduled_for=data.next_steps.next_discussion_on, cancelled_on=today,
            update_due=due, action=f"{CANCELLATION_TEXT} {due:%-d %B %Y}")
     # Every organisation that was sent this version is told, in the same transaction.
-    sending.on_discussion_cancelled(session, record, datetime.now(UTC), user)
+    sending.on_discussion_cancelled(session, record, utc_now(), user)
     return _commit(session, record)
 
 

@@ -4,13 +4,14 @@ in the order they happened, and when it was first sent. Read fresh, never from O
 a caller may hold stale."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.clock import as_utc
 from app.domain.schema import StrategyRecordData
 from app.followup.models import FollowUpEntry, RecordVersion
 from app.records.models import StrategyRecord
@@ -66,15 +67,10 @@ def facts(record, snapshots, entries, first_sent: tuple[int, datetime] | None,
     except ValidationError:
         current = None
     return Facts(record, current, snapshots, documents, list(entries),
-                 (first_sent[0], _utc(first_sent[1])) if first_sent else None)
+                 (first_sent[0], as_utc(first_sent[1])) if first_sent else None)
 
 
 def _validated(data: dict) -> StrategyRecordData:
     return StrategyRecordData.model_validate(data, context={"stored": True})
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands stored UTC times back without a zone.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

@@ -7,13 +7,13 @@ projection, the versions and sending, which it runs; app/records/service.py hold
 checks and derives.
 """
 
-from datetime import UTC, datetime
 from uuid import uuid4
 
 from sqlalchemy import update
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.clock import uk_wall_clock, utc_now
 from app.domain.choices import RecordStatus
 from app.domain.schema import StrategyRecordData, with_update_action
 from app.followup import projection, versions
@@ -22,7 +22,6 @@ from app.records import staff
 from app.records.models import DamagedRecord, StrategyRecord
 from app.records.service import (
     StaleRecord,
-    _uk_wall_clock,
     check_finalisable,
     check_writable,
     mark_damaged,
@@ -45,7 +44,7 @@ def create_record(
     data = with_review_due(with_update_action(data or StrategyRecordData()))
     data = directory.named_recipients(session, data)
     data = staff.named_staff(session, data)
-    now = datetime.now(UTC)
+    now = utc_now()
     record = StrategyRecord(
         reference=f"pending-{uuid4().hex}",
         data=_dump(data),
@@ -53,7 +52,7 @@ def create_record(
         created_by_id=created_by_id,
         created_at=now,
         updated_at=now,
-        sort_at=_uk_wall_clock(now),
+        sort_at=uk_wall_clock(now),
     )
     session.add(record)
     session.flush()
@@ -92,7 +91,7 @@ def save_record(
         session, data, already=(r.organisation_id for r in record.content.distribution))
     # Likewise a member of staff who has left since they were chosen.
     data = staff.named_staff(session, data, already=staff.staff_ids(record.content))
-    return _write(session, record, data, updated_at=datetime.now(UTC))
+    return _write(session, record, data, updated_at=utc_now())
 
 
 def _project(session: Session, record_id: int) -> None:
@@ -127,7 +126,7 @@ def finalise_record(
     finalised_by: User | None = None,
 ) -> StrategyRecord:
     check_finalisable(record, expected_revision)
-    now = datetime.now(UTC)
+    now = utc_now()
     data = record.content
     # The version's snapshot, sending it to the agencies (the outbox) and everything derived
     # from them, all in the same transaction.

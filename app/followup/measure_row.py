@@ -4,9 +4,10 @@ document meets, and what happened after its meeting. Computed by the projection
 
 from datetime import date
 
+from app.clock import uk_today
 from app.config import Settings, get_settings
 from app.domain.choices import LedBy
-from app.domain.schema import StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData
 from app.followup.measure_table import MEASURE_COLUMNS
 from app.rules.completeness import evaluate
 from app.rules.measures import measure
@@ -20,7 +21,7 @@ def measure_row(record_id: int, version: int, team: str | None, data: StrategyRe
     no discussion date (it belongs to no period)."""
     if data.header.discussion_at is None:
         return None
-    settings, today = settings or get_settings(), today or uk_now().date()
+    settings, today = settings or get_settings(), today or uk_today()
     met = measure(data, evaluate(data, settings, today=today), settings, today)
     return {
         "record_id": record_id, "version": version, "team": team,

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from app.clock import as_utc
 from app.domain.choices import RecordStatus
 from app.followup import received as contributions
 from app.followup import versions
@@ -60,7 +61,7 @@ def printed_state(session: Session, record: StrategyRecord) -> PrintedState | No
     return PrintedState(
         finalised_by=versions.finalised_by_name(session, record, snapshot),
         authorised_by=snapshot.authorised_by_name,
-        authorised_at=versions.as_utc(snapshot.authorised_at),
+        authorised_at=as_utc(snapshot.authorised_at),
         superseded_by=snapshot.superseded_by,
         cancellations=cancellations(session, record.id, record.version),
         contributions=received,

@@ -24,10 +24,11 @@ from datetime import date, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session
 
+from app.clock import as_utc, uk_today
 from app.config import Settings, get_settings
 from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus
-from app.domain.schema import Action, StrategyRecordData, uk_now
-from app.followup.facts import Facts, _utc, load
+from app.domain.schema import Action, StrategyRecordData
+from app.followup.facts import Facts, load
 from app.followup.measure_row import measure_row
 from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
@@ -145,7 +146,7 @@ def _version_actions(facts: Facts, version: int, data: StrategyRecordData,
         add((REFERRER_FEEDBACK,), REFERRER_FEEDBACK, REFERRER_TEXT, *csc,
             referrer_feedback_due_on(day, settings), "done" if told else "open")
         if told:
-            rows[-1].update(closed_at=_utc(told.at), closed_by_name=told.by_name,
+            rows[-1].update(closed_at=as_utc(told.at), closed_by_name=told.by_name,
                             done_on=_day(told.details.get("told_on")),
                             note=told.details.get("how"))
     cancelled = _cancellation(facts, version)
@@ -163,7 +164,7 @@ def _version_actions(facts: Facts, version: int, data: StrategyRecordData,
             row["due_date"] = _day(entry.details.get("due_date"))
             continue
         row.update(status="done" if entry.kind == "action_done" else "cancelled",
-                   closed_at=_utc(entry.at), closed_by_name=entry.by_name,
+                   closed_at=as_utc(entry.at), closed_by_name=entry.by_name,
                    note=entry.details.get("note"), done_on=_day(entry.details.get("done_on")))
     return rows
 
@@ -214,10 +215,10 @@ def derive(facts: Facts, settings: Settings, today: date) -> Projection:
     workflow = [e for e in entries if e.kind in ("finalised", "returned", "amended")]
     columns.update(
         latest_final_version=in_force,
-        finalised_at=_utc(now_snapshot.finalised_at) if now_snapshot else None,
-        authorised_at=_utc(now_snapshot.authorised_at) if now_snapshot else None,
+        finalised_at=as_utc(now_snapshot.finalised_at) if now_snapshot else None,
+        authorised_at=as_utc(now_snapshot.authorised_at) if now_snapshot else None,
         authorised_by_id=now_snapshot.authorised_by_id if now_snapshot else None,
-        returned_at=(_utc(workflow[-1].at) if not final and workflow
+        returned_at=(as_utc(workflow[-1].at) if not final and workflow
                      and workflow[-1].kind == "returned" else None))
     columns.update(_after_the_meeting(facts, in_force, reviewed, settings))
 
@@ -235,7 +236,7 @@ def derive(facts: Facts, settings: Settings, today: date) -> Projection:
     superseded = {}
     for index, version in enumerate(sorted(facts.snapshots)):
         later = sorted(facts.snapshots)[index + 1:]
-        superseded[version] = ((later[0], _utc(facts.snapshots[later[0]].finalised_at))
+        superseded[version] = ((later[0], as_utc(facts.snapshots[later[0]].finalised_at))
                                if later else (None, None))
     return Projection(
         columns=columns, distribution=distribution,
@@ -257,7 +258,7 @@ def _after_the_meeting(facts: Facts, in_force: int | None, reviewed, settings) -
     sent_in = facts.documents.get(first[0]) if first else None
     return {
         "review_due": data.header.day_team_review_due if edt else None,
-        "reviewed_at": _utc(reviewed.at) if reviewed else None,
+        "reviewed_at": as_utc(reviewed.at) if reviewed else None,
         "reviewed_on": _day(reviewed.details.get("reviewed_on")) if reviewed else None,
         "referrer_feedback_due": referrer_feedback_due(data) and told is None,
         "referrer_told_on": (_day(told.details.get("told_on")) if told
@@ -343,10 +344,10 @@ def action_changes(stored_rows, actions: list[dict]
 
 
 def differs(old, new) -> bool:
-    return _utc(old) != new if isinstance(old, datetime) else old != new
+    return as_utc(old) != new if isinstance(old, datetime) else old != new
 
 
 def project(session: Session, record_id: int, *, today: date | None = None) -> None:
     """Re-derive everything about the record from what happened, in the caller's transaction."""
     store(session, record_id, derive(load(session, record_id), get_settings(),
-                                     today or uk_now().date()))
+                                     today or uk_today()))

@@ -14,11 +14,11 @@ from collections import defaultdict
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlmodel import Session
 
+from app.clock import uk_today
 from app.config import get_settings
-from app.domain.schema import uk_now
 from app.followup.facts import RECORD_FACTS, facts
 from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
@@ -50,16 +50,11 @@ def project_stale(session: Session, batch: int = BATCH, *, today: date | None = 
         done += len(ids)
 
 
-def stale_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(StrategyRecord).where(
-        StrategyRecord.projected_with < PROJECTION)).scalar_one()
-
-
 def project_many(session: Session, ids: list[int], *, today: date | None = None) -> None:
     """What `projection.project` does for each of `ids`, in the caller's transaction."""
     session.flush()
     stored = _Stored(session, ids)
-    settings, today = get_settings(), today or uk_now().date()
+    settings, today = get_settings(), today or uk_today()
     derived = {record.id: derive(facts(record, stored.snapshots[record.id],
                                        stored.entries[record.id], stored.first_sent(record.id)),
                                  settings, today)

@@ -8,16 +8,16 @@ Refusals are exceptions the pages show as a GOV.UK error summary and the API ans
 malformed: 422, per field) and the records service's `StaleRecord` (409).
 """
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.auth.models import User
+from app.clock import uk_today, utc_now
 from app.config import get_settings
 from app.domain.choices import RecordStatus, ReturnReason
 from app.domain.fields import LONG_TEXT_MAX
-from app.domain.schema import uk_now
 from app.followup import projection, versions
 from app.followup.models import FollowUpEntry, RecordVersion
 from app.followup.separation import took_part
@@ -81,7 +81,7 @@ def _past_date(errors: dict, values: dict, name: str, message: str, record: Stra
     """The date typed (app/rules/dates.py judges it: typed in full, not in the future, not
     before the discussion)."""
     try:
-        return followup_date(values.get(name), record.content, uk_now().date(), missing=message,
+        return followup_date(values.get(name), record.content, uk_today(), missing=message,
                              label=label)
     except ValueError as problem:
         errors[name] = str(problem)
@@ -102,7 +102,7 @@ def _change(session: Session, record: StrategyRecord, expected_revision: int, **
     result = session.execute(
         update(StrategyRecord)
         .where(StrategyRecord.id == record.id, StrategyRecord.revision == expected_revision)
-        .values(revision=expected_revision + 1, updated_at=datetime.now(UTC), **values))
+        .values(revision=expected_revision + 1, updated_at=utc_now(), **values))
     if result.rowcount != 1:
         session.rollback()
         raise StaleRecord(record.reference)
@@ -111,7 +111,7 @@ def _change(session: Session, record: StrategyRecord, expected_revision: int, **
 def _entry(session, record, user, kind, *, version=None, position=None, **details) -> None:
     session.add(FollowUpEntry(
         record_id=record.id, version=version or record.version, kind=kind,
-        at=datetime.now(UTC), by_id=user.id, by_name=user.display_name,
+        at=utc_now(), by_id=user.id, by_name=user.display_name,
         action_position=position,
         details={k: (v.isoformat() if isinstance(v, date) else v) for k, v in details.items()
                  if v is not None}))
@@ -145,7 +145,7 @@ def authorise(session: Session, record: StrategyRecord, user: User, expected_rev
         how = took_part(session, user, record)
         if how:
             raise Refused(f"You {how}, so another manager must authorise it")
-    now = datetime.now(UTC)
+    now = utc_now()
     _change(session, record, expected_revision, status=RecordStatus.AUTHORISED.value,
             authorised_at=now, authorised_by_id=user.id)
     session.execute(update(RecordVersion).where(

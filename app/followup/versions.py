@@ -7,7 +7,7 @@ cancelled, the referrer told, the cancellation's update action), for the rules, 
 model and an amendment's starting point.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -17,13 +17,6 @@ from app.domain.schema import StrategyRecordData
 from app.followup import projection
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands stored UTC times back without a zone.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def on_finalised(session: Session, record: StrategyRecord, at: datetime, by: User | None) -> None:

@@ -17,7 +17,7 @@ import hmac
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import requests
 from authlib.common.security import generate_token
@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 from app.auth import audit
 from app.auth.models import OidcSignIn, User
 from app.auth.roles import RECORDERS, Role
+from app.clock import as_utc, utc_now
 from app.config import Settings, get_settings
 from app.organisations.models import Organisation
 
@@ -135,7 +136,7 @@ def begin(session: Session, next_url: str) -> tuple[str, str]:
     settings = get_settings()
     found = metadata(settings)
     state, nonce, verifier = generate_token(43), generate_token(43), generate_token(64)
-    now = datetime.now(UTC)
+    now = utc_now()
     session.execute(delete(OidcSignIn).where(OidcSignIn.created_at < now - SIGN_IN_LIFETIME))
     session.add(OidcSignIn(state_hash=_hash(state), nonce=nonce, code_verifier=verifier,
                            next_url=next_url[:300], created_at=now))
@@ -157,8 +158,8 @@ def finish(session: Session, *, state: str | None, cookie_state: str | None, cod
         raise Refused("state unknown or already used")
     session.delete(row)  # used once, whatever happens next
     session.commit()
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    if datetime.now(UTC) - created > SIGN_IN_LIFETIME:
+    created = as_utc(row.created_at)
+    if utc_now() - created > SIGN_IN_LIFETIME:
         raise Refused("sign-in started too long ago")
     if error:
         raise Refused(f"the identity provider answered {error[:100]}")
@@ -252,7 +253,7 @@ def _person(session: Session, settings: Settings, claims: dict) -> User:
               "agency": organisation.agency if organisation else None}
     if user is None:
         user = User(username=_free_username(session, claims, issuer, subject), display_name=name,
-                    password_hash="!", created_at=datetime.now(UTC), oidc_issuer=issuer,
+                    password_hash="!", created_at=utc_now(), oidc_issuer=issuer,
                     oidc_subject=subject, email=_email(claims), **fields)
         session.add(user)
         try:

@@ -12,7 +12,7 @@ when. The recorder may edit those rows; the record's PDF prints the contribution
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.models import User
+from app.clock import utc_now
 from app.config import get_settings
 from app.domain.choices import ContributionMode, JoinBy, Position, YesNo
 from app.domain.contribution import AgencyContribution
@@ -108,7 +109,7 @@ def ask(session: Session, record: StrategyRecord, chosen: str, needed_by: date |
                                f"{LATEST_NEEDED_BY_DAYS} days")
     if errors:
         raise Refused(errors)
-    now = datetime.now(UTC)
+    now = utc_now()
     name = contact.name if contact else f"{org.name} safeguarding mailbox"
     email = contact.email if contact else org.email
     notification = Notification(record_id=record.id, version=record.version,
@@ -180,7 +181,7 @@ def receive(session: Session, asked: InformationRequest, link: RecipientLink,
             sent: AgencyContribution, request=None) -> bool:
     """Keep the contribution as received, then put it into the draft; False if one was
     already received for this request (it is never replaced)."""
-    now = datetime.now(UTC)
+    now = utc_now()
     stored = session.execute(update(InformationRequest).where(
         InformationRequest.id == asked.id, InformationRequest.received_at.is_(None)).values(
         received_at=now, contribution=sent.model_dump(mode="json")))

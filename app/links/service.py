@@ -13,13 +13,14 @@ LINK_CODE_MAX_TRIES tries; it is compared in constant time, used once, stored ha
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.models import User
+from app.clock import as_utc, utc_now
 from app.config import get_settings
 from app.organisations.models import Organisation
 from app.sending import link_tokens as tokens
@@ -30,11 +31,6 @@ from app.visibility import LinkReader
 LINK_COOKIE = "sr_link"
 # Failed code tries allowed per recipient address in the window.
 FAILURES_PER_RECIPIENT_FACTOR = 2  # times LINK_CODE_MAX_TRIES
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def who(link: RecipientLink) -> str:
@@ -73,7 +69,7 @@ def state(session: Session, link: RecipientLink) -> str:
         RecordReceipt.id == link.receipt_id)).scalar_one_or_none()
     if withdrawn is not None:
         return "withdrawn"
-    if _aware(link.expires_at) <= datetime.now(UTC):
+    if as_utc(link.expires_at) <= utc_now():
         return "expired"
     return "open"
 
@@ -87,7 +83,7 @@ def masked(email: str) -> str:
 
 
 def _begin(session: Session, kind: str, email: str, ip: str | None) -> LinkAttempt:
-    now = datetime.now(UTC)
+    now = utc_now()
     since = now - timedelta(minutes=get_settings().link_throttle_window_minutes)
     session.execute(delete(LinkAttempt).where(LinkAttempt.at < since))
     attempt = LinkAttempt(at=now, kind=kind, email=email.lower(), ip=ip)
@@ -97,7 +93,7 @@ def _begin(session: Session, kind: str, email: str, ip: str | None) -> LinkAttem
 
 
 def _count(session: Session, kind: str, column, value, failures_only: bool) -> int:
-    since = datetime.now(UTC) - timedelta(minutes=get_settings().link_throttle_window_minutes)
+    since = utc_now() - timedelta(minutes=get_settings().link_throttle_window_minutes)
     query = select(func.count()).select_from(LinkAttempt).where(
         LinkAttempt.at >= since, LinkAttempt.kind == kind, column == value)
     if failures_only:
@@ -128,7 +124,7 @@ def request_code(session: Session, link: RecipientLink, request=None) -> bool:
         audit.log(session, "link_code_throttled", username=who(link), record_id=link.record_id,
                   detail=f"{about(link)}: too many codes asked for", request=request)
         return False
-    now = datetime.now(UTC)
+    now = utc_now()
     session.execute(update(LinkCode).where(LinkCode.link_id == link.id, LinkCode.used_at.is_(None))
                     .values(replaced=True))
     agency = session.execute(select(Organisation.agency).where(
@@ -167,13 +163,13 @@ def try_code(session: Session, link: RecipientLink, code: str, request=None) -> 
                 > settings.link_code_failures_per_address)):
         return _refused(session, link, attempt, Tried("throttled"), "too many codes tried",
                         request, "link_code_throttled")
-    now = datetime.now(UTC)
+    now = utc_now()
     current = session.execute(select(LinkCode).where(
         LinkCode.link_id == link.id, LinkCode.replaced.is_(False))
         .order_by(LinkCode.id.desc()).limit(1)).scalar_one_or_none()
     if current is None or current.code_hash is None or current.used_at is not None:
         return _refused(session, link, attempt, Tried("none"), "no code in force", request)
-    if _aware(current.expires_at) <= now:
+    if as_utc(current.expires_at) <= now:
         return _refused(session, link, attempt, Tried("expired"), "code expired", request)
     # One try counted, atomically: two tries at once cannot both be the fifth.
     counted = session.execute(update(LinkCode).where(
@@ -217,7 +213,7 @@ def reader(session: Session, secret: str | None) -> LinkReader | None:
     """Who the link cookie says is reading, while its session and its link are in force."""
     if not secret or len(secret) > 200:
         return None
-    now = datetime.now(UTC)
+    now = utc_now()
     row = session.execute(select(RecipientLink).join(
         LinkSession, LinkSession.link_id == RecipientLink.id).where(
         LinkSession.token_hash == tokens.digest(secret), LinkSession.expires_at > now,
@@ -238,7 +234,7 @@ def mark(session: Session, reader: LinkReader, version: int, downloaded: bool,
          request=None) -> None:
     """Every opening and download is logged with the reader's name; the first of each fills
     their link's receipt, and the organisation's receipt if no one there had."""
-    now = datetime.now(UTC)
+    now = utc_now()
     columns = ["first_opened_at", *(["first_downloaded_at"] if downloaded else [])]
     for column in columns:
         session.execute(update(RecipientLink).where(
@@ -270,7 +266,7 @@ def for_record(session: Session, record_id: int) -> list[RecipientLink]:
 def revoke(session: Session, record_id: int, link_id: int, by: User, request=None) -> bool:
     """Stop a personal link working (and any session it opened); False if there is no such
     link on this record, or it was already revoked."""
-    now = datetime.now(UTC)
+    now = utc_now()
     result = session.execute(update(RecipientLink).where(
         RecipientLink.id == link_id, RecipientLink.record_id == record_id,
         RecipientLink.revoked_at.is_(None)).values(revoked_at=now, revoked_by_id=by.id))

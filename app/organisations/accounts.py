@@ -1,18 +1,19 @@
 """Creating a user account. A partner-agency user belongs to exactly one active organisation
 of the directory, so this sits above both the accounts (app/auth) and the directory."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session
 
 from app.auth import audit, passwords
 from app.auth.models import User
 from app.auth.roles import RECORDERS, Role
+from app.clock import utc_now
 from app.organisations.models import Organisation
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utc_now()
 
 
 def create_user(session: Session, *, username: str, display_name: str, role: Role, password: str,

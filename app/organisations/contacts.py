@@ -2,12 +2,12 @@
 without an account (app/links). Managed by administrators, on the organisation's page and
 with `python -m app org contact ...`."""
 
-from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
 from app.auth import audit
 from app.auth.models import User
+from app.clock import utc_now
 from app.domain.fields import SHORT_TEXT_MAX
 from app.organisations.models import Organisation, OrganisationContact
 from app.organisations.service import DirectoryRefused, clean_email
@@ -34,7 +34,7 @@ def create(session: Session, organisation_id: int, *, name: str, role: str | Non
     if address is None:
         raise DirectoryRefused("Enter the contact's email address")
     contact = OrganisationContact(organisation_id=organisation_id, name=name, role=role,
-                                  email=address, secure=secure, created_at=datetime.now(UTC))
+                                  email=address, secure=secure, created_at=utc_now())
     session.add(contact)
     session.commit()
     session.refresh(contact)

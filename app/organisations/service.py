@@ -7,7 +7,6 @@ version keeps them exactly as they were when it was sent (the directory may chan
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func
@@ -15,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.auth import audit
 from app.auth.models import User
+from app.clock import utc_now
 from app.domain.choices import Agency
 from app.domain.fields import SHORT_TEXT_MAX
 from app.domain.schema import Recipient, StrategyRecordData
@@ -77,7 +77,7 @@ def create(session: Session, *, name: str, agency: str, email: str | None = None
     if _name_taken(session, name):
         raise DirectoryRefused(f"There is already an organisation called {name}")
     organisation = Organisation(name=name, agency=kind.value, email=email,
-                                created_at=datetime.now(UTC))
+                                created_at=utc_now())
     session.add(organisation)
     session.commit()
     session.refresh(organisation)

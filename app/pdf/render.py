@@ -1,9 +1,9 @@
 """Render a strategy record to a tagged PDF/UA-1 with WeasyPrint."""
 
-from datetime import UTC, datetime
 
 from weasyprint import HTML
 
+from app.clock import utc_now
 from app.config import get_settings
 from app.pdf.fetcher import ASSETS, AssetsOnlyFetcher
 from app.records.display import as_text
@@ -21,7 +21,7 @@ def record_html(record: StrategyRecord, *, child_key: str | None = None, after=N
         record=record,
         after=after,
         view=record_view(data, evaluate(data, get_settings()), child_key=child_key),
-        generated_at=as_text(datetime.now(UTC)),
+        generated_at=as_text(utc_now()),
     )
 
 
@@ -30,7 +30,3 @@ def html_to_pdf(html: str, fetcher: AssetsOnlyFetcher | None = None) -> bytes:
                     url_fetcher=fetcher or AssetsOnlyFetcher())
     # The variant and tagging belong to write_pdf(): render() silently ignores them.
     return document.write_pdf(pdf_variant="pdf/ua-1", presentational_hints=False)
-
-
-def render_record_pdf(record: StrategyRecord, *, child_key: str | None = None) -> bytes:
-    return html_to_pdf(record_html(record, child_key=child_key))

@@ -12,12 +12,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
+from app.clock import utc_now
 from app.config import get_settings
 from app.db import get_engine
 from app.domain.choices import RecordStatus
@@ -137,7 +137,7 @@ def _store(session: Session, record: StrategyRecord, child_key: str | None, cont
            after: PrintedState | None = None) -> Pdf:
     row = RenderedPdf(record_id=record.id, version=record.version,
                       variant=_variant(child_key, after),
-                      etag=_etag(content), content=content, created_at=datetime.now(UTC))
+                      etag=_etag(content), content=content, created_at=utc_now())
     try:
         session.add(row)
         session.commit()

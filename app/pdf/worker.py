@@ -10,7 +10,6 @@ The child gets only the HTML to print; it never sees the database.
 import logging
 import multiprocessing
 import os
-import time
 import traceback
 from functools import lru_cache
 from multiprocessing import spawn
@@ -19,12 +18,6 @@ from app.pdf.fetcher import AssetsOnlyFetcher
 from app.pdf.render import html_to_pdf
 
 log = logging.getLogger(__name__)
-
-# Test-only: seconds each render process sleeps before rendering, so tests can make renders
-# slow without patching code that runs in another process. Not a setting: production never
-# changes it.
-TEST_DELAY_SECONDS = 0.0
-
 
 class RenderTimeout(Exception):
     """The render took longer than the limit; its process has been killed."""
@@ -68,7 +61,7 @@ def render(html: str, timeout: float) -> tuple[bytes, list[str]]:
     """
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, html, TEST_DELAY_SECONDS),
+    process = context.Process(target=_child, args=(sender, html),
                               name="pdf-render", daemon=True)
     try:
         process.start()
@@ -101,10 +94,8 @@ def _stop(process) -> None:
     process.close()
 
 
-def _child(sender, html: str, delay: float) -> None:
+def _child(sender, html: str) -> None:
     try:
-        if delay:
-            time.sleep(delay)
         fetcher = AssetsOnlyFetcher()
         sender.send(("ok", html_to_pdf(html, fetcher), fetcher.refused))
     except Exception:  # noqa: BLE001 - every failure goes back to the parent, which logs it

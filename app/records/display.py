@@ -10,8 +10,9 @@ from enum import Enum
 
 from pydantic import BaseModel
 
+from app.clock import wall_clock
 from app.domain.choices import OUTSIDE_MEETING_MODES, ContributionMode
-from app.domain.fields import UK, USER_ID_FIELDS
+from app.domain.fields import USER_ID_FIELDS
 
 NOT_RECORDED = "Not recorded"
 
@@ -24,8 +25,7 @@ def as_text(value) -> str:
     if isinstance(value, Enum):
         return getattr(value, "label", str(value.value))
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UK)
+        value = wall_clock(value)
         return f"{value:%-d %B %Y at %H:%M}"
     if isinstance(value, date):
         return f"{value:%-d %B %Y}"

@@ -25,9 +25,9 @@ from sqlalchemy import ColumnElement, func, literal_column, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.clock import uk_today
 from app.domain.choices import LedBy, Outcome, RecordStatus
 from app.domain.fields import _blank_to_none
-from app.domain.schema import uk_now
 from app.records.models import StrategyRecord
 
 PAGE_SIZE = 25
@@ -253,7 +253,7 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     rows = session.execute(statement.limit(page_size + 1)).all()
     items = [ListedRecord(**row._mapping) for row in rows[:page_size]]
     more = len(rows) > page_size
-    today = uk_now().date()
+    today = uk_today()
     if backwards:
         return Page(query, items[::-1], has_next=True, has_previous=more, today=today)
     return Page(query, items, has_next=more, has_previous=query.after is not None, today=today)

@@ -3,14 +3,14 @@ record back. The writes themselves (creating, saving, finalising) are in
 app/followup/lifecycle.py, above the projection they run in the same transaction.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from app.clock import uk_wall_clock
 from app.config import Settings, get_settings
 from app.domain.choices import ActionStatus, LedBy
-from app.domain.fields import UK
 from app.domain.schema import StrategyRecordData
 from app.records.models import DamagedRecord, StrategyRecord
 from app.rules.completeness import Result, Severity, blocking_failures, evaluate
@@ -84,7 +84,7 @@ def derived_columns(
     return {
         "led_by": data.header.led_by.value if data.header.led_by else None,
         "discussion_at": discussion_at,
-        "sort_at": discussion_at or _uk_wall_clock(created_at),
+        "sort_at": discussion_at or uk_wall_clock(created_at),
         "outcome": data.decision.outcome.value if data.decision.outcome else None,
         **children_columns(reference, data),
         **retention_columns(data, settings),
@@ -96,12 +96,6 @@ def derived_columns(
         "distribution": [(r.organisation_id, r.agency.value if r.agency else "other")
                          for r in data.distribution],
     }
-
-
-def _uk_wall_clock(moment: datetime) -> datetime:
-    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UK).replace(tzinfo=None, microsecond=0)
 
 
 def with_review_due(data: StrategyRecordData) -> StrategyRecordData:

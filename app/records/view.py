@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from app.clock import uk_today
 from app.domain.choices import ActionKind, Position
-from app.domain.schema import Action, AgencyPosition, Child, StrategyRecordData, uk_now
+from app.domain.schema import Action, AgencyPosition, Child, StrategyRecordData
 from app.records.display import ParticipantGroup, as_text, participant_groups
 from app.rules.completeness import Result, Tally, tally
 
@@ -194,7 +195,7 @@ def record_view(data: StrategyRecordData, results: list[Result], *,
                 child_key: str | None = None) -> RecordView:
     """The record (or one child's copy of it) ready to show."""
     # Ages as on the day of the discussion; a record with no date yet counts from today.
-    on = data.header.discussion_at.date() if data.header.discussion_at else uk_now().date()
+    on = data.header.discussion_at.date() if data.header.discussion_at else uk_today()
     # A copy for one child repeats what another child's details say rather than naming them.
     children = tuple(
         ChildView(data.child_title(child),

@@ -3,10 +3,10 @@ managers chose when returning records) and a PDF with the charts, OFFICIAL-SENSI
 page. Both show the report as `disclosure.disclose` gave it for the reader: exact for
 managers, small counts suppressed for the partnership ("fewer than 5", "withheld")."""
 
-from datetime import UTC, datetime
 
 from fastapi.responses import StreamingResponse
 
+from app.clock import utc_now
 from app.csv_export import csv_response
 from app.pdf.service import render_html
 from app.records.display import as_text
@@ -25,7 +25,7 @@ def report_html(shown: Disclosed, query: ReportQuery, charts: dict[str, str]) ->
         groups.setdefault(result.figure.group, []).append(result)
     return templates.get_template("pdf/audit.html").render(
         query=query, groups=groups, report=shown, charts=charts,
-        generated_at=as_text(datetime.now(UTC)))
+        generated_at=as_text(utc_now()))
 
 
 def report_csv(shown: Disclosed, query: ReportQuery) -> StreamingResponse:

@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Select, String, and_, cast, null, select
 
+from app.clock import UK
 from app.config import get_settings
 from app.domain.choices import ActionKind
-from app.domain.fields import UK
 from app.domain.schema import uk_now
 from app.followup.measure_table import MEASURE_COLUMNS, RecordMeasure
 from app.followup.models import TrackedAction

@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from app.auth.models import User
+from app.clock import uk_today
 from app.domain.choices import LedBy
 from app.domain.fields import _blank_to_none
-from app.domain.schema import uk_now
 from app.reports.disclosure import sees_exact_figures
 from app.reports.families import Scope
 
@@ -53,7 +53,7 @@ class ReportQuery(BaseModel):
 
     @model_validator(mode="after")
     def _period(self):
-        today = uk_now().date()
+        today = uk_today()
         self.end = self.end or today
         self.start = self.start or default_start(self.end)
         for value in (self.start, self.end):
@@ -110,6 +110,6 @@ def read_query(user: User, values: dict) -> tuple[ReportQuery | None, dict[str, 
     if sees_exact_figures(user):
         return query, None
     try:
-        return query.complete_months(uk_now().date(), start_given=bool(values.get("from"))), None
+        return query.complete_months(uk_today(), start_given=bool(values.get("from"))), None
     except ValueError as error:
         return None, {"from": str(error)}

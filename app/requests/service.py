@@ -3,7 +3,7 @@
 Every change commits here; routes write the audit entry afterwards, as for records.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from fastapi import HTTPException, Request
 from sqlalchemy import case, func, update
@@ -12,12 +12,12 @@ from sqlmodel import Session, col, select
 from app.auth import audit
 from app.auth.models import User
 from app.auth.roles import Role, can_triage, can_view_request
+from app.clock import uk_date, uk_day_start, uk_today, utc_now
 from app.config import Settings, get_settings
 from app.domain.choices import Agency, ReferrerKind, RequestStatus
-from app.domain.fields import SHORT_TEXT_MAX, UK
+from app.domain.fields import SHORT_TEXT_MAX
 from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
-from app.records import service as records
 from app.records.display import as_text
 from app.records.models import StrategyRecord
 from app.requests.models import DeclineData, RequestData, StrategyRequest
@@ -34,25 +34,19 @@ class WrongAgency(ValueError):
     """A partner asked on behalf of another agency, or social care named none."""
 
 
-def _uk_day(moment: datetime) -> date:
-    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
-        moment = moment.replace(tzinfo=UTC)
-    return records._uk_wall_clock(moment).date()
-
-
 def triage_due(req: StrategyRequest, settings: Settings | None = None) -> date:
     """The last day social care has to triage it: REQUEST_TRIAGE_WORKING_DAYS after it came in."""
     settings = settings or get_settings()
-    return add_working_days(_uk_day(req.created_at), settings.request_triage_working_days)
+    return add_working_days(uk_date(req.created_at), settings.request_triage_working_days)
 
 
 def decided_in_time(req, decided_at: datetime, settings: Settings | None = None) -> bool:
     """Whether a request was decided by its triage date (the live audit counts these)."""
-    return _uk_day(decided_at) <= triage_due(req, settings)
+    return uk_date(decided_at) <= triage_due(req, settings)
 
 
 def is_overdue(req: StrategyRequest, today: date | None = None) -> bool:
-    today = today or records._uk_wall_clock(datetime.now(UTC)).date()
+    today = today or uk_today()
     return req.status == RequestStatus.AWAITING and today > triage_due(req)
 
 
@@ -64,7 +58,7 @@ def triage_cutoff(today: date, settings: Settings | None = None) -> datetime:
     day = today - timedelta(days=1)
     while add_working_days(day, settings.request_triage_working_days) >= today:
         day -= timedelta(days=1)
-    return datetime.combine(day + timedelta(days=1), time(), UK).astimezone(UTC)
+    return uk_day_start(day + timedelta(days=1))
 
 
 def waiting_counts(session: Session, user: User) -> tuple[int, int]:
@@ -72,7 +66,7 @@ def waiting_counts(session: Session, user: User) -> tuple[int, int]:
     who does not triage."""
     if not can_triage(user):
         return 0, 0
-    today = records._uk_wall_clock(datetime.now(UTC)).date()
+    today = uk_today()
     late = case((col(StrategyRequest.created_at) < triage_cutoff(today), 1), else_=0)
     waiting, overdue = session.execute(
         select(func.count(), func.coalesce(func.sum(late), 0))
@@ -93,7 +87,7 @@ def requesting_agency(user: User, data: RequestData) -> Agency:
 def submit(session: Session, user: User, data: RequestData) -> StrategyRequest:
     agency = requesting_agency(user, data)
     req = StrategyRequest(
-        agency=agency.value, created_by_id=user.id, created_at=datetime.now(UTC),
+        agency=agency.value, created_by_id=user.id, created_at=utc_now(),
         status=RequestStatus.AWAITING.value,
         data=data.model_copy(update={"agency": agency}).model_dump(mode="json"),
     )
@@ -154,7 +148,7 @@ def _claim(session: Session, user: User, req: StrategyRequest, status: RequestSt
            **values) -> None:
     """Move a waiting request to `status`, or raise AlreadyTriaged: one conditional UPDATE, so
     two people triaging at once cannot both succeed."""
-    now = datetime.now(UTC)
+    now = utc_now()
     claimed = session.execute(
         update(StrategyRequest)
         .where(col(StrategyRequest.id) == req.id,

@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
+from app.clock import UK, uk_local
 from app.config import Settings
-from app.domain.fields import UK
 from app.records.models import StrategyRecord
 
 r = StrategyRecord
@@ -49,9 +49,7 @@ def years_before(today: date, years: int) -> date:
 
 
 def uk_day(moment: datetime) -> date:
-    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UK).date()
+    return uk_local(moment).date()
 
 
 def _changed_on_or_before(day: date) -> ColumnElement[bool]:

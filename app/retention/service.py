@@ -9,12 +9,13 @@ request it was convened from, and forms held for its pages. The audit log keeps 
 """
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from app.auth.models import AuditEvent, HeldForm, User
+from app.clock import utc_now
 from app.config import Settings
 from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
@@ -94,7 +95,7 @@ def purge(session: Session, record_id: int, by: User, settings: Settings,
         session.execute(delete(table).where(table.record_id == record_id))
     session.execute(delete(HeldForm).where(HeldForm.path.startswith(f"/strategies/{record_id}/")))
     session.execute(delete(StrategyRecord).where(r.id == record_id))
-    now = datetime.now(UTC)
+    now = utc_now()
     tombstone = RecordTombstone(
         record_id=record_id, reference=row.reference, created_at=row.created_at,
         last_changed_at=row.updated_at, due_on=row_due_on(row, settings),

@@ -10,8 +10,8 @@ disagrees with (a bank holiday announced later: `python -m app migrate` runs it)
 
 from datetime import date, timedelta
 
-from sqlalchemy import Column, Date, Integer, case, literal, select
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import Column, ColumnElement, Date, Integer, case, literal, select
+from sqlmodel import Field, Session, SQLModel, col
 
 from app.rules.workdays import is_working_day
 
@@ -37,7 +37,7 @@ def numbered_days(first: date = FIRST_DAY, last: date = LAST_DAY) -> list[tuple[
 
 def refresh(session: Session) -> int:
     """Make the table agree with `holidays` as installed; how many rows were rewritten."""
-    stored = dict(session.execute(select(WorkingDay.day, WorkingDay.number)).all())
+    stored = dict(session.execute(select(col(WorkingDay.day), col(WorkingDay.number))).all())
     changed = [(day, number) for day, number in numbered_days() if stored.get(day) != number]
     for day, number in changed:
         session.merge(WorkingDay(day=day, number=number))
@@ -48,13 +48,15 @@ def refresh(session: Session) -> int:
 def number_of(session: Session, day: date) -> int:
     """`day`'s working-day number (FIRST_DAY's or LAST_DAY's outside the calendar)."""
     day = min(max(day, FIRST_DAY), LAST_DAY)
-    return session.execute(select(WorkingDay.number).where(WorkingDay.day == day)).scalar_one()
+    number: int = session.execute(select(col(WorkingDay.number)).where(
+        col(WorkingDay.day) == day)).scalar_one()
+    return number
 
 
-def working_days_since(due_column, today_number: int):
+def working_days_since(due_column: ColumnElement[date | None], today_number: int) -> ColumnElement[int]:
     """SQL: working days from the date in `due_column` to the day numbered `today_number`
-    (0 if not yet past): join WorkingDay on `due_column` (outer) for `WorkingDay.number`.
+    (0 if not yet past): join WorkingDay on `due_column` (outer) for `col(WorkingDay.number)`.
     A due date before the calendar counts from its first day."""
-    past = literal(today_number) - WorkingDay.number
-    return case((due_column.is_(None), 0), (WorkingDay.number.is_(None), literal(today_number)),
+    past = literal(today_number) - col(WorkingDay.number)
+    return case((due_column.is_(None), 0), (col(WorkingDay.number).is_(None), literal(today_number)),
                 (past > 0, past), else_=0)

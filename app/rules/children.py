@@ -1,12 +1,17 @@
 """Rules for the children: who they are, and for an unborn baby, the plans for the birth."""
 
+from collections.abc import Iterator
+from datetime import date
+
+from app.config import Settings
+from app.domain.schema import StrategyRecordData
 from app.rules.core import Failure, discussion_day, missing, rule
 
 # --- children -----------------------------------------------------------------------------
 
 @rule("children.present", "blocking", "missing", "children",
       "At least one child is recorded", "The record is about named children")
-def _children_present(data, settings, today):
+def _children_present(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if not data.children:
         yield Failure("Add the child or children the discussion is about", ("children",))
 
@@ -15,7 +20,7 @@ def _children_present(data, settings, today):
       "Every child has a name, a date of birth (or an expected date of delivery and gestation "
       "if unborn) and, once born, how they communicate",
       "Finding 7: an unborn child has an expected date of delivery and gestation")
-def _children_identity(data, settings, today):
+def _children_identity(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     for i, child in enumerate(data.children):
         who = child.title(i)
         path = ("children", i)
@@ -37,7 +42,7 @@ def _children_identity(data, settings, today):
 @rule("children.edd-gestation", "warning", "conflict", "children",
       "An unborn child's expected date of delivery and gestation agree, within a week",
       "Finding 7: pre-birth timings were worked out from a wrong gestation")
-def _edd_agrees(data, settings, today):
+def _edd_agrees(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     day = discussion_day(data) or today
     for i, child in enumerate(data.children):
         if not (child.unborn and child.expected_delivery_date and child.gestation_weeks is not None):
@@ -56,7 +61,7 @@ def _edd_agrees(data, settings, today):
       "the out-of-hours team is alerted are recorded, and adult services for parents with "
       "additional needs",
       "Unborn-baby audit: birth plans and out-of-hours alerts were missing")
-def _unborn_plans(data, settings, today):
+def _unborn_plans(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     for i, child in enumerate(data.children):
         if not child.unborn:
             continue

@@ -10,8 +10,9 @@ straight to it.
 from dataclasses import dataclass
 from datetime import date
 
+from app.clock import uk_today
 from app.config import Settings
-from app.domain.schema import StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData
 
 # Imported for their rules, in the form's order: registering is their side effect.
 from app.rules import (  # noqa: F401, I001
@@ -33,7 +34,7 @@ __all__ = ["RULES", "Failure", "Kind", "Result", "Rule", "Severity", "Tally", "b
 
 def evaluate(data: StrategyRecordData, settings: Settings, *, today: date | None = None) -> list[Result]:
     """Every rule's result. `today` defaults to the date in the UK now."""
-    today = today or uk_now().date()
+    today = today or uk_today()
     return [Result(r, tuple(r.check(data, settings, today))) for r in RULES]
 
 

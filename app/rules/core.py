@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.config import Settings
-from app.domain.choices import ContributionMode
+from app.domain.choices import Agency, ContributionMode
 from app.domain.schema import Child, StrategyRecordData
 
 
@@ -24,12 +24,20 @@ class Kind(StrEnum):
     CONFLICT = "conflict"  # something is filled in but breaks a rule
 
 
+# Where in the record a failure is: field names and row numbers, e.g. ("participants", 2, "phone").
+Path = tuple[str | int, ...]
+
+
 @dataclass(frozen=True)
 class Failure:
     message: str
-    path: tuple  # e.g. ("participants", 2, "phone")
+    path: Path  # e.g. ("participants", 2, "phone")
     # Set where one rule finds both kinds: a date not given (missing) or given but too late.
     kind: Kind | None = None
+
+
+# (data, settings, today): "today" is the UK date the caller's clock gives, so rules stay pure.
+Check = Callable[[StrategyRecordData, Settings, date], Iterator[Failure]]
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,7 @@ class Rule:
     section: str
     message: str
     finding: str
-    # (data, settings, today): "today" is the UK date the caller's clock gives, so rules stay pure.
-    check: Callable[[StrategyRecordData, Settings, date], Iterator[Failure]]
+    check: Check
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,9 @@ class Result:
 RULES: list[Rule] = []
 
 
-def rule(id, severity, kind, section, message, finding):
-    def register(check):
+def rule(id: str, severity: str, kind: str, section: str, message: str, finding: str
+         ) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
         RULES.append(Rule(id, Severity(severity), Kind(kind), section, message, finding, check))
         return check
 
@@ -68,7 +76,7 @@ def rule(id, severity, kind, section, message, finding):
 # --- helpers the rule modules share ------------------------------------------------
 
 
-def missing(obj, path: tuple, fields: dict[str, str]) -> Iterator[Failure]:
+def missing(obj: object, path: Path, fields: dict[str, str]) -> Iterator[Failure]:
     for field, message in fields.items():
         value = getattr(obj, field)
         if value is None or value == []:
@@ -79,11 +87,11 @@ def discussion_day(data: StrategyRecordData) -> date | None:
     return data.header.discussion_at.date() if data.header.discussion_at else None
 
 
-def agencies_with_position(data: StrategyRecordData) -> set:
+def agencies_with_position(data: StrategyRecordData) -> set[Agency]:
     return {p.agency for p in data.agency_positions if p.agency and p.position}
 
 
-def agencies_taking_part(data: StrategyRecordData) -> set:
+def agencies_taking_part(data: StrategyRecordData) -> set[Agency]:
     return {
         p.agency for p in data.participants
         if p.agency and p.mode and p.mode != ContributionMode.UNAVAILABLE
@@ -97,7 +105,7 @@ def age_on(child: Child, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def agencies_present(data: StrategyRecordData) -> set:
+def agencies_present(data: StrategyRecordData) -> set[Agency]:
     """Agencies whose view the record has: a position, or someone who took part (someone
     invited but unavailable has not given the agency's view)."""
     return agencies_with_position(data) | agencies_taking_part(data)

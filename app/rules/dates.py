@@ -16,15 +16,17 @@ conference, the next discussion, the day-team review due date and the update-all
 date (next_steps.py, header.py).
 """
 
+from collections.abc import Iterator
 from datetime import date
 
+from app.config import Settings
 from app.domain.schema import StrategyRecordData
 from app.parsing import typed_date
 from app.rules.core import Failure, discussion_day, rule
 
 
-def _day(value: date) -> str:
-    return f"{value:%-d %B %Y}"
+def _day(value: date | None) -> str:
+    return f"{value:%-d %B %Y}" if value else ""
 
 
 def concern_day(data: StrategyRecordData) -> date | None:
@@ -43,7 +45,7 @@ def s47_start_after_discussion(data: StrategyRecordData) -> bool:
 @rule("dates.s47-start", "blocking", "conflict", "header",
       "The section 47 enquiry started on or before this discussion",
       "Timescale: the conference is counted from the discussion that started the enquiry")
-def _s47_start(data, settings, today):
+def _s47_start(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if s47_start_after_discussion(data):
         yield Failure(f"The section 47 enquiry cannot have started after this discussion on "
                       f"{_day(discussion_day(data))}: enter the date of the discussion that "
@@ -53,7 +55,7 @@ def _s47_start(data, settings, today):
 @rule("dates.referrer-told", "blocking", "conflict", "grounds",
       "The referrer was told the outcome on or after the discussion",
       "Finding 8: referrers were not told the outcome of their referral")
-def _referrer_told(data, settings, today):
+def _referrer_told(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     told, day = data.grounds.referrer_informed_on, discussion_day(data)
     if told and day and told < day:
         yield Failure(f"The referrer cannot have been told the outcome before the discussion "
@@ -63,7 +65,7 @@ def _referrer_told(data, settings, today):
 @rule("dates.contributions", "blocking", "conflict", "participants",
       "No contribution is dated before the concern arose",
       "Finding 2: records must show who contributed, how and when")
-def _contributions(data, settings, today):
+def _contributions(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     concern = concern_day(data)
     if concern is None:
         return
@@ -76,7 +78,7 @@ def _contributions(data, settings, today):
 
 # --- what is recorded after the meeting ---------------------------------------------------------
 
-def followup_date(raw, data: StrategyRecordData, today: date, *, missing: str,
+def followup_date(raw: object, data: StrategyRecordData, today: date, *, missing: str,
                   label: str) -> date:
     """The date of something recorded after the meeting (`label` names it: "The date it was
     done"), read as typed: not in the future and not before the discussion's day.

@@ -1,6 +1,11 @@
 """Rules for the analysis and the decision, with the plans that follow from it."""
 
+from collections.abc import Iterator
+from datetime import date
+
+from app.config import Settings
 from app.domain.choices import POLICE_OUTCOMES, S47_OUTCOMES, Agency, Outcome, YesNo
+from app.domain.schema import StrategyRecordData
 from app.rules.core import Failure, age_on, cannot_speak, discussion_day, missing, rule
 
 # --- analysis -----------------------------------------------------------------------------
@@ -8,7 +13,7 @@ from app.rules.core import Failure, age_on, cannot_speak, discussion_day, missin
 @rule("analysis.risks-and-strengths", "warning", "missing", "analysis",
       "The analysis sets out the risks and the strengths",
       "The record must stand alone: agencies act on its account of risk")
-def _analysis(data, settings, today):
+def _analysis(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     yield from missing(data.analysis, ("analysis",), {
         "risks": "Enter the risks to the child",
         "strengths": "Enter the strengths and protective factors",
@@ -19,7 +24,7 @@ def _analysis(data, settings, today):
 
 @rule("decision.required", "blocking", "missing", "decision",
       "The decision has an outcome and reasons", "The record must say what was decided and why")
-def _decision(data, settings, today):
+def _decision(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     yield from missing(data.decision, ("decision",), {
         "outcome": "Select the outcome of the discussion",
         "reasons": "Enter the reasons for the decision",
@@ -30,7 +35,7 @@ def _decision(data, settings, today):
       "Before no further action, midwifery (for an unborn child) and school (for a school-age "
       "child) have been consulted or a reason recorded",
       "Finding 9: cases were closed without checking with health or school")
-def _nfa_consulted(data, settings, today):
+def _nfa_consulted(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if data.decision.outcome != Outcome.NFA:
         return
     recorded = {p.agency for p in data.agency_positions if p.position}
@@ -50,7 +55,7 @@ def _nfa_consulted(data, settings, today):
 
 @rule("decision.dissent-escalated", "warning", "missing", "decision",
       "Any dissent says how it was escalated", "Disagreements must be visible and resolved")
-def _dissent(data, settings, today):
+def _dissent(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if data.decision.dissent and not data.decision.dissent_escalation:
         yield Failure("Enter how the dissent was escalated", ("decision", "dissent_escalation"))
 
@@ -59,7 +64,7 @@ def _dissent(data, settings, today):
       "Where the police are involved, the police lead, whether an ABE interview will be held "
       "(and why not), and the agreed timing and conduct of the enquiries are recorded",
       "Police read this record: a joint enquiry needs one plan that both agencies follow")
-def _police_plan(data, settings, today):
+def _police_plan(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     decision = data.decision
     if decision.outcome not in POLICE_OUTCOMES:
         return
@@ -77,7 +82,7 @@ def _police_plan(data, settings, today):
       "Where the police are involved, the crime reference and the evidence to be preserved are "
       "recorded",
       "Police read this record: evidence is lost when nobody is asked to keep it")
-def _police_evidence(data, settings, today):
+def _police_evidence(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if data.decision.outcome in POLICE_OUTCOMES:
         yield from missing(data.decision, ("decision",), {
             "crime_reference": "Enter the crime reference",
@@ -89,7 +94,7 @@ def _police_evidence(data, settings, today):
       "A section 47 enquiry says whether legal advice is needed and who will get it, and the "
       "contingency plan if the child cannot be seen",
       "Legal planning and access to the child were left to chance")
-def _legal(data, settings, today):
+def _legal(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     decision = data.decision
     if decision.outcome not in S47_OUTCOMES:
         return
@@ -105,7 +110,7 @@ def _legal(data, settings, today):
       "Whether the parents (and a child old enough) will be told of the discussion and its "
       "outcome, by whom and when, or why not",
       "Families were not told of strategy discussions about them, or why not")
-def _family_told(data, settings, today):
+def _family_told(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     decision, path = data.decision, ("decision",)
     if not decision.family_informed:
         yield Failure("Say whether the parents will be told of the discussion and its outcome",

@@ -1,9 +1,9 @@
 """Due dates the service works out for people, in working days (England and Wales)."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from app.clock import uk_date
 from app.config import Settings
-from app.domain.fields import UK
 from app.rules.workdays import add_working_days, is_working_day
 
 
@@ -43,13 +43,6 @@ def working_days_overdue(due: date, today: date) -> int:
         if is_working_day(day):
             count += 1
     return count
-
-
-def uk_date(moment: datetime) -> date:
-    """The UK calendar day of a stored moment."""
-    if moment.tzinfo is None:  # SQLite hands stored UTC times back without a zone
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UK).date()
 
 
 def sent_late(discussion_at: datetime | None, sent_at: datetime, settings: Settings) -> bool:

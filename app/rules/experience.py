@@ -1,8 +1,12 @@
 """Rules for each child's experience: seen, heard, and for a child who cannot speak, observed."""
 
 import re
+from collections.abc import Iterator
+from datetime import date
 
+from app.config import Settings
 from app.domain.choices import YesNo
+from app.domain.schema import StrategyRecordData
 from app.rules.core import Failure, cannot_speak, discussion_day, missing, rule
 
 # An account of what was observed says something about the child's care: a line such as
@@ -33,7 +37,7 @@ def _observation_problem(text: str | None) -> str | None:
 @rule("experience.account", "blocking", "missing", "experience",
       "Every child's experience is recorded: whether they were seen, and what they said or showed",
       "Finding 3: a young baby's experience was missing")
-def _experience(data, settings, today):
+def _experience(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     day = discussion_day(data) or today
     for i, child in enumerate(data.children):
         who = child.title(i)
@@ -61,7 +65,7 @@ def _experience(data, settings, today):
       "A child who is unborn, under the age set by CANNOT_SPEAK_UNDER_YEARS, pre-verbal or "
       "non-verbal has an account of what was observed, more than 'too young to say'",
       "Finding 3: a young baby's experience was not evident: record what was observed")
-def _observed(data, settings, today):
+def _observed(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     day = discussion_day(data) or today
     for i, child in enumerate(data.children):
         if not cannot_speak(child, day, settings):

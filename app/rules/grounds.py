@@ -1,6 +1,11 @@
 """Rules for the grounds: the concern, the referrer, images and injuries, the person alleged."""
 
+from collections.abc import Iterator
+from datetime import date
+
+from app.config import Settings
 from app.domain.choices import ImagesTakenBy, ReferrerKind, YesNo
+from app.domain.schema import StrategyRecordData
 from app.rules.core import Failure, Kind, missing, rule
 
 # --- grounds ------------------------------------------------------------------------------
@@ -8,7 +13,7 @@ from app.rules.core import Failure, Kind, missing, rule
 @rule("grounds.required", "blocking", "missing", "grounds",
       "The concern is summarised with its source and category of harm",
       "The record must stand alone: agencies do not see CSC's case notes")
-def _grounds_required(data, settings, today):
+def _grounds_required(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     yield from missing(data.grounds, ("grounds",), {
         "summary": "Enter a summary of the concern",
         "source": "Enter the source of the concern",
@@ -19,7 +24,7 @@ def _grounds_required(data, settings, today):
 @rule("grounds.images", "blocking", "missing", "grounds",
       "If images of injuries were taken, who took them and under which policy is recorded",
       "Finding 6: a school photographed marks on a child")
-def _images(data, settings, today):
+def _images(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if data.grounds.images_taken == YesNo.YES:
         yield from missing(data.grounds, ("grounds",), {
             "images_taken_by": "Enter who took the images",
@@ -29,19 +34,19 @@ def _images(data, settings, today):
 
 @rule("grounds.body-map", "warning", "missing", "grounds",
       "Injuries are recorded on a body map", "Finding 6: injuries belong on a body map")
-def _body_map(data, settings, today):
+def _body_map(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     grounds = data.grounds
     if grounds.images_taken == YesNo.YES and grounds.body_map != YesNo.YES and not data.injuries:
         yield Failure("Record the injuries on the body map (Injuries and body map)",
                       ("grounds", "body_map"))
 
 
-def referrer_named(data) -> bool:
+def referrer_named(data: StrategyRecordData) -> bool:
     """The record names who referred, so someone can tell them the outcome."""
     return bool(data.grounds.referrer_name)
 
 
-def referrer_feedback_due(data) -> bool:
+def referrer_feedback_due(data: StrategyRecordData) -> bool:
     """A named referrer has not yet been recorded as told the outcome (when and how)."""
     grounds = data.grounds
     return referrer_named(data) and not (grounds.referrer_informed_on and grounds.referrer_informed_how)
@@ -50,7 +55,7 @@ def referrer_feedback_due(data) -> bool:
 @rule("grounds.referrer-told", "warning", "missing", "grounds",
       "The referrer is told the outcome, and when and how is recorded",
       "Finding 8: referrers were not told the outcome of their referral")
-def _referrer_told(data, settings, today):
+def _referrer_told(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     grounds = data.grounds
     if referrer_feedback_due(data):
         gap = "referrer_informed_how" if grounds.referrer_informed_on else "referrer_informed_on"
@@ -61,7 +66,7 @@ def _referrer_told(data, settings, today):
       "The record names who referred: a professional with their agency, or a family member or "
       "member of the public",
       "Finding 8: 7 of 8 referrers were never told the outcome: first, know who they are")
-def _referrer_named(data, settings, today):
+def _referrer_named(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     grounds = data.grounds
     yield from missing(grounds, ("grounds",), {
         "referrer_kind": "Select who referred: a professional, a family member or a member of "
@@ -76,7 +81,7 @@ def _referrer_named(data, settings, today):
       "Images of injuries are taken by medical staff, under the local digital images policy "
       "(LOCAL_IMAGES_POLICY)",
       "Finding 6: a school photographed marks on a child")
-def _images_medical(data, settings, today):
+def _images_medical(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     grounds = data.grounds
     if grounds.images_taken != YesNo.YES:
         return
@@ -93,7 +98,7 @@ def _images_medical(data, settings, today):
       "Where the person alleged to have caused harm is known: their relationship to the child, "
       "their contact with other children (named), and if under 18, their own discussion",
       "Children outside the household were not protected; a child who harms needs their own plan")
-def _alleged(data, settings, today):
+def _alleged(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     grounds, path = data.grounds, ("grounds",)
     if not grounds.alleged_name:
         return
@@ -117,7 +122,7 @@ def _alleged(data, settings, today):
       "Every body map entry gives the part of the body, front or back, a description, who saw "
       "it and when",
       "Finding 6: injuries belong on a body map, never a photo on a phone")
-def _injuries(data, settings, today):
+def _injuries(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     for i, injury in enumerate(data.injuries):
         n = i + 1
         yield from missing(injury, ("injuries", i), {

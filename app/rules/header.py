@@ -1,6 +1,11 @@
 """Rules for the discussion details (the header section)."""
 
+from collections.abc import Iterator
+from datetime import date
+
+from app.config import Settings
 from app.domain.choices import S47_OUTCOMES, DiscussionFormat, LedBy, Sequence, YesNo
+from app.domain.schema import StrategyRecordData
 from app.rules.core import Failure, Kind, discussion_day, missing, rule
 from app.rules.workdays import add_working_days, within_working_days
 
@@ -9,7 +14,7 @@ from app.rules.workdays import add_working_days, within_working_days
 @rule("header.required", "blocking", "missing", "header",
       "The discussion's date, time, format, chair, minute-taker and lead are recorded",
       "The record must stand alone: agencies do not see CSC's case notes")
-def _header_required(data, settings, today):
+def _header_required(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     yield from missing(data.header, ("header",), {
         "concern_at": "Enter the date and time the concern arose",
         "discussion_at": "Enter the date and time of the discussion",
@@ -24,7 +29,7 @@ def _header_required(data, settings, today):
 @rule("header.further-linked", "blocking", "missing", "header",
       "A further discussion is linked to the earlier one",
       "Finding 4: follow-up strategies were lost or cancelled without trace")
-def _further_linked(data, settings, today):
+def _further_linked(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if data.header.sequence == Sequence.FURTHER and not data.header.previous_reference:
         yield Failure("Enter the reference of the earlier strategy discussion",
                       ("header", "previous_reference"))
@@ -33,7 +38,7 @@ def _further_linked(data, settings, today):
 @rule("header.edt-review", "blocking", "conflict", "header",
       "An EDT-led discussion has a day-team review due within the local limit (EDT_REVIEW_WORKING_DAYS)",
       "Finding 5: EDT-led strategy records were inaccurate")
-def _edt_review(data, settings, today):
+def _edt_review(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     header = data.header
     if header.led_by != LedBy.EDT:
         return
@@ -56,7 +61,7 @@ def _edt_review(data, settings, today):
 @rule("header.requester", "warning", "missing", "header",
       "The agency that asked for the discussion is recorded",
       "Finding 1: any agency may request a strategy discussion")
-def _requester(data, settings, today):
+def _requester(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if not data.header.requested_by:
         yield Failure("Select which agency requested the discussion", ("header", "requested_by"))
 
@@ -64,7 +69,7 @@ def _requester(data, settings, today):
 @rule("header.csc-contact", "warning", "missing", "header",
       "The record names a social-care contact with a phone number",
       "The record must stand alone: agencies reading it need someone in CSC to call")
-def _csc_contact(data, settings, today):
+def _csc_contact(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     yield from missing(data.header, ("header",), {
         "csc_contact_name": "Enter the name of the social-care contact for this record",
         "csc_contact_phone": "Enter the social-care contact's phone number",
@@ -75,7 +80,7 @@ def _csc_contact(data, settings, today):
       "A further discussion in a section 47 enquiry gives the date of the discussion that "
       "started it",
       "Timescale: the conference is counted from the discussion that started the enquiry")
-def _s47_started(data, settings, today):
+def _s47_started(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     header = data.header
     if (header.sequence == Sequence.FURTHER and data.decision.outcome in S47_OUTCOMES
             and not header.s47_started_on):
@@ -87,7 +92,7 @@ def _s47_started(data, settings, today):
       "A section 47 enquiry where earlier enquiries exist is decided at a meeting, not only "
       "by phone",
       "Local procedures: phone-only discussions are for the first, urgent response")
-def _phone_only(data, settings, today):
+def _phone_only(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if (data.header.format == DiscussionFormat.PHONE
             and data.decision.outcome in S47_OUTCOMES
             and data.analysis.earlier_enquiries == YesNo.YES):

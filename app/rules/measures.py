@@ -32,17 +32,17 @@ def _passed(*rule_ids: str) -> Callable[[StrategyRecordData, dict[str, Result]],
     return lambda data, results: all(results[rule_id].passed for rule_id in rule_ids)
 
 
-def _no_failure_at(rule_id: str, field: str):
+def _no_failure_at(rule_id: str, field: str) -> Callable[[StrategyRecordData, dict[str, Result]], bool]:
     """Met when `rule_id` finds nothing wrong with `field` (it may fail for other reasons)."""
     return lambda data, results: not any(
         failure.path[-1:] == (field,) for failure in results[rule_id].failures)
 
 
-def _always(data, settings, day) -> bool:
+def _always(data: StrategyRecordData, settings: Settings, day: date) -> bool:
     return True
 
 
-def _has_unborn(data, settings, day) -> bool:
+def _has_unborn(data: StrategyRecordData, settings: Settings, day: date) -> bool:
     return any(child.unborn for child in data.children)
 
 

@@ -1,5 +1,6 @@
 """Rules for actions, timescales and who receives the record."""
 
+from collections.abc import Iterator
 from datetime import date
 
 from app.config import Settings
@@ -22,7 +23,7 @@ from app.rules.workdays import add_working_days, is_working_day
 @rule("actions.update-agencies", "blocking", "conflict", "actions",
       "The action 'CSC will update all agencies' has a date on or after the discussion",
       "Finding 4: agencies were not updated, above all when follow-ups were cancelled")
-def _update_action(data, settings, today):
+def _update_action(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     index = next((i for i, a in enumerate(data.actions) if a.kind == ActionKind.UPDATE_AGENCIES),
                  None)
     if index is None:
@@ -42,7 +43,7 @@ def _update_action(data, settings, today):
 @rule("actions.details", "blocking", "missing", "actions",
       "Every action has a description, an owner and a due date",
       "Agencies must know who will do what by when")
-def _actions(data, settings, today):
+def _actions(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     for i, action in enumerate(data.actions):
         if action.kind == ActionKind.UPDATE_AGENCIES:
             continue
@@ -74,7 +75,7 @@ def conference_due(data: StrategyRecordData, settings: Settings) -> date | None:
 @rule("next.icpc-date", "warning", "missing", "next-steps",
       "A section 47 enquiry has an initial child protection conference date",
       "Timescale: conference within 15 working days of the discussion")
-def _icpc_date(data, settings, today):
+def _icpc_date(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if data.decision.outcome in S47_OUTCOMES and not data.next_steps.icpc_date:
         latest = conference_due(data, settings)
         by = f" (due by {latest:%-d %B %Y})" if latest else ""
@@ -86,7 +87,7 @@ def _icpc_date(data, settings, today):
       "The initial child protection conference is within the working-day limit of the discussion "
       "that started the section 47 enquiry",
       "Timescale: conference within 15 working days of the discussion")
-def _icpc_within(data, settings, today):
+def _icpc_within(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     icpc = data.next_steps.icpc_date
     day = discussion_day(data)
     if data.decision.outcome not in S47_OUTCOMES or not icpc or not day:
@@ -95,7 +96,7 @@ def _icpc_within(data, settings, today):
     path = ("next_steps", "icpc_date")
     if icpc < day:
         yield Failure("The conference cannot be before the discussion", path)
-    elif icpc > latest:
+    elif latest is not None and icpc > latest:
         which = ("the discussion that started the section 47 enquiry"
                  if _icpc_counted_from(data) != day else "the discussion")
         yield Failure(f"The conference must be within {settings.icpc_working_days} working days "
@@ -107,7 +108,7 @@ def _icpc_within(data, settings, today):
 @rule("next.prebirth-conference", "warning", "conflict", "next-steps",
       "A pre-birth conference is held by the configured week of pregnancy",
       "Finding 7: pre-birth protocol timings were not followed")
-def _prebirth(data, settings, today):
+def _prebirth(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     icpc, day = data.next_steps.icpc_date, discussion_day(data)
     if data.decision.outcome not in S47_OUTCOMES or not icpc or not day:
         return
@@ -127,7 +128,7 @@ def _prebirth(data, settings, today):
       "An unborn child at or beyond the pre-birth limit (PREBIRTH_CONFERENCE_BY_WEEKS) has a "
       "pre-birth conference date, whatever the outcome",
       "Finding 7: pre-birth protocol timings were not followed")
-def _prebirth_date(data, settings, today):
+def _prebirth_date(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if data.next_steps.icpc_date:
         return
     limit = settings.prebirth_conference_by_weeks
@@ -141,7 +142,7 @@ def _prebirth_date(data, settings, today):
 @rule("next.further-discussion-date", "blocking", "conflict", "next-steps",
       "A decision to hold a further strategy discussion gives its date",
       "Finding 4: follow-up strategies were cancelled without agencies knowing")
-def _further_date(data, settings, today):
+def _further_date(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if data.decision.outcome != Outcome.FURTHER_STRATEGY:
         return
     path = ("next_steps", "next_discussion_on")
@@ -157,12 +158,12 @@ def _further_date(data, settings, today):
 @rule("distribution.present", "blocking", "missing", "distribution",
       "The record says which agencies receive it",
       "Finding 4: agencies were never told the outcome")
-def _distribution(data, settings, today):
+def _distribution(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if not data.distribution:
         yield Failure("Select the organisations that will receive the record", ("distribution",))
 
 
-def agencies_involved(data: StrategyRecordData) -> set:
+def agencies_involved(data: StrategyRecordData) -> set[Agency]:
     """Partner agencies that took part or gave a position: each should receive the record
     (children's social care owns it, and is never sent it)."""
     return (agencies_taking_part(data) | {
@@ -174,7 +175,7 @@ def agencies_involved(data: StrategyRecordData) -> set:
 @rule("distribution.involved", "warning", "missing", "distribution",
       "Every agency that took part or gave a position receives the record",
       "Finding 4: agencies were never told the outcome")
-def _distribution_involved(data, settings, today):
+def _distribution_involved(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     involved = agencies_involved(data)
     receiving = {recipient.agency for recipient in data.distribution}
     for agency in sorted(involved - receiving):

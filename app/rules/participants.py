@@ -1,6 +1,11 @@
 """Rules for who took part and every agency's position."""
 
+from collections.abc import Iterator
+from datetime import date
+
+from app.config import Settings
 from app.domain.choices import HEALTH_AGENCIES, OUTSIDE_MEETING_MODES, Agency, Position
+from app.domain.schema import StrategyRecordData
 from app.rules.core import (
     Failure,
     agencies_present,
@@ -14,7 +19,7 @@ from app.rules.core import (
 
 @rule("participants.present", "blocking", "missing", "participants",
       "Everyone who contributed is recorded", "Finding 2: records did not show who took part")
-def _participants_present(data, settings, today):
+def _participants_present(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     if not data.participants:
         yield Failure("Add everyone who took part or contributed", ("participants",))
 
@@ -23,7 +28,7 @@ def _participants_present(data, settings, today):
       "Every participant has a name, agency, role, how they contributed and a phone or email; "
       "contributions outside the meeting say when",
       "Finding 2: phone and email contributions outside the meeting were lost")
-def _participant_details(data, settings, today):
+def _participant_details(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     for i, person in enumerate(data.participants):
         who = person.name or f"participant {i + 1}"
         path = ("participants", i)
@@ -43,7 +48,7 @@ def _participant_details(data, settings, today):
       "Children's social care, police and health (and midwifery for an unborn child) have a "
       "position or a participant",
       "Finding 2 and 7: every agency's view is recorded; the midwife must be involved pre-birth")
-def _core_agencies(data, settings, today):
+def _core_agencies(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     present = agencies_present(data)
     needed = {Agency.CSC: "children's social care's", Agency.POLICE: "the police's"}
     for agency, whose in needed.items():
@@ -59,8 +64,8 @@ def _core_agencies(data, settings, today):
 @rule("agencies.positions", "blocking", "missing", "agency-positions",
       "Every agency row has a position, with its concerns or why it was not contacted",
       "Finding 2: agencies with no safeguarding concerns were not recorded")
-def _positions(data, settings, today):
-    seen: set[tuple] = set()
+def _positions(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
+    seen: set[tuple[Agency | None, str | None]] = set()
     for i, row in enumerate(data.agency_positions):
         path = ("agency_positions", i)
         name = row.agency.label if row.agency else f"agency {i + 1}"
@@ -82,6 +87,6 @@ def _positions(data, settings, today):
 @rule("agencies.participants-have-positions", "warning", "missing", "agency-positions",
       "Every agency that took part has its position recorded",
       "Finding 2: the concerns of all agencies must be recorded")
-def _participants_have_positions(data, settings, today):
+def _participants_have_positions(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     for agency in sorted(agencies_taking_part(data) - agencies_with_position(data)):
         yield Failure(f"{agency.label} took part: record its position", ("agency_positions",))

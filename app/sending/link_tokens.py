@@ -9,11 +9,12 @@ stops working.
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.clock import utc_now
 from app.config import get_settings
 from app.sending.link_models import InformationRequest, LinkCode, RecipientLink
 
@@ -58,7 +59,7 @@ def for_notification(session: Session, notification_id: int) -> dict[str, str]:
     if code is not None and code.used_at is None and not code.replaced:
         value = new_code()
         code.code_hash = digest(value)
-        code.expires_at = datetime.now(UTC) + timedelta(minutes=get_settings().link_code_minutes)
+        code.expires_at = utc_now() + timedelta(minutes=get_settings().link_code_minutes)
         session.add(code)
         return {"code": value}
     return {}

@@ -6,13 +6,14 @@ running). Failed: tried the most times allowed. Either can be queued again from 
 page, with a fresh set of attempts.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.models import User
+from app.clock import utc_now
 from app.config import get_settings
 from app.sending.models import Notification
 
@@ -31,7 +32,7 @@ def stuck(now: datetime):
 def retry(session: Session, notification_id: int, by: User, request=None) -> bool:
     """Queue a failed or stuck notification again now, with every attempt allowed; False if
     it needs no retry (already sent, or on its way)."""
-    now = datetime.now(UTC)
+    now = utc_now()
     notification = session.get(Notification, notification_id)
     if notification is None:
         return False

@@ -6,13 +6,14 @@ it or not at all. Delivery is the worker's (app/sending/worker.py).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.models import AuditEvent, User
+from app.clock import utc_now
 from app.config import get_settings
 from app.organisations.models import Organisation, OrganisationContact
 from app.records.models import RecordDistribution, StrategyRecord
@@ -98,7 +99,7 @@ def _names(session: Session, organisation_ids) -> dict[int, tuple[str, str]]:
 def _audit(session: Session, action: str, by: User | None, record_id: int, detail: str) -> None:
     # Added to the caller's transaction (audit.log commits, which would split it).
     session.add(AuditEvent(
-        at=datetime.now(UTC), user_id=by.id if by else None,
+        at=utc_now(), user_id=by.id if by else None,
         username=audit.storable(by.username, audit.USERNAME_MAX) if by else None,
         action=action, record_id=record_id, detail=audit.storable(detail, audit.DETAIL_MAX)))
 
@@ -229,7 +230,7 @@ def withdraw(session: Session, record: StrategyRecord, version: int, organisatio
         RecordReceipt.withdrawn_at.is_(None))).scalar_one_or_none()
     if receipt is None:
         raise LookupError("That version was not sent to that organisation, or was withdrawn")
-    at = datetime.now(UTC)
+    at = utc_now()
     receipt.withdrawn_at, receipt.withdrawn_by_id, receipt.withdrawn_reason = at, by.id, reason
     session.add(receipt)
     reach = holders(session, receipt, addresses(session, [organisation_id])[organisation_id])
@@ -266,7 +267,7 @@ def _first(session: Session, user: User, record_id: int, version: int, column: s
         RecordReceipt.record_id == record_id, RecordReceipt.version == version,
         RecordReceipt.organisation_id == user.organisation_id, receipt_column.is_(None),
         RecordReceipt.withdrawn_at.is_(None),
-    ).values({column: datetime.now(UTC)}))
+    ).values({column: utc_now()}))
     session.commit()
     if result.rowcount != 1:
         return False

@@ -23,7 +23,7 @@ import logging
 import smtplib
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import and_, or_, select, update
@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.models import User
+from app.clock import as_utc, utc_now
 from app.config import Settings, get_settings
 from app.db import get_engine
 from app.domain.choices import Agency
@@ -104,8 +105,7 @@ def _fail_exhausted_claims(session: Session, now: datetime, settings: Settings) 
 def message_id(notification: Notification, settings: Settings) -> str:
     """The same on every attempt, so a duplicate is recognisable."""
     domain = settings.smtp_from.rpartition("@")[2] or "strategy-record.localhost"
-    created = notification.created_at  # naive UTC on SQLite; in the session's zone on PostgreSQL
-    created = created.astimezone(UTC) if created.tzinfo else created
+    created = as_utc(notification.created_at)
     return f"<notification-{notification.id}.{created:%Y%m%d%H%M%S%f}@{domain}>"
 
 
@@ -247,7 +247,7 @@ def _deliver(session: Session, claim: Claim, settings: Settings) -> str:
             Notification.id == claim.id, Notification.status == "sending",
             Notification.claimed_at == claim.claimed_at,
         ).values(status="failed" if failed else "pending", claimed_at=None,
-                 next_attempt_at=datetime.now(UTC) + timedelta(seconds=wait),
+                 next_attempt_at=utc_now() + timedelta(seconds=wait),
                  last_error=f"{type(error).__name__}: {error}"[:1000]))
         session.commit()
         log.warning("Notification %s not delivered (attempt %d): %s", claim.id, attempts, error)
@@ -260,7 +260,7 @@ def _deliver(session: Session, claim: Claim, settings: Settings) -> str:
     # Accepted by the mail server: sent, whoever holds the claim now.
     session.execute(update(Notification).where(
         Notification.id == claim.id, Notification.status.not_in(("sent", "logged")),
-    ).values(status=status, sent_at=datetime.now(UTC), claimed_at=None, last_error=None))
+    ).values(status=status, sent_at=utc_now(), claimed_at=None, last_error=None))
     session.commit()
     audit.log(session, f"notification_{status}", record_id=notification.record_id, detail=what)
     return status
@@ -271,8 +271,8 @@ def run_once(settings: Settings | None = None) -> int:
     settings = settings or get_settings()
     attempted = 0
     with Session(get_engine()) as session:
-        _fail_exhausted_claims(session, datetime.now(UTC), settings)
-        while (claim := _claim(session, datetime.now(UTC), settings)) is not None:
+        _fail_exhausted_claims(session, utc_now(), settings)
+        while (claim := _claim(session, utc_now(), settings)) is not None:
             _deliver(session, claim, settings)
             attempted += 1
     return attempted
@@ -295,7 +295,7 @@ HEARTBEAT = "notification"
 
 def beat(now: datetime | None = None) -> None:
     """Record that a delivery round just finished (/readyz checks it is recent)."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     with Session(get_engine()) as session:
         if session.execute(update(WorkerHeartbeat).where(WorkerHeartbeat.name == HEARTBEAT)
                            .values(beat_at=now)).rowcount == 0:

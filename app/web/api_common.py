@@ -1,23 +1,16 @@
 """What every JSON API route shares: the problem bodies and the error responses each route
 documents, stored times read as UTC, and the revision a write names (in the body or If-Match)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, Field, StrictInt
 
+from app.clock import as_utc
 from app.parsing import whole_number
 from app.records.models import StrategyRecord
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every stored timestamp was written in UTC.
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
 
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 Revision = Annotated[StrictInt, Field(ge=1, description="The record's revision, as read")]

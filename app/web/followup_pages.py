@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
+from app.clock import uk_today
 from app.config import get_settings
 from app.deps import PostedValues, SessionDep
 from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
-from app.domain.schema import uk_now
 from app.followup import entries, projection, service, versions
 from app.followup.entries import ActionProgress
 from app.followup.service import Invalid, Refused, StaleRecord
@@ -85,7 +85,7 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "warnings_open": record.warnings,
         "state": state,
         # Offered in the one-box dates, written as people type them (app/parsing.typed_date).
-        "today": f"{uk_now():%-d/%-m/%Y}",
+        "today": f"{uk_today():%-d/%-m/%Y}",
         "discussion_day": discussion_day(data),
         "user": user,
     }

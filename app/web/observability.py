@@ -11,7 +11,6 @@ recently; /healthz (app/main.py) only says the process is alive.
 import hmac
 import logging
 import time
-from datetime import UTC, datetime
 
 import anyio
 import anyio.to_thread
@@ -26,6 +25,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app import db, logs, metrics
 from app.asgi import HttpMiddleware
+from app.clock import as_utc, utc_now
 from app.config import get_settings
 from app.db import get_engine, get_health_engine
 from app.sending.models import Notification, WorkerHeartbeat
@@ -121,8 +121,8 @@ def _outbox() -> tuple[int, float]:
             .where(Notification.status.in_(("pending", "sending")))).one()
     if created is None:
         return depth, 0.0
-    created = created if created.tzinfo else created.replace(tzinfo=UTC)
-    return depth, max(0.0, (datetime.now(UTC) - created).total_seconds())
+    created = as_utc(created)
+    return depth, max(0.0, (utc_now() - created).total_seconds())
 
 
 REGISTRY.register(DatabaseCollector())
@@ -174,6 +174,6 @@ def _readiness() -> dict:
               "migrations": "at head" if revision == head else f"behind (head is {head})"}
     if beat_at is None:
         return {**answer, "worker": "never ran"}
-    age = (datetime.now(UTC) - (beat_at if beat_at.tzinfo else beat_at.replace(tzinfo=UTC))).total_seconds()
+    age = (utc_now() - (as_utc(beat_at))).total_seconds()
     late = age > get_settings().worker_heartbeat_max_age_seconds
     return {**answer, "worker": "late" if late else "ok", "worker_heartbeat_age_seconds": round(age, 1)}

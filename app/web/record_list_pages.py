@@ -1,7 +1,6 @@
 """The list of strategy records a person may see: the page, its CSV download, and the
 damaged records administrators repair."""
 
-from datetime import UTC
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -10,10 +9,10 @@ from pydantic import ValidationError
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_list_records, can_record, can_see_damaged
+from app.clock import uk_local
 from app.csv_export import csv_response
 from app.deps import SessionDep
 from app.domain.choices import Choice, LedBy, Outcome, RecordStatus
-from app.domain.fields import UK
 from app.domain.schema import uk_now
 from app.records import service
 from app.records.listing import ListedRecord, ListQuery
@@ -82,9 +81,7 @@ def _label(value: Choice | str | None) -> str | None:
 
 def _csv_row(record: ListedRecord, today) -> tuple:
     # Stored in UTC; written as UK time with its offset, to the second.
-    finalised = record.finalised_at and (
-        record.finalised_at if record.finalised_at.tzinfo else
-        record.finalised_at.replace(tzinfo=UTC)).astimezone(UK).replace(microsecond=0)
+    finalised = record.finalised_at and uk_local(record.finalised_at).replace(microsecond=0)
     return (
         record.reference, _label(record.status_choice), record.version, record.team,
         _label(record.led_by_choice), record.discussion_at, _label(record.outcome_choice),

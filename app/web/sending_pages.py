@@ -1,6 +1,6 @@
 """The outbox page (managers and administrators) and the receipts API (social-care staff)."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,6 +12,7 @@ from app.auth import audit
 from app.auth.deps import ApiUser, PageUser
 from app.auth.models import User
 from app.auth.roles import can_read_audit, can_record
+from app.clock import utc_now
 from app.deps import PostedForm, SessionDep
 from app.organisations.models import Organisation
 from app.records.models import StrategyRecord
@@ -84,7 +85,7 @@ def _refuse_unless_allowed(session, user, request) -> None:
 @router.get("/outbox", response_class=HTMLResponse, include_in_schema=False)
 def outbox_page(request: Request, session: SessionDep, user: PageUser):
     _refuse_unless_allowed(session, user, request)
-    now = datetime.now(UTC)
+    now = utc_now()
     attention = _outbox_rows(session, user, outbox.needs_attention(now))
     stuck_ids = set(session.execute(select(Notification.id).where(
         Notification.id.in_([n.id for n, *_ in attention]), outbox.stuck(now))).scalars())

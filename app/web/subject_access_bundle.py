@@ -9,12 +9,12 @@ in the PDFs is as recorded, including other people's details: the page says so.
 
 import io
 import zipfile
-from datetime import UTC, datetime
 
 from fastapi import Request
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.clock import utc_now
 from app.csv_export import csv_bytes
 from app.followup.printed import printed_state
 from app.pdf import service as pdf_service
@@ -67,7 +67,7 @@ def _pdf(session: Session, user: User, request: Request, record_id: int, version
 def cover_html(term: str, user: User, kept: list[Hit], redacted: int, records: int) -> str:
     return templates.get_template("pdf/subject_access.html").render(
         term=term, made_by=user.display_name, hits=kept, redacted=redacted, records=records,
-        generated_at=as_text(datetime.now(UTC)))
+        generated_at=as_text(utc_now()))
 
 
 def build(session: Session, user: User, request: Request, term: str, found: Found,

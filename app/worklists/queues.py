@@ -11,8 +11,8 @@ from sqlalchemy import String, and_, bindparam, or_, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.clock import uk_today
 from app.domain.choices import LedBy, RecordStatus
-from app.domain.schema import uk_now
 from app.records.models import StrategyRecord
 from app.visibility import record_filter as visible_filter
 
@@ -71,7 +71,7 @@ class QueuedRecord:
     sort_at: datetime
 
     def review_overdue(self) -> bool:
-        return self.review_due is not None and self.review_due < uk_now().date()
+        return self.review_due is not None and self.review_due < uk_today()
 
 
 @dataclass(frozen=True)

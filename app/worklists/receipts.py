@@ -7,24 +7,22 @@ among the completeness rules: the document cannot know when it was sent, only th
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.clock import uk_date, uk_day_start, uk_today
 from app.config import Settings, get_settings
 from app.db import count_up_to
 from app.organisations.models import Organisation, OrganisationContact
 from app.records.models import RecordDistribution, StrategyRecord
-from app.rules.due_dates import sent_late, uk_date
+from app.rules.due_dates import sent_late
 from app.rules.workdays import add_working_days
 from app.sending.models import Notification, RecordReceipt
 from app.visibility import record_filter as visible_filter
-
-UK = ZoneInfo("Europe/London")
 
 
 def open_by(sent_at: datetime, settings: Settings) -> date:
@@ -38,7 +36,7 @@ def flag_cutoff(today: date, settings: Settings) -> datetime:
     day = today - timedelta(days=1)
     while add_working_days(day, settings.receipt_working_days) >= today:
         day -= timedelta(days=1)
-    return datetime.combine(day + timedelta(days=1), time(), UK).astimezone(UTC)
+    return uk_day_start(day + timedelta(days=1))
 
 
 def _reachable(organisation_column):
@@ -76,7 +74,7 @@ def for_record(session: Session, record: StrategyRecord, today: date | None = No
     """Per organisation on the distribution list: the version in force's receipt (if it was
     sent to it, and not withdrawn)."""
     settings = get_settings()
-    today = today or datetime.now(UK).date()
+    today = today or uk_today()
     version = record.latest_final_version
     listed = list(session.execute(
         select(RecordDistribution.organisation_id, Organisation.name, RecordDistribution.agency,
@@ -137,13 +135,6 @@ def _unreachable(user: User, unreachable: list[int]):
             .where(visible_filter(user), RecordReceipt.organisation_id.in_(unreachable)))
 
 
-def not_opened_count(session: Session, user: User, today: date | None = None) -> int:
-    """Agencies (record by record) flagged for not opening a record sent to them."""
-    today = today or datetime.now(UK).date()
-    return session.execute(select(func.count()).select_from(
-        _not_opened(user, today).subquery())).scalar_one()
-
-
 def unreachable_count(session: Session, user: User) -> int:
     """Agencies (record by record) sent a record with no user who has an email address."""
     unreachable = _unreachable_organisations(session)
@@ -173,7 +164,7 @@ def needing_attention(session: Session, user: User, today: date | None = None,
     """The manager's list behind the two counts: agencies not opening in time, or with no
     one to notify; oldest sending first. Each kind is read in sending order from its own
     index, only as far as `limit`, and the two are merged."""
-    today = today or datetime.now(UK).date()
+    today = today or uk_today()
     cutoff = flag_cutoff(today, get_settings())
     unreachable = _unreachable_organisations(session)
     statement = (select(RecordReceipt.sent_at, RecordReceipt.id, RecordReceipt.record_id,

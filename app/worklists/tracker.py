@@ -14,6 +14,7 @@ from sqlalchemy import and_, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.clock import uk_today
 from app.config import get_settings
 from app.db import count_up_to
 from app.domain.choices import RecordStatus
@@ -94,7 +95,7 @@ class TrackedRow:
     @property
     def overdue(self) -> bool:
         return self.working_days_overdue > 0 or (
-            self.due_date is not None and self.due_date < uk_now().date())
+            self.due_date is not None and self.due_date < uk_today())
 
     @property
     def is_update_action(self) -> bool:
@@ -152,7 +153,7 @@ def open_actions(session: Session, user: User, query: ActionQuery,
     open actions' index in due-date order, only as far as the page needs: at most one query
     a segment, whatever the number of actions. Working days overdue come from the calendar
     table (app/rules/calendar.py), in the same query."""
-    today = uk_now().date()
+    today = uk_today()
     a = TrackedAction
     overdue_days = working_days_since(a.due_date, calendar.number_of(session, today))
     columns = (a.id, a.record_id, StrategyRecord.reference, a.position, a.kind, a.description,
@@ -210,7 +211,7 @@ class ManagerCounts:
 def manager_counts(session: Session, user: User, cap: int = COUNT_CAP) -> ManagerCounts:
     """The manager's counts, each read from an index and counted no further than cap + 1
     (shown as "more than cap"): the page costs the same at any size."""
-    today = uk_now().date()
+    today = uk_today()
     overdue = _open_actions(user, ActionQuery(overdue=True), today)
     not_opened, unreachable = receipts.flag_counts(session, user, today, cap)
 

@@ -6,8 +6,9 @@ Create Date: 2026-11-23 15:10:00
 
 Adds the columns lists, queues and access checks filter and sort on, the
 record_distribution join table and their indexes, turns the document column into JSONB
-on PostgreSQL, and fills all of it for existing records with the service's own
-`derived_columns` (a record whose document no longer validates is flagged as damaged).
+on PostgreSQL, and fills all of it for existing records with the service's
+`derived_columns` as frozen in migrations/frozen/v0015 (a record whose document no longer
+validates is flagged as damaged).
 """
 
 import sqlalchemy as sa
@@ -78,13 +79,14 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
-    # The app's own derivation, so existing records get exactly what a save would write.
+    # The app's derivation as it was frozen (migrations/frozen/v0015), never the live one: what
+    # this migration writes must not change when the application does.
     from pydantic import ValidationError
 
-    from app.config import get_settings
-    from app.domain.schema import StrategyRecordData
-    from app.records.models import damage_reason
-    from app.records.service import _uk_wall_clock, derived_columns
+    from migrations.frozen.v0015.clock import uk_wall_clock
+    from migrations.frozen.v0015.config import get_settings
+    from migrations.frozen.v0015.derive import damage_reason, derived_columns
+    from migrations.frozen.v0015.domain.schema import StrategyRecordData
 
     records = sa.table(
         'strategy_record', sa.column('id', sa.Integer), sa.column('reference', sa.String),
@@ -99,6 +101,7 @@ def _backfill() -> None:
     distribution = sa.table('record_distribution', sa.column('record_id', sa.Integer),
                             sa.column('agency', sa.String))
     bind = op.get_bind()
+    get_settings.cache_clear()  # the environment as it is now, not as a test left it
     settings = get_settings()
     rows = bind.execute(sa.select(records.c.id, records.c.reference, records.c.data,
                                   records.c.created_at)).all()
@@ -115,7 +118,7 @@ def _backfill() -> None:
             data = StrategyRecordData.model_validate(raw, context={"stored": True})
         except ValidationError as error:
             values = {"damaged": True, "damage_reason": damage_reason(error),
-                      "sort_at": _uk_wall_clock(row.created_at),
+                      "sort_at": uk_wall_clock(row.created_at),
                       "search_text": row.reference.lower()}
         else:
             # Only this revision's columns: later ones are derived when their migration runs.

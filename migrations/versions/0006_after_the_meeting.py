@@ -6,7 +6,7 @@ Create Date: 2026-11-23 15:32:02
 
 New tables for each finalised version's snapshot, the follow-up timeline and the actions
 tracker, and a few plain columns on strategy_record for the manager's page. Existing
-finalised records get their version snapshot and tracked actions (app/followup/backfill.py).
+finalised records get their version snapshot and tracked actions (migrations/frozen/m0006.py).
 """
 
 import sqlalchemy as sa
@@ -102,7 +102,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_strategy_record_returned_at'), 'strategy_record', ['returned_at'], unique=False)
     op.create_index(op.f('ix_strategy_record_review_due'), 'strategy_record', ['review_due'], unique=False)
 
-    from app.followup.backfill import backfill
+    from migrations.frozen.m0006 import backfill
     backfill(op.get_bind())
 
     # ### end Alembic commands ###

@@ -6,7 +6,7 @@ Create Date: 2026-11-30 04:00:00
 
 A new table and added columns only (strategy_record is never recreated: stored PDFs refer to
 it). Records finalised before this revision get their rows and dates from what is stored
-(app/reports/backfill.py).
+(migrations/frozen/m0009.py).
 """
 
 import sqlalchemy as sa
@@ -67,7 +67,7 @@ def upgrade() -> None:
     for name, table, columns, included in INDEXES:
         op.create_index(name, table, columns, postgresql_include=included)
 
-    from app.reports.backfill import backfill
+    from migrations.frozen.m0009 import backfill
     backfill(op.get_bind())
 
 

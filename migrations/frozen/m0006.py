@@ -1,25 +1,24 @@
 """Migration 0006's backfill: records finalised before versions were kept get their version
-snapshot (a fact), tracked actions and review columns. Frozen: it keeps its own helpers; the
-live service derives the last two in app/followup/projection.py, which re-projects every
-record at the head.
+snapshot (a fact), tracked actions and review columns. Frozen: it imports nothing from the
+application (the schema and rules are the copy in migrations/frozen/v0015); the live service
+derives the last two in app/followup/projection.py, which re-projects every record at the head.
 
-It reads and writes only the columns the tables have at this point of the migration history
-(later migrations add columns the models already know), so it selects columns, not models.
+It reads and writes only the columns the tables have at this point of the migration history,
+reflecting the tables as they are, never the application's models.
 """
 
-from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, insert, inspect, select, update
+from sqlalchemy import Connection, MetaData, insert, select, update
 
-from app.domain.choices import ActionKind, LedBy
-from app.domain.schema import StrategyRecordData
-from app.followup.models import RecordVersion, TrackedAction
-from app.records.models import StrategyRecord
-from app.records.view import update_action_text
-from app.rules.core import discussion_day
-from app.rules.grounds import referrer_feedback_due, referrer_named
+from migrations.frozen.v0015.clock import utc_now
+from migrations.frozen.v0015.config import get_settings
+from migrations.frozen.v0015.domain.choices import ActionKind, LedBy
+from migrations.frozen.v0015.domain.schema import StrategyRecordData
+from migrations.frozen.v0015.records.view import update_action_text
+from migrations.frozen.v0015.rules.core import discussion_day
+from migrations.frozen.v0015.rules.grounds import referrer_feedback_due, referrer_named
 
 
 def finalised_columns(record, data: StrategyRecordData) -> dict:
@@ -52,30 +51,29 @@ def tracked_rows(record, data: StrategyRecordData, version: int) -> list[dict]:
     ]
 
 
-def _existing(connection: Connection, table: str) -> set[str]:
-    return {column["name"] for column in inspect(connection).get_columns(table)}
-
-
 def backfill(connection: Connection) -> None:
-    record_columns = _existing(connection, "strategy_record")
-    action_columns = _existing(connection, "tracked_action")
-    r = StrategyRecord
+    get_settings.cache_clear()  # the environment as it is now, not as a test left it
+    tables = MetaData()
+    tables.reflect(connection, only=["strategy_record", "record_version", "tracked_action"])
+    r, versions, tracked = (tables.tables[name] for name in (
+        "strategy_record", "record_version", "tracked_action"))
+    record_columns, action_columns = set(r.c.keys()), set(tracked.c.keys())
     finalised = connection.execute(select(
-        r.id, r.version, r.team, r.data, r.finalised_at, r.updated_at,
-    ).where(r.status != "draft", r.damaged.is_(False))).all()
+        r.c.id, r.c.version, r.c.team, r.c.data, r.c.finalised_at, r.c.updated_at,
+    ).where(r.c.status != "draft", r.c.damaged.is_(False))).all()
     for row in finalised:
         try:
             data = StrategyRecordData.model_validate(row.data, context={"stored": True})
         except ValidationError:
             continue
         record = SimpleNamespace(id=row.id, version=row.version, team=row.team)
-        at = row.finalised_at or row.updated_at or datetime.now(UTC)
-        connection.execute(insert(RecordVersion.__table__).values(
+        at = row.finalised_at or row.updated_at or utc_now()
+        connection.execute(insert(versions).values(
             record_id=row.id, version=row.version, data=row.data, finalised_at=at))
         actions = [{k: v for k, v in action.items() if k in action_columns}
                    for action in tracked_rows(record, data, row.version)]
         if actions:
-            connection.execute(insert(TrackedAction.__table__), actions)
+            connection.execute(insert(tracked), actions)
         columns = {k: v for k, v in finalised_columns(record, data).items()
                    if k in record_columns}
-        connection.execute(update(r.__table__).where(r.__table__.c.id == row.id).values(columns))
+        connection.execute(update(r).where(r.c.id == row.id).values(columns))

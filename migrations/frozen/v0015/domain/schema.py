@@ -1,0 +1,536 @@
+"""The strategy record's shape: one set of types for the form, the JSON API and the rules.
+
+Validation here checks only that what was given is well formed (real dates, known
+choices, sane lengths). Whether the record is complete enough to finalise is the
+rules' job (app/rules), so a draft can be saved with anything filled in.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, ClassVar
+from uuid import uuid4
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from migrations.frozen.v0015.clock import uk_now, wall_clock
+from migrations.frozen.v0015.config import get_settings
+from migrations.frozen.v0015.domain.choices import (
+    ActionKind,
+    ActionStatus,
+    Agency,
+    BodyArea,
+    BodySide,
+    Communication,
+    ContributionMode,
+    DiscussionFormat,
+    HarmCategory,
+    ImagesTakenBy,
+    ImmediateAction,
+    LedBy,
+    Outcome,
+    Position,
+    ReferrerKind,
+    Sequence,
+    YesNo,
+)
+
+SHORT_TEXT_MAX = 200
+LONG_TEXT_MAX = 10_000
+MAX_ROWS = 100
+UPDATE_AGENCIES_TEXT = "CSC will update all agencies involved on outcomes/actions taken by"
+
+
+def _blank_to_none(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _as_list(value):
+    if value is None or value == "":
+        return []
+    if isinstance(value, (str, dict)):
+        return [value]
+    return value
+
+
+def _to_uk_local(value: datetime | None) -> datetime | None:
+    return None if value is None else wall_clock(value)
+
+
+def _checking_input(info: ValidationInfo) -> bool:
+    """False when re-reading a stored record: "not in the future" was judged when it was saved."""
+    return not (info.context and info.context.get("stored"))
+
+
+# A date typed with a short year ("31/12/99", or "0099-12-31" from a client) is refused, never
+# guessed into a century: 99 read as 1999 put a discussion 27 years in the past. No date a
+# record holds (a child's birth, a concern, a conference) is before this year.
+EARLIEST_YEAR = 1900
+YEAR_IN_FULL = "Enter the year in full, like 2026"
+
+
+def year_in_full(value: date | datetime | None) -> None:
+    """ValueError (saying how to type it) for a date whose year cannot have been typed in full."""
+    if value is not None and value.year < EARLIEST_YEAR:
+        raise ValueError(YEAR_IN_FULL)
+
+
+def _full_year(value: date | datetime | None, info: ValidationInfo):
+    if _checking_input(info):
+        year_in_full(value)
+    return value
+
+
+def _not_in_future(value: date | datetime | None, info: ValidationInfo):
+    if value is None or not _checking_input(info):
+        return value
+    now = uk_now()
+    if isinstance(value, datetime):
+        if value > now + timedelta(minutes=5):
+            raise ValueError("must not be in the future")
+    elif value > now.date():
+        raise ValueError("must not be in the future")
+    return value
+
+
+_PHONE = re.compile(r"^\+?[0-9 ()\-]+( ?(ext|x)\.? ?[0-9]{1,6})?$", re.IGNORECASE)
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None:
+        return value
+    digits = re.sub(r"\D", "", value.split("x")[0].split("X")[0])
+    if not _PHONE.match(value) or not 7 <= len(digits) <= 15:
+        raise ValueError("Enter a phone number, like 01632 960 001 or +44 7700 900 982")
+    return value
+
+
+ShortText = Annotated[
+    Annotated[str, Field(max_length=SHORT_TEXT_MAX)] | None, BeforeValidator(_blank_to_none)
+]
+LongText = Annotated[
+    Annotated[str, Field(max_length=LONG_TEXT_MAX)] | None, BeforeValidator(_blank_to_none)
+]
+Phone = Annotated[
+    Annotated[str, Field(max_length=40), AfterValidator(_phone)] | None,
+    BeforeValidator(_blank_to_none),
+]
+Email = Annotated[EmailStr | None, BeforeValidator(_blank_to_none)]
+PastDate = Annotated[date | None, BeforeValidator(_blank_to_none), AfterValidator(_full_year),
+                     AfterValidator(_not_in_future)]
+AnyDate = Annotated[date | None, BeforeValidator(_blank_to_none), AfterValidator(_full_year)]
+LOCAL_TIME_NOTE = (
+    "UK local wall-clock time (Europe/London), read back without a UTC offset; "
+    "a time sent with an offset is converted to UK local time."
+)
+# Not "format: date-time": that needs a UTC offset, and these are read back without one.
+LocalDateTime = Annotated[datetime, WithJsonSchema({
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+    "examples": ["2026-11-23T14:05:00"],
+})]
+PastDateTime = Annotated[
+    LocalDateTime | None,
+    BeforeValidator(_blank_to_none),
+    AfterValidator(_to_uk_local),
+    AfterValidator(_full_year),
+    AfterValidator(_not_in_future),
+    Field(description=LOCAL_TIME_NOTE),
+]
+
+
+# An organisation in the directory (app/organisations), by its id.
+OrganisationId = Annotated[
+    Annotated[StrictInt, Field(gt=0, lt=2**31)] | None, BeforeValidator(_blank_to_none)
+]
+# A social-care member of staff who uses the service, by their user id (app/records/staff.py
+# checks it and fills in the name beside it). Who took part is judged by these ids, not by
+# names (app/followup/separation.py).
+UserId = Annotated[
+    Annotated[StrictInt, Field(gt=0, lt=2**31)] | None, BeforeValidator(_blank_to_none)
+]
+# The id fields above: for the service, never printed (the name beside each is what is read).
+USER_ID_FIELDS = ("chair_user_id", "minute_taker_user_id", "user_id")
+
+
+def _choice(kind):
+    return Annotated[kind | None, BeforeValidator(_blank_to_none)]
+
+
+def _choices(kind):
+    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=len(kind))]
+
+
+def _rows(kind, fixed: int = 0):
+    # `fixed` rows the service adds itself (the update-all-agencies action) on top of the
+    # MAX_ROWS a person or client may enter, so what is stored always validates again.
+    return Annotated[list[kind], BeforeValidator(_as_list), Field(max_length=MAX_ROWS + fixed)]
+
+
+class RecordPart(BaseModel):
+    """A part of the record (its header, a child, an action...): strict about unknown fields.
+    Not to be confused with app/domain/sections.py's Section, a page of the form."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Header(RecordPart):
+    concern_at: PastDateTime = Field(None, title="Date and time the concern arose")
+    discussion_at: PastDateTime = Field(None, title="Date and time of the discussion")
+    format: _choice(DiscussionFormat) = Field(None, title="Format of the discussion")
+    sequence: _choice(Sequence) = Field(None, title="First or further discussion")
+    previous_reference: ShortText = Field(None, title="Reference of the earlier discussion")
+    # A further discussion's conference is counted from the discussion that started the
+    # section 47 enquiry, not from this one.
+    s47_started_on: AnyDate = Field(
+        None, title="Date of the discussion that started the section 47 enquiry"
+    )
+    # Social-care staff are chosen from the service's users; someone outside the service is
+    # typed. With an id, the name is filled in from the user on every save.
+    chair_user_id: UserId = Field(None, title="Chair (social-care staff)")
+    chair: ShortText = Field(None, title="Chair")
+    minute_taker_user_id: UserId = Field(None, title="Minute-taker (social-care staff)")
+    minute_taker: ShortText = Field(None, title="Minute-taker")
+    # Whom a partner agency reading the printed record alone calls: named on its first page.
+    csc_contact_name: ShortText = Field(None, title="Social-care contact for this record")
+    csc_contact_phone: Phone = Field(None, title="Social-care contact's phone")
+    led_by: _choice(LedBy) = Field(None, title="Led by")
+    day_team_review_due: AnyDate = Field(None, title="Day-team review due by")
+    requested_by: _choice(Agency) = Field(None, title="Agency that requested the discussion")
+    request_reason: LongText = Field(None, title="Why it was requested")
+
+    @field_validator("discussion_at")
+    @classmethod
+    def _after_concern(cls, value, info: ValidationInfo):
+        concern_at = info.data.get("concern_at")
+        if value and concern_at and concern_at > value:
+            raise ValueError("The discussion must be on or after the time the concern arose")
+        return value
+
+
+def child_title(name: str | None, index: int) -> str:
+    """How the record names a child: their name, or their place in the record (0-based index)."""
+    return name or f"Child {index + 1}"
+
+
+def _new_key() -> str:
+    return uuid4().hex[:12]
+
+
+class Child(RecordPart):
+    # A stable key, so the children and experience pages can each edit their own
+    # fields of the same child even when rows are added or removed.
+    key: Annotated[str, BeforeValidator(lambda value: value or _new_key())] = Field(
+        default_factory=_new_key, max_length=40, pattern=r"^[A-Za-z0-9_-]+$"
+    )
+    name: ShortText = Field(None, title="Name")
+    # Strict: in JSON 24.5 or true is not a number of weeks, and 1 or "yes" is not true.
+    # The HTML form's typed text is converted before validation (forms.py).
+    unborn: StrictBool = Field(False, title="Unborn")
+    date_of_birth: PastDate = Field(None, title="Date of birth")
+    expected_delivery_date: AnyDate = Field(None, title="Expected date of delivery")
+    gestation_weeks: StrictInt | None = Field(None, ge=0, title="Gestation (weeks)")
+    communication: _choice(Communication) = Field(None, title="How the child communicates")
+    needs: LongText = Field(None, title="Interpreter or disability needs")
+    address: LongText = Field(None, title="Address")
+    parental_responsibility: LongText = Field(None, title="Who holds parental responsibility")
+    household: LongText = Field(None, title="Household members, including fathers and male carers")
+    school: ShortText = Field(None, title="School or nursery")
+    gp: ShortText = Field(None, title="GP")
+    health_visitor: ShortText = Field(None, title="Health visitor")
+    midwife: ShortText = Field(None, title="Named midwife")
+    # Unborn babies only: what agencies need to protect a baby at and after birth.
+    maternity_unit: ShortText = Field(None, title="Maternity unit")
+    birth_plan: LongText = Field(
+        None, title="Birth or contingency plan, including if the baby comes early"
+    )
+    out_of_hours_alerted: _choice(YesNo) = Field(
+        None, title="Has the out-of-hours (EDT) team been alerted to the birth plan?"
+    )
+    parents_needs: LongText = Field(
+        None, title="Parents' additional needs, such as a learning disability"
+    )
+    adult_services_involved: _choice(YesNo) = Field(
+        None, title="Are adult services involved with the parents?"
+    )
+    # The child's experience: what was seen and heard of this child's daily life.
+    seen: _choice(YesNo) = Field(None, title="Has the child been seen?")
+    seen_at: PastDateTime = Field(None, title="When the child was seen")
+    seen_by: ShortText = Field(None, title="Seen by")
+    not_seen_reason: LongText = Field(None, title="Why the child has not been seen")
+    voice: LongText = Field(None, title="What the child said or showed")
+    observations: LongText = Field(
+        None, title="What was observed: care, routines, presentation, interaction with carers"
+    )
+
+    @property
+    def cannot_speak(self) -> bool:
+        """A child whose experience must be told through what was observed."""
+        return self.unborn or self.communication in (Communication.PRE_VERBAL, Communication.NON_VERBAL)
+
+    def title(self, index: int) -> str:
+        return child_title(self.name, index)
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born(cls, value, info: ValidationInfo):
+        if value and info.data.get("unborn"):
+            raise ValueError("An unborn child has an expected date of delivery, not a date of birth")
+        return value
+
+    @field_validator("expected_delivery_date")
+    @classmethod
+    def _edd_not_long_past(cls, value, info: ValidationInfo):
+        if not _checking_input(info):
+            return value
+        earliest = uk_now().date() - timedelta(days=get_settings().edd_past_limit_days)
+        if value and value < earliest:
+            raise ValueError(
+                "The expected date of delivery is long past: if the baby has been born, "
+                "record their date of birth instead"
+            )
+        return value
+
+    @field_validator("gestation_weeks")
+    @classmethod
+    def _gestation(cls, value):
+        limit = get_settings().max_gestation_weeks
+        if value is not None and value > limit:
+            raise ValueError(f"Gestation must be between 0 and {limit} weeks")
+        return value
+
+
+class Grounds(RecordPart):
+    summary: LongText = Field(None, title="Summary of the concern")
+    source: ShortText = Field(None, title="Source of the concern")
+    categories: _choices(HarmCategory) = Field([], title="Category of harm")
+    immediate_actions: _choices(ImmediateAction) = Field([], title="Action already taken")
+    immediate_actions_detail: LongText = Field(None, title="Details of action already taken")
+    referrer_kind: _choice(ReferrerKind) = Field(None, title="Who referred")
+    referrer_name: ShortText = Field(None, title="Referrer")
+    referrer_agency: _choice(Agency) = Field(None, title="Referrer's agency")
+    referral_form: ShortText = Field(None, title="Referral form received")
+    referrer_discussed_with: ShortText = Field(
+        None, title="Manager or safeguarding lead the referrer discussed it with"
+    )
+    referrer_informed_on: PastDate = Field(None, title="Date the referrer was told the outcome")
+    referrer_informed_how: ShortText = Field(None, title="How the referrer was told")
+    images_taken: _choice(YesNo) = Field(None, title="Were images of injuries taken?")
+    images_taken_by: ShortText = Field(None, title="Images taken by")
+    images_taken_role: _choice(ImagesTakenBy) = Field(None, title="Role of the person who took them")
+    images_policy: ShortText = Field(None, title="Under which policy")
+    body_map: _choice(YesNo) = Field(None, title="Body map completed")
+    # The person alleged to have caused harm, where known.
+    alleged_name: ShortText = Field(None, title="Person alleged to have caused harm")
+    alleged_relationship: ShortText = Field(None, title="Their relationship to the child")
+    alleged_under_18: _choice(YesNo) = Field(None, title="Are they under 18?")
+    alleged_own_discussion: LongText = Field(
+        None, title="Their own strategy discussion: when, or its reference"
+    )
+    alleged_contact_with_children: _choice(YesNo) = Field(
+        None, title="Do they have contact with other children?"
+    )
+    alleged_other_children: LongText = Field(
+        None, title="Other children they have contact with, outside the household"
+    )
+
+
+class Injury(RecordPart):
+    """One entry of the body map: where the injury is and what it looks like (never a photo)."""
+
+    area: _choice(BodyArea) = Field(None, title="Part of the body")
+    side: _choice(BodySide) = Field(None, title="Front or back")
+    description: LongText = Field(None, title="Description of the injury")
+    size: ShortText = Field(None, title="Size, if known")
+    colour: ShortText = Field(None, title="Colour, if known")
+    seen_by: ShortText = Field(None, title="Seen by")
+    seen_on: PastDate = Field(None, title="Date seen")
+
+
+class Participant(RecordPart):
+    user_id: UserId = Field(None, title="Social-care staff member")
+    name: ShortText = Field(None, title="Name")
+    agency: _choice(Agency) = Field(None, title="Agency")
+    organisation_id: OrganisationId = Field(None, title="Organisation (from the directory)")
+    organisation: ShortText = Field(None, title="Organisation or team")
+    role: ShortText = Field(None, title="Role")
+    mode: _choice(ContributionMode) = Field(None, title="How they contributed")
+    phone: Phone = Field(None, title="Phone")
+    email: Email = Field(None, title="Email")
+    contributed_at: PastDateTime = Field(None, title="When they contributed")
+
+
+class AgencyPosition(RecordPart):
+    agency: _choice(Agency) = Field(None, title="Agency")
+    organisation_id: OrganisationId = Field(None, title="Organisation (from the directory)")
+    organisation: ShortText = Field(None, title="Organisation or team")
+    position: _choice(Position) = Field(None, title="Position")
+    concerns: LongText = Field(None, title="Concerns")
+    not_contacted_reason: LongText = Field(None, title="Why not contacted")
+
+
+class Analysis(RecordPart):
+    history: LongText = Field(None, title="History, including earlier enquiries")
+    earlier_enquiries: _choice(YesNo) = Field(
+        None, title="Have there been earlier section 47 enquiries about these children?"
+    )
+    risks: LongText = Field(None, title="Risks")
+    strengths: LongText = Field(None, title="Strengths and protective factors")
+
+
+class Decision(RecordPart):
+    outcome: _choice(Outcome) = Field(None, title="Outcome")
+    reasons: LongText = Field(None, title="Reasons for the decision")
+    dissent: LongText = Field(None, title="Any dissent")
+    dissent_escalation: LongText = Field(None, title="How the dissent was escalated")
+    medical_needed: _choice(YesNo) = Field(None, title="Is a medical needed?")
+    medical_detail: LongText = Field(None, title="Medical details")
+    family_informed: _choice(YesNo) = Field(
+        None, title="Will the parents be told of the discussion and its outcome?"
+    )
+    child_informed: _choice(YesNo) = Field(
+        None, title="Will the child be told of the discussion and its outcome?"
+    )
+    family_detail: LongText = Field(
+        None, title="Who will tell them and when, or why not (for example, the child's safety)"
+    )
+    # Where the police are involved (joint enquiry or criminal investigation).
+    police_lead: ShortText = Field(None, title="Police lead officer")
+    crime_reference: ShortText = Field(None, title="Crime reference")
+    abe_interview: _choice(YesNo) = Field(
+        None, title="Will an Achieving Best Evidence (ABE) interview be held?"
+    )
+    abe_not_reason: LongText = Field(None, title="Why there will be no ABE interview")
+    evidence_to_preserve: LongText = Field(None, title="Evidence to be preserved")
+    enquiry_conduct: LongText = Field(
+        None, title="Agreed timing and conduct of the police and social care enquiries"
+    )
+    # Legal planning, for any section 47 enquiry.
+    legal_advice: _choice(YesNo) = Field(None, title="Is legal advice needed?")
+    legal_advice_by: ShortText = Field(None, title="Who will get legal advice")
+    cannot_see_contingency: LongText = Field(
+        None, title="Contingency plan if the child cannot be seen"
+    )
+
+
+class Action(RecordPart):
+    kind: ActionKind = Field(ActionKind.TASK, title="Kind")
+    description: LongText = Field(None, title="Action")
+    owner: ShortText = Field(None, title="Owner")
+    agency: _choice(Agency) = Field(None, title="Agency")
+    due_date: AnyDate = Field(None, title="Due date")
+    status: ActionStatus = Field(ActionStatus.OPEN, title="Status")
+
+    @model_validator(mode="after")
+    def _fixed_update_text(self):
+        # The update-all-agencies action always says the same thing; only its date,
+        # owner and status vary.
+        if self.kind == ActionKind.UPDATE_AGENCIES:
+            self.description = UPDATE_AGENCIES_TEXT
+            self.agency = self.agency or Agency.CSC
+            self.owner = self.owner or Agency.CSC.label
+        return self
+
+
+class NextSteps(RecordPart):
+    icpc_date: AnyDate = Field(None, title="Initial child protection conference date")
+    next_discussion_on: AnyDate = Field(None, title="Date of the next strategy discussion")
+    notes: LongText = Field(None, title="Other next steps")
+
+
+def _recipient_ids(value):
+    """A form posts the ticked organisations' ids as text; a client may send bare ids too."""
+    def one(item):
+        if isinstance(item, str) and item.strip().isdigit() and len(item.strip()) < 12:
+            return {"organisation_id": int(item.strip())}
+        if isinstance(item, int) and not isinstance(item, bool):
+            return {"organisation_id": item}
+        return item
+    items = _as_list(value)
+    if not isinstance(items, list):
+        raise ValueError("Give a list of organisation ids")
+    return [one(item) for item in items]
+
+
+class Recipient(RecordPart):
+    """An organisation the record is sent to. Named by its id in the directory; the service
+    fills in its name and kind of agency when the record is saved, so a finalised version
+    keeps them as they were when it was sent."""
+
+    # The form's checkbox value for a recipient (app/records/forms.py).
+    FORM_VALUE: ClassVar[str] = "organisation_id"
+
+    organisation_id: Annotated[StrictInt, Field(gt=0, lt=2**31)] = Field(title="Organisation")
+    agency: _choice(Agency) = Field(None, title="Kind of agency")
+    name: ShortText = Field(None, title="Organisation")
+
+
+class StrategyRecordData(RecordPart):
+    """Everything a strategy record says: the JSON API's body and every form's target."""
+
+    header: Header = Field(default_factory=Header)
+    children: _rows(Child) = []
+    grounds: Grounds = Field(default_factory=Grounds)
+    injuries: _rows(Injury) = []
+    participants: _rows(Participant) = []
+    agency_positions: _rows(AgencyPosition) = []
+    analysis: Analysis = Field(default_factory=Analysis)
+    decision: Decision = Field(default_factory=Decision)
+    actions: _rows(Action, fixed=1) = []
+    next_steps: NextSteps = Field(default_factory=NextSteps)
+    distribution: Annotated[list[Recipient], BeforeValidator(_recipient_ids),
+                            Field(max_length=MAX_ROWS)] = Field(
+        [], title="Organisations that receive the record")
+
+    @field_validator("actions")
+    @classmethod
+    def _tasks_within_limit(cls, actions: list[Action]):
+        tasks = sum(a.kind != ActionKind.UPDATE_AGENCIES for a in actions)
+        if tasks > MAX_ROWS:
+            raise ValueError(
+                f"A record holds at most {MAX_ROWS} actions besides the update-all-agencies action"
+            )
+        return actions
+
+    @model_validator(mode="after")
+    def _one_update_action(self):
+        if sum(a.kind == ActionKind.UPDATE_AGENCIES for a in self.actions) > 1:
+            raise ValueError("A record has exactly one update-all-agencies action")
+        self.distribution = list({r.organisation_id: r for r in self.distribution}.values())
+        return self
+
+    def child_title(self, child: Child) -> str:
+        """The child's name, or "Child N" by their place in the whole record (also in a per-child copy)."""
+        index = next((i for i, c in enumerate(self.children) if c.key == child.key), 0)
+        return child.title(index)
+
+    @property
+    def update_action(self) -> Action | None:
+        return next((a for a in self.actions if a.kind == ActionKind.UPDATE_AGENCIES), None)
+
+
+def new_update_action() -> Action:
+    return Action(kind=ActionKind.UPDATE_AGENCIES)
+
+
+def with_update_action(data: StrategyRecordData, previous: Action | None = None):
+    """The record with its update-all-agencies action restored if a client left it out."""
+    if data.update_action is not None:
+        return data
+    restored = previous or new_update_action()
+    return data.model_copy(update={"actions": [restored, *data.actions]})

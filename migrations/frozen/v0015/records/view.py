@@ -1,0 +1,216 @@
+"""The whole record as people read it: one view that the record page and the printed record
+both render, so they show the same facts in the same words.
+
+Templates only lay out what is here; every wording and derived fact is decided below.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from migrations.frozen.v0015.clock import uk_today
+from migrations.frozen.v0015.domain.choices import ActionKind, Position
+from migrations.frozen.v0015.domain.schema import Action, AgencyPosition, Child, StrategyRecordData
+from migrations.frozen.v0015.records.display import ParticipantGroup, as_text, participant_groups
+from migrations.frozen.v0015.rules.completeness import Result, Tally, tally
+
+DATE_NOT_SET = "(date not yet set)"
+NO_CONCERNS = "No safeguarding concerns"
+NOT_IN_COPY = "Not recorded"
+
+
+@dataclass(frozen=True)
+class ChildView:
+    title: str  # the child's name, or "Child N" by their place in the whole record
+    child: Child
+    # Age on the day of the discussion, or for an unborn baby the gestation and due date,
+    # so a reader with only the printed record knows who is who: "8 months old".
+    age: str | None = None
+
+    @property
+    def title_with_age(self) -> str:
+        return f"{self.title} ({self.age})" if self.age else self.title
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'} old"
+
+
+def age_text(child: Child, on: date) -> str | None:
+    """How old the child was on `on` in the words people use for a baby or a child."""
+    if child.unborn:
+        parts = ["unborn"]
+        if child.gestation_weeks is not None:
+            parts.append(f"{child.gestation_weeks} weeks' gestation")
+        if child.expected_delivery_date:
+            parts.append(f"due {as_text(child.expected_delivery_date)}")
+        return ", ".join(parts)
+    born = child.date_of_birth
+    if born is None or born > on:
+        return None
+    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+    if months >= 24:
+        return _plural(months // 12, "year")
+    if months >= 1:
+        return _plural(months, "month")
+    days = (on - born).days
+    return _plural(days // 7, "week") if days >= 7 else _plural(days, "day")
+
+
+# "As Jayden", "Same as Jayden Smith", "See Child 1", "as above": a child's detail given by
+# reference to another child, with anything added after a comma or semicolon.
+_REFERENCE = re.compile(r"^\s*(?:the\s+)?(?:same\s+as|as\s+for|as\s+per|as|see)\s+"
+                        r"(?P<who>[^,;.]+?)(?:'s)?\s*(?:[.]\s*)?(?:[,;]\s*(?P<rest>.*))?$",
+                        re.IGNORECASE | re.DOTALL)
+_ABOVE = ("above", "previous child", "child above", "sibling above")
+
+
+def _referred_child(text: str, data: StrategyRecordData, index: int) -> tuple[int, str] | None:
+    """(the other child's place, anything added) if `text` gives this detail as another child's."""
+    match = _REFERENCE.match(text)
+    if not match:
+        return None
+    who = " ".join(match.group("who").lower().split())
+    for other, child in enumerate(data.children):
+        if other == index:
+            continue
+        names = {data.child_title(child).lower(), f"child {other + 1}"}
+        if child.name:
+            names.add(child.name.split()[0].lower())
+        if who in names or (who in _ABOVE and other == index - 1):
+            return other, (match.group("rest") or "").strip()
+    return None
+
+
+def standing_alone(child: Child, data: StrategyRecordData) -> Child:
+    """The child with each detail given as another child's ("As Jayden") replaced by that
+    child's own words, for a copy that does not hold the other child."""
+    own = next((i for i, c in enumerate(data.children) if c.key == child.key), 0)
+    changes = {}
+    for name, value in child:
+        if name in ("key", "name") or not isinstance(value, str):
+            continue
+        place, text, added, seen = own, value, [], {own}
+        while text is not None and (found := _referred_child(text, data, place)) is not None:
+            place, rest = found
+            if place in seen:
+                text = None  # children given as each other's: nothing to repeat
+                break
+            seen.add(place)
+            added.insert(0, rest)
+            other = getattr(data.children[place], name)
+            text = other if isinstance(other, str) else None
+        if len(seen) > 1:
+            changes[name] = "; ".join(part for part in (text or NOT_IN_COPY, *added) if part)
+    return child.model_copy(update=changes) if changes else child
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    agency: str
+    organisation: str | None
+    position: str
+    # Every detail the record holds for this agency, labelled where more than one may show.
+    details: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    description: str
+    is_update_action: bool
+    owner: str
+    # The owner's agency, shown only where it adds something to the owner's name.
+    owner_agency: str | None
+    due: str
+    status: str
+
+
+@dataclass(frozen=True)
+class RecordView:
+    data: StrategyRecordData
+    children: tuple[ChildView, ...]  # the children this view covers (one, for a per-child copy)
+    per_child: bool
+    participant_groups: tuple[ParticipantGroup, ...]
+    positions: tuple[PositionRow, ...]
+    actions: tuple[ActionRow, ...]  # every action but the update-all-agencies one
+    update_action: ActionRow | None
+    tally: Tally
+
+    @property
+    def agencies_updated_by(self) -> str | None:
+        """The date CSC will update all agencies by, if set: repeated where readers are told
+        whom to contact if they have not heard the outcome."""
+        action = self.data.update_action
+        return as_text(action.due_date) if action and action.due_date else None
+
+    @property
+    def csc_contact(self) -> str | None:
+        """The named social-care contact and their phone, as the first page prints them."""
+        header = self.data.header
+        parts = [part for part in (header.csc_contact_name, header.csc_contact_phone) if part]
+        return ", ".join(parts) or None
+
+    @property
+    def experience_heading(self) -> str:
+        return "The child's experience" if len(self.children) == 1 else "Each child's experience"
+
+
+def position_details(position: AgencyPosition) -> tuple[str, ...]:
+    details = []
+    if position.concerns:
+        details.append(position.concerns)
+    elif position.position == Position.NO_CONCERNS:
+        details.append(NO_CONCERNS)
+    if position.not_contacted_reason:
+        details.append(f"Why not contacted: {position.not_contacted_reason}")
+    return tuple(details)
+
+
+def update_action_text(action: Action) -> str:
+    """The fixed action's sentence: "CSC will update all agencies … by <date>"."""
+    due = as_text(action.due_date) if action.due_date else DATE_NOT_SET
+    return f"{action.description} {due}"
+
+
+def action_row(action: Action) -> ActionRow:
+    is_update = action.kind == ActionKind.UPDATE_AGENCIES
+    owner = as_text(action.owner)
+    agency = as_text(action.agency) if action.agency else None
+    return ActionRow(
+        description=update_action_text(action) if is_update else as_text(action.description),
+        is_update_action=is_update,
+        owner=owner,
+        owner_agency=agency if agency != owner else None,
+        due=as_text(action.due_date),
+        status=as_text(action.status),
+    )
+
+
+def record_view(data: StrategyRecordData, results: list[Result], *,
+                child_key: str | None = None) -> RecordView:
+    """The record (or one child's copy of it) ready to show."""
+    # Ages as on the day of the discussion; a record with no date yet counts from today.
+    on = data.header.discussion_at.date() if data.header.discussion_at else uk_today()
+    # A copy for one child repeats what another child's details say rather than naming them.
+    children = tuple(
+        ChildView(data.child_title(child),
+                  child if child_key is None else standing_alone(child, data),
+                  age_text(child, on))
+        for child in data.children
+        if child_key is None or child.key == child_key
+    )
+    update = data.update_action
+    return RecordView(
+        data=data,
+        children=children,
+        per_child=child_key is not None,
+        participant_groups=tuple(participant_groups(data.participants)),
+        positions=tuple(
+            PositionRow(as_text(p.agency), p.organisation, as_text(p.position), position_details(p))
+            for p in data.agency_positions
+        ),
+        # The update-all-agencies action is stated once, in its own box, not again as a row.
+        actions=tuple(action_row(a) for a in data.actions if a.kind != ActionKind.UPDATE_AGENCIES),
+        update_action=action_row(update) if update else None,
+        tally=tally(results),
+    )

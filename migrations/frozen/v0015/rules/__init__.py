@@ -1,0 +1,1 @@
+"""Completeness and timescale rules: pure functions over a record, no I/O."""

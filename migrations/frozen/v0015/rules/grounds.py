@@ -1,0 +1,129 @@
+"""Rules for the grounds: the concern, the referrer, images and injuries, the person alleged."""
+
+from migrations.frozen.v0015.domain.choices import ImagesTakenBy, ReferrerKind, YesNo
+from migrations.frozen.v0015.rules.core import Failure, Kind, missing, rule
+
+# --- grounds ------------------------------------------------------------------------------
+
+@rule("grounds.required", "blocking", "missing", "grounds",
+      "The concern is summarised with its source and category of harm",
+      "The record must stand alone: agencies do not see CSC's case notes")
+def _grounds_required(data, settings, today):
+    yield from missing(data.grounds, ("grounds",), {
+        "summary": "Enter a summary of the concern",
+        "source": "Enter the source of the concern",
+        "categories": "Select at least one category of harm",
+    })
+
+
+@rule("grounds.images", "blocking", "missing", "grounds",
+      "If images of injuries were taken, who took them and under which policy is recorded",
+      "Finding 6: a school photographed marks on a child")
+def _images(data, settings, today):
+    if data.grounds.images_taken == YesNo.YES:
+        yield from missing(data.grounds, ("grounds",), {
+            "images_taken_by": "Enter who took the images",
+            "images_policy": "Enter the policy the images were taken under",
+        })
+
+
+@rule("grounds.body-map", "warning", "missing", "grounds",
+      "Injuries are recorded on a body map", "Finding 6: injuries belong on a body map")
+def _body_map(data, settings, today):
+    grounds = data.grounds
+    if grounds.images_taken == YesNo.YES and grounds.body_map != YesNo.YES and not data.injuries:
+        yield Failure("Record the injuries on the body map (Injuries and body map)",
+                      ("grounds", "body_map"))
+
+
+def referrer_named(data) -> bool:
+    """The record names who referred, so someone can tell them the outcome."""
+    return bool(data.grounds.referrer_name)
+
+
+def referrer_feedback_due(data) -> bool:
+    """A named referrer has not yet been recorded as told the outcome (when and how)."""
+    grounds = data.grounds
+    return referrer_named(data) and not (grounds.referrer_informed_on and grounds.referrer_informed_how)
+
+
+@rule("grounds.referrer-told", "warning", "missing", "grounds",
+      "The referrer is told the outcome, and when and how is recorded",
+      "Finding 8: referrers were not told the outcome of their referral")
+def _referrer_told(data, settings, today):
+    grounds = data.grounds
+    if referrer_feedback_due(data):
+        gap = "referrer_informed_how" if grounds.referrer_informed_on else "referrer_informed_on"
+        yield Failure("Record when and how the referrer was told the outcome", ("grounds", gap))
+
+
+@rule("grounds.referrer-named", "warning", "missing", "grounds",
+      "The record names who referred: a professional with their agency, or a family member or "
+      "member of the public",
+      "Finding 8: 7 of 8 referrers were never told the outcome: first, know who they are")
+def _referrer_named(data, settings, today):
+    grounds = data.grounds
+    yield from missing(grounds, ("grounds",), {
+        "referrer_kind": "Select who referred: a professional, a family member or a member of "
+                         "the public",
+        "referrer_name": "Enter the referrer's name",
+    })
+    if grounds.referrer_kind == ReferrerKind.PROFESSIONAL and not grounds.referrer_agency:
+        yield Failure("Select the referrer's agency", ("grounds", "referrer_agency"))
+
+
+@rule("grounds.images-medical", "warning", "conflict", "grounds",
+      "Images of injuries are taken by medical staff, under the local digital images policy "
+      "(LOCAL_IMAGES_POLICY)",
+      "Finding 6: a school photographed marks on a child")
+def _images_medical(data, settings, today):
+    grounds = data.grounds
+    if grounds.images_taken != YesNo.YES:
+        return
+    path = ("grounds", "images_taken_role")
+    if not grounds.images_taken_role:
+        yield Failure("Select the role of the person who took the images", path, Kind.MISSING)
+    elif grounds.images_taken_role != ImagesTakenBy.MEDICAL:
+        yield Failure(f"Images were taken by {grounds.images_taken_role.label.lower()}, not "
+                      f"medical staff: {settings.local_images_policy} says only medical staff "
+                      "photograph injuries. Say what happened to the images", path)
+
+
+@rule("grounds.alleged-person", "warning", "missing", "grounds",
+      "Where the person alleged to have caused harm is known: their relationship to the child, "
+      "their contact with other children (named), and if under 18, their own discussion",
+      "Children outside the household were not protected; a child who harms needs their own plan")
+def _alleged(data, settings, today):
+    grounds, path = data.grounds, ("grounds",)
+    if not grounds.alleged_name:
+        return
+    yield from missing(grounds, path, {
+        "alleged_relationship": "Enter the alleged person's relationship to the child",
+        "alleged_under_18": "Say whether the alleged person is under 18",
+        "alleged_contact_with_children": "Say whether the alleged person has contact with "
+                                         "other children",
+    })
+    if grounds.alleged_contact_with_children == YesNo.YES and not grounds.alleged_other_children:
+        yield Failure("Name the other children the alleged person has contact with: they may be "
+                      "at risk too", (*path, "alleged_other_children"))
+    if grounds.alleged_under_18 == YesNo.YES and not grounds.alleged_own_discussion:
+        yield Failure("The alleged person is under 18: they need their own strategy discussion. "
+                      "Record when it is, or its reference", (*path, "alleged_own_discussion"))
+
+
+# --- injuries and body map ------------------------------------------------------------------
+
+@rule("injuries.entries", "blocking", "missing", "injuries",
+      "Every body map entry gives the part of the body, front or back, a description, who saw "
+      "it and when",
+      "Finding 6: injuries belong on a body map, never a photo on a phone")
+def _injuries(data, settings, today):
+    for i, injury in enumerate(data.injuries):
+        n = i + 1
+        yield from missing(injury, ("injuries", i), {
+            "area": f"Select the part of the body for injury {n}",
+            "side": f"Select front or back for injury {n}",
+            "description": f"Describe injury {n}",
+            "seen_by": f"Enter who saw injury {n}",
+            "seen_on": f"Enter the date injury {n} was seen",
+        })
