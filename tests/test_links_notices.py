@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.auth.models import User
 from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle as service
-from app.followup import service as followup
+from app.followup import entries as followup
 from app.organisations import contacts
 from app.organisations.models import Organisation
 from app.records import service as records
