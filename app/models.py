@@ -8,11 +8,12 @@ from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.reports.models import RecordMeasure
 from app.requests.models import StrategyRequest
+from app.returns.models import ChildIdentifier, Section47Enquiry
 from app.rules.calendar import WorkingDay
 from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
-    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
+    "ApiToken", "AuditEvent", "ChildIdentifier", "Section47Enquiry", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
     "LinkSession", "Notification", "Organisation", "OrganisationContact", "RecipientLink",
     "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "SignInAttempt",
     "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkingDay",

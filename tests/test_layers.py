@@ -22,7 +22,9 @@ LAYERS = [
      "app.organisations.service",
      "app.followup.service", "app.followup.separation", "app.followup.projection",
      "app.followup.reprojection",
-     "app.followup.cancellations", "app.records.staff",
+     "app.followup.cancellations", "app.records.staff", "app.returns.models",
+     "app.followup.course", "app.followup.section47", "app.returns.census", "app.returns.ssd",
+     "app.returns.checks",
      "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker", "app.sending.outbox", "app.reports.charts", "app.links.models",
      "app.links.tokens", "app.links.issue", "app.organisations.contacts"},
@@ -30,7 +32,8 @@ LAYERS = [
     {"app.auth.roles", "app.auth.service", "app.auth.throttle", "app.auth.deps", "app.records.access",
      "app.visibility",
      "app.followup.tracker", "app.followup.queues", "app.requests.service", "app.sending.receipts",
-     "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service"},
+     "app.reports.figures", "app.reports.backfill", "app.reports.disclosure", "app.links.service",
+     "app.returns.service"},
     # 4: pages, API, the printed record, the app itself and its commands
     {"app.templating", "app.security", "app.errors", "app.limits", "app.main", "app.__main__",
      "app.models", "app.demo", "app.backup", "app.migrate", "app.auth.cli", "app.auth.pages",
@@ -38,7 +41,7 @@ LAYERS = [
      "app.followup.api", "app.followup.view", "app.followup.printed", "app.requests.pages",
      "app.requests.api", "app.sending.pages", "app.reports.pages", "app.reports.api",
      "app.reports.exports", "app.reports.query", "app.refusals", "app.organisations.cli",
-     "app.organisations.pages", "app.links.pages"},
+     "app.organisations.pages", "app.links.pages", "app.returns.pages", "app.returns.api"},
 ]
 
 

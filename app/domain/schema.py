@@ -240,6 +240,57 @@ def _new_key() -> str:
     return uuid4().hex[:12]
 
 
+# --- the child's identifiers (issue 24): each optional while recording -------------------------
+# Check letters of a unique pupil number (DfE "Unique pupil numbers (UPN)" guidance): I, O and S
+# are left out.
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def identifier_key(value: str | None) -> str:
+    """An identifier as it is stored and searched: no spaces or hyphens, in capitals."""
+    return re.sub(r"[\s-]+", "", value or "").upper()
+
+
+def nhs_number_valid(digits: str) -> bool:
+    """Ten digits whose last is the modulus 11 check digit of the first nine."""
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        return False
+    check = 11 - sum(int(d) * (10 - i) for i, d in enumerate(digits[:9])) % 11
+    return check != 10 and (check % 11) == int(digits[9])
+
+
+def upn_valid(upn: str) -> bool:
+    """A 13-character UPN: check letter, 11 digits, then a digit (or a letter: a temporary
+    UPN); the check letter is the weighted sum (weights 2 to 13) modulo 23."""
+    if not re.fullmatch(rf"[{UPN_LETTERS}][0-9]{{11}}[0-9{UPN_LETTERS}]", upn):
+        return False
+    values = [int(c) if c.isdigit() else UPN_LETTERS.index(c) for c in upn[1:]]
+    return UPN_LETTERS[sum(v * w for v, w in zip(values, range(2, 14), strict=True)) % 23] == upn[0]
+
+
+def _identifier(check, message, keep_as_typed=False):
+    def validate(value: str | None) -> str | None:
+        if value is None:
+            return None
+        key = identifier_key(value)
+        if not check(value if keep_as_typed else key):
+            raise ValueError(message)
+        return value if keep_as_typed else key
+    return Annotated[Annotated[str, Field(max_length=40), AfterValidator(validate)] | None,
+                     BeforeValidator(_blank_to_none)]
+
+
+# Kept as typed: the case system's own spelling is what the returns carry.
+PersonId = _identifier(
+    lambda value: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9/_.-]{0,35}", value) is not None,
+    "Enter the case-system ID as it is shown there: up to 36 letters, digits, '-' or '/'",
+    keep_as_typed=True)
+NhsNumber = _identifier(nhs_number_valid, "Enter a real NHS number: 10 digits, like 943 476 5919 "
+                        "(the last digit is a check digit)")
+Upn = _identifier(upn_valid, "Enter a real unique pupil number: a letter and 12 more characters, "
+                  "like A123456789012 (the first letter is a check letter)")
+
+
 class Child(RecordPart):
     # A stable key, so the children and experience pages can each edit their own
     # fields of the same child even when rows are added or removed.
@@ -253,6 +304,10 @@ class Child(RecordPart):
     date_of_birth: PastDate = Field(None, title="Date of birth")
     expected_delivery_date: AnyDate = Field(None, title="Expected date of delivery")
     gestation_weeks: StrictInt | None = Field(None, ge=0, title="Gestation (weeks)")
+    # Linking the record to the child's files (issue 24): never in what the partnership reads.
+    person_id: PersonId = Field(None, title="Case-system person ID")
+    nhs_number: NhsNumber = Field(None, title="NHS number")
+    upn: Upn = Field(None, title="Unique pupil number (UPN)")
     communication: _choice(Communication) = Field(None, title="How the child communicates")
     needs: LongText = Field(None, title="Interpreter or disability needs")
     address: LongText = Field(None, title="Address")
@@ -299,6 +354,13 @@ class Child(RecordPart):
     def _born(cls, value, info: ValidationInfo):
         if value and info.data.get("unborn"):
             raise ValueError("An unborn child has an expected date of delivery, not a date of birth")
+        return value
+
+    @field_validator("upn")
+    @classmethod
+    def _upn_born(cls, value, info: ValidationInfo):
+        if value and info.data.get("unborn"):
+            raise ValueError("An unborn child has no unique pupil number")
         return value
 
     @field_validator("expected_delivery_date")

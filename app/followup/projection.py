@@ -29,12 +29,14 @@ from sqlmodel import Session
 from app.config import Settings, get_settings
 from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus
 from app.domain.schema import Action, StrategyRecordData, uk_now
+from app.followup.course import enquiry_rows, identifier_rows
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import RecordDistribution, StrategyRecord
 from app.records.service import derived_columns, next_due
 from app.records.view import update_action_text
 from app.reports.models import RecordMeasure
 from app.reports.store import measure_row
+from app.returns.models import ChildIdentifier, Section47Enquiry
 from app.rules.core import discussion_day
 from app.rules.due_dates import referrer_feedback_due_on, sent_late
 from app.rules.grounds import referrer_feedback_due, referrer_named
@@ -42,7 +44,7 @@ from app.sending.models import RecordReceipt
 
 # Bumped whenever what is derived changes: `reprojection.project_stale` then re-projects
 # every record.
-PROJECTION = 1
+PROJECTION = 2
 
 CANCELLATION_UPDATE = "cancellation_update"
 REFERRER_FEEDBACK = "referrer_feedback"
@@ -70,6 +72,9 @@ class Projection:
     measure: dict | None
     superseded: dict[int, tuple[int | None, datetime | None]]
     receipt_days: dict[int, date | None] = field(default_factory=dict)
+    # The returns' rows (app/followup/course.py): identifiers searched, section 47 enquiries.
+    identifiers: list[dict] = field(default_factory=list)
+    enquiries: list[dict] = field(default_factory=list)
 
 
 RECORD_FACTS = ("id", "reference", "status", "version", "data", "team", "created_at")
@@ -306,7 +311,10 @@ def derive(facts: Facts, settings: Settings, today: date) -> Projection:
         columns=columns, distribution=distribution,
         actions=[row for v in versions for row in actions[v]], measure=measure,
         superseded=superseded,
-        receipt_days={v: discussion_day(facts.documents[v]) for v in versions})
+        receipt_days={v: discussion_day(facts.documents[v]) for v in versions},
+        identifiers=identifier_rows(record.id, facts.current),
+        enquiries=enquiry_rows(record, in_force, facts.documents.get(in_force), entries,
+                               settings))
 
 
 def _after_the_meeting(facts: Facts, in_force: int | None, reviewed, settings) -> dict:
@@ -371,6 +379,11 @@ def store(session: Session, record_id: int, projection: Projection) -> None:
         session.execute(update(RecordVersion).where(
             RecordVersion.record_id == record_id, RecordVersion.version == version)
             .values(superseded_by=by, superseded_at=at))
+    for table, rows in ((ChildIdentifier, projection.identifiers),
+                        (Section47Enquiry, projection.enquiries)):
+        session.execute(delete(table).where(table.record_id == record_id))
+        if rows:
+            session.execute(insert(table), rows)
     for version, day in projection.receipt_days.items():
         session.execute(update(RecordReceipt).where(
             RecordReceipt.record_id == record_id, RecordReceipt.version == version,
