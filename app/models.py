@@ -13,8 +13,8 @@ from app.rules.calendar import WorkingDay
 from app.sending.models import Notification, RecordReceipt
 
 __all__ = [
-    "ApiToken", "AuditEvent", "ChildIdentifier", "Section47Enquiry", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
+    "ApiToken", "AuditEvent", "ChildIdentifier", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
     "LinkSession", "Notification", "Organisation", "OrganisationContact", "RecipientLink",
-    "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "SignInAttempt",
+    "RecordReceipt", "RecordMeasure", "RecordVersion", "RenderedPdf", "Section47Enquiry", "SignInAttempt",
     "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkingDay",
 ]
