@@ -31,6 +31,8 @@ from app.reports import api as report_api
 from app.reports import pages as report_pages
 from app.requests import api as requests_api
 from app.requests import pages as requests_pages
+from app.returns import api as returns_api
+from app.returns import pages as returns_pages
 from app.security import SecurityMiddleware
 from app.sending import pages as sending_pages
 from app.sending import worker as notification_worker
@@ -81,6 +83,8 @@ app.include_router(report_pages.router)
 app.include_router(report_api.router)
 app.include_router(organisation_pages.router)
 app.include_router(link_pages.router)
+app.include_router(returns_pages.router)
+app.include_router(returns_api.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors

@@ -56,7 +56,7 @@ def enquiry_rows(record, version: int | None, data: StrategyRecordData | None, e
         "record_id": record.id, "version": version, "position": position,
         "child_key": child.key, "child_title": child.title(position)[:200],
         "unborn": child.unborn, "person_id": child.person_id,
-        "person_key": identifier_key(child.person_id) or None, "team": record.team,
+        "person_key": identifier_key(child.person_id), "team": record.team,
         "discussion_on": discussion_day(data), "start_on": start,
         "continues": start is not None and start != discussion_day(data),
         "icpc_target": conference_due(data, settings), "icpc_on": held,

@@ -11,16 +11,18 @@ from pydantic import ValidationError
 from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
+from app.config import get_settings
 from app.deps import SessionDep
 from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
 from app.domain.schema import uk_now
-from app.followup import projection, service, tracker, versions
+from app.followup import projection, section47, service, tracker, versions
 from app.followup.service import ActionProgress, Invalid, Refused, StaleRecord
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
 from app.records import access
 from app.records.pages import PostedValues
 from app.requests import service as requests_service
+from app.returns import service as returns
 from app.rules.core import discussion_day
 from app.sending import receipts
 from app.templating import templates
@@ -87,6 +89,7 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "today": f"{uk_now():%-d/%-m/%Y}",
         "discussion_day": discussion_day(data),
         "user": user,
+        "s47": section47.form_state(session, record),
     }
     return templates.TemplateResponse(request, "followup/follow_up.html", context,
                                       status_code=status_code)
@@ -284,6 +287,8 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
         "team": user.team,
         "requests": _requests_waiting(session, user),
         "unreached": receipts.needing_attention(session, user),
+        "s47_open": returns.open_past_limit(session, user, uk_now().date(), MANAGER_SHOWS),
+        "s47_limit": get_settings().s47_open_limit_working_days,
     }
     return templates.TemplateResponse(request, "followup/manager.html", context)
 

@@ -52,7 +52,8 @@ class Section47Enquiry(SQLModel, table=True):
     child_title: str = Field(max_length=200)
     unborn: bool = False
     person_id: str | None = Field(default=None, max_length=40)
-    person_key: str | None = Field(default=None, max_length=40)
+    # schema.identifier_key of the person ID ("" without one): one child's rows sort together.
+    person_key: str = Field(default="", max_length=40)
     team: str | None = Field(default=None, max_length=80)
     discussion_on: date | None = None
     # The date of the discussion that decided the enquiry (for a further discussion, the

@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column('child_title', sa.String(200), nullable=False),
         sa.Column('unborn', sa.Boolean(), nullable=False),
         sa.Column('person_id', sa.String(40), nullable=True),
-        sa.Column('person_key', sa.String(40), nullable=True),
+        sa.Column('person_key', sa.String(40), nullable=False, server_default=''),
         sa.Column('team', sa.String(80), nullable=True),
         sa.Column('discussion_on', sa.Date(), nullable=True),
         sa.Column('start_on', sa.Date(), nullable=True),
