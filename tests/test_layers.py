@@ -24,7 +24,7 @@ LAYERS = [
      "app.followup.reprojection",
      "app.followup.cancellations", "app.records.staff", "app.returns.models",
      "app.followup.course", "app.followup.section47", "app.returns.census", "app.returns.ssd",
-     "app.returns.checks",
+     "app.returns.checks", "app.returns.period",
      "app.requests.models", "app.sending.models", "app.sending.service",
      "app.sending.worker", "app.sending.outbox", "app.reports.charts", "app.links.models",
      "app.links.tokens", "app.links.issue", "app.organisations.contacts"},
