@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
-from app.followup import section47
+from app.followup import section47, versions
 from app.followup.models import FollowUpEntry
 from app.followup.service import Invalid, Refused
+from app.followup.view import timeline
 from app.records import service
 from app.returns.models import Section47Enquiry
 from app.returns.service import open_since
@@ -63,6 +64,12 @@ def test_the_course_is_recorded_projected_and_recorded_again(session):
     kinds = session.exec(select(FollowUpEntry.kind).where(
         FollowUpEntry.record_id == record.id)).all()
     assert kinds.count("s47_course") == 2
+    items = [item for item in timeline(versions.entries(session, record.id))
+             if item.kind == "s47_course"]
+    assert [item.lines for item in items] == [
+        ("Initial conference held on 20 March 2026.",),
+        ("Completed on 20 March 2026: Initial child protection conference.",
+         "Initial conference held on 20 March 2026.")]
 
 
 def test_nfa_without_a_conference_is_icpc_not_required(session):
