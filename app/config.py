@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     # Working days allowed between the strategy discussion and the initial child
     # protection conference (Working Together: 15).
     icpc_working_days: int = 15
+    # The returns (issue 24): what the local case-management system calls a child's person ID
+    # ("Mosaic ID", "LCS ID" ...), and the working days after its start by which a section 47
+    # enquiry still open is listed on the manager's page.
+    person_id_label: str = Field("LCS ID", min_length=1, max_length=40)
+    s47_open_limit_working_days: int = Field(45, ge=1)
     # Working days by which the day team must review an EDT-led discussion.
     edt_review_working_days: int = 1
     # Gestation (weeks) by which a pre-birth conference must be held.

@@ -38,7 +38,8 @@ def _joint_s47(now) -> dict:
             "request_reason": "Bruising seen on Leo's upper arm at school; Leo said 'Dad grabbed me'.",
         },
         "children": [
-            {"name": "Leo Carter", "date_of_birth": str(day.replace(year=day.year - 7)),
+            {"name": "Leo Carter", "person_id": "LCS204518", "nhs_number": "9434765919",
+             "date_of_birth": str(day.replace(year=day.year - 7)),
              "communication": "verbal", "address": "14 Mill Lane, Anytown",
              "parental_responsibility": "Kelly Carter (mother), Dean Carter (father)",
              "household": "Kelly Carter (mother), Dean Carter (father), Mia Carter (sister)",
@@ -47,7 +48,7 @@ def _joint_s47(now) -> dict:
              "seen_by": "Designated safeguarding lead, Riverside Primary",
              "voice": "Leo said: 'Dad grabbed me when I spilt my drink. It hurt.' He asked if "
                       "he could stay at school for tea."},
-            {"name": "Mia Carter", "date_of_birth": str(day - timedelta(days=240)),
+            {"name": "Mia Carter", "person_id": "LCS204519", "date_of_birth": str(day - timedelta(days=240)),
              "communication": "pre_verbal", "address": "14 Mill Lane, Anytown",
              "household": "As Leo", "health_visitor": "Sam Lee, Anytown Health Visiting",
              "seen": "yes", "seen_at": (discussion - timedelta(days=1)).isoformat(),

@@ -33,6 +33,8 @@ from app.web import (
     requests_api,
     requests_pages,
     retention_pages,
+    returns_api,
+    returns_pages,
     section_pages,
     sending_pages,
     subject_access_pages,
@@ -103,6 +105,8 @@ app.include_router(link_pages.router)
 app.include_router(contribution_pages.router)
 app.include_router(retention_pages.router)
 app.include_router(subject_access_pages.router)
+app.include_router(returns_pages.router)
+app.include_router(returns_api.router)
 errors.install(app)  # also installs CatchErrors, innermost of our middleware
 app.add_exception_handler(SignInRequired, auth_pages.sign_in_required)
 app.add_middleware(RefusalLog)  # sees every answer our handlers gave, after CatchErrors

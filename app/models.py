@@ -14,6 +14,7 @@ from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.organisations.models import Organisation, OrganisationContact
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
+from app.records.returns_tables import ChildIdentifier, Section47Enquiry
 from app.requests.models import StrategyRequest
 from app.retention.models import RecordTombstone
 from app.rules.calendar import WorkingDay
@@ -21,8 +22,9 @@ from app.sending.link_models import LinkAttempt, LinkCode, LinkSession, Recipien
 from app.sending.models import Notification, RecordReceipt, WorkerHeartbeat
 
 __all__ = [
-    "ApiToken", "AuditEvent", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
+    "ApiToken", "AuditEvent", "ChildIdentifier", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
     "LinkSession", "Notification", "OidcSignIn", "Organisation", "OrganisationContact", "RecipientLink",
-    "RecordReceipt", "RecordMeasure", "RecordTombstone", "RecordVersion", "RenderedPdf", "SignInAttempt",
-    "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession", "WorkerHeartbeat", "WorkingDay",
+    "RecordReceipt", "RecordMeasure", "RecordTombstone", "RecordVersion", "RenderedPdf", "Section47Enquiry",
+    "SignInAttempt", "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession",
+    "WorkerHeartbeat", "WorkingDay",
 ]

@@ -78,6 +78,7 @@ templates.env.globals.update(
     edt_review_within=lambda: within_working_days(get_settings().edt_review_working_days),
     cannot_speak_under_years=lambda: _years(get_settings().cannot_speak_under_years),
     local_images_policy=lambda: get_settings().local_images_policy,
+    person_id_label=lambda: get_settings().person_id_label,
     cannot_speak_now=lambda child, data: cannot_speak(
         child, discussion_day(data) or uk_today(), get_settings()),
     UPDATE_AGENCIES_TEXT=UPDATE_AGENCIES_TEXT,
@@ -85,6 +86,20 @@ templates.env.globals.update(
     CHILD_FIELDS=CHILD_FIELDS,
 )
 templates.env.filters["text"] = as_text
+
+
+def _identifiers_line(view) -> str:
+    """A child's identifiers for the printed record's first page: "Leo: LCS ID 123, NHS number
+    943 476 5919", or "" for a child with none."""
+    child, nhs = view.child, view.child.nhs_number
+    parts = [f"{get_settings().person_id_label} {child.person_id}" if child.person_id else "",
+             f"NHS number {nhs[:3]} {nhs[3:6]} {nhs[6:]}" if nhs else "",
+             f"UPN {child.upn}" if child.upn else ""]
+    parts = [part for part in parts if part]
+    return f"{view.title}: {', '.join(parts)}" if parts else ""
+
+
+templates.env.filters["identifiers_line"] = _identifiers_line
 # Stored instants (UTC) shown as UK local time.
 templates.env.filters["uk_time"] = lambda moment: as_text(uk_local(moment)) if moment else ""
 # A day, short: "3 Nov 2026"; for a stored instant (UTC), the UK day it fell on.

@@ -9,7 +9,8 @@ only if the rules allow it (about seven in ten are).
 
 The seed writes only what happened (the facts the app's services write) and derives the rest
 as the app does: every record's read-model columns, record_distribution rows, every finalised
-version's tracked actions, the live audit's row (record_measure), which version superseded
+version's tracked actions, the live audit's row (record_measure), the returns' rows
+(child_identifier, section47_enquiry), which version superseded
 which and the receipts' discussion day are the app's projection (app/followup/projection.py
 `derive`) of the record's facts, in memory before they are inserted: lists and reports see
 exactly what the services would have stored.
@@ -308,7 +309,7 @@ def rows_for(rng, record_id, raw, today, users, settings, derived_columns):
 AUTHORS = {"Central": "bench-central", "North": "bench-north", "EDT": "bench-edt"}
 # Tables in the order they are inserted (foreign keys first).
 TABLES = ["strategy_record", "record_distribution", "record_version", "record_measure",
-          "tracked_action",
+          "tracked_action", "child_identifier", "section47_enquiry",
           "followup_entry", "record_receipt", "notification", "strategy_request"]
 # What the simulation writes beside a record: the facts. The other tables' rows (and the
 # record's read-model columns) are the projection's.
@@ -410,6 +411,8 @@ class AfterTheMeeting:
             "tracked_action": [{k: v for k, v in row.items() if k != "key"}
                                for row in derived.actions],
             "record_measure": [derived.measure] if derived.measure else [],
+            "child_identifier": derived.identifiers,
+            "section47_enquiry": derived.enquiries,
         }
 
     # --- what happens ----------------------------------------------------------------------

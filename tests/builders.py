@@ -43,7 +43,7 @@ def complete_record() -> dict:
             "requested_by": "school", "request_reason": "Bruise seen at school",
         },
         "children": [{
-            "key": "child1", "name": "Leo Carter",
+            "key": "child1", "name": "Leo Carter", "person_id": "LCS1001",
             "date_of_birth": str(day.replace(year=day.year - 7)),
             "communication": "verbal", "seen": "yes",
             "seen_at": (at - timedelta(hours=2)).isoformat(), "seen_by": "DSL",

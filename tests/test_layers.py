@@ -20,7 +20,7 @@ LAYERS = [
     ("core services", {"app.auth", "app.organisations", "app.records", "app.templating", "app.sending",
                        "app.followup", "app.visibility", "app.links", "app.requests", "app.worklists",
                        "app.pdf", "app.reports", "app.identity", "app.retention",
-                       "app.subject_access"}),
+                       "app.subject_access", "app.returns"}),
     ("web", {"app.web"}),
     ("entry points", {"app.main", "app.__main__", "app.cli", "app.demo", "app.migrate", "app.models",
                       "app.backup"}),

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from app.auth.models import User
 from app.domain.schema import StrategyRecordData
-from app.followup import lifecycle as service
 from app.followup import entries as followup
+from app.followup import lifecycle as service
 from app.organisations import contacts
 from app.organisations.models import Organisation
 from app.records import service as records

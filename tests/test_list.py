@@ -28,7 +28,7 @@ def make(session, *, days_ago=0, team="Central", led_by="day_team", outcome="s47
     data = record_with(
         header={"led_by": led_by, "discussion_at": at.isoformat(),
                 "concern_at": (at - timedelta(hours=5)).isoformat()},
-        children=[{"name": name} for name in names],
+        children=[{"name": name, "person_id": f"LCS{100 + n}"} for n, name in enumerate(names)],
         decision={"outcome": outcome},
         distribution=list(distribution),
     )

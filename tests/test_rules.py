@@ -100,6 +100,7 @@ def child(**fields) -> dict:
 def unborn_child(**fields) -> dict:
     base = {
         "key": "unborn1", "name": "Unborn baby of Amy Carter", "unborn": True,
+        "person_id": "LCS1002",
         "expected_delivery_date": str(uk_now().date() + timedelta(days=70)),
         "gestation_weeks": 30, "communication": "pre_verbal",
         "observations": "Mother attends antenatal care; cot and clothes ready at home.",
@@ -288,6 +289,8 @@ FAILING = [
     ("header.phone-only-meeting", lambda: build(header={"format": "phone"},
                                                 analysis={"earlier_enquiries": "yes"}),
      [("header", "format")]),
+    ("children.person-id", lambda: build(children=[child(person_id=None)]),
+     [("children", 0, "person_id")]),
     ("children.edd-gestation", lambda: build(
         children=[child(), unborn_child(gestation_weeks=20)],
         agency_positions=positions({"agency": "midwifery", "position": "no_concerns"}),

@@ -28,7 +28,7 @@ ACTIONS = (
     # After the meeting (app/followup): every transition and follow-up entry.
     "authorised", "returned", "amended", "action_done", "action_cancelled", "action_redated",
     "referrer_told",
-    "edt_review", "discussion_cancelled",
+    "edt_review", "discussion_cancelled", "s47_course",
     # Sending the record (app/sending): each agency sent a version, each email, first openings.
     "user_email_set", "record_sent", "notification_sent", "notification_logged", "notification_retry",
     "notification_failed", "notification_reclaimed", "notification_requeued", "receipt_opened",

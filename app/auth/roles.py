@@ -82,6 +82,12 @@ def can_record_follow_up(user: User) -> bool:
     return user.role in RECORDERS
 
 
+def can_export_returns(user: User) -> bool:
+    """The returns (CIN census, Standard Safeguarding Dataset): managers only, as identifiers
+    and section 47 facts of every visible record leave the service."""
+    return user.role == Role.MANAGER
+
+
 def can_see_queues(user: User) -> bool:
     """The review queue and the manager's page."""
     return user.role == Role.MANAGER

@@ -59,6 +59,7 @@ from app.domain.fields import (
     _recipient_ids,
     child_title,
 )
+from app.domain.identifiers import NhsNumber, PersonId, Upn
 from app.domain.parts import RecordPart
 from app.domain.recipient import Recipient
 
@@ -110,6 +111,10 @@ class Child(RecordPart):
     date_of_birth: PastDate = Field(None, title="Date of birth")
     expected_delivery_date: AnyDate = Field(None, title="Expected date of delivery")
     gestation_weeks: StrictInt | None = Field(None, ge=0, title="Gestation (weeks)")
+    # Linking the record to the child's files (issue 24): never in what the partnership reads.
+    person_id: PersonId = Field(None, title="Case-system person ID")
+    nhs_number: NhsNumber = Field(None, title="NHS number")
+    upn: Upn = Field(None, title="Unique pupil number (UPN)")
     communication: ChoiceOf[Communication] = Field(None, title="How the child communicates")
     needs: LongText = Field(None, title="Interpreter or disability needs")
     address: LongText = Field(None, title="Address")
@@ -156,6 +161,13 @@ class Child(RecordPart):
     def _born(cls, value: date | None, info: ValidationInfo) -> date | None:
         if value and info.data.get("unborn"):
             raise ValueError("An unborn child has an expected date of delivery, not a date of birth")
+        return value
+
+    @field_validator("upn")
+    @classmethod
+    def _upn_born(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and info.data.get("unborn"):
+            raise ValueError("An unborn child has no unique pupil number")
         return value
 
     @field_validator("expected_delivery_date")

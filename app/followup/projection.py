@@ -28,11 +28,13 @@ from app.clock import as_utc, uk_today
 from app.config import Settings, get_settings
 from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus
 from app.domain.schema import Action, StrategyRecordData
+from app.followup.course import enquiry_rows, identifier_rows
 from app.followup.facts import Facts, load
 from app.followup.measure_row import measure_row
 from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import RecordDistribution, StrategyRecord
+from app.records.returns_tables import ChildIdentifier, Section47Enquiry
 from app.records.service import derived_columns, next_due
 from app.records.view import update_action_text
 from app.rules.core import discussion_day
@@ -42,7 +44,8 @@ from app.sending.models import RecordReceipt
 
 # Bumped whenever what is derived changes: `reprojection.project_stale` then re-projects
 # every record.
-PROJECTION = 2  # 2: the retention columns (migration 0019)
+# 2: the retention columns (migration 0019); 3: the child's identifiers and section 47 rows (0017)
+PROJECTION = 3
 
 CANCELLATION_UPDATE = "cancellation_update"
 REFERRER_FEEDBACK = "referrer_feedback"
@@ -60,6 +63,9 @@ class Projection:
     measure: dict | None
     superseded: dict[int, tuple[int | None, datetime | None]]
     receipt_days: dict[int, date | None] = field(default_factory=dict)
+    # The returns' rows (app/followup/course.py): identifiers searched, section 47 enquiries.
+    identifiers: list[dict] = field(default_factory=list)
+    enquiries: list[dict] = field(default_factory=list)
 
 
 # --- actions -----------------------------------------------------------------------------------
@@ -242,7 +248,10 @@ def derive(facts: Facts, settings: Settings, today: date) -> Projection:
         columns=columns, distribution=distribution,
         actions=[row for v in versions for row in actions[v]], measure=measure,
         superseded=superseded,
-        receipt_days={v: discussion_day(facts.documents[v]) for v in versions})
+        receipt_days={v: discussion_day(facts.documents[v]) for v in versions},
+        identifiers=identifier_rows(record.id, facts.current),
+        enquiries=enquiry_rows(record, in_force, facts.documents.get(in_force), entries,
+                               settings))
 
 
 def _after_the_meeting(facts: Facts, in_force: int | None, reviewed, settings) -> dict:
@@ -307,6 +316,11 @@ def store(session: Session, record_id: int, projection: Projection) -> None:
         session.execute(update(RecordVersion).where(
             RecordVersion.record_id == record_id, RecordVersion.version == version)
             .values(superseded_by=by, superseded_at=at))
+    for table, rows in ((ChildIdentifier, projection.identifiers),
+                        (Section47Enquiry, projection.enquiries)):
+        session.execute(delete(table).where(table.record_id == record_id))
+        if rows:
+            session.execute(insert(table), rows)
     for version, day in projection.receipt_days.items():
         session.execute(update(RecordReceipt).where(
             RecordReceipt.record_id == record_id, RecordReceipt.version == version,

@@ -30,6 +30,7 @@ from app.followup.projection import (
     differs,
 )
 from app.records.models import RecordDistribution, StrategyRecord
+from app.records.returns_tables import ChildIdentifier, Section47Enquiry
 from app.sending.models import RecordReceipt
 
 BATCH = 500
@@ -162,6 +163,12 @@ def _write(session: Session, stored: _Stored, derived: dict[int, Projection]) ->
         session.execute(version.update().where(
             version.c.record_id == bindparam("_record"),
             version.c.version == bindparam("_version")), superseded)
+    # The returns' rows are few a record: replaced whole, two statements a batch each.
+    for table, kind in ((ChildIdentifier, "identifiers"), (Section47Enquiry, "enquiries")):
+        session.execute(delete(table).where(table.record_id.in_(list(derived))))
+        rows = [row for projection in derived.values() for row in getattr(projection, kind)]
+        if rows:
+            session.execute(insert(table.__table__), rows)
     receipt = RecordReceipt.__table__
     if receipt_days:
         session.execute(receipt.update().where(

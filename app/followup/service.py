@@ -40,6 +40,7 @@ KINDS = {
     "referrer_told": "Referrer told the outcome",
     "edt_review": "Day-team review of the EDT discussion",
     "discussion_cancelled": "Further strategy discussion cancelled",
+    "s47_course": "Section 47 enquiry's course recorded",
 }
 FINAL = (RecordStatus.FINALISED, RecordStatus.AUTHORISED)
 

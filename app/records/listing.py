@@ -21,14 +21,16 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import ColumnElement, func, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, func, literal_column, or_, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
 from app.clock import uk_today
 from app.domain.choices import LedBy, Outcome, RecordStatus
 from app.domain.fields import _blank_to_none
+from app.domain.identifiers import identifier_key
 from app.records.models import StrategyRecord
+from app.records.returns_tables import ChildIdentifier
 
 PAGE_SIZE = 25
 CURSOR_SEPARATOR = "~"
@@ -80,8 +82,9 @@ class ListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     q: _text(100) = Field(None, description=(
-        "Part of a child's name or of a reference; the start of a reference (SR-2024) finds "
-        "the references that begin with it"))
+        "Part of a child's name or of a reference, or a child's case-system person ID, NHS "
+        "number or UPN (exactly); the start of a reference (SR-2024) finds the references "
+        "that begin with it"))
     status: Annotated[RecordStatus | None, BeforeValidator(_blank_to_none)] = None
     led_by: Annotated[LedBy | None, BeforeValidator(_blank_to_none)] = None
     team: _text(80) = None
@@ -204,8 +207,19 @@ class Page:
         return self.items[0].cursor if self.has_previous and self.items else None
 
 
+def identified(session: Session, q: str | None) -> list[int]:
+    """The records a child's identifier (case-system person ID, NHS number, UPN) `q` names
+    exactly, from the identifiers' index: looked up first, so the list's query ORs a short
+    list of ids with the name search and both keep their indexes."""
+    key = identifier_key(q)
+    if not key or len(key) > 40:
+        return []
+    return list(session.execute(select(ChildIdentifier.record_id).where(
+        ChildIdentifier.value == key).distinct().limit(1000)).scalars())
+
+
 def _where(statement, visible: ColumnElement[bool], query: ListQuery,
-           restrict: ColumnElement[bool] | None):
+           restrict: ColumnElement[bool] | None, ids: list[int] = ()):
     statement = statement.where(visible)
     if restrict is not None:
         statement = statement.where(restrict)
@@ -219,9 +233,8 @@ def _where(statement, visible: ColumnElement[bool], query: ListQuery,
             # pass every record outside it (64,000 before the first SR-2024 at 100,000).
             statement = statement.where(REFERENCE_YEAR == prefix[:7])
     elif query.q:
-        statement = statement.where(
-            StrategyRecord.search_text.contains(query.q.lower(), autoescape=True)
-        )
+        named = StrategyRecord.search_text.contains(query.q.lower(), autoescape=True)
+        statement = statement.where(or_(named, StrategyRecord.id.in_(ids)) if ids else named)
     for name in ("status", "led_by", "team", "outcome"):
         value = getattr(query, name)
         if value is not None:
@@ -238,7 +251,7 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     it."""
     statement = _where(
         select(*LISTED).outerjoin(User, User.id == StrategyRecord.created_by_id),
-        visible, query, restrict,
+        visible, query, restrict, identified(session, query.q),
     )
     key = tuple_(StrategyRecord.sort_at, StrategyRecord.id)
     # Walking backwards (Previous) reads the list in reverse from the first row shown.
@@ -262,5 +275,6 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
 def count_listed(session: Session, visible: ColumnElement[bool], query: ListQuery, *,
                  restrict: ColumnElement[bool] | None = None) -> int:
     """How many records the list holds over all its pages (its filters, not its position)."""
-    statement = _where(select(func.count()).select_from(StrategyRecord), visible, query, restrict)
+    statement = _where(select(func.count()).select_from(StrategyRecord), visible, query, restrict,
+                       identified(session, query.q))
     return session.execute(statement).scalar_one()

@@ -76,3 +76,13 @@ def _unborn_plans(data: StrategyRecordData, settings: Settings, today: date) -> 
         if child.parents_needs and not child.adult_services_involved:
             yield Failure(f"Say whether adult services are involved with {who}'s parents",
                           (*path, "adult_services_involved"))
+
+
+@rule("children.person-id", "warning", "missing", "children",
+      "Every child has the local authority's case-system person ID",
+      "The record links to the child's case file and the returns count the child by it")
+def _person_id(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
+    for i, child in enumerate(data.children):
+        if not child.person_id:
+            yield Failure(f"Enter {child.title(i)}'s {settings.person_id_label}",
+                          ("children", i, "person_id"))

@@ -65,6 +65,12 @@ def _icpc_counted_from(data: StrategyRecordData) -> date | None:
     return discussion_day(data)
 
 
+def s47_started_on(data: StrategyRecordData) -> date | None:
+    """The section 47 enquiry's start for the returns: the date of the discussion that
+    decided it (the census's S47ActualStartDate)."""
+    return _icpc_counted_from(data)
+
+
 def conference_due(data: StrategyRecordData, settings: Settings) -> date | None:
     """The latest date for the initial child protection conference, if a section 47 enquiry
     starts (the form shows it as a hint before anyone types a date)."""

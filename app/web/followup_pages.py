@@ -15,13 +15,14 @@ from app.clock import uk_today
 from app.config import get_settings
 from app.deps import PostedValues, SessionDep
 from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
-from app.followup import entries, projection, service, versions
+from app.followup import entries, projection, section47, service, versions
 from app.followup.entries import ActionProgress
 from app.followup.service import Invalid, Refused, StaleRecord
 from app.links import contributions
 from app.parsing import whole_number
 from app.pdf.service import render_after_finalise
 from app.requests import service as requests_service
+from app.returns import service as returns
 from app.rules.core import discussion_day
 from app.templating import templates
 from app.web import access
@@ -88,6 +89,7 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "today": f"{uk_today():%-d/%-m/%Y}",
         "discussion_day": discussion_day(data),
         "user": user,
+        "s47": section47.form_state(session, record),
     }
     return templates.TemplateResponse(request, "followup/follow_up.html", context,
                                       status_code=status_code)
@@ -307,6 +309,8 @@ def manager_page(request: Request, session: SessionDep, user: PageUser):
         "requests": _requests_waiting(session, user),
         "unreached": receipts.needing_attention(session, user),
         "late_information": contributions.overdue(session, user, MANAGER_SHOWS),
+        "s47_open": returns.open_past_limit(session, user, uk_today(), MANAGER_SHOWS),
+        "s47_limit": get_settings().s47_open_limit_working_days,
     }
     return templates.TemplateResponse(request, "followup/manager.html", context)
 

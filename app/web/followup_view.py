@@ -17,6 +17,7 @@ from app.auth.roles import can_authorise, can_record_follow_up
 from app.domain.choices import Agency, ReturnReason
 from app.followup import service, versions
 from app.followup.cancellations import cancellations
+from app.followup.course import OUTCOMES
 from app.followup.models import FollowUpEntry
 from app.links import contributions
 from app.links import service as links
@@ -152,6 +153,14 @@ def _item(entry: FollowUpEntry, finalised_before: int | None) -> TimelineItem:
         lines.append(f"Reason: {d.get('reason', '')}")
         if d.get("action"):
             lines.append(_sentence(d["action"]))
+    elif kind == "s47_course":
+        if d.get("completed_on"):
+            lines.append(f"Completed on {_day(d['completed_on'])}: "
+                         f"{OUTCOMES.get(d.get('outcome'), '')}.")
+        if d.get("icpc_on"):
+            lines.append(f"Initial conference held on {_day(d['icpc_on'])}.")
+        elif d.get("icpc_not_required") == "yes":
+            lines.append(f"No initial conference required: {d.get('icpc_not_required_reason')}")
     return TimelineItem(kind, heading, entry.by_name or "Unknown", entry.at, tuple(lines))
 
 

@@ -2,7 +2,7 @@
 worker's heartbeat
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-04 19:45:00
 
 New columns (all nullable) and two new tables: nothing to carry over. Self-contained: nothing
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
