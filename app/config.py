@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     link_code_failures_per_address: int = Field(20, ge=1)
     link_throttle_window_minutes: int = Field(15, ge=1)
 
-    # Signing in at the council's identity provider (OpenID Connect, app/auth/oidc.py): off
+    # Signing in at the council's identity provider (OpenID Connect, app/identity/oidc.py): off
     # while OIDC_ISSUER is unset. Its discovery document is OIDC_ISSUER +
     # /.well-known/openid-configuration; the callback is PUBLIC_BASE_URL + /sign-in/oidc/callback.
     oidc_issuer: str | None = None

@@ -14,8 +14,9 @@ from sqlmodel import select
 
 from app import migrate
 from app.__main__ import main
-from app.auth import first_admin, passwords
+from app.auth import passwords
 from app.auth.models import User
+from app.cli import first_admin
 from tests.conftest import make_user
 
 ROOT = Path(__file__).resolve().parent.parent

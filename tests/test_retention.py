@@ -9,13 +9,13 @@ from sqlalchemy import func, select, update
 from sqlmodel import SQLModel
 
 from app.auth.models import AuditEvent, HeldForm
+from app.cli import retention as cli
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
 from app.followup import lifecycle as service
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.requests.models import StrategyRequest
-from app.retention import cli
 from app.retention import service as retention
 from app.retention.models import RecordTombstone
 from app.retention.rule import anniversary, years_before

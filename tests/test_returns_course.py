@@ -6,16 +6,16 @@ past the local limit."""
 from datetime import date, datetime
 
 import pytest
-from app.followup.view import timeline
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
+from app.followup import lifecycle as service
 from app.followup import section47, versions
 from app.followup.models import FollowUpEntry
 from app.followup.service import Invalid, Refused
-from app.records import service
 from app.records.returns_tables import Section47Enquiry
 from app.returns.service import open_since
+from app.web.followup_view import timeline
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, soup
 from tests.report_world import dated

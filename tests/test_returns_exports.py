@@ -17,9 +17,9 @@ import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
+from app.followup import lifecycle as service
 from app.followup import section47
 from app.followup import service as followup
-from app.records import service
 from app.returns import ssd
 from tests.builders import complete_record
 from tests.conftest import make_user, signed_in

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from app.config import get_settings
 from app.domain.identifiers import nhs_number_valid, upn_valid
 from app.domain.schema import Child
-from app.records import service
+from app.followup import lifecycle as service
 from app.rules.completeness import evaluate
 from tests.builders import complete_record, record_with
 from tests.conftest import make_user, signed_in
