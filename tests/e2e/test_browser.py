@@ -42,14 +42,16 @@ def _serving(env):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Migrating an empty database and starting takes seconds, many more on a busy machine.
+        deadline = time.monotonic() + 120
+        while True:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
             except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("the server did not start")
+                time.sleep(0.2)
         yield base
     finally:  # never leave a server (and its PDF fork server) running after the module
         process.terminate()
