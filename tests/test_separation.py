@@ -119,6 +119,16 @@ def test_the_chosen_minute_taker_is_refused(anonymous, session, people):
     _refused(_authorise(_as(anonymous, session, people["mo"]), record), "took the minutes")
 
 
+def test_a_minute_taker_typed_by_name_is_refused_like_a_chosen_one(anonymous, session, people):
+    """A minute-taker typed in (not chosen from the list) who is a manager is still the
+    minute-taker: matched by every word of their name."""
+    sw = _as(anonymous, session, people["sw"])
+    record = _finalise(sw, _created(sw, _body({"minute_taker": "Mo Khan (Team Manager)"})))
+    assert record["header"]["minute_taker_user_id"] is None
+    _refused(_authorise(_as(anonymous, session, people["mo"]), record), "took the minutes")
+    assert session.get(StrategyRecord, record["id"]).status == "finalised"
+
+
 def test_a_manager_chosen_as_a_participant_is_refused(anonymous, session, people):
     sw = _as(anonymous, session, people["sw"])
     participants = [*complete_record()["participants"],
