@@ -14,7 +14,7 @@ from app.records import service
 from app.records.models import RecordDistribution, StrategyRecord
 from app.reports.models import RecordMeasure
 from app.sending.models import RecordReceipt
-from tests.test_damaged import damage
+from tests.builders import damage
 
 DERIVED_COLUMNS = ("status", "version", "projected_with", "latest_final_version",
                    "finalised_at", "authorised_at", "authorised_by_id", "returned_at",
