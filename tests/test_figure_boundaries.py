@@ -10,13 +10,22 @@ figures over records made through the services. The dates sit around Easter 2026
 is Tuesday 7 April.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from app.followup.models import TrackedAction
 from app.records import service
-from app.reports.figures import BY_ID, FIGURES, Scope, record_ids, report
+from app.reports.figures import (
+    BY_ID,
+    FIGURES,
+    Scope,
+    count,
+    months_between,
+    record_ids,
+    report,
+    triage_hours,
+)
 from app.reports.models import MEASURE_COLUMNS, RecordMeasure
 from app.requests.models import StrategyRequest
 from app.sending.models import RecordReceipt
@@ -285,3 +294,54 @@ def test_every_figure_is_asserted_here():
                 "cancellation-told", "never-opened", "requests-declined",
                 "requests-triaged-on-time", "requests-by-agency"}
     assert asserted == {f.id for f in FIGURES}
+
+
+def test_the_median_time_to_triage_is_over_the_requests_decided_in_the_period(session):
+    user = make_user(session, "sam", team="North")
+    made = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for hours in (2, 5, 30, None):  # the last still waiting: not in the median
+        session.add(StrategyRequest(agency="school", created_by_id=user.id, status="convened",
+                                    created_at=made, data={},
+                                    triaged_at=made + timedelta(hours=hours) if hours else None))
+    session.add(StrategyRequest(agency="school", created_by_id=user.id, status="convened",
+                                created_at=datetime(2025, 12, 1, tzinfo=UTC), data={},
+                                triaged_at=datetime(2025, 12, 5, tzinfo=UTC)))  # before it
+    session.commit()
+    median = triage_hours(session, Scope(*PERIOD, today=DAY_AFTER))
+    assert (median.value, median.over) == (5.0, 3)
+    session.add(StrategyRequest(agency="police", created_by_id=user.id, status="declined",
+                                created_at=made, data={}, triaged_at=made + timedelta(hours=8)))
+    session.commit()
+    median = triage_hours(session, Scope(*PERIOD, today=DAY_AFTER))
+    assert (median.value, median.over) == (6.5, 4)  # between 5 and 8
+    nothing = triage_hours(session, Scope(date(2027, 1, 1), date(2027, 1, 31), today=DAY_AFTER))
+    assert (nothing.value, nothing.over) == (None, 0)
+
+
+def test_one_figure_is_counted_alone_as_in_the_whole_report(session):
+    ids = _record_ids(session)
+    _measures(session, ids, **AFTER)
+    result = count(session, BY_ID["amended"], Scope(*PERIOD, today=DAY_AFTER))
+    assert (result.figure.id, result.total.numerator, result.total.denominator) == ("amended", 2, 5)
+
+
+def test_months_between_names_every_month_of_the_period_across_a_new_year():
+    assert months_between(date(2025, 11, 30), date(2026, 2, 1)) == [
+        "2025-11", "2025-12", "2026-01", "2026-02"]
+    assert months_between(date(2026, 4, 1), date(2026, 4, 30)) == ["2026-04"]
+
+
+def test_figure_labels_carry_this_services_working_day_limits(settings_env):
+    settings_env(icpc_working_days=15, request_triage_working_days=1, send_within_working_days=2,
+                 receipt_working_days=3, prebirth_conference_by_weeks=34)
+    assert BY_ID["icpc-within-limit"].label == ("Section 47 records with an initial child "
+                                                "protection conference within 15 working days "
+                                                "of the discussion")
+    assert BY_ID["requests-triaged-on-time"].label == (
+        "Requests decided by the next working day after being made")
+    assert BY_ID["sent-on-time"].label == (
+        "Records sent to their agencies within 2 working days of the discussion")
+    assert BY_ID["never-opened"].label == (
+        "Records sent to an agency that it has not opened within 3 working days of sending")
+    assert BY_ID["prebirth-conference"].label == (
+        "Records with an unborn child whose pre-birth conference is by 34 weeks of pregnancy")

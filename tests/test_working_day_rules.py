@@ -4,7 +4,8 @@ each boundary (the due day itself, the day after). Every answer is worked out by
 England and Wales calendar: Good Friday 3 April 2026 and Easter Monday 6 April 2026 are bank
 holidays; 1 January 2026 is a Thursday."""
 
-from datetime import UTC, date, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Date, literal, select
@@ -75,6 +76,19 @@ def test_a_stored_moment_is_read_on_the_uk_calendar():
     assert uk_date(datetime(2026, 6, 30, 23, 30)) == date(2026, 7, 1)
     assert uk_date(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == date(2026, 7, 1)
     assert uk_date(datetime(2026, 1, 30, 23, 30)) == date(2026, 1, 30)  # GMT: the same day
+    # A moment stored with another zone is read in it: 20:30 in New York is 01:30 in London.
+    assert uk_date(datetime(2026, 1, 30, 20, 30, tzinfo=timezone(timedelta(hours=-5)))) \
+        == date(2026, 1, 31)
+
+
+def test_a_stored_moment_without_a_zone_is_utc_whatever_the_servers_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert uk_date(datetime(2026, 1, 30, 23, 30)) == date(2026, 1, 30)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize(("sent", "late"), [
