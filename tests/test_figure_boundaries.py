@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.followup.models import TrackedAction
+from app.followup.models import FollowUpEntry, TrackedAction
 from app.records import service
 from app.reports.figures import (
     BY_ID,
@@ -24,6 +24,7 @@ from app.reports.figures import (
     months_between,
     record_ids,
     report,
+    return_reasons,
     triage_hours,
 )
 from app.reports.models import MEASURE_COLUMNS, RecordMeasure
@@ -345,3 +346,26 @@ def test_figure_labels_carry_this_services_working_day_limits(settings_env):
         "Records sent to an agency that it has not opened within 3 working days of sending")
     assert BY_ID["prebirth-conference"].label == (
         "Records with an unborn child whose pre-birth conference is by 34 weeks of pregnancy")
+
+
+def test_return_reasons_count_each_chosen_reason_once_a_return(session):
+    ids = _record_ids(session)
+    _measures(session, ids)
+    returns = {  # record: the reasons stored on its "returned" entry
+        "r1": ["decision", "factual_error"],
+        "r2": ["decision", "decision"],  # a reason twice on one return counts once
+        "r3": None,  # returned before managers chose reasons
+        "r4": ["no-longer-a-reason"],  # nothing known: not categorised
+        "r5": ["factual_error", "no-longer-a-reason"],
+        "out": ["decision"],  # outside the period
+    }
+    for name, reasons in returns.items():
+        session.add(FollowUpEntry(record_id=ids[name], version=1, kind="returned",
+                                  at=datetime(2026, 4, 8, tzinfo=UTC), by_name="Mo",
+                                  details={"comments": "x"} | (
+                                      {"reasons": reasons} if reasons is not None else {})))
+    session.commit()
+    counted = return_reasons(session, Scope(*PERIOD, today=DAY_AFTER))
+    assert counted.returns == 5
+    assert {reason: n for reason, n in counted.counts.items() if n} == {
+        "decision": 2, "factual_error": 2, "not_categorised": 2}
