@@ -23,6 +23,7 @@ from app.reports.figures import (
     count,
     months_between,
     record_ids,
+    referrer_days,
     report,
     return_reasons,
     triage_hours,
@@ -369,3 +370,26 @@ def test_return_reasons_count_each_chosen_reason_once_a_return(session):
     assert counted.returns == 5
     assert {reason: n for reason, n in counted.counts.items() if n} == {
         "decision": 2, "factual_error": 2, "not_categorised": 2}
+
+
+def test_a_figure_counted_by_agency_lists_the_records_of_one_agency_or_all(session,
+                                                                          settings_env):
+    settings_env(receipt_working_days=1)
+    ids = _record_ids(session)
+    _measures(session, ids)
+    _receipts(session, ids)
+    assert _listed(session, ids, "never-opened") == {"r1", "r2"}
+    assert _listed(session, ids, "never-opened", part="police") == {"r1", "r2"}
+    assert _listed(session, ids, "never-opened", part="health_visiting") == set()
+    assert _listed(session, ids, "never-opened", numerator=False, part="health_visiting") == {"r1"}
+
+
+def test_the_average_days_to_tell_a_referrer_counts_only_records_that_name_one(session):
+    ids = _record_ids(session)
+    # r1 told 2 days after, r2 4 days after; r3 names no referrer (NULL) and r4's was not
+    # told (False), whatever date is stored.
+    _measures(session, ids, m_referrer_told={"r1": True, "r2": True, "r3": None, "r4": False},
+              referrer_told_on={"r1": date(2026, 3, 4), "r2": date(2026, 3, 24),
+                                "r3": date(2026, 4, 30), "r4": date(2026, 4, 30)})
+    average = referrer_days(session, Scope(*PERIOD, today=DAY_AFTER))
+    assert (average.value, average.over) == (3.0, 2)
