@@ -1035,3 +1035,36 @@ def test_the_tally_counts_required_rules_and_splits_failures_by_severity():
     assert {r.rule.id for r in counted.warnings_failed} == {"header.csc-contact"}
     assert "decision.required" in {r.rule.id for r in counted.blocking_failed}
     assert all(r.rule.severity == Severity.BLOCKING for r in counted.blocking_failed)
+
+
+# --- helpers the rules share, at their boundaries (surviving mutants) -------------------------
+
+
+def test_a_child_cannot_speak_until_their_birthday_at_the_age_limit():
+    from app.domain.schema import Child
+    from app.rules.core import cannot_speak
+
+    day = date(2026, 4, 8)
+    settings = Settings(cannot_speak_under_years=2)
+    verbal = {"name": "Leo", "communication": "verbal"}
+    assert cannot_speak(Child(**verbal, date_of_birth=date(2024, 4, 9)), day, settings) is True
+    assert cannot_speak(Child(**verbal, date_of_birth=date(2024, 4, 8)), day, settings) is False
+    assert cannot_speak(Child(**verbal, date_of_birth=None), day, settings) is False
+
+
+def test_agencies_involved_are_those_taking_part_and_those_giving_a_position():
+    from app.rules.next_steps import agencies_involved
+
+    data = build(agency_positions=positions({"agency": "school", "position": "no_concerns"},
+                                            {"agency": "gp", "position": "not_contacted",
+                                             "not_contacted_reason": "Closed"}))
+    # Police and health visiting took part and gave positions; the school only a position; the
+    # GP was not contacted; social care owns the record.
+    assert agencies_involved(data) == {Agency.POLICE, Agency.HEALTH_VISITING, Agency.SCHOOL}
+
+
+def test_no_conference_date_is_offered_before_the_discussion_is_dated():
+    from app.rules.next_steps import conference_due
+
+    assert conference_due(build(MONDAY_BEFORE_EASTER), SETTINGS) == date(2026, 4, 15)
+    assert conference_due(build(header={"discussion_at": None}), SETTINGS) is None
