@@ -393,3 +393,5 @@ def test_the_average_days_to_tell_a_referrer_counts_only_records_that_name_one(s
                                 "r3": date(2026, 4, 30), "r4": date(2026, 4, 30)})
     average = referrer_days(session, Scope(*PERIOD, today=DAY_AFTER))
     assert (average.value, average.over) == (3.0, 2)
+    nothing = referrer_days(session, Scope(date(2027, 1, 1), date(2027, 1, 31), today=DAY_AFTER))
+    assert (nothing.value, nothing.over) == (None, 0)
