@@ -107,3 +107,37 @@ def api_record(client, record_id: int) -> dict:
     answer = client.get(f"/api/strategies/{record_id}")
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def finalised_record(session, user, **changes):
+    """The complete record (sections replaced by `changes`) created and finalised by `user`
+    through the service, in team Central."""
+    from app.followup import lifecycle as service
+
+    body = complete_record() | changes
+    record = service.create_record(session, data=StrategyRecordData.model_validate(body),
+                                   team="Central", created_by_id=user.id)
+    return service.finalise_record(session, record=record, expected_revision=record.revision,
+                                   finalised_by=user)
+
+
+def finalised_over_api(client, body: dict | None = None) -> int:
+    """Create a record (the complete record by default) and finalise it through the API; its id."""
+    created = client.post("/api/strategies", json=body or complete_record()).json()
+    done = client.post(f"/api/strategies/{created['id']}/finalise",
+                       json={"revision": created["revision"]})
+    assert done.status_code == 200, done.text
+    return created["id"]
+
+
+def damage(session, record) -> None:
+    """Write a document the schema refuses straight into the database, behind the service."""
+    from sqlalchemy import update
+
+    from app.records.models import StrategyRecord
+
+    bad = {**record.data, "header": {**record.data["header"], "led_by": "night_shift"},
+           "surprise": 1}
+    session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(data=bad))
+    session.commit()
+    session.expire_all()

@@ -5,7 +5,9 @@ If it cannot be reached those runs skip with the reason, unless REQUIRE_POSTGRES
 when they fail instead.
 """
 
+import email
 import os
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -140,6 +142,50 @@ def signed_in(client: TestClient, session: Session, user: User) -> TestClient:
     """The client with a real session cookie for `user` (the sign-in form is tested itself)."""
     client.cookies.set(SESSION_COOKIE, auth_service.start_session(session, user))
     return client
+
+
+def as_user(client: TestClient, session: Session, user: User) -> TestClient:
+    """The client signed in as `user` alone: whoever it was signed in as before is dropped."""
+    client.cookies.clear()
+    return signed_in(client, session, user)
+
+
+def make_partner(session: Session, username: str, agency: str, address: str | None) -> User:
+    """A partner at their agency type's standard organisation, with an email address."""
+    return make_user(session, username, "partner", agency=agency, email=address)
+
+
+def free_port() -> int:
+    """A local TCP port nothing listens on (for a server a test starts, or one it must not reach)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """What a real local SMTP server (aiosmtpd) received: (recipients, message) pairs."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings_env) -> Iterator[Inbox]:
+    """A real SMTP server on a free local port, and the settings that send to it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings_env(smtp_host="127.0.0.1", smtp_port=port, smtp_from="records@example.org",
+                 public_base_url="https://records.example.org/")
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture

@@ -8,21 +8,12 @@ from app import migrate
 from app.followup import lifecycle, reprojection
 from app.records import service
 from app.records.models import StrategyRecord
-from tests.builders import record_with
+from tests.builders import damage, record_with
 from tests.conftest import make_user, signed_in
 from tests.html import soup
 
 # The newest migration, which /healthz reports once the database is migrated.
 HEAD = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
-
-
-def damage(session, record: StrategyRecord) -> None:
-    """Write a document the schema refuses straight into the database, behind the service."""
-    bad = {**record.data, "header": {**record.data["header"], "led_by": "night_shift"},
-           "surprise": 1}
-    session.execute(update(StrategyRecord).where(StrategyRecord.id == record.id).values(data=bad))
-    session.commit()
-    session.expire_all()
 
 
 def two_records(session):

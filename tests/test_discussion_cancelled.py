@@ -16,7 +16,7 @@ from app.sending import service as sending
 from app.sending import worker
 from app.sending.models import Notification
 from tests.builders import STANDARD_ORGANISATIONS, complete_record, discussion_time
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user
 from tests.html import soup, table_rows
 from tests.pdf_helpers import pages_text
 
@@ -48,15 +48,11 @@ def _finalised(session, user):
                                      finalised_by=user)
 
 
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
-
 
 def _cancelled(anonymous, session, people):
     """Finalised (and so sent to the police and health visiting), then cancelled from the page."""
     record = _finalised(session, people["sw"])
-    client = _as(anonymous, session, people["sw"])
+    client = as_user(anonymous, session, people["sw"])
     page = soup(client.get(f"/strategies/{record.id}/follow-up"))
     revision = page.select_one("#cancel-form input[name=revision]")["value"]
     answer = client.post(f"/strategies/{record.id}/cancel-further-discussion",
@@ -115,7 +111,7 @@ def test_the_notice_says_what_happened_and_holds_no_case_detail(anonymous, sessi
 def test_the_outbox_names_the_notice(anonymous, session, people):
     manager = make_user(session, "mo", "manager")
     record_id = _cancelled(anonymous, session, people)
-    page = soup(_as(anonymous, session, manager).get("/outbox"))
+    page = soup(as_user(anonymous, session, manager).get("/outbox"))
     rows = table_rows(page.select_one("#outbox"))
     reference = service.get_record(session, record_id).reference
     assert sorted((row[0], row[2]) for row in rows if row[3] == "Further discussion cancelled") == [
@@ -124,7 +120,7 @@ def test_the_outbox_names_the_notice(anonymous, session, people):
 
 def test_a_partner_page_shows_the_cancellation_and_its_reason(anonymous, session, people):
     record_id = _cancelled(anonymous, session, people)
-    page = soup(_as(anonymous, session, people["police"]).get(f"/strategies/{record_id}"))
+    page = soup(as_user(anonymous, session, people["police"]).get(f"/strategies/{record_id}"))
     notice = page.select_one("#discussion-cancelled")
     assert notice is not None
     lines = [p.get_text(" ", strip=True) for p in notice.select("strong, p")]
@@ -139,14 +135,14 @@ def test_a_partner_page_shows_the_cancellation_and_its_reason(anonymous, session
 
 def test_the_social_workers_page_shows_it_too(anonymous, session, people):
     record_id = _cancelled(anonymous, session, people)
-    page = soup(_as(anonymous, session, people["sw"]).get(f"/strategies/{record_id}"))
+    page = soup(as_user(anonymous, session, people["sw"]).get(f"/strategies/{record_id}"))
     assert page.select_one("#discussion-cancelled strong").get_text(" ", strip=True) == (
         f"The further strategy discussion set for {SET_FOR:%-d %B %Y} is cancelled.")
 
 
 def test_a_partner_reads_the_cancellation_through_the_api(anonymous, session, people):
     record_id = _cancelled(anonymous, session, people)
-    answer = _as(anonymous, session, people["police"]).get(f"/api/strategies/{record_id}")
+    answer = as_user(anonymous, session, people["police"]).get(f"/api/strategies/{record_id}")
     assert answer.status_code == 200
     assert answer.json()["further_discussion_cancelled"] == {
         "scheduled_for": str(SET_FOR), "cancelled_on": str(uk_now().date()),
@@ -157,13 +153,13 @@ def test_a_partner_reads_the_cancellation_through_the_api(anonymous, session, pe
 
 def test_a_record_never_cancelled_reads_null(anonymous, session, people):
     record = _finalised(session, people["sw"])
-    answer = _as(anonymous, session, people["police"]).get(f"/api/strategies/{record.id}")
+    answer = as_user(anonymous, session, people["police"]).get(f"/api/strategies/{record.id}")
     assert answer.json()["further_discussion_cancelled"] is None
 
 
 def test_a_partner_pdf_prints_the_cancellation_and_its_reason(anonymous, session, people):
     record_id = _cancelled(anonymous, session, people)
-    answer = _as(anonymous, session, people["police"]).get(f"/strategies/{record_id}/record.pdf")
+    answer = as_user(anonymous, session, people["police"]).get(f"/strategies/{record_id}/record.pdf")
     assert answer.status_code == 200
     text = " ".join(pages_text(answer.content))
     assert (f"The further strategy discussion scheduled for {SET_FOR:%-d %B %Y} was cancelled "

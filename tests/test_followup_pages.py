@@ -12,28 +12,15 @@ from app.domain.schema import uk_now
 from app.followup.models import TrackedAction
 from app.records.models import StrategyRecord
 from app.rules.due_dates import cancellation_update_due
-from tests.builders import STANDARD_ORGANISATIONS, complete_record
-from tests.conftest import make_user, signed_in
+from tests.builders import STANDARD_ORGANISATIONS, complete_record, finalised_over_api
+from tests.conftest import as_user, make_user
 from tests.html import error_summary, form_data, post_follow_up_form, soup
-
-
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
-
-
-def _finalised(client, body=None) -> int:
-    created = client.post("/api/strategies", json=body or complete_record()).json()
-    done = client.post(f"/api/strategies/{created['id']}/finalise",
-                       json={"revision": created["revision"]})
-    assert done.status_code == 200, done.text
-    return created["id"]
 
 
 def test_manager_authorises_through_the_page_and_the_pdf_names_them(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
-    record_id = _finalised(_as(anonymous, session, sw))
-    client = _as(anonymous, session, manager)
+    record_id = finalised_over_api(as_user(anonymous, session, sw))
+    client = as_user(anonymous, session, manager)
     record_page = soup(client.get(f"/strategies/{record_id}"))
     assert record_page.select_one(f'a[href="/strategies/{record_id}/follow-up"]').get_text(
         strip=True) == "Review, authorise or return"
@@ -44,8 +31,8 @@ def test_manager_authorises_through_the_page_and_the_pdf_names_them(anonymous, s
 
 def test_return_without_comments_reshows_the_form_with_an_error_summary(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
-    record_id = _finalised(_as(anonymous, session, sw))
-    client = _as(anonymous, session, manager)
+    record_id = finalised_over_api(as_user(anonymous, session, sw))
+    client = as_user(anonymous, session, manager)
     answer = post_follow_up_form(client, record_id, "return-form", comments="")
     assert answer.status_code == 422
     page = soup(answer)
@@ -61,8 +48,8 @@ def test_return_without_comments_reshows_the_form_with_an_error_summary(anonymou
 
 
 def test_a_stale_page_changes_nothing_and_keeps_what_was_typed(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, make_user(session, "sam"))
+    record_id = finalised_over_api(client)
     page = soup(client.get(f"/strategies/{record_id}/follow-up"))
     amend = dict(form_data(page, "#amend-form"))
     # Someone records progress from another tab: the record's revision moves on.
@@ -77,8 +64,8 @@ def test_a_stale_page_changes_nothing_and_keeps_what_was_typed(anonymous, sessio
 
 def test_action_done_closes_it_and_moves_next_due(anonymous, session):
     sw = make_user(session, "sam")
-    client = _as(anonymous, session, sw)
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, sw)
+    record_id = finalised_over_api(client)
     joint_visit = session.exec(select(TrackedAction).where(
         TrackedAction.record_id == record_id, TrackedAction.position == 1)).one()
     before = session.get(StrategyRecord, record_id).next_due
@@ -95,8 +82,8 @@ def test_action_done_closes_it_and_moves_next_due(anonymous, session):
 
 
 def test_update_all_agencies_done_needs_every_organisation_told_or_a_reason(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, make_user(session, "sam"))
+    record_id = finalised_over_api(client)
     police, hv = STANDARD_ORGANISATIONS["police"], STANDARD_ORGANISATIONS["health_visiting"]
     answer = post_follow_up_form(client, record_id, "action-0-form", outcome="done", note="Emailed",
                         updated=[str(police)], how="")
@@ -122,8 +109,8 @@ def test_update_all_agencies_done_needs_every_organisation_told_or_a_reason(anon
 
 
 def test_the_update_all_agencies_action_cannot_be_cancelled(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, make_user(session, "sam"))
+    record_id = finalised_over_api(client)
     page = soup(client.get(f"/strategies/{record_id}/follow-up"))
     offered = [i["value"] for i in page.select("#action-0-form input[name=outcome]")]
     assert offered == ["done", "redated"]
@@ -137,8 +124,8 @@ def test_the_update_all_agencies_action_cannot_be_cancelled(anonymous, session):
 
 
 def test_the_update_all_agencies_action_is_redated_with_a_reason(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, make_user(session, "sam"))
+    record_id = finalised_over_api(client)
     later = uk_now().date() + timedelta(days=9)
     refused = post_follow_up_form(client, record_id, "action-0-form", outcome="redated", note="",
                          due_date=later.isoformat())
@@ -154,8 +141,8 @@ def test_the_update_all_agencies_action_is_redated_with_a_reason(anonymous, sess
 
 
 def test_cancelling_an_action_needs_a_reason(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, make_user(session, "sam"))
+    record_id = finalised_over_api(client)
     answer = post_follow_up_form(client, record_id, "action-1-form", outcome="cancelled", note="")
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
@@ -163,10 +150,10 @@ def test_cancelling_an_action_needs_a_reason(anonymous, session):
 
 
 def test_cancelling_the_further_discussion_creates_its_dated_action(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
+    client = as_user(anonymous, session, make_user(session, "sam"))
     body = complete_record()
     body["next_steps"]["next_discussion_on"] = str(uk_now().date())
-    record_id = _finalised(client, body)
+    record_id = finalised_over_api(client, body)
     refused = post_follow_up_form(client, record_id, "cancel-form", reason="")
     assert refused.status_code == 422
     answer = post_follow_up_form(client, record_id, "cancel-form", reason="Family moved to Leeds")
@@ -193,11 +180,11 @@ def test_cancelling_the_further_discussion_creates_its_dated_action(anonymous, s
 
 
 def test_referrer_feedback_clears_the_warning(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
+    client = as_user(anonymous, session, make_user(session, "sam"))
     body = complete_record()
     body["grounds"] |= {"referrer_name": "Ms Bell (teacher)", "referrer_informed_on": None,
                         "referrer_informed_how": None}
-    record_id = _finalised(client, body)
+    record_id = finalised_over_api(client, body)
     record = session.get(StrategyRecord, record_id)
     assert record.referrer_feedback_due is True
     warnings = record.warnings
@@ -217,7 +204,7 @@ def test_referrer_feedback_clears_the_warning(anonymous, session):
 
 def test_edt_review_is_prefilled_and_recorded_by_the_day_team(anonymous, session):
     edt = make_user(session, "eddie", "edt_worker", team="EDT")
-    client = _as(anonymous, session, edt)
+    client = as_user(anonymous, session, edt)
     body = complete_record()
     body["header"] |= {"led_by": "edt", "discussion_at": "2025-12-24T22:00:00",
                        "concern_at": "2025-12-24T20:00:00"}
@@ -230,7 +217,7 @@ def test_edt_review_is_prefilled_and_recorded_by_the_day_team(anonymous, session
     record_id = created["id"]
     assert client.post(f"/api/strategies/{record_id}/finalise",
                        json={"revision": created["revision"]}).status_code == 200
-    sw = _as(anonymous, session, make_user(session, "sam"))
+    sw = as_user(anonymous, session, make_user(session, "sam"))
     answer = post_follow_up_form(sw, record_id, "edt-review-form", checked="")
     assert answer.status_code == 422
     assert set(error_summary(soup(answer))) == {"#edt-review-checked-input",
@@ -245,7 +232,7 @@ def test_edt_review_is_prefilled_and_recorded_by_the_day_team(anonymous, session
 
 
 def test_follow_up_on_a_draft_is_refused(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
+    client = as_user(anonymous, session, make_user(session, "sam"))
     draft = client.post("/api/strategies", json=complete_record()).json()
     answer = client.post(f"/strategies/{draft['id']}/referrer-told",
                          data={"revision": draft["revision"], "told_by": "Sam",
@@ -257,8 +244,8 @@ def test_follow_up_on_a_draft_is_refused(anonymous, session):
 
 
 def test_a_form_without_its_revision_saves_nothing(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, make_user(session, "sam"))
+    record_id = finalised_over_api(client)
     answer = client.post(f"/strategies/{record_id}/amend", data={"reason": "Typo"})
     assert answer.status_code == 428
     assert soup(answer).select_one("#amend-reason-input").get_text() == "Typo"
@@ -266,8 +253,8 @@ def test_a_form_without_its_revision_saves_nothing(anonymous, session):
 
 
 def test_amend_through_the_page_then_finalise_again(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, make_user(session, "sam"))
+    record_id = finalised_over_api(client)
     answer = post_follow_up_form(client, record_id, "amend-form", reason="Child's school was wrong")
     assert answer.status_code == 303
     record = session.get(StrategyRecord, record_id)
@@ -283,8 +270,8 @@ def test_amend_through_the_page_then_finalise_again(anonymous, session):
 
 
 def test_no_action_outcome_is_chosen_for_the_person_and_none_chosen_is_refused(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
-    record_id = _finalised(client)
+    client = as_user(anonymous, session, make_user(session, "sam"))
+    record_id = finalised_over_api(client)
     page = soup(client.get(f"/strategies/{record_id}/follow-up"))
     radios = page.select("input[name=outcome]")
     assert radios and not [r["id"] for r in radios if r.has_attr("checked")]

@@ -9,15 +9,11 @@ from sqlmodel import select
 from app.domain.schema import uk_now
 from app.pdf.models import RenderedPdf
 from tests.builders import complete_record
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user
 from tests.pdf_helpers import pages_text
 
 GENERATED = re.compile(r"Generated \d{1,2} \w+ \d{4} at \d{2}:\d{2}\.?")
 
-
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
 
 
 def _finalised(client, body) -> dict:
@@ -41,7 +37,7 @@ def _long_record() -> dict:
 
 def test_superseded_version_says_so_on_every_page_and_is_otherwise_unchanged(anonymous, session):
     sw = make_user(session, "sam")
-    client = _as(anonymous, session, sw)
+    client = as_user(anonymous, session, sw)
     record = _finalised(client, _long_record())
     url = f"/strategies/{record['id']}/versions/1/record.pdf"
     as_finalised = pages_text(_pdf(client, url))
@@ -79,16 +75,16 @@ def test_superseded_version_says_so_on_every_page_and_is_otherwise_unchanged(ano
 def test_authorised_pdf_names_the_authoriser_and_the_partner_sees_it(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
     police = make_user(session, "pc", "partner", agency="police")
-    record = _finalised(_as(anonymous, session, sw), complete_record())
-    client = _as(anonymous, session, manager)
+    record = _finalised(as_user(anonymous, session, sw), complete_record())
+    client = as_user(anonymous, session, manager)
     client.post(f"/api/strategies/{record['id']}/authorise", json={"revision": record["revision"]})
-    partner = _as(anonymous, session, police)
+    partner = as_user(anonymous, session, police)
     text = "\n".join(pages_text(_pdf(partner, f"/strategies/{record['id']}/record.pdf")))
     assert re.search(r"Authorised by Mo on \d{1,2} \w+ \d{4} at \d{2}:\d{2}", text)
 
 
 def test_cancelled_further_discussion_is_printed_with_its_action(anonymous, session):
-    client = _as(anonymous, session, make_user(session, "sam"))
+    client = as_user(anonymous, session, make_user(session, "sam"))
     body = complete_record()
     body["next_steps"]["next_discussion_on"] = str(uk_now().date())
     record = _finalised(client, body)

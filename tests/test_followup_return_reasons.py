@@ -8,9 +8,9 @@ from sqlmodel import select
 from app.domain.choices import ReturnReason
 from app.followup.models import FollowUpEntry
 from app.records.models import StrategyRecord
-from tests.conftest import make_user
+from tests.builders import finalised_over_api
+from tests.conftest import as_user, make_user
 from tests.html import error_summary, post_follow_up_form, soup
-from tests.test_followup_pages import _as, _finalised
 
 
 def _returned_entry(session, record_id: int) -> FollowUpEntry:
@@ -21,8 +21,8 @@ def _returned_entry(session, record_id: int) -> FollowUpEntry:
 
 def test_the_return_form_offers_every_reason_in_a_fieldset_with_a_legend(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
-    record_id = _finalised(_as(anonymous, session, sw))
-    page = soup(_as(anonymous, session, manager).get(f"/strategies/{record_id}/follow-up"))
+    record_id = finalised_over_api(as_user(anonymous, session, sw))
+    page = soup(as_user(anonymous, session, manager).get(f"/strategies/{record_id}/follow-up"))
     fieldset = page.select_one("#return-form fieldset")
     assert fieldset.select_one("legend").get_text(strip=True) == "Why are you returning it?"
     boxes = fieldset.select("input[type=checkbox][name=reasons]")
@@ -35,8 +35,8 @@ def test_the_return_form_offers_every_reason_in_a_fieldset_with_a_legend(anonymo
 
 def test_reasons_without_comments_keep_the_boxes_ticked(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
-    record_id = _finalised(_as(anonymous, session, sw))
-    client = _as(anonymous, session, manager)
+    record_id = finalised_over_api(as_user(anonymous, session, sw))
+    client = as_user(anonymous, session, manager)
     answer = post_follow_up_form(client, record_id, "return-form", reasons=["decision", "actions"],
                         comments="  ")
     assert answer.status_code == 422
@@ -51,8 +51,8 @@ def test_reasons_without_comments_keep_the_boxes_ticked(anonymous, session):
 def test_comments_without_reasons_are_kept_and_the_error_links_to_the_first_box(
         anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
-    record_id = _finalised(_as(anonymous, session, sw))
-    client = _as(anonymous, session, manager)
+    record_id = finalised_over_api(as_user(anonymous, session, sw))
+    client = as_user(anonymous, session, manager)
     answer = post_follow_up_form(client, record_id, "return-form", comments="Add Ava's view")
     assert answer.status_code == 422
     page = soup(answer)
@@ -69,8 +69,8 @@ def test_comments_without_reasons_are_kept_and_the_error_links_to_the_first_box(
 
 def test_a_return_through_the_page_stores_the_reasons_the_author_sees(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
-    record_id = _finalised(_as(anonymous, session, sw))
-    client = _as(anonymous, session, manager)
+    record_id = finalised_over_api(as_user(anonymous, session, sw))
+    client = as_user(anonymous, session, manager)
     answer = post_follow_up_form(client, record_id, "return-form",
                         reasons=["factual_error", "participants"], comments="Check the dates")
     assert answer.status_code == 303
@@ -78,7 +78,7 @@ def test_a_return_through_the_page_stores_the_reasons_the_author_sees(anonymous,
     # Stored in the list's order, whatever order they were posted in.
     assert entry.details == {"reasons": ["participants", "factual_error"],
                              "comments": "Check the dates"}
-    banner = soup(_as(anonymous, session, sw).get(f"/strategies/{record_id}")).select_one(
+    banner = soup(as_user(anonymous, session, sw).get(f"/strategies/{record_id}")).select_one(
         "#returned")
     assert [li.get_text(strip=True) for li in banner.select("li")] == [
         "Who took part is unclear or incomplete", "A factual error"]
@@ -86,8 +86,8 @@ def test_a_return_through_the_page_stores_the_reasons_the_author_sees(anonymous,
 
 def test_the_api_needs_at_least_one_known_reason(anonymous, session):
     sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
-    record_id = _finalised(_as(anonymous, session, sw))
-    client = _as(anonymous, session, manager)
+    record_id = finalised_over_api(as_user(anonymous, session, sw))
+    client = as_user(anonymous, session, manager)
     revision = session.get(StrategyRecord, record_id).revision
     url = f"/api/strategies/{record_id}/return"
     none = client.post(url, json={"revision": revision, "comments": "x", "reasons": []})

@@ -9,7 +9,7 @@ from app.auth.models import AuditEvent
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
 from tests.builders import complete_record
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user
 from tests.html import soup
 
 
@@ -21,10 +21,6 @@ def people(session):
         "police": make_user(session, "pc", "partner", agency="police"),
     }
 
-
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
 
 
 def _finalised(client, **header) -> dict:
@@ -43,8 +39,8 @@ def _audited(session, action: str, record_id: int) -> int:
 
 
 def test_authorise_names_the_manager_and_is_audited(anonymous, session, people):
-    record = _finalised(_as(anonymous, session, people["sw"]))
-    client = _as(anonymous, session, people["manager"])
+    record = _finalised(as_user(anonymous, session, people["sw"]))
+    client = as_user(anonymous, session, people["manager"])
     answer = client.post(f"/api/strategies/{record['id']}/authorise",
                          json={"revision": record["revision"]})
     assert answer.status_code == 200, answer.text
@@ -59,9 +55,9 @@ def test_authorise_names_the_manager_and_is_audited(anonymous, session, people):
 
 
 def test_authorise_a_draft_is_refused_409_with_the_reason(anonymous, session, people):
-    draft = _as(anonymous, session, people["sw"]).post(
+    draft = as_user(anonymous, session, people["sw"]).post(
         "/api/strategies", json=complete_record()).json()
-    client = _as(anonymous, session, people["manager"])
+    client = as_user(anonymous, session, people["manager"])
     answer = client.post(f"/api/strategies/{draft['id']}/authorise",
                          json={"revision": draft["revision"]})
     assert answer.status_code == 409
@@ -70,8 +66,8 @@ def test_authorise_a_draft_is_refused_409_with_the_reason(anonymous, session, pe
 
 
 def test_authorise_without_a_revision_is_428_and_a_stale_one_409(anonymous, session, people):
-    record = _finalised(_as(anonymous, session, people["sw"]))
-    client = _as(anonymous, session, people["manager"])
+    record = _finalised(as_user(anonymous, session, people["sw"]))
+    client = as_user(anonymous, session, people["manager"])
     url = f"/api/strategies/{record['id']}/authorise"
     assert client.post(url).status_code == 428
     assert client.post(url, json={"revision": record["revision"] - 1}).status_code == 409
@@ -79,8 +75,8 @@ def test_authorise_without_a_revision_is_428_and_a_stale_one_409(anonymous, sess
 
 
 def test_authorising_a_record_one_chaired_is_refused(anonymous, session, people):
-    record = _finalised(_as(anonymous, session, people["sw"]), chair="Mo")
-    client = _as(anonymous, session, people["manager"])
+    record = _finalised(as_user(anonymous, session, people["sw"]), chair="Mo")
+    client = as_user(anonymous, session, people["manager"])
     answer = client.post(f"/api/strategies/{record['id']}/authorise",
                          json={"revision": record["revision"]})
     assert answer.status_code == 409
@@ -90,7 +86,7 @@ def test_authorising_a_record_one_chaired_is_refused(anonymous, session, people)
 
 def test_authorising_a_record_one_wrote_is_refused_unless_configured(anonymous, session, people,
                                                                      monkeypatch):
-    client = _as(anonymous, session, people["manager"])
+    client = as_user(anonymous, session, people["manager"])
     record = _finalised(client)  # the manager started and finalised it
     url = f"/api/strategies/{record['id']}/authorise"
     refused = client.post(url, json={"revision": record["revision"]})
@@ -108,7 +104,7 @@ def test_authorising_a_record_one_wrote_is_refused_unless_configured(anonymous, 
 
 
 def test_only_managers_authorise_or_return(anonymous, session, people):
-    client = _as(anonymous, session, people["sw"])
+    client = as_user(anonymous, session, people["sw"])
     record = _finalised(client)
     for path, body in (("authorise", {}), ("return", {"comments": "x", "reasons": ["other"]})):
         answer = client.post(f"/api/strategies/{record['id']}/{path}",
@@ -118,9 +114,9 @@ def test_only_managers_authorise_or_return(anonymous, session, people):
 
 
 def test_return_goes_back_to_draft_with_comments_the_author_sees(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalised(sw)
-    client = _as(anonymous, session, people["manager"])
+    client = as_user(anonymous, session, people["manager"])
     answer = client.post(f"/api/strategies/{record['id']}/return",
                          json={"revision": record["revision"],
                                "reasons": ["agency_position"],
@@ -132,7 +128,7 @@ def test_return_goes_back_to_draft_with_comments_the_author_sees(anonymous, sess
     assert answer.json()["revision"] == record["revision"] + 1
     assert [v.version for v in session.exec(select(RecordVersion))] == [1]
     assert _audited(session, "returned", record["id"]) == 1
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     page = soup(sw.get(f"/strategies/{record['id']}"))
     assert "Say <why> the school was not asked" in page.select_one("#returned").get_text()
     listing = soup(sw.get("/strategies"))
@@ -151,8 +147,8 @@ def test_return_goes_back_to_draft_with_comments_the_author_sees(anonymous, sess
 
 
 def test_return_needs_comments_422_naming_the_field(anonymous, session, people):
-    record = _finalised(_as(anonymous, session, people["sw"]))
-    client = _as(anonymous, session, people["manager"])
+    record = _finalised(as_user(anonymous, session, people["sw"]))
+    client = as_user(anonymous, session, people["manager"])
     answer = client.post(f"/api/strategies/{record['id']}/return",
                          json={"revision": record["revision"], "comments": "  ",
                                "reasons": ["other"]})
@@ -161,8 +157,8 @@ def test_return_needs_comments_422_naming_the_field(anonymous, session, people):
 
 
 def test_return_an_authorised_record_is_refused(anonymous, session, people):
-    record = _finalised(_as(anonymous, session, people["sw"]))
-    client = _as(anonymous, session, people["manager"])
+    record = _finalised(as_user(anonymous, session, people["sw"]))
+    client = as_user(anonymous, session, people["manager"])
     authorised = client.post(f"/api/strategies/{record['id']}/authorise",
                              json={"revision": record["revision"]}).json()
     answer = client.post(f"/api/strategies/{record['id']}/return",
@@ -174,7 +170,7 @@ def test_return_an_authorised_record_is_refused(anonymous, session, people):
 
 
 def test_amend_makes_a_new_draft_version_and_keeps_the_first(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalised(sw)
     answer = sw.post(f"/api/strategies/{record['id']}/amend",
                      json={"revision": record["revision"], "reason": "Wrong date of birth"})
@@ -193,7 +189,7 @@ def test_amend_makes_a_new_draft_version_and_keeps_the_first(anonymous, session,
 
 
 def test_amend_a_draft_is_refused(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     draft = sw.post("/api/strategies", json=complete_record()).json()
     answer = sw.post(f"/api/strategies/{draft['id']}/amend",
                      json={"revision": draft["revision"], "reason": "x"})
@@ -203,7 +199,7 @@ def test_amend_a_draft_is_refused(anonymous, session, people):
 
 
 def test_amend_needs_a_reason(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalised(sw)
     answer = sw.post(f"/api/strategies/{record['id']}/amend",
                      json={"revision": record["revision"], "reason": ""})
@@ -212,8 +208,8 @@ def test_amend_needs_a_reason(anonymous, session, people):
 
 
 def test_partner_cannot_record_follow_up_or_amend(anonymous, session, people):
-    record = _finalised(_as(anonymous, session, people["sw"]))  # sent to the police
-    police = _as(anonymous, session, people["police"])
+    record = _finalised(as_user(anonymous, session, people["sw"]))  # sent to the police
+    police = as_user(anonymous, session, people["police"])
     assert police.post(f"/api/strategies/{record['id']}/amend",
                        json={"revision": record["revision"], "reason": "x"}).status_code == 403
     page = police.post(f"/strategies/{record['id']}/actions/1",
@@ -226,14 +222,14 @@ def test_partner_cannot_record_follow_up_or_amend(anonymous, session, people):
 
 
 def test_partner_sees_the_sent_version_while_an_amendment_is_drafted(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalised(sw)
     amended = sw.post(f"/api/strategies/{record['id']}/amend",
                       json={"revision": record["revision"], "reason": "Correct a name"}).json()
     changed = {**complete_record(), "revision": amended["revision"]}
     changed["children"][0]["name"] = "Draft Name"
     assert sw.put(f"/api/strategies/{record['id']}", json=changed).status_code == 200
-    police = _as(anonymous, session, people["police"])
+    police = as_user(anonymous, session, people["police"])
     page = police.get(f"/strategies/{record['id']}")
     assert page.status_code == 200
     text = soup(page).get_text()
@@ -247,5 +243,5 @@ def test_partner_sees_the_sent_version_while_an_amendment_is_drafted(anonymous, 
     assert (item["status"], item["version"], item["children"], item["outcome"]) == (
         "finalised", 1, ["Leo Carter"], "s47_joint")
     # Social care, whose draft it is, sees it as it stands.
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     assert "Draft Name" in soup(sw.get("/strategies")).select_one("#records tbody").get_text(" ")

@@ -20,7 +20,6 @@ from tests.conftest import make_user, signed_in
 from tests.html import error_summary, soup, table_rows
 from tests.pdf_helpers import pages_text
 from tests.test_links_journey import _body, _code
-from tests.test_sending_outbox import smtp  # noqa: F401
 
 GP = STANDARD_ORGANISATIONS["gp"]
 GP_EMAIL = "patel@nhs.example"

@@ -11,11 +11,10 @@ from app.organisations import contacts
 from app.sending import worker
 from app.sending.link_models import LinkCode, RecipientLink
 from app.sending.models import RecordReceipt
-from tests.builders import STANDARD_ORGANISATIONS, recipients
+from tests.builders import STANDARD_ORGANISATIONS, finalised_record, recipients
 from tests.conftest import make_user, signed_in
 from tests.html import soup, table_rows
 from tests.pdf_helpers import pages_text
-from tests.test_sending_outbox import _finalised, smtp  # noqa: F401
 
 POLICE = STANDARD_ORGANISATIONS["police"]
 CASE_DETAIL = ("Leo", "Carter", "grabbed", "section 47", "s47")
@@ -25,11 +24,11 @@ def _body(message) -> str:
     return message.get_payload(decode=True).decode()
 
 
-def _sent(session, smtp, name="Sergeant Duty", email="duty@police.example"):  # noqa: F811
+def _sent(session, smtp, name="Sergeant Duty", email="duty@police.example"):
     """A record sent to the police, whose named contact reads by link: the link's path."""
     contacts.create(session, POLICE, name=name, role="Duty sergeant", email=email, secure=True)
     sw = make_user(session, "sam")
-    record = _finalised(session, sw)
+    record = finalised_record(session, sw)
     worker.run_once()
     mails = [m for to, m in smtp.messages if to == [email]]
     assert len(mails) == 1
@@ -37,7 +36,7 @@ def _sent(session, smtp, name="Sergeant Duty", email="duty@police.example"):  # 
     return record, path
 
 
-def _code(anonymous, smtp, path, email="duty@police.example"):  # noqa: F811
+def _code(anonymous, smtp, path, email="duty@police.example"):
     before = len(smtp.messages)
     answer = anonymous.post(f"{path}/code")
     assert answer.status_code == 200
@@ -56,7 +55,7 @@ def _actions(session, action):
         select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).scalars()]
 
 
-def test_the_whole_journey_link_code_page_and_pdf(session, anonymous, smtp):  # noqa: F811
+def test_the_whole_journey_link_code_page_and_pdf(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     notice = next(m for to, m in smtp.messages if to == ["duty@police.example"])
     for detail in CASE_DETAIL:
@@ -98,7 +97,7 @@ def test_the_whole_journey_link_code_page_and_pdf(session, anonymous, smtp):  # 
     assert _actions(session, "link_downloaded") == [(who, "version 1")]
 
 
-def test_a_scanner_fetching_the_link_uses_up_nothing(session, anonymous, smtp):  # noqa: F811
+def test_a_scanner_fetching_the_link_uses_up_nothing(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     code = _code(anonymous, smtp, path)
     for _ in range(3):
@@ -107,7 +106,7 @@ def test_a_scanner_fetching_the_link_uses_up_nothing(session, anonymous, smtp): 
                           follow_redirects=False).status_code == 303
 
 
-def test_a_used_code_cannot_be_replayed(session, anonymous, smtp):  # noqa: F811
+def test_a_used_code_cannot_be_replayed(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     code = _code(anonymous, smtp, path)
     assert anonymous.post(f"{path}/session", data={"code": code},
@@ -120,7 +119,7 @@ def test_a_used_code_cannot_be_replayed(session, anonymous, smtp):  # noqa: F811
     assert anonymous.get(f"/r/records/{record.id}/versions/1").status_code == 401
 
 
-def test_the_sixth_wrong_code_is_refused_and_a_new_code_is_needed(session, anonymous, smtp):  # noqa: F811
+def test_the_sixth_wrong_code_is_refused_and_a_new_code_is_needed(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     code = _code(anonymous, smtp, path)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
@@ -141,7 +140,7 @@ def test_the_sixth_wrong_code_is_refused_and_a_new_code_is_needed(session, anony
                           follow_redirects=False).status_code == 303
 
 
-def test_code_requests_are_rate_limited_per_recipient(session, anonymous, smtp):  # noqa: F811
+def test_code_requests_are_rate_limited_per_recipient(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     for _ in range(5):
         assert anonymous.post(f"{path}/code").status_code == 200
@@ -154,7 +153,7 @@ def test_code_requests_are_rate_limited_per_recipient(session, anonymous, smtp):
         ("Sergeant Duty (personal link)", "version 1: too many codes asked for")]
 
 
-def test_an_expired_code_and_an_expired_link(session, anonymous, smtp):  # noqa: F811
+def test_an_expired_code_and_an_expired_link(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     code = _code(anonymous, smtp, path)
     session.execute(update(LinkCode).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
@@ -171,13 +170,13 @@ def test_an_expired_code_and_an_expired_link(session, anonymous, smtp):  # noqa:
     assert anonymous.post(f"{path}/code").status_code == 410
 
 
-def _opened(anonymous, smtp, path):  # noqa: F811
+def _opened(anonymous, smtp, path):
     code = _code(anonymous, smtp, path)
     assert anonymous.post(f"{path}/session", data={"code": code},
                           follow_redirects=False).status_code == 303
 
 
-def test_a_revoked_link_ends_its_session(session, anonymous, smtp):  # noqa: F811
+def test_a_revoked_link_ends_its_session(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     _opened(anonymous, smtp, path)
     link = session.execute(select(RecipientLink)).scalars().one()
@@ -200,7 +199,7 @@ def test_a_revoked_link_ends_its_session(session, anonymous, smtp):  # noqa: F81
         "This link has been revoked")
 
 
-def test_a_withdrawn_receipt_shows_withdrawn(session, anonymous, smtp):  # noqa: F811
+def test_a_withdrawn_receipt_shows_withdrawn(session, anonymous, smtp):
     from app.sending import service as sending
 
     record, path = _sent(session, smtp)
@@ -213,9 +212,9 @@ def test_a_withdrawn_receipt_shows_withdrawn(session, anonymous, smtp):  # noqa:
         "This record was sent to your organisation in error")
 
 
-def test_the_link_session_reads_nothing_else(session, anonymous, smtp):  # noqa: F811
+def test_the_link_session_reads_nothing_else(session, anonymous, smtp):
     record, path = _sent(session, smtp)
-    other = _finalised(session, make_user(session, "sue"))
+    other = finalised_record(session, make_user(session, "sue"))
     worker.run_once()  # its notices
     _opened(anonymous, smtp, path)
     assert anonymous.get(f"/r/records/{record.id}/versions/1").status_code == 200
@@ -232,12 +231,12 @@ def test_the_link_session_reads_nothing_else(session, anonymous, smtp):  # noqa:
     assert all(c.path == "/r/" for c in anonymous.cookies.jar)
 
 
-def test_another_recipients_session_cannot_read_this_record(session, anonymous, smtp):  # noqa: F811
+def test_another_recipients_session_cannot_read_this_record(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     # A GP's contact, sent a different record.
     gp = STANDARD_ORGANISATIONS["gp"]
     contacts.create(session, gp, name="Dr Who", role="GP", email="gp@nhs.example")
-    gp_record = _finalised(session, make_user(session, "sue"), distribution=recipients("gp"))
+    gp_record = finalised_record(session, make_user(session, "sue"), distribution=recipients("gp"))
     worker.run_once()
     mail = next(m for to, m in smtp.messages if to == ["gp@nhs.example"])
     gp_path = re.search(r"org(/r/[A-Za-z0-9_-]+)", _body(mail)).group(1)
@@ -266,7 +265,7 @@ def _amended(session, record, sw, sent_to):
 
 
 def test_a_superseded_version_points_to_the_later_one_only_if_it_was_sent(
-        session, anonymous, smtp):  # noqa: F811
+        session, anonymous, smtp):
     record, path = _sent(session, smtp)
     sw = session.get(User, record.created_by_id)
     # Version 2 goes only to health visiting: the police contact keeps version 1, superseded.

@@ -21,7 +21,6 @@ from tests.builders import STANDARD_ORGANISATIONS, complete_record, discussion_t
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, post_section, soup
 from tests.test_links_journey import _amended, _body, _code
-from tests.test_sending_outbox import smtp  # noqa: F401
 
 POLICE = STANDARD_ORGANISATIONS["police"]
 MAILBOX = "mash@police.example"

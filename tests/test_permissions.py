@@ -5,14 +5,13 @@ but not change answers 403; creating needs a social-care role.
 """
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
 from app.records import service
 from app.rules.workdays import add_working_days
 from tests.builders import STANDARD_ORGANISATIONS, complete_record, discussion_time, recipients
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user
 
 ROLES = {
     # username: (role, agency, team)
@@ -58,10 +57,6 @@ def world(anonymous, session):
     return users, records
 
 
-def _as(anonymous, session, user) -> TestClient:
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
-
 
 def _current(session, record_id) -> dict:
     session.expire_all()
@@ -81,7 +76,7 @@ def _view_routes(record_id):
 @pytest.mark.parametrize("username", ROLES)
 def test_viewing(world, anonymous, session, username):
     users, records = world
-    client = _as(anonymous, session, users[username])
+    client = as_user(anonymous, session, users[username])
     for name, record_id in records.items():
         expected = 200 if username in SEES[name] else 404
         for url in _view_routes(record_id):
@@ -91,7 +86,7 @@ def test_viewing(world, anonymous, session, username):
 @pytest.mark.parametrize("username", ROLES)
 def test_changing(world, anonymous, session, username):
     users, records = world
-    client = _as(anonymous, session, users[username])
+    client = as_user(anonymous, session, users[username])
     bodies = {name: _current(session, record_id) for name, record_id in records.items()}
     for name, record_id in records.items():
         if username not in SEES[name]:
@@ -129,7 +124,7 @@ def test_changing(world, anonymous, session, username):
 @pytest.mark.parametrize("username", ROLES)
 def test_creating(world, anonymous, session, username):
     users, _ = world
-    client = _as(anonymous, session, users[username])
+    client = as_user(anonymous, session, users[username])
     page = client.post("/strategies", follow_redirects=False)
     api = client.post("/api/strategies", json={})
     if username in RECORDERS:
@@ -143,7 +138,7 @@ def test_the_list_shows_only_what_each_person_may_see(world, anonymous, session,
     from tests.html import soup
 
     users, records = world
-    client = _as(anonymous, session, users[username])
+    client = as_user(anonymous, session, users[username])
     answer = client.get("/strategies")
     assert answer.status_code == (403 if username == "partnership" else 200)
     page = soup(answer)
@@ -159,7 +154,7 @@ def test_the_list_shows_only_what_each_person_may_see(world, anonymous, session,
 ])
 def test_audit_log_access(world, anonymous, session, username, allowed):
     users, _ = world
-    client = _as(anonymous, session, users[username])
+    client = as_user(anonymous, session, users[username])
     assert client.get("/audit").status_code == (200 if allowed else 403)
 
 
@@ -169,7 +164,7 @@ def test_refusals_are_logged(world, anonymous, session):
     from app.auth.models import AuditEvent
 
     users, records = world
-    client = _as(anonymous, session, users["school"])
+    client = as_user(anonymous, session, users["school"])
     client.get(f"/strategies/{records['central_final']}")
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "refused")).first()
     assert event.username == "school" and event.record_id == records["central_final"]
@@ -181,7 +176,7 @@ def test_the_csv_export_holds_only_what_each_person_may_see(world, anonymous, se
     import io
 
     users, records = world
-    client = _as(anonymous, session, users[username])
+    client = as_user(anonymous, session, users[username])
     answer = client.get("/strategies.csv")
     if username == "partnership":
         assert answer.status_code == 403
@@ -230,7 +225,7 @@ def test_the_partnership_is_refused_every_record_list_request_queue_and_log_rout
 
     users, records = world
     made = requests.submit(session, users["school"], RequestData.model_validate(_school_request()))
-    client = _as(anonymous, session, users["partnership"])
+    client = as_user(anonymous, session, users["partnership"])
     final = records["central_final"]
     child_key = service.get_record(session, final).content.children[0].key
     values = {"record_id": final, "slug": "header", "position": 0, "child_key": child_key,
@@ -284,14 +279,14 @@ def test_the_partnership_navigation_offers_only_the_reports_and_sign_out(world, 
     from tests.html import soup
 
     users, _ = world
-    client = _as(anonymous, session, users["partnership"])
+    client = as_user(anonymous, session, users["partnership"])
     page = soup(client.get("/strategies"))  # a 403 page still carries the header
     header = page.select_one(".app-header__user")
     assert [a["href"] for a in header.select("a")] == ["/reports/audit"]
     assert [b.get_text(strip=True) for b in header.select("button")] == ["Sign out"]
-    manager = soup(_as(anonymous, session, users["central_manager"]).get("/strategies"))
+    manager = soup(as_user(anonymous, session, users["central_manager"]).get("/strategies"))
     assert "/reports/audit" in [a["href"] for a in manager.select(".app-header__user a")]
-    police = soup(_as(anonymous, session, users["police"]).get("/strategies"))
+    police = soup(as_user(anonymous, session, users["police"]).get("/strategies"))
     assert "/reports/audit" not in [a["href"] for a in police.select(".app-header__user a")]
 
 

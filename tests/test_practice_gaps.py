@@ -13,7 +13,7 @@ from app.rules.workdays import add_working_days
 from tests.builders import complete_record, discussion_time, recipients
 from tests.html import error_summary, form_data, soup
 from tests.pdf_helpers import pages_text
-from tests.test_rules import build, child, failures, passes, paths, positions, unborn_child
+from tests.rule_helpers import build, child, failures, passes, paths, positions, unborn_child
 
 SETTINGS = Settings()
 DAY = discussion_time().date()

@@ -10,17 +10,13 @@ from sqlmodel import select
 
 from app.auth.models import AuditEvent
 from app.records.models import StrategyRecord
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user
 from tests.html import error_summary, soup, table_rows
 from tests.pdf_helpers import pages_text, squashed
 from tests.report_world import PERIOD
 
 PERIOD_QUERY = f"from={PERIOD[0].isoformat()}&to={PERIOD[1].isoformat()}"
 
-
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
 
 
 def _figure_row(page, figure_id: str) -> list[str]:
@@ -30,7 +26,7 @@ def _figure_row(page, figure_id: str) -> list[str]:
 
 def test_the_manager_sees_every_figure_with_numbers_that_lead_to_its_records(
         anonymous, session, world):
-    client = _as(anonymous, session, world.manager)
+    client = as_user(anonymous, session, world.manager)
     answer = client.get(f"/reports/audit?{PERIOD_QUERY}")
     assert answer.status_code == 200
     page = soup(answer)
@@ -50,7 +46,7 @@ def test_the_manager_sees_every_figure_with_numbers_that_lead_to_its_records(
 
 def test_a_figure_page_draws_its_chart_and_gives_the_same_numbers_in_a_table(
         anonymous, session, world):
-    client = _as(anonymous, session, world.manager)
+    client = as_user(anonymous, session, world.manager)
     page = soup(client.get(f"/reports/audit/figures/update-on-time?{PERIOD_QUERY}"))
     chart = page.select_one("figure svg")
     assert chart.find("title").get_text() == "Update-all-agencies actions done by their date"
@@ -65,7 +61,7 @@ def test_a_figure_page_draws_its_chart_and_gives_the_same_numbers_in_a_table(
 
 def test_the_partnership_sees_figures_but_no_record(anonymous, session, world):
     partnership = make_user(session, "pat", "partnership")
-    client = _as(anonymous, session, partnership)
+    client = as_user(anonymous, session, partnership)
     page = soup(client.get(f"/reports/audit?{PERIOD_QUERY}"))
     # 1 of 2 (exact for managers): both counts are small.
     assert _figure_row(page, "edt-reviewed-on-time")[1:] == [
@@ -83,12 +79,12 @@ def test_the_partnership_sees_figures_but_no_record(anonymous, session, world):
                                   "/api/reports/audit"])
 def test_partner_agencies_and_social_workers_see_none_of_it(anonymous, session, world, path):
     for user in (world.police, world.sw):
-        client = _as(anonymous, session, user)
+        client = as_user(anonymous, session, user)
         assert client.get(f"{path}?{PERIOD_QUERY}").status_code == 403
 
 
 def test_a_bad_period_is_shown_again_with_an_error_summary(anonymous, session, world):
-    client = _as(anonymous, session, world.manager)
+    client = as_user(anonymous, session, world.manager)
     answer = client.get("/reports/audit?from=2026-06-31&to=2026-01-01&team=North")
     assert answer.status_code == 422
     page = soup(answer)
@@ -109,7 +105,7 @@ def test_a_bad_period_is_shown_again_with_an_error_summary(anonymous, session, w
 
 
 def test_unknown_figures_and_lists_are_not_found(anonymous, session, world):
-    client = _as(anonymous, session, world.manager)
+    client = as_user(anonymous, session, world.manager)
     assert client.get("/reports/audit/figures/nothing").status_code == 404
     assert client.get(
         f"/reports/audit/figures/returned/records?{PERIOD_QUERY}&which=all").status_code == 404
@@ -122,7 +118,7 @@ def test_unknown_figures_and_lists_are_not_found(anonymous, session, world):
 
 def test_the_csv_has_every_figure_whole_and_by_month_and_reasons_not_comments(
         anonymous, session, world):
-    client = _as(anonymous, session, world.manager)
+    client = as_user(anonymous, session, world.manager)
     record = session.get(StrategyRecord, world.ids["A"])
     from app.followup.models import FollowUpEntry
     session.add(FollowUpEntry(record_id=record.id, version=1, kind="returned",
@@ -159,7 +155,7 @@ def test_the_csv_has_every_figure_whole_and_by_month_and_reasons_not_comments(
 
 def test_the_pdf_has_every_figure_and_chart_and_is_marked_on_every_page(
         anonymous, session, world):
-    client = _as(anonymous, session, world.manager)
+    client = as_user(anonymous, session, world.manager)
     answer = client.get(f"/reports/audit.pdf?{PERIOD_QUERY}")
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/pdf"
@@ -172,7 +168,7 @@ def test_the_pdf_has_every_figure_and_chart_and_is_marked_on_every_page(
 
 
 def test_the_api_gives_every_figure_with_the_records_behind_it(anonymous, session, world):
-    client = _as(anonymous, session, world.manager)
+    client = as_user(anonymous, session, world.manager)
     answer = client.get(f"/api/reports/audit?{PERIOD_QUERY}")
     assert answer.status_code == 200
     body = answer.json()
@@ -192,7 +188,7 @@ def test_the_api_gives_every_figure_with_the_records_behind_it(anonymous, sessio
 
 
 def test_the_records_behind_a_figure_come_a_page_at_a_time(anonymous, session, world):
-    client = _as(anonymous, session, world.manager)
+    client = as_user(anonymous, session, world.manager)
     report = client.get(f"/api/reports/audit?{PERIOD_QUERY}").json()
     # The whole figure with the most records behind it, listed a page at a time.
     figure = max((f for f in report["figures"] if "." not in f["id"]),

@@ -15,7 +15,7 @@ from app.followup import lifecycle
 from app.followup import service as followup
 from app.followup.models import FollowUpEntry
 from app.records.models import StrategyRecord
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user
 from tests.html import soup, table_rows
 from tests.pdf_helpers import pages_text, squashed
 from tests.report_world import PERIOD, dated
@@ -47,10 +47,6 @@ def returns(session, world):
     return world
 
 
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
-
 
 def _never_named(session, world) -> list[str]:
     """What no partnership answer may hold: children's and people's names, dates of birth
@@ -73,7 +69,7 @@ def _reason_rows(page) -> dict[str, list[str]]:
 
 def test_the_partnership_page_counts_reasons_and_names_no_one(anonymous, session, returns):
     partnership = make_user(session, "pat", "partnership")
-    client = _as(anonymous, session, partnership)
+    client = as_user(anonymous, session, partnership)
     answer = client.get(f"/reports/audit?{PERIOD_QUERY}")
     page = soup(answer)
     text = page.get_text(" ")
@@ -101,7 +97,7 @@ def test_the_partnership_page_counts_reasons_and_names_no_one(anonymous, session
 
 
 def test_managers_see_the_exact_reason_counts(anonymous, session, returns):
-    page = soup(_as(anonymous, session, returns.manager).get(f"/reports/audit?{PERIOD_QUERY}"))
+    page = soup(as_user(anonymous, session, returns.manager).get(f"/reports/audit?{PERIOD_QUERY}"))
     reasons = _reason_rows(page)
     assert reasons["The decision or its reasons are unclear"] == ["2", "12", "16.7%"]
     assert reasons["The child's experience is missing or not observed"] == ["1", "12", "8.3%"]
@@ -114,7 +110,7 @@ def test_managers_see_the_exact_reason_counts(anonymous, session, returns):
 
 
 def test_the_partnership_csv_and_pdf_name_no_one(anonymous, session, returns):
-    client = _as(anonymous, session, make_user(session, "pat", "partnership"))
+    client = as_user(anonymous, session, make_user(session, "pat", "partnership"))
     answer = client.get(f"/reports/audit.csv?{PERIOD_QUERY}")
     text = answer.content.decode("utf-8-sig")
     for secret in _never_named(session, returns):
@@ -139,7 +135,7 @@ def test_the_partnership_csv_and_pdf_name_no_one(anonymous, session, returns):
 
 def test_the_partnership_api_has_no_record_ids_and_says_what_is_suppressed(
         anonymous, session, returns):
-    client = _as(anonymous, session, make_user(session, "pat", "partnership"))
+    client = as_user(anonymous, session, make_user(session, "pat", "partnership"))
     answer = client.get(f"/api/reports/audit?{PERIOD_QUERY}")
     assert answer.status_code == 200
     for secret in _never_named(session, returns):
@@ -173,7 +169,7 @@ def test_the_partnership_api_has_no_record_ids_and_says_what_is_suppressed(
 
 def test_a_manager_gets_only_the_ids_of_records_they_may_see(anonymous, session, returns):
     south = make_user(session, "sue", "manager", team="South")
-    client = _as(anonymous, session, south)
+    client = as_user(anonymous, session, south)
     body = client.get(f"/api/reports/audit?{PERIOD_QUERY}").json()
     figures = {figure["id"]: figure | {"record_ids": client.get(figure["records_url"]).json()[
         "record_ids"]} for figure in body["figures"]}
@@ -184,19 +180,19 @@ def test_a_manager_gets_only_the_ids_of_records_they_may_see(anonymous, session,
     assert figures["authorised"]["numerator"] == 1  # A, North's: counted, not listed
     assert figures["authorised"]["record_ids"] == []
     assert figures["edt-reviewed-on-time"]["record_ids"] == [ids["D"]]
-    north = _as(anonymous, session, returns.manager)
+    north = as_user(anonymous, session, returns.manager)
     authorised = {f["id"]: f for f in north.get(f"/api/reports/audit?{PERIOD_QUERY}").json()[
         "figures"]}["authorised"]
     assert north.get(authorised["records_url"]).json()["record_ids"] == [ids["A"]]
     for record_id in seen:
-        assert _as(anonymous, session, south).get(f"/api/strategies/{record_id}").status_code == 200
+        assert as_user(anonymous, session, south).get(f"/api/strategies/{record_id}").status_code == 200
 
 
 def test_the_partnership_reads_whole_complete_months_only(anonymous, session, world):
     from app.domain.schema import uk_now
     from tests.html import error_summary
 
-    client = _as(anonymous, session, make_user(session, "pat", "partnership"))
+    client = as_user(anonymous, session, make_user(session, "pat", "partnership"))
     # Two reports a day apart would single out that day's records: the period is widened to
     # whole months, whatever days are typed.
     body = client.get("/api/reports/audit?from=2026-02-10&to=2026-06-14").json()
@@ -220,6 +216,6 @@ def test_the_partnership_reads_whole_complete_months_only(anonymous, session, wo
     start = date(end.year, 1, 1) if end.month == 12 else date(end.year - 1, end.month + 1, 1)
     assert (default["start"], default["end"]) == (start.isoformat(), end.isoformat())
     # A manager's period is exactly as chosen.
-    exact = _as(anonymous, session, world.manager).get(
+    exact = as_user(anonymous, session, world.manager).get(
         "/api/reports/audit?from=2026-02-10&to=2026-06-14").json()
     assert (exact["start"], exact["end"]) == ("2026-02-10", "2026-06-14")

@@ -14,7 +14,7 @@ from app.followup.models import RecordVersion, TrackedAction
 from app.records.models import RecordDistribution, StrategyRecord
 from app.records.returns_tables import ChildIdentifier, Section47Enquiry
 from app.sending.models import RecordReceipt
-from tests.test_damaged import damage
+from tests.builders import damage
 
 DERIVED_COLUMNS = ("status", "version", "projected_with", "latest_final_version",
                    "finalised_at", "authorised_at", "authorised_by_id", "returned_at",

@@ -1,6 +1,6 @@
 """Requests for a strategy discussion: submit, convene, decline, who sees what, the queue."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -361,3 +361,33 @@ def test_a_position_that_is_not_one_is_refused_clearly(anonymous, session, query
     assert answer.status_code == 422
     assert error_summary(soup(answer)) == {
         "#list": "Use the Next and Previous links to move through the requests"}
+# Made on Maundy Thursday 2026: one working day on is Tuesday 7 April (Good Friday and Easter
+# Monday are bank holidays), so it is due that Tuesday and overdue from the Wednesday.
+MAUNDY_THURSDAY_NOON = datetime(2026, 4, 2, 11, 0, tzinfo=UTC)  # 12:00 BST
+
+
+def test_a_request_is_due_on_its_triage_day_and_overdue_only_the_day_after(settings_env):
+    settings_env(request_triage_working_days=1)
+    waiting = StrategyRequest(created_at=MAUNDY_THURSDAY_NOON, status="awaiting")
+    assert service.triage_due(waiting) == date(2026, 4, 7)
+    assert service.is_overdue(waiting, date(2026, 4, 6)) is False  # Easter Monday
+    assert service.is_overdue(waiting, date(2026, 4, 7)) is False  # its triage day
+    assert service.is_overdue(waiting, date(2026, 4, 8)) is True  # the day after
+    decided = StrategyRequest(created_at=MAUNDY_THURSDAY_NOON, status="declined")
+    assert service.is_overdue(decided, date(2026, 4, 8)) is False
+    # Decided at 23:59 BST on the triage day: in time; at midnight: late.
+    assert service.decided_in_time(waiting, datetime(2026, 4, 7, 22, 59, tzinfo=UTC)) is True
+    assert service.decided_in_time(waiting, datetime(2026, 4, 7, 23, 0, tzinfo=UTC)) is False
+
+
+def test_the_overdue_count_cuts_off_at_the_start_of_the_day_whose_triage_day_has_passed(
+        settings_env):
+    """The manager's count asks the database for requests made before `triage_cutoff`."""
+    settings_env(request_triage_working_days=1)
+    # On Tuesday 7 April those made on Maundy Thursday are due today, not overdue: those made
+    # by the end of Wednesday 1 April (due Thursday 2nd) are. Midnight BST is 23:00 UTC.
+    assert service.triage_cutoff(date(2026, 4, 7)) == datetime(2026, 4, 1, 23, 0, tzinfo=UTC)
+    # On Wednesday 8 April everything made up to the end of Easter Monday is overdue.
+    assert service.triage_cutoff(date(2026, 4, 8)) == datetime(2026, 4, 6, 23, 0, tzinfo=UTC)
+    settings_env(request_triage_working_days=2)
+    assert service.triage_cutoff(date(2026, 4, 8)) == datetime(2026, 4, 1, 23, 0, tzinfo=UTC)

@@ -8,28 +8,30 @@ import pytest
 
 from app.config import Settings
 from app.domain.choices import Agency
-from app.domain.schema import StrategyRecordData, uk_now
+from app.domain.schema import StrategyRecordData
 from app.rules.completeness import (
     RULES,
-    Failure,
     Kind,
-    Result,
     Severity,
     blocking_failures,
     evaluate,
+    tally,
 )
 from app.rules.workdays import add_working_days
 from tests.builders import complete_record, discussion_time, recipients, record_with
-
-# Every limit the rules read, given explicitly so the environment cannot change the outcome.
-SETTINGS = Settings(
-    icpc_working_days=15,
-    edt_review_working_days=1,
-    prebirth_conference_by_weeks=34,
-    school_age_from=5,
-    school_age_to=16,
+from tests.rule_helpers import (
+    RULE_IDS,
+    SETTINGS,
+    build,
+    child,
+    failures,
+    kinds,
+    passes,
+    paths,
+    positions,
+    result,
+    unborn_child,
 )
-RULE_IDS = {r.id for r in RULES}
 
 # Fixed past discussion times (all before "today", 2026-11-22).
 MONDAY_BEFORE_EASTER = datetime(2026, 3, 23, 10, 0)  # 15 working days on: Wed 15 Apr 2026
@@ -41,74 +43,6 @@ MAUNDY_THURSDAY_2026 = datetime(2026, 4, 2, 21, 0)  # Good Friday, Easter Monday
 NFA = {"outcome": "nfa", "reasons": "Accidental injury, explained"}
 SCHOOL = {"agency": "school", "position": "no_concerns"}
 MIDWIFERY = {"agency": "midwifery", "position": "no_concerns"}
-
-
-# --- helpers -------------------------------------------------------------------------
-
-
-def result(data: StrategyRecordData, rule_id: str, settings: Settings = SETTINGS) -> Result:
-    assert rule_id in RULE_IDS, f"no rule {rule_id!r}"
-    (found,) = [r for r in evaluate(data, settings) if r.rule.id == rule_id]
-    return found
-
-
-def failures(data, rule_id, settings=SETTINGS) -> list[Failure]:
-    return list(result(data, rule_id, settings).failures)
-
-
-def paths(data, rule_id, settings=SETTINGS) -> list[tuple]:
-    return [f.path for f in failures(data, rule_id, settings)]
-
-
-def kinds(data, rule_id, settings=SETTINGS) -> list[Kind]:
-    """The effective kind of each failure: its own, or else its rule's."""
-    found = result(data, rule_id, settings)
-    return [f.kind or found.rule.kind for f in found.failures]
-
-
-def passes(data, rule_id, settings=SETTINGS) -> bool:
-    return result(data, rule_id, settings).passed
-
-
-def build(at: datetime | None = None, **changes) -> StrategyRecordData:
-    """The complete record with sections patched (like record_with), optionally discussed `at`.
-
-    Moving the discussion also moves the concern to the same morning, the ICPC to 10 working
-    days later and the update-all-agencies action to 5 days later, so that only what a test
-    changes breaks a rule.
-    """
-    raw = deepcopy(complete_record())
-    if at is not None:
-        day = at.date()
-        raw["header"].update(concern_at=at.replace(hour=0, minute=0).isoformat(),
-                             discussion_at=at.isoformat())
-        raw["next_steps"]["icpc_date"] = str(add_working_days(day, 10))
-        raw["actions"][0]["due_date"] = str(day + timedelta(days=5))
-    for section, value in changes.items():
-        if isinstance(value, dict) and isinstance(raw.get(section), dict):
-            raw[section] = {**raw[section], **value}
-        else:
-            raw[section] = value
-    return StrategyRecordData.model_validate(raw)
-
-
-def child(**fields) -> dict:
-    """The complete record's child, changed."""
-    return {**complete_record()["children"][0], **fields}
-
-
-def unborn_child(**fields) -> dict:
-    base = {
-        "key": "unborn1", "name": "Unborn baby of Amy Carter", "unborn": True,
-        "person_id": "LCS1002",
-        "expected_delivery_date": str(uk_now().date() + timedelta(days=70)),
-        "gestation_weeks": 30, "communication": "pre_verbal",
-        "observations": "Mother attends antenatal care; cot and clothes ready at home.",
-        "maternity_unit": "City Hospital", "midwife": "Jan Moss",
-        "birth_plan": "Baby stays on the ward until the discharge meeting",
-        "out_of_hours_alerted": "yes",
-    }
-    return {**base, **fields}
 
 
 def born_on(years_ago: int, day: date | None = None, days_later: int = 0) -> str:
@@ -128,11 +62,6 @@ def participants(*changes: dict | None) -> list[dict]:
         if patch:
             rows[i] = {**rows[i], **patch}
     return rows
-
-
-def positions(*extra: dict, drop: tuple[str, ...] = ()) -> list[dict]:
-    rows = [p for p in complete_record()["agency_positions"] if p["agency"] not in drop]
-    return [*rows, *extra]
 
 
 def actions(update: dict | None = None, *tasks: dict) -> list[dict]:
@@ -1076,3 +1005,68 @@ def test_agency_not_contacted_need_not_receive_the_record():
     data = build(agency_positions=positions(
         {"agency": "housing", "position": "not_contacted", "not_contacted_reason": "Not known"}))
     assert passes(data, "distribution.involved")
+
+
+# --- the observed account at its boundaries (mutants of _observation_problem survived) -------
+
+PRE_VERBAL_ASK = ("Leo Carter cannot speak for themselves: describe what was observed of their "
+                  "care, routines, presentation and interaction with carers")
+
+
+@pytest.mark.parametrize(("observations", "message"), [
+    (None, PRE_VERBAL_ASK),
+    ("x" * 39, PRE_VERBAL_ASK + " (at least 40 characters)"),  # one short of the minimum
+    ("x" * 40, None),  # exactly the minimum
+    ("Too young to say. " + "x" * 61, PRE_VERBAL_ASK
+     + " (saying the child is too young is not enough)"),  # 79 characters
+    ("Too young to say. " + "x" * 62, None),  # 80: twice the minimum, says enough besides
+], ids=["missing", "39", "40", "too-young-79", "too-young-80"])
+def test_an_observed_account_needs_40_characters_and_more_than_too_young(observations, message):
+    data = build(children=[child(communication="pre_verbal", voice=None,
+                                 observations=observations)])
+    assert [f.message for f in failures(data, "experience.observed")] == (
+        [message] if message else [])
+
+
+def test_the_tally_counts_required_rules_and_splits_failures_by_severity():
+    data = build(header={"csc_contact_name": None, "csc_contact_phone": None},
+                 decision={"outcome": None})
+    results = evaluate(data, SETTINGS)
+    counted = tally(results)
+    assert counted.required == sum(r.severity == Severity.BLOCKING for r in RULES) > 0
+    assert {r.rule.id for r in counted.warnings_failed} == {"header.csc-contact"}
+    assert "decision.required" in {r.rule.id for r in counted.blocking_failed}
+    assert all(r.rule.severity == Severity.BLOCKING for r in counted.blocking_failed)
+
+
+# --- helpers the rules share, at their boundaries (surviving mutants) -------------------------
+
+
+def test_a_child_cannot_speak_until_their_birthday_at_the_age_limit():
+    from app.domain.schema import Child
+    from app.rules.core import cannot_speak
+
+    day = date(2026, 4, 8)
+    settings = Settings(cannot_speak_under_years=2)
+    verbal = {"name": "Leo", "communication": "verbal"}
+    assert cannot_speak(Child(**verbal, date_of_birth=date(2024, 4, 9)), day, settings) is True
+    assert cannot_speak(Child(**verbal, date_of_birth=date(2024, 4, 8)), day, settings) is False
+    assert cannot_speak(Child(**verbal, date_of_birth=None), day, settings) is False
+
+
+def test_agencies_involved_are_those_taking_part_and_those_giving_a_position():
+    from app.rules.next_steps import agencies_involved
+
+    data = build(agency_positions=positions({"agency": "school", "position": "no_concerns"},
+                                            {"agency": "gp", "position": "not_contacted",
+                                             "not_contacted_reason": "Closed"}))
+    # Police and health visiting took part and gave positions; the school only a position; the
+    # GP was not contacted; social care owns the record.
+    assert agencies_involved(data) == {Agency.POLICE, Agency.HEALTH_VISITING, Agency.SCHOOL}
+
+
+def test_no_conference_date_is_offered_before_the_discussion_is_dated():
+    from app.rules.next_steps import conference_due
+
+    assert conference_due(build(MONDAY_BEFORE_EASTER), SETTINGS) == date(2026, 4, 15)
+    assert conference_due(build(header={"discussion_at": None}), SETTINGS) is None

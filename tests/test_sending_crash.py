@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from app.auth.models import AuditEvent
 from app.sending.models import Notification
-from tests.conftest import make_user
-from tests.test_sending_outbox import _finalised, _free_port, _partner
+from tests.builders import finalised_record
+from tests.conftest import free_port, make_partner, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 HELD = 6  # the mail server takes this message in and never answers: the worker dies waiting
@@ -60,7 +60,7 @@ def _statuses(session) -> dict[str, int]:
 @pytest.fixture
 def inbox():
     inbox = StallingInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield inbox, controller.port
     controller.stop()
@@ -70,8 +70,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(session, database_url, inbox, t
     inbox, port = inbox
     sw = make_user(session, "sam")
     for n in range(20):
-        _partner(session, f"pc{n}", "police", f"pc{n}@police.example")
-    _finalised(session, sw)
+        make_partner(session, f"pc{n}", "police", f"pc{n}@police.example")
+    finalised_record(session, sw)
     assert _statuses(session) == {"pending": 20}
     log = tmp_path / "worker.log"
 

@@ -2,12 +2,9 @@
 server (aiosmtpd), retries when the server is unreachable, the outbox page, sending on
 authorise, corrected versions, and the CLI's email addresses."""
 
-import email
-import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from app import config
@@ -19,48 +16,9 @@ from app.followup import service as followup
 from app.records import service
 from app.sending import worker
 from app.sending.models import Notification, RecordReceipt
-from tests.builders import STANDARD_ORGANISATIONS, complete_record, recipients
-from tests.conftest import make_user, signed_in
+from tests.builders import STANDARD_ORGANISATIONS, complete_record, finalised_record, recipients
+from tests.conftest import free_port, make_partner, make_user, signed_in
 from tests.html import soup, table_rows
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings_env):
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings_env(smtp_host="127.0.0.1", smtp_port=port, smtp_from="records@example.org",
-                 public_base_url="https://records.example.org/")
-    yield inbox
-    controller.stop()
-
-
-def _partner(session, username, agency, address):
-    return make_user(session, username, "partner", agency=agency, email=address)
-
-
-def _finalised(session, user, **changes):
-    body = complete_record() | changes
-    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
-                                     team="Central", created_by_id=user.id)
-    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
-                                     finalised_by=user)
 
 
 def _notifications(session, record_id=None):
@@ -78,12 +36,12 @@ def _actions(session, action):
 
 def test_finalising_writes_receipts_and_notifications_in_the_same_transaction(session):
     sw = make_user(session, "sam")
-    police = _partner(session, "pc", "police", "pc@police.example")
-    _partner(session, "pc2", "police", "pc2@police.example")
-    _partner(session, "hv", "health_visiting", None)  # no email: health visiting unreachable
+    police = make_partner(session, "pc", "police", "pc@police.example")
+    make_partner(session, "pc2", "police", "pc2@police.example")
+    make_partner(session, "hv", "health_visiting", None)  # no email: health visiting unreachable
     make_user(session, "gp", "partner", agency="gp")  # not on the distribution list
 
-    record = _finalised(session, sw)
+    record = finalised_record(session, sw)
 
     notes = _notifications(session, record.id)
     assert [(n.agency, n.email, n.status, n.kind) for n in notes] == [
@@ -108,7 +66,7 @@ def test_finalising_writes_receipts_and_notifications_in_the_same_transaction(se
 
 def test_a_failed_finalise_sends_nothing(session):
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
+    make_partner(session, "pc", "police", "pc@police.example")
     body = complete_record()
     body["decision"]["reasons"] = None  # a blocking rule fails
     record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
@@ -121,8 +79,8 @@ def test_a_failed_finalise_sends_nothing(session):
 
 def test_delivered_email_has_the_link_and_no_case_detail(session, smtp):
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
 
     assert worker.run_once() == 1
 
@@ -149,8 +107,8 @@ def test_delivered_email_has_the_link_and_no_case_detail(session, smtp):
 def test_no_smtp_host_logs_the_notification(session, settings_env, caplog):
     settings_env(smtp_host="")
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
     with caplog.at_level("INFO", logger="app.sending.worker"):
         assert worker.run_once() == 1
     (note,) = _notifications(session, record.id)
@@ -161,11 +119,11 @@ def test_no_smtp_host_logs_the_notification(session, settings_env, caplog):
 
 def test_smtp_unreachable_retries_with_back_off_then_fails_and_the_outbox_shows_it(
         session, settings_env, anonymous):
-    settings_env(smtp_host="127.0.0.1", smtp_port=_free_port(), notification_max_attempts=3,
+    settings_env(smtp_host="127.0.0.1", smtp_port=free_port(), notification_max_attempts=3,
                  notification_retry_seconds=60)
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
     assert record.status == "finalised"  # finalised whatever the mail server does
 
     before = datetime.now(UTC)
@@ -211,8 +169,8 @@ def test_outbox_is_for_managers_and_administrators_only(session, anonymous):
 
 def test_a_claimed_notification_is_not_claimed_again_while_its_lease_runs(session):
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    finalised_record(session, sw)
     now = datetime.now(UTC)
     first = worker._claim(session, now)
     assert first.reclaimed is False
@@ -233,8 +191,8 @@ def test_a_notification_whose_worker_died_is_sent_again_after_its_lease(
         session, settings_env, smtp):
     settings_env(notification_claim_timeout_seconds=60)
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
     _claimed_and_abandoned(session, minutes_ago=5)
 
     assert worker.run_once() == 1
@@ -251,8 +209,8 @@ def test_a_notification_whose_worker_died_is_sent_again_after_its_lease(
 def test_a_lease_still_running_is_left_alone(session, settings_env, smtp):
     settings_env(notification_claim_timeout_seconds=600)
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    finalised_record(session, sw)
     _claimed_and_abandoned(session, minutes_ago=5)
     assert worker.run_once() == 0
     (note,) = _notifications(session)
@@ -264,8 +222,8 @@ def test_a_worker_that_died_on_the_last_allowed_attempt_leaves_it_failed(
         session, settings_env, smtp):
     settings_env(notification_claim_timeout_seconds=60, notification_max_attempts=3)
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    finalised_record(session, sw)
     _claimed_and_abandoned(session, minutes_ago=5, attempts=3)
     assert worker.run_once() == 0
     (note,) = _notifications(session)
@@ -278,9 +236,9 @@ def test_a_worker_that_died_on_the_last_allowed_attempt_leaves_it_failed(
 
 def test_every_attempt_carries_the_same_message_id(session, settings_env, smtp):
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    _partner(session, "pc2", "police", "pc2@police.example")
-    _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    make_partner(session, "pc2", "police", "pc2@police.example")
+    finalised_record(session, sw)
     first, second = _notifications(session)
     settings = config.get_settings()
     assert worker.message_id(first, settings) != worker.message_id(second, settings)
@@ -299,8 +257,8 @@ def test_send_on_authorise_sends_when_a_manager_authorises(session, settings_env
     settings_env(send_on="authorise")
     sw = make_user(session, "sam")
     manager = make_user(session, "mo", "manager")
-    _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
     assert _notifications(session, record.id) == []
     followup.authorise(session, record, manager, record.revision)
     notes = _notifications(session, record.id)
@@ -314,9 +272,9 @@ def test_send_on_authorise_sends_when_a_manager_authorises(session, settings_env
 
 def test_an_amendment_tells_every_agency_that_had_the_earlier_version(session, smtp):
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    _partner(session, "hv", "health_visiting", "hv@nhs.example")
-    record = _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    make_partner(session, "hv", "health_visiting", "hv@nhs.example")
+    record = finalised_record(session, sw)
     worker.run_once()
     smtp.messages.clear()
 
@@ -351,7 +309,7 @@ def test_an_amendment_tells_every_agency_that_had_the_earlier_version(session, s
 def test_cli_sets_a_users_email(session, engine, capsys):
     from app.__main__ import main
 
-    _partner(session, "pc", "police", None)
+    make_partner(session, "pc", "police", None)
     main(["user", "set-email", "pc", "PC.One@Police.Example"])
     assert "Email for pc set to PC.One@police.example." in capsys.readouterr().out
     session.expire_all()
@@ -379,8 +337,8 @@ def test_the_outbox_shows_stuck_and_failed_notifications_with_a_retry_button(
     settings_env(notification_claim_timeout_seconds=60)
     sw = make_user(session, "sam")
     for name in ("pc1", "pc2", "pc3", "pc4"):
-        _partner(session, name, "police", f"{name}@police.example")
-    record = _finalised(session, sw)
+        make_partner(session, name, "police", f"{name}@police.example")
+    record = finalised_record(session, sw)
     failed, stuck_sending, stuck_waiting, fine = _notifications(session, record.id)
     long_ago = datetime.now(UTC) - timedelta(minutes=5)
     for note, values in ((failed, {"status": "failed", "attempts": 5, "last_error": "refused"}),
@@ -427,8 +385,8 @@ def test_the_outbox_shows_stuck_and_failed_notifications_with_a_retry_button(
 
 def test_only_managers_and_administrators_may_retry(session, anonymous):
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    finalised_record(session, sw)
     (note,) = _notifications(session)
     session.execute(update(Notification).values(status="failed"))
     session.commit()

@@ -11,9 +11,9 @@ from app.pdf.models import RenderedPdf  # noqa: F401  (the download stores the r
 from app.sending.models import Notification, RecordReceipt
 from app.worklists import receipts
 from app.worklists.tracker import manager_counts
-from tests.conftest import make_user, signed_in
+from tests.builders import finalised_record
+from tests.conftest import make_partner, make_user, signed_in
 from tests.html import soup
-from tests.test_sending_outbox import _finalised, _partner, smtp  # noqa: F401
 
 # The summer bank holiday 2026 is Monday 31 August.
 FRIDAY_BEFORE = datetime(2026, 8, 28, 13, 0, tzinfo=UTC)
@@ -32,10 +32,10 @@ def _new_tags(page) -> dict[str, bool]:
 
 def test_first_opening_by_a_partner_fills_the_receipt_once_and_clears_new(session, anonymous):
     sw = make_user(session, "sam")
-    pc = _partner(session, "pc", "police", "pc@police.example")
-    pc2 = _partner(session, "pc2", "police", None)
-    _partner(session, "hv", "health_visiting", "hv@nhs.example")
-    record = _finalised(session, sw)
+    pc = make_partner(session, "pc", "police", "pc@police.example")
+    pc2 = make_partner(session, "pc2", "police", None)
+    make_partner(session, "hv", "health_visiting", "hv@nhs.example")
+    record = finalised_record(session, sw)
 
     police = signed_in(anonymous, session, pc)
     assert _new_tags(soup(police.get("/strategies"))) == {record.reference: True}
@@ -61,8 +61,8 @@ def test_first_opening_by_a_partner_fills_the_receipt_once_and_clears_new(sessio
 
 def test_first_download_fills_downloaded_and_opened(session, anonymous):
     sw = make_user(session, "sam")
-    hv = _partner(session, "hv", "health_visiting", "hv@nhs.example")
-    record = _finalised(session, sw)
+    hv = make_partner(session, "hv", "health_visiting", "hv@nhs.example")
+    record = finalised_record(session, sw)
     answer = signed_in(anonymous, session, hv).get(f"/strategies/{record.id}/record.pdf")
     assert answer.status_code == 200
     receipt = _receipt(session, record.id, "health_visiting")
@@ -76,8 +76,8 @@ def test_first_download_fills_downloaded_and_opened(session, anonymous):
 
 def test_receipts_api_for_social_care(session, anonymous):
     sw = make_user(session, "sam")
-    pc = _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
+    pc = make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
     session.execute(update(Notification).values(status="sent"))
     session.commit()
     signed_in(anonymous, session, pc).get(f"/strategies/{record.id}")
@@ -98,8 +98,8 @@ def test_receipts_api_for_social_care(session, anonymous):
 
 def test_partners_see_nothing_about_receipts(session, anonymous):
     sw = make_user(session, "sam")
-    pc = _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
+    pc = make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
     answer = signed_in(anonymous, session, pc).get(f"/api/strategies/{record.id}/receipts")
     assert answer.status_code == 403
     assert answer.json() == {"detail": "Only social-care staff see receipts"}
@@ -118,8 +118,8 @@ def test_open_by_and_the_flag_across_a_bank_holiday(session):
 
     sw = make_user(session, "sam")
     manager = make_user(session, "mo", "manager")
-    _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
     session.execute(update(RecordReceipt).values(sent_at=FRIDAY_BEFORE))
     session.commit()
 
@@ -143,9 +143,9 @@ def test_open_by_and_the_flag_across_a_bank_holiday(session):
 def test_manager_page_shows_agencies_not_opened_and_unreachable(session, anonymous):
     sw = make_user(session, "sam")
     manager = make_user(session, "mo", "manager")
-    _partner(session, "pc", "police", "pc@police.example")
-    record = _finalised(session, sw)
-    _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    record = finalised_record(session, sw)
+    finalised_record(session, sw)
     # The first record was sent on the Friday before the bank holiday: long unopened by now.
     session.execute(update(RecordReceipt).where(RecordReceipt.record_id == record.id)
                     .values(sent_at=FRIDAY_BEFORE))

@@ -11,17 +11,17 @@ from sqlmodel import Session
 
 from app.sending import worker
 from app.sending.models import Notification
-from tests.conftest import make_user
-from tests.test_sending_outbox import _finalised, _partner  # noqa: F401
+from tests.builders import finalised_record
+from tests.conftest import make_partner, make_user
 
 
 def test_rows_another_worker_has_locked_are_skipped_not_waited_for(session, engine):
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: its claim is a conditional UPDATE")
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    _partner(session, "pc2", "police", "pc2@police.example")
-    _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    make_partner(session, "pc2", "police", "pc2@police.example")
+    finalised_record(session, sw)
     first, second = session.execute(select(Notification.id).order_by(Notification.id)).scalars()
     with Session(engine) as other:
         # Another instance is in the middle of claiming the first notification.
@@ -34,7 +34,7 @@ def test_rows_another_worker_has_locked_are_skipped_not_waited_for(session, engi
         assert worker._claim(mine, datetime.now(UTC)).id == first
 
 
-def test_the_lifespan_starts_the_worker_thread_when_asked(engine, settings_env):  # noqa: F811
+def test_the_lifespan_starts_the_worker_thread_when_asked(engine, settings_env):
     from app.main import app
 
     def running() -> bool:
@@ -49,13 +49,13 @@ def test_the_lifespan_starts_the_worker_thread_when_asked(engine, settings_env):
     assert not running()
 
 
-def test_the_worker_command_delivers_until_stopped(session, monkeypatch, settings_env):  # noqa: F811
+def test_the_worker_command_delivers_until_stopped(session, monkeypatch, settings_env):
     from app.__main__ import main
 
     settings_env(smtp_host="")
     sw = make_user(session, "sam")
-    _partner(session, "pc", "police", "pc@police.example")
-    _finalised(session, sw)
+    make_partner(session, "pc", "police", "pc@police.example")
+    finalised_record(session, sw)
     rounds = []
     real_run_once = worker.run_once
 

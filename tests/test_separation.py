@@ -11,7 +11,7 @@ from app.followup.models import FollowUpEntry, RecordVersion
 from app.records import staff
 from app.records.models import StrategyRecord
 from tests.builders import api_record, complete_record
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user, signed_in
 from tests.html import error_summary, form_data, post_section, replaced, section_page, soup, start
 
 REFUSAL = "You {}, so another manager must authorise it"
@@ -34,10 +34,6 @@ def people(session):
         "police": person("pc", "partner", "PC Plod", agency="police"),
     }
 
-
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
 
 
 def _body(header=None, participants=None) -> dict:
@@ -89,14 +85,14 @@ def test_the_chosen_chair_is_refused_whatever_their_name_reads(anonymous, sessio
     priya.display_name = name_then
     session.add(priya)
     session.commit()
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body({"chair_user_id": priya.id, "chair": None}))
     assert record["header"]["chair"] == name_then
     record = _finalise(sw, record)
     priya.display_name = "Priya Shah"
     session.add(priya)
     session.commit()
-    _refused(_authorise(_as(anonymous, session, priya), record), "chaired the discussion")
+    _refused(_authorise(as_user(anonymous, session, priya), record), "chaired the discussion")
     assert session.get(StrategyRecord, record["id"]).status == "finalised"
 
 
@@ -105,22 +101,32 @@ def test_a_namesake_of_the_chosen_chair_may_authorise(anonymous, session, people
     other.display_name = "Priya Shah"
     session.add(other)
     session.commit()
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, _created(sw, _body({"chair_user_id": people["priya"].id})))
-    answer = _authorise(_as(anonymous, session, other), record)
+    answer = _authorise(as_user(anonymous, session, other), record)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "authorised"
 
 
 def test_the_chosen_minute_taker_is_refused(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, _created(sw, _body({"minute_taker_user_id": people["mo"].id})))
     assert record["header"]["minute_taker"] == "Mo Khan"
-    _refused(_authorise(_as(anonymous, session, people["mo"]), record), "took the minutes")
+    _refused(_authorise(as_user(anonymous, session, people["mo"]), record), "took the minutes")
+
+
+def test_a_minute_taker_typed_by_name_is_refused_like_a_chosen_one(anonymous, session, people):
+    """A minute-taker typed in (not chosen from the list) who is a manager is still the
+    minute-taker: matched by every word of their name."""
+    sw = as_user(anonymous, session, people["sw"])
+    record = _finalise(sw, _created(sw, _body({"minute_taker": "Mo Khan (Team Manager)"})))
+    assert record["header"]["minute_taker_user_id"] is None
+    _refused(_authorise(as_user(anonymous, session, people["mo"]), record), "took the minutes")
+    assert session.get(StrategyRecord, record["id"]).status == "finalised"
 
 
 def test_a_manager_chosen_as_a_participant_is_refused(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     participants = [*complete_record()["participants"],
                     {"user_id": people["mo"].id, "role": "Team Manager", "mode": "video",
                      "phone": "01632 960 777"}]
@@ -128,7 +134,7 @@ def test_a_manager_chosen_as_a_participant_is_refused(anonymous, session, people
     chosen = record["participants"][-1]
     assert (chosen["user_id"], chosen["name"], chosen["agency"]) == (
         people["mo"].id, "Mo Khan", "csc")
-    _refused(_authorise(_as(anonymous, session, people["mo"]), record),
+    _refused(_authorise(as_user(anonymous, session, people["mo"]), record),
              "took part in the discussion")
 
 
@@ -136,99 +142,99 @@ def test_a_manager_chosen_as_a_participant_is_refused(anonymous, session, people
 
 
 def test_the_manager_who_saved_the_draft_is_refused(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body())
-    mo = _as(anonymous, session, people["mo"])
+    mo = as_user(anonymous, session, people["mo"])
     body = {**_body(), "revision": record["revision"]}
     body["analysis"]["risks"] = "Checked by the team manager"
     saved = mo.put(f"/api/strategies/{record['id']}", json=body)
     assert saved.status_code == 200, saved.text
-    record = _finalise(_as(anonymous, session, people["sw"]), saved.json())
-    _refused(_authorise(_as(anonymous, session, people["mo"]), record), "edited the record")
+    record = _finalise(as_user(anonymous, session, people["sw"]), saved.json())
+    _refused(_authorise(as_user(anonymous, session, people["mo"]), record), "edited the record")
 
 
 def test_the_manager_who_saved_a_section_page_is_refused(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body())
-    mo = _as(anonymous, session, people["mo"])
+    mo = as_user(anonymous, session, people["mo"])
     page = section_page(mo, record["id"], "analysis")
     pairs = replaced(form_data(page), {"analysis-risks": "Checked by the team manager"})
     assert post_section(mo, record["id"], "analysis", pairs).status_code == 303
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, api_record(sw, record["id"]))
-    _refused(_authorise(_as(anonymous, session, people["mo"]), record), "edited the record")
+    _refused(_authorise(as_user(anonymous, session, people["mo"]), record), "edited the record")
 
 
 def test_the_manager_who_finalised_is_refused(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body())
-    record = _finalise(_as(anonymous, session, people["mo"]), record)
-    _refused(_authorise(_as(anonymous, session, people["mo"]), record), "finalised the record")
+    record = _finalise(as_user(anonymous, session, people["mo"]), record)
+    _refused(_authorise(as_user(anonymous, session, people["mo"]), record), "finalised the record")
 
 
 def test_the_manager_who_started_the_record_is_refused(anonymous, session, people):
-    mo = _as(anonymous, session, people["mo"])
+    mo = as_user(anonymous, session, people["mo"])
     record = _created(mo, _body())
-    record = _finalise(_as(anonymous, session, people["sw"]), record)
-    _refused(_authorise(_as(anonymous, session, people["mo"]), record), "started the record")
+    record = _finalise(as_user(anonymous, session, people["sw"]), record)
+    _refused(_authorise(as_user(anonymous, session, people["mo"]), record), "started the record")
 
 
 def test_the_manager_who_started_an_amendment_is_refused(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, _created(sw, _body()))
-    mo = _as(anonymous, session, people["mo"])
+    mo = as_user(anonymous, session, people["mo"])
     authorised = _authorise(mo, record)
     assert authorised.status_code == 200, authorised.text
     amended = mo.post(f"/api/strategies/{record['id']}/amend",
                       json={"revision": authorised.json()["revision"],
                             "reason": "The child's date of birth was wrong"})
     assert amended.status_code == 200, amended.text
-    record = _finalise(_as(anonymous, session, people["sw"]), amended.json())
+    record = _finalise(as_user(anonymous, session, people["sw"]), amended.json())
     assert record["version"] == 2
     entry = session.exec(select(FollowUpEntry).where(FollowUpEntry.kind == "amended")).one()
     assert (entry.version, entry.details["amends"], entry.by_id) == (2, 1, people["mo"].id)
-    _refused(_authorise(_as(anonymous, session, people["mo"]), record),
+    _refused(_authorise(as_user(anonymous, session, people["mo"]), record),
              "started this amendment")
 
 
 def test_saving_an_earlier_version_only_does_not_refuse(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body())
-    mo = _as(anonymous, session, people["mo"])
+    mo = as_user(anonymous, session, people["mo"])
     saved = mo.put(f"/api/strategies/{record['id']}",
                    json={**_body(),
                          "revision": record["revision"]})
     assert saved.status_code == 200, saved.text
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, saved.json())
-    priya = _as(anonymous, session, people["priya"])
+    priya = as_user(anonymous, session, people["priya"])
     authorised = _authorise(priya, record)
     assert authorised.status_code == 200, authorised.text
-    amended = _as(anonymous, session, people["sw"]).post(
+    amended = as_user(anonymous, session, people["sw"]).post(
         f"/api/strategies/{record['id']}/amend",
         json={"revision": authorised.json()["revision"], "reason": "A typo"})
     assert amended.status_code == 200, amended.text
-    record = _finalise(_as(anonymous, session, people["sw"]), amended.json())
-    answer = _authorise(_as(anonymous, session, people["mo"]), record)
+    record = _finalise(as_user(anonymous, session, people["sw"]), amended.json())
+    answer = _authorise(as_user(anonymous, session, people["mo"]), record)
     assert answer.status_code == 200, answer.text
     snapshot = session.exec(select(RecordVersion).where(RecordVersion.version == 2)).one()
     assert snapshot.authorised_by_name == "Mo Khan"
 
 
 def test_an_unrelated_manager_may_authorise(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, _created(sw, _body(
         {"chair_user_id": people["priya"].id, "minute_taker_user_id": people["sw"].id})))
-    answer = _authorise(_as(anonymous, session, people["mo"]), record)
+    answer = _authorise(as_user(anonymous, session, people["mo"]), record)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "authorised"
 
 
 def test_the_setting_lets_a_manager_who_took_part_authorise(anonymous, session, people,
                                                             settings_env):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, _created(sw, _body({"chair_user_id": people["mo"].id})))
-    mo = _as(anonymous, session, people["mo"])
+    mo = as_user(anonymous, session, people["mo"])
     _refused(_authorise(mo, record), "chaired the discussion")
     settings_env(authoriser_may_have_taken_part="true")
     answer = _authorise(mo, record)
@@ -241,25 +247,25 @@ def test_the_setting_lets_a_manager_who_took_part_authorise(anonymous, session, 
 
 @pytest.mark.parametrize("typed", ["Shah, Priya (TM)", "Priya  Shah", "priya shah, Team Manager"])
 def test_a_typed_chair_is_compared_by_every_word_of_the_name(anonymous, session, people, typed):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, _created(sw, _body({"chair": typed})))
-    _refused(_authorise(_as(anonymous, session, people["priya"]), record),
+    _refused(_authorise(as_user(anonymous, session, people["priya"]), record),
              "chaired the discussion")
 
 
 def test_a_typed_social_care_participant_counts_a_partner_namesake_does_not(anonymous, session,
                                                                             people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     typed = _finalise(sw, _created(sw, _body(participants=complete_record()["participants"])))
     assert typed["participants"][0] | {"name": "Priya Shah", "agency": "csc"} == (
         typed["participants"][0])
-    _refused(_authorise(_as(anonymous, session, people["priya"]), typed),
+    _refused(_authorise(as_user(anonymous, session, people["priya"]), typed),
              "took part in the discussion")
     police = [{"name": "Priya Shah", "agency": "police", "role": "DC", "mode": "video",
                "phone": "01632 960 888"}, *_no_priya_by_name()]
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, _created(sw, _body({"chair": "Jo Bell"}, police)))
-    answer = _authorise(_as(anonymous, session, people["priya"]), record)
+    answer = _authorise(as_user(anonymous, session, people["priya"]), record)
     assert answer.status_code == 200, answer.text
 
 
@@ -267,7 +273,7 @@ def test_a_typed_social_care_participant_counts_a_partner_namesake_does_not(anon
 
 
 def test_the_api_round_trips_the_chosen_users(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body({"chair_user_id": people["priya"].id, "chair": "typed over",
                                  "minute_taker_user_id": people["sw"].id}))
     read = api_record(sw, record["id"])
@@ -291,7 +297,7 @@ def test_the_api_refuses_an_id_that_is_not_active_staff_per_field(anonymous, ses
         session.add(people["mo"])
         session.commit()
     user_id = {"unknown": 987654, "partner": people["police"].id, "inactive": people["mo"].id}[who]
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     participants = [*complete_record()["participants"], {"user_id": user_id, "mode": "video"}]
     answer = sw.post("/api/strategies", json=_body({"chair_user_id": user_id}, participants))
     assert answer.status_code == 422, answer.text
@@ -304,7 +310,7 @@ def test_the_api_refuses_an_id_that_is_not_active_staff_per_field(anonymous, ses
 
 
 def test_the_api_refuses_an_id_that_is_not_a_number(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     answer = sw.post("/api/strategies", json=_body({"minute_taker_user_id": "Priya"}))
     assert answer.status_code == 422
     assert [e["loc"] for e in answer.json()["detail"]] == [
@@ -312,7 +318,7 @@ def test_the_api_refuses_an_id_that_is_not_a_number(anonymous, session, people):
 
 
 def test_someone_who_left_stays_on_a_draft_that_named_them(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body({"chair_user_id": people["mo"].id}))
     people["mo"].is_active = False
     session.add(people["mo"])
@@ -336,7 +342,7 @@ def test_the_header_form_offers_social_care_staff_and_saves_the_choice(anonymous
     people["mo"].is_active = False
     session.add(people["mo"])
     session.commit()
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record_id = start(sw)
     page = section_page(sw, record_id, "header")
     offered = {o["value"]: o.get_text() for o in page.select("#header-chair_user_id option")}
@@ -359,7 +365,7 @@ def test_the_header_form_offers_social_care_staff_and_saves_the_choice(anonymous
 
 
 def test_the_participants_form_saves_a_chosen_member_of_staff(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record_id = start(sw)
     page = section_page(sw, record_id, "participants")
     pairs = replaced(form_data(page), {"participants-0-user_id": str(people["mo"].id),
@@ -380,7 +386,7 @@ def test_the_participants_form_saves_a_chosen_member_of_staff(anonymous, session
 
 
 def test_a_forged_id_on_the_form_is_an_error_beside_its_field(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record_id = start(sw)
     page = section_page(sw, record_id, "header")
     pairs = replaced(form_data(page), {"header-chair_user_id": str(people["police"].id),
@@ -395,7 +401,7 @@ def test_a_forged_id_on_the_form_is_an_error_beside_its_field(anonymous, session
 
 
 def test_the_record_page_shows_the_chosen_chair_by_name_only(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body({"chair_user_id": people["priya"].id}))
     page = soup(sw.get(f"/strategies/{record['id']}"))
     rows = {dt.get_text(strip=True): dt.find_next("dd").get_text(strip=True)
@@ -410,7 +416,7 @@ def test_the_staff_roles_are_the_recording_roles():
 
 def test_autosave_with_a_forged_id_saves_nothing_and_says_which_field(anonymous, session,
                                                                       people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record_id = start(sw)
     page = section_page(sw, record_id, "header")
     pairs = replaced(form_data(page), {"header-minute_taker_user_id": "987654",
@@ -430,7 +436,7 @@ def test_a_conflict_over_the_chair_shows_people_by_name(anonymous, session, peop
 
     from app.main import app
 
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record_id = start(sw)
     page = section_page(sw, record_id, "header")
     with TestClient(app) as browser:
@@ -453,7 +459,7 @@ def test_a_conflict_over_the_chair_shows_people_by_name(anonymous, session, peop
 def test_the_pdf_names_the_chosen_chair_and_never_prints_an_id(anonymous, session, people):
     from tests.pdf_helpers import pages_text
 
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _created(sw, _body({"chair_user_id": people["priya"].id,
                                  "minute_taker_user_id": people["mo"].id}))
     answer = sw.get(f"/strategies/{record['id']}/record.pdf")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.builders import complete_record, discussion_time
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user
 from tests.html import soup
 
 DAY = discussion_time().date()
@@ -18,10 +18,6 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def people(session):
     return {"sw": make_user(session, "sam"), "manager": make_user(session, "mo", "manager")}
 
-
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
 
 
 def _finalise(client, record: dict) -> dict:
@@ -40,7 +36,7 @@ def _timeline(client, record_id: int) -> list[tuple[str, list[str]]]:
 
 
 def test_finalise_amend_once_finalise(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, sw.post("/api/strategies", json=complete_record()).json())
     amended = sw.post(f"/api/strategies/{record['id']}/amend",
                       json={"revision": record["revision"], "reason": "Wrong date of birth"})
@@ -54,10 +50,10 @@ def test_finalise_amend_once_finalise(anonymous, session, people):
 
 
 def test_finalise_send_return_reads_as_a_correction(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     # Finalising sends it (SEND_ON=finalise) to the police and health visiting.
     record = _finalise(sw, sw.post("/api/strategies", json=complete_record()).json())
-    manager = _as(anonymous, session, people["manager"])
+    manager = as_user(anonymous, session, people["manager"])
     returned = manager.post(f"/api/strategies/{record['id']}/return",
                             json={"revision": record["revision"], "reasons": ["factual_error"],
                                   "comments": "The school was not asked"})
@@ -70,7 +66,7 @@ def test_finalise_send_return_reads_as_a_correction(anonymous, session, people):
             "Comments: The school was not asked"]),
     ]
     assert _timeline(manager, record["id"]) == expected
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     _finalise(sw, returned.json())
     assert _timeline(sw, record["id"]) == [*expected, ("Version 2 finalised", [])]
 
@@ -80,9 +76,9 @@ def test_a_version_never_sent_is_returned_as_the_next_version(anonymous, session
     """A finalised version never changes, sent or not: its return starts the next version
     and the timeline says so."""
     settings_env(send_on="authorise")  # finalised but not yet sent to anyone
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     record = _finalise(sw, sw.post("/api/strategies", json=complete_record()).json())
-    manager = _as(anonymous, session, people["manager"])
+    manager = as_user(anonymous, session, people["manager"])
     returned = manager.post(f"/api/strategies/{record['id']}/return",
                             json={"revision": record["revision"], "reasons": ["other"],
                                   "comments": "Add the school's view"})
@@ -94,7 +90,7 @@ def test_a_version_never_sent_is_returned_as_the_next_version(anonymous, session
 
 
 def test_follow_up_dates_are_written_out(anonymous, session, people):
-    sw = _as(anonymous, session, people["sw"])
+    sw = as_user(anonymous, session, people["sw"])
     body = complete_record()
     body["grounds"] |= {"referrer_informed_on": None, "referrer_informed_how": None}
     record = _finalise(sw, sw.post("/api/strategies", json=body).json())

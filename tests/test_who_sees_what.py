@@ -22,7 +22,7 @@ from app.records import service
 from app.sending import service as sending
 from app.sending.models import RecordReceipt
 from tests.builders import STANDARD_ORGANISATIONS, record_with
-from tests.conftest import make_user, signed_in
+from tests.conftest import as_user, make_user
 
 SOCIAL_CARE = {
     # username: (role, team)
@@ -144,10 +144,6 @@ def world(anonymous, session):
     return users, ids
 
 
-def _as(anonymous, session, user):
-    anonymous.cookies.clear()
-    return signed_in(anonymous, session, user)
-
 
 PEOPLE = [*SOCIAL_CARE, *OTHERS, *PARTNERS]
 
@@ -155,7 +151,7 @@ PEOPLE = [*SOCIAL_CARE, *OTHERS, *PARTNERS]
 @pytest.mark.parametrize("person", PEOPLE)
 def test_every_record_route_answers_as_the_oracle_says(world, anonymous, session, person):
     users, ids = world
-    client = _as(anonymous, session, users[person])
+    client = as_user(anonymous, session, users[person])
     checked = 0
     for name, record_id in ids.items():
         sees = oracle_sees(person, name)
@@ -186,7 +182,7 @@ def test_every_record_route_answers_as_the_oracle_says(world, anonymous, session
 def test_the_list_its_api_and_csv_hold_exactly_what_the_oracle_says(world, anonymous, session,
                                                                      person):
     users, ids = world
-    client = _as(anonymous, session, users[person])
+    client = as_user(anonymous, session, users[person])
     expected = {ids[name] for name in ids if oracle_sees(person, name)}
     api = client.get("/api/strategies")
     if person == "partnership":
@@ -233,22 +229,22 @@ def test_only_a_manager_who_may_see_it_withdraws_and_a_reason_is_required(world,
     url = f"/api/strategies/{ids['finalised']}/versions/1/withdrawals"
     school = STANDARD_ORGANISATIONS["school"]
     body = {"organisation_id": school, "reason": "Sent to the wrong school"}
-    assert _as(anonymous, session, users["central_sw"]).post(url, json=body).status_code == 403
-    assert _as(anonymous, session, users["north_manager"]).post(url, json=body).status_code == 404
-    manager = _as(anonymous, session, users["central_manager"])
+    assert as_user(anonymous, session, users["central_sw"]).post(url, json=body).status_code == 403
+    assert as_user(anonymous, session, users["north_manager"]).post(url, json=body).status_code == 404
+    manager = as_user(anonymous, session, users["central_manager"])
     assert manager.post(url, json={**body, "reason": ""}).status_code == 422
     assert manager.post(url, json={**body, "organisation_id": 424242}).status_code == 404
     assert manager.post(url, json=body).status_code == 204
     assert manager.post(url, json=body).status_code == 404  # already withdrawn
-    school1 = _as(anonymous, session, users["school1"])
+    school1 = as_user(anonymous, session, users["school1"])
     assert school1.get(f"/strategies/{ids['finalised']}").status_code == 404
-    assert _as(anonymous, session, users["police"]).get(
+    assert as_user(anonymous, session, users["police"]).get(
         f"/strategies/{ids['finalised']}").status_code == 200
 
 
 def test_every_refusal_is_logged_once_with_the_user_and_why(world, anonymous, session):
     users, ids = world
-    client = _as(anonymous, session, users["central_sw"])
+    client = as_user(anonymous, session, users["central_sw"])
     # A stale write (409), a missing revision (428), a body refused (422), a workflow refusal.
     record = service.get_record(session, ids["draft"])
     body = record.content.model_dump(mode="json")
@@ -275,14 +271,14 @@ def test_the_audit_log_shows_a_manager_only_records_they_may_see_and_admin_no_na
     for person, sees_central, sees_north in (("central_manager", True, False),
                                              ("north_manager", False, True),
                                              ("admin", True, True)):
-        page = soup(_as(anonymous, session, users[person]).get("/audit"))
+        page = soup(as_user(anonymous, session, users[person]).get("/audit"))
         text = page.select_one("#events").get_text(" ")
         assert (central.reference in text, north.reference in text) == (
             sees_central, sees_north), person
         # Children's names beside the records: managers, for theirs; the administrator never.
         assert ("Leo Carter" in text) == (person != "admin"), person
     # Asking for another team's record by reference is as if it did not exist.
-    page = soup(_as(anonymous, session, users["north_manager"]).get(
+    page = soup(as_user(anonymous, session, users["north_manager"]).get(
         f"/audit?reference={central.reference}"))
     assert page.select_one("#no-record") is not None
     assert page.select("#events tbody tr") == []
@@ -294,7 +290,7 @@ def test_the_outbox_shows_a_manager_only_notices_of_records_they_may_see(
 
     users, ids = world
     for person, team in (("central_manager", "Central"), ("north_manager", "North")):
-        page = soup(_as(anonymous, session, users[person]).get("/outbox"))
+        page = soup(as_user(anonymous, session, users[person]).get("/outbox"))
         references = {a.get_text() for a in page.select("#outbox a")}
         sent_to_addresses = {name for name in ids
                              if any(org in orgs for orgs in RECORDS[name]["sent"].values()
@@ -302,7 +298,7 @@ def test_the_outbox_shows_a_manager_only_notices_of_records_they_may_see(
         expected = {service.get_record(session, ids[name]).reference
                     for name in sent_to_addresses if oracle_sees(person, name)}
         assert references == expected, (person, team)
-    admin = soup(_as(anonymous, session, users["admin"]).get("/outbox"))
+    admin = soup(as_user(anonymous, session, users["admin"]).get("/outbox"))
     assert {a.get_text() for a in admin.select("#outbox a")} == {
         service.get_record(session, ids[name]).reference for name in ids if name != "draft"}
 
@@ -312,7 +308,7 @@ def test_a_manager_withdraws_from_the_record_page_without_javascript(world, anon
 
     users, ids = world
     record_id = ids["finalised"]
-    manager = _as(anonymous, session, users["central_manager"])
+    manager = as_user(anonymous, session, users["central_manager"])
     forms = soup(manager.get(f"/strategies/{record_id}")).select("#sent form")
     school = STANDARD_ORGANISATIONS["school"]
     action = f"/strategies/{record_id}/versions/1/organisations/{school}/withdraw"
@@ -324,10 +320,10 @@ def test_a_manager_withdraws_from_the_record_page_without_javascript(world, anon
                if "School or college" in tr.get_text())
     assert "Withdrawn" in row.get_text() and "Leo goes to Hillside" in row.get_text()
     assert row.select_one("form") is None
-    assert _as(anonymous, session, users["school1"]).get(
+    assert as_user(anonymous, session, users["school1"]).get(
         f"/strategies/{record_id}").status_code == 404
     # A social worker is shown no withdraw form, and may not post one.
-    sw = _as(anonymous, session, users["central_sw"])
+    sw = as_user(anonymous, session, users["central_sw"])
     assert soup(sw.get(f"/strategies/{record_id}")).select("#sent form") == []
     gp = STANDARD_ORGANISATIONS["gp"]
     assert sw.post(f"/strategies/{record_id}/versions/1/organisations/{gp}/withdraw",
@@ -356,7 +352,7 @@ LINK_ROUTES = "/r/"
 @pytest.mark.parametrize("person", ["police", "north_manager", "admin"])
 def test_the_link_routes_answer_every_account_alike(world, anonymous, session, person):
     users, ids = world
-    client = _as(anonymous, session, users[person])
+    client = as_user(anonymous, session, users[person])
     for record_id in (*ids.values(), 999999):
         for path in (f"/r/records/{record_id}/versions/1",
                      f"/r/records/{record_id}/versions/1/record.pdf"):
@@ -379,7 +375,7 @@ def test_every_record_route_hides_or_refuses_as_the_oracle_says(world, anonymous
     record gets 404, as if it did not exist; a partner who may read it reads, and is refused
     (403) everything else. (What social care may change is walked in test_permissions.)"""
     users, ids = world
-    client = _as(anonymous, session, users[person])
+    client = as_user(anonymous, session, users[person])
     routes = _record_routes()
     assert len(routes) >= 26
     before = {i: service.get_record(session, i).revision for i in ids.values()}
@@ -431,7 +427,7 @@ def test_a_partner_cannot_find_a_record_by_what_only_a_newer_version_says(anonym
     changed["decision"]["outcome"] = "s47_single"
     lifecycle.save_record(session, record=record,
                           data=type(record.content).model_validate(changed), expected_revision=None)
-    client = _as(anonymous, session, police)
+    client = as_user(anonymous, session, police)
 
     def listed(query: str) -> list[int]:
         return [item["id"] for item in client.get(f"/api/strategies?{query}").json()["items"]]

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 from bs4 import BeautifulSoup
 
-from tests.e2e.test_browser import PASSWORD, _new_record, browser, server  # noqa: F401
+from tests.e2e.conftest import PASSWORD, new_record
 
 # Where the screenshots go, to look at (not compared by the test).
 SHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/e2e-screenshots"))
@@ -29,13 +29,13 @@ def _someone_else_saves(base: str, record_url: str, slug: str, changes: dict) ->
         assert other.post(path, data=data).status_code == 303
 
 
-def test_autosave_and_a_conflict_chosen_in_the_browser(server, browser):  # noqa: F811
+def test_autosave_and_a_conflict_chosen_in_the_browser(server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page()
     refused = []
     page.on("console", lambda message: refused.append(message.text)
             if "Content Security Policy" in message.text else None)
-    record_url = _new_record(page, server)
+    record_url = new_record(page, server)
     page.goto(f"{record_url}/sections/analysis")
     status = page.locator("#autosave-status")
 

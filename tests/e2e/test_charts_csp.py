@@ -9,7 +9,7 @@ import pytest
 
 from app.reports.charts import bar_chart, line_chart
 from app.web.security import SECURITY_HEADERS
-from tests.e2e.test_browser import CHROMIUM, REQUIRE_BROWSER
+from tests.e2e.conftest import CHROMIUM, REQUIRE_BROWSER
 
 PAGE = "http://charts.test/"
 MONTHS_TEXT = ["2025-01-01", "2025-02-01", "2025-03-01"]

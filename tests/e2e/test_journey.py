@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from app.rules.workdays import add_working_days
 from tests.builders import discussion_time
-from tests.e2e.test_browser import PASSWORD, browser, server  # noqa: F401 (fixtures)
+from tests.e2e.conftest import PASSWORD
 
 PAGE_LOADS_ALLOWED = 15
 
@@ -58,7 +58,7 @@ def _add_row(page, noun, first_field):
     expect(page.locator(f"#{first_field}")).to_be_focused()
 
 
-def test_the_realistic_record_in_at_most_15_page_loads(server, browser):  # noqa: F811
+def test_the_realistic_record_in_at_most_15_page_loads(server, browser):
     page = browser.new_page()
     _sign_in(page, server)
     loads = []
@@ -175,7 +175,7 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):  # noqa
     page.close()
 
 
-def test_removing_a_row_focuses_the_list_heading_and_says_so(server, browser):  # noqa: F811
+def test_removing_a_row_focuses_the_list_heading_and_says_so(server, browser):
     page = browser.new_page()
     _sign_in(page, server)
     page.get_by_role("button", name="Start a new strategy record").click()
@@ -191,7 +191,7 @@ def test_removing_a_row_focuses_the_list_heading_and_says_so(server, browser):  
     page.close()
 
 
-def test_without_javascript_the_page_returns_to_the_new_row(server, browser):  # noqa: F811
+def test_without_javascript_the_page_returns_to_the_new_row(server, browser):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     _sign_in(page, server)

@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from tests.builders import complete_record
-from tests.e2e.test_browser import CHROMIUM, PASSWORD, REQUIRE_BROWSER, _free_port, browser  # noqa: F401
+from tests.e2e.conftest import CHROMIUM, PASSWORD, REQUIRE_BROWSER, _free_port
 from tests.pdf_helpers import pages_text
 
 SCHOOL_CONTACT = "ann.jones@riverside.example.sch.uk"
