@@ -19,7 +19,7 @@ from app.pdf import service as pdf_service
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from tests.conftest import POSTGRES_URL, postgres_or_skip, use_database
-from tests.test_operations import _every_row
+from tests.shared_helpers import every_row
 
 
 def _scratch(name: str) -> str:
@@ -79,8 +79,8 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_every_record_a
     subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "-h", url.host,
                     "-p", str(url.port or 5432), "-U", url.username, "-d", url.database,
                     str(target)], check=True, capture_output=True)
-    rows = _every_row(restored)
-    assert rows == _every_row(source)
+    rows = every_row(restored)
+    assert rows == every_row(source)
     assert len(rows["strategy_record"]) == 5 and len(rows["rendered_pdf"]) == 2
     engine = db.make_engine(restored)
     with Session(engine) as session:

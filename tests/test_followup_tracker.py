@@ -12,6 +12,7 @@ from app.worklists.tracker import ActionQuery, manager_counts, open_actions
 from tests.builders import complete_record, discussion_time
 from tests.conftest import make_user, signed_in
 from tests.html import soup
+from tests.shared_helpers import tracked_record
 
 
 def test_edt_review_due_across_christmas_and_easter():
@@ -31,25 +32,6 @@ def test_working_days_overdue_skip_bank_holidays():
     assert working_days_overdue(date(2026, 4, 8), date(2026, 4, 8)) == 0
 
 
-def _record(session, user, *, team="Central", finalise=True, led_by="day_team",
-            actions=None, referrer=None, review_due=None):
-    body = complete_record()
-    body["header"]["led_by"] = led_by
-    if review_due:
-        body["header"]["day_team_review_due"] = str(review_due)
-    if actions is not None:
-        body["actions"] = actions
-    if referrer:
-        body["grounds"] |= {"referrer_name": referrer, "referrer_informed_on": None,
-                            "referrer_informed_how": None}
-    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
-                                     team=team, created_by_id=user.id)
-    if finalise:
-        record = lifecycle.finalise_record(session, record=record,
-                                           expected_revision=record.revision, finalised_by=user)
-    return record
-
-
 def test_manager_counts_on_a_crafted_set(session, anonymous):
     today = uk_now().date()
     # Due on the discussion day (the earliest the rules allow): overdue today.
@@ -62,26 +44,26 @@ def test_manager_counts_on_a_crafted_set(session, anonymous):
 
     # Central: two awaiting authorisation (one with an overdue update action and an overdue
     # task), one authorised, one returned, one draft never finalised.
-    a = _record(session, sw, actions=update_overdue + [
+    a = tracked_record(session, sw, actions=update_overdue + [
         {"description": "Visit", "owner": "SW", "due_date": str(past)}])
-    _record(session, sw, actions=update_later, referrer="Ms Bell")
-    c = _record(session, sw, actions=update_later)
+    tracked_record(session, sw, actions=update_later, referrer="Ms Bell")
+    c = tracked_record(session, sw, actions=update_later)
     followup.authorise(session, c, manager, c.revision)
-    d = _record(session, sw, actions=update_later)
+    d = tracked_record(session, sw, actions=update_later)
     followup.return_record(session, d, manager, d.revision, "Add the school's view",
                            ["agency_position"])
-    _record(session, sw, finalise=False)
+    tracked_record(session, sw, finalise=False)
     # EDT-led (another team's, counted for everyone): one review overdue, one done.
     edt = make_user(session, "eddie", "edt_worker", team="EDT")
-    e = _record(session, edt, team="EDT", led_by="edt", actions=update_later,
+    e = tracked_record(session, edt, team="EDT", led_by="edt", actions=update_later,
                 review_due=past)
-    f = _record(session, edt, team="EDT", led_by="edt", actions=update_later,
+    f = tracked_record(session, edt, team="EDT", led_by="edt", actions=update_later,
                 review_due=past)
     entries.record_edt_review(session, f, sw, f.revision, {
         "reviewed_by": "Sam", "reviewed_on": str(today), "checked": "All",
         "further_needed": "no"})
     # North: everything due and outstanding, none of it the Central manager's.
-    _record(session, north, team="North", actions=update_overdue, referrer="Mr Lee")
+    tracked_record(session, north, team="North", actions=update_overdue, referrer="Mr Lee")
 
     counts = manager_counts(session, manager)
     # a and b, and the EDT-led e and f (EDT records count for every manager).
@@ -106,7 +88,7 @@ def test_manager_counts_on_a_crafted_set(session, anonymous):
 def test_tracker_filters_and_api(session, anonymous):
     today = uk_now().date()
     sw = make_user(session, "sam")
-    r = _record(session, sw, actions=[
+    r = tracked_record(session, sw, actions=[
         {"kind": "update_agencies", "due_date": str(today + timedelta(days=3))},
         {"description": "Police interview", "owner": "DC Evans", "agency": "police",
          "due_date": str(discussion_time().date())},
@@ -158,8 +140,8 @@ def test_the_tracker_pages_in_its_order(session, anonymous):
     tasks = [{"description": f"Task {i}", "owner": "SW", "due_date": str(past)} for i in range(3)]
     later = [{"description": "Later", "owner": "SW", "due_date": str(today + timedelta(days=9))},
              {"description": "Medical today", "owner": "SW", "due_date": str(today)}]
-    _record(session, sw, actions=[{"kind": "update_agencies", "due_date": str(past)}] + tasks)
-    _record(session, sw, actions=[{"kind": "update_agencies",
+    tracked_record(session, sw, actions=[{"kind": "update_agencies", "due_date": str(past)}] + tasks)
+    tracked_record(session, sw, actions=[{"kind": "update_agencies",
                                    "due_date": str(today + timedelta(days=3))}] + later)
     whole = open_actions(session, sw, ActionQuery())
     assert whole.next_cursor is None
@@ -194,7 +176,7 @@ def test_the_tracker_pages_in_its_order(session, anonymous):
 def test_queues_page_with_next_and_previous(session, anonymous):
     sw = make_user(session, "sam")
     manager = make_user(session, "mo", "manager")
-    ids = [_record(session, sw).id for _ in range(3)]
+    ids = [tracked_record(session, sw).id for _ in range(3)]
     from app.worklists.tracker import queue
     first = queue(session, manager, "awaiting-authorisation", page_size=2)
     assert [r.id for r in first.items] == ids[:2] and first.previous_cursor is None
@@ -218,7 +200,7 @@ def test_the_managers_counts_stop_at_the_cap(session, anonymous, monkeypatch):
     sw = make_user(session, "sam")
     manager = make_user(session, "mo", "manager")
     for _ in range(3):
-        _record(session, sw, actions=[
+        tracked_record(session, sw, actions=[
             {"kind": "update_agencies", "due_date": str(uk_now().date() + timedelta(days=10))},
             {"description": "Visit", "owner": "SW", "due_date": str(past)}])
     assert manager_counts(session, manager).overdue_actions == 3
@@ -247,10 +229,10 @@ def test_drafts_never_finalised_are_counted_and_queued_with_the_stale_ones_apart
     fresh, edge, stale, older = (draft(sw, stale_days - 1), draft(sw, stale_days),
                                  draft(sw, stale_days + 1), draft(sw, 3 * stale_days))
     draft(north, 30, team="North")  # another team's
-    returned = _record(session, sw)
+    returned = tracked_record(session, sw)
     followup.return_record(session, returned, manager, returned.revision, "Add the GP",
                            ["agency_position"])  # in the returned queue, not this one
-    _record(session, sw)  # finalised
+    tracked_record(session, sw)  # finalised
 
     counts = manager_counts(session, manager)
     # Exactly stale_days ago (to the minute) is not yet "more than" stale_days ago.

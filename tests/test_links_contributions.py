@@ -19,7 +19,7 @@ from tests.builders import STANDARD_ORGANISATIONS, complete_record
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, soup, table_rows
 from tests.pdf_helpers import pages_text
-from tests.test_links_journey import _body, _code
+from tests.shared_helpers import emailed_code, mail_body
 
 GP = STANDARD_ORGANISATIONS["gp"]
 GP_EMAIL = "patel@nhs.example"
@@ -47,13 +47,13 @@ def _asked(session, client, smtp, needed_by=None):  # noqa: F811
     assert worker.run_once() == 1
     to, mail = smtp.messages[-1]
     assert to == [GP_EMAIL]
-    path = re.search(r"https://records\.example\.org(/r/[A-Za-z0-9_-]+)", _body(mail)).group(1)
+    path = re.search(r"https://records\.example\.org(/r/[A-Za-z0-9_-]+)", mail_body(mail)).group(1)
     client.cookies.clear()
     return record, path, mail
 
 
 def _in(client, smtp, path):  # noqa: F811
-    code = _code(client, smtp, path, GP_EMAIL)
+    code = emailed_code(client, smtp, path, GP_EMAIL)
     answer = client.post(f"{path}/session", data={"code": code}, follow_redirects=False)
     assert answer.status_code == 303
     return answer.headers["location"]
@@ -88,8 +88,8 @@ def test_the_gp_contributes_and_it_arrives_in_the_draft_as_received(session, ano
     record, path, mail = _asked(session, anonymous, smtp)
     assert mail["Subject"] == f"Information needed for a strategy discussion: {record.reference}"
     for detail in ("Leo", "Carter", "grabbed", "Bruising"):
-        assert detail not in _body(mail)
-    assert re.search(r"/r/([A-Za-z0-9_-]+)", _body(mail)).group(1) not in str(
+        assert detail not in mail_body(mail)
+    assert re.search(r"/r/([A-Za-z0-9_-]+)", mail_body(mail)).group(1) not in str(
         session.execute(select(RecipientLink.token_hash)).all())
     assert "Give information for a strategy discussion" in anonymous.get(path).text
     form_path = _in(anonymous, smtp, path)
@@ -233,7 +233,7 @@ def test_code_requests_are_limited_per_client_address_across_recipients(
         "recipient": f"contact-{other.id}", "needed_by": f"{day.day}/{day.month}/{day.year}"},
         follow_redirects=False).status_code == 303
     worker.run_once()
-    second = re.search(r"org(/r/[A-Za-z0-9_-]+)", _body(smtp.messages[-1][1])).group(1)
+    second = re.search(r"org(/r/[A-Za-z0-9_-]+)", mail_body(smtp.messages[-1][1])).group(1)
     anonymous.cookies.clear()
     assert anonymous.post(f"{path}/code").status_code == 200
     assert anonymous.post(f"{second}/code").status_code == 200

@@ -15,13 +15,10 @@ from tests.builders import STANDARD_ORGANISATIONS, finalised_record, recipients
 from tests.conftest import make_user, signed_in
 from tests.html import soup, table_rows
 from tests.pdf_helpers import pages_text
+from tests.shared_helpers import amended_and_sent, emailed_code, mail_body
 
 POLICE = STANDARD_ORGANISATIONS["police"]
 CASE_DETAIL = ("Leo", "Carter", "grabbed", "section 47", "s47")
-
-
-def _body(message) -> str:
-    return message.get_payload(decode=True).decode()
 
 
 def _sent(session, smtp, name="Sergeant Duty", email="duty@police.example"):
@@ -32,21 +29,8 @@ def _sent(session, smtp, name="Sergeant Duty", email="duty@police.example"):
     worker.run_once()
     mails = [m for to, m in smtp.messages if to == [email]]
     assert len(mails) == 1
-    path = re.search(r"https://records\.example\.org(/r/[A-Za-z0-9_-]+)", _body(mails[0])).group(1)
+    path = re.search(r"https://records\.example\.org(/r/[A-Za-z0-9_-]+)", mail_body(mails[0])).group(1)
     return record, path
-
-
-def _code(anonymous, smtp, path, email="duty@police.example"):
-    before = len(smtp.messages)
-    answer = anonymous.post(f"{path}/code")
-    assert answer.status_code == 200
-    assert soup(answer).select_one("#code-sent").get_text(" ", strip=True).startswith(
-        f"We have emailed a 6-digit code to {email[0]}•••@{email.split('@')[1]}")
-    assert worker.run_once() == 1
-    to, message = smtp.messages[before]
-    assert to == [email]
-    assert message["Subject"] == "Your one-time code for Strategy Record"
-    return re.search(r"code is (\d{6})\.", _body(message)).group(1)
 
 
 def _actions(session, action):
@@ -59,8 +43,8 @@ def test_the_whole_journey_link_code_page_and_pdf(session, anonymous, smtp):
     record, path = _sent(session, smtp)
     notice = next(m for to, m in smtp.messages if to == ["duty@police.example"])
     for detail in CASE_DETAIL:
-        assert detail not in _body(notice)
-    assert re.search(r"/r/([A-Za-z0-9_-]+)", _body(notice)).group(1) not in str(
+        assert detail not in mail_body(notice)
+    assert re.search(r"/r/([A-Za-z0-9_-]+)", mail_body(notice)).group(1) not in str(
         session.execute(select(RecipientLink.token_hash)).all())  # stored hashed only
 
     # The link page shows nothing of the record.
@@ -68,7 +52,7 @@ def test_the_whole_journey_link_code_page_and_pdf(session, anonymous, smtp):
     assert page.status_code == 200
     for detail in CASE_DETAIL:
         assert detail not in page.text
-    code = _code(anonymous, smtp, path)
+    code = emailed_code(anonymous, smtp, path)
     answer = anonymous.post(f"{path}/session", data={"code": code}, follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/r/records/{record.id}/versions/1"
@@ -99,7 +83,7 @@ def test_the_whole_journey_link_code_page_and_pdf(session, anonymous, smtp):
 
 def test_a_scanner_fetching_the_link_uses_up_nothing(session, anonymous, smtp):
     record, path = _sent(session, smtp)
-    code = _code(anonymous, smtp, path)
+    code = emailed_code(anonymous, smtp, path)
     for _ in range(3):
         assert anonymous.get(path).status_code == 200
     assert anonymous.post(f"{path}/session", data={"code": code},
@@ -108,7 +92,7 @@ def test_a_scanner_fetching_the_link_uses_up_nothing(session, anonymous, smtp):
 
 def test_a_used_code_cannot_be_replayed(session, anonymous, smtp):
     record, path = _sent(session, smtp)
-    code = _code(anonymous, smtp, path)
+    code = emailed_code(anonymous, smtp, path)
     assert anonymous.post(f"{path}/session", data={"code": code},
                           follow_redirects=False).status_code == 303
     anonymous.cookies.clear()
@@ -121,7 +105,7 @@ def test_a_used_code_cannot_be_replayed(session, anonymous, smtp):
 
 def test_the_sixth_wrong_code_is_refused_and_a_new_code_is_needed(session, anonymous, smtp):
     record, path = _sent(session, smtp)
-    code = _code(anonymous, smtp, path)
+    code = emailed_code(anonymous, smtp, path)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for left in (4, 3, 2, 1):
         answer = anonymous.post(f"{path}/session", data={"code": wrong})
@@ -135,7 +119,7 @@ def test_the_sixth_wrong_code_is_refused_and_a_new_code_is_needed(session, anony
     sixth = anonymous.post(f"{path}/session", data={"code": code}, follow_redirects=False)
     assert sixth.status_code == 422
     assert "tried too many times" in soup(sixth).select_one("#code-error").text
-    new = _code(anonymous, smtp, path)
+    new = emailed_code(anonymous, smtp, path)
     assert anonymous.post(f"{path}/session", data={"code": new},
                           follow_redirects=False).status_code == 303
 
@@ -155,7 +139,7 @@ def test_code_requests_are_rate_limited_per_recipient(session, anonymous, smtp):
 
 def test_an_expired_code_and_an_expired_link(session, anonymous, smtp):
     record, path = _sent(session, smtp)
-    code = _code(anonymous, smtp, path)
+    code = emailed_code(anonymous, smtp, path)
     session.execute(update(LinkCode).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     session.commit()
     late = anonymous.post(f"{path}/session", data={"code": code})
@@ -171,7 +155,7 @@ def test_an_expired_code_and_an_expired_link(session, anonymous, smtp):
 
 
 def _opened(anonymous, smtp, path):
-    code = _code(anonymous, smtp, path)
+    code = emailed_code(anonymous, smtp, path)
     assert anonymous.post(f"{path}/session", data={"code": code},
                           follow_redirects=False).status_code == 303
 
@@ -239,8 +223,8 @@ def test_another_recipients_session_cannot_read_this_record(session, anonymous, 
     gp_record = finalised_record(session, make_user(session, "sue"), distribution=recipients("gp"))
     worker.run_once()
     mail = next(m for to, m in smtp.messages if to == ["gp@nhs.example"])
-    gp_path = re.search(r"org(/r/[A-Za-z0-9_-]+)", _body(mail)).group(1)
-    code = _code(anonymous, smtp, gp_path, "gp@nhs.example")
+    gp_path = re.search(r"org(/r/[A-Za-z0-9_-]+)", mail_body(mail)).group(1)
+    code = emailed_code(anonymous, smtp, gp_path, "gp@nhs.example")
     assert anonymous.post(f"{gp_path}/session", data={"code": code},
                           follow_redirects=False).status_code == 303
     assert anonymous.get(f"/r/records/{gp_record.id}/versions/1").status_code == 200
@@ -250,26 +234,12 @@ def test_another_recipients_session_cannot_read_this_record(session, anonymous, 
     assert anonymous.post(f"{path}/session", data={"code": code}).status_code == 422
 
 
-def _amended(session, record, sw, sent_to):
-    from app.domain.schema import StrategyRecordData
-    from app.followup import lifecycle
-    from app.followup import service as followup
-
-    record = followup.amend(session, record, sw, record.revision, "Wrong date of the visit")
-    data = StrategyRecordData.model_validate(
-        record.content.model_dump(mode="json") | {"distribution": recipients(*sent_to)})
-    record = lifecycle.save_record(session, record=record, data=data,
-                                   expected_revision=record.revision)
-    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
-                                     finalised_by=sw)
-
-
 def test_a_superseded_version_points_to_the_later_one_only_if_it_was_sent(
         session, anonymous, smtp):
     record, path = _sent(session, smtp)
     sw = session.get(User, record.created_by_id)
     # Version 2 goes only to health visiting: the police contact keeps version 1, superseded.
-    record = _amended(session, record, sw, ("csc", "health_visiting"))
+    record = amended_and_sent(session, record, sw, ("csc", "health_visiting"))
     worker.run_once()
     _opened(anonymous, smtp, path)
     page = soup(anonymous.get(f"/r/records/{record.id}/versions/1"))
@@ -278,7 +248,7 @@ def test_a_superseded_version_points_to_the_later_one_only_if_it_was_sent(
         "It was not sent to you.")
     assert anonymous.get(f"/r/records/{record.id}/versions/2").status_code == 404
     # Version 3 goes to the police again: the contact's new link; the old page points to it.
-    record = _amended(session, record, sw, ("csc", "police"))
+    record = amended_and_sent(session, record, sw, ("csc", "police"))
     worker.run_once()
     page = soup(anonymous.get(f"/r/records/{record.id}/versions/1"))
     assert page.select_one("#superseded a")["href"] == f"/r/records/{record.id}/versions/3"

@@ -20,7 +20,7 @@ from app.sending.link_models import RecipientLink
 from tests.builders import STANDARD_ORGANISATIONS, complete_record, discussion_time, recipients
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, post_section, soup
-from tests.test_links_journey import _amended, _body, _code
+from tests.shared_helpers import amended_and_sent, emailed_code, mail_body
 
 POLICE = STANDARD_ORGANISATIONS["police"]
 MAILBOX = "mash@police.example"
@@ -50,7 +50,7 @@ def _mails(smtp, address):  # noqa: F811
 
 
 def _path(message) -> str:
-    return re.search(r"https://records\.example\.org(/r/[A-Za-z0-9_-]+)", _body(message)).group(1)
+    return re.search(r"https://records\.example\.org(/r/[A-Za-z0-9_-]+)", mail_body(message)).group(1)
 
 
 def test_by_default_the_mailbox_reads_by_link_and_a_record_may_name_contacts(
@@ -110,7 +110,7 @@ def test_a_withdrawn_version_tells_its_reader_by_their_link(session, anonymous, 
     worker.run_once()
     notice = _mails(smtp, "duty@police.example")[-1]
     assert notice["Subject"] == f"Strategy discussion record {record.reference} withdrawn"
-    assert "Sign in" not in _body(notice) and "Wrong force" not in _body(notice)
+    assert "Sign in" not in mail_body(notice) and "Wrong force" not in mail_body(notice)
     page = anonymous.get(_path(notice))
     assert page.status_code == 410
     assert soup(page).select_one("#closed").get_text(strip=True).startswith(
@@ -123,15 +123,15 @@ def test_a_superseded_version_tells_its_reader_by_their_link(session, anonymous,
     sw = make_user(session, "sam")
     record = _finalised(session, sw, [{"organisation_id": POLICE, "contact_ids": [duty.id]}])
     worker.run_once()
-    record = _amended(session, record, session.get(User, sw.id), ("health_visiting",))
+    record = amended_and_sent(session, record, session.get(User, sw.id), ("health_visiting",))
     worker.run_once()
     notice = _mails(smtp, "duty@police.example")[-1]
     assert notice["Subject"] == f"Strategy discussion record {record.reference} superseded"
-    body = _body(notice)
+    body = mail_body(notice)
     assert "Sign in" not in body and "/strategies/" not in body
     assert "superseded by version 2, which was not sent to you" in body
     path = _path(notice)
-    code = _code(anonymous, smtp, path, "duty@police.example")
+    code = emailed_code(anonymous, smtp, path, "duty@police.example")
     opened = anonymous.post(f"{path}/session", data={"code": code}, follow_redirects=False)
     assert opened.headers["location"] == f"/r/records/{record.id}/versions/1"
     page = soup(anonymous.get(opened.headers["location"]))
@@ -153,14 +153,14 @@ def test_a_cancelled_further_discussion_tells_its_reader_by_their_link(
     worker.run_once()
     notice = _mails(smtp, "duty@police.example")[-1]
     assert notice["Subject"] == f"Further strategy discussion cancelled: record {record.reference}"
-    body = _body(notice)
+    body = mail_body(notice)
     assert body.startswith(
         f"The further strategy discussion set by strategy discussion record {record.reference} "
         "(version 1), sent to you at Police, has been cancelled. Read why and what happens next "
         "with your personal link: https://records.example.org/r/")
     assert "Sign in" not in body and "moved" not in body
     path = _path(notice)
-    code = _code(anonymous, smtp, path, "duty@police.example")
+    code = emailed_code(anonymous, smtp, path, "duty@police.example")
     opened = anonymous.post(f"{path}/session", data={"code": code}, follow_redirects=False)
     page = soup(anonymous.get(opened.headers["location"]))
     assert page.select_one("main") is not None and opened.status_code == 303

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from app import config, db, migrate
 from app.__main__ import main
@@ -29,6 +28,7 @@ from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from tests.conftest import use_database
 from tests.html import soup
+from tests.shared_helpers import every_row
 
 MAX_FAILURES = 3  # SIGN_IN_MAX_FAILURES_PER_ACCOUNT for the multi-worker server
 
@@ -222,20 +222,9 @@ def live_sqlite(tmp_path):
     db.get_engine.cache_clear()
 
 
-def _every_row(url: str) -> dict[str, list[tuple]]:
-    engine = db.make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return {table.name: [tuple(row) for row in connection.execute(
-                        sa_select(table).order_by(*table.primary_key.columns))]
-                    for table in SQLModel.metadata.sorted_tables}
-    finally:
-        engine.dispose()
-
-
 def _assert_same_database(copy: Path, live_url: str) -> None:
-    rows = _every_row(f"sqlite:///{copy}")
-    assert rows == _every_row(live_url)
+    rows = every_row(f"sqlite:///{copy}")
+    assert rows == every_row(live_url)
     assert len(rows["strategy_record"]) == 5
     assert len(rows["rendered_pdf"]) == 2
     with Session(engine := db.make_engine(f"sqlite:///{copy}")) as session:

@@ -15,7 +15,7 @@ from app.worklists.tracker import SEGMENTS
 from tests.builders import discussion_time
 from tests.conftest import make_user, signed_in
 from tests.html import soup
-from tests.test_followup_tracker import _record
+from tests.shared_helpers import tracked_record
 
 PAGES = ("/manager", "/actions", "/actions?overdue=true", "/requests", "/reports/audit",
          "/queues/awaiting-authorisation")
@@ -40,7 +40,7 @@ def _add(session, sw, partner, start: int, count: int) -> None:
     past = discussion_time().date()
     for i in range(start, start + count):
         overdue = [{"kind": "update_agencies", "due_date": str(past)}]
-        _record(session, sw, finalise=i % 5 != 4, led_by="edt" if i % 3 == 0 else "day_team",
+        tracked_record(session, sw, finalise=i % 5 != 4, led_by="edt" if i % 3 == 0 else "day_team",
                 actions=None if i % 2 else overdue, referrer="Ann Lee" if i % 4 == 0 else None)
         at = datetime.now(UTC) - timedelta(days=i)
         session.add(StrategyRequest(
@@ -89,7 +89,7 @@ def test_a_record_page_and_a_cached_pdf_read_the_user_and_the_record_once(
     """The audit row's commit keeps what the request loaded (the request's session does not
     expire on commit): no second read of the user or of the record's whole document."""
     sw = make_user(session, "sam")
-    record = _record(session, sw)
+    record = tracked_record(session, sw)
     client = signed_in(anonymous, session, make_user(session, "mo", "manager"))
     pdf = f"/strategies/{record.id}/record.pdf"
     assert client.get(pdf).status_code == 200  # rendered and stored: the next is cached

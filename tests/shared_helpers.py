@@ -1,0 +1,73 @@
+"""Helpers several test modules share (test modules never import each other): reading a
+notice's body and its one-time code, amending a sent record, every row of a database, and a
+record with chosen actions."""
+
+import re
+
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel
+
+from app import db
+from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
+from app.followup import service as followup
+from app.sending import worker
+from tests.builders import complete_record, recipients
+from tests.html import soup
+
+
+def mail_body(message) -> str:
+    return message.get_payload(decode=True).decode()
+
+
+def emailed_code(anonymous, smtp, path, email="duty@police.example"):
+    before = len(smtp.messages)
+    answer = anonymous.post(f"{path}/code")
+    assert answer.status_code == 200
+    assert soup(answer).select_one("#code-sent").get_text(" ", strip=True).startswith(
+        f"We have emailed a 6-digit code to {email[0]}•••@{email.split('@')[1]}")
+    assert worker.run_once() == 1
+    to, message = smtp.messages[before]
+    assert to == [email]
+    assert message["Subject"] == "Your one-time code for Strategy Record"
+    return re.search(r"code is (\d{6})\.", mail_body(message)).group(1)
+
+
+def amended_and_sent(session, record, sw, sent_to):
+    record = followup.amend(session, record, sw, record.revision, "Wrong date of the visit")
+    data = StrategyRecordData.model_validate(
+        record.content.model_dump(mode="json") | {"distribution": recipients(*sent_to)})
+    record = lifecycle.save_record(session, record=record, data=data,
+                                   expected_revision=record.revision)
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
+
+
+def every_row(url: str) -> dict[str, list[tuple]]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {table.name: [tuple(row) for row in connection.execute(
+                        sa_select(table).order_by(*table.primary_key.columns))]
+                    for table in SQLModel.metadata.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+def tracked_record(session, user, *, team="Central", finalise=True, led_by="day_team",
+            actions=None, referrer=None, review_due=None):
+    body = complete_record()
+    body["header"]["led_by"] = led_by
+    if review_due:
+        body["header"]["day_team_review_due"] = str(review_due)
+    if actions is not None:
+        body["actions"] = actions
+    if referrer:
+        body["grounds"] |= {"referrer_name": referrer, "referrer_informed_on": None,
+                            "referrer_informed_how": None}
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
+                                     team=team, created_by_id=user.id)
+    if finalise:
+        record = lifecycle.finalise_record(session, record=record,
+                                           expected_revision=record.revision, finalised_by=user)
+    return record
