@@ -9,9 +9,7 @@ from datetime import timedelta
 from typing import Annotated, ClassVar
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -21,12 +19,16 @@ from pydantic import (
 )
 
 from app.config import get_settings
+from app.domain.child_parts import (  # noqa: F401  (Injury and the passages are the record's parts)
+    SHARED_PASSAGES,
+    ChildPassage,
+    Injury,
+    RecordPart,
+)
 from app.domain.choices import (
     ActionKind,
     ActionStatus,
     Agency,
-    BodyArea,
-    BodySide,
     Communication,
     ContributionMode,
     DiscussionFormat,
@@ -61,13 +63,6 @@ from app.domain.fields import (
     child_title,
     uk_now,
 )
-
-
-class RecordPart(BaseModel):
-    """A part of the record (its header, a child, an action...): strict about unknown fields.
-    Not to be confused with app/domain/sections.py's Section, a page of the form."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Header(RecordPart):
@@ -222,18 +217,6 @@ class Grounds(RecordPart):
     )
 
 
-class Injury(RecordPart):
-    """One entry of the body map: where the injury is and what it looks like (never a photo)."""
-
-    area: _choice(BodyArea) = Field(None, title="Part of the body")
-    side: _choice(BodySide) = Field(None, title="Front or back")
-    description: LongText = Field(None, title="Description of the injury")
-    size: ShortText = Field(None, title="Size, if known")
-    colour: ShortText = Field(None, title="Colour, if known")
-    seen_by: ShortText = Field(None, title="Seen by")
-    seen_on: PastDate = Field(None, title="Date seen")
-
-
 class Participant(RecordPart):
     user_id: UserId = Field(None, title="Social-care staff member")
     name: ShortText = Field(None, title="Name")
@@ -344,13 +327,14 @@ class StrategyRecordData(RecordPart):
     header: Header = Field(default_factory=Header)
     children: _rows(Child) = []
     grounds: Grounds = Field(default_factory=Grounds)
-    injuries: _rows(Injury) = []
+    injuries: _rows(Injury) = []  # each belongs to a child (child_parts.py)
     participants: _rows(Participant) = []
     agency_positions: _rows(AgencyPosition) = []
     analysis: Analysis = Field(default_factory=Analysis)
     decision: Decision = Field(default_factory=Decision)
     actions: _rows(Action, fixed=1) = []
     next_steps: NextSteps = Field(default_factory=NextSteps)
+    child_passages: _rows(ChildPassage) = []
     distribution: Annotated[list[Recipient], BeforeValidator(_recipient_ids),
                             Field(max_length=MAX_ROWS)] = Field(
         [], title="Organisations that receive the record")
@@ -370,6 +354,9 @@ class StrategyRecordData(RecordPart):
         if sum(a.kind == ActionKind.UPDATE_AGENCIES for a in self.actions) > 1:
             raise ValueError("A record has exactly one update-all-agencies action")
         self.distribution = list({r.organisation_id: r for r in self.distribution}.values())
+        if len(self.children) == 1:  # a row of a one-child record is that child's: not asked
+            for row in (*self.injuries, *self.child_passages):
+                row.child_key = row.child_key or self.children[0].key
         return self
 
     def child_title(self, child: Child) -> str:

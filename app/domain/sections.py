@@ -34,6 +34,9 @@ SECTIONS = (
     Section("decision", "Decision", "decision"),
     Section("actions", "Actions", "actions", rows_editable=True),
     Section("next-steps", "Next steps", "next_steps"),
+    # Only for a record of more than one child whose shared text names one of them.
+    Section("child-wording", "Wording for one child's copy", "child_passages", rows_editable=True,
+            optional=True),
     Section("distribution", "Distribution", "distribution"),
 )
 SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}

@@ -1,0 +1,48 @@
+"""The record's parts that belong to one child of it: each injury on the body map, and the
+passages of shared text written again for one child's own copy.
+
+A per-child copy (app/records/view.py) prints only its own child's rows, and a passage written
+for the child in place of the shared one; app/domain/siblings.py says what else it may carry.
+"""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.domain.choices import BodyArea, BodySide, SharedPassage
+from app.domain.fields import LongText, PastDate, ShortText, _choice
+
+
+class RecordPart(BaseModel):
+    """A part of the record (its header, a child, an action...): strict about unknown fields.
+    Not to be confused with app/domain/sections.py's Section, a page of the form."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# A child of the record, by their key (Child.key): chosen from the record's children on the
+# form, and set by the service when the record has only one child.
+ChildKey = _choice(str)
+CHILD_KEY = Field(None, title="Which child", max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class Injury(RecordPart):
+    """One entry of the body map: where the injury is and what it looks like (never a photo)."""
+
+    child_key: ChildKey = CHILD_KEY
+    area: _choice(BodyArea) = Field(None, title="Part of the body")
+    side: _choice(BodySide) = Field(None, title="Front or back")
+    description: LongText = Field(None, title="Description of the injury")
+    size: ShortText = Field(None, title="Size, if known")
+    colour: ShortText = Field(None, title="Colour, if known")
+    seen_by: ShortText = Field(None, title="Seen by")
+    seen_on: PastDate = Field(None, title="Date seen")
+
+
+SHARED_PASSAGES = tuple(tuple(p.value.split(".")) for p in SharedPassage)
+
+
+class ChildPassage(RecordPart):
+    """A shared passage as one child's own copy prints it (one that names a sibling, say)."""
+
+    child_key: ChildKey = CHILD_KEY
+    passage: _choice(SharedPassage) = Field(None, title="Which passage")
+    text: LongText = Field(None, title="The passage as this child's copy prints it")
