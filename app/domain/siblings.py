@@ -26,6 +26,10 @@ _RELATIVE = re.compile(
 _NOT_NAMES = {"unborn", "baby", "child", "the", "a", "an", "mr", "mrs", "ms", "miss"}
 
 NOT_IN_COPY = "Not recorded"
+# Why another child's words cannot stand for this child's, worded to be printed in this
+# child's copy: they name no one.
+NAMES_THIS_CHILD = "that child's entry names this child"
+FROM_THEIR_PLACE = "that child's entry tells of the family from that child's place in it"
 
 
 def _names(child: Child) -> set[str]:
@@ -116,14 +120,12 @@ def substituted(data: StrategyRecordData, index: int, field: str) -> Substitutio
         other = getattr(data.children[place], field)
         text = other if isinstance(other, str) else None
         if text and _referred(text, data, place) is None:
-            source = data.child_title(data.children[place])
             # Copied into this child's copy, the other child's words would list this child
             # as their own sibling, or tell a family from the other child's place in it.
             if names_found(text, [child]):
-                return Substitution(written, f"{source}'s entry names {data.child_title(child)}")
+                return Substitution(written, NAMES_THIS_CHILD)
             if _RELATIVE.search(text):
-                return Substitution(written, f"{source}'s entry describes the family from "
-                                             f"{source}'s place in it")
+                return Substitution(written, FROM_THEIR_PLACE)
     if len(seen) == 1:
         return None
     return Substitution("; ".join(part for part in (text or NOT_IN_COPY, *added) if part))
