@@ -228,8 +228,9 @@ def test_migrating_gives_a_one_child_records_injuries_to_that_child_and_guesses_
     engine = db.make_engine(empty_database)
     with engine.begin() as c:
         for i, document in enumerate((one, two, none), start=1):
-            c.execute(text(INSERT), {"id": i, "ref": f"SR-2026-0000{i}", "search": f"sr-2026-0000{i}", "data": json.dumps(document),
-                                     "now": "2026-11-30 09:00:00", "wall": "2026-11-30 09:00:00"})
+            c.execute(text(INSERT), {"id": i, "ref": f"SR-2026-0000{i}", "search": f"sr-2026-0000{i}",
+                                     "data": json.dumps(document), "now": "2026-11-30 09:00:00",
+                                     "wall": "2026-11-30 09:00:00"})
     engine.dispose()
     migrate.upgrade(empty_database)
     stored = _stored(empty_database)
