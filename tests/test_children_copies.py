@@ -5,6 +5,7 @@ is repeated only where it is true of this child."""
 
 import json
 
+import pytest
 from sqlalchemy import text
 
 from app import db, migrate
@@ -160,6 +161,15 @@ def test_the_passages_page_offers_the_records_children_and_passages(client):
         "Select", "Leo Carter", "Mia Carter"]
     assert "Summary of the concern" in [
         o.text for o in row.select("select#child_passages-0-passage option")]
+
+
+@pytest.mark.parametrize("two, following", [(False, "distribution"), (True, "child-wording")])
+def test_save_and_continue_passes_the_wording_page_by_for_one_child(client, two, following):
+    record_id = create(client, _two_children() if two else complete_record())
+    page = section_page(client, record_id, "next-steps")
+    answer = post_section(client, record_id, "next-steps", form_data(page), action="save-continue")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/strategies/{record_id}/sections/{following}"
 
 
 # --- "As Leo", "as above" ---------------------------------------------------------------------

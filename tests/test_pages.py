@@ -30,7 +30,8 @@ from tests.html import (
 )
 
 SECTION_SLUGS = ["header", "children", "grounds", "injuries", "participants", "agency-positions",
-                 "experience", "analysis", "decision", "actions", "next-steps", "distribution"]
+                 "experience", "analysis", "decision", "actions", "next-steps", "child-wording",
+                 "distribution"]
 STATUSES = {"Not started", "In progress", "Complete", "There is a problem", "Not needed"}
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from app.domain.schema import Child
+from app.domain.schema import Child, StrategyRecordData
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,12 @@ class Section:
     rows_editable: bool = False
     # Only some records need it (the body map): empty and with no rule failing, it is "Not needed".
     optional: bool = False
+    # Only a record of two or more children needs it (wording for one child's copy): "Save and
+    # continue" passes it by otherwise.
+    siblings_only: bool = False
+
+    def applies_to(self, data: StrategyRecordData) -> bool:
+        return not self.siblings_only or len(data.children) > 1
 
 
 EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_by", "not_seen_reason", "voice", "observations")
@@ -36,17 +42,18 @@ SECTIONS = (
     Section("next-steps", "Next steps", "next_steps"),
     # Only for a record of more than one child whose shared text names one of them.
     Section("child-wording", "Wording for one child's copy", "child_passages", rows_editable=True,
-            optional=True),
+            optional=True, siblings_only=True),
     Section("distribution", "Distribution", "distribution"),
 )
 SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}
 
 
-def next_section(slug: str) -> Section | None:
-    """The section after this one in the form's order; None after the last."""
+def next_section(slug: str, data: StrategyRecordData | None = None) -> Section | None:
+    """The section after this one in the form's order that this record needs; None after the
+    last."""
     slugs = [section.slug for section in SECTIONS]
-    index = slugs.index(slug) + 1
-    return SECTIONS[index] if index < len(SECTIONS) else None
+    following = SECTIONS[slugs.index(slug) + 1:]
+    return next((s for s in following if data is None or s.applies_to(data)), None)
 
 
 def section_of(path: tuple) -> str:
