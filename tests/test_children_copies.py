@@ -73,6 +73,20 @@ def test_a_per_child_copy_holds_only_its_own_childs_injuries_and_observations(cl
     assert squashed(LEO_BRUISE) in whole and squashed(MIA_SCRATCH) in whole
 
 
+def test_images_of_one_child_are_not_told_in_a_siblings_copy(client):
+    body = _two_children()
+    body["grounds"] |= {"images_taken": "yes", "images_of": ["mia"], "images_taken_by": "Dr Okafor",
+                        "images_taken_role": "medical", "images_policy": "Trust photography policy"}
+    record_id = _finalised(client, body)
+    leo = squashed(_pdf_text(client, f"/strategies/{record_id}/children/child1/record.pdf"))
+    mia = squashed(_pdf_text(client, f"/strategies/{record_id}/children/mia/record.pdf"))
+    assert squashed("Dr Okafor") in mia and squashed("Dr Okafor") not in leo
+    whole = squashed(_pdf_text(client, f"/strategies/{record_id}/record.pdf"))
+    assert squashed("Which children the images are of Mia Carter") in whole
+    del body["grounds"]["images_of"]
+    assert _failures(body, "children.rows-belong") == ["Choose which children the images are of"]
+
+
 def test_with_one_child_every_injury_is_theirs_without_asking(client):
     body = complete_record()
     body["injuries"] = [_injury(None, LEO_BRUISE)]
@@ -230,7 +244,7 @@ def _stored(url: str) -> dict[int, dict]:
 def test_migrating_gives_a_one_child_records_injuries_to_that_child_and_guesses_no_other(
         empty_database):  # noqa: F811
     migrate.upgrade(empty_database, "0021")
-    one = {"children": [{"key": "leo", "name": "Leo"}],
+    one = {"children": [{"key": "leo", "name": "Leo"}], "grounds": {"images_taken": "yes"},
            "injuries": [{"description": "Bruise"}, {"description": "Mark", "child_key": None}]}
     two = {"children": [{"key": "leo", "name": "Leo"}, {"key": "mia", "name": "Mia"}],
            "injuries": [{"description": "Bruise"}]}
@@ -246,6 +260,7 @@ def test_migrating_gives_a_one_child_records_injuries_to_that_child_and_guesses_
     stored = _stored(empty_database)
     assert stored[1]["injuries"] == [{"description": "Bruise", "child_key": "leo"},
                                      {"description": "Mark", "child_key": "leo"}]
+    assert stored[1]["grounds"] == {"images_taken": "yes", "images_of": ["leo"]}
     assert stored[2]["injuries"] == [{"description": "Bruise"}]
     assert stored[3]["injuries"] == []
     data = StrategyRecordData.model_validate(stored[2], context={"stored": True})
@@ -253,5 +268,5 @@ def test_migrating_gives_a_one_child_records_injuries_to_that_child_and_guesses_
     assert [f.path for f in result.failures] == [("injuries", 0, "child_key")]
 
     migrate.downgrade(empty_database, "0021")
-    assert _stored(empty_database)[1]["injuries"] == [{"description": "Bruise"},
-                                                      {"description": "Mark"}]
+    assert _stored(empty_database)[1] == one | {"injuries": [{"description": "Bruise"},
+                                                             {"description": "Mark"}]}

@@ -5,10 +5,12 @@ A per-child copy (app/records/view.py) prints only its own child's rows, and a p
 for the child in place of the shared one; app/domain/siblings.py says what else it may carry.
 """
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.domain.choices import BodyArea, BodySide, SharedPassage
-from app.domain.fields import LongText, PastDate, ShortText, _choice
+from app.domain.fields import MAX_ROWS, LongText, PastDate, ShortText, _as_list, _choice
 
 
 class RecordPart(BaseModel):
@@ -22,6 +24,10 @@ class RecordPart(BaseModel):
 # form, and set by the service when the record has only one child.
 ChildKey = _choice(str)
 CHILD_KEY = Field(None, title="Which child", max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+# Some of the record's children (the ones images were taken of), by their keys.
+ChildKeys = Annotated[
+    list[Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]],
+    BeforeValidator(_as_list), Field(max_length=MAX_ROWS)]
 
 
 class Injury(RecordPart):

@@ -21,6 +21,7 @@ from pydantic import (
 from app.config import get_settings
 from app.domain.child_parts import (  # noqa: F401  (Injury and the passages are the record's parts)
     SHARED_PASSAGES,
+    ChildKeys,
     ChildPassage,
     Injury,
     RecordPart,
@@ -198,6 +199,7 @@ class Grounds(RecordPart):
     referrer_informed_on: PastDate = Field(None, title="Date the referrer was told the outcome")
     referrer_informed_how: ShortText = Field(None, title="How the referrer was told")
     images_taken: _choice(YesNo) = Field(None, title="Were images of injuries taken?")
+    images_of: ChildKeys = Field([], title="Which children the images are of")
     images_taken_by: ShortText = Field(None, title="Images taken by")
     images_taken_role: _choice(ImagesTakenBy) = Field(None, title="Role of the person who took them")
     images_policy: ShortText = Field(None, title="Under which policy")
@@ -355,8 +357,11 @@ class StrategyRecordData(RecordPart):
             raise ValueError("A record has exactly one update-all-agencies action")
         self.distribution = list({r.organisation_id: r for r in self.distribution}.values())
         if len(self.children) == 1:  # a row of a one-child record is that child's: not asked
+            only = self.children[0].key
             for row in (*self.injuries, *self.child_passages):
-                row.child_key = row.child_key or self.children[0].key
+                row.child_key = row.child_key or only
+            if self.grounds.images_taken == YesNo.YES and not self.grounds.images_of:
+                self.grounds.images_of = [only]
         return self
 
     def child_title(self, child: Child) -> str:

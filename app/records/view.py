@@ -7,7 +7,7 @@ Templates only lay out what is here; every wording and derived fact is decided b
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.choices import ActionKind, Position
+from app.domain.choices import ActionKind, Position, YesNo
 from app.domain.schema import (
     SHARED_PASSAGES,
     Action,
@@ -90,19 +90,35 @@ def standing_alone(child: Child, data: StrategyRecordData) -> Child:
 
 
 def copy_for(data: StrategyRecordData, child_key: str) -> StrategyRecordData:
-    """The record as one child's copy holds it: only that child's injuries and passages, and
-    each shared passage written for the child printed in place of the shared one."""
+    """The record as one child's copy holds it: only that child's injuries, images and
+    passages, and each shared passage written for the child printed in place of the shared one."""
     parts = {}
     for part, field in SHARED_PASSAGES:
         own = passage_for(data, child_key, part, field)
         if own != getattr(getattr(data, part), field):
             base = parts.get(part, getattr(data, part))
             parts[part] = base.model_copy(update={field: own})
+    grounds = parts.get("grounds", data.grounds)
+    images = {"images_of": []}  # the copy is about its one child: no list of children
+    if grounds.images_taken == YesNo.YES and child_key not in grounds.images_of:
+        # Images were taken of another child of the record: none of this one.
+        images |= {"images_taken": YesNo.NO, "images_taken_by": None,
+                   "images_taken_role": None, "images_policy": None}
     return data.model_copy(update={
         **parts,
+        "grounds": grounds.model_copy(update=images),
         "injuries": [i for i in data.injuries if i.child_key == child_key],
         "child_passages": [p for p in data.child_passages if p.child_key == child_key],
     })
+
+
+def _whole(data: StrategyRecordData) -> StrategyRecordData:
+    """The whole record as read: the children images are of by name, where there are two or
+    more to tell apart (the keys are the service's)."""
+    named = [data.child_title(c) for c in data.children if c.key in data.grounds.images_of]
+    images_of = named if len(data.children) > 1 else []
+    return data.model_copy(update={"grounds": data.grounds.model_copy(
+        update={"images_of": images_of})})
 
 
 @dataclass(frozen=True)
@@ -210,7 +226,7 @@ def record_view(data: StrategyRecordData, results: list[Result], *,
     )
     update = data.update_action
     return RecordView(
-        data=data if child_key is None else copy_for(data, child_key),
+        data=_whole(data) if child_key is None else copy_for(data, child_key),
         children=children,
         per_child=child_key is not None,
         participant_groups=tuple(participant_groups(data.participants)),

@@ -1,7 +1,7 @@
 """Rules for what each child's own copy of the record holds: rows that belong to a child, shared
 text that names another child, and details given as another child's ("As Leo")."""
 
-from app.domain.choices import SharedPassage
+from app.domain.choices import SharedPassage, YesNo
 from app.domain.schema import Child
 from app.domain.siblings import shared_naming_others, unsafe_substitutions
 from app.rules.core import Failure, rule
@@ -12,7 +12,7 @@ def _and(names: list[str]) -> str:
 
 
 @rule("children.rows-belong", "blocking", "missing", "injuries",
-      "Every injury on the body map belongs to a child of the record",
+      "Every injury on the body map, and every image, belongs to a child of the record",
       "Per-child copies carried a sibling's injuries")
 def _rows_belong(data, settings, today):
     keys = {c.key for c in data.children}
@@ -21,6 +21,10 @@ def _rows_belong(data, settings, today):
             continue
         why = "names a child no longer on the record" if injury.child_key else "has no child"
         yield Failure(f"Injury {i + 1} {why}: choose which child has it", ("injuries", i, "child_key"))
+    images = data.grounds
+    if images.images_taken == YesNo.YES and (not images.images_of
+                                             or not set(images.images_of) <= keys):
+        yield Failure("Choose which children the images are of", ("grounds", "images_of"))
     for i, passage in enumerate(data.child_passages):
         if passage.child_key not in keys:
             yield Failure(f"Choose whose copy passage {i + 1} is for",

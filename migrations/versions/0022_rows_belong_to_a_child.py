@@ -1,15 +1,15 @@
-"""Every injury on the body map belongs to a child; passages written for one child's copy
+"""Every injury on the body map and every image belongs to a child; passages for one child's copy
 
 Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-04 20:15:00
 
-An injury of a record with one child is that child's. An injury of a record with two or more
+An injury (and images taken) of a record with one child is that child's. An injury of a record with two or more
 children is left without a child: nothing in it says whose it is, so the rule
 children.rows-belong asks the author to choose, never a guess. Only the live records change:
 a version already sent never changes, and reading one fills in its only child the same way.
 
-Downgrading removes each injury's child and the passages written for one child's copy (the
+Downgrading removes each injury's child, whom the images are of, and the passages written for one child's copy (the
 earlier code has no place for them). Set-based SQL on both databases; nothing from app/.
 """
 
@@ -32,6 +32,21 @@ WHERE CASE WHEN jsonb_typeof(data -> 'children') = 'array'
            THEN jsonb_array_length(data -> 'injuries') END > 0
   AND jsonb_typeof(data #> '{children,0,key}') = 'string'
 """
+POSTGRES_IMAGES_UP = """
+UPDATE strategy_record
+SET data = jsonb_set(data, '{grounds,images_of}', jsonb_build_array(data #> '{children,0,key}'))
+WHERE CASE WHEN jsonb_typeof(data -> 'children') = 'array'
+           THEN jsonb_array_length(data -> 'children') END = 1
+  AND jsonb_typeof(data -> 'grounds') = 'object' AND data #>> '{grounds,images_taken}' = 'yes'
+  AND jsonb_typeof(data #> '{children,0,key}') = 'string'
+"""
+SQLITE_IMAGES_UP = """
+UPDATE strategy_record
+SET data = json_set(data, '$.grounds.images_of', json_array(json_extract(data, '$.children[0].key')))
+WHERE json_type(data, '$.children') = 'array' AND json_array_length(data, '$.children') = 1
+  AND json_type(data, '$.grounds') = 'object' AND json_extract(data, '$.grounds.images_taken') = 'yes'
+  AND json_type(data, '$.children[0].key') = 'text'
+"""
 SQLITE_UP = """
 UPDATE strategy_record SET data = json_set(data, '$.injuries', json((
     SELECT json_group_array(CASE WHEN coalesce(json_extract(value, '$.child_key'), '') = ''
@@ -46,6 +61,8 @@ WHERE json_type(data, '$.children') = 'array' AND json_array_length(data, '$.chi
 POSTGRES_DOWN = ("""
 UPDATE {table} SET data = data - 'child_passages' WHERE data ? 'child_passages'
 """, """
+UPDATE {table} SET data = data #- '{{grounds,images_of}}' WHERE data -> 'grounds' ? 'images_of'
+""", """
 UPDATE {table} SET data = jsonb_set(data, '{{injuries}}', (
     SELECT jsonb_agg(injury - 'child_key' ORDER BY n)
     FROM jsonb_array_elements(data -> 'injuries') WITH ORDINALITY AS rows(injury, n)))
@@ -55,6 +72,9 @@ WHERE CASE WHEN jsonb_typeof(data -> 'injuries') = 'array'
 SQLITE_DOWN = ("""
 UPDATE {table} SET data = json_remove(data, '$.child_passages')
 WHERE json_type(data, '$.child_passages') IS NOT NULL
+""", """
+UPDATE {table} SET data = json_remove(data, '$.grounds.images_of')
+WHERE json_type(data, '$.grounds.images_of') IS NOT NULL
 """, """
 UPDATE {table} SET data = json_set(data, '$.injuries', json((
     SELECT json_group_array(json_remove(value, '$.child_key'))
@@ -69,6 +89,7 @@ def _postgres() -> bool:
 
 def upgrade() -> None:
     op.execute(POSTGRES_UP if _postgres() else SQLITE_UP)
+    op.execute(POSTGRES_IMAGES_UP if _postgres() else SQLITE_IMAGES_UP)
 
 
 def downgrade() -> None:
