@@ -9,10 +9,12 @@ children is left without a child: nothing in it says whose it is, so the rule
 children.rows-belong asks the author to choose, never a guess. Only the live records change:
 a version already sent never changes, and reading one fills in its only child the same way.
 
-Downgrading removes each injury's child, whom the images are of, and the passages written for one child's copy (the
+A convened request's requester is kept on its record (requester_id), to be told when it is
+sent. Downgrading removes each injury's child, whom the images are of, and the passages written for one child's copy (the
 earlier code has no place for them). Set-based SQL on both databases; nothing from app/.
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0022'
@@ -88,11 +90,22 @@ def _postgres() -> bool:
 
 
 def upgrade() -> None:
+    # Whoever requested a convened discussion: told when the record is sent to them.
+    # A plain ADD COLUMN: SQLite must not copy strategy_record (its indexes, its references).
+    if not _postgres():  # SQLite's ALTER takes a reference only written inline
+        op.execute("ALTER TABLE strategy_record ADD COLUMN requester_id INTEGER "
+                   "REFERENCES app_user (id)")
+    else:
+        op.add_column('strategy_record', sa.Column('requester_id', sa.Integer(),
+                                                   sa.ForeignKey('app_user.id'), nullable=True))
+    op.execute("UPDATE strategy_record SET requester_id = (SELECT created_by_id FROM "
+               "strategy_request WHERE strategy_request.record_id = strategy_record.id)")
     op.execute(POSTGRES_UP if _postgres() else SQLITE_UP)
     op.execute(POSTGRES_IMAGES_UP if _postgres() else SQLITE_IMAGES_UP)
 
 
 def downgrade() -> None:
+    op.drop_column('strategy_record', 'requester_id')
     for table in ('strategy_record', 'record_version'):
         for statement in POSTGRES_DOWN if _postgres() else SQLITE_DOWN:
             op.execute(statement.format(table=table))
