@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from app.domain.schema import Child, StrategyRecordData
+from app.domain.schema import Child
 
 
 @dataclass(frozen=True)
@@ -17,12 +17,10 @@ class Section:
     rows_editable: bool = False
     # Only some records need it (the body map): empty and with no rule failing, it is "Not needed".
     optional: bool = False
-    # Only a record of two or more children needs it (wording for one child's copy): "Save and
-    # continue" passes it by otherwise.
-    siblings_only: bool = False
-
-    def applies_to(self, data: StrategyRecordData) -> bool:
-        return not self.siblings_only or len(data.children) > 1
+    # Whether "Save and continue" leads to it. The wording for one child's copy is reached from
+    # the task list and the warning that asks for it: most records never need it, and the
+    # journey through the form stays as short.
+    in_sequence: bool = True
 
 
 EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_by", "not_seen_reason", "voice", "observations")
@@ -40,20 +38,18 @@ SECTIONS = (
     Section("decision", "Decision", "decision"),
     Section("actions", "Actions", "actions", rows_editable=True),
     Section("next-steps", "Next steps", "next_steps"),
-    # Only for a record of more than one child whose shared text names one of them.
+    # Only for a record of two or more children whose shared text names one of them.
     Section("child-wording", "Wording for one child's copy", "child_passages", rows_editable=True,
-            optional=True, siblings_only=True),
+            optional=True, in_sequence=False),
     Section("distribution", "Distribution", "distribution"),
 )
 SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}
 
 
-def next_section(slug: str, data: StrategyRecordData | None = None) -> Section | None:
-    """The section after this one in the form's order that this record needs; None after the
-    last."""
+def next_section(slug: str) -> Section | None:
+    """The section "Save and continue" leads to from this one; None after the last."""
     slugs = [section.slug for section in SECTIONS]
-    following = SECTIONS[slugs.index(slug) + 1:]
-    return next((s for s in following if data is None or s.applies_to(data)), None)
+    return next((s for s in SECTIONS[slugs.index(slug) + 1:] if s.in_sequence), None)
 
 
 def section_of(path: tuple) -> str:

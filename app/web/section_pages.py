@@ -179,7 +179,7 @@ SAVE_ACTIONS = ("save", "save-continue")
 
 
 def _after_save(record: StrategyRecord, section: Section, action: str) -> str:
-    following = next_section(section.slug, record.content) if action == "save-continue" else None
+    following = next_section(section.slug) if action == "save-continue" else None
     if following is not None:
         return f"/strategies/{record.id}/sections/{following.slug}"
     # The last section's "continue" goes to the record: the task list and Finalise.
