@@ -148,6 +148,16 @@ def test_shared_text_naming_a_sibling_warns_with_the_names_found():
     ]
 
 
+def test_a_name_that_is_also_a_word_is_found_only_as_a_name():
+    body = _two_children()
+    body["children"][1]["name"] = "May Carter"
+    body["grounds"]["summary"] = "Leo may have been pushed."
+    assert _failures(body, "children.shared-text-names") == [
+        "Summary of the concern names Leo, and is printed in May Carter's own copy: write it for "
+        "May Carter's copy under Wording for one child's copy, or leave the other children out "
+        "of it"]
+
+
 def test_a_passage_written_for_each_child_clears_the_warning_and_prints_in_their_copy(client):
     body = _two_children()
     body["grounds"]["summary"] = "Leo has bruising to his arm; Mia was in the room."

@@ -48,7 +48,8 @@ def names_found(text: str | None, children: list[Child]) -> list[str]:
     found = []
     for child in children:
         for name in sorted(_names(child), key=len, reverse=True):
-            if text and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE):
+            # As written, capital and all: a child called May or Will is not every "may".
+            if text and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
                 found.append(name)
                 break
     return found
