@@ -13,7 +13,7 @@ from app.config import get_settings
 from app.domain.schema import StrategyRecordData
 from app.rules.completeness import evaluate
 from tests.builders import complete_record, create, discussion_time
-from tests.html import form_data, post_section, section_page, soup
+from tests.html import error_summary, form_data, post_section, section_page, soup
 from tests.pdf_helpers import pages_text, squashed
 from tests.test_migrations import empty_database  # noqa: F401  (the fixture, on both databases)
 
@@ -130,6 +130,20 @@ def test_a_forged_child_key_is_a_clear_error_not_a_500(client):
     answer = client.post("/api/strategies", json=body)
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"][-3:] == ["injuries", 0, "child_key"]
+
+
+@pytest.mark.parametrize("forged", ["x y", "a" * 500, "<script>"])
+def test_a_forged_child_on_the_form_is_a_clear_error_reshowing_what_was_typed(client, forged):
+    body = _two_children()
+    body["injuries"] = [_injury(None, LEO_BRUISE)]
+    record_id = create(client, body)
+    pairs = [(k, forged if k == "injuries-0-child_key" else v)
+             for k, v in form_data(section_page(client, record_id, "injuries"))]
+    answer = post_section(client, record_id, "injuries", pairs)
+    assert answer.status_code == 422
+    page = soup(answer)
+    assert error_summary(page) == {"#injuries-0-child_key": "Choose one of the record's children"}
+    assert page.select_one("#injuries-0-description").text.strip() == LEO_BRUISE
 
 
 # --- shared text that names another child ----------------------------------------------------

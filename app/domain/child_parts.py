@@ -5,9 +5,10 @@ A per-child copy (app/records/view.py) prints only its own child's rows, and a p
 for the child in place of the shared one; app/domain/siblings.py says what else it may carry.
 """
 
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.domain.choices import BodyArea, BodySide, SharedPassage
 from app.domain.fields import MAX_ROWS, LongText, PastDate, ShortText, _as_list, _choice
@@ -20,14 +21,24 @@ class RecordPart(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+_KEY = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _child_key(value: str) -> str:
+    # Whether the key is one of the record's children is the rules' to say (it may be a child
+    # since removed); here only that it could be a key at all.
+    if not _KEY.match(value):
+        raise ValueError("Choose one of the record's children")
+    return value
+
+
+_Key = Annotated[str, AfterValidator(_child_key)]
 # A child of the record, by their key (Child.key): chosen from the record's children on the
 # form, and set by the service when the record has only one child.
-ChildKey = _choice(str)
-CHILD_KEY = Field(None, title="Which child", max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+ChildKey = _choice(_Key)
+CHILD_KEY = Field(None, title="Which child")
 # Some of the record's children (the ones images were taken of), by their keys.
-ChildKeys = Annotated[
-    list[Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]],
-    BeforeValidator(_as_list), Field(max_length=MAX_ROWS)]
+ChildKeys = Annotated[list[_Key], BeforeValidator(_as_list), Field(max_length=MAX_ROWS)]
 
 
 class Injury(RecordPart):
