@@ -70,7 +70,7 @@ def complete_record() -> dict:
         "analysis": {"risks": "Physical harm", "strengths": "Mother is protective"},
         "decision": {"outcome": "s47_joint", "reasons": "Reasonable cause to suspect harm",
                      "family_informed": "yes", "child_informed": "yes",
-                     "family_detail": "SW to tell mother and Leo at the joint visit",
+                     "family_detail": "SW to tell mother and the child at the joint visit",
                      "police_lead": "DC Evans", "crime_reference": "CR-2026-0411",
                      "abe_interview": "yes", "evidence_to_preserve": "School's notes",
                      "enquiry_conduct": "Joint visit tomorrow at 10:00, police lead the interview",

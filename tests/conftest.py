@@ -239,3 +239,24 @@ def settings_env(monkeypatch):
 
     yield change
     config.get_settings.cache_clear()
+
+
+# Beside the test database, named after it, so runs against different test databases never clash.
+MIGRATION_DB = POSTGRES_URL.rsplit("/", 1)[1] + "_migrations"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    postgres_or_skip()
+    admin = db.make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {MIGRATION_DB} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {MIGRATION_DB}"))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{MIGRATION_DB}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {MIGRATION_DB} WITH (FORCE)"))
+    admin.dispose()

@@ -71,3 +71,15 @@ def tracked_record(session, user, *, team="Central", finalise=True, led_by="day_
         record = lifecycle.finalise_record(session, record=record,
                                            expected_revision=record.revision, finalised_by=user)
     return record
+
+
+def request_body(**changes) -> dict:
+    body = {
+        "children": [{"name": "Mia Jones", "date_of_birth": "2019-04-02"}],
+        "what_happened": "Mia came to school with a bruise on her cheek and said dad hit her.",
+        "why_significant_harm": "A non-accidental injury to the face of a 7-year-old.",
+        "discussed_with_name": "Ann Lee", "discussed_with_role": "Designated safeguarding lead",
+        "discussed_on": "2026-01-12",
+        "referral_form": "combined",
+    }
+    return {**body, **changes}

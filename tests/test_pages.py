@@ -30,7 +30,8 @@ from tests.html import (
 )
 
 SECTION_SLUGS = ["header", "children", "grounds", "injuries", "participants", "agency-positions",
-                 "experience", "analysis", "decision", "actions", "next-steps", "distribution"]
+                 "experience", "analysis", "decision", "actions", "next-steps", "child-wording",
+                 "distribution"]
 STATUSES = {"Not started", "In progress", "Complete", "There is a problem", "Not needed"}
 
 
@@ -118,7 +119,8 @@ def test_start_a_record_from_the_list_page(client):
     statuses = _statuses(client, record_id)
     # A new record holds only its update-all-agencies action, which still needs its date.
     # The update-all-agencies action every record starts with does not make Actions "in progress".
-    assert statuses == {slug: "Not started" for slug in SECTION_SLUGS} | {"injuries": "Not needed"}
+    assert statuses == {slug: "Not started" for slug in SECTION_SLUGS} | {
+        "injuries": "Not needed", "child-wording": "Not needed"}
 
     # The list page now links to the new record.
     links = [a["href"] for a in soup(client.get("/strategies")).select("main table a")]

@@ -11,18 +11,7 @@ from app.requests import listing, service
 from app.requests.models import DeclineData, StrategyRequest
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, form_data, soup
-
-
-def _request_body(**changes) -> dict:
-    body = {
-        "children": [{"name": "Mia Jones", "date_of_birth": "2019-04-02"}],
-        "what_happened": "Mia came to school with a bruise on her cheek and said dad hit her.",
-        "why_significant_harm": "A non-accidental injury to the face of a 7-year-old.",
-        "discussed_with_name": "Ann Lee", "discussed_with_role": "Designated safeguarding lead",
-        "discussed_on": "2026-01-12",
-        "referral_form": "combined",
-    }
-    return {**body, **changes}
+from tests.shared_helpers import request_body
 
 
 def _multi(pairs) -> dict:
@@ -44,7 +33,7 @@ def _api(client, session, user):
 
 def test_partner_requests_and_social_care_convenes_over_the_api(anonymous, session):
     school = _partner(session)
-    answer = _api(anonymous, session, school).post("/api/requests", json=_request_body())
+    answer = _api(anonymous, session, school).post("/api/requests", json=request_body())
     assert answer.status_code == 201
     made = answer.json()
     assert made["status"] == "awaiting" and made["agency"] == "school"
@@ -60,8 +49,8 @@ def test_partner_requests_and_social_care_convenes_over_the_api(anonymous, sessi
     assert [c["name"] for c in record["children"]] == ["Mia Jones"]
     assert record["children"][0]["date_of_birth"] == "2019-04-02"
     assert record["header"]["requested_by"] == "school"
-    assert record["header"]["request_reason"] == _request_body()["why_significant_harm"]
-    assert record["grounds"]["summary"] == _request_body()["what_happened"]
+    assert record["header"]["request_reason"] == request_body()["why_significant_harm"]
+    assert record["grounds"]["summary"] == request_body()["what_happened"]
     assert record["grounds"]["referrer_agency"] == "school"
     assert record["grounds"]["referrer_name"] == "School1"
     assert record["grounds"]["referral_form"] == (
@@ -82,7 +71,7 @@ def test_partner_requests_and_social_care_convenes_over_the_api(anonymous, sessi
 
 def test_decline_over_the_api_gives_the_requester_the_reason(anonymous, session):
     school = _partner(session)
-    made = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    made = _api(anonymous, session, school).post("/api/requests", json=request_body()).json()
     sw = make_user(session, "sw1")
     client = _api(anonymous, session, sw)
     assert client.post(f"/api/requests/{made['id']}/decline", json={}).status_code == 422
@@ -99,7 +88,7 @@ def test_decline_over_the_api_gives_the_requester_the_reason(anonymous, session)
 def test_a_partner_cannot_triage_even_their_own_request(anonymous, session):
     school = _partner(session)
     client = _api(anonymous, session, school)
-    made = client.post("/api/requests", json=_request_body()).json()
+    made = client.post("/api/requests", json=request_body()).json()
     assert client.post(f"/api/requests/{made['id']}/convene").status_code == 403
     assert client.post(f"/api/requests/{made['id']}/decline",
                        json={"reason": "no"}).status_code == 403
@@ -107,7 +96,7 @@ def test_a_partner_cannot_triage_even_their_own_request(anonymous, session):
 
 def test_no_other_agency_or_other_school_sees_a_request(anonymous, session):
     school = _partner(session)
-    made = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    made = _api(anonymous, session, school).post("/api/requests", json=request_body()).json()
     for other in (_partner(session, "police1", "police"), _partner(session, "school2")):
         client = _api(anonymous, session, other)
         assert client.get(f"/api/requests/{made['id']}").status_code == 404
@@ -119,21 +108,21 @@ def test_no_other_agency_or_other_school_sees_a_request(anonymous, session):
 
 def test_partner_cannot_request_for_another_agency(anonymous, session):
     client = _api(anonymous, session, _partner(session))
-    answer = client.post("/api/requests", json=_request_body(agency="police"))
+    answer = client.post("/api/requests", json=request_body(agency="police"))
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body", "agency"]
 
 
 def test_social_care_must_name_the_agency_it_asks_for(anonymous, session):
     client = _api(anonymous, session, make_user(session, "sw1"))
-    assert client.post("/api/requests", json=_request_body()).status_code == 422
-    answer = client.post("/api/requests", json=_request_body(agency="gp"))
+    assert client.post("/api/requests", json=request_body()).status_code == 422
+    answer = client.post("/api/requests", json=request_body(agency="gp"))
     assert answer.status_code == 201 and answer.json()["agency"] == "gp"
 
 
 def test_request_without_children_or_grounds_is_refused_with_fields(anonymous, session):
     client = _api(anonymous, session, _partner(session))
-    answer = client.post("/api/requests", json=_request_body(children=[], what_happened=""))
+    answer = client.post("/api/requests", json=request_body(children=[], what_happened=""))
     assert answer.status_code == 422
     locs = {tuple(d["loc"]) for d in answer.json()["detail"]}
     assert locs == {("body", "children"), ("body", "what_happened")}
@@ -141,12 +130,12 @@ def test_request_without_children_or_grounds_is_refused_with_fields(anonymous, s
 
 def test_admin_cannot_request(anonymous, session):
     client = _api(anonymous, session, make_user(session, "root", "admin"))
-    assert client.post("/api/requests", json=_request_body()).status_code == 403
+    assert client.post("/api/requests", json=request_body()).status_code == 403
 
 
 def test_every_step_is_in_the_audit_log(anonymous, session):
     school = _partner(session)
-    made = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    made = _api(anonymous, session, school).post("/api/requests", json=request_body()).json()
     anonymous.get(f"/api/requests/{made['id']}")
     sw = make_user(session, "sw1")
     record_id = _api(anonymous, session, sw).post(
@@ -227,7 +216,7 @@ def test_request_journey_over_the_pages_with_javascript_off(anonymous, session):
 
 def test_convene_on_the_page_opens_the_new_draft(anonymous, session):
     made = _api(anonymous, session, _partner(session)).post("/api/requests",
-                                                             json=_request_body()).json()
+                                                             json=request_body()).json()
     client = _api(anonymous, session, make_user(session, "sw1"))
     answer = client.post(f"/requests/{made['id']}/convene", follow_redirects=False)
     assert answer.status_code == 303
@@ -239,8 +228,8 @@ def test_convene_on_the_page_opens_the_new_draft(anonymous, session):
 
 def test_waiting_requests_are_flagged_once_past_the_triage_limit(anonymous, session):
     school = _partner(session)
-    made = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
-    fresh = _api(anonymous, session, school).post("/api/requests", json=_request_body()).json()
+    made = _api(anonymous, session, school).post("/api/requests", json=request_body()).json()
+    fresh = _api(anonymous, session, school).post("/api/requests", json=request_body()).json()
     old = session.get(StrategyRequest, made["id"])
     old.created_at = datetime.now(UTC) - timedelta(days=10)
     session.add(old)
@@ -259,7 +248,7 @@ def test_waiting_requests_are_flagged_once_past_the_triage_limit(anonymous, sess
 
 def test_the_managers_page_counts_requests_waiting_and_late(anonymous, session):
     school = _partner(session)
-    ids = [_api(anonymous, session, school).post("/api/requests", json=_request_body()).json()["id"]
+    ids = [_api(anonymous, session, school).post("/api/requests", json=request_body()).json()["id"]
            for _ in range(3)]
     late = session.get(StrategyRequest, ids[0])
     late.created_at = datetime.now(UTC) - timedelta(days=10)
@@ -279,7 +268,7 @@ def test_the_managers_page_counts_requests_waiting_and_late(anonymous, session):
 
 def _stored(session, user, at: datetime, status="awaiting") -> int:
     req = StrategyRequest(agency="school", created_by_id=user.id, created_at=at, status=status,
-                          data=_request_body(agency="school"))
+                          data=request_body(agency="school"))
     session.add(req)
     session.commit()
     return req.id

@@ -243,6 +243,24 @@ FAILING = [
     ("injuries.entries", lambda: build(injuries=[{
         "area": "left_arm", "side": "front", "description": "Bruise", "seen_by": "DSL"}]),
      [("injuries", 0, "seen_on")]),
+    # Per-child copies (issue 22): rows belong to a child; shared text naming a sibling.
+    ("children.rows-belong", lambda: build(
+        children=[child(), child(key="mia", name="Mia Carter")],
+        injuries=[{"child_key": "mia", "area": "left_arm", "side": "front", "description": "Bruise",
+                   "seen_by": "DSL", "seen_on": str(discussion_time().date())},
+                  {"area": "upper_back", "side": "back", "description": "Mark", "seen_by": "DSL",
+                   "seen_on": str(discussion_time().date())}]),
+     [("injuries", 1, "child_key")]),
+    ("children.passages", lambda: build(child_passages=[{"passage": "analysis.risks"}]),
+     [("child_passages", 0, "text")]),
+    ("children.shared-text-names", lambda: build(
+        children=[child(), child(key="mia", name="Mia Carter")],
+        grounds={"summary": "Leo has a bruise; Mia was at home"}),
+     [("grounds", "summary"), ("grounds", "summary")]),
+    ("children.references", lambda: build(
+        children=[child(household="Mother Kim, sister Mia"),
+                  child(key="mia", name="Mia Carter", household="As Leo")]),
+     [("children", 1, "household")]),
     ("decision.police-plan", lambda: build(decision={"police_lead": None}),
      [("decision", "police_lead")]),
     ("decision.police-evidence", lambda: build(decision={"crime_reference": None}),

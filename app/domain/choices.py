@@ -230,3 +230,16 @@ class JoinBy(Choice):
     IN_PERSON = "in_person", "In person"
     VIDEO = "video", "By video"
     PHONE = "phone", "By phone"
+
+
+class SharedPassage(Choice):
+    """The shared text a per-child copy may print written for its own child instead."""
+
+    SUMMARY = "grounds.summary", "Summary of the concern"
+    HISTORY = "analysis.history", "History, including earlier enquiries"
+    RISKS = "analysis.risks", "Risks"
+    STRENGTHS = "analysis.strengths", "Strengths and protective factors"
+    REASONS = "decision.reasons", "Reasons for the decision"
+    MEDICAL = "decision.medical_detail", "Medical details"
+    FAMILY = "decision.family_detail", "Who will tell the family and when"
+    NEXT = "next_steps.notes", "Other next steps"

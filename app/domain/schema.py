@@ -20,12 +20,16 @@ from pydantic import (
 
 from app.clock import uk_now
 from app.config import get_settings
+from app.domain.child_parts import (  # noqa: F401  (Injury and the passages are the record's parts)
+    SHARED_PASSAGES,
+    ChildKeys,
+    ChildPassage,
+    Injury,
+)
 from app.domain.choices import (
     ActionKind,
     ActionStatus,
     Agency,
-    BodyArea,
-    BodySide,
     Communication,
     ContributionMode,
     DiscussionFormat,
@@ -210,6 +214,7 @@ class Grounds(RecordPart):
     referrer_informed_on: PastDate = Field(None, title="Date the referrer was told the outcome")
     referrer_informed_how: ShortText = Field(None, title="How the referrer was told")
     images_taken: ChoiceOf[YesNo] = Field(None, title="Were images of injuries taken?")
+    images_of: ChildKeys = Field([], title="Which children the images are of")
     images_taken_by: ShortText = Field(None, title="Images taken by")
     images_taken_role: ChoiceOf[ImagesTakenBy] = Field(None, title="Role of the person who took them")
     images_policy: ShortText = Field(None, title="Under which policy")
@@ -227,18 +232,6 @@ class Grounds(RecordPart):
     alleged_other_children: LongText = Field(
         None, title="Other children they have contact with, outside the household"
     )
-
-
-class Injury(RecordPart):
-    """One entry of the body map: where the injury is and what it looks like (never a photo)."""
-
-    area: ChoiceOf[BodyArea] = Field(None, title="Part of the body")
-    side: ChoiceOf[BodySide] = Field(None, title="Front or back")
-    description: LongText = Field(None, title="Description of the injury")
-    size: ShortText = Field(None, title="Size, if known")
-    colour: ShortText = Field(None, title="Colour, if known")
-    seen_by: ShortText = Field(None, title="Seen by")
-    seen_on: PastDate = Field(None, title="Date seen")
 
 
 class Participant(RecordPart):
@@ -338,7 +331,7 @@ class StrategyRecordData(RecordPart):
     header: Header = Field(default_factory=Header)
     children: Rows[Child] = []
     grounds: Grounds = Field(default_factory=Grounds)
-    injuries: Rows[Injury] = []
+    injuries: Rows[Injury] = []  # each belongs to a child (child_parts.py)
     participants: Rows[Participant] = []
     agency_positions: Rows[AgencyPosition] = []
     analysis: Analysis = Field(default_factory=Analysis)
@@ -348,6 +341,7 @@ class StrategyRecordData(RecordPart):
         # adds itself, so what is stored always validates again.
         list[Action], BeforeValidator(_as_list), Field(max_length=MAX_ROWS + 1)] = []
     next_steps: NextSteps = Field(default_factory=NextSteps)
+    child_passages: Rows[ChildPassage] = []
     distribution: Annotated[list[Recipient], BeforeValidator(_recipient_ids),
                             Field(max_length=MAX_ROWS)] = Field(
         [], title="Organisations that receive the record")
@@ -367,6 +361,14 @@ class StrategyRecordData(RecordPart):
         if sum(a.kind == ActionKind.UPDATE_AGENCIES for a in self.actions) > 1:
             raise ValueError("A record has exactly one update-all-agencies action")
         self.distribution = list({r.organisation_id: r for r in self.distribution}.values())
+        if len(self.children) == 1:  # a row of a one-child record is that child's: not asked
+            only = self.children[0].key
+            for injury in self.injuries:
+                injury.child_key = injury.child_key or only
+            for passage in self.child_passages:
+                passage.child_key = passage.child_key or only
+            if self.grounds.images_taken == YesNo.YES and not self.grounds.images_of:
+                self.grounds.images_of = [only]
         return self
 
     def child_title(self, child: Child) -> str:

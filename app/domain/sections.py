@@ -17,6 +17,10 @@ class Section:
     rows_editable: bool = False
     # Only some records need it (the body map): empty and with no rule failing, it is "Not needed".
     optional: bool = False
+    # Whether "Save and continue" leads to it. The wording for one child's copy is reached from
+    # the task list and the warning that asks for it: most records never need it, and the
+    # journey through the form stays as short.
+    in_sequence: bool = True
 
 
 EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_by", "not_seen_reason", "voice", "observations")
@@ -34,16 +38,18 @@ SECTIONS = (
     Section("decision", "Decision", "decision"),
     Section("actions", "Actions", "actions", rows_editable=True),
     Section("next-steps", "Next steps", "next_steps"),
+    # Only for a record of two or more children whose shared text names one of them.
+    Section("child-wording", "Wording for one child's copy", "child_passages", rows_editable=True,
+            optional=True, in_sequence=False),
     Section("distribution", "Distribution", "distribution"),
 )
 SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}
 
 
 def next_section(slug: str) -> Section | None:
-    """The section after this one in the form's order; None after the last."""
+    """The section "Save and continue" leads to from this one; None after the last."""
     slugs = [section.slug for section in SECTIONS]
-    index = slugs.index(slug) + 1
-    return SECTIONS[index] if index < len(SECTIONS) else None
+    return next((s for s in SECTIONS[slugs.index(slug) + 1:] if s.in_sequence), None)
 
 
 def section_of(path: tuple[str | int, ...]) -> str:

@@ -111,6 +111,8 @@ class StrategyRecord(SQLModel, table=True):
     # The social-care team that owns the record (its author's team), for who may see it.
     team: str | None = Field(default=None, max_length=80, index=True)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    # Whoever requested the discussion (app/requests), told when the record is sent to them.
+    requester_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime
     updated_at: datetime
     finalised_at: datetime | None = None

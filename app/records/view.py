@@ -4,19 +4,19 @@ both render, so they show the same facts in the same words.
 Templates only lay out what is here; every wording and derived fact is decided below.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from app.clock import uk_today
-from app.domain.choices import ActionKind, Position
+from app.domain.child_parts import SHARED_PASSAGES
+from app.domain.choices import ActionKind, Position, YesNo
 from app.domain.schema import Action, AgencyPosition, Child, StrategyRecordData
+from app.domain.siblings import passage_for, substituted
 from app.records.display import ParticipantGroup, as_text, participant_groups
 from app.rules.completeness import Result, Tally, tally
 
 DATE_NOT_SET = "(date not yet set)"
 NO_CONCERNS = "No safeguarding concerns"
-NOT_IN_COPY = "Not recorded"
 
 
 @dataclass(frozen=True)
@@ -62,52 +62,58 @@ def age_text(child: Child, on: date) -> str | None:
     return _plural(days // 7, "week") if days >= 7 else _plural(days, "day")
 
 
-# "As Jayden", "Same as Jayden Smith", "See Child 1", "as above": a child's detail given by
-# reference to another child, with anything added after a comma or semicolon.
-_REFERENCE = re.compile(r"^\s*(?:the\s+)?(?:same\s+as|as\s+for|as\s+per|as|see)\s+"
-                        r"(?P<who>[^,;.]+?)(?:'s)?\s*(?:[.]\s*)?(?:[,;]\s*(?P<rest>.*))?$",
-                        re.IGNORECASE | re.DOTALL)
-_ABOVE = ("above", "previous child", "child above", "sibling above")
-
-
-def _referred_child(text: str, data: StrategyRecordData, index: int) -> tuple[int, str] | None:
-    """(the other child's place, anything added) if `text` gives this detail as another child's."""
-    match = _REFERENCE.match(text)
-    if not match:
-        return None
-    who = " ".join(match.group("who").lower().split())
-    for other, child in enumerate(data.children):
-        if other == index:
-            continue
-        names = {data.child_title(child).lower(), f"child {other + 1}"}
-        if child.name:
-            names.add(child.name.split()[0].lower())
-        if who in names or (who in _ABOVE and other == index - 1):
-            return other, (match.group("rest") or "").strip()
-    return None
+# Printed after a detail given as another child's that cannot stand for this child, in place
+# of a guess: the author was warned before finalising (app/rules/siblings.py).
+NOT_RESOLVED = ("(given as another child's details, which cannot be repeated for this child: "
+                "{reason}. Ask the social-care contact)")
 
 
 def standing_alone(child: Child, data: StrategyRecordData) -> Child:
     """The child with each detail given as another child's ("As Jayden") replaced by that
-    child's own words, for a copy that does not hold the other child."""
+    child's own words, for a copy that does not hold the other child; where those words would
+    be untrue of this child, the detail as written with the author's warning."""
     own = next((i for i, c in enumerate(data.children) if c.key == child.key), 0)
     changes = {}
     for name, value in child:
         if name in ("key", "name") or not isinstance(value, str):
             continue
-        place, text, added, seen = own, value, [], {own}
-        while text is not None and (found := _referred_child(text, data, place)) is not None:
-            place, rest = found
-            if place in seen:
-                text = None  # children given as each other's: nothing to repeat
-                break
-            seen.add(place)
-            added.insert(0, rest)
-            other = getattr(data.children[place], name)
-            text = other if isinstance(other, str) else None
-        if len(seen) > 1:
-            changes[name] = "; ".join(part for part in (text or NOT_IN_COPY, *added) if part)
+        found = substituted(data, own, name)
+        if found is not None:
+            changes[name] = (f"{found.text} {NOT_RESOLVED.format(reason=found.unsafe)}"
+                             if found.unsafe else found.text)
     return child.model_copy(update=changes) if changes else child
+
+
+def copy_for(data: StrategyRecordData, child_key: str) -> StrategyRecordData:
+    """The record as one child's copy holds it: only that child's injuries, images and
+    passages, and each shared passage written for the child printed in place of the shared one."""
+    parts = {}
+    for part, field in SHARED_PASSAGES:
+        own = passage_for(data, child_key, part, field)
+        if own != getattr(getattr(data, part), field):
+            base = parts.get(part, getattr(data, part))
+            parts[part] = base.model_copy(update={field: own})
+    grounds = parts.get("grounds", data.grounds)
+    images = {"images_of": []}  # the copy is about its one child: no list of children
+    if grounds.images_taken == YesNo.YES and child_key not in grounds.images_of:
+        # Images were taken of another child of the record: none of this one.
+        images |= {"images_taken": YesNo.NO, "images_taken_by": None,
+                   "images_taken_role": None, "images_policy": None}
+    return data.model_copy(update={
+        **parts,
+        "grounds": grounds.model_copy(update=images),
+        "injuries": [i for i in data.injuries if i.child_key == child_key],
+        "child_passages": [p for p in data.child_passages if p.child_key == child_key],
+    })
+
+
+def _whole(data: StrategyRecordData) -> StrategyRecordData:
+    """The whole record as read: the children images are of by name, where there are two or
+    more to tell apart (the keys are the service's)."""
+    named = [data.child_title(c) for c in data.children if c.key in data.grounds.images_of]
+    images_of = named if len(data.children) > 1 else []
+    return data.model_copy(update={"grounds": data.grounds.model_copy(
+        update={"images_of": images_of})})
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,15 @@ class RecordView:
         header = self.data.header
         parts = [part for part in (header.csc_contact_name, header.csc_contact_phone) if part]
         return ", ".join(parts) or None
+
+    @property
+    def names_children(self) -> bool:
+        """Whether rows say which child they belong to: in the whole record of two or more."""
+        return not self.per_child and len(self.data.children) > 1
+
+    def child_named(self, key: str | None) -> str:
+        child = next((c for c in self.data.children if c.key == key), None)
+        return self.data.child_title(child) if child else "Not chosen"
 
     @property
     def experience_heading(self) -> str:
@@ -206,7 +221,7 @@ def record_view(data: StrategyRecordData, results: list[Result], *,
     )
     update = data.update_action
     return RecordView(
-        data=data,
+        data=_whole(data) if child_key is None else copy_for(data, child_key),
         children=children,
         per_child=child_key is not None,
         participant_groups=tuple(participant_groups(data.participants)),

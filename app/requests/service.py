@@ -18,6 +18,7 @@ from app.domain.choices import Agency, ReferrerKind, RequestStatus
 from app.domain.fields import SHORT_TEXT_MAX
 from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
+from app.organisations import service as directory
 from app.records.display import as_text
 from app.records.models import StrategyRecord
 from app.requests.models import DeclineData, RequestData, StrategyRequest
@@ -120,8 +121,18 @@ def _short(text: str) -> str:
     return text if len(text) <= SHORT_TEXT_MAX else text[: SHORT_TEXT_MAX - 1] + "…"
 
 
-def record_data_from(req: StrategyRequest, requester: User | None) -> StrategyRecordData:
-    """A draft record's content, pre-filled from the request."""
+def _requesters_organisation(session: Session, requester: User | None) -> int | None:
+    """The requester's organisation, if it can still be ticked (an active one in the directory)."""
+    organisation = (directory.get(session, requester.organisation_id)
+                    if requester and requester.organisation_id else None)
+    return organisation.id if organisation and organisation.active else None
+
+
+def record_data_from(req: StrategyRequest, requester: User | None,
+                     organisation_id: int | None = None) -> StrategyRecordData:
+    """A draft record's content, pre-filled from the request: the requester is among those who
+    took part (how is for the chair to say) with every contact detail they gave, and their
+    organisation receives the record."""
     data = req.content
     discussed = ", ".join(part for part in (
         data.discussed_with_name, data.discussed_with_role,
@@ -140,6 +151,12 @@ def record_data_from(req: StrategyRequest, requester: User | None) -> StrategyRe
             "referral_form": data.referral_form.label,
             "referrer_discussed_with": _short(discussed) if discussed else None,
         },
+        "participants": [{
+            "name": requester.display_name if requester else None, "agency": req.agency,
+            "organisation_id": organisation_id, "role": data.requester_role,
+            "phone": data.requester_phone, "email": data.requester_email,
+        }],
+        "distribution": [organisation_id] if organisation_id else [],
     }
     return StrategyRecordData.model_validate(raw, context={"stored": True})
 
@@ -165,9 +182,11 @@ def _claim(session: Session, user: User, req: StrategyRequest, status: RequestSt
 
 def convene(session: Session, user: User, req: StrategyRequest) -> StrategyRecord:
     requester = session.get(User, req.created_by_id)
-    data = record_data_from(req, requester)
+    data = record_data_from(req, requester, _requesters_organisation(session, requester))
     _claim(session, user, req, RequestStatus.CONVENED)
     record = lifecycle.create_record(session, data=data, team=user.team, created_by_id=user.id)
+    record.requester_id = req.created_by_id  # told when the record is sent (app/sending)
+    session.add(record)
     req.record_id = record.id
     session.add(req)
     session.commit()

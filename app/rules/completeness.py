@@ -24,6 +24,7 @@ from app.rules import (  # noqa: F401, I001
     header,
     next_steps,
     participants,
+    siblings,
     timeliness,
 )
 from app.rules.core import RULES, Failure, Kind, Result, Rule, Severity, rule

@@ -144,6 +144,19 @@ def notify(session: Session, record_id: int, version: int, organisation_id: int,
             new_link(session, receipt, notification, address.name, address.contact_id, at)
 
 
+def _with_requester(session: Session, record: StrategyRecord, listed: dict,
+                    reach: dict[int, list[Address]]) -> None:
+    """Whoever requested the discussion is told when the record is sent to their organisation,
+    even where it is reached through its named contacts or its mailbox (not them)."""
+    requester = session.get(User, record.requester_id) if record.requester_id else None
+    if requester is None or not (requester.is_active and requester.email):
+        return
+    org = requester.organisation_id
+    if org in listed and all(a.user_id != requester.id and a.email != requester.email
+                             for a in reach.get(org, [])):
+        reach[org] = [*reach.get(org, []), Address(requester.email, requester.id)]
+
+
 def send_version(session: Session, record: StrategyRecord, at: datetime, by: User | None) -> None:
     """Send the record's current version to every organisation on its distribution list: a
     receipt per organisation (what lets its users read this version) and a notice to each of
@@ -159,6 +172,7 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
     everyone = sorted(set(listed) | earlier)
     chosen = {r.organisation_id: r.contact_ids for r in record.content.distribution}
     reach, names = addresses(session, everyone, chosen), _names(session, everyone)
+    _with_requester(session, record, listed, reach)
     discussion_on = record.discussion_at.date() if record.discussion_at else None
     made = {}
     for org, agency in sorted(listed.items()):
