@@ -124,7 +124,7 @@ def test_the_follow_up_page_records_it_audited_and_reshows_a_refusal(session, an
                                     "icpc_on": "31/2/2026"})
     assert answer.status_code == 422
     page = soup(answer)
-    assert list(error_summary(page)) == ["#s47-icpc_on"]
+    assert list(error_summary(page)) == ["#s47-icpc_on-input"]
     assert page.select_one("#s47-icpc_on-input")["value"] == "31/2/2026"
     assert page.select_one("#s47-icpc-held").has_attr("checked")
     answer = client.post(url, data={"revision": str(record.revision), "icpc": "held",

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app import visibility
 from app.auth.models import AuditEvent
-from app.records import service
+from app.followup import lifecycle as service
 from tests.builders import record_with
 from tests.conftest import make_user
 

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
@@ -70,13 +71,22 @@ class RequestObservation(HttpMiddleware):
             route = route_template(scope)
             metrics.REQUESTS.labels(method, route, str(status)).inc()
             metrics.LATENCY.labels(method, route).observe(elapsed)
-            user = getattr(scope.get("state", {}).get("user"), "id", None)
+            user = _user_id(scope.get("state", {}).get("user"))
             # The route's template, never the raw path or query: a personal link's secret is
             # in its path, and searches (children's names) are in queries.
             log.info("%s %s %d", method, route, status, extra={
                 "event": "request", "request_id": request_id, "method": method, "route": route, "status": status,
                 "duration_ms": round(elapsed * 1000, 1), "user_id": user})
             logs.reset_request_id(context)
+
+
+def _user_id(user) -> int | None:
+    """The signed-in person's id from the identity map: their row may be expired and its
+    session closed by now (reading `user.id` would then go back to the database, and fail)."""
+    if user is None:
+        return None
+    identity = sa_inspect(user).identity
+    return identity[0] if identity else None
 
 
 class DatabaseCollector:
