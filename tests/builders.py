@@ -60,7 +60,7 @@ def complete_record() -> dict:
              "phone": "01632 960 202"},
             {"name": "Sam Lee", "agency": "health_visiting", "role": "Health Visitor",
              "mode": "phone_outside", "phone": "01632 960 303",
-             "contributed_at": (at - timedelta(hours=1)).isoformat()},
+             "contributed_at": (at - timedelta(hours=1)).isoformat(), "relayed_by": "Priya Shah"},
         ],
         "agency_positions": [
             {"agency": "csc", "position": "has_concerns", "concerns": "Injury"},

@@ -242,6 +242,8 @@ FAILING = [
     ("participants.present", lambda: build(participants=[]), [("participants",)]),
     ("participants.details", lambda: build(participants=participants(None, {"phone": None})),
      [("participants", 1, "phone")]),
+    ("participants.relayed", lambda: build(participants=participants(None, None, {
+        "mode": "email_outside", "relayed_by": None})), [("participants", 2, "relayed_by")]),
     ("agencies.core", lambda: build(children=[unborn_child()]), [("agency_positions",)]),
     ("agencies.positions", lambda: build(
         agency_positions=positions({"agency": "gp", "position": "has_concerns"}),

@@ -245,6 +245,7 @@ class Participant(RecordPart):
     phone: Phone = Field(None, title="Phone")
     email: Email = Field(None, title="Email")
     contributed_at: PastDateTime = Field(None, title="When they contributed")
+    relayed_by: ShortText = Field(None, title="Who relayed it to the discussion")
 
 
 class AgencyPosition(RecordPart):

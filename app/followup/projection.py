@@ -41,7 +41,7 @@ from app.sending.models import RecordReceipt
 
 # Bumped whenever what is derived changes: `reprojection.project_stale` then re-projects
 # every record.
-PROJECTION = 1
+PROJECTION = 2
 
 CANCELLATION_UPDATE = "cancellation_update"
 REFERRER_FEEDBACK = "referrer_feedback"

@@ -10,7 +10,13 @@ from enum import Enum
 
 from pydantic import BaseModel
 
-from app.domain.choices import OUTSIDE_MEETING_MODES, ContributionMode
+from app.domain.choices import (
+    IN_DISCUSSION_MODES,
+    OUTSIDE_MEETING_MODES,
+    ContributionMode,
+    contribution_label,
+    discussion_words,
+)
 from app.domain.fields import UK, USER_ID_FIELDS
 
 NOT_RECORDED = "Not recorded"
@@ -51,23 +57,36 @@ def summary_rows(
 
 
 @dataclass(frozen=True)
+class ParticipantRow:
+    person: object
+    how: str  # how they took part, in the words of the discussion's format
+    when: str
+
+
+@dataclass(frozen=True)
 class ParticipantGroup:
     title: str
     at_meeting: bool
-    people: list
+    people: list[ParticipantRow]
 
 
-def participant_groups(participants: list) -> list[ParticipantGroup]:
-    """Participants split by how they took part, so phone and email contributions stand out."""
-    at_meeting = {ContributionMode.IN_PERSON, ContributionMode.VIDEO}
+def participant_groups(participants: list, format=None) -> list[ParticipantGroup]:
+    """Participants split by how they took part, so phone and email contributions stand out.
+    The wording follows the format: a discussion held by phone calls has no meeting."""
+    where = discussion_words(format)
+    at = "On the calls" if where == "the calls" else "At the meeting"
+
+    def group(title: str, at_meeting: bool, modes) -> ParticipantGroup:
+        return ParticipantGroup(title, at_meeting, [ParticipantRow(
+            p, contribution_label(p.mode, format) if p.mode else NOT_RECORDED,
+            as_text(p.contributed_at) if p.contributed_at else (at if at_meeting else ""))
+            for p in participants if p.mode in modes])
     groups = [
-        ParticipantGroup("Took part in the meeting", True,
-                         [p for p in participants if p.mode in at_meeting]),
-        ParticipantGroup("Contributed outside the meeting (phone, email or report)", False,
-                         [p for p in participants if p.mode in OUTSIDE_MEETING_MODES]),
-        ParticipantGroup("Invited but unavailable", False,
-                         [p for p in participants if p.mode == ContributionMode.UNAVAILABLE]),
-        ParticipantGroup("How they contributed is not recorded", False,
-                         [p for p in participants if p.mode is None]),
+        group(f"Took part in {where}", True, IN_DISCUSSION_MODES),
+        group(f"Contributed outside {where} (phone, email or report)", False,
+              OUTSIDE_MEETING_MODES),
+        group("Invited but unavailable", False, {ContributionMode.UNAVAILABLE}),
+        group("Invited, did not respond", False, {ContributionMode.NO_RESPONSE}),
+        group("How they contributed is not recorded", False, {None}),
     ]
     return [group for group in groups if group.people]

@@ -125,6 +125,9 @@ FIGURES: list[Figure] = [
     Figure("outside-contributions", "Who took part",
            "Records with contributions made outside the meeting (phone, email or report)",
            "records", **_measured("outside-contributions")),
+    Figure("partners-in-discussion", "Who took part",
+           "Records where the police and health took part in the discussion itself (in the "
+           "room, by video or on the call)", "records", **_measured("partners-in-discussion")),
     Figure("agency-positions", "Every agency's position",
            "Records with every involved agency's position recorded", "records",
            **_measured("agency-positions")),

@@ -1,6 +1,12 @@
 """Rules for who took part and every agency's position."""
 
-from app.domain.choices import HEALTH_AGENCIES, OUTSIDE_MEETING_MODES, Agency, Position
+from app.domain.choices import (
+    HEALTH_AGENCIES,
+    OUTSIDE_MEETING_MODES,
+    RELAYED_MODES,
+    Agency,
+    Position,
+)
 from app.rules.core import (
     Failure,
     agencies_present,
@@ -37,6 +43,19 @@ def _participant_details(data, settings, today):
             yield Failure(f"Enter a phone number or email for {who}", (*path, "phone"))
         if person.mode in OUTSIDE_MEETING_MODES and not person.contributed_at:
             yield Failure(f"Enter when {who} contributed", (*path, "contributed_at"))
+
+
+# Its own rule, not part of "participants.details": the live audit's "who took part" figure
+# keeps judging earlier records by what they were asked for.
+@rule("participants.relayed", "blocking", "missing", "participants",
+      "A contribution by phone or email outside the discussion says who relayed it",
+      "Finding 2: phone and email contributions must be recorded with who, how and when")
+def _relayed(data, settings, today):
+    for i, person in enumerate(data.participants):
+        if person.mode in RELAYED_MODES and not person.relayed_by:
+            who = person.name or f"participant {i + 1}"
+            yield Failure(f"Enter who relayed {who}'s contribution to the discussion",
+                          ("participants", i, "relayed_by"))
 
 
 @rule("agencies.core", "blocking", "missing", "agency-positions",

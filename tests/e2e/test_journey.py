@@ -119,6 +119,7 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):  # noqa
             page.fill(f"#{prefix}-email", email)
         if outside:
             _date(page, f"{prefix}-contributed_at", day, "09:15")
+            page.fill(f"#{prefix}-relayed_by", "Priya Shah")
     expect(page.locator("#app-announce")).to_have_text("Participant 6 added")
     _continue(page, server, "agency-positions")
 

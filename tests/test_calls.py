@@ -1,0 +1,130 @@
+"""How each person took part (issue 22, item 1): in the discussion (in the room, by video or
+on the call), outside it (with when and who relayed it), or invited and absent; worded by the
+discussion's format, so a discussion held by phone calls has no "meeting"."""
+
+from datetime import date
+
+from sqlmodel import select
+
+from app.domain.schema import StrategyRecordData
+from app.followup.measure_table import RecordMeasure
+from app.records.view import record_view
+from app.rules.completeness import evaluate
+from app.rules.workdays import add_working_days
+from tests.builders import complete_record, recipients
+from tests.html import section_page, soup
+from tests.pdf_helpers import pages_text
+from tests.test_rules import SETTINGS, paths
+
+
+def _phone_call_edt() -> dict:
+    """An out-of-hours discussion held as a conference call: social care, the police and the
+    paediatrician all on the call."""
+    body = complete_record()
+    body["header"] |= {"format": "phone", "led_by": "edt",
+                       "day_team_review_due": str(next_working_day(
+                           date.fromisoformat(body["header"]["discussion_at"][:10])))}
+    body["participants"] = [
+        {"name": "Kim Noor", "agency": "csc", "role": "EDT social worker", "mode": "phone_call",
+         "phone": "01632 960 100"},
+        {"name": "PS Hall", "agency": "police", "role": "Duty sergeant", "mode": "phone_call",
+         "phone": "01632 960 202"},
+        {"name": "Dr Okafor", "agency": "hospital", "role": "Consultant paediatrician",
+         "mode": "phone_call", "phone": "01632 960 404"},
+    ]
+    body["agency_positions"] += [{"agency": "hospital", "position": "no_concerns"}]
+    body["distribution"] = recipients("police", "health_visiting", "hospital")
+    return body
+
+
+def next_working_day(day: date) -> date:
+    return add_working_days(day, 1)
+
+
+def _finalised(client, body) -> int:
+    answer = client.post("/api/strategies", json=body)
+    assert answer.status_code == 201, answer.text
+    record = answer.json()
+    done = client.post(f"/api/strategies/{record['id']}/finalise",
+                       json={"revision": record["revision"]})
+    assert done.status_code == 200, done.text
+    return record["id"]
+
+
+def _pdf_text(client, record_id: int) -> str:
+    answer = client.get(f"/strategies/{record_id}/record.pdf")
+    assert answer.status_code == 200
+    return " ".join(" ".join(pages_text(answer.content)).split())
+
+
+def test_a_phone_call_discussion_prints_everyone_on_the_call_as_taking_part(client):
+    record_id = _finalised(client, _phone_call_edt())
+    text = _pdf_text(client, record_id)
+    assert "Took part in the calls (3)" in text
+    assert text.count("By phone, taking part in the calls") == 3
+    for name in ("PS Hall", "Dr Okafor"):
+        assert name in text
+    assert "Took part in the meeting" not in text
+    assert "outside the meeting" not in text and "Contributed outside" not in text
+
+
+def test_the_participation_figures_count_partners_on_the_call(client, session):
+    record_id = _finalised(client, _phone_call_edt())
+    row = session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record_id)).one()
+    assert row.m_partners_in_discussion is True
+    assert row.m_outside_contributions is False
+    assert row.m_participants_recorded is True
+
+
+def test_an_old_record_reads_and_counts_as_before(client, session):
+    """A record of a meeting made before the change: its stored modes are kept as they were,
+    and it prints in the same words."""
+    body = complete_record()
+    record_id = _finalised(client, body)
+    stored = client.get(f"/api/strategies/{record_id}").json()["participants"]
+    assert [p["mode"] for p in stored] == ["in_person", "video", "phone_outside"]
+    text = _pdf_text(client, record_id)
+    assert "Took part in the meeting (2)" in text
+    assert "Contributed outside the meeting (phone, email or report) (1)" in text
+    assert "Attended by video" in text and "By phone, outside the meeting" in text
+    assert "Relayed by Priya Shah" in text
+    row = session.exec(select(RecordMeasure).where(RecordMeasure.record_id == record_id)).one()
+    # The health visitor only rang in beforehand: health did not take part in the meeting.
+    assert (row.m_outside_contributions, row.m_partners_in_discussion) == (True, False)
+
+
+def test_the_form_offers_the_choices_in_the_words_of_the_format(client):
+    body = _phone_call_edt()
+    answer = client.post("/api/strategies", json=body)
+    page = section_page(client, answer.json()["id"], "participants")
+    labels = [" ".join(label.get_text().split())
+              for label in page.select("label[for^='participants-0-mode']")]
+    assert "By phone, taking part in the calls" in labels
+    assert "By phone, outside the calls" in labels
+    assert "Invited, did not respond" in labels
+    assert not any("meeting" in label for label in labels)
+
+
+def test_the_page_groups_people_who_did_not_respond(client):
+    body = _phone_call_edt()
+    body["participants"].append({"name": "Ms Hill", "agency": "school", "role": "DSL",
+                                 "mode": "no_response", "email": "dsl@example.sch.uk"})
+    answer = client.post("/api/strategies", json=body)
+    page = soup(client.get(f"/strategies/{answer.json()['id']}"))
+    headings = [" ".join(h.get_text().split()) for h in page.select("h3")]
+    assert "Took part in the calls (3)" in headings
+    assert "Invited, did not respond (1)" in headings
+
+
+def test_a_contribution_relayed_from_outside_says_who_relayed_it():
+    body = complete_record()
+    body["participants"][2]["relayed_by"] = None
+    data = StrategyRecordData.model_validate(body)
+    assert paths(data, "participants.relayed") == [("participants", 2, "relayed_by")]
+    body["participants"][2]["mode"] = "phone_call"
+    body["participants"][2]["contributed_at"] = None
+    data = StrategyRecordData.model_validate(body)
+    assert all(r.passed for r in evaluate(data, SETTINGS)
+               if r.rule.id in ("participants.relayed", "participants.details"))
+    groups = record_view(data, []).participant_groups
+    assert [(g.title, len(g.people)) for g in groups] == [("Took part in the meeting", 3)]
