@@ -57,6 +57,13 @@ class DiscussionFormat(Choice):
     MIXED = "mixed", "Mixed"
 
 
+class UkClock(Choice):
+    """Which of the two 1am-to-2am hours on the night the clocks go back a time was in."""
+
+    BST = "bst", "BST: the first time, before the clocks went back"
+    GMT = "gmt", "GMT: the second time, after the clocks went back"
+
+
 class Sequence(Choice):
     FIRST = "first", "First strategy discussion"
     FURTHER = "further", "Further strategy discussion"

@@ -9,9 +9,7 @@ from datetime import timedelta
 from typing import Annotated, ClassVar
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -34,10 +32,10 @@ from app.domain.choices import (
     ImagesTakenBy,
     ImmediateAction,
     LedBy,
-    Outcome,
     Position,
     ReferrerKind,
     Sequence,
+    UkClock,
     YesNo,
 )
 from app.domain.fields import (
@@ -58,21 +56,20 @@ from app.domain.fields import (
     _new_key,
     _recipient_ids,
     _rows,
+    checked_times,
     child_title,
+    clock_from_offset,
     uk_now,
 )
-
-
-class RecordPart(BaseModel):
-    """A part of the record (its header, a child, an action...): strict about unknown fields.
-    Not to be confused with app/domain/sections.py's Section, a page of the form."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+from app.domain.parts import Analysis, Decision, RecordPart
 
 
 class Header(RecordPart):
     concern_at: PastDateTime = Field(None, title="Date and time the concern arose")
+    # Asked only of a time in the hour the clocks go back, which happens twice (fields.py).
+    concern_at_clock: _choice(UkClock) = Field(None, title="When the concern arose: BST or GMT")
     discussion_at: PastDateTime = Field(None, title="Date and time of the discussion")
+    discussion_at_clock: _choice(UkClock) = Field(None, title="The discussion: BST or GMT")
     format: _choice(DiscussionFormat) = Field(None, title="Format of the discussion")
     sequence: _choice(Sequence) = Field(None, title="First or further discussion")
     previous_reference: ShortText = Field(None, title="Reference of the earlier discussion")
@@ -95,13 +92,15 @@ class Header(RecordPart):
     requested_by: _choice(Agency) = Field(None, title="Agency that requested the discussion")
     request_reason: LongText = Field(None, title="Why it was requested")
 
-    @field_validator("discussion_at")
+    @model_validator(mode="before")
     @classmethod
-    def _after_concern(cls, value, info: ValidationInfo):
-        concern_at = info.data.get("concern_at")
-        if value and concern_at and concern_at > value:
-            raise ValueError("The discussion must be on or after the time the concern arose")
-        return value
+    def _clock_from_offset(cls, raw):
+        return clock_from_offset(raw, ("concern_at", "discussion_at"))
+
+    @model_validator(mode="after")
+    def _times(self, info: ValidationInfo):
+        return checked_times(self, ("concern_at", "discussion_at"), _checking_input(info),
+                             "The discussion must be on or after the time the concern arose")
 
 
 class Child(RecordPart):
@@ -255,50 +254,6 @@ class AgencyPosition(RecordPart):
     position: _choice(Position) = Field(None, title="Position")
     concerns: LongText = Field(None, title="Concerns")
     not_contacted_reason: LongText = Field(None, title="Why not contacted")
-
-
-class Analysis(RecordPart):
-    history: LongText = Field(None, title="History, including earlier enquiries")
-    earlier_enquiries: _choice(YesNo) = Field(
-        None, title="Have there been earlier section 47 enquiries about these children?"
-    )
-    risks: LongText = Field(None, title="Risks")
-    strengths: LongText = Field(None, title="Strengths and protective factors")
-
-
-class Decision(RecordPart):
-    outcome: _choice(Outcome) = Field(None, title="Outcome")
-    reasons: LongText = Field(None, title="Reasons for the decision")
-    dissent: LongText = Field(None, title="Any dissent")
-    dissent_escalation: LongText = Field(None, title="How the dissent was escalated")
-    medical_needed: _choice(YesNo) = Field(None, title="Is a medical needed?")
-    medical_detail: LongText = Field(None, title="Medical details")
-    family_informed: _choice(YesNo) = Field(
-        None, title="Will the parents be told of the discussion and its outcome?"
-    )
-    child_informed: _choice(YesNo) = Field(
-        None, title="Will the child be told of the discussion and its outcome?"
-    )
-    family_detail: LongText = Field(
-        None, title="Who will tell them and when, or why not (for example, the child's safety)"
-    )
-    # Where the police are involved (joint enquiry or criminal investigation).
-    police_lead: ShortText = Field(None, title="Police lead officer")
-    crime_reference: ShortText = Field(None, title="Crime reference")
-    abe_interview: _choice(YesNo) = Field(
-        None, title="Will an Achieving Best Evidence (ABE) interview be held?"
-    )
-    abe_not_reason: LongText = Field(None, title="Why there will be no ABE interview")
-    evidence_to_preserve: LongText = Field(None, title="Evidence to be preserved")
-    enquiry_conduct: LongText = Field(
-        None, title="Agreed timing and conduct of the police and social care enquiries"
-    )
-    # Legal planning, for any section 47 enquiry.
-    legal_advice: _choice(YesNo) = Field(None, title="Is legal advice needed?")
-    legal_advice_by: ShortText = Field(None, title="Who will get legal advice")
-    cannot_see_contingency: LongText = Field(
-        None, title="Contingency plan if the child cannot be seen"
-    )
 
 
 class Action(RecordPart):

@@ -45,15 +45,21 @@ def summary_rows(
     skip: tuple[str, ...] = ("key", "kind", *USER_ID_FIELDS)
 ) -> list[tuple[str, str]]:
     """(title, text) for each recorded field of a model, in schema order. A chosen person's
-    user id is the service's: the name beside it is what is read."""
+    user id is the service's: the name beside it is what is read. A time in the hour the
+    clocks go back is read with the clock it was on ("at 01:10 GMT")."""
     fields = type(model).model_fields
     return [
-        (info.title or name, as_text(getattr(model, name)))
+        (info.title or name, as_text(getattr(model, name)) + _clock(model, name))
         for name, info in fields.items()
-        if name not in skip
+        if name not in skip and not name.endswith("_clock")
         and (only is None or name in only)
         and getattr(model, name) not in (None, [], "", False)
     ]
+
+
+def _clock(model: BaseModel, name: str) -> str:
+    clock = getattr(model, f"{name}_clock", None)
+    return f" {clock.value.upper()}" if clock else ""
 
 
 @dataclass(frozen=True)
