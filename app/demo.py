@@ -51,9 +51,14 @@ def _joint_s47(now) -> dict:
              "household": "As Leo", "health_visitor": "Sam Lee, Anytown Health Visiting",
              "seen": "yes", "seen_at": (discussion - timedelta(days=1)).isoformat(),
              "seen_by": "Sam Lee, Health Visitor",
-             "observations": "Seen at home: clean and appropriately dressed, weight on the 25th "
-                             "centile. Settled in her mother's arms and smiled at her; startled "
-                             "and cried when her father raised his voice. No marks seen."},
+             "observed_care": "Seen at home: fed by bottle every four hours, clean nappy, "
+                              "sleeps in her own cot in her parents' room.",
+             "observed_presentation": "Clean and appropriately dressed, weight on the 25th "
+                                      "centile, alert; no marks seen.",
+             "observed_interaction": "Settled in her mother's arms and smiled at her; startled "
+                                     "and cried when her father raised his voice.",
+             "observed_by": "Sam Lee, Health Visitor",
+             "observed_at": (discussion - timedelta(days=1)).isoformat()},
         ],
         "grounds": {
             "summary": "Leo (7) arrived at school with fingertip bruising to his upper left arm "

@@ -4,6 +4,7 @@ discussion's format, so a discussion held by phone calls has no "meeting"."""
 
 from datetime import date
 
+import pytest
 from sqlmodel import select
 
 from app.domain.schema import StrategyRecordData
@@ -11,8 +12,8 @@ from app.followup.measure_table import RecordMeasure
 from app.records.view import record_view
 from app.rules.completeness import evaluate
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, recipients
-from tests.html import section_page, soup
+from tests.builders import complete_record, observed_parts, recipients
+from tests.html import error_summary, form_data, post_section, replaced, revision_in, section_page, shown_values, soup
 from tests.pdf_helpers import pages_text
 from tests.test_rules import SETTINGS, paths
 
@@ -128,3 +129,92 @@ def test_a_contribution_relayed_from_outside_says_who_relayed_it():
                if r.rule.id in ("participants.relayed", "participants.details"))
     groups = record_view(data, []).participant_groups
     assert [(g.title, len(g.people)) for g in groups] == [("Took part in the meeting", 3)]
+
+
+# --- what was observed of a child who cannot speak (issue 22, item 3) ---------------------------
+
+PADDING = [
+    # 102 characters that say only that the baby cannot speak (issue 22).
+    "Baby is too young to say anything about what is happening to them and is not able to "
+    "speak to us now.…",
+    "x" * 60,
+    "as above",
+]
+
+
+def _baby(**fields) -> dict:
+    body = complete_record()
+    body["children"][0] |= {"name": "Ava Carter", "communication": "pre_verbal", "voice": None,
+                            **fields}
+    return body
+
+
+@pytest.mark.parametrize("part", ["observed_care", "observed_presentation",
+                                  "observed_interaction"])
+@pytest.mark.parametrize("text", PADDING)
+def test_padding_in_any_part_does_not_pass(part, text):
+    assert len(PADDING[0]) == 102
+    data = StrategyRecordData.model_validate(_baby(**{**observed_parts(), part: text}))
+    assert paths(data, "experience.observed") == [("children", 0, part)]
+    (failure,) = [f for r in evaluate(data, SETTINGS) if r.rule.id == "experience.observed"
+                  for f in r.failures]
+    assert "saying they are too young is not enough" in failure.message
+
+
+@pytest.mark.parametrize("text", PADDING)
+def test_padding_does_not_pass_for_an_unborn_baby_either(text):
+    body = complete_record()
+    body["children"] = [{"key": "u", "name": "Baby Carter", "unborn": True,
+                         "expected_delivery_date": body["actions"][0]["due_date"],
+                         "gestation_weeks": 30, "observations": text}]
+    data = StrategyRecordData.model_validate(body)
+    assert paths(data, "experience.observed") == [("children", 0, "observations")]
+
+
+def test_every_part_is_required_and_real_parts_pass():
+    data = StrategyRecordData.model_validate(_baby(**observed_parts()))
+    assert paths(data, "experience.observed") == []
+    for missing in ("observed_care", "observed_by", "observed_at"):
+        data = StrategyRecordData.model_validate(_baby(**{**observed_parts(), missing: None}))
+        assert paths(data, "experience.observed") == [("children", 0, missing)]
+
+
+def test_an_old_single_observation_is_printed_as_before_and_asked_as_parts_on_edit(client):
+    old = ("Seen at home: clean and appropriately dressed, settled in her mother's arms and "
+           "smiled at her; startled when her father raised his voice.")
+    answer = client.post("/api/strategies", json=_baby(observations=old))
+    record_id = answer.json()["id"]
+    text = " ".join(" ".join(pages_text(client.get(
+        f"/strategies/{record_id}/record.pdf").content)).split())
+    assert ("What was observed: care, routines, presentation, interaction with carers "
+            + old) in text
+    data = StrategyRecordData.model_validate(_baby(observations=old))
+    assert [p[-1] for p in paths(data, "experience.observed")] == [
+        "observed_care", "observed_presentation", "observed_interaction", "observed_by",
+        "observed_at"]
+    # The experience page asks the parts and keeps the old text beside them.
+    page = section_page(client, record_id, "experience")
+    assert page.select_one("#children-0-observed_care") is not None
+    assert page.select_one("#children-0-observations").get_text() == old
+
+
+def test_the_experience_page_refuses_padding_and_keeps_what_was_typed(client):
+    answer = client.post("/api/strategies", json=_baby())
+    record_id = answer.json()["id"]
+    page = section_page(client, record_id, "experience")
+    typed = {"children-0-observed_care": "x" * 60,
+             "children-0-observed_presentation": "Clean, alert, no marks seen on face or hands",
+             "children-0-observed_interaction": "Watched her mother's face and settled quickly",
+             "children-0-observed_by": "Sam Lee, Health Visitor"}
+    saved = post_section(client, record_id, "experience", replaced(form_data(page), typed))
+    assert saved.status_code == 303  # a draft saves; finalising is what the rule stops
+    page = soup(client.get(f"/strategies/{record_id}"))
+    form = page.select_one(f"form[action='/strategies/{record_id}/finalise']")
+    answer = client.post(form["action"], data={"revision": revision_in(form, "form"),
+                                               "confirmed": "yes"}, follow_redirects=False)
+    assert answer.status_code == 422
+    page = soup(answer)
+    summary = error_summary(page)
+    assert any(href.endswith("#children-0-observed_care") for href in summary)
+    page = section_page(client, record_id, "experience")
+    assert shown_values(page)["children-0-observed_care"] == ["x" * 60]

@@ -19,7 +19,13 @@ from app.rules.completeness import (
     evaluate,
 )
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, discussion_time, recipients, record_with
+from tests.builders import (
+    complete_record,
+    discussion_time,
+    observed_parts,
+    recipients,
+    record_with,
+)
 
 # Every limit the rules read, given explicitly so the environment cannot change the outcome.
 SETTINGS = Settings(
@@ -208,6 +214,10 @@ def working_days_before(moment: datetime, days: int) -> datetime:
     return datetime.combine(day, moment.time())
 
 
+OBSERVATION_PATHS = [("children", 0, part) for part in (
+    "observed_care", "observed_presentation", "observed_interaction", "observed_by", "observed_at")]
+
+
 # One failing case per rule: (rule id, record, the paths of its failures). The test below
 # checks that every registered rule appears here, so a new rule cannot go untested.
 FAILING = [
@@ -254,7 +264,7 @@ FAILING = [
     ("experience.account", lambda: build(children=[child(voice=None)]),
      [("children", 0, "voice")]),
     ("experience.observed", lambda: build(children=[child(communication="pre_verbal")]),
-     [("children", 0, "observations")]),
+     OBSERVATION_PATHS),
     ("analysis.risks-and-strengths", lambda: build(analysis={"strengths": None}),
      [("analysis", "strengths")]),
     ("decision.required", lambda: build(decision={"reasons": None}), [("decision", "reasons")]),
@@ -742,13 +752,12 @@ def test_unborn_child_is_not_asked_whether_seen():
 @pytest.mark.parametrize("communication", ["pre_verbal", "non_verbal"])
 def test_child_who_cannot_speak_with_only_voice_fails_observed(communication):
     data = build(children=[child(communication=communication, voice="Cried")])
-    assert paths(data, "experience.observed") == [("children", 0, "observations")]
+    assert paths(data, "experience.observed") == OBSERVATION_PATHS
 
 
 @pytest.mark.parametrize("communication", ["pre_verbal", "non_verbal"])
 def test_child_who_cannot_speak_with_observations_passes(communication):
-    data = build(children=[child(communication=communication,
-                                 observations="Settled with mum, fed and changed, watched her face")])
+    data = build(children=[child(communication=communication, **observed_parts())])
     assert passes(data, "experience.observed")
 
 

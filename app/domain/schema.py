@@ -145,6 +145,14 @@ class Child(RecordPart):
     seen_by: ShortText = Field(None, title="Seen by")
     not_seen_reason: LongText = Field(None, title="Why the child has not been seen")
     voice: LongText = Field(None, title="What the child said or showed")
+    # For a born child who cannot speak, what was observed is asked as its parts (each
+    # required: rules/experience.py); `observations`, the single text records held before, is
+    # still kept and printed (and is what is asked of an unborn baby).
+    observed_care: LongText = Field(None, title="Care and routines observed")
+    observed_presentation: LongText = Field(None, title="How the child presented")
+    observed_interaction: LongText = Field(None, title="How the child and their carers interacted")
+    observed_by: ShortText = Field(None, title="Who observed the child")
+    observed_at: PastDateTime = Field(None, title="When they were observed")
     observations: LongText = Field(
         None, title="What was observed: care, routines, presentation, interaction with carers"
     )
