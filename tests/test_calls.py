@@ -218,3 +218,44 @@ def test_the_experience_page_refuses_padding_and_keeps_what_was_typed(client):
     assert any(href.endswith("#children-0-observed_care") for href in summary)
     page = section_page(client, record_id, "experience")
     assert shown_values(page)["children-0-observed_care"] == ["x" * 60]
+
+
+# --- what happened to the images (issue 22, item 5) --------------------------------------------
+
+SCHOOL_IMAGES = {"images_taken": "yes", "images_taken_by": "Ms Hill", "images_policy": "None",
+                 "images_taken_role": "school", "body_map": "yes"}
+HANDLED = {"images_kept_where": "Deleted from the school phone; copy on the police system",
+           "images_kept_by": "DC Evans, police", "images_shared_with": "The paediatrician only"}
+
+
+def _images(**grounds) -> StrategyRecordData:
+    body = complete_record()
+    body["grounds"] |= grounds
+    return StrategyRecordData.model_validate(body)
+
+
+def test_images_taken_by_a_school_warn_until_it_says_what_happened_to_them():
+    (failure,) = [f for r in evaluate(_images(**SCHOOL_IMAGES), SETTINGS)
+                  if r.rule.id == "grounds.images-medical" for f in r.failures]
+    assert failure.path == ("grounds", "images_kept_where")
+    assert "Say what happened to the images" in failure.message
+    partly = _images(**SCHOOL_IMAGES, images_kept_where=HANDLED["images_kept_where"])
+    assert paths(partly, "grounds.images-medical") == [("grounds", "images_kept_by")]
+    assert paths(_images(**SCHOOL_IMAGES, **HANDLED), "grounds.images-medical") == []
+
+
+def test_the_grounds_page_asks_what_happened_to_the_images_and_prints_it(client):
+    answer = client.post("/api/strategies", json=complete_record())
+    record_id = answer.json()["id"]
+    page = section_page(client, record_id, "grounds")
+    typed = {f"grounds-{k}": v for k, v in {**SCHOOL_IMAGES, **HANDLED}.items()}
+    saved = post_section(client, record_id, "grounds", replaced(form_data(page), typed))
+    assert saved.status_code == 303, saved.text
+    stored = client.get(f"/api/strategies/{record_id}").json()["grounds"]
+    assert {k: stored[k] for k in HANDLED} == HANDLED
+    results = client.get(f"/api/strategies/{record_id}/completeness").json()
+    (images,) = [r for r in results if r["id"] == "grounds.images-medical"]
+    assert images["passed"] is True
+    text = " ".join(" ".join(pages_text(client.get(
+        f"/strategies/{record_id}/record.pdf").content)).split())
+    assert "Who the images have been shared with The paediatrician only" in text

@@ -315,7 +315,7 @@ FAILING = [
     ("grounds.images-medical", lambda: build(grounds={
         "images_taken": "yes", "images_taken_by": "DSL", "images_policy": "School policy",
         "images_taken_role": "school", "body_map": "yes"}),
-     [("grounds", "images_taken_role")]),
+     [("grounds", "images_kept_where")]),
     ("grounds.alleged-person", lambda: build(grounds={
         "alleged_name": "Mr Carter", "alleged_relationship": "Father", "alleged_under_18": "no",
         "alleged_contact_with_children": "yes"}),

@@ -213,6 +213,10 @@ class Grounds(RecordPart):
     images_taken_by: ShortText = Field(None, title="Images taken by")
     images_taken_role: _choice(ImagesTakenBy) = Field(None, title="Role of the person who took them")
     images_policy: ShortText = Field(None, title="Under which policy")
+    # What happened to them: what clears the warning on images not taken by medical staff.
+    images_kept_where: ShortText = Field(None, title="Where the images are kept now")
+    images_kept_by: ShortText = Field(None, title="Who holds the images")
+    images_shared_with: ShortText = Field(None, title="Who the images have been shared with")
     body_map: _choice(YesNo) = Field(None, title="Body map completed")
     # The person alleged to have caused harm, where known.
     alleged_name: ShortText = Field(None, title="Person alleged to have caused harm")

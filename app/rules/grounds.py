@@ -72,9 +72,13 @@ def _referrer_named(data, settings, today):
         yield Failure("Select the referrer's agency", ("grounds", "referrer_agency"))
 
 
+# Where images were taken by someone else, what happened to them is what must be known.
+IMAGE_HANDLING = ("images_kept_where", "images_kept_by", "images_shared_with")
+
+
 @rule("grounds.images-medical", "warning", "conflict", "grounds",
       "Images of injuries are taken by medical staff, under the local digital images policy "
-      "(LOCAL_IMAGES_POLICY)",
+      "(LOCAL_IMAGES_POLICY), or the record says where others' are kept, by whom and who has them",
       "Finding 6: a school photographed marks on a child")
 def _images_medical(data, settings, today):
     grounds = data.grounds
@@ -83,10 +87,14 @@ def _images_medical(data, settings, today):
     path = ("grounds", "images_taken_role")
     if not grounds.images_taken_role:
         yield Failure("Select the role of the person who took the images", path, Kind.MISSING)
-    elif grounds.images_taken_role != ImagesTakenBy.MEDICAL:
+        return
+    gaps = [name for name in IMAGE_HANDLING if not getattr(grounds, name)]
+    if grounds.images_taken_role != ImagesTakenBy.MEDICAL and gaps:
         yield Failure(f"Images were taken by {grounds.images_taken_role.label.lower()}, not "
                       f"medical staff: {settings.local_images_policy} says only medical staff "
-                      "photograph injuries. Say what happened to the images", path)
+                      "photograph injuries. Say what happened to the images: where they are "
+                      "kept now, who holds them and who they have been shared with",
+                      ("grounds", gaps[0]))
 
 
 @rule("grounds.alleged-person", "warning", "missing", "grounds",
