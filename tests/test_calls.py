@@ -2,7 +2,7 @@
 on the call), outside it (with when and who relayed it), or invited and absent; worded by the
 discussion's format, so a discussion held by phone calls has no "meeting"."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlmodel import select
@@ -13,7 +13,17 @@ from app.records.view import record_view
 from app.rules.completeness import evaluate
 from app.rules.workdays import add_working_days
 from tests.builders import complete_record, observed_parts, recipients
-from tests.html import error_summary, form_data, post_section, replaced, revision_in, section_page, shown_values, soup
+from tests.html import (
+    assert_shows,
+    error_summary,
+    form_data,
+    post_section,
+    replaced,
+    revision_in,
+    section_page,
+    shown_values,
+    soup,
+)
 from tests.pdf_helpers import pages_text
 from tests.test_rules import SETTINGS, paths
 
@@ -259,3 +269,79 @@ def test_the_grounds_page_asks_what_happened_to_the_images_and_prints_it(client)
     text = " ".join(" ".join(pages_text(client.get(
         f"/strategies/{record_id}/record.pdf").content)).split())
     assert "Who the images have been shared with The paediatrician only" in text
+
+
+# --- the other child at risk (issue 22, item 6) ------------------------------------------------
+
+COUSIN = {"alleged_name": "Jordan Carter", "alleged_relationship": "Cousin",
+          "alleged_under_18": "yes", "alleged_age": 16,
+          "alleged_lives_at": "22 Mill Lane, Anytown, with his mother",
+          "alleged_responsible": "His mother, Kim Carter",
+          "alleged_own_discussion": "To be held tomorrow by the day team",
+          "alleged_contact_with_children": "no"}
+
+
+def test_a_child_alleged_to_have_caused_harm_is_asked_for_their_details():
+    body = complete_record()
+    body["grounds"] |= {**COUSIN, "alleged_age": None, "alleged_lives_at": None,
+                        "alleged_responsible": None}
+    data = StrategyRecordData.model_validate(body)
+    assert paths(data, "grounds.alleged-person") == [
+        ("grounds", "alleged_age"), ("grounds", "alleged_lives_at"),
+        ("grounds", "alleged_responsible")]
+    body["grounds"] |= COUSIN
+    assert paths(StrategyRecordData.model_validate(body), "grounds.alleged-person") == []
+
+
+def test_an_age_under_18_alone_makes_them_a_child_at_risk():
+    from app.rules.grounds import alleged_child
+    body = complete_record()
+    body["grounds"] |= {**COUSIN, "alleged_under_18": None}
+    assert alleged_child(StrategyRecordData.model_validate(body))
+    body["grounds"] |= {"alleged_age": 19, "alleged_under_18": "no"}
+    assert not alleged_child(StrategyRecordData.model_validate(body))
+
+
+def test_their_own_discussion_is_an_action_and_counted_by_the_audit(session):
+    from app.domain.schema import uk_now
+    from app.followup import versions
+    from app.reports.families import Scope
+    from app.reports.figures import report
+    from tests.report_world import World, dated
+
+    w = World(session)
+    at = datetime(2026, 3, 3, 10)
+    record = w.finalised("cousin", dated(at, grounds=COUSIN))
+    rows = versions.tracked_actions(session, record.id, record.version)
+    (action,) = [row for row in rows if row.kind == "other_child_discussion"]
+    assert action.description == ("CSC considers a strategy discussion for Jordan Carter (16), "
+                                  "the child alleged to have caused harm: a child at risk too")
+    assert (action.due_date, action.status, action.agency) == (date(2026, 3, 4), "open", "csc")
+    w.finalised("no alleged child", dated(at))
+
+    def figure():
+        results = {r.figure.id: r for r in report(session, Scope(
+            date(2026, 3, 1), date(2026, 3, 31), today=uk_now().date()))}
+        total = results["other-child-considered"].total
+        return total.numerator, total.denominator
+    assert figure() == (0, 1)
+    w.action_done(record, action.position, date(2026, 3, 4))
+    assert figure() == (1, 1)
+
+
+def test_the_grounds_page_takes_their_age_as_typed(client):
+    answer = client.post("/api/strategies", json=complete_record())
+    record_id = answer.json()["id"]
+    page = section_page(client, record_id, "grounds")
+    typed = {f"grounds-{k}": str(v) for k, v in COUSIN.items()} | {"grounds-alleged_age": "sixteen"}
+    refused = post_section(client, record_id, "grounds", replaced(form_data(page), typed))
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert list(error_summary(page)) == ["#grounds-alleged_age"]
+    assert_shows(page, typed)
+    typed["grounds-alleged_age"] = "16"
+    saved = post_section(client, record_id, "grounds", replaced(form_data(page), typed))
+    assert saved.status_code == 303
+    grounds = client.get(f"/api/strategies/{record_id}").json()["grounds"]
+    assert (grounds["alleged_age"], grounds["alleged_responsible"]) == (
+        16, "His mother, Kim Carter")

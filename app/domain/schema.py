@@ -222,6 +222,11 @@ class Grounds(RecordPart):
     alleged_name: ShortText = Field(None, title="Person alleged to have caused harm")
     alleged_relationship: ShortText = Field(None, title="Their relationship to the child")
     alleged_under_18: _choice(YesNo) = Field(None, title="Are they under 18?")
+    # A child alleged to have caused harm is a child at risk too (rules/grounds.py).
+    alleged_age: StrictInt | None = Field(None, ge=0, le=120, title="Their age")
+    alleged_lives_at: LongText = Field(None, title="Where they live")
+    alleged_responsible: ShortText = Field(
+        None, title="Who holds parental responsibility for them")
     alleged_own_discussion: LongText = Field(
         None, title="Their own strategy discussion: when, or its reference"
     )

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
 from app.followup.measure_table import MEASURE_COLUMNS
-from app.followup.projection import CANCELLATION_UPDATE
+from app.followup.projection import CANCELLATION_UPDATE, OTHER_CHILD_DISCUSSION
 from app.reports.families import ACTIONS, MEASURES, RECEIPTS, REQUESTS, Family, Scope
 from app.rules.workdays import within_working_days
 
@@ -157,6 +157,10 @@ FIGURES: list[Figure] = [
     Figure("cancellation-told", "Agencies told the outcome",
            "Cancelled further discussions where agencies were told of the cancellation",
            "actions", **_action(CANCELLATION_UPDATE, _is("status", "done"))),
+    Figure("other-child-considered", "A child alleged to have caused harm",
+           "Children alleged to have caused harm for whom a discussion of their own was "
+           "considered (the action done)", "actions",
+           **_action(OTHER_CHILD_DISCUSSION, _is("status", "done"))),
     Figure("sent-on-time", "Agencies told the outcome",
            "Records sent to their agencies {send} the discussion", "records",
            **_record(_is("sent_late", False))),

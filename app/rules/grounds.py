@@ -97,9 +97,25 @@ def _images_medical(data, settings, today):
                       ("grounds", gaps[0]))
 
 
+def alleged_child(data) -> bool:
+    """The person alleged to have caused harm is a child: at risk too, and needing a strategy
+    discussion of their own (an action the projection generates)."""
+    grounds = data.grounds
+    return bool(grounds.alleged_name) and (grounds.alleged_under_18 == YesNo.YES or (
+        grounds.alleged_age is not None and grounds.alleged_age < 18))
+
+
+def alleged_child_action(data) -> str:
+    grounds = data.grounds
+    age = f" ({grounds.alleged_age})" if grounds.alleged_age is not None else ""
+    return (f"CSC considers a strategy discussion for {grounds.alleged_name}{age}, the child "
+            "alleged to have caused harm: a child at risk too")
+
+
 @rule("grounds.alleged-person", "warning", "missing", "grounds",
       "Where the person alleged to have caused harm is known: their relationship to the child, "
-      "their contact with other children (named), and if under 18, their own discussion",
+      "their contact with other children (named), and if under 18, their age, where they live, "
+      "who holds parental responsibility for them and their own discussion",
       "Children outside the household were not protected; a child who harms needs their own plan")
 def _alleged(data, settings, today):
     grounds, path = data.grounds, ("grounds",)
@@ -114,7 +130,14 @@ def _alleged(data, settings, today):
     if grounds.alleged_contact_with_children == YesNo.YES and not grounds.alleged_other_children:
         yield Failure("Name the other children the alleged person has contact with: they may be "
                       "at risk too", (*path, "alleged_other_children"))
-    if grounds.alleged_under_18 == YesNo.YES and not grounds.alleged_own_discussion:
+    if alleged_child(data):
+        yield from missing(grounds, path, {
+            "alleged_age": "Enter the age of the child alleged to have caused harm",
+            "alleged_lives_at": "Enter where the child alleged to have caused harm lives",
+            "alleged_responsible": "Enter who holds parental responsibility for the child "
+                                   "alleged to have caused harm",
+        })
+    if alleged_child(data) and not grounds.alleged_own_discussion:
         yield Failure("The alleged person is under 18: they need their own strategy discussion. "
                       "Record when it is, or its reference", (*path, "alleged_own_discussion"))
 
