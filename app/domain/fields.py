@@ -51,7 +51,10 @@ def _as_list(value):
 
 def _to_uk_local(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is not None:
-        return value.astimezone(UK).replace(tzinfo=None)
+        try:
+            return value.astimezone(UK).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 with an offset: no such UK time
+            raise ValueError("must be a real date and time, like 27 3 2026 and 14:30") from None
     return value
 
 
@@ -143,12 +146,11 @@ def clock_from_offset(raw, names: tuple[str, ...]):
         value = raw.get(name)
         try:
             when = datetime.fromisoformat(value) if isinstance(value, str) else value
-        except ValueError:
-            continue
-        if isinstance(when, datetime) and when.tzinfo and not raw.get(f"{name}_clock"):
-            local = when.astimezone(UK)
-            if repeated_hour(local.replace(tzinfo=None)):
-                raw = {**raw, f"{name}_clock": "gmt" if local.fold else "bst"}
+            local = when.astimezone(UK) if isinstance(when, datetime) and when.tzinfo else None
+        except (ValueError, OverflowError):
+            continue  # refused, as typed, by the field's own validation
+        if local and not raw.get(f"{name}_clock") and repeated_hour(local.replace(tzinfo=None)):
+            raw = {**raw, f"{name}_clock": "gmt" if local.fold else "bst"}
     return raw
 
 
