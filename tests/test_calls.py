@@ -345,3 +345,14 @@ def test_the_grounds_page_takes_their_age_as_typed(client):
     grounds = client.get(f"/api/strategies/{record_id}").json()["grounds"]
     assert (grounds["alleged_age"], grounds["alleged_responsible"]) == (
         16, "His mother, Kim Carter")
+
+
+def test_the_follow_up_page_and_the_tracker_list_the_generated_action(client):
+    body = complete_record()
+    body["grounds"] |= COUSIN
+    record_id = _finalised(client, body)
+    wanted = "CSC considers a strategy discussion for Jordan Carter (16)"
+    for url in (f"/strategies/{record_id}/follow-up", "/actions"):
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert wanted in " ".join(soup(answer).get_text(" ").split()), url
