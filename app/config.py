@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # Working days after the discussion by which CSC tells a named referrer the outcome (an
     # action in the tracker, overdue after it, when the record does not say they were told).
     referrer_feedback_working_days: int = Field(3, ge=0)
+    # Working days after the discussion by which CSC considers a strategy discussion of their
+    # own for a child alleged to have caused harm (an action in the tracker).
+    other_child_discussion_working_days: int = Field(1, ge=0)
     # Days after its discussion (or its start, if undated) after which a draft never finalised
     # is counted apart on the manager's page: a record nobody has sent.
     draft_stale_days: int = Field(7, ge=1)

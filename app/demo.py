@@ -53,9 +53,14 @@ def _joint_s47(now) -> dict:
              "household": "As Leo", "health_visitor": "Sam Lee, Anytown Health Visiting",
              "seen": "yes", "seen_at": (discussion - timedelta(days=1)).isoformat(),
              "seen_by": "Sam Lee, Health Visitor",
-             "observations": "Seen at home: clean and appropriately dressed, weight on the 25th "
-                             "centile. Settled in her mother's arms and smiled at her; startled "
-                             "and cried when her father raised his voice. No marks seen."},
+             "observed_care": "Seen at home: fed by bottle every four hours, clean nappy, "
+                              "sleeps in her own cot in her parents' room.",
+             "observed_presentation": "Clean and appropriately dressed, weight on the 25th "
+                                      "centile, alert; no marks seen.",
+             "observed_interaction": "Settled in her mother's arms and smiled at her; startled "
+                                     "and cried when her father raised his voice.",
+             "observed_by": "Sam Lee, Health Visitor",
+             "observed_at": (discussion - timedelta(days=1)).isoformat()},
         ],
         "grounds": {
             "summary": "Leo (7) arrived at school with fingertip bruising to his upper left arm "
@@ -77,13 +82,15 @@ def _joint_s47(now) -> dict:
              "mode": "video", "phone": "01632 960 202"},
             {"name": "Sam Lee", "agency": "health_visiting", "role": "Health Visitor",
              "mode": "phone_outside", "phone": "01632 960 303",
-             "contributed_at": (discussion - timedelta(hours=1)).isoformat()},
+             "contributed_at": (discussion - timedelta(hours=1)).isoformat(),
+             "relayed_by": "Priya Shah"},
             {"name": "Ann Jones", "agency": "school", "organisation": "Riverside Primary School",
              "role": "Designated safeguarding lead", "mode": "in_person",
              "email": "dsl@riverside.example.sch.uk"},
             {"name": "Dr Ahmed", "agency": "gp", "role": "GP", "mode": "email_outside",
              "email": "surgery@example.nhs.uk",
-             "contributed_at": (discussion - timedelta(hours=2)).isoformat()},
+             "contributed_at": (discussion - timedelta(hours=2)).isoformat(),
+             "relayed_by": "Priya Shah"},
         ],
         "agency_positions": [
             {"agency": "csc", "position": "has_concerns",

@@ -161,7 +161,11 @@ def generate(rng: random.Random, today: date, years: int, directory: dict) -> di
                  "seen": "yes", "seen_at": (at - timedelta(hours=2)).isoformat(),
                  "seen_by": "Social worker"}
         if age < 2:
-            child["observations"] = "Settled with mother; clean and appropriately dressed."
+            child |= {"observed_care": "Fed and changed on time; sleeps in own cot at home",
+                      "observed_presentation": "Clean, alert and appropriately dressed; no marks",
+                      "observed_interaction": "Settled with mother and watched her face closely",
+                      "observed_by": "Social worker",
+                      "observed_at": (at - timedelta(hours=2)).isoformat()}
         else:
             child["voice"] = "Said they felt scared when the adults shouted."
             child["school"] = chosen["school"][1]
@@ -182,6 +186,7 @@ def generate(rng: random.Random, today: date, years: int, directory: dict) -> di
                        "role": role, "mode": mode, "phone": "01632 960 202"}
         if mode.endswith("_outside") or mode == "written_report":
             participant["contributed_at"] = (at - timedelta(hours=1)).isoformat()
+            participant["relayed_by"] = "Priya Shah"
         participants.append(participant)
         positions.append({"agency": agency, "organisation_id": org_id,
                           "organisation": org_name, "position": rng.choice(

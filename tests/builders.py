@@ -29,6 +29,18 @@ def discussion_time() -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0)
 
 
+def observed_parts(at: datetime | None = None) -> dict:
+    """What was observed of a child who cannot speak, as its parts (issue 22, item 3)."""
+    at = at or discussion_time()
+    return {
+        "observed_care": "Bottle-fed every four hours by mother; clean nappy, sleeps in own cot",
+        "observed_presentation": "Clean, alert and well dressed; no marks seen on face or hands",
+        "observed_interaction": "Settled quickly in mother's arms and watched her face closely",
+        "observed_by": "Sam Lee, Health Visitor",
+        "observed_at": (at - timedelta(hours=2)).isoformat(),
+    }
+
+
 def complete_record() -> dict:
     """A record (JSON shape) that passes every blocking rule and every warning."""
     at = discussion_time()
@@ -60,7 +72,7 @@ def complete_record() -> dict:
              "phone": "01632 960 202"},
             {"name": "Sam Lee", "agency": "health_visiting", "role": "Health Visitor",
              "mode": "phone_outside", "phone": "01632 960 303",
-             "contributed_at": (at - timedelta(hours=1)).isoformat()},
+             "contributed_at": (at - timedelta(hours=1)).isoformat(), "relayed_by": "Priya Shah"},
         ],
         "agency_positions": [
             {"agency": "csc", "position": "has_concerns", "concerns": "Injury"},

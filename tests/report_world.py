@@ -17,7 +17,7 @@ from app.records.models import StrategyRecord
 from app.requests import service as requests
 from app.requests.models import DeclineData, RequestData, StrategyRequest
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, recipients
+from tests.builders import complete_record, observed_parts, recipients
 from tests.conftest import make_user
 
 PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
@@ -100,7 +100,7 @@ def world(session):
     # C: March, a baby who cannot speak, a further discussion later cancelled; nothing done.
     baby = {**complete_record()["children"][0], "name": "Ava Carter", "voice": None,
             "date_of_birth": "2025-12-01", "communication": "pre_verbal",
-            "observations": OBSERVED}
+            **observed_parts(datetime(2026, 3, 3, 10))}
     c = w.finalised("C", dated(datetime(2026, 3, 3, 10), children=[baby],
                                decision={"outcome": "further_strategy"},
                                next_steps={"next_discussion_on": "2026-03-10"}))

@@ -548,7 +548,7 @@ def test_finalise_links_reach_row_and_experience_fields(client):
     expected = {
         "children#children-0-date_of_birth", "children#children-1-expected_delivery_date",
         "children#children-1-gestation_weeks",
-        "experience#children-0-seen", "experience#children-0-observations",
+        "experience#children-0-seen", "experience#children-0-observed_care",
         "experience#children-1-observations", "participants#participants-1-phone",
         "participants#participants-2-contributed_at", "agency-positions#agency_positions-0-concerns",
         "agency-positions#agency_positions", "actions#actions-2-owner", "actions#actions-2-due_date",

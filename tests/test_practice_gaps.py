@@ -10,7 +10,7 @@ from app.config import Settings
 from app.domain.schema import StrategyRecordData
 from app.rules.completeness import evaluate
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, discussion_time, recipients
+from tests.builders import complete_record, discussion_time, observed_parts, recipients
 from tests.html import error_summary, form_data, soup
 from tests.pdf_helpers import pages_text
 from tests.rule_helpers import build, child, failures, passes, paths, positions, unborn_child
@@ -30,19 +30,20 @@ def baby(weeks: int = 7, **fields) -> dict:
 
 def test_a_seven_week_old_left_as_verbal_still_needs_observations():
     data = build(children=[baby(communication="verbal", voice="Too young to say")])
-    assert paths(data, "experience.observed") == [("children", 0, "observations")]
+    assert [path[-1] for path in paths(data, "experience.observed")] == [
+        "observed_care", "observed_presentation", "observed_interaction", "observed_by",
+        "observed_at"]
 
 
 @pytest.mark.parametrize("text", ["Too young to say", "Pre-verbal, too young to speak.", "Fine"])
 def test_an_account_that_only_says_too_young_or_is_very_short_fails(text):
-    data = build(children=[baby(communication="pre_verbal", observations=text)])
-    assert paths(data, "experience.observed") == [("children", 0, "observations")]
+    parts = {**observed_parts(), "observed_care": text}
+    data = build(children=[baby(communication="pre_verbal", **parts)])
+    assert paths(data, "experience.observed") == [("children", 0, "observed_care")]
 
 
 def test_an_observed_account_of_a_baby_passes():
-    text = ("Ava was clean and settled in her mother's arms, fed well during the visit and "
-            "turned towards her mother's voice.")
-    assert passes(build(children=[baby(communication="verbal", observations=text)]),
+    assert passes(build(children=[baby(communication="verbal", **observed_parts())]),
                   "experience.observed")
 
 

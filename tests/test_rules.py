@@ -18,7 +18,7 @@ from app.rules.completeness import (
     tally,
 )
 from app.rules.workdays import add_working_days
-from tests.builders import complete_record, discussion_time, recipients, record_with
+from tests.builders import complete_record, discussion_time, observed_parts, recipients, record_with
 from tests.rule_helpers import (
     RULE_IDS,
     SETTINGS,
@@ -138,6 +138,10 @@ def working_days_before(moment: datetime, days: int) -> datetime:
     return datetime.combine(day, moment.time())
 
 
+OBSERVATION_PATHS = [("children", 0, part) for part in (
+    "observed_care", "observed_presentation", "observed_interaction", "observed_by", "observed_at")]
+
+
 # One failing case per rule: (rule id, record, the paths of its failures). The test below
 # checks that every registered rule appears here, so a new rule cannot go untested.
 FAILING = [
@@ -172,6 +176,8 @@ FAILING = [
     ("participants.present", lambda: build(participants=[]), [("participants",)]),
     ("participants.details", lambda: build(participants=participants(None, {"phone": None})),
      [("participants", 1, "phone")]),
+    ("participants.relayed", lambda: build(participants=participants(None, None, {
+        "mode": "email_outside", "relayed_by": None})), [("participants", 2, "relayed_by")]),
     ("agencies.core", lambda: build(children=[unborn_child()]), [("agency_positions",)]),
     ("agencies.positions", lambda: build(
         agency_positions=positions({"agency": "gp", "position": "has_concerns"}),
@@ -182,7 +188,7 @@ FAILING = [
     ("experience.account", lambda: build(children=[child(voice=None)]),
      [("children", 0, "voice")]),
     ("experience.observed", lambda: build(children=[child(communication="pre_verbal")]),
-     [("children", 0, "observations")]),
+     OBSERVATION_PATHS),
     ("analysis.risks-and-strengths", lambda: build(analysis={"strengths": None}),
      [("analysis", "strengths")]),
     ("decision.required", lambda: build(decision={"reasons": None}), [("decision", "reasons")]),
@@ -235,7 +241,7 @@ FAILING = [
     ("grounds.images-medical", lambda: build(grounds={
         "images_taken": "yes", "images_taken_by": "DSL", "images_policy": "School policy",
         "images_taken_role": "school", "body_map": "yes"}),
-     [("grounds", "images_taken_role")]),
+     [("grounds", "images_kept_where")]),
     ("grounds.alleged-person", lambda: build(grounds={
         "alleged_name": "Mr Carter", "alleged_relationship": "Father", "alleged_under_18": "no",
         "alleged_contact_with_children": "yes"}),
@@ -690,13 +696,12 @@ def test_unborn_child_is_not_asked_whether_seen():
 @pytest.mark.parametrize("communication", ["pre_verbal", "non_verbal"])
 def test_child_who_cannot_speak_with_only_voice_fails_observed(communication):
     data = build(children=[child(communication=communication, voice="Cried")])
-    assert paths(data, "experience.observed") == [("children", 0, "observations")]
+    assert paths(data, "experience.observed") == OBSERVATION_PATHS
 
 
 @pytest.mark.parametrize("communication", ["pre_verbal", "non_verbal"])
 def test_child_who_cannot_speak_with_observations_passes(communication):
-    data = build(children=[child(communication=communication,
-                                 observations="Settled with mum, fed and changed, watched her face")])
+    data = build(children=[child(communication=communication, **observed_parts())])
     assert passes(data, "experience.observed")
 
 

@@ -59,6 +59,13 @@ class DiscussionFormat(Choice):
     MIXED = "mixed", "Mixed"
 
 
+class UkClock(Choice):
+    """Which of the two 1am-to-2am hours on the night the clocks go back a time was in."""
+
+    BST = "bst", "BST: the first time, before the clocks went back"
+    GMT = "gmt", "GMT: the second time, after the clocks went back"
+
+
 class Sequence(Choice):
     FIRST = "first", "First strategy discussion"
     FURTHER = "further", "Further strategy discussion"
@@ -97,19 +104,44 @@ class YesNo(Choice):
 
 
 class ContributionMode(Choice):
+    # Labels name "the meeting"; `contribution_label` words them for a discussion held by
+    # phone. Stored values never change meaning: "phone_outside" is outside the discussion.
     IN_PERSON = "in_person", "Attended in person"
     VIDEO = "video", "Attended by video"
+    PHONE_CALL = "phone_call", "By phone, taking part in the meeting"
     PHONE_OUTSIDE = "phone_outside", "By phone, outside the meeting"
     EMAIL_OUTSIDE = "email_outside", "By email, outside the meeting"
     WRITTEN_REPORT = "written_report", "Written report"
     UNAVAILABLE = "unavailable", "Invited but unavailable"
+    NO_RESPONSE = "no_response", "Invited, did not respond"
 
 
+# Taking part in the discussion itself: in the room, by video or on the call.
+IN_DISCUSSION_MODES = frozenset(
+    {ContributionMode.IN_PERSON, ContributionMode.VIDEO, ContributionMode.PHONE_CALL}
+)
 # Contributions made outside the meeting itself: the audit found these were lost,
 # so each must say when it was made.
 OUTSIDE_MEETING_MODES = frozenset(
     {ContributionMode.PHONE_OUTSIDE, ContributionMode.EMAIL_OUTSIDE, ContributionMode.WRITTEN_REPORT}
 )
+# Relayed to the discussion by someone who took part in it.
+RELAYED_MODES = frozenset({ContributionMode.PHONE_OUTSIDE, ContributionMode.EMAIL_OUTSIDE})
+NOT_TAKING_PART_MODES = frozenset({ContributionMode.UNAVAILABLE, ContributionMode.NO_RESPONSE})
+
+
+def discussion_words(format: object) -> str:
+    """What the discussion was, as its wording says it: a discussion held by phone calls has
+    no meeting."""
+    return "the calls" if format == DiscussionFormat.PHONE else "the meeting"
+
+
+def contribution_label(mode: "ContributionMode", format: object) -> str:
+    return str(mode.label).replace("the meeting", discussion_words(format))
+
+
+def contribution_options(format: object) -> list[tuple[str, str]]:
+    return [(mode.value, contribution_label(mode, format)) for mode in ContributionMode]
 
 
 class Position(Choice):

@@ -5,7 +5,7 @@ that use them are declared in app/domain/schema.py.
 """
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, TypeVar
 from uuid import uuid4
 
@@ -15,9 +15,11 @@ from pydantic import (
     EmailStr,
     Field,
     StrictInt,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.clock import UK, uk_now, wall_clock  # noqa: F401 (UK and uk_now: the domain's names for them)
 
@@ -43,7 +45,12 @@ def _as_list(value: object) -> object:
 
 
 def _to_uk_local(value: datetime | None) -> datetime | None:
-    return None if value is None else wall_clock(value)
+    if value is None:
+        return None
+    try:
+        return wall_clock(value)
+    except OverflowError:  # year 1 or 9999 with an offset: no such UK time
+        raise ValueError("must be a real date and time, like 27 3 2026 and 14:30") from None
 
 
 def _checking_input(info: ValidationInfo) -> bool:
@@ -80,6 +87,94 @@ def _not_in_future(value: date | datetime | None, info: ValidationInfo) -> date 
     elif value > now.date():
         raise ValueError("must not be in the future")
     return value
+
+
+# --- the hours the clocks change (UK wall-clock times are stored as typed) ----------------------
+
+
+def _as_uk(value: datetime, fold: int) -> datetime:
+    return value.replace(tzinfo=UK, fold=fold)
+
+
+def repeated_hour(value: datetime | None) -> bool:
+    """A time that happened twice: 1am to 2am on the night the clocks go back."""
+    return value is not None and value.tzinfo is None and (
+        _as_uk(value, 0).utcoffset() != _as_uk(value, 1).utcoffset())
+
+
+def skipped_hour(value: datetime | None) -> bool:
+    """A time that never happened: 1am to 2am on the night the clocks go forward."""
+    if value is None or value.tzinfo is not None:
+        return False
+    return _as_uk(value, 0).astimezone(UTC).astimezone(UK).replace(tzinfo=None) != value
+
+
+def wall_clock_in_utc(value: datetime, second: bool = False) -> datetime:
+    """A UK wall-clock time in UTC; `second`: the repeated hour's second time (GMT)."""
+    return _as_uk(value, int(second)).astimezone(UTC)
+
+
+def _real_uk_time(value: datetime | None, info: ValidationInfo) -> datetime | None:
+    if value is not None and _checking_input(info) and skipped_hour(value):
+        raise ValueError(
+            f"There was no {value:%H:%M} on {value:%-d %B %Y}: the clocks went forward an hour "
+            "at 1am, so 1am to 2am did not happen. Enter the time in BST, as the clock showed it, "
+            f"like {value + timedelta(hours=1):%H:%M}")
+    return value
+
+
+def field_errors(model: str, errors: dict[str, tuple[str, object]]) -> ValidationError:
+    """A model validator's errors, each on its own field ({field: (message, input)}), so a form
+    shows each beside the field it is about."""
+    return ValidationError.from_exception_data(model, [
+        InitErrorDetails(type=PydanticCustomError("value_error", "Value error, {m}", {"m": m}),
+                         loc=(name,), input=value)
+        for name, (m, value) in errors.items()])
+
+
+_M = TypeVar("_M")
+
+
+def clock_from_offset(raw: object, names: tuple[str, ...]) -> object:
+    """A time sent with a UTC offset in the repeated hour says which of the two it was: kept
+    as the time's clock choice (`<name>_clock`), as the time itself is stored as UK wall-clock."""
+    if not isinstance(raw, dict):
+        return raw
+    for name in names:
+        value = raw.get(name)
+        try:
+            when = datetime.fromisoformat(value) if isinstance(value, str) else value
+            local = when.astimezone(UK) if isinstance(when, datetime) and when.tzinfo else None
+        except (ValueError, OverflowError):
+            continue  # refused, as typed, by the field's own validation
+        if local and not raw.get(f"{name}_clock") and repeated_hour(local.replace(tzinfo=None)):
+            raw = {**raw, f"{name}_clock": "gmt" if local.fold else "bst"}
+    return raw
+
+
+def checked_times(model: _M, names: tuple[str, str], checking: bool, out_of_order: str) -> _M:
+    """`model` with each time's clock choice kept only where the time is in the repeated hour,
+    asked for there (on input), and the two times (`names`, in order) compared in UTC."""
+    errors: dict[str, tuple[str, object]] = {}
+    for name in names:
+        value, clock = getattr(model, name), f"{name}_clock"
+        if not repeated_hour(value):
+            setattr(model, clock, None)
+        elif checking and getattr(model, clock) is None:
+            errors[clock] = (
+                f"{value:%H:%M} on {value:%-d %B %Y} happened twice, as the clocks went back "
+                "from 2am to 1am: select BST (the first time) or GMT (the second)", None)
+    first, then = (utc_of(model, name) for name in names)
+    if not errors and first and then and first > then:
+        errors[names[1]] = (out_of_order, getattr(model, names[1]))
+    if errors:
+        raise field_errors(type(model).__name__, errors)
+    return model
+
+
+def utc_of(model: object, name: str) -> datetime | None:
+    value = getattr(model, name)
+    return None if value is None else wall_clock_in_utc(value, getattr(model, f"{name}_clock") == "gmt")
 
 
 _PHONE = re.compile(r"^\+?[0-9 ()\-]+( ?(ext|x)\.? ?[0-9]{1,6})?$", re.IGNORECASE)
@@ -123,6 +218,7 @@ PastDateTime = Annotated[
     BeforeValidator(_blank_to_none),
     AfterValidator(_to_uk_local),
     AfterValidator(_full_year),
+    AfterValidator(_real_uk_time),
     AfterValidator(_not_in_future),
     Field(description=LOCAL_TIME_NOTE),
 ]

@@ -1,6 +1,10 @@
-"""What every part of the record shares."""
+"""Parts of the record that stand on their own: the base every part is made from, and the
+analysis and decision. The whole record is put together in app/domain/schema.py."""
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.domain.choices import Outcome, YesNo
+from app.domain.fields import ChoiceOf, LongText, ShortText
 
 
 class RecordPart(BaseModel):
@@ -8,3 +12,47 @@ class RecordPart(BaseModel):
     Not to be confused with app/domain/sections.py's Section, a page of the form."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Analysis(RecordPart):
+    history: LongText = Field(None, title="History, including earlier enquiries")
+    earlier_enquiries: ChoiceOf[YesNo] = Field(
+        None, title="Have there been earlier section 47 enquiries about these children?"
+    )
+    risks: LongText = Field(None, title="Risks")
+    strengths: LongText = Field(None, title="Strengths and protective factors")
+
+
+class Decision(RecordPart):
+    outcome: ChoiceOf[Outcome] = Field(None, title="Outcome")
+    reasons: LongText = Field(None, title="Reasons for the decision")
+    dissent: LongText = Field(None, title="Any dissent")
+    dissent_escalation: LongText = Field(None, title="How the dissent was escalated")
+    medical_needed: ChoiceOf[YesNo] = Field(None, title="Is a medical needed?")
+    medical_detail: LongText = Field(None, title="Medical details")
+    family_informed: ChoiceOf[YesNo] = Field(
+        None, title="Will the parents be told of the discussion and its outcome?"
+    )
+    child_informed: ChoiceOf[YesNo] = Field(
+        None, title="Will the child be told of the discussion and its outcome?"
+    )
+    family_detail: LongText = Field(
+        None, title="Who will tell them and when, or why not (for example, the child's safety)"
+    )
+    # Where the police are involved (joint enquiry or criminal investigation).
+    police_lead: ShortText = Field(None, title="Police lead officer")
+    crime_reference: ShortText = Field(None, title="Crime reference")
+    abe_interview: ChoiceOf[YesNo] = Field(
+        None, title="Will an Achieving Best Evidence (ABE) interview be held?"
+    )
+    abe_not_reason: LongText = Field(None, title="Why there will be no ABE interview")
+    evidence_to_preserve: LongText = Field(None, title="Evidence to be preserved")
+    enquiry_conduct: LongText = Field(
+        None, title="Agreed timing and conduct of the police and social care enquiries"
+    )
+    # Legal planning, for any section 47 enquiry.
+    legal_advice: ChoiceOf[YesNo] = Field(None, title="Is legal advice needed?")
+    legal_advice_by: ShortText = Field(None, title="Who will get legal advice")
+    cannot_see_contingency: LongText = Field(
+        None, title="Contingency plan if the child cannot be seen"
+    )

@@ -5,7 +5,7 @@ choices, sane lengths). Whether the record is complete enough to finalise is the
 rules' job (app/rules), so a draft can be saved with anything filled in.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import (
@@ -37,10 +37,10 @@ from app.domain.choices import (
     ImagesTakenBy,
     ImmediateAction,
     LedBy,
-    Outcome,
     Position,
     ReferrerKind,
     Sequence,
+    UkClock,
     YesNo,
 )
 from app.domain.fields import (
@@ -61,16 +61,21 @@ from app.domain.fields import (
     _checking_input,
     _new_key,
     _recipient_ids,
+    checked_times,
     child_title,
+    clock_from_offset,
 )
 from app.domain.identifiers import NhsNumber, PersonId, Upn
-from app.domain.parts import RecordPart
+from app.domain.parts import Analysis, Decision, RecordPart
 from app.domain.recipient import Recipient
 
 
 class Header(RecordPart):
     concern_at: PastDateTime = Field(None, title="Date and time the concern arose")
+    # Asked only of a time in the hour the clocks go back, which happens twice (fields.py).
+    concern_at_clock: ChoiceOf[UkClock] = Field(None, title="When the concern arose: BST or GMT")
     discussion_at: PastDateTime = Field(None, title="Date and time of the discussion")
+    discussion_at_clock: ChoiceOf[UkClock] = Field(None, title="The discussion: BST or GMT")
     format: ChoiceOf[DiscussionFormat] = Field(None, title="Format of the discussion")
     sequence: ChoiceOf[Sequence] = Field(None, title="First or further discussion")
     previous_reference: ShortText = Field(None, title="Reference of the earlier discussion")
@@ -93,13 +98,15 @@ class Header(RecordPart):
     requested_by: ChoiceOf[Agency] = Field(None, title="Agency that requested the discussion")
     request_reason: LongText = Field(None, title="Why it was requested")
 
-    @field_validator("discussion_at")
+    @model_validator(mode="before")
     @classmethod
-    def _after_concern(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        concern_at = info.data.get("concern_at")
-        if value and concern_at and concern_at > value:
-            raise ValueError("The discussion must be on or after the time the concern arose")
-        return value
+    def _clock_from_offset(cls, raw: object) -> object:
+        return clock_from_offset(raw, ("concern_at", "discussion_at"))
+
+    @model_validator(mode="after")
+    def _times(self, info: ValidationInfo) -> "Header":
+        return checked_times(self, ("concern_at", "discussion_at"), _checking_input(info),
+                             "The discussion must be on or after the time the concern arose")
 
 
 class Child(RecordPart):
@@ -148,6 +155,14 @@ class Child(RecordPart):
     seen_by: ShortText = Field(None, title="Seen by")
     not_seen_reason: LongText = Field(None, title="Why the child has not been seen")
     voice: LongText = Field(None, title="What the child said or showed")
+    # For a born child who cannot speak, what was observed is asked as its parts (each
+    # required: rules/experience.py); `observations`, the single text records held before, is
+    # still kept and printed (and is what is asked of an unborn baby).
+    observed_care: LongText = Field(None, title="Care and routines observed")
+    observed_presentation: LongText = Field(None, title="How the child presented")
+    observed_interaction: LongText = Field(None, title="How the child and their carers interacted")
+    observed_by: ShortText = Field(None, title="Who observed the child")
+    observed_at: PastDateTime = Field(None, title="When they were observed")
     observations: LongText = Field(
         None, title="What was observed: care, routines, presentation, interaction with carers"
     )
@@ -218,11 +233,20 @@ class Grounds(RecordPart):
     images_taken_by: ShortText = Field(None, title="Images taken by")
     images_taken_role: ChoiceOf[ImagesTakenBy] = Field(None, title="Role of the person who took them")
     images_policy: ShortText = Field(None, title="Under which policy")
+    # What happened to them: what clears the warning on images not taken by medical staff.
+    images_kept_where: ShortText = Field(None, title="Where the images are kept now")
+    images_kept_by: ShortText = Field(None, title="Who holds the images")
+    images_shared_with: ShortText = Field(None, title="Who the images have been shared with")
     body_map: ChoiceOf[YesNo] = Field(None, title="Body map completed")
     # The person alleged to have caused harm, where known.
     alleged_name: ShortText = Field(None, title="Person alleged to have caused harm")
     alleged_relationship: ShortText = Field(None, title="Their relationship to the child")
     alleged_under_18: ChoiceOf[YesNo] = Field(None, title="Are they under 18?")
+    # A child alleged to have caused harm is a child at risk too (rules/grounds.py).
+    alleged_age: StrictInt | None = Field(None, ge=0, le=120, title="Their age")
+    alleged_lives_at: LongText = Field(None, title="Where they live")
+    alleged_responsible: ShortText = Field(
+        None, title="Who holds parental responsibility for them")
     alleged_own_discussion: LongText = Field(
         None, title="Their own strategy discussion: when, or its reference"
     )
@@ -245,6 +269,7 @@ class Participant(RecordPart):
     phone: Phone = Field(None, title="Phone")
     email: Email = Field(None, title="Email")
     contributed_at: PastDateTime = Field(None, title="When they contributed")
+    relayed_by: ShortText = Field(None, title="Who relayed it to the discussion")
 
 
 class AgencyPosition(RecordPart):
@@ -254,50 +279,6 @@ class AgencyPosition(RecordPart):
     position: ChoiceOf[Position] = Field(None, title="Position")
     concerns: LongText = Field(None, title="Concerns")
     not_contacted_reason: LongText = Field(None, title="Why not contacted")
-
-
-class Analysis(RecordPart):
-    history: LongText = Field(None, title="History, including earlier enquiries")
-    earlier_enquiries: ChoiceOf[YesNo] = Field(
-        None, title="Have there been earlier section 47 enquiries about these children?"
-    )
-    risks: LongText = Field(None, title="Risks")
-    strengths: LongText = Field(None, title="Strengths and protective factors")
-
-
-class Decision(RecordPart):
-    outcome: ChoiceOf[Outcome] = Field(None, title="Outcome")
-    reasons: LongText = Field(None, title="Reasons for the decision")
-    dissent: LongText = Field(None, title="Any dissent")
-    dissent_escalation: LongText = Field(None, title="How the dissent was escalated")
-    medical_needed: ChoiceOf[YesNo] = Field(None, title="Is a medical needed?")
-    medical_detail: LongText = Field(None, title="Medical details")
-    family_informed: ChoiceOf[YesNo] = Field(
-        None, title="Will the parents be told of the discussion and its outcome?"
-    )
-    child_informed: ChoiceOf[YesNo] = Field(
-        None, title="Will the child be told of the discussion and its outcome?"
-    )
-    family_detail: LongText = Field(
-        None, title="Who will tell them and when, or why not (for example, the child's safety)"
-    )
-    # Where the police are involved (joint enquiry or criminal investigation).
-    police_lead: ShortText = Field(None, title="Police lead officer")
-    crime_reference: ShortText = Field(None, title="Crime reference")
-    abe_interview: ChoiceOf[YesNo] = Field(
-        None, title="Will an Achieving Best Evidence (ABE) interview be held?"
-    )
-    abe_not_reason: LongText = Field(None, title="Why there will be no ABE interview")
-    evidence_to_preserve: LongText = Field(None, title="Evidence to be preserved")
-    enquiry_conduct: LongText = Field(
-        None, title="Agreed timing and conduct of the police and social care enquiries"
-    )
-    # Legal planning, for any section 47 enquiry.
-    legal_advice: ChoiceOf[YesNo] = Field(None, title="Is legal advice needed?")
-    legal_advice_by: ShortText = Field(None, title="Who will get legal advice")
-    cannot_see_contingency: LongText = Field(
-        None, title="Contingency plan if the child cannot be seen"
-    )
 
 
 class Action(RecordPart):

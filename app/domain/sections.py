@@ -23,7 +23,9 @@ class Section:
     in_sequence: bool = True
 
 
-EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_by", "not_seen_reason", "voice", "observations")
+OBSERVATION_PARTS = ("observed_care", "observed_presentation", "observed_interaction")
+EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_by", "not_seen_reason", "voice", *OBSERVATION_PARTS,
+                     "observed_by", "observed_at", "observations")
 CHILD_FIELDS = tuple(name for name in Child.model_fields if name not in EXPERIENCE_FIELDS)
 
 SECTIONS = (

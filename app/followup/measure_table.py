@@ -47,6 +47,7 @@ class RecordMeasure(SQLModel, table=True):
 
     m_participants_recorded: bool | None = None
     m_outside_contributions: bool | None = None
+    m_partners_in_discussion: bool | None = None
     m_agency_positions: bool | None = None
     m_no_concerns_recorded: bool | None = None
     m_not_contacted_reasons: bool | None = None

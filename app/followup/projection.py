@@ -39,16 +39,25 @@ from app.records.service import derived_columns, next_due
 from app.records.view import update_action_text
 from app.rules.core import discussion_day
 from app.rules.due_dates import referrer_feedback_due_on, sent_late
-from app.rules.grounds import referrer_feedback_due, referrer_named
+from app.rules.grounds import (
+    alleged_child,
+    alleged_child_action,
+    referrer_feedback_due,
+    referrer_named,
+)
+from app.rules.workdays import add_working_days
 from app.sending.models import RecordReceipt
 
 # Bumped whenever what is derived changes: `reprojection.project_stale` then re-projects
 # every record.
-# 2: the retention columns (migration 0019); 3: the child's identifiers and section 47 rows (0017)
-PROJECTION = 3
+# 2: the retention columns (migration 0019); 3: the child's identifiers and section 47 rows
+# (0017); 4: how people took part and the other child's action (0023)
+PROJECTION = 4
 
 CANCELLATION_UPDATE = "cancellation_update"
 REFERRER_FEEDBACK = "referrer_feedback"
+# A child alleged to have caused harm: CSC considers a discussion of their own.
+OTHER_CHILD_DISCUSSION = "other_child_discussion"
 # The actions that tell every agency something; the first cannot be cancelled.
 UPDATE_KINDS = (ActionKind.UPDATE_AGENCIES.value, CANCELLATION_UPDATE)
 PROGRESS = ("action_done", "action_cancelled", "action_redated")
@@ -155,6 +164,10 @@ def _version_actions(facts: Facts, version: int, data: StrategyRecordData,
             rows[-1].update(closed_at=as_utc(told.at), closed_by_name=told.by_name,
                             done_on=_day(told.details.get("told_on")),
                             note=told.details.get("how"))
+    if alleged_child(data):
+        add((OTHER_CHILD_DISCUSSION,), OTHER_CHILD_DISCUSSION, alleged_child_action(data), *csc,
+            add_working_days(day, settings.other_child_discussion_working_days) if day else None,
+            "open")
     cancelled = _cancellation(facts, version)
     if cancelled:
         add((CANCELLATION_UPDATE,), CANCELLATION_UPDATE, cancelled.details.get("action", ""),

@@ -11,7 +11,13 @@ from enum import Enum
 from pydantic import BaseModel
 
 from app.clock import wall_clock
-from app.domain.choices import OUTSIDE_MEETING_MODES, ContributionMode
+from app.domain.choices import (
+    IN_DISCUSSION_MODES,
+    OUTSIDE_MEETING_MODES,
+    ContributionMode,
+    contribution_label,
+    discussion_words,
+)
 from app.domain.fields import USER_ID_FIELDS
 
 NOT_RECORDED = "Not recorded"
@@ -39,35 +45,54 @@ def summary_rows(
     skip: tuple[str, ...] = ("key", "kind", *USER_ID_FIELDS)
 ) -> list[tuple[str, str]]:
     """(title, text) for each recorded field of a model, in schema order. A chosen person's
-    user id is the service's: the name beside it is what is read."""
+    user id is the service's: the name beside it is what is read. A time in the hour the
+    clocks go back is read with the clock it was on ("at 01:10 GMT")."""
     fields = type(model).model_fields
     return [
-        (info.title or name, as_text(getattr(model, name)))
+        (info.title or name, as_text(getattr(model, name)) + _clock(model, name))
         for name, info in fields.items()
-        if name not in skip
+        if name not in skip and not name.endswith("_clock")
         and (only is None or name in only)
         and getattr(model, name) not in (None, [], "", False)
     ]
+
+
+def _clock(model: BaseModel, name: str) -> str:
+    clock = getattr(model, f"{name}_clock", None)
+    return f" {clock.value.upper()}" if clock else ""
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    person: object
+    how: str  # how they took part, in the words of the discussion's format
+    when: str
 
 
 @dataclass(frozen=True)
 class ParticipantGroup:
     title: str
     at_meeting: bool
-    people: list
+    people: list[ParticipantRow]
 
 
-def participant_groups(participants: list) -> list[ParticipantGroup]:
-    """Participants split by how they took part, so phone and email contributions stand out."""
-    at_meeting = {ContributionMode.IN_PERSON, ContributionMode.VIDEO}
+def participant_groups(participants: list, format=None) -> list[ParticipantGroup]:
+    """Participants split by how they took part, so phone and email contributions stand out.
+    The wording follows the format: a discussion held by phone calls has no meeting."""
+    where = discussion_words(format)
+    at = "On the calls" if where == "the calls" else "At the meeting"
+
+    def group(title: str, at_meeting: bool, modes) -> ParticipantGroup:
+        return ParticipantGroup(title, at_meeting, [ParticipantRow(
+            p, contribution_label(p.mode, format) if p.mode else NOT_RECORDED,
+            as_text(p.contributed_at) if p.contributed_at else (at if at_meeting else ""))
+            for p in participants if p.mode in modes])
     groups = [
-        ParticipantGroup("Took part in the meeting", True,
-                         [p for p in participants if p.mode in at_meeting]),
-        ParticipantGroup("Contributed outside the meeting (phone, email or report)", False,
-                         [p for p in participants if p.mode in OUTSIDE_MEETING_MODES]),
-        ParticipantGroup("Invited but unavailable", False,
-                         [p for p in participants if p.mode == ContributionMode.UNAVAILABLE]),
-        ParticipantGroup("How they contributed is not recorded", False,
-                         [p for p in participants if p.mode is None]),
+        group(f"Took part in {where}", True, IN_DISCUSSION_MODES),
+        group(f"Contributed outside {where} (phone, email or report)", False,
+              OUTSIDE_MEETING_MODES),
+        group("Invited but unavailable", False, {ContributionMode.UNAVAILABLE}),
+        group("Invited, did not respond", False, {ContributionMode.NO_RESPONSE}),
+        group("How they contributed is not recorded", False, {None}),
     ]
     return [group for group in groups if group.people]

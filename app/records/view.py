@@ -224,7 +224,7 @@ def record_view(data: StrategyRecordData, results: list[Result], *,
         data=_whole(data) if child_key is None else copy_for(data, child_key),
         children=children,
         per_child=child_key is not None,
-        participant_groups=tuple(participant_groups(data.participants)),
+        participant_groups=tuple(participant_groups(data.participants, data.header.format)),
         positions=tuple(
             PositionRow(as_text(p.agency), p.organisation, as_text(p.position), position_details(p))
             for p in data.agency_positions

@@ -20,7 +20,7 @@ from app.domain.choices import ActionKind
 from app.domain.schema import uk_now
 from app.followup.measure_table import MEASURE_COLUMNS, RecordMeasure
 from app.followup.models import TrackedAction
-from app.followup.projection import CANCELLATION_UPDATE
+from app.followup.projection import CANCELLATION_UPDATE, OTHER_CHILD_DISCUSSION
 from app.requests.models import StrategyRequest
 from app.sending.models import RecordReceipt
 from app.worklists.receipts import flag_cutoff
@@ -78,7 +78,8 @@ def _action_rows(scope: Scope) -> Select:
                    a.status, (a.done_on <= a.due_date).label("in_time"),
                    (a.due_date < scope.today).label("past_due"))
             .join(cohort, and_(cohort.c.record_id == a.record_id, cohort.c.version == a.version))
-            .where(a.kind.in_([ActionKind.UPDATE_AGENCIES.value, CANCELLATION_UPDATE]),
+            .where(a.kind.in_([ActionKind.UPDATE_AGENCIES.value, CANCELLATION_UPDATE,
+                               OTHER_CHILD_DISCUSSION]),
                    a.discussion_on >= scope.start, a.discussion_on <= scope.end))
 
 

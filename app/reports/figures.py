@@ -23,7 +23,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
 from app.followup.measure_table import MEASURE_COLUMNS
-from app.followup.projection import CANCELLATION_UPDATE
+from app.followup.projection import CANCELLATION_UPDATE, OTHER_CHILD_DISCUSSION
 from app.reports.families import ACTIONS, MEASURES, RECEIPTS, REQUESTS, Family, Scope
 from app.rules.workdays import within_working_days
 
@@ -125,6 +125,9 @@ FIGURES: list[Figure] = [
     Figure("outside-contributions", "Who took part",
            "Records with contributions made outside the meeting (phone, email or report)",
            "records", **_measured("outside-contributions")),
+    Figure("partners-in-discussion", "Who took part",
+           "Records where the police and health took part in the discussion itself (in the "
+           "room, by video or on the call)", "records", **_measured("partners-in-discussion")),
     Figure("agency-positions", "Every agency's position",
            "Records with every involved agency's position recorded", "records",
            **_measured("agency-positions")),
@@ -154,6 +157,10 @@ FIGURES: list[Figure] = [
     Figure("cancellation-told", "Agencies told the outcome",
            "Cancelled further discussions where agencies were told of the cancellation",
            "actions", **_action(CANCELLATION_UPDATE, _is("status", "done"))),
+    Figure("other-child-considered", "A child alleged to have caused harm",
+           "Children alleged to have caused harm for whom a discussion of their own was "
+           "considered (the action done)", "actions",
+           **_action(OTHER_CHILD_DISCUSSION, _is("status", "done"))),
     Figure("sent-on-time", "Agencies told the outcome",
            "Records sent to their agencies {send} the discussion", "records",
            **_record(_is("sent_late", False))),

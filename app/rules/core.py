@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.config import Settings
-from app.domain.choices import Agency, ContributionMode
+from app.domain.choices import NOT_TAKING_PART_MODES, Agency
 from app.domain.schema import Child, StrategyRecordData
 
 
@@ -94,7 +94,7 @@ def agencies_with_position(data: StrategyRecordData) -> set[Agency]:
 def agencies_taking_part(data: StrategyRecordData) -> set[Agency]:
     return {
         p.agency for p in data.participants
-        if p.agency and p.mode and p.mode != ContributionMode.UNAVAILABLE
+        if p.agency and p.mode and p.mode not in NOT_TAKING_PART_MODES
     }
 
 

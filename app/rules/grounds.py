@@ -77,9 +77,13 @@ def _referrer_named(data: StrategyRecordData, settings: Settings, today: date) -
         yield Failure("Select the referrer's agency", ("grounds", "referrer_agency"))
 
 
+# Where images were taken by someone else, what happened to them is what must be known.
+IMAGE_HANDLING = ("images_kept_where", "images_kept_by", "images_shared_with")
+
+
 @rule("grounds.images-medical", "warning", "conflict", "grounds",
       "Images of injuries are taken by medical staff, under the local digital images policy "
-      "(LOCAL_IMAGES_POLICY)",
+      "(LOCAL_IMAGES_POLICY), or the record says where others' are kept, by whom and who has them",
       "Finding 6: a school photographed marks on a child")
 def _images_medical(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     grounds = data.grounds
@@ -88,15 +92,35 @@ def _images_medical(data: StrategyRecordData, settings: Settings, today: date) -
     path = ("grounds", "images_taken_role")
     if not grounds.images_taken_role:
         yield Failure("Select the role of the person who took the images", path, Kind.MISSING)
-    elif grounds.images_taken_role != ImagesTakenBy.MEDICAL:
+        return
+    gaps = [name for name in IMAGE_HANDLING if not getattr(grounds, name)]
+    if grounds.images_taken_role != ImagesTakenBy.MEDICAL and gaps:
         yield Failure(f"Images were taken by {grounds.images_taken_role.label.lower()}, not "
                       f"medical staff: {settings.local_images_policy} says only medical staff "
-                      "photograph injuries. Say what happened to the images", path)
+                      "photograph injuries. Say what happened to the images: where they are "
+                      "kept now, who holds them and who they have been shared with",
+                      ("grounds", gaps[0]))
+
+
+def alleged_child(data: StrategyRecordData) -> bool:
+    """The person alleged to have caused harm is a child: at risk too, and needing a strategy
+    discussion of their own (an action the projection generates)."""
+    grounds = data.grounds
+    return bool(grounds.alleged_name) and (grounds.alleged_under_18 == YesNo.YES or (
+        grounds.alleged_age is not None and grounds.alleged_age < 18))
+
+
+def alleged_child_action(data: StrategyRecordData) -> str:
+    grounds = data.grounds
+    age = f" ({grounds.alleged_age})" if grounds.alleged_age is not None else ""
+    return (f"CSC considers a strategy discussion for {grounds.alleged_name}{age}, the child "
+            "alleged to have caused harm: a child at risk too")
 
 
 @rule("grounds.alleged-person", "warning", "missing", "grounds",
       "Where the person alleged to have caused harm is known: their relationship to the child, "
-      "their contact with other children (named), and if under 18, their own discussion",
+      "their contact with other children (named), and if under 18, their age, where they live, "
+      "who holds parental responsibility for them and their own discussion",
       "Children outside the household were not protected; a child who harms needs their own plan")
 def _alleged(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
     grounds, path = data.grounds, ("grounds",)
@@ -111,7 +135,14 @@ def _alleged(data: StrategyRecordData, settings: Settings, today: date) -> Itera
     if grounds.alleged_contact_with_children == YesNo.YES and not grounds.alleged_other_children:
         yield Failure("Name the other children the alleged person has contact with: they may be "
                       "at risk too", (*path, "alleged_other_children"))
-    if grounds.alleged_under_18 == YesNo.YES and not grounds.alleged_own_discussion:
+    if alleged_child(data):
+        yield from missing(grounds, path, {
+            "alleged_age": "Enter the age of the child alleged to have caused harm",
+            "alleged_lives_at": "Enter where the child alleged to have caused harm lives",
+            "alleged_responsible": "Enter who holds parental responsibility for the child "
+                                   "alleged to have caused harm",
+        })
+    if alleged_child(data) and not grounds.alleged_own_discussion:
         yield Failure("The alleged person is under 18: they need their own strategy discussion. "
                       "Record when it is, or its reference", (*path, "alleged_own_discussion"))
 

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.config import Settings
-from app.domain.choices import OUTSIDE_MEETING_MODES, S47_OUTCOMES, Agency, Position
+from app.domain.choices import (
+    HEALTH_AGENCIES,
+    IN_DISCUSSION_MODES,
+    OUTSIDE_MEETING_MODES,
+    S47_OUTCOMES,
+    Agency,
+    Position,
+)
 from app.domain.schema import StrategyRecordData
 from app.rules.completeness import Result, Severity
 from app.rules.core import agencies_present, cannot_speak, discussion_day
@@ -42,6 +49,11 @@ def _always(data: StrategyRecordData, settings: Settings, day: date) -> bool:
     return True
 
 
+def _in_discussion(data: StrategyRecordData) -> bool:
+    agencies = {p.agency for p in data.participants if p.mode in IN_DISCUSSION_MODES}
+    return Agency.POLICE in agencies and bool(agencies & HEALTH_AGENCIES)
+
+
 def _has_unborn(data: StrategyRecordData, settings: Settings, day: date) -> bool:
     return any(child.unborn for child in data.children)
 
@@ -51,6 +63,9 @@ MEASURES = [
             _passed("participants.present", "participants.details")),
     Measure("outside-contributions", _always, lambda data, results: any(
         p.mode in OUTSIDE_MEETING_MODES for p in data.participants)),
+    # The partners the audits asked for took part in the discussion itself (in the room, by
+    # video or on the call), not only outside it.
+    Measure("partners-in-discussion", _always, lambda data, results: _in_discussion(data)),
     Measure("agency-positions", _always, _passed(
         "agencies.core", "agencies.positions", "agencies.participants-have-positions")),
     Measure("no-concerns-recorded", _always, lambda data, results: any(

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from app.config import Settings
-from app.domain.choices import HEALTH_AGENCIES, OUTSIDE_MEETING_MODES, Agency, Position
+from app.domain.choices import HEALTH_AGENCIES, OUTSIDE_MEETING_MODES, RELAYED_MODES, Agency, Position
 from app.domain.schema import StrategyRecordData
 from app.rules.core import (
     Failure,
@@ -42,6 +42,19 @@ def _participant_details(data: StrategyRecordData, settings: Settings, today: da
             yield Failure(f"Enter a phone number or email for {who}", (*path, "phone"))
         if person.mode in OUTSIDE_MEETING_MODES and not person.contributed_at:
             yield Failure(f"Enter when {who} contributed", (*path, "contributed_at"))
+
+
+# Its own rule, not part of "participants.details": the live audit's "who took part" figure
+# keeps judging earlier records by what they were asked for.
+@rule("participants.relayed", "blocking", "missing", "participants",
+      "A contribution by phone or email outside the discussion says who relayed it",
+      "Finding 2: phone and email contributions must be recorded with who, how and when")
+def _relayed(data: StrategyRecordData, settings: Settings, today: date) -> Iterator[Failure]:
+    for i, person in enumerate(data.participants):
+        if person.mode in RELAYED_MODES and not person.relayed_by:
+            who = person.name or f"participant {i + 1}"
+            yield Failure(f"Enter who relayed {who}'s contribution to the discussion",
+                          ("participants", i, "relayed_by"))
 
 
 @rule("agencies.core", "blocking", "missing", "agency-positions",

@@ -119,6 +119,7 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):
             page.fill(f"#{prefix}-email", email)
         if outside:
             _date(page, f"{prefix}-contributed_at", day, "09:15")
+            page.fill(f"#{prefix}-relayed_by", "Priya Shah")
     expect(page.locator("#app-announce")).to_have_text("Participant 6 added")
     _continue(page, server, "agency-positions")
 
@@ -140,9 +141,14 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):
     _radio(page, "children-1-seen", "yes")
     _date(page, "children-1-seen_at", day, "08:30")
     page.fill("#children-1-seen_by", "Sam Lee, Health Visitor")
-    page.fill("#children-1-observations", "Seen at home: clean and dressed for the weather, "
-              "settled in her mother's arms and smiling at her; startled when her father "
-              "raised his voice. Feeding and sleep routines described consistently.")
+    page.fill("#children-1-observed_care", "Feeding and sleep routines described "
+              "consistently; bottle prepared correctly during the visit")
+    page.fill("#children-1-observed_presentation", "Clean and dressed for the weather, alert, "
+              "no marks seen")
+    page.fill("#children-1-observed_interaction", "Settled in her mother's arms and smiling at "
+              "her; startled when her father raised his voice")
+    page.fill("#children-1-observed_by", "Sam Lee, Health Visitor")
+    _date(page, "children-1-observed_at", day, "08:30")
     _continue(page, server, "analysis")
     page.fill("#analysis-risks", "Physical harm from father; domestic abuse at home")
     page.fill("#analysis-strengths", "Mother is protective and engaged with health visiting")
