@@ -25,7 +25,7 @@ from tests.html import (
     soup,
 )
 from tests.pdf_helpers import pages_text
-from tests.test_rules import SETTINGS, paths
+from tests.rule_helpers import SETTINGS, paths
 
 
 def _phone_call_edt() -> dict:

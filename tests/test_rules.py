@@ -1030,27 +1030,6 @@ def test_agency_not_contacted_need_not_receive_the_record():
     assert passes(data, "distribution.involved")
 
 
-# --- the observed account at its boundaries (mutants of _observation_problem survived) -------
-
-PRE_VERBAL_ASK = ("Leo Carter cannot speak for themselves: describe what was observed of their "
-                  "care, routines, presentation and interaction with carers")
-
-
-@pytest.mark.parametrize(("observations", "message"), [
-    (None, PRE_VERBAL_ASK),
-    ("x" * 39, PRE_VERBAL_ASK + " (at least 40 characters)"),  # one short of the minimum
-    ("x" * 40, None),  # exactly the minimum
-    ("Too young to say. " + "x" * 61, PRE_VERBAL_ASK
-     + " (saying the child is too young is not enough)"),  # 79 characters
-    ("Too young to say. " + "x" * 62, None),  # 80: twice the minimum, says enough besides
-], ids=["missing", "39", "40", "too-young-79", "too-young-80"])
-def test_an_observed_account_needs_40_characters_and_more_than_too_young(observations, message):
-    data = build(children=[child(communication="pre_verbal", voice=None,
-                                 observations=observations)])
-    assert [f.message for f in failures(data, "experience.observed")] == (
-        [message] if message else [])
-
-
 def test_the_tally_counts_required_rules_and_splits_failures_by_severity():
     data = build(header={"csc_contact_name": None, "csc_contact_phone": None},
                  decision={"outcome": None})
