@@ -102,3 +102,23 @@ def test_the_api_needs_at_least_one_known_reason(anonymous, session):
                                   "reasons": ["agency_position", "agency_position"]})
     assert done.status_code == 200, done.text
     assert _returned_entry(session, record_id).details["reasons"] == ["agency_position"]
+
+
+def test_the_managers_comments_are_on_the_sections_being_corrected(anonymous, session):
+    """Not only on the task list: the author reads what to change where they change it."""
+    sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
+    record_id = finalised_over_api(as_user(anonymous, session, sw))
+    answer = post_follow_up_form(as_user(anonymous, session, manager), record_id, "return-form",
+                                 reasons=["decision"], comments="Say why no medical is needed")
+    assert answer.status_code == 303
+    author = as_user(anonymous, session, sw)
+    banner = soup(author.get(f"/strategies/{record_id}/sections/decision")).select_one("#returned")
+    text = banner.get_text(" ", strip=True)
+    assert "Say why no medical is needed" in text
+    assert [li.get_text(strip=True) for li in banner.select("li")] == [ReturnReason("decision").label]
+    # Finalised again, the banner is gone from its pages (nothing left to correct).
+    record = session.get(StrategyRecord, record_id)
+    session.refresh(record)
+    done = author.post(f"/api/strategies/{record_id}/finalise", json={"revision": record.revision})
+    assert done.status_code == 200, done.text
+    assert soup(author.get(f"/strategies/{record_id}")).select_one("#returned") is None

@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 from app.auth.models import AuditEvent, User
 from app.auth.roles import Role
 from app.config import get_settings
-from app.domain.choices import Agency
+from app.domain.choices import Agency, RecordStatus
 from app.domain.sections import SECTIONS_BY_SLUG, Section, section_of
+from app.followup.models import FollowUpEntry
 from app.organisations import contacts
 from app.organisations import service as directory
 from app.parsing import FormValues, whole_number
@@ -80,6 +81,8 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
         "f": FormView(values, errors),
         "errors": errors,
         "notice": notice,
+        # What the manager asked for when returning it: on the page being corrected too.
+        "returned": None if fragment else _returned(record),
         "url": f"/strategies/{record.id}/sections/{section.slug}",
         "still_needed": [] if errors else _still_needed(record, section),
         "children": {child.key: child for child in record.content.children},
@@ -99,6 +102,16 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def _returned(record: StrategyRecord) -> FollowUpEntry | None:
+    """The entry of the record's return to its author, while it is a draft being corrected."""
+    session = Session.object_session(record)
+    if session is None or record.status != RecordStatus.DRAFT or record.returned_at is None:
+        return None
+    return session.exec(select(FollowUpEntry).where(
+        FollowUpEntry.record_id == record.id, FollowUpEntry.kind == "returned")
+        .order_by(FollowUpEntry.at.desc(), FollowUpEntry.id.desc()).limit(1)).first()
 
 
 def _organisation_choices(record: StrategyRecord) -> dict:
