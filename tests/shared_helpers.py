@@ -11,7 +11,9 @@ from app import db
 from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
 from app.followup import service as followup
+from app.records.form_errors import inner_model
 from app.sending import worker
+from migrations.frozen.v0015.domain.schema import StrategyRecordData as FrozenRecord
 from tests.builders import complete_record, recipients
 from tests.html import soup
 
@@ -83,3 +85,19 @@ def request_body(**changes) -> dict:
         "referral_form": "combined",
     }
     return {**body, **changes}
+
+
+def _fields_of(model, value):
+    """Today's test document with only the fields the record had at 0015 (the frozen schema the
+    old migrations read it by forbids any other)."""
+    if isinstance(value, list):
+        return [_fields_of(model, item) for item in value]
+    if not isinstance(value, dict) or model is None:
+        return value
+    return {name: _fields_of(inner_model(field.annotation), value[name])
+            for name, field in model.model_fields.items() if name in value}
+
+
+def as_of_0015(document: dict) -> dict:
+    """A test document as a record stored before migration 0016 could hold it."""
+    return _fields_of(FrozenRecord, document)

@@ -164,6 +164,10 @@ ACTIONS = [  # record, kind, status, due, done on
     ("r3", "cancellation_update", "done", DUE, DUE),
     ("r4", "cancellation_update", "open", DUE, None),
     ("r5", "cancellation_update", "superseded", DUE, None),
+    # A child alleged to have caused harm: their own discussion considered (done) or not yet.
+    ("r1", "other_child_discussion", "done", DUE, DUE),
+    ("r2", "other_child_discussion", "open", DUE, None),
+    ("r4", "other_child_discussion", "done", DUE, DAY_AFTER),
     ("out", "update_agencies", "done", DUE, DUE),
 ]
 
@@ -178,7 +182,7 @@ def _actions(session, ids) -> None:
 
 @pytest.mark.parametrize(("today", "answers"), [
     (DAY_AFTER, {"update-on-time": (2, 5), "update-late": (1, 5), "update-overdue": (1, 5),
-                 "cancellation-told": (1, 3)}),
+                 "cancellation-told": (1, 3), "other-child-considered": (2, 3)}),
     # On the due day itself nothing open is overdue yet.
     (DUE, {"update-on-time": (2, 5), "update-late": (1, 5), "update-overdue": (0, 5),
            "cancellation-told": (1, 3)}),
@@ -202,6 +206,7 @@ def test_each_action_figure_lists_its_records(session):
     assert _listed(session, ids, "update-late") == {"r2"}
     assert _listed(session, ids, "update-overdue") == {"r4"}
     assert _listed(session, ids, "cancellation-told", numerator=False) == {"r3", "r4", "r5"}
+    assert _listed(session, ids, "other-child-considered") == {"r1", "r4"}
     months = next(r for r in report(session, Scope(*PERIOD, today=DAY_AFTER))
                   if r.figure.id == "update-on-time").months
     assert {month: (c.numerator, c.denominator) for month, c in months.items()} == {
@@ -284,7 +289,7 @@ def test_request_figures_count_requests_made_on_the_uk_days_of_the_period(sessio
 def test_every_figure_is_asserted_here():
     asserted = {*MEASURE_ANSWERS, "sent-on-time", "edt-reviewed-on-time", "authorised",
                 "returned", "amended", "update-on-time", "update-late", "update-overdue",
-                "cancellation-told", "never-opened", "requests-declined",
+                "cancellation-told", "other-child-considered", "never-opened", "requests-declined",
                 "requests-triaged-on-time", "requests-by-agency"}
     assert asserted == {f.id for f in FIGURES}
 

@@ -10,9 +10,8 @@ import app.models  # noqa: F401  (registers every table)
 from app import db, migrate
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData
-from app.records.form_errors import inner_model
 from app.rules.completeness import Severity, evaluate
-from migrations.frozen.v0015.domain.schema import StrategyRecordData as FrozenRecord
+from tests.shared_helpers import as_of_0015
 
 
 def test_one_head():
@@ -190,17 +189,6 @@ def _shape(url: str) -> dict[str, set[str]]:
         engine.dispose()
 
 
-def _as_then(model, value):
-    """Today's test document with only the fields the record had at 0015 (the frozen schema the
-    old migrations read it by forbids any other)."""
-    if isinstance(value, list):
-        return [_as_then(model, item) for item in value]
-    if not isinstance(value, dict) or model is None:
-        return value
-    return {name: _as_then(inner_model(field.annotation), value[name])
-            for name, field in model.model_fields.items() if name in value}
-
-
 def _one_finalised_record(url: str) -> dict:
     """A finalised record, sent to nobody yet, so each migration that fills columns from stored
     documents has one to fill. (A document naming agency types, as documents did before 0010,
@@ -209,7 +197,7 @@ def _one_finalised_record(url: str) -> dict:
 
     from tests.builders import complete_record
 
-    document = _as_then(FrozenRecord, {**complete_record(), "distribution": []})
+    document = as_of_0015({**complete_record(), "distribution": []})
     engine = db.make_engine(url)
     try:
         with engine.begin() as c:

@@ -136,9 +136,15 @@ def test_a_body_map_entry_stands_in_for_the_body_map_answer():
 def test_an_alleged_person_under_18_needs_their_own_discussion():
     alleged = {"alleged_name": "Jay", "alleged_relationship": "Brother",
                "alleged_contact_with_children": "no", "alleged_under_18": "yes"}
+    # A child who harms is a child at risk too: who they are, where, and in whose care.
     assert paths(build(grounds=alleged), "grounds.alleged-person") == [
+        ("grounds", "alleged_age"), ("grounds", "alleged_lives_at"),
+        ("grounds", "alleged_responsible"), ("grounds", "alleged_own_discussion")]
+    details = {"alleged_age": 16, "alleged_lives_at": "With his grandmother, 3 Elm Road",
+               "alleged_responsible": "His grandmother, under a special guardianship order"}
+    assert paths(build(grounds={**alleged, **details}), "grounds.alleged-person") == [
         ("grounds", "alleged_own_discussion")]
-    assert passes(build(grounds={**alleged, "alleged_own_discussion": "SR-2026-00077"}),
+    assert passes(build(grounds={**alleged, **details, "alleged_own_discussion": "SR-2026-00077"}),
                   "grounds.alleged-person")
     assert passes(build(), "grounds.alleged-person")  # nobody named: nothing asked
 
