@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.sending import worker
-from app.sending.models import Notification
+from app.sending.models import Notification, WorkerHeartbeat
 from tests.builders import finalised_record
 from tests.conftest import make_partner, make_user
 
@@ -68,3 +68,26 @@ def test_the_worker_command_delivers_until_stopped(session, monkeypatch, setting
     assert rounds == [1]
     session.expire_all()
     assert session.execute(select(Notification.status)).scalars().all() == ["logged"]
+
+
+def test_a_failed_round_is_logged_and_the_worker_tries_again(session, monkeypatch, settings_env,
+                                                              caplog):
+    settings_env(notification_poll_seconds="0.01")
+    stop = threading.Event()
+    rounds = []
+
+    def flaky_round(settings=None):
+        rounds.append(settings.notification_poll_seconds)
+        if len(rounds) == 1:
+            raise OSError("database unreachable")
+        stop.set()  # the second round succeeds, and is the last
+        return 0
+
+    monkeypatch.setattr(worker, "run_once", flaky_round)
+    with caplog.at_level("ERROR", logger=worker.log.name):
+        worker.run_forever(stop)
+    assert rounds == [0.01, 0.01]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "Notification worker: delivery round failed; trying again"]
+    # Only the round that finished beat.
+    assert len(session.execute(select(WorkerHeartbeat)).scalars().all()) == 1
