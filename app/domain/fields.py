@@ -89,7 +89,8 @@ def _not_in_future(value: date | datetime | None, info: ValidationInfo) -> date 
     return value
 
 
-# --- the hours the clocks change (UK wall-clock times are stored as typed) ----------------------
+# --- the hours the clocks change (UK wall-clock times are stored as typed, with `<name>_clock`
+# saying BST or GMT in the repeated hour: together, one instant, read in UTC by utc_of) ------
 
 
 def _as_uk(value: datetime, fold: int) -> datetime:
@@ -152,9 +153,13 @@ def clock_from_offset(raw: object, names: tuple[str, ...]) -> object:
     return raw
 
 
-def checked_times(model: _M, names: tuple[str, str], checking: bool, out_of_order: str) -> _M:
+def checked_times(model: _M, names: tuple[str, ...], checking: bool,
+                  out_of_order: str | None = None) -> _M:
     """`model` with each time's clock choice kept only where the time is in the repeated hour,
-    asked for there (on input), and the two times (`names`, in order) compared in UTC."""
+    and asked for there (on input). Every UK wall-clock time a person types goes through here
+    (with `clock_from_offset` before it): the record's header, a participant's contribution,
+    when a child was seen and observed. With `out_of_order`, the two times (`names`, in order)
+    are compared in UTC."""
     errors: dict[str, tuple[str, object]] = {}
     for name in names:
         value, clock = getattr(model, name), f"{name}_clock"
@@ -164,9 +169,10 @@ def checked_times(model: _M, names: tuple[str, str], checking: bool, out_of_orde
             errors[clock] = (
                 f"{value:%H:%M} on {value:%-d %B %Y} happened twice, as the clocks went back "
                 "from 2am to 1am: select BST (the first time) or GMT (the second)", None)
-    first, then = (utc_of(model, name) for name in names)
-    if not errors and first and then and first > then:
-        errors[names[1]] = (out_of_order, getattr(model, names[1]))
+    if out_of_order and not errors:
+        first, then = (utc_of(model, name) for name in names)
+        if first and then and first > then:
+            errors[names[1]] = (out_of_order, getattr(model, names[1]))
     if errors:
         raise field_errors(type(model).__name__, errors)
     return model
