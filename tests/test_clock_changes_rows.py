@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.domain.fields import utc_of
 from app.domain.schema import Child, Participant
+from app.records.models import StrategyRecord
 from tests.builders import api_record, complete_record
 from tests.html import (
     date_fields,
@@ -161,3 +162,20 @@ def test_the_printed_record_labels_each_typed_time_in_the_repeated_hour(client):
     assert "When they were observed 25 October 2026 at 01:20 GMT" in text
     assert "25 October 2026 at 01:30 GMT" in text  # the participant's "When"
     assert "BST or GMT" not in text  # the choice is part of the time, not a field of its own
+
+
+def test_a_time_kept_from_before_the_question_was_asked_is_asked_about_on_its_page(client, session):
+    """A record saved before the question existed holds 01:30 on 25 October with no clock: its
+    page asks, with neither hour chosen."""
+    body = complete_record()
+    body["children"][0] |= {"seen_at": "2026-10-25T01:30", "seen_at_clock": "bst"}
+    answer = client.post("/api/strategies", json=body)
+    assert answer.status_code == 201, answer.text
+    row = session.get(StrategyRecord, answer.json()["id"])
+    row.data = {**row.data, "children": [{**row.data["children"][0], "seen_at_clock": None}]}
+    session.add(row)
+    session.commit()
+    page = section_page(client, row.id, "experience")
+    assert [(i["value"], i.has_attr("checked"))
+            for i in page.select("input[name=children-0-seen_at_clock]")] == [
+        ("bst", False), ("gmt", False)]
