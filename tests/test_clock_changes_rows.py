@@ -166,7 +166,8 @@ def test_the_printed_record_labels_each_typed_time_in_the_repeated_hour(client):
 
 def test_a_time_kept_from_before_the_question_was_asked_is_asked_about_on_its_page(client, session):
     """A record saved before the question existed holds 01:30 on 25 October with no clock: its
-    page asks, with neither hour chosen."""
+    page asks, with neither hour chosen, and saving it needs an answer; the children page,
+    which does not show that time, saves without asking."""
     body = complete_record()
     body["children"][0] |= {"seen_at": "2026-10-25T01:30", "seen_at_clock": "bst"}
     answer = client.post("/api/strategies", json=body)
@@ -179,3 +180,7 @@ def test_a_time_kept_from_before_the_question_was_asked_is_asked_about_on_its_pa
     assert [(i["value"], i.has_attr("checked"))
             for i in page.select("input[name=children-0-seen_at_clock]")] == [
         ("bst", False), ("gmt", False)]
+    assert post_section(client, row.id, "experience", form_data(page)).status_code == 422
+    children = section_page(client, row.id, "children")
+    answer = post_section(client, row.id, "children", form_data(children))
+    assert answer.status_code == 303, error_summary(soup(answer))

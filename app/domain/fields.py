@@ -153,19 +153,29 @@ def clock_from_offset(raw: object, names: tuple[str, ...]) -> object:
     return raw
 
 
-def checked_times(model: _M, names: tuple[str, ...], checking: bool,
+def times_asked(names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    """The times whose BST-or-GMT is asked for on input: all of them, or those of a form page
+    that edits only some of an item's fields (context "owned": the children page does not ask
+    it of a child's time seen, kept from before the question existed, that it does not show)."""
+    if not _checking_input(info):
+        return ()
+    owned = info.context.get("owned") if info.context else None
+    return names if owned is None else tuple(name for name in names if name in owned)
+
+
+def checked_times(model: _M, names: tuple[str, ...], asked: tuple[str, ...],
                   out_of_order: str | None = None) -> _M:
     """`model` with each time's clock choice kept only where the time is in the repeated hour,
-    and asked for there (on input). Every UK wall-clock time a person types goes through here
-    (with `clock_from_offset` before it): the record's header, a participant's contribution,
-    when a child was seen and observed. With `out_of_order`, the two times (`names`, in order)
-    are compared in UTC."""
+    and asked for there if it is one of `asked` (times_asked). Every UK wall-clock time a person
+    types goes through here (with `clock_from_offset` before it): the record's header, a
+    participant's contribution, when a child was seen and observed. With `out_of_order`, the two
+    times (`names`, in order) are compared in UTC."""
     errors: dict[str, tuple[str, object]] = {}
     for name in names:
         value, clock = getattr(model, name), f"{name}_clock"
         if not repeated_hour(value):
             setattr(model, clock, None)
-        elif checking and getattr(model, clock) is None:
+        elif name in asked and getattr(model, clock) is None:
             errors[clock] = (
                 f"{value:%H:%M} on {value:%-d %B %Y} happened twice, as the clocks went back "
                 "from 2am to 1am: select BST (the first time) or GMT (the second)", None)

@@ -6,7 +6,7 @@ from typing import ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from app.domain.choices import Outcome, YesNo
-from app.domain.fields import ChoiceOf, LongText, ShortText, _checking_input, checked_times, clock_from_offset
+from app.domain.fields import ChoiceOf, LongText, ShortText, checked_times, clock_from_offset, times_asked
 
 
 class RecordPart(BaseModel):
@@ -33,7 +33,7 @@ class TimedPart(RecordPart):
 
     @model_validator(mode="after")
     def _times(self, info: ValidationInfo) -> Self:
-        return checked_times(self, self.TIMES, _checking_input(info), self.TIMES_OUT_OF_ORDER)
+        return checked_times(self, self.TIMES, times_asked(self.TIMES, info), self.TIMES_OUT_OF_ORDER)
 
 
 class Analysis(RecordPart):
