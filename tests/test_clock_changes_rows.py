@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from app.domain.fields import utc_of
+from app.domain.fields import repeated_hour, utc_of
 from app.domain.schema import Child, Participant
 from app.records.models import StrategyRecord
 from tests.builders import api_record, complete_record
@@ -124,7 +124,16 @@ def test_a_time_in_the_skipped_hour_is_refused_beside_the_field(client, slug, ke
     assert {box["id"] for box in page.select(f"input[name^={key}-].govuk-input--error")} == {
         f"{key}-time"}
     assert shown_values(page)[f"{key}-time"] == [time]
+    assert not page.select(f"input[name={key}_clock]")  # not a repeated hour: nothing to choose
     assert _stored(client, record_id, where) == before  # nothing saved
+
+
+@pytest.mark.parametrize("day, times", [(BACK, {"00:59": False, "01:00": True, "01:59": True,
+                                                "02:00": False}),
+                                        (FORWARD, dict.fromkeys(["00:59", "01:00", "01:59", "02:00"],
+                                                                False))])
+def test_only_the_hour_the_clocks_go_back_is_a_repeated_hour(day, times):
+    assert {time: repeated_hour(datetime.fromisoformat(f"{day:%Y-%m-%d}T{time}")) for time in times} == times
 
 
 @pytest.mark.parametrize("model, name", [(Child, "seen_at"), (Child, "observed_at"),

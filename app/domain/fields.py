@@ -98,8 +98,9 @@ def _as_uk(value: datetime, fold: int) -> datetime:
 
 
 def repeated_hour(value: datetime | None) -> bool:
-    """A time that happened twice: 1am to 2am on the night the clocks go back."""
-    return value is not None and value.tzinfo is None and (
+    """A time that happened twice: 1am to 2am on the night the clocks go back. (The two readings
+    of a time differ in the hour skipped in March too: that hour never happened.)"""
+    return value is not None and value.tzinfo is None and not skipped_hour(value) and (
         _as_uk(value, 0).utcoffset() != _as_uk(value, 1).utcoffset())
 
 
