@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.domain.fields import repeated_hour, utc_of
 from app.domain.schema import Child, Participant
+from app.records.display import as_text
 from app.records.models import StrategyRecord
 from tests.builders import api_record, complete_record
 from tests.html import (
@@ -193,3 +194,16 @@ def test_a_time_kept_from_before_the_question_was_asked_is_asked_about_on_its_pa
     children = section_page(client, row.id, "children")
     answer = post_section(client, row.id, "children", form_data(children))
     assert answer.status_code == 303, error_summary(soup(answer))
+
+
+@pytest.mark.parametrize("instant, printed", [
+    ("2026-10-24T23:59:00Z", "25 October 2026 at 00:59"),
+    ("2026-10-25T00:00:00Z", "25 October 2026 at 01:00 BST"),
+    ("2026-10-25T00:59:00Z", "25 October 2026 at 01:59 BST"),
+    ("2026-10-25T01:00:00Z", "25 October 2026 at 01:00 GMT"),
+    ("2026-10-25T01:59:00Z", "25 October 2026 at 01:59 GMT"),
+    ("2026-10-25T02:00:00Z", "25 October 2026 at 02:00"),
+    ("2026-03-29T01:00:00Z", "29 March 2026 at 02:00")])
+def test_an_instant_printed_in_the_repeated_hour_says_which(instant, printed):
+    """Finalised, authorised, received ...: stored in UTC, printed as UK time."""
+    assert as_text(datetime.fromisoformat(instant)) == printed
