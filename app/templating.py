@@ -1,6 +1,6 @@
 """Jinja2 templates, with the few helpers every page uses."""
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -9,9 +9,10 @@ from app.auth import roles
 from app.clock import uk_date, uk_local, uk_today
 from app.config import get_settings
 from app.domain import choices
+from app.domain.fields import repeated_hour, skipped_hour
 from app.domain.schema import UPDATE_AGENCIES_TEXT, child_title
 from app.domain.sections import CHILD_FIELDS, EXPERIENCE_FIELDS, SECTIONS, section_of
-from app.parsing import FormValues, date_boxes_problem
+from app.parsing import FormValues, date_boxes_problem, date_numbers, typed_time
 from app.records.display import as_text, summary_rows
 from app.records.form_errors import field_title
 from app.records.forms import rows
@@ -54,10 +55,30 @@ class FormView:
         day, month, year, time = (self.value(f"{key}-{p}").strip()
                                   for p in ("day", "month", "year", "time"))
         found = date_boxes_problem(day, month, year, time)
+        if found is None and skipped_hour(_typed_moment(day, month, year, time)):
+            return part == "time"  # the date is right: 1am to 2am did not happen that night
         return found is None or part in found[1]
+
+    def asks_clock(self, key: str) -> bool:
+        """Whether a date and time's BST-or-GMT question is shown: once its time is in the hour
+        the clocks go back (typed, or kept from before the question was asked), or answered."""
+        return bool(self.error(f"{key}_clock") or self.value(f"{key}_clock")
+                    or repeated_hour(_typed_moment(*(self.value(f"{key}-{p}").strip()
+                                                     for p in ("day", "month", "year", "time")))))
 
     def title(self, key: str) -> str:
         return field_title(tuple(key.split("-")))
+
+
+def _typed_moment(day: str, month: str, year: str, time: str) -> datetime | None:
+    """The UK wall-clock time typed in a date's boxes and its time box, if they read as one."""
+    numbers, clock = date_numbers(day, month, year), typed_time(time) if time else None
+    if numbers is None or clock is None:
+        return None
+    try:
+        return datetime(numbers[2], numbers[1], numbers[0], *map(int, clock.split(":")))
+    except ValueError:
+        return None
 
 
 def error_href(record_id: int, path: tuple) -> str:

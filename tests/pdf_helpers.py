@@ -1,6 +1,7 @@
 """Reading PDFs in tests: text per page, the document catalogue, the structure tree."""
 
 import io
+import re
 from collections import Counter
 from functools import partial
 
@@ -11,6 +12,24 @@ from pypdf.generic import ArrayObject, DictionaryObject
 def pages_text(content: bytes) -> list[str]:
     reader = PdfReader(io.BytesIO(content))
     return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+def page_one_text(content: bytes) -> str:
+    """Page 1's text alone (what is read first)."""
+    return pages_text(content)[0]
+
+
+# Each page's running header and footer, as extracted at the end of its text (any status).
+RUNNING = re.compile(r" ?SR-\d{4}-\d{5} · version \d+ OFFICIAL-SENSITIVE .*? ?Generated \d{1,2} \w+ "
+                     r"\d{4} at \d{2}:\d{2} OFFICIAL-SENSITIVE Page \d+ of \d+$")
+
+
+def page_body(page: str) -> str:
+    """A page's text without its running header and footer, or the list bullets (extracted
+    wherever the page ends, so they move with a page break)."""
+    found = RUNNING.search(page)
+    assert found, f"no running header and footer on {page[-200:]!r}"
+    return " ".join(page[:found.start()].replace("•", " ").split())
 
 
 def reader(content: bytes) -> PdfReader:

@@ -89,7 +89,8 @@ def _not_in_future(value: date | datetime | None, info: ValidationInfo) -> date 
     return value
 
 
-# --- the hours the clocks change (UK wall-clock times are stored as typed) ----------------------
+# --- the hours the clocks change (UK wall-clock times are stored as typed, with `<name>_clock`
+# saying BST or GMT in the repeated hour: together, one instant, read in UTC by utc_of) ------
 
 
 def _as_uk(value: datetime, fold: int) -> datetime:
@@ -97,8 +98,9 @@ def _as_uk(value: datetime, fold: int) -> datetime:
 
 
 def repeated_hour(value: datetime | None) -> bool:
-    """A time that happened twice: 1am to 2am on the night the clocks go back."""
-    return value is not None and value.tzinfo is None and (
+    """A time that happened twice: 1am to 2am on the night the clocks go back. (The two readings
+    of a time differ in the hour skipped in March too: that hour never happened.)"""
+    return value is not None and value.tzinfo is None and not skipped_hour(value) and (
         _as_uk(value, 0).utcoffset() != _as_uk(value, 1).utcoffset())
 
 
@@ -152,21 +154,36 @@ def clock_from_offset(raw: object, names: tuple[str, ...]) -> object:
     return raw
 
 
-def checked_times(model: _M, names: tuple[str, str], checking: bool, out_of_order: str) -> _M:
+def times_asked(names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    """The times whose BST-or-GMT is asked for on input: all of them, or those of a form page
+    that edits only some of an item's fields (context "owned": the children page does not ask
+    it of a child's time seen, kept from before the question existed, that it does not show)."""
+    if not _checking_input(info):
+        return ()
+    owned = info.context.get("owned") if info.context else None
+    return names if owned is None else tuple(name for name in names if name in owned)
+
+
+def checked_times(model: _M, names: tuple[str, ...], asked: tuple[str, ...],
+                  out_of_order: str | None = None) -> _M:
     """`model` with each time's clock choice kept only where the time is in the repeated hour,
-    asked for there (on input), and the two times (`names`, in order) compared in UTC."""
+    and asked for there if it is one of `asked` (times_asked). Every UK wall-clock time a person
+    types goes through here (with `clock_from_offset` before it): the record's header, a
+    participant's contribution, when a child was seen and observed. With `out_of_order`, the two
+    times (`names`, in order) are compared in UTC."""
     errors: dict[str, tuple[str, object]] = {}
     for name in names:
         value, clock = getattr(model, name), f"{name}_clock"
         if not repeated_hour(value):
             setattr(model, clock, None)
-        elif checking and getattr(model, clock) is None:
+        elif name in asked and getattr(model, clock) is None:
             errors[clock] = (
                 f"{value:%H:%M} on {value:%-d %B %Y} happened twice, as the clocks went back "
                 "from 2am to 1am: select BST (the first time) or GMT (the second)", None)
-    first, then = (utc_of(model, name) for name in names)
-    if not errors and first and then and first > then:
-        errors[names[1]] = (out_of_order, getattr(model, names[1]))
+    if out_of_order and not errors:
+        first, then = (utc_of(model, name) for name in names)
+        if first and then and first > then:
+            errors[names[1]] = (out_of_order, getattr(model, names[1]))
     if errors:
         raise field_errors(type(model).__name__, errors)
     return model

@@ -1,10 +1,12 @@
 """Parts of the record that stand on their own: the base every part is made from, and the
 analysis and decision. The whole record is put together in app/domain/schema.py."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from app.domain.choices import Outcome, YesNo
-from app.domain.fields import ChoiceOf, LongText, ShortText
+from app.domain.fields import ChoiceOf, LongText, ShortText, checked_times, clock_from_offset, times_asked
 
 
 class RecordPart(BaseModel):
@@ -12,6 +14,26 @@ class RecordPart(BaseModel):
     Not to be confused with app/domain/sections.py's Section, a page of the form."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TimedPart(RecordPart):
+    """A part holding UK wall-clock times a person types (`TIMES`), each with its
+    `<name>_clock` field: BST or GMT, asked only of a time in the hour the clocks go back, kept
+    from a time sent with its UTC offset, and refused for the hour they go forward
+    (app/domain/fields.py: the one place for the rule)."""
+
+    TIMES: ClassVar[tuple[str, ...]] = ()
+    # Set where two times must be in order (compared in UTC): what to say when they are not.
+    TIMES_OUT_OF_ORDER: ClassVar[str | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clock_from_offset(cls, raw: object) -> object:
+        return clock_from_offset(raw, cls.TIMES)
+
+    @model_validator(mode="after")
+    def _times(self, info: ValidationInfo) -> Self:
+        return checked_times(self, self.TIMES, times_asked(self.TIMES, info), self.TIMES_OUT_OF_ORDER)
 
 
 class Analysis(RecordPart):

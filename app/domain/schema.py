@@ -61,16 +61,17 @@ from app.domain.fields import (
     _checking_input,
     _new_key,
     _recipient_ids,
-    checked_times,
     child_title,
-    clock_from_offset,
 )
 from app.domain.identifiers import NhsNumber, PersonId, Upn
-from app.domain.parts import Analysis, Decision, RecordPart
+from app.domain.parts import Analysis, Decision, RecordPart, TimedPart
 from app.domain.recipient import Recipient
 
 
-class Header(RecordPart):
+class Header(TimedPart):
+    TIMES = ("concern_at", "discussion_at")
+    TIMES_OUT_OF_ORDER = "The discussion must be on or after the time the concern arose"
+
     concern_at: PastDateTime = Field(None, title="Date and time the concern arose")
     # Asked only of a time in the hour the clocks go back, which happens twice (fields.py).
     concern_at_clock: ChoiceOf[UkClock] = Field(None, title="When the concern arose: BST or GMT")
@@ -98,18 +99,11 @@ class Header(RecordPart):
     requested_by: ChoiceOf[Agency] = Field(None, title="Agency that requested the discussion")
     request_reason: LongText = Field(None, title="Why it was requested")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _clock_from_offset(cls, raw: object) -> object:
-        return clock_from_offset(raw, ("concern_at", "discussion_at"))
-
-    @model_validator(mode="after")
-    def _times(self, info: ValidationInfo) -> "Header":
-        return checked_times(self, ("concern_at", "discussion_at"), _checking_input(info),
-                             "The discussion must be on or after the time the concern arose")
 
 
-class Child(RecordPart):
+class Child(TimedPart):
+    TIMES = ("seen_at", "observed_at")
+
     # A stable key, so the children and experience pages can each edit their own
     # fields of the same child even when rows are added or removed.
     key: Annotated[str, BeforeValidator(lambda value: value or _new_key())] = Field(
@@ -152,6 +146,7 @@ class Child(RecordPart):
     # The child's experience: what was seen and heard of this child's daily life.
     seen: ChoiceOf[YesNo] = Field(None, title="Has the child been seen?")
     seen_at: PastDateTime = Field(None, title="When the child was seen")
+    seen_at_clock: ChoiceOf[UkClock] = Field(None, title="When the child was seen: BST or GMT")
     seen_by: ShortText = Field(None, title="Seen by")
     not_seen_reason: LongText = Field(None, title="Why the child has not been seen")
     voice: LongText = Field(None, title="What the child said or showed")
@@ -163,6 +158,7 @@ class Child(RecordPart):
     observed_interaction: LongText = Field(None, title="How the child and their carers interacted")
     observed_by: ShortText = Field(None, title="Who observed the child")
     observed_at: PastDateTime = Field(None, title="When they were observed")
+    observed_at_clock: ChoiceOf[UkClock] = Field(None, title="When they were observed: BST or GMT")
     observations: LongText = Field(
         None, title="What was observed: care, routines, presentation, interaction with carers"
     )
@@ -258,7 +254,9 @@ class Grounds(RecordPart):
     )
 
 
-class Participant(RecordPart):
+class Participant(TimedPart):
+    TIMES = ("contributed_at",)
+
     user_id: UserId = Field(None, title="Social-care staff member")
     name: ShortText = Field(None, title="Name")
     agency: ChoiceOf[Agency] = Field(None, title="Agency")
@@ -269,6 +267,7 @@ class Participant(RecordPart):
     phone: Phone = Field(None, title="Phone")
     email: Email = Field(None, title="Email")
     contributed_at: PastDateTime = Field(None, title="When they contributed")
+    contributed_at_clock: ChoiceOf[UkClock] = Field(None, title="When they contributed: BST or GMT")
     relayed_by: ShortText = Field(None, title="Who relayed it to the discussion")
 
 

@@ -24,8 +24,8 @@ class Section:
 
 
 OBSERVATION_PARTS = ("observed_care", "observed_presentation", "observed_interaction")
-EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_by", "not_seen_reason", "voice", *OBSERVATION_PARTS,
-                     "observed_by", "observed_at", "observations")
+EXPERIENCE_FIELDS = ("seen", "seen_at", "seen_at_clock", "seen_by", "not_seen_reason", "voice",
+                     *OBSERVATION_PARTS, "observed_by", "observed_at", "observed_at_clock", "observations")
 CHILD_FIELDS = tuple(name for name in Child.model_fields if name not in EXPERIENCE_FIELDS)
 
 SECTIONS = (

@@ -28,6 +28,8 @@ class PrintedState:
     authorised_by: str | None = None
     authorised_at: datetime | None = None
     superseded_by: int | None = None
+    # When the later version was finalised: printed in the page-1 box, fixed once superseded.
+    superseded_at: datetime | None = None
     cancellations: tuple[Cancellation, ...] = ()
     # Agencies' contributions as received (app/links/contributions.py): those that went into
     # this version's draft or an earlier one, fixed once it is finalised, so no part of the key.
@@ -39,7 +41,9 @@ class PrintedState:
         if self.authorised_at:
             parts.append("a")
         if self.superseded_by:
-            parts.append(f"s{self.superseded_by}")
+            # "p": marked on page 1 as well (issue 22). The "s3" PDFs stored before that, with
+            # the marking only in the running header and at the end, are no longer served.
+            parts.append(f"s{self.superseded_by}p")
         if self.cancellations:
             parts.append(f"c{len(self.cancellations)}")
         return ".".join(parts)
@@ -63,6 +67,7 @@ def printed_state(session: Session, record: StrategyRecord) -> PrintedState | No
         authorised_by=snapshot.authorised_by_name,
         authorised_at=as_utc(snapshot.authorised_at),
         superseded_by=snapshot.superseded_by,
+        superseded_at=as_utc(snapshot.superseded_at),
         cancellations=cancellations(session, record.id, record.version),
         contributions=received,
     )

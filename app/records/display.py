@@ -18,7 +18,7 @@ from app.domain.choices import (
     contribution_label,
     discussion_words,
 )
-from app.domain.fields import USER_ID_FIELDS
+from app.domain.fields import USER_ID_FIELDS, repeated_hour
 
 NOT_RECORDED = "Not recorded"
 
@@ -31,8 +31,11 @@ def as_text(value) -> str:
     if isinstance(value, Enum):
         return getattr(value, "label", str(value.value))
     if isinstance(value, datetime):
-        value = wall_clock(value)
-        return f"{value:%-d %B %Y at %H:%M}"
+        local = wall_clock(value)
+        # An instant (finalised, received ...) in the hour the clocks go back says which of the
+        # two it was; a typed time says so through its own `_clock` field (summary_rows).
+        clock = (" GMT" if local.fold else " BST") if value.tzinfo and repeated_hour(local) else ""
+        return f"{local:%-d %B %Y at %H:%M}{clock}"
     if isinstance(value, date):
         return f"{value:%-d %B %Y}"
     if isinstance(value, list):
@@ -85,7 +88,8 @@ def participant_groups(participants: list, format=None) -> list[ParticipantGroup
     def group(title: str, at_meeting: bool, modes) -> ParticipantGroup:
         return ParticipantGroup(title, at_meeting, [ParticipantRow(
             p, contribution_label(p.mode, format) if p.mode else NOT_RECORDED,
-            as_text(p.contributed_at) if p.contributed_at else (at if at_meeting else ""))
+            as_text(p.contributed_at) + _clock(p, "contributed_at") if p.contributed_at
+            else (at if at_meeting else ""))
             for p in participants if p.mode in modes])
     groups = [
         group(f"Took part in {where}", True, IN_DISCUSSION_MODES),

@@ -181,7 +181,9 @@ def parse_section(
     try:
         # With the field's own validators (the recipients' ids a form posts as text).
         validated = Annotated[(annotation, *field.metadata)] if field.metadata else annotation
-        value = TypeAdapter(validated).validate_python(posted)
+        # A page that edits some of each item's fields asks only of those (fields.times_asked).
+        owned = {"owned": frozenset(section.item_fields)} if section.item_fields is not None else None
+        value = TypeAdapter(validated).validate_python(posted, context=owned)
         whole = current.model_copy(update={section.field: value}).model_dump()
         data = StrategyRecordData.model_validate(whole, context={"stored": True})
     except ValidationError as error:
