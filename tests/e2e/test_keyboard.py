@@ -38,10 +38,13 @@ def _shot(page, name):
 
 
 def _continue(page, server, slug):
-    press_button(page, "button[value=save-continue]")
+    tab_to(page, "button[value=save-continue]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    said = page.locator(".govuk-error-summary, #conflict")
+    assert not said.count(), said.first.inner_text()  # refused: say why
     page.wait_for_url(f"{server}/strategies/*/sections/{slug}" if slug else
                       f"{server}/strategies/*#*")
-    page.wait_for_load_state()
 
 
 def _open_section(page, slug):
@@ -103,12 +106,14 @@ def test_the_realistic_record_with_the_keyboard_alone(server, browser):
     page.keyboard.type("Jayden Smith")
     date(page, "children-0-date_of_birth", day.replace(year=day.year - 7))
     choose(page, "children-0-communication", "verbal")
+    type_into(page, "#children-0-person_id", "4410235")
     type_into(page, "#children-0-address", "14 Mill Lane, Anytown")
     type_into(page, "#children-0-household", "Kelly Smith (mother), Dean Smith (father)")
     _add_row(page, "children", 1)
     page.keyboard.type("Amelia Smith")
     date(page, "children-1-date_of_birth", day - timedelta(days=240))
     choose(page, "children-1-communication", "pre_verbal")
+    type_into(page, "#children-1-person_id", "4410236")
     type_into(page, "#children-1-address", "As Jayden")
     _add_row(page, "children", 2)
     assert has_focus_style(page), focused(page)
@@ -125,6 +130,13 @@ def test_the_realistic_record_with_the_keyboard_alone(server, browser):
               "school.")
     type_into(page, "#grounds-source", "Riverside Primary School")
     tick(page, "#grounds-categories")  # physical abuse, the first
+    choose(page, "grounds-referrer_kind", "professional")
+    select(page, "#grounds-referrer_agency", "school")
+    type_into(page, "#grounds-referrer_discussed_with", "Ann Jones, DSL, this morning")
+    type_into(page, "#grounds-referrer_name", "Ann Jones")
+    press_button(page, "button[data-app-fill='grounds-referrer_informed_on']")  # "Today"
+    assert page.locator("#grounds-referrer_informed_on-year").input_value() != ""
+    type_into(page, "#grounds-referrer_informed_how", "By phone to the referrer")
     _continue(page, server, "injuries")
 
     # The bruise, on the body map.
@@ -213,6 +225,11 @@ def test_the_realistic_record_with_the_keyboard_alone(server, browser):
 
     choose(page, "decision-outcome", "s47_single")
     type_into(page, "#decision-reasons", "Reasonable cause to suspect significant harm to both")
+    choose(page, "decision-legal_advice", "no")
+    type_into(page, "#decision-cannot_see_contingency", "Police welfare check the same day")
+    choose(page, "decision-family_informed", "yes")
+    choose(page, "decision-child_informed", "yes")
+    type_into(page, "#decision-family_detail", "Alex Morgan tells the mother today at 4pm")
     _continue(page, server, "actions")
 
     # The update-all-agencies date is already offered; one more action, added in place.
@@ -248,6 +265,20 @@ def test_the_realistic_record_with_the_keyboard_alone(server, browser):
 
     assert page.locator("input[name=distribution]:checked").count() == 5
     _continue(page, server, None)
+
+    # The summary names Jayden, and is printed in Amelia's own copy: written for hers.
+    warning = "Summary of the concern names Jayden, and is printed in Amelia Smith's own copy"
+    assert warning in page.locator("#warnings").inner_text()
+    _open_section(page, "child-wording")
+    _add_row(page, "child_passages", 0, first="#child_passages-0-child_key")
+    select(page, "#child_passages-0-child_key",
+           option_value(page, "#child_passages-0-child_key", "Amelia Smith"))
+    select(page, "#child_passages-0-passage", "grounds.summary")
+    type_into(page, "#child_passages-0-text", "Fingertip bruising to her brother's upper arm, "
+              "seen at his school.")
+    press_button(page, ".govuk-button-group > button[value=save]")
+    page.wait_for_url(f"{record_url}#child-wording")
+    assert page.locator("#warnings").count() == 0, page.locator("#warnings").inner_text()
 
     tick(page, "#confirmed")
     press_button(page, "form[action$='/finalise'] button")
