@@ -188,25 +188,23 @@ def test_a_whole_journey_breaks_no_policy(manager_server, browser):
     page.wait_for_url(f"{server}/strategies/*?finalised=yes")
 
     # The follow-up page: progress recorded with nothing chosen, then an action done.
-    page.goto(f"{record_url}/follow-up")
+    assert page.goto(f"{record_url}/follow-up").ok
     form = page.locator("form.app-action-form").first
     form.get_by_role("button", name="Record progress").click()
     _error_summary(page)
-    page.goto(f"{server}/actions")
-    page.locator("main h1").wait_for()
+    assert page.goto(f"{server}/actions").ok
+    assert page.locator("main").get_by_text("Arrange a child protection medical").count()
 
     # The manager: their page, the record's review (a refused return, then authorised).
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, server, "e2e-manager")
-    page.goto(f"{server}/manager")
-    page.locator("main h1").wait_for()
-    page.goto(f"{record_url}/follow-up")
+    assert page.goto(f"{server}/manager").ok
+    assert page.goto(f"{record_url}/follow-up").ok
     page.get_by_role("button", name="Return to the author").click()
     _error_summary(page)
     page.get_by_role("button", name="Authorise this record").click()
-    page.wait_for_load_state()
-    page.goto(f"{server}/actions")
-    page.locator("main h1").wait_for()
+    page.locator("#authorised").wait_for()
+    assert page.goto(f"{server}/actions").ok
 
     violations = watch.violations(page)
     assert violations == [], "\n".join(violations)
