@@ -31,9 +31,7 @@ SHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/e2e-screenshots"))
 
 
 def _shot(page, name):
-    """A picture to look at (not compared). caret="initial": Playwright's default hides the
-    caret with style attributes, which htmx would then copy in its next swap, against the
-    Content-Security-Policy."""
+    """A picture to look at (not compared), with the caret shown as a person sees it."""
     page.screenshot(path=str(SHOTS / name), caret="initial")
 
 
