@@ -58,18 +58,34 @@ def serving(env):
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def recording_server(tmp_path_factory, *more_users: tuple[str, str, str]):
+    """A server with the e2e social worker, the directory, and more users (username, name,
+    role) with the same password, over a database of its own."""
     _require_browser()
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     env = {**os.environ, "DATABASE_URL": url}
     with serving(env) as base:
-        _command(env | {"STRATEGY_PASSWORD": PASSWORD}, "user", "create", "e2e", "--name",
-                 "E2E Worker", "--role", "social_worker", "--team", "Central")
+        for username, name, role in [("e2e", "E2E Worker", "social_worker"), *more_users]:
+            _command(env | {"STRATEGY_PASSWORD": PASSWORD}, "user", "create", username,
+                     "--name", name, "--role", role, "--team", "Central")
         # The directory: one organisation of each kind the journey names, and two schools, so
         # the school is ticked only because its participant named it.
         for name, agency in E2E_ORGANISATIONS:
             _command(env, "org", "create", name, "--agency", agency)
+        yield base
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with recording_server(tmp_path_factory) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def manager_server(tmp_path_factory):
+    """As server, with a manager of the same team too (e2e-manager, the same password)."""
+    with recording_server(tmp_path_factory, ("e2e-manager", "E2E Manager", "manager")) as base:
         yield base
 
 
@@ -110,14 +126,18 @@ def browser():
         browser.close()
 
 
-def new_record(page, server) -> str:
-    """Sign in as the e2e user and start a record: its page's address."""
+def sign_in(page, server, username: str = "e2e") -> None:
     page.goto(f"{server}/strategies")
     page.wait_for_url(f"{server}/sign-in**")
-    page.get_by_label("Username").fill("e2e")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{server}/strategies")
+
+
+def new_record(page, server) -> str:
+    """Sign in as the e2e user and start a record: its page's address."""
+    sign_in(page, server)
     page.get_by_role("button", name="Start a new strategy record").click()
     page.wait_for_url(f"{server}/strategies/*")
     return page.url

@@ -5,28 +5,11 @@ version chosen."""
 import os
 from pathlib import Path
 
-import httpx
-from bs4 import BeautifulSoup
-
-from tests.e2e.conftest import PASSWORD, new_record
+from tests.e2e.conftest import new_record
+from tests.e2e.realistic import someone_else_saves
 
 # Where the screenshots go, to look at (not compared by the test).
 SHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "/tmp/e2e-screenshots"))
-
-
-def _someone_else_saves(base: str, record_url: str, slug: str, changes: dict) -> None:
-    """A second person (here the same account in another browser) saves the section."""
-    with httpx.Client(base_url=base, follow_redirects=False) as other:
-        signed = other.post("/sign-in", data={"username": "e2e", "password": PASSWORD,
-                                              "next": "/strategies"})
-        assert signed.status_code == 303
-        path = record_url.removeprefix(base) + f"/sections/{slug}"
-        form = BeautifulSoup(other.get(path).text, "html.parser").select_one("main form")
-        data = {field["name"]: field.get("value", "") for field in form.select("input")
-                if field.get("name") and field.get("type") not in ("checkbox", "radio")}
-        data |= {area["name"]: area.text for area in form.select("textarea")}
-        data |= changes | {"row-action": "save"}
-        assert other.post(path, data=data).status_code == 303
 
 
 def test_autosave_and_a_conflict_chosen_in_the_browser(server, browser):
@@ -47,8 +30,8 @@ def test_autosave_and_a_conflict_chosen_in_the_browser(server, browser):
     assert page.locator("#analysis-risks").input_value() == "Bruising to the upper arm"
 
     # Someone else saves the section; then this page's next autosave is refused and says so.
-    _someone_else_saves(server, record_url, "analysis",
-                        {"analysis-risks": "Bruising seen by the school nurse"})
+    someone_else_saves(server, record_url, "analysis",
+                       {"analysis-risks": "Bruising seen by the school nurse"})
     page.locator("#analysis-risks").fill("Bruising to the upper arm, and a burn")
     status.get_by_text("someone else saved this section").wait_for(timeout=15_000)
     page.screenshot(path=str(SHOTS / "autosave-conflict-notice.png"), full_page=True)

@@ -10,18 +10,9 @@ from playwright.sync_api import expect
 from app.rules.workdays import add_working_days
 from tests.builders import discussion_time
 from tests.e2e.conftest import PASSWORD
+from tests.e2e.realistic import PEOPLE, SCHOOL
 
 PAGE_LOADS_ALLOWED = 15
-
-PEOPLE = [  # name, agency, role, mode, phone, email, contributed outside the meeting
-    ("Priya Shah", "csc", "Team Manager (chair)", "in_person", "01632 960 101", "", False),
-    ("DC Mark Evans", "police", "Detective Constable", "video", "01632 960 202", "", False),
-    ("Sam Lee", "health_visiting", "Health Visitor", "phone_outside", "01632 960 303", "", True),
-    ("Ann Jones", "school", "Designated safeguarding lead", "in_person", "",
-     "dsl@riverside.example.sch.uk", False),
-    ("Dr Ahmed", "gp", "GP", "email_outside", "", "surgery@example.nhs.uk", True),
-    ("Dr Okafor", "hospital", "Consultant paediatrician", "video", "01632 960 404", "", False),
-]
 
 
 def _sign_in(page, base):
@@ -109,8 +100,7 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):
         prefix = f"participants-{index}"
         page.select_option(f"#{prefix}-agency", agency)
         if agency == "school":  # two schools in the directory: say which
-            page.select_option(f"#{prefix}-organisation_id",
-                               label="Riverside Primary School (School or college)")
+            page.select_option(f"#{prefix}-organisation_id", label=SCHOOL)
         page.fill(f"#{prefix}-role", role)
         _radio(page, f"{prefix}-mode", mode)
         if phone:
@@ -167,7 +157,7 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):
     assert ticked.count() == 5
     labels = {page.locator(f"label[for='{ticked.nth(i).get_attribute('id')}']").inner_text()
               for i in range(5)}
-    assert "Riverside Primary School (School or college)" in labels
+    assert SCHOOL in labels
     assert "Hillside Academy (School or college)" not in labels
     _continue(page, server, None)
 
