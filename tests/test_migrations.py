@@ -267,3 +267,32 @@ def test_no_migration_imports_the_application():
                      else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
             found += [f"{path.name}: {n}" for n in names if n == "app" or n.startswith("app.")]
     assert found == []
+
+
+def test_a_migration_is_not_held_to_the_services_statement_limit(empty_database, monkeypatch):
+    """A migration rewriting every row takes minutes at 100,000 records: PostgreSQL runs it
+    with an hour's limit, not DATABASE_STATEMENT_TIMEOUT_SECONDS (15 s), which cancelled it."""
+    import alembic.op
+
+    migrate.upgrade(empty_database, "0023")
+    limits, create_index = [], alembic.op.create_index
+
+    def noting_the_limit(*args, **kwargs):
+        bind = alembic.op.get_bind()
+        if bind.dialect.name == "postgresql":
+            limits.append(bind.exec_driver_sql("SHOW statement_timeout").scalar())
+        return create_index(*args, **kwargs)
+
+    monkeypatch.setattr(alembic.op, "create_index", noting_the_limit)
+    migrate.upgrade(empty_database, "0024")  # creates one index
+    if empty_database.startswith("postgresql"):
+        assert limits == ["1h"]
+        engine = db.make_engine(empty_database)  # the service's own connections keep theirs
+        try:
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == (
+                    f"{round(get_settings().database_statement_timeout_seconds)}s")
+        finally:
+            engine.dispose()
+    else:
+        assert limits == []  # SQLite has no statement limit

@@ -137,3 +137,23 @@ def test_the_record_page_asks_who_may_see_it_once_and_a_cached_pdf_reads_only_it
     assert _tables(statements).count("followup_entry") == 1  # the timeline and cancellations
     # The page still lists the finalised version and offers its PDF.
     assert soup(page).select_one(f'a[href="{pdf}"]') is not None
+
+
+def test_a_figures_page_counts_its_figure_and_none_of_the_reports_breakdowns(
+        anonymous, session, engine):
+    """Return reasons, days until referrers were told and hours to triage belong to the whole
+    report: a figure's page (which shows none of them) does not count them."""
+    sw = make_user(session, "sam")
+    tracked_record(session, sw, actions=[{"kind": "update_agencies",
+                                          "due_date": str(discussion_time().date())}])
+    client = signed_in(anonymous, session, make_user(session, "mo", "manager"))
+    with counting(engine) as statements:
+        page = client.get("/reports/audit/figures/update-on-time")
+    assert page.status_code == 200
+    assert [s for s in statements if "followup_entry" in s or "referrer_told_on" in s
+            or "triaged_at" in s] == []
+    assert sum("FROM tracked_action" in s for s in statements) == 1  # the figure's one count
+    with counting(engine) as statements:
+        assert client.get("/reports/audit").status_code == 200
+    assert sum("followup_entry" in s for s in statements) == 1  # the whole report's reasons
+    assert sum("referrer_told_on" in s for s in statements) == 1
