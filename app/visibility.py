@@ -132,13 +132,15 @@ def sight(session: Session, user: User | LinkReader, record_id: int) -> Sight | 
     if is_partner(user) or isinstance(user, LinkReader):
         versions = partner_versions(session, user, record_id)
         return Sight(versions, versions[-1], may_change=False) if versions else None
-    visible = session.execute(select(col(StrategyRecord.id)).where(
-        col(StrategyRecord.id) == record_id, record_filter(user))).first()
-    if visible is None:
+    # One statement: the record if visible, with its finalised versions (none: one NULL row).
+    rows = session.execute(
+        select(col(StrategyRecord.id), col(RecordVersion.version))
+        .outerjoin(RecordVersion, col(RecordVersion.record_id) == col(StrategyRecord.id))
+        .where(col(StrategyRecord.id) == record_id, record_filter(user))
+        .order_by(col(RecordVersion.version))).all()
+    if not rows:
         return None
-    versions = tuple(session.execute(
-        select(col(RecordVersion.version)).where(col(RecordVersion.record_id) == record_id)
-        .order_by(col(RecordVersion.version))).scalars())
+    versions = tuple(version for _, version in rows if version is not None)
     return Sight(versions, None, may_change=can_record(user))
 
 

@@ -22,9 +22,16 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app import db, migrate  # noqa: E402
-from app.followup.reprojection import project_stale, stale_count  # noqa: E402
+from app.followup.projection import PROJECTION  # noqa: E402
+from app.followup.reprojection import project_stale  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
 from app.rules import calendar  # noqa: E402
+
+
+def stale_count(session: Session) -> int:
+    """Records an older projection derived (what `migrate` re-projects)."""
+    return session.execute(select(func.count()).where(
+        StrategyRecord.projected_with < PROJECTION)).scalar_one()
 
 
 def main() -> None:

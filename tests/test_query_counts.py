@@ -100,3 +100,60 @@ def test_a_record_page_and_a_cached_pdf_read_the_user_and_the_record_once(
         assert sum("user_session.token_hash" in s for s in selects) == 1, url
         assert sum("strategy_record.data" in s for s in selects) == 1, url
         assert sum(s.startswith("INSERT INTO audit_event") for s in statements) == 1, url
+
+
+def _tables(statements: list[str]) -> list[str]:
+    """Each statement as the table it reads (its first FROM) or writes."""
+    named = []
+    for statement in statements:
+        words = statement.split()
+        if words[0] == "SELECT":
+            named.append(words[words.index("FROM") + 1])
+        else:
+            named.append(" ".join(words[:3]))
+    return named
+
+
+def test_the_record_page_asks_who_may_see_it_once_and_a_cached_pdf_reads_only_its_key(
+        anonymous, session, engine):
+    """Visibility is one statement, asked once a page (the page's edit link and its versions
+    reuse the answer); a stored PDF is found by its key (who finalised it and the
+    contributions it prints are read only to render it)."""
+    sw = make_user(session, "sam")
+    record = tracked_record(session, sw)
+    client = signed_in(anonymous, session, make_user(session, "mo", "manager"))
+    pdf = f"/strategies/{record.id}/record.pdf"
+    assert client.get(pdf).status_code == 200  # rendered and stored: the next is cached
+    with counting(engine) as statements:
+        assert client.get(pdf).status_code == 200
+    assert _tables(statements) == [
+        "user_session", "strategy_record", "strategy_record", "record_version",
+        "followup_entry", "rendered_pdf", "INSERT INTO audit_event"]
+    assert "LEFT OUTER JOIN record_version" in statements[2]  # visible, with its versions
+    with counting(engine) as statements:
+        page = client.get(f"/strategies/{record.id}")
+    assert page.status_code == 200
+    assert sum("LEFT OUTER JOIN record_version" in s for s in statements) == 1
+    assert _tables(statements).count("followup_entry") == 1  # the timeline and cancellations
+    # The page still lists the finalised version and offers its PDF.
+    assert soup(page).select_one(f'a[href="{pdf}"]') is not None
+
+
+def test_a_figures_page_counts_its_figure_and_none_of_the_reports_breakdowns(
+        anonymous, session, engine):
+    """Return reasons, days until referrers were told and hours to triage belong to the whole
+    report: a figure's page (which shows none of them) does not count them."""
+    sw = make_user(session, "sam")
+    tracked_record(session, sw, actions=[{"kind": "update_agencies",
+                                          "due_date": str(discussion_time().date())}])
+    client = signed_in(anonymous, session, make_user(session, "mo", "manager"))
+    with counting(engine) as statements:
+        page = client.get("/reports/audit/figures/update-on-time")
+    assert page.status_code == 200
+    assert [s for s in statements if "followup_entry" in s or "referrer_told_on" in s
+            or "triaged_at" in s] == []
+    assert sum("FROM tracked_action" in s for s in statements) == 1  # the figure's one count
+    with counting(engine) as statements:
+        assert client.get("/reports/audit").status_code == 200
+    assert sum("followup_entry" in s for s in statements) == 1  # the whole report's reasons
+    assert sum("referrer_told_on" in s for s in statements) == 1

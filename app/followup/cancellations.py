@@ -35,12 +35,17 @@ def _date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def cancellations(session: Session, record_id: int, version: int) -> tuple[Cancellation, ...]:
+def cancellations(session: Session, record_id: int, version: int,
+                  every: list[FollowUpEntry] | None = None) -> tuple[Cancellation, ...]:
     """The further discussions cancelled on this version or an earlier one (a cancellation
-    carries to every later version, as every fact after the meeting does), oldest first."""
-    entries = session.exec(select(FollowUpEntry).where(
-        FollowUpEntry.record_id == record_id, FollowUpEntry.version <= version,
-        FollowUpEntry.kind == KIND).order_by(FollowUpEntry.at, FollowUpEntry.id)).all()
+    carries to every later version, as every fact after the meeting does), oldest first.
+    `every`: the record's entries in that order, if the caller has read them already."""
+    if every is not None:
+        entries = [e for e in every if e.version <= version and e.kind == KIND]
+    else:
+        entries = list(session.exec(select(FollowUpEntry).where(
+            FollowUpEntry.record_id == record_id, FollowUpEntry.version <= version,
+            FollowUpEntry.kind == KIND).order_by(FollowUpEntry.at, FollowUpEntry.id)).all())
     return tuple(
         Cancellation(scheduled_for=_date(e.details.get("scheduled_for")),
                      cancelled_on=_date(e.details.get("cancelled_on")) or e.at.date(),

@@ -8,8 +8,10 @@ every ETag stays true and the as-finalised bytes stay downloadable. Authorisatio
 as a new variant rather than replacing the old one for that reason.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from sqlmodel import Session
 
@@ -21,19 +23,41 @@ from app.followup.cancellations import Cancellation, cancellations
 from app.records.models import StrategyRecord
 
 
+def _nothing_more() -> tuple[str | None, tuple]:
+    return None, ()
+
+
 @dataclass(frozen=True)
 class PrintedState:
-    # Who finalised this version: fixed when it is finalised, so no part of the variant key.
-    finalised_by: str | None = None
     authorised_by: str | None = None
     authorised_at: datetime | None = None
     superseded_by: int | None = None
     # When the later version was finalised: printed in the page-1 box, fixed once superseded.
     superseded_at: datetime | None = None
     cancellations: tuple[Cancellation, ...] = ()
-    # Agencies' contributions as received (app/links/contributions.py): those that went into
-    # this version's draft or an earlier one, fixed once it is finalised, so no part of the key.
-    contributions: tuple = ()
+    # Who finalised this version, and the agencies' contributions as received
+    # (app/links/contributions.py) that went into its draft or an earlier one: both fixed once
+    # it is finalised, so no part of the variant key. Read when first asked for (a render):
+    # a stored PDF is found by the key alone, so downloading it does not read them.
+    details: Callable[[], tuple[str | None, tuple]] = field(
+        default=_nothing_more, compare=False, repr=False)
+
+    @cached_property
+    def _details(self) -> tuple[str | None, tuple]:
+        return self.details()
+
+    @property
+    def finalised_by(self) -> str | None:
+        return self._details[0]
+
+    @property
+    def contributions(self) -> tuple:
+        return self._details[1]
+
+    def read(self) -> "PrintedState":
+        """This state with its details read (before the session's transaction ends)."""
+        self._details  # noqa: B018
+        return self
 
     @property
     def key(self) -> str:
@@ -56,18 +80,22 @@ class PrintedState:
 def printed_state(session: Session, record: StrategyRecord) -> PrintedState | None:
     """The state a finalised version's PDF shows; for a draft (rendered fresh), only the
     contributions received so far, or None."""
-    received = contributions.received(session, record.id, record.version)
     if record.status == RecordStatus.DRAFT:
-        return PrintedState(contributions=received) if received else None
+        received = contributions.received(session, record.id, record.version)
+        return PrintedState(details=lambda: (None, received)) if received else None
     snapshot = versions.snapshot(session, record.id, record.version)
+
+    def details() -> tuple[str | None, tuple]:
+        by = versions.finalised_by_name(session, record, snapshot) if snapshot else None
+        return by, contributions.received(session, record.id, record.version)
+
     if snapshot is None:  # finalised before versions were kept, and not yet backfilled
-        return PrintedState(contributions=received)
+        return PrintedState(details=details)
     return PrintedState(
-        finalised_by=versions.finalised_by_name(session, record, snapshot),
         authorised_by=snapshot.authorised_by_name,
         authorised_at=as_utc(snapshot.authorised_at),
         superseded_by=snapshot.superseded_by,
         superseded_at=as_utc(snapshot.superseded_at),
         cancellations=cancellations(session, record.id, record.version),
-        contributions=received,
+        details=details,
     )

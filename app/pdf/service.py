@@ -115,6 +115,8 @@ def record_pdf(session: Session, record: StrategyRecord, child_key: str | None,
     stored = stored_pdf(session, record, child_key, after)
     if stored:
         return stored
+    if after is not None:
+        after.read()  # what only a render prints, read before the transaction ends
     session.commit()
     if record.status == RecordStatus.DRAFT:
         content = render_pdf(record, child_key, after)

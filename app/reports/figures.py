@@ -12,12 +12,13 @@ The cohort is a record's finalised version in force: a record being amended coun
 last finalised, and its discussion date places it in a period.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
-from sqlalchemy import Select, and_, case, func, select, true
+from sqlalchemy import Date, DateTime, Select, and_, cast, func, select, true
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -217,6 +218,8 @@ BY_ID = {figure.id: figure for figure in FIGURES}
 def _month(session: Session, column):
     """The month of a date or time column: its first day (PostgreSQL), or "YYYY-MM"."""
     if session.get_bind().dialect.name == "postgresql":
+        if isinstance(column.type, Date):  # as a plain timestamp: no time zone to look up a row
+            column = cast(column, DateTime)
         return func.date_trunc("month", column)  # cheaper than formatting every row
     return func.strftime("%Y-%m", column)
 
@@ -249,7 +252,8 @@ def _count_family(session: Session, family: Family, figures: list[Figure], scope
         for figure in figures:
             applies = figure.applies(rows.c) if figure.applies is not None else true()
             hit = and_(applies, figure.hit(rows.c)) if figure.hit is not None else applies
-            sums += [func.sum(case((applies, 1), else_=0)), func.sum(case((hit, 1), else_=0))]
+            # count(*) FILTER: about a third cheaper a row than sum(CASE ...) on PostgreSQL
+            sums += [func.count().filter(applies), func.count().filter(hit)]
         groups = session.execute(select(*keys, *sums).group_by(*keys)).all()
         counted = [(group, [(group[2 + 2 * i] or 0, group[3 + 2 * i] or 0)
                             for i in range(len(figures))]) for group in groups]
@@ -271,27 +275,40 @@ SLOWEST_FIRST = ("receipts", "measures", "actions", "requests")
 
 
 def report(session: Session, scope: Scope, figures: list[Figure] | None = None) -> list[Result]:
-    """Every figure (or those given), in FIGURES order: one query a family. On PostgreSQL the
-    families are counted two at a time, each on its own connection (the server has a process
-    a connection), which halves the wait on a machine with cores to spare."""
+    """Every figure (or those given), in FIGURES order: one query a family."""
+    return report_and(session, scope, figures)[0]
+
+
+def report_and(session: Session, scope: Scope, figures: list[Figure] | None = None,
+               also: Sequence[Callable[[Session], object]] = ()) -> tuple[list[Result], list]:
+    """`report`, and what each of `also` answers (each asked of a session) beside it. On
+    PostgreSQL the families and `also` are counted two at a time, each on its own connection
+    (the server has a process a connection), which halves the wait on a machine with cores
+    to spare."""
     figures = figures or FIGURES
     families: dict[str, list[Figure]] = {}
     for figure in sorted(figures, key=lambda f: SLOWEST_FIRST.index(f.family.name)):
         families.setdefault(figure.family.name, []).append(figure)
+    jobs: list[Callable[[Session], object]] = [
+        partial(_count_family, family=members[0].family, figures=members, scope=scope)
+        for members in families.values()]
+    answers = _apart(session, [*jobs, *also])
+    counted = {result.figure.id: result for results in answers[:len(jobs)] for result in results}
+    return [counted[figure.id] for figure in figures], answers[len(jobs):]
+
+
+def _apart(session: Session, jobs: list[Callable[[Session], object]]) -> list:
+    """Each job's answer, in order: on PostgreSQL two at a time, each in its own session."""
     engine = session.get_bind()
+    if engine.dialect.name != "postgresql" or len(jobs) < 2:
+        return [job(session) for job in jobs]
 
-    def count_apart(members: list[Figure]) -> list[Result]:
+    def apart(job: Callable[[Session], object]):
         with Session(engine) as own:
-            return _count_family(own, members[0].family, members, scope)
+            return job(own)
 
-    if engine.dialect.name == "postgresql" and len(families) > 1:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            counted_families = list(pool.map(count_apart, families.values()))
-    else:
-        counted_families = [_count_family(session, members[0].family, members, scope)
-                            for members in families.values()]
-    counted = {result.figure.id: result for results in counted_families for result in results}
-    return [counted[figure.id] for figure in figures]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(apart, jobs))
 
 
 def count(session: Session, figure: Figure, scope: Scope) -> Result:

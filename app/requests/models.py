@@ -74,7 +74,10 @@ class StrategyRequest(SQLModel, table=True):
                       # The requests list, newest first (migration 0013).
                       Index("ix_strategy_request_created", "created_at", "id"),
                       # A partner's own requests, newest first (migration 0020).
-                      Index("ix_strategy_request_mine", "created_by_id", "created_at", "id"))
+                      Index("ix_strategy_request_mine", "created_by_id", "created_at", "id"),
+                      # The live audit's request figures, index-only (migration 0024).
+                      Index("ix_strategy_request_report", "created_at", postgresql_include=[
+                          "agency", "status", "triaged_in_time", "triaged_at"]))
 
     id: int | None = DbField(default=None, primary_key=True)
     # The agency that asks; a partner's requests are always their own agency's.

@@ -53,7 +53,21 @@ def _loaded(session: Session, user: User, record_id: int, request: Request
     seen = visibility.sight(session, user, record_id) if record is not None else None
     if record is None or seen is None:
         raise refuse(session, user, request, 404, "may not see it", NOT_FOUND, record_id)
+    if request.method in ("GET", "HEAD"):
+        # A read changes no version or receipt: the page asks again (may_change, the
+        # versions it lists) from this answer, not from the database (sight_of).
+        request.state.sight = (user.id, record_id, seen)
     return record, seen
+
+
+def sight_of(session: Session, user: User, record_id: int,
+             request: Request | None = None) -> visibility.Sight | None:
+    """What `user` may see of the record: the answer this read request already had, else
+    asked of the database. (Only a GET keeps one: anything that changes a record asks again.)"""
+    known = getattr(request.state, "sight", None) if request is not None else None
+    if known is not None and known[:2] == (user.id, record_id):
+        return known[2]
+    return visibility.sight(session, user, record_id)
 
 
 def _version(session: Session, record: StrategyRecord, version: int) -> StrategyRecord | None:
@@ -100,8 +114,9 @@ def viewable(session: Session, user: User, record_id: int, request: Request) -> 
     return readable(session, user, record_id, request)
 
 
-def may_change(session: Session, user: User, record: StrategyRecord) -> bool:
-    seen = visibility.sight(session, user, record.id)
+def may_change(session: Session, user: User, record: StrategyRecord,
+               request: Request | None = None) -> bool:
+    seen = sight_of(session, user, record.id, request)
     return seen is not None and seen.may_change
 
 

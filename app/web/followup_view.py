@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from app import visibility
 from app.auth.roles import can_authorise, can_record_follow_up
 from app.domain.choices import Agency, ReturnReason
 from app.followup import service, versions
@@ -23,10 +22,12 @@ from app.links import contributions
 from app.links import service as links
 from app.records.display import as_text
 from app.sending import service as sending
+from app.web import access
 
 
-def record_page_context(record, user, session: Session | None = None) -> dict:
-    """What the record page shows after the discussion (its `_after_record.html` include)."""
+def record_page_context(record, user, session: Session | None = None, request=None) -> dict:
+    """What the record page shows after the discussion (its `_after_record.html` include).
+    `request`: the page's, whose visibility answer is reused (app/web/access.sight_of)."""
     session = session or Session.object_session(record)
     if session is None:
         return {"after": None}
@@ -34,7 +35,7 @@ def record_page_context(record, user, session: Session | None = None) -> dict:
     entries = [] if partner else versions.entries(session, record.id)
     returned = [e for e in entries if e.kind == "returned"]
     every = versions.snapshots(session, record.id)
-    seen = visibility.sight(session, user, record.id)
+    seen = access.sight_of(session, user, record.id, request)
     # Only the versions this person may read: a partner's, those sent to their organisation.
     snapshots = [s for s in every if seen is not None and seen.may_read(s.version)]
     current = next((s for s in every if s.version == record.version), None)
@@ -57,7 +58,7 @@ def record_page_context(record, user, session: Session | None = None) -> dict:
         "can_authorise": can_authorise(user) and record.status == "finalised",
         # Shown to every reader of the version, partners too: the reason is for the agencies.
         "cancellations": () if record.status == "draft"
-        else cancellations(session, record.id, record.version),
+        else cancellations(session, record.id, record.version, None if partner else entries),
     }}
 
 

@@ -49,11 +49,11 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
         "error_links": error_links or {},
         "notice": notice,
         "can_edit": record.is_editable and session is not None
-        and access.may_change(session, user, record),
+        and access.may_change(session, user, record, request),
         "can_read_audit": can_read_audit(user),
         # The confirmation panel, shown once, on the page finalising leads to.
         "just_finalised": just_finalised and record.status == RecordStatus.FINALISED,
-        **followup_view.record_page_context(record, user, session),
+        **followup_view.record_page_context(record, user, session, request),
     }
     after = context["after"]
     # The current version's snapshot, read once for the page (and who finalised it).

@@ -98,8 +98,12 @@ def upgrade() -> None:
     else:
         op.add_column('strategy_record', sa.Column('requester_id', sa.Integer(),
                                                    sa.ForeignKey('app_user.id'), nullable=True))
-    op.execute("UPDATE strategy_record SET requester_id = (SELECT created_by_id FROM "
-               "strategy_request WHERE strategy_request.record_id = strategy_record.id)")
+    if _postgres():  # one join: a subquery a record read every request each time (quadratic)
+        op.execute("UPDATE strategy_record SET requester_id = strategy_request.created_by_id "
+                   "FROM strategy_request WHERE strategy_request.record_id = strategy_record.id")
+    else:
+        op.execute("UPDATE strategy_record SET requester_id = (SELECT created_by_id FROM "
+                   "strategy_request WHERE strategy_request.record_id = strategy_record.id)")
     op.execute(POSTGRES_UP if _postgres() else SQLITE_UP)
     op.execute(POSTGRES_IMAGES_UP if _postgres() else SQLITE_IMAGES_UP)
 
