@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from app.auth import audit
 from app.auth.deps import PageUser
-from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
+from app.auth.roles import can_authorise, can_record_follow_up
 from app.clock import uk_today
 from app.config import get_settings
 from app.deps import PostedValues, SessionDep
@@ -26,6 +26,7 @@ from app.returns import service as returns
 from app.rules.core import discussion_day
 from app.templating import templates
 from app.web import access
+from app.web.roles import ActionTracker, ManagerPageReader, QueueReader
 from app.worklists import receipts, tracker
 
 router = APIRouter(include_in_schema=False)
@@ -234,17 +235,8 @@ def _error_link(form: str | None, key: str, data, values) -> str:
 # --- across records --------------------------------------------------------------------------
 
 
-def _require(allowed: bool, session, user, request, message: str) -> None:
-    if not allowed:
-        audit.log(session, "refused", user=user, detail=f"GET {request.url.path}",
-                  request=request)
-        raise HTTPException(403, message)
-
-
 @router.get("/actions", response_class=HTMLResponse)
-def actions_page(request: Request, session: SessionDep, user: PageUser):
-    _require(can_record_follow_up(user), session, user, request,
-             "Only social-care staff track actions")
+def actions_page(request: Request, session: SessionDep, user: ActionTracker):
     typed = dict(request.query_params.items())
     try:
         query = tracker.ActionQuery.model_validate(typed)
@@ -267,8 +259,7 @@ _ACTION_ERRORS = {"due_before": "Enter a date like 2026-11-23",
 
 
 @router.get("/queues/{name}", response_class=HTMLResponse)
-def queue_page(request: Request, name: str, session: SessionDep, user: PageUser):
-    _require(can_see_queues(user), session, user, request, "Only managers see the queues")
+def queue_page(request: Request, name: str, session: SessionDep, user: QueueReader):
     if name not in tracker.QUEUES:
         raise HTTPException(404, "No such queue")
     after, before = (request.query_params.get(k) or None for k in ("after", "before"))
@@ -292,8 +283,7 @@ def review_queue(user: PageUser) -> RedirectResponse:
 
 
 @router.get("/manager", response_class=HTMLResponse)
-def manager_page(request: Request, session: SessionDep, user: PageUser):
-    _require(can_see_queues(user), session, user, request, "Only managers see the manager's page")
+def manager_page(request: Request, session: SessionDep, user: ManagerPageReader):
     audit.log(session, "viewed", user=user, detail="manager's page", request=request)
     context = {
         "title": "Your team's records after the discussion",
