@@ -14,7 +14,7 @@ from app.auth.roles import can_authorise, can_record_follow_up
 from app.clock import uk_today
 from app.config import get_settings
 from app.deps import PostedValues, SessionDep
-from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
+from app.domain.choices import Agency, LedBy, ReturnReason, is_fixed_action
 from app.followup import entries, projection, section47, service, versions
 from app.followup.entries import ActionProgress
 from app.followup.service import Invalid, Refused, StaleRecord
@@ -47,16 +47,17 @@ class ActionForm:
     description: str
     due_date: object
     status: str
+    is_open: bool
     outcomes: tuple[tuple[str, str], ...]
     tells_organisations: bool
     is_referrer_feedback: bool
 
     @classmethod
     def of(cls, row) -> "ActionForm":
-        fixed = row.kind == ActionKind.UPDATE_AGENCIES
+        fixed = is_fixed_action(row.kind)
         outcomes = (("done", "Done"),) + (() if fixed else (("cancelled", "Cancelled"),)) + (
             ("redated", "New date"),)
-        return cls(row.position, row.description, row.due_date, row.status, outcomes,
+        return cls(row.position, row.description, row.due_date, row.status, row.is_open, outcomes,
                    row.kind in projection.UPDATE_KINDS, row.kind == projection.REFERRER_FEEDBACK)
 
 
@@ -64,7 +65,7 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
           errors=None, status_code=200):
     """The record's follow-up page (`form` names the form that was posted, if any)."""
     data = record.content
-    state = versions.effective_data(session, record) if record.status != "draft" else data
+    state = data if record.is_draft else versions.effective_data(session, record)
     context = {
         "title": f"After the discussion: {record.reference}",
         "record": record,
@@ -77,9 +78,10 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "error_links": {key: _error_link(form, key, data, values or {}) for key in (errors or {})},
         # The organisations an update must reach: each ticked as updated, or given a reason.
         "organisations": [(r.organisation_id, r.name) for r in data.distribution],
-        "can_authorise": can_authorise(user),
+        # What this person may do to the record as it stands (the workflow's, app/followup).
+        "may_authorise": can_authorise(user) and record.awaits_authorisation,
+        "may_follow_up": can_record_follow_up(user) and record.is_final,
         "return_reasons": list(ReturnReason),
-        "can_follow_up": can_record_follow_up(user),
         "is_edt": record.led_by == LedBy.EDT,
         "referrer_due": record.referrer_feedback_due,
         "discussion_scheduled": bool(data.next_steps.next_discussion_on

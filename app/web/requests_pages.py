@@ -147,7 +147,7 @@ def _detail_page(request, session, user, req, *, values=None, errors=None, statu
                  notice=None):
     context = {
         "title": "Request for a strategy discussion", "req": req, "data": req.content,
-        "triage": can_triage(user) and req.status == "awaiting",
+        "triage": can_triage(user) and req.is_awaiting,
         "overdue": service.is_overdue(req), "due": service.triage_due(req),
         "f": RequestFormView(values or {}, errors, DeclineData), "errors": errors,
         "notice": notice, "record_link": req.record_id if can_triage(user) else None,
