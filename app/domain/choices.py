@@ -168,6 +168,12 @@ class ActionKind(Choice):
     UPDATE_AGENCIES = "update_agencies", "Update all agencies"
 
 
+def is_fixed_action(kind: str | None) -> bool:
+    """Whether an action of this kind is the update of all agencies every record carries: it
+    can be neither removed from the record nor cancelled (only done, or given a new date)."""
+    return kind == ActionKind.UPDATE_AGENCIES
+
+
 class ActionStatus(Choice):
     OPEN = "open", "Open"
     DONE = "done", "Done"
@@ -179,6 +185,11 @@ class RecordStatus(Choice):
     FINALISED = "finalised", "Finalised"
     AUTHORISED = "authorised", "Authorised"
     AMENDED = "amended", "Amended"
+
+
+# A record in force after its discussion: finalised, and perhaps authorised since. Only such a
+# record has follow-up recorded, and only such a version is sent, listed as due or queued.
+FINAL_STATUSES = (RecordStatus.FINALISED, RecordStatus.AUTHORISED)
 
 
 class ReferrerKind(Choice):

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from app.auth.models import User
 from app.clock import utc_now
 from app.config import get_settings
-from app.domain.choices import ActionKind, LedBy, Outcome
+from app.domain.choices import LedBy, Outcome, is_fixed_action
 from app.domain.fields import SHORT_TEXT_MAX
 from app.domain.schema import uk_now
 from app.followup import projection
@@ -94,12 +94,12 @@ def record_action(session: Session, record: StrategyRecord, user: User, expected
     if action.kind == projection.REFERRER_FEEDBACK:
         raise Refused("Record how the referrer was told with the form 'Tell the referrer the "
                       "outcome'")
-    if action.status != "open":
+    if not action.is_open:
         raise Refused(f"This action is already {action.status}")
     kind = OUTCOMES.get(progress.outcome)
     if kind is None:
         raise Invalid({"outcome": "Choose done, cancelled or a new date"})
-    if kind == "action_cancelled" and action.kind == ActionKind.UPDATE_AGENCIES:
+    if kind == "action_cancelled" and is_fixed_action(action.kind):
         raise Refused("The action to update all agencies cannot be cancelled: record it as "
                       "done, saying why any organisation was not updated, or give it a new date "
                       "and the reason")

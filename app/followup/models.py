@@ -15,6 +15,8 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from app.domain.choices import ActionStatus
+
 
 def _record_id() -> Column:
     return Column(Integer, ForeignKey("strategy_record.id", ondelete="CASCADE"), nullable=False,
@@ -102,3 +104,8 @@ class TrackedAction(SQLModel, table=True):
     done_on: date | None = None
     closed_by_name: str | None = Field(default=None, max_length=200)
     note: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be done: progress (done, cancelled, a new date) may be recorded."""
+        return self.status == ActionStatus.OPEN

@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from app.clock import as_utc, uk_today
 from app.config import Settings, get_settings
-from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus
+from app.domain.choices import ActionKind, ActionStatus, Agency, LedBy, RecordStatus, is_fixed_action
 from app.domain.schema import Action, StrategyRecordData
 from app.followup.course import enquiry_rows, identifier_rows
 from app.followup.facts import Facts, load
@@ -83,7 +83,7 @@ class Projection:
 def action_key(action: Action, nth: int) -> tuple:
     """What makes an action the same action in a later version: the fixed one is itself; a
     task is its words and owner (and which of identical ones it is)."""
-    if action.kind == ActionKind.UPDATE_AGENCIES:
+    if is_fixed_action(action.kind):
         return (ActionKind.UPDATE_AGENCIES.value,)
     return ("task", (action.description or "").strip().casefold(),
             (action.owner or "").strip().casefold(), nth)
@@ -150,7 +150,7 @@ def _version_actions(facts: Facts, version: int, data: StrategyRecordData,
                      "closed_by_name": None, "note": None})
 
     for key, action in zip(_keys(data), data.actions, strict=True):
-        fixed = action.kind == ActionKind.UPDATE_AGENCIES
+        fixed = is_fixed_action(action.kind)
         add(key, action.kind.value,
             update_action_text(action) if fixed else action.description or "",
             action.owner, action.agency.value if action.agency else None, action.due_date,

@@ -35,7 +35,7 @@ def started_enquiry(record: StrategyRecord) -> bool:
 def form_state(session: Session, record: StrategyRecord) -> dict | None:
     """What the follow-up page's section 47 form shows: the start, the conference's target
     and the course recorded so far; None when the record started no enquiry."""
-    if record.status == "draft" or not started_enquiry(record):
+    if record.is_draft or not started_enquiry(record):
         return None
     latest = session.exec(select(FollowUpEntry.details).where(
         FollowUpEntry.record_id == record.id, FollowUpEntry.kind == COURSE)

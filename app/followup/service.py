@@ -42,7 +42,6 @@ KINDS = {
     "discussion_cancelled": "Further strategy discussion cancelled",
     "s47_course": "Section 47 enquiry's course recorded",
 }
-FINAL = (RecordStatus.FINALISED, RecordStatus.AUTHORISED)
 
 
 class Refused(Exception):
@@ -90,7 +89,7 @@ def _past_date(errors: dict, values: dict, name: str, message: str, record: Stra
 
 
 def _require_final(record: StrategyRecord, what: str) -> None:
-    if record.status not in FINAL:
+    if not record.is_final:
         raise Refused(f"Only a finalised or authorised record can have {what}: this record is "
                       f"a {RecordStatus(record.status).label.lower()}")
 

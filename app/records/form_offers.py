@@ -5,7 +5,7 @@ update-all-agencies date."""
 from datetime import date
 
 from app.config import get_settings
-from app.domain.choices import ActionKind, Agency
+from app.domain.choices import Agency, is_fixed_action
 from app.domain.schema import AgencyPosition, StrategyRecordData, uk_now
 from app.parsing import FormValues
 from app.records.forms import rows, values_from, with_rows
@@ -65,7 +65,7 @@ def with_offered_dates(slug: str, data: StrategyRecordData, values: FormValues) 
     if slug != "actions":
         return values
     for index, row in enumerate(rows(values, "actions")):
-        if row.get("kind") == ActionKind.UPDATE_AGENCIES.value and not row.get("due_date-day"):
+        if is_fixed_action(row.get("kind")) and not row.get("due_date-day"):
             key = f"actions-{index}-due_date"
             return values | values_from(offered_update_date(data), key)
     return values

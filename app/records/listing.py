@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from app.auth.models import User
 from app.clock import uk_today
-from app.domain.choices import LedBy, Outcome, RecordStatus
+from app.domain.choices import FINAL_STATUSES, LedBy, Outcome, RecordStatus
 from app.domain.fields import _blank_to_none
 from app.domain.identifiers import identifier_key
 from app.records.models import StrategyRecord
@@ -123,8 +123,6 @@ LISTED = (
     # Who started the record, joined on the user's primary key (still one statement).
     User.display_name.label("owner"),
 )
-# The version in force is finalised or authorised (as in the manager's queues, app/followup).
-FINAL = (RecordStatus.FINALISED.value, RecordStatus.AUTHORISED.value)
 
 
 @dataclass(frozen=True)
@@ -153,6 +151,10 @@ class ListedRecord:
     owner: str | None = None  # the display name of whoever started it
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == RecordStatus.DRAFT
+
+    @property
     def cursor(self) -> str:
         return cursor_of(self.sort_at, self.id)
 
@@ -163,13 +165,13 @@ class ListedRecord:
 
     def review_overdue(self, today: date) -> bool:
         """An EDT-led record the day team has not reviewed by its review date."""
-        return (self.led_by == LedBy.EDT.value and self.status in FINAL
+        return (self.led_by == LedBy.EDT.value and self.status in FINAL_STATUSES
                 and self.reviewed_at is None
                 and self.review_due is not None and self.review_due < today)
 
     @property
     def referrer_not_told(self) -> bool:
-        return self.referrer_feedback_due and self.status in FINAL
+        return self.referrer_feedback_due and self.status in FINAL_STATUSES
 
     @property
     def status_choice(self) -> RecordStatus | str:

@@ -17,7 +17,7 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.domain.choices import RecordStatus
+from app.domain.choices import FINAL_STATUSES, RecordStatus
 from app.domain.schema import StrategyRecordData
 
 
@@ -49,7 +49,7 @@ def damage_reason(error: ValidationError, limit: int = 5) -> str:
     return "; ".join(problems[:limit]) + more
 
 
-_FINAL = "status IN ('finalised', 'authorised')"
+_FINAL = "status IN (" + ", ".join(f"'{s.value}'" for s in FINAL_STATUSES) + ")"
 
 
 def _partial(name: str, columns: list[str], covering: list[str], where: str) -> Index:
@@ -177,8 +177,23 @@ class StrategyRecord(SQLModel, table=True):
         return content
 
     @property
-    def is_editable(self) -> bool:
+    def is_draft(self) -> bool:
+        """A draft (a first draft, a correction or an amendment): editable, not yet in force."""
         return self.status == RecordStatus.DRAFT
+
+    @property
+    def is_editable(self) -> bool:
+        return self.is_draft
+
+    @property
+    def is_final(self) -> bool:
+        """In force after the discussion (finalised or authorised): follow-up is recorded."""
+        return self.status in FINAL_STATUSES
+
+    @property
+    def awaits_authorisation(self) -> bool:
+        """Finalised, and not yet authorised or returned by a manager."""
+        return self.status == RecordStatus.FINALISED
 
 
 class RecordDistribution(SQLModel, table=True):

@@ -106,3 +106,16 @@ class StrategyRequest(SQLModel, table=True):
     @property
     def children_names(self) -> list[str]:
         return [child.get("name") or "" for child in self.data.get("children") or []]
+
+    @property
+    def is_awaiting(self) -> bool:
+        """Not yet decided: social care may still convene or decline it."""
+        return self.status == RequestStatus.AWAITING
+
+    @property
+    def is_convened(self) -> bool:
+        return self.status == RequestStatus.CONVENED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == RequestStatus.DECLINED

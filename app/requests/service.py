@@ -48,7 +48,7 @@ def decided_in_time(req, decided_at: datetime, settings: Settings | None = None)
 
 def is_overdue(req: StrategyRequest, today: date | None = None) -> bool:
     today = today or uk_today()
-    return req.status == RequestStatus.AWAITING and today > triage_due(req)
+    return req.is_awaiting and today > triage_due(req)
 
 
 def triage_cutoff(today: date, settings: Settings | None = None) -> datetime:

@@ -15,6 +15,10 @@ class SectionStatus(StrEnum):
     PROBLEM = "There is a problem"
     NOT_NEEDED = "Not needed"
 
+    @property
+    def is_complete(self) -> bool:
+        return self is SectionStatus.COMPLETE
+
 
 @dataclass(frozen=True)
 class SectionState:

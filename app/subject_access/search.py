@@ -21,6 +21,7 @@ from sqlalchemy import Text, cast, exists, func, or_, select
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.domain.choices import RecordStatus
 from app.domain.schema import StrategyRecordData
 from app.domain.sections import SECTIONS_BY_SLUG, section_of
 from app.followup.models import RecordVersion
@@ -111,7 +112,7 @@ def _record_hits(session: Session, user: User, row, needle: str) -> list[Hit]:
         (v.version, v.data) for v in session.execute(select(RecordVersion).where(
             RecordVersion.record_id == row.id, RecordVersion.version.in_(seen.versions))
             .order_by(RecordVersion.version)).scalars()]
-    if seen.shown is None and row.status == "draft":  # social care's working copy
+    if seen.shown is None and row.status == RecordStatus.DRAFT:  # social care's working copy
         documents.append((None, row.data))
     hits = []
     for version, data in documents:

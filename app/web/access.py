@@ -131,12 +131,6 @@ def for_change(session: Session, user: User, record_id: int, request: Request) -
     return record
 
 
-def require_recorder(session: Session, user: User, request: Request) -> None:
-    if not can_record(user):
-        raise refuse(session, user, request, 403, "only social-care staff start records",
-                     "Only social-care staff can start strategy records")
-
-
 def authorisable(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:
     """A record this manager may authorise or return (403 for anyone else who may see it)."""
     record, _ = _loaded(session, user, record_id, request)
@@ -153,6 +147,17 @@ def follow_up_recordable(session: Session, user: User, record_id: int,
     if not can_record_follow_up(user):
         raise refuse(session, user, request, 403, "may not record follow-up",
                      "You can read this record but not change it", record_id)
+    return record
+
+
+def receipts_readable(session: Session, user: User, record_id: int,
+                      request: Request) -> StrategyRecord:
+    """A record whose receipts this person may read: social care only (403 for anyone else who
+    may see it), as partners see nothing about other organisations' receipts."""
+    record, _ = _loaded(session, user, record_id, request)
+    if not can_record(user):
+        raise refuse(session, user, request, 403, "only social-care staff",
+                     "Only social-care staff see receipts", record_id)
     return record
 
 

@@ -3,7 +3,7 @@
 import math
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import literal
 from sqlmodel import Session, col, select
@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import metrics, visibility
 from app.auth import audit, passwords, service
-from app.auth.deps import SESSION_COOKIE, PageUser, SignInRequired
+from app.auth.deps import SESSION_COOKIE, SignInRequired
 from app.auth.models import User
 from app.auth.roles import Role, can_list_records, can_read_audit, can_see_reports
 from app.config import get_settings
@@ -22,6 +22,7 @@ from app.identity import oidc
 from app.parsing import form_values, whole_number
 from app.records.models import StrategyRecord
 from app.templating import templates
+from app.web.roles import AuditLogReader
 
 router = APIRouter(include_in_schema=False)
 
@@ -118,12 +119,9 @@ def sign_out(request: Request, session: SessionDep):
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: SessionDep, user: PageUser, reference: str | None = None,
+def audit_page(request: Request, session: SessionDep, user: AuditLogReader, reference: str | None = None,
                record_id: str | None = None, action: str | None = None,
                username: str | None = None, before: str | None = None):
-    if not can_read_audit(user):
-        audit.refused(session, user, request, "only managers and administrators")
-        raise HTTPException(403, "Only managers and administrators can read the audit log")
     action = action if action in audit.ACTIONS else None
     username = (username or "").replace("\x00", "").strip().lower()[:80]
     reference = (reference or "").replace("\x00", "").strip().upper()[:40]

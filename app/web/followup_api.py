@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth import audit
 from app.auth.deps import ApiUser
-from app.auth.roles import can_record_follow_up
 from app.deps import SessionDep
 from app.domain.choices import ReturnReason
 from app.domain.fields import LONG_TEXT_MAX, SHORT_TEXT_MAX
@@ -34,6 +33,7 @@ from app.web.api_common import (
     revision_named,
 )
 from app.web.records_api import StrategyRecordOut, record_out
+from app.web.roles import ApiActionTracker
 from app.worklists import tracker
 
 router = APIRouter(tags=["after the meeting"])
@@ -186,15 +186,12 @@ class TrackedActionOut(BaseModel):
 @router.get("/api/actions", response_model=list[TrackedActionOut],
             responses={**READ_ERRORS, 403: problem("Only social-care staff track actions")})
 def list_actions(query: Annotated[tracker.ActionQuery, Query()], session: SessionDep,
-                 user: ApiUser, request: Request, response: Response,
+                 user: ApiActionTracker, request: Request, response: Response,
                  limit: Annotated[int, Query(ge=1, le=tracker.API_LIMIT)] = tracker.API_LIMIT
                  ) -> list[TrackedActionOut]:
     """Open actions across the records you may see, overdue first: `limit` of them (at most
     500). When there are more, the `Link` header's `rel="next"` address (and `X-Next-Cursor`,
     to pass as `after`) gives the next ones."""
-    if not can_record_follow_up(user):
-        audit.log(session, "refused", user=user, detail="GET /api/actions", request=request)
-        raise HTTPException(403, "Only social-care staff track actions")
     audit.log(session, "viewed", user=user, detail="actions tracker", request=request)
     page = tracker.open_actions(session, user, query, page_size=limit)
     if page.next_cursor:

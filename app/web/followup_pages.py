@@ -10,11 +10,11 @@ from pydantic import ValidationError
 
 from app.auth import audit
 from app.auth.deps import PageUser
-from app.auth.roles import can_authorise, can_record_follow_up, can_see_queues
+from app.auth.roles import can_authorise, can_record_follow_up
 from app.clock import uk_today
 from app.config import get_settings
 from app.deps import PostedValues, SessionDep
-from app.domain.choices import ActionKind, Agency, LedBy, ReturnReason
+from app.domain.choices import Agency, LedBy, ReturnReason, is_fixed_action
 from app.followup import entries, projection, section47, service, versions
 from app.followup.entries import ActionProgress
 from app.followup.service import Invalid, Refused, StaleRecord
@@ -26,6 +26,7 @@ from app.returns import service as returns
 from app.rules.core import discussion_day
 from app.templating import templates
 from app.web import access
+from app.web.roles import ActionTracker, ManagerPageReader, QueueReader
 from app.worklists import receipts, tracker
 
 router = APIRouter(include_in_schema=False)
@@ -46,16 +47,17 @@ class ActionForm:
     description: str
     due_date: object
     status: str
+    is_open: bool
     outcomes: tuple[tuple[str, str], ...]
     tells_organisations: bool
     is_referrer_feedback: bool
 
     @classmethod
     def of(cls, row) -> "ActionForm":
-        fixed = row.kind == ActionKind.UPDATE_AGENCIES
+        fixed = is_fixed_action(row.kind)
         outcomes = (("done", "Done"),) + (() if fixed else (("cancelled", "Cancelled"),)) + (
             ("redated", "New date"),)
-        return cls(row.position, row.description, row.due_date, row.status, outcomes,
+        return cls(row.position, row.description, row.due_date, row.status, row.is_open, outcomes,
                    row.kind in projection.UPDATE_KINDS, row.kind == projection.REFERRER_FEEDBACK)
 
 
@@ -63,7 +65,7 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
           errors=None, status_code=200):
     """The record's follow-up page (`form` names the form that was posted, if any)."""
     data = record.content
-    state = versions.effective_data(session, record) if record.status != "draft" else data
+    state = data if record.is_draft else versions.effective_data(session, record)
     context = {
         "title": f"After the discussion: {record.reference}",
         "record": record,
@@ -76,9 +78,10 @@ def _page(request, session, user, record, form: str | None = None, *, values=Non
         "error_links": {key: _error_link(form, key, data, values or {}) for key in (errors or {})},
         # The organisations an update must reach: each ticked as updated, or given a reason.
         "organisations": [(r.organisation_id, r.name) for r in data.distribution],
-        "can_authorise": can_authorise(user),
+        # What this person may do to the record as it stands (the workflow's, app/followup).
+        "may_authorise": can_authorise(user) and record.awaits_authorisation,
+        "may_follow_up": can_record_follow_up(user) and record.is_final,
         "return_reasons": list(ReturnReason),
-        "can_follow_up": can_record_follow_up(user),
         "is_edt": record.led_by == LedBy.EDT,
         "referrer_due": record.referrer_feedback_due,
         "discussion_scheduled": bool(data.next_steps.next_discussion_on
@@ -234,17 +237,8 @@ def _error_link(form: str | None, key: str, data, values) -> str:
 # --- across records --------------------------------------------------------------------------
 
 
-def _require(allowed: bool, session, user, request, message: str) -> None:
-    if not allowed:
-        audit.log(session, "refused", user=user, detail=f"GET {request.url.path}",
-                  request=request)
-        raise HTTPException(403, message)
-
-
 @router.get("/actions", response_class=HTMLResponse)
-def actions_page(request: Request, session: SessionDep, user: PageUser):
-    _require(can_record_follow_up(user), session, user, request,
-             "Only social-care staff track actions")
+def actions_page(request: Request, session: SessionDep, user: ActionTracker):
     typed = dict(request.query_params.items())
     try:
         query = tracker.ActionQuery.model_validate(typed)
@@ -267,8 +261,7 @@ _ACTION_ERRORS = {"due_before": "Enter a date like 2026-11-23",
 
 
 @router.get("/queues/{name}", response_class=HTMLResponse)
-def queue_page(request: Request, name: str, session: SessionDep, user: PageUser):
-    _require(can_see_queues(user), session, user, request, "Only managers see the queues")
+def queue_page(request: Request, name: str, session: SessionDep, user: QueueReader):
     if name not in tracker.QUEUES:
         raise HTTPException(404, "No such queue")
     after, before = (request.query_params.get(k) or None for k in ("after", "before"))
@@ -292,8 +285,7 @@ def review_queue(user: PageUser) -> RedirectResponse:
 
 
 @router.get("/manager", response_class=HTMLResponse)
-def manager_page(request: Request, session: SessionDep, user: PageUser):
-    _require(can_see_queues(user), session, user, request, "Only managers see the manager's page")
+def manager_page(request: Request, session: SessionDep, user: ManagerPageReader):
     audit.log(session, "viewed", user=user, detail="manager's page", request=request)
     context = {
         "title": "Your team's records after the discussion",

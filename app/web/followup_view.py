@@ -42,22 +42,24 @@ def record_page_context(record, user, session: Session | None = None, request=No
     return {"after": {
         "entries": entries,
         "timeline": timeline(entries),
-        "returned": returned[-1] if returned and record.status == "draft" else None,
+        "returned": returned[-1] if returned and record.is_draft else None,
         "versions": snapshots,
         "status_of": versions.status_of,
         "current": current,
         "can_follow_up": not partner,
+        # The way to the follow-up page: once the record is in force (not while a draft).
+        "offers_follow_up": not partner and not record.is_draft,
         # Who was sent which version (social care only); managers may withdraw one sent in error.
         "sent": [] if partner else sending.sent_versions(session, record.id),
         # Each named person's personal link (app/links); managers may revoke one.
         "links": [] if partner else links.for_record(session, record.id),
         # Information asked of agencies before the discussion (app/links/contributions.py).
         "requests": [] if partner else contributions.for_record(session, record.id),
-        "can_ask": not partner and record.status == "draft",
+        "can_ask": not partner and record.is_draft,
         "can_withdraw": can_authorise(user),
-        "can_authorise": can_authorise(user) and record.status == "finalised",
+        "can_authorise": can_authorise(user) and record.awaits_authorisation,
         # Shown to every reader of the version, partners too: the reason is for the agencies.
-        "cancellations": () if record.status == "draft"
+        "cancellations": () if record.is_draft
         else cancellations(session, record.id, record.version, None if partner else entries),
     }}
 

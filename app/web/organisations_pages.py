@@ -4,14 +4,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
-from app.auth import audit
-from app.auth.deps import ApiUser, PageUser
-from app.auth.roles import Role, can_manage_directory, can_record
+from app.auth.roles import Role
 from app.deps import PostedForm, SessionDep
 from app.domain.choices import Agency
 from app.organisations import contacts, service
 from app.organisations.service import PARTNER_AGENCIES, DirectoryRefused
 from app.templating import templates
+from app.web.roles import ApiRecipientChooser, DirectoryAdmin
 
 router = APIRouter()
 
@@ -24,21 +23,10 @@ class OrganisationOut(BaseModel):
 
 
 @router.get("/api/organisations", response_model=list[OrganisationOut], tags=["organisations"])
-def list_organisations(session: SessionDep, user: ApiUser, request: Request):
+def list_organisations(session: SessionDep, user: ApiRecipientChooser):
     """The organisations this person may name on a record's distribution (social care: the
     active ones) or manage (an administrator: all of them)."""
-    if user.role == Role.ADMIN:
-        return service.every(session)
-    if not can_record(user):
-        audit.refused(session, user, request, "only social care names recipients")
-        raise HTTPException(403, "Only social-care staff choose who receives a record")
-    return service.every(session, active_only=True)
-
-
-def _require_admin(session, user, request) -> None:
-    if not can_manage_directory(user):
-        audit.refused(session, user, request, "only administrators manage the directory")
-        raise HTTPException(403, "Only administrators manage the directory of organisations")
+    return service.every(session, active_only=user.role != Role.ADMIN)
 
 
 def _page(request, session, *, errors=None, typed=None, status_code=200):
@@ -49,14 +37,12 @@ def _page(request, session, *, errors=None, typed=None, status_code=200):
 
 
 @router.get("/organisations", response_class=HTMLResponse, include_in_schema=False)
-def organisations_page(request: Request, session: SessionDep, user: PageUser):
-    _require_admin(session, user, request)
+def organisations_page(request: Request, session: SessionDep, user: DirectoryAdmin):
     return _page(request, session)
 
 
 @router.post("/organisations", include_in_schema=False)
-def add_organisation(request: Request, session: SessionDep, user: PageUser, form: PostedForm):
-    _require_admin(session, user, request)
+def add_organisation(request: Request, session: SessionDep, user: DirectoryAdmin, form: PostedForm):
     typed = {key: str(form.get(key) or "") for key in ("name", "agency", "email")}
     try:
         service.create(session, name=typed["name"], agency=typed["agency"],
@@ -68,9 +54,8 @@ def add_organisation(request: Request, session: SessionDep, user: PageUser, form
 
 
 @router.post("/organisations/{organisation_id}/active", include_in_schema=False)
-def set_active(organisation_id: int, request: Request, session: SessionDep, user: PageUser,
+def set_active(organisation_id: int, request: Request, session: SessionDep, user: DirectoryAdmin,
                form: PostedForm):
-    _require_admin(session, user, request)
     organisation = service.get(session, organisation_id)
     if organisation is None:
         raise HTTPException(404, "No such organisation")
@@ -98,15 +83,13 @@ def _organisation(session, organisation_id):
 
 @router.get("/organisations/{organisation_id}/contacts", response_class=HTMLResponse,
             include_in_schema=False)
-def contacts_page(organisation_id: int, request: Request, session: SessionDep, user: PageUser):
-    _require_admin(session, user, request)
+def contacts_page(organisation_id: int, request: Request, session: SessionDep, user: DirectoryAdmin):
     return _contacts_page(request, session, _organisation(session, organisation_id))
 
 
 @router.post("/organisations/{organisation_id}/contacts", include_in_schema=False)
-def add_contact(organisation_id: int, request: Request, session: SessionDep, user: PageUser,
+def add_contact(organisation_id: int, request: Request, session: SessionDep, user: DirectoryAdmin,
                 form: PostedForm):
-    _require_admin(session, user, request)
     organisation = _organisation(session, organisation_id)
     typed = {key: str(form.get(key) or "") for key in ("name", "role", "email", "secure")}
     try:
@@ -123,8 +106,7 @@ def add_contact(organisation_id: int, request: Request, session: SessionDep, use
 @router.post("/organisations/{organisation_id}/contacts/{contact_id}/active",
              include_in_schema=False)
 def set_contact_active(organisation_id: int, contact_id: int, request: Request,
-                       session: SessionDep, user: PageUser, form: PostedForm):
-    _require_admin(session, user, request)
+                       session: SessionDep, user: DirectoryAdmin, form: PostedForm):
     contact = contacts.get(session, contact_id)
     if contact is None or contact.organisation_id != organisation_id:
         raise HTTPException(404, "No such contact")

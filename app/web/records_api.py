@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from app.auth import audit
 from app.auth.deps import ApiUser
-from app.auth.roles import can_list_records
 from app.deps import SessionDep
 from app.domain.choices import RecordStatus
 from app.domain.fields import LOCAL_TIME_NOTE, LocalDateTime
@@ -44,6 +43,7 @@ from app.web.api_common import (
     problem,
     revision_named,
 )
+from app.web.roles import ApiRecorder, ApiRecordListReader
 
 router = APIRouter(prefix="/api/strategies", tags=["strategy records"])
 
@@ -235,13 +235,9 @@ class RecordListOut(BaseModel):
 
 @router.get("", response_model=RecordListOut, responses={
     **READ_ERRORS, 403: problem("A safeguarding-partnership user: figures, not records")})
-def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, user: ApiUser,
-                    request: Request):
+def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep,
+                    user: ApiRecordListReader):
     """The records you may see, a page at a time: the same filters as the list page."""
-    if not can_list_records(user):
-        audit.log(session, "refused", user=user, detail="GET /api/strategies", request=request)
-        raise HTTPException(403, "The safeguarding partnership sees the reports' figures, "
-                                 "not strategy records")
     page = access.visible_records(session, user, query)
     return RecordListOut(
         items=[ListedRecordOut(**vars(item), children=item.children_names,
@@ -258,9 +254,8 @@ def list_strategies(query: Annotated[ListQuery, Query()], session: SessionDep, u
 @router.post("", status_code=201, response_model=StrategyRecordOut,
              responses={**WRITE_ERRORS})
 def create_strategy(body: StrategyRecordIn, session: SessionDep, response: Response,
-                    user: ApiUser, request: Request) -> StrategyRecordOut:
+                    user: ApiRecorder, request: Request) -> StrategyRecordOut:
     """Create a draft record from JSON (content only)."""
-    access.require_recorder(session, user, request)
     try:
         record = lifecycle.create_record(session, data=body, team=user.team, created_by_id=user.id)
     except UnknownRecipient as refused:

@@ -20,14 +20,14 @@ from app.sending import service as sending
 from app.templating import error_href, templates
 from app.web import access, followup_view
 from app.web.responses import see_other
+from app.web.roles import Recorder
 from app.web.section_form import _posted_revision
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.post("/strategies")
-def create(request: Request, session: SessionDep, user: PageUser) -> RedirectResponse:
-    access.require_recorder(session, user, request)
+def create(request: Request, session: SessionDep, user: Recorder) -> RedirectResponse:
     record = lifecycle.create_record(session, team=user.team, created_by_id=user.id)
     audit.log(session, "created", user=user, record_id=record.id, request=request)
     return see_other(f"/strategies/{record.id}")

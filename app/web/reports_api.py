@@ -12,18 +12,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.auth import audit
-from app.auth.deps import ApiUser
 from app.auth.models import User
-from app.auth.roles import can_see_reports
 from app.deps import SessionDep
 from app.domain.choices import Agency, LedBy
 from app.records.models import StrategyRecord
-from app.reports.disclosure import Cell, Shown, Withheld, sees_exact_figures
+from app.reports.disclosure import Cell, Shown, Withheld
 from app.reports.figures import BY_ID, record_ids
 from app.reports.query import ReportQuery, read_query
 from app.web.access import visible_filter
 from app.web.api_common import READ_ERRORS, invalid, problem
 from app.web.reports_pages import shown_report
+from app.web.roles import ApiFigureRecordsReader, ApiReportReader
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 # The most record ids one page of a figure's records gives.
@@ -139,7 +138,7 @@ def _reason_out(category: str, label: str, cell: Cell) -> ReasonOut:
 
 @router.get("/audit", response_model=ReportOut, responses={
     **READ_ERRORS, 403: problem("Only managers and the safeguarding partnership see reports")})
-def audit_report(request: Request, session: SessionDep, user: ApiUser,
+def audit_report(request: Request, session: SessionDep, user: ApiReportReader,
                  start: date | None = Query(None, alias="from"),
                  end: date | None = Query(None, alias="to"),
                  team: str | None = Query(None, max_length=80),
@@ -150,9 +149,6 @@ def audit_report(request: Request, session: SessionDep, user: ApiUser,
     below 5 (and counts that would reveal one) are null with the reason in `suppressed`,
     `record_ids` is null, and the period is widened to whole months and ends with the last
     complete month (`start` and `end` say which); a period with no complete month is a 422."""
-    if not can_see_reports(user):
-        audit.log(session, "refused", user=user, detail="GET /api/reports/audit", request=request)
-        raise HTTPException(403, "Only managers and the safeguarding partnership see reports")
     query, errors = read_query(user, {"from": start, "to": end, "team": team, "led_by": led_by})
     if errors:
         field, message = next(iter(errors.items()))
@@ -172,7 +168,8 @@ def audit_report(request: Request, session: SessionDep, user: ApiUser,
 @router.get("/audit/figures/{figure_id}/records", response_model=RecordIdsOut, responses={
     **READ_ERRORS, 403: problem("The safeguarding partnership sees figures, not records"),
     404: problem("No such figure (or agency part) in the live audit report")})
-def figure_record_ids(request: Request, figure_id: str, session: SessionDep, user: ApiUser,
+def figure_record_ids(request: Request, figure_id: str, session: SessionDep,
+                      user: ApiFigureRecordsReader,
                       start: date | None = Query(None, alias="from"),
                       end: date | None = Query(None, alias="to"),
                       team: str | None = Query(None, max_length=80),
@@ -181,10 +178,6 @@ def figure_record_ids(request: Request, figure_id: str, session: SessionDep, use
                       limit: int = Query(500, ge=1, le=MAX_IDS)) -> RecordIdsOut:
     """The ids of the records behind a figure's numerator that you may see (a figure's
     `records_url`), `limit` at a time in id order: managers only."""
-    if not can_see_reports(user) or not sees_exact_figures(user):
-        audit.log(session, "refused", user=user, detail=f"GET {request.url.path}",
-                  request=request)
-        raise HTTPException(403, "The safeguarding partnership sees figures, not records")
     figure_name, _, part = figure_id.partition(".")
     figure = BY_ID.get(figure_name)
     if figure is None or (part and (not figure.parts or part not in Agency._value2member_map_)):

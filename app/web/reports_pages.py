@@ -17,9 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.auth import audit
-from app.auth.deps import PageUser
 from app.auth.models import User
-from app.auth.roles import can_see_reports
 from app.deps import SessionDep
 from app.domain.choices import Agency, LedBy
 from app.pdf import service as pdf_service
@@ -32,17 +30,10 @@ from app.reports.query import ReportQuery, read_query
 from app.templating import templates
 from app.web import access
 from app.web.pdf_routes import FAILED, TOO_BUSY
+from app.web.roles import FigureRecordsReader, ReportReader
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
-
-
-def _allowed(request: Request, session: Session, user: User) -> None:
-    if not can_see_reports(user):
-        audit.log(session, "refused", user=user, detail=f"GET {request.url.path}",
-                  request=request)
-        raise HTTPException(403, "Only managers and the safeguarding partnership can see the "
-                                 "live audit report")
 
 
 def may_follow(user: User) -> bool:
@@ -81,8 +72,7 @@ def grouped(results: list[Shown]) -> dict[str, list[Shown]]:
 
 
 @router.get("/reports/audit", response_class=HTMLResponse)
-def audit_report(request: Request, session: SessionDep, user: PageUser):
-    _allowed(request, session, user)
+def audit_report(request: Request, session: SessionDep, user: ReportReader):
     context = {"title": "Live audit"}
     query, invalid = _parsed(request, session, user, "reports/audit.html", context)
     if invalid:
@@ -116,8 +106,7 @@ def chart_of(shown: Shown, query: ReportQuery) -> str:
 
 
 @router.get("/reports/audit/figures/{figure_id}", response_class=HTMLResponse)
-def figure_page(request: Request, figure_id: str, session: SessionDep, user: PageUser):
-    _allowed(request, session, user)
+def figure_page(request: Request, figure_id: str, session: SessionDep, user: ReportReader):
     figure = _figure_or_404(figure_id)
     context = {"title": figure.label, "figure": figure}
     query, invalid = _parsed(request, session, user, "reports/figure.html", context)
@@ -135,15 +124,11 @@ def figure_page(request: Request, figure_id: str, session: SessionDep, user: Pag
 
 
 @router.get("/reports/audit/figures/{figure_id}/records", response_class=HTMLResponse)
-def figure_records(request: Request, figure_id: str, session: SessionDep, user: PageUser):
+def figure_records(request: Request, figure_id: str, session: SessionDep,
+                   user: FigureRecordsReader):
     """The record list, limited to the records behind the figure (and to what the user may
     see, as every list is)."""
-    _allowed(request, session, user)
     figure = _figure_or_404(figure_id)
-    if not may_follow(user):
-        audit.log(session, "refused", user=user, detail=f"GET {request.url.path}",
-                  request=request)
-        raise HTTPException(403, "The safeguarding partnership sees figures, not records")
     context = {"title": f"Records behind: {figure.label}", "figure": figure}
     query, invalid = _parsed(request, session, user, "reports/records.html", context)
     if invalid:
@@ -170,9 +155,8 @@ def figure_records(request: Request, figure_id: str, session: SessionDep, user: 
     return templates.TemplateResponse(request, "reports/records.html", context)
 
 
-def _download_query(request: Request, session: Session, user: User) -> ReportQuery:
+def _download_query(request: Request, user: User) -> ReportQuery:
     """A download's choices; a file has no form to show again, so a bad one is a plain 422."""
-    _allowed(request, session, user)
     query, errors = read_query(user, dict(request.query_params.items()))
     if errors:
         raise HTTPException(422, "; ".join(errors.values()))
@@ -180,8 +164,8 @@ def _download_query(request: Request, session: Session, user: User) -> ReportQue
 
 
 @router.get("/reports/audit.csv")
-def audit_csv(request: Request, session: SessionDep, user: PageUser):
-    query = _download_query(request, session, user)
+def audit_csv(request: Request, session: SessionDep, user: ReportReader):
+    query = _download_query(request, user)
     shown = shown_report(session, user, query)
     audit.log(session, "downloaded", user=user, request=request,
               detail=f"live audit report CSV {query.params()}")
@@ -189,8 +173,8 @@ def audit_csv(request: Request, session: SessionDep, user: PageUser):
 
 
 @router.get("/reports/audit.pdf")
-def audit_pdf(request: Request, session: SessionDep, user: PageUser):
-    query = _download_query(request, session, user)
+def audit_pdf(request: Request, session: SessionDep, user: ReportReader):
+    query = _download_query(request, user)
     shown = shown_report(session, user, query)
     session.commit()  # no connection held while the render runs
     charts_by_id = {r.figure.id: chart_of(r, query) for r in shown.figures}

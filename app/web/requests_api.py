@@ -7,12 +7,12 @@ from pydantic import BaseModel, Field
 
 from app.auth import audit
 from app.auth.deps import ApiUser
-from app.auth.roles import can_request
 from app.deps import SessionDep
 from app.domain.choices import RequestStatus
 from app.requests import service
 from app.requests.models import DeclineData, RequestData, StrategyRequest
 from app.web.api_common import READ_ERRORS, WRITE_ERRORS, UtcDateTime, invalid, problem
+from app.web.roles import ApiRequester
 
 router = APIRouter(prefix="/api/requests", tags=["requests for a strategy discussion"])
 
@@ -62,14 +62,10 @@ def _out(req: StrategyRequest) -> RequestOut:
 
 @router.post("", status_code=201, response_model=RequestOut, responses={
     **WRITE_ERRORS, 403: problem("Only partner agencies and social-care staff can request")})
-def submit_request(body: RequestIn, session: SessionDep, response: Response, user: ApiUser,
+def submit_request(body: RequestIn, session: SessionDep, response: Response, user: ApiRequester,
                    request: Request) -> RequestOut:
     """Ask for a strategy discussion. A partner agency's user asks for their own agency;
     social-care staff name the agency they ask for (`agency`)."""
-    if not can_request(user):
-        audit.log(session, "refused", user=user, detail="POST /api/requests", request=request)
-        raise HTTPException(403, "Only partner agencies and social-care staff can request a "
-                                 "strategy discussion")
     try:
         req = service.submit(session, user, body)
     except service.WrongAgency as wrong:

@@ -4,13 +4,13 @@ everything typed and a GOV.UK error summary."""
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ValidationError
 
 from app.auth import audit
 from app.auth.deps import PageUser
-from app.auth.roles import Role, can_request, can_triage
+from app.auth.roles import Role, can_triage
 from app.deps import PostedValues, SessionDep
 from app.parsing import FormValues, whole_number
 from app.records.form_errors import inner_model, plain_message
@@ -18,6 +18,7 @@ from app.records.forms import nested, rows, typed_text, with_rows
 from app.requests import listing, service
 from app.requests.models import DeclineData, RequestData
 from app.templating import FormView, templates
+from app.web.roles import Requester, RequestsReader
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,16 +83,8 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _refuse(session, user, request: Request, why: str) -> HTTPException:
-    audit.log(session, "refused", user=user, detail=f"{request.method} {request.url.path}",
-              request=request)
-    return HTTPException(403, why)
-
-
 @router.get("/requests", response_class=HTMLResponse)
-def requests_page(request: Request, session: SessionDep, user: PageUser):
-    if not (can_request(user) or can_triage(user)):
-        raise _refuse(session, user, request, "Only partner agencies and social care see requests")
+def requests_page(request: Request, session: SessionDep, user: RequestsReader):
     triage = can_triage(user)
     context = {
         "title": "Requests for a strategy discussion" if triage else "Your requests",
@@ -122,16 +115,12 @@ def _new_page(request, user, values: FormValues, errors=None, status_code=200):
 
 
 @router.get("/requests/new", response_class=HTMLResponse)
-def new_request_page(request: Request, session: SessionDep, user: PageUser):
-    if not can_request(user):
-        raise _refuse(session, user, request, "Only partner agencies and social care can request")
+def new_request_page(request: Request, user: Requester):
     return _new_page(request, user, {"children-0-name": ""})
 
 
 @router.post("/requests", response_class=HTMLResponse)
-def submit_request(values: PostedValues, request: Request, session: SessionDep, user: PageUser):
-    if not can_request(user):
-        raise _refuse(session, user, request, "Only partner agencies and social care can request")
+def submit_request(values: PostedValues, request: Request, session: SessionDep, user: Requester):
     values = dict(values)
     action = str(values.pop("row-action", "save"))
     if action != "save":
@@ -158,7 +147,7 @@ def _detail_page(request, session, user, req, *, values=None, errors=None, statu
                  notice=None):
     context = {
         "title": "Request for a strategy discussion", "req": req, "data": req.content,
-        "triage": can_triage(user) and req.status == "awaiting",
+        "triage": can_triage(user) and req.is_awaiting,
         "overdue": service.is_overdue(req), "due": service.triage_due(req),
         "f": RequestFormView(values or {}, errors, DeclineData), "errors": errors,
         "notice": notice, "record_link": req.record_id if can_triage(user) else None,

@@ -1,13 +1,11 @@
 """The manager's page of records past retention (deleting them is `python -m app retention
 purge`, approved by name: a page's button is too easy to press)."""
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app import visibility
 from app.auth import audit
-from app.auth.deps import PageUser
-from app.auth.roles import can_see_queues
 from app.config import get_settings
 from app.deps import SessionDep
 from app.domain.schema import uk_now
@@ -15,16 +13,14 @@ from app.parsing import whole_number
 from app.retention import service
 from app.retention.rule import describe, uk_day
 from app.templating import templates
+from app.web.roles import RetentionReader
 
 router = APIRouter()
 PAGE = 100
 
 
 @router.get("/retention", response_class=HTMLResponse, include_in_schema=False)
-def retention_page(request: Request, session: SessionDep, user: PageUser, after: str = ""):
-    if not can_see_queues(user):
-        audit.refused(session, user, request, "only managers")
-        raise HTTPException(403, "Only managers see the records due for deletion")
+def retention_page(request: Request, session: SessionDep, user: RetentionReader, after: str = ""):
     settings, today = get_settings(), uk_now().date()
     after_id = whole_number(after) or 0
     visible = visibility.record_filter(user)

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from app.auth import audit
 from app.auth.deps import PageUser
-from app.auth.roles import can_export_returns
 from app.clock import uk_now
 from app.csv_export import csv_response
 from app.deps import PostedValues, SessionDep
@@ -20,6 +19,7 @@ from app.returns import service as returns
 from app.templating import templates
 from app.web import access
 from app.web.followup_pages import _act
+from app.web.roles import ReturnsExporter
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,12 +41,6 @@ def section47_course(values: PostedValues, request: Request, record_id: int,
                 "s47_course")
 
 
-def _managers_only(session, user, request) -> None:
-    if not can_export_returns(user):
-        audit.refused(session, user, request, "may not export the returns")
-        raise HTTPException(403, "Only managers export the returns")
-
-
 def _page(request, user, typed, errors=None, summary=None, chosen=None, status_code=200):
     context = {"title": "Returns", "typed": typed, "errors": errors or {},
                "summary": summary, "chosen": chosen, "downloads": DOWNLOADS,
@@ -58,8 +52,7 @@ def _page(request, user, typed, errors=None, summary=None, chosen=None, status_c
 
 
 @router.get("/returns", response_class=HTMLResponse)
-def returns_page(request: Request, session: SessionDep, user: PageUser):
-    _managers_only(session, user, request)
+def returns_page(request: Request, session: SessionDep, user: ReturnsExporter):
     typed = {k: v for k, v in request.query_params.items() if k in ("from", "to")}
     chosen, errors = period.parse(typed, uk_now().date())
     if errors:
@@ -80,8 +73,7 @@ def _audited(session, user, request, what: str, chosen: tuple[date, date]) -> re
 
 
 @router.get("/returns/{name}")
-def download(name: str, request: Request, session: SessionDep, user: PageUser):
-    _managers_only(session, user, request)
+def download(name: str, request: Request, session: SessionDep, user: ReturnsExporter):
     if name not in DOWNLOADS:
         raise HTTPException(404, "There is no such return")
     typed = {k: v for k, v in request.query_params.items() if k in ("from", "to")}

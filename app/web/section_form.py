@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from app.auth.models import AuditEvent, User
 from app.auth.roles import Role
 from app.config import get_settings
-from app.domain.choices import Agency, RecordStatus
+from app.domain.choices import Agency, is_fixed_action
 from app.domain.sections import SECTIONS_BY_SLUG, Section, section_of
 from app.followup.models import FollowUpEntry
 from app.organisations import contacts
@@ -20,7 +20,7 @@ from app.parsing import FormValues, whole_number
 from app.records import service, staff
 from app.records.form_conflicts import differences, one_sided, section_fingerprint, values_fingerprint
 from app.records.form_offers import offered_update_date
-from app.records.forms import values_from
+from app.records.forms import rows, values_from
 from app.records.models import StrategyRecord
 from app.rules.completeness import Failure, Severity
 from app.rules.due_dates import edt_review_due
@@ -94,6 +94,9 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
         "review_due": edt_review_due(data.header.discussion_at, settings),
         "conference_due": conference_due(data, settings),
         "update_due": offered_update_date(data),
+        # The rows that cannot be removed: the update of all agencies (sections/actions.html).
+        "fixed_rows": [index for index, row in enumerate(rows(values, section.field))
+                       if is_fixed_action(row.get("kind"))],
         "update_within": within_working_days(settings.update_agencies_working_days),
         **_organisation_choices(record),
         "staff_options": _staff_choices(record) if section.slug in STAFF_SECTIONS else [],
@@ -107,7 +110,7 @@ def _section_page(request, record, section, values: FormValues, *, errors=None, 
 def _returned(record: StrategyRecord) -> FollowUpEntry | None:
     """The entry of the record's return to its author, while it is a draft being corrected."""
     session = Session.object_session(record)
-    if session is None or record.status != RecordStatus.DRAFT or record.returned_at is None:
+    if session is None or not record.is_draft or record.returned_at is None:
         return None
     return session.exec(select(FollowUpEntry).where(
         FollowUpEntry.record_id == record.id, FollowUpEntry.kind == "returned")

@@ -12,6 +12,7 @@ from app.auth import audit
 from app.auth.deps import PageUser
 from app.auth.service import take_held_form
 from app.deps import PostedValues, SessionDep
+from app.domain.choices import is_fixed_action
 from app.domain.schema import StrategyRecordData
 from app.domain.sections import Section, next_section
 from app.followup import lifecycle
@@ -89,17 +90,18 @@ def _blank_row(section: Section) -> FormValues:
 def _change_rows(section: Section, values: FormValues,
                  action: str) -> tuple[FormValues, dict | None]:
     """The values with a row added or removed, and what changed ({"kind": "added" or
-    "removed", "index": the row's place}) for the page to announce; None if nothing did."""
+    "removed", "added": whether it was, "index": the row's place}) for the page to announce;
+    None if nothing did."""
     current, change = rows(values, section.field), None
     if action == "add":
         current.append(_blank_row(section))
-        change = {"kind": "added", "index": len(current) - 1}
+        change = {"kind": "added", "added": True, "index": len(current) - 1}
     elif action.startswith("remove-") and whole_number(action[7:]) is not None:
         index = whole_number(action[7:])
         # The update-all-agencies action cannot be removed, whatever is posted.
-        if index < len(current) and current[index].get("kind") != "update_agencies":
+        if index < len(current) and not is_fixed_action(current[index].get("kind")):
             del current[index]
-            change = {"kind": "removed", "index": index}
+            change = {"kind": "removed", "added": False, "index": index}
     return with_rows(values, section.field, current), change
 
 

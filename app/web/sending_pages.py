@@ -11,7 +11,6 @@ from app import visibility
 from app.auth import audit
 from app.auth.deps import ApiUser, PageUser
 from app.auth.models import User
-from app.auth.roles import can_read_audit, can_record
 from app.clock import utc_now
 from app.deps import PostedForm, SessionDep
 from app.organisations.models import Organisation
@@ -22,6 +21,7 @@ from app.sending.models import Notification
 from app.templating import templates
 from app.web import access
 from app.web.api_common import READ_ERRORS, UtcDateTime, problem
+from app.web.roles import OutboxReader
 from app.worklists import receipts
 
 router = APIRouter()
@@ -53,10 +53,7 @@ def record_receipts(record_id: int, session: SessionDep, user: ApiUser, request:
     notification was delivered, when the agency first opened and first downloaded it, whether
     it is flagged (not opened within RECEIPT_WORKING_DAYS working days), unreachable (no user
     with an email) or was sent late (after SEND_WITHIN_WORKING_DAYS of the discussion)."""
-    record = access.viewable(session, user, record_id, request)
-    if not can_record(user):  # partners see nothing about other organisations' receipts
-        audit.refused(session, user, request, "only social-care staff", record_id=record.id)
-        raise HTTPException(403, "Only social-care staff see receipts")
+    record = access.receipts_readable(session, user, record_id, request)
     rows = receipts.for_record(session, record)
     audit.log(session, "viewed", user=user, record_id=record.id, detail="receipts",
               request=request)
@@ -76,15 +73,8 @@ def _outbox_rows(session, user, where=None):
     return session.execute(query.order_by(Notification.id.desc()).limit(OUTBOX_LIMIT)).all()
 
 
-def _refuse_unless_allowed(session, user, request) -> None:
-    if not can_read_audit(user):
-        audit.refused(session, user, request, "only managers and administrators")
-        raise HTTPException(403, "Only managers and administrators see the outbox")
-
-
 @router.get("/outbox", response_class=HTMLResponse, include_in_schema=False)
-def outbox_page(request: Request, session: SessionDep, user: PageUser):
-    _refuse_unless_allowed(session, user, request)
+def outbox_page(request: Request, session: SessionDep, user: OutboxReader):
     now = utc_now()
     attention = _outbox_rows(session, user, outbox.needs_attention(now))
     stuck_ids = set(session.execute(select(Notification.id).where(
@@ -98,8 +88,7 @@ def outbox_page(request: Request, session: SessionDep, user: PageUser):
 
 @router.post("/outbox/{notification_id}/retry", include_in_schema=False)
 def retry_notification(notification_id: int, request: Request, session: SessionDep,
-                       user: PageUser):
-    _refuse_unless_allowed(session, user, request)
+                       user: OutboxReader):
     if not _outbox_rows(session, user, Notification.id == notification_id):
         raise HTTPException(404, "No such notification")  # or about a record they may not see
     outbox.retry(session, notification_id, user, request)  # nothing to do: simply back

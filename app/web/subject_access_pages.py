@@ -14,25 +14,18 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.auth import audit
-from app.auth.deps import PageUser
-from app.auth.roles import can_see_queues
 from app.deps import PostedForm, SessionDep
 from app.pdf import service as pdf_service
 from app.subject_access import search
 from app.templating import templates
 from app.web import subject_access_bundle as bundle
 from app.web.pdf_routes import TOO_BUSY
+from app.web.roles import SubjectAccessOfficer
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 NAME_MIN, NAME_MAX = 2, 100
 TOO_SLOW = "The bundle took too long to print. Try again in a minute, or narrow the search."
-
-
-def _allowed(session, user, request) -> None:
-    if not can_see_queues(user):
-        audit.refused(session, user, request, "only managers")
-        raise HTTPException(403, "Only managers answer subject access requests")
 
 
 def _name_problem(name: str) -> str | None:
@@ -59,8 +52,7 @@ def _page(request, name: str, found=None, error: str | None = None, marked=(), s
 
 
 @router.get("/subject-access", response_class=HTMLResponse)
-def subject_access_page(request: Request, session: SessionDep, user: PageUser, name: str = ""):
-    _allowed(session, user, request)
+def subject_access_page(request: Request, session: SessionDep, user: SubjectAccessOfficer, name: str = ""):
     typed = name
     if "name" not in request.query_params:
         return _page(request, "")
@@ -75,9 +67,8 @@ def subject_access_page(request: Request, session: SessionDep, user: PageUser, n
 
 
 @router.post("/subject-access/bundle")
-def subject_access_bundle(request: Request, session: SessionDep, user: PageUser,
+def subject_access_bundle(request: Request, session: SessionDep, user: SubjectAccessOfficer,
                           form: PostedForm):
-    _allowed(session, user, request)
     typed = form.get("name")
     name = _name(typed)
     problem = _name_problem(name)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.auth.models import User
 from app.clock import uk_today
-from app.domain.choices import LedBy, RecordStatus
+from app.domain.choices import FINAL_STATUSES, LedBy, RecordStatus
 from app.records.models import StrategyRecord
 from app.visibility import record_filter as visible_filter
 
@@ -36,8 +36,7 @@ def inline(value: str):
 
 def is_final():
     status = StrategyRecord.status
-    return or_(status == inline(RecordStatus.FINALISED.value),
-               status == inline(RecordStatus.AUTHORISED.value))
+    return or_(*(status == inline(final.value) for final in FINAL_STATUSES))
 
 
 def queue_filter(name: str):

@@ -17,7 +17,6 @@ from app.auth.models import User
 from app.clock import uk_today
 from app.config import get_settings
 from app.db import count_up_to
-from app.domain.choices import RecordStatus
 from app.domain.fields import _blank_to_none
 from app.domain.schema import uk_now
 from app.followup.models import TrackedAction
@@ -32,7 +31,6 @@ from app.worklists.queues import inline
 # Rows a page of the tracker shows (the API may ask for up to API_LIMIT).
 PAGE_SIZE = 50
 API_LIMIT = 500
-FINAL = (RecordStatus.FINALISED.value, RecordStatus.AUTHORISED.value)
 SEPARATOR = "~"
 
 
