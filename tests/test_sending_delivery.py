@@ -1,16 +1,25 @@
 """One delivery, step by step: how the worker talks to the mail server, what it records when the
 server refuses, and that a failed attempt only ever touches the notification its own lease holds."""
 
+import re
+import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from app.auth.models import AuditEvent
 from app.config import Settings
+from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
+from app.organisations import contacts
 from app.sending import worker
 from app.sending.models import Notification
-from tests.builders import finalised_record
+from tests.builders import STANDARD_ORGANISATIONS, complete_record, finalised_record
 from tests.conftest import make_partner, make_user
+from tests.shared_helpers import emailed_code, mail_body
+
+POLICE = STANDARD_ORGANISATIONS["police"]
 
 
 class FakeSMTP:
@@ -159,3 +168,72 @@ def test_a_reclaimed_send_is_audited_against_its_record(session, settings_env):
     assert event == (record.id, f"notification {first.id} (sent, version 1) to pc (police): its "
                                 "worker stopped mid-send, so it is sent again and may arrive "
                                 f"twice (Message-ID {message_id})")
+
+
+def test_a_success_after_a_refusal_clears_the_error_and_the_claim(session, monkeypatch,
+                                                                  settings_env):
+    settings_env(smtp_host="mail.example")
+    _, first, second = _two_claimed_at_once(session)
+    session.execute(update(Notification).where(Notification.id == second.id)
+                    .values(status="sent", claimed_at=None))
+    session.commit()
+    _refused(monkeypatch, OSError("busy"))
+    worker._deliver(session, first, worker.get_settings())
+    assert _note(session, first).last_error == "OSError: busy"
+    monkeypatch.setattr(worker, "_send", lambda email, settings: None)
+    retry = worker._claim(session, datetime.now(UTC) + timedelta(hours=1))
+    assert retry.id == first.id
+    assert worker._deliver(session, retry, worker.get_settings()) == "sent"
+    note = _note(session, first)
+    assert (note.status, note.claimed_at, note.last_error) == ("sent", None, None)
+
+
+@pytest.mark.parametrize("recorded", ["sent", "logged"])
+def test_a_send_another_worker_already_recorded_keeps_its_record(session, monkeypatch,
+                                                                 settings_env, recorded):
+    settings_env(smtp_host="mail.example")
+    _, first, _ = _two_claimed_at_once(session)
+    earlier = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    session.execute(update(Notification).where(Notification.id == first.id)
+                    .values(status=recorded, sent_at=earlier, claimed_at=None))
+    session.commit()
+    monkeypatch.setattr(worker, "_send", lambda email, settings: None)
+    worker._deliver(session, first, worker.get_settings())
+    note = _note(session, first)
+    sent_at = note.sent_at if note.sent_at.tzinfo else note.sent_at.replace(tzinfo=UTC)
+    assert (note.status, sent_at) == (recorded, earlier)
+
+
+def test_a_named_contacts_link_and_code_are_audited_by_their_name(session, anonymous, smtp):
+    lane = contacts.create(session, POLICE, name="Inspector Lane", role="DI",
+                           email="lane@police.example")
+    sw = make_user(session, "sam")
+    body = complete_record() | {"distribution": [{"organisation_id": POLICE,
+                                                  "contact_ids": [lane.id]}]}
+    record = lifecycle.create_record(session, data=StrategyRecordData.model_validate(body),
+                                     team="Central", created_by_id=sw.id)
+    lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                              finalised_by=sw)
+    worker.run_once()
+    (to, link_mail), = smtp.messages
+    path = re.search(r"https://records\.example\.org(/r/[A-Za-z0-9_-]+)",
+                     mail_body(link_mail)).group(1)
+    emailed_code(anonymous, smtp, path, "lane@police.example")
+    notes = session.execute(select(Notification).order_by(Notification.id)).scalars().all()
+    assert [n.kind for n in notes] == ["sent", "code"]
+    assert [detail for _, detail in _audit(session, "notification_sent")] == [
+        f"notification {n.id} ({n.kind}, version 1) to Inspector Lane (police)" for n in notes]
+
+
+def test_the_worker_thread_is_a_daemon_that_says_it_started(engine, settings_env, caplog):
+    settings_env(notification_poll_seconds="0.05", smtp_host="")
+    with caplog.at_level("INFO", logger=worker.log.name):
+        stop = worker.start_thread()
+        try:
+            (thread,) = [t for t in threading.enumerate() if t.name == "notification-worker"]
+            assert thread.daemon
+        finally:
+            stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
+    assert "Notification worker started" in [r.getMessage() for r in caplog.records]
