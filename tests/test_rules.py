@@ -1072,3 +1072,41 @@ def test_no_conference_date_is_offered_before_the_discussion_is_dated():
 
     assert conference_due(build(MONDAY_BEFORE_EASTER), SETTINGS) == date(2026, 4, 15)
     assert conference_due(build(header={"discussion_at": None}), SETTINGS) is None
+
+
+def test_every_record_is_measured_on_who_took_part_and_what_agencies_said():
+    from app.rules.measures import measure
+
+    empty = StrategyRecordData()
+    assert set(measure(empty, evaluate(empty, SETTINGS), SETTINGS, date(2026, 12, 4))) == {
+        "participants-recorded", "outside-contributions", "partners-in-discussion",
+        "agency-positions", "no-concerns-recorded", "no-warnings"}
+
+
+def test_whether_a_child_could_speak_is_measured_on_the_discussion_day_else_today():
+    from app.rules.measures import measure
+
+    settings = Settings(cannot_speak_under_years=2)
+    # Under 2 at a discussion in March 2025, over 2 by December 2026.
+    toddler = [child(date_of_birth="2023-04-01", communication="verbal")]
+    dated = build(datetime(2025, 3, 3, 10, 0), children=toddler)
+    today = date(2026, 12, 4)
+    assert "experience-observed" in measure(dated, evaluate(dated, settings), settings, today)
+    # Undated, the child is judged by today's age: under 2 only if born after 4 December 2024.
+    for born, measured in (("2025-01-10", True), ("2023-04-01", False)):
+        undated = build(header={"discussion_at": None},
+                        children=[child(date_of_birth=born, communication="verbal")])
+        got = measure(undated, evaluate(undated, settings), settings, today)
+        assert ("experience-observed" in got) is measured
+
+
+def test_a_row_holding_only_its_unticked_boxes_is_no_data_and_a_ticked_one_is():
+    from app.domain.sections import SECTIONS
+    from app.rules.status import _has_data
+
+    (children,) = [s for s in SECTIONS if s.slug == "children"]
+    blank = StrategyRecordData.model_validate({"children": [{"key": "c1"}]})
+    assert blank.children[0].unborn is False
+    assert _has_data(blank, children) is False
+    ticked = StrategyRecordData.model_validate({"children": [{"key": "c1", "unborn": True}]})
+    assert _has_data(ticked, children) is True
