@@ -42,7 +42,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
         ["app/sending/worker.py"],
         ["tests/test_sending_worker.py", "tests/test_sending_crash.py", "tests/test_sending_outbox.py",
          "tests/test_sending_messages.py", "tests/test_observability.py",
-         "tests/test_sending_delivery.py", "tests/test_links_notices.py"],
+         "tests/test_sending_delivery.py", "tests/test_links_notices.py",
+         "tests/test_sending_claims.py"],
     ),
     "rules": (
         [f"app/rules/{name}.py" for name in (
