@@ -34,7 +34,7 @@ def test_the_requester_takes_part_with_every_contact_detail_and_their_organisati
         "user_id": None, "name": "School1", "agency": "school", "organisation_id": org,
         "organisation": name, "role": "Designated safeguarding lead", "mode": None,
         "phone": "01632 960 505", "email": "dsl@school.example", "contributed_at": None,
-        "relayed_by": None}]
+        "contributed_at_clock": None, "relayed_by": None}]
     assert record["distribution"] == [{"organisation_id": org, "agency": "school", "name": name,
                                        "contact_ids": []}]
 
