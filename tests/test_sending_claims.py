@@ -98,3 +98,25 @@ def test_a_round_judges_leases_by_the_settings_it_was_given(session, settings_en
     short = worker.get_settings().model_copy(update={"notification_claim_timeout_seconds": 60})
     assert worker.run_once(short) == 1
     assert _note(session, only).status == "logged"
+
+
+def _pending(session, notification_id: int, due: datetime) -> None:
+    session.execute(update(Notification).where(Notification.id == notification_id).values(
+        status="pending", next_attempt_at=due, claimed_at=None))
+    session.commit()
+
+
+def test_the_notification_due_first_is_claimed_first_and_one_due_now_is_due(session):
+    _, (first, second, third) = _record_with_notifications(session, 3)
+    _pending(session, first, NOW + timedelta(seconds=1))  # not yet due
+    _pending(session, second, NOW)  # due this instant
+    _pending(session, third, NOW - timedelta(minutes=1))
+    assert [worker._claim(session, NOW, SETTINGS).id for _ in range(2)] == [third, second]
+    assert worker._claim(session, NOW, SETTINGS) is None
+
+
+def test_notifications_due_together_are_claimed_in_the_order_they_were_written(session):
+    _, ids = _record_with_notifications(session, 3)
+    for notification_id in reversed(ids):
+        _pending(session, notification_id, NOW - timedelta(minutes=1))
+    assert [worker._claim(session, NOW, SETTINGS).id for _ in ids] == ids
