@@ -3,11 +3,13 @@ answers are known in advance; working-day due dates across Christmas and Easter.
 
 from datetime import date, datetime, timedelta
 
+from app.clock import uk_today
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
 from app.followup import entries, lifecycle
 from app.followup import service as followup
 from app.rules.due_dates import cancellation_update_due, edt_review_due, working_days_overdue
+from app.worklists import tracker
 from app.worklists.tracker import ActionQuery, manager_counts, open_actions
 from tests.builders import complete_record, discussion_time
 from tests.conftest import make_user, signed_in
@@ -245,3 +247,19 @@ def test_drafts_never_finalised_are_counted_and_queued_with_the_stale_ones_apart
     queue = soup(client.get("/queues/drafts"))
     assert [a.get_text() for a in queue.select("#queue tbody a")] == [
         older.reference, stale.reference, edge.reference, fresh.reference]
+
+
+def _row(due, working_days_overdue) -> tracker.TrackedRow:
+    return tracker.TrackedRow(id=1, record_id=1, reference="SR-2026-00001", position=0,
+                              kind="task", description="Visit", owner=None, agency=None,
+                              team=None, due_date=due, working_days_overdue=working_days_overdue)
+
+
+def test_how_late_an_action_is_reads_in_working_days_and_never_as_zero():
+    today = uk_today()
+    assert _row(today - timedelta(days=9), 2).overdue_by == "Overdue 2 working days"
+    assert _row(today - timedelta(days=1), 1).overdue_by == "Overdue 1 working day"
+    # Due on Friday, read on Saturday: past its date, with no working day gone yet.
+    assert _row(today - timedelta(days=1), 0).overdue_by == "Overdue"
+    assert _row(today, 0).overdue_by == ""
+    assert _row(None, 0).overdue_by == ""

@@ -96,6 +96,15 @@ class TrackedRow:
             self.due_date is not None and self.due_date < uk_today())
 
     @property
+    def overdue_by(self) -> str:
+        """How late, for the tracker and the manager's page: in working days, or just
+        "Overdue" when no working day has passed (due on Friday, read on Saturday)."""
+        days = self.working_days_overdue
+        if days:
+            return f"Overdue {days} working {'day' if days == 1 else 'days'}"
+        return "Overdue" if self.overdue else ""
+
+    @property
     def is_update_action(self) -> bool:
         return self.kind in UPDATE_KINDS
 
