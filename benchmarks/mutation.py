@@ -58,11 +58,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "followup": (
         ["app/followup/service.py", "app/followup/entries.py", "app/followup/projection.py",
-         "app/followup/facts.py"],
+         "app/followup/facts.py", "app/followup/lifecycle.py"],
         ["tests/test_followup_transitions.py", "tests/test_followup_tracker.py",
          "tests/test_followup_return_reasons.py", "tests/test_facts_after_the_meeting.py",
          "tests/test_discussion_cancelled.py", "tests/test_reprojection.py",
-         "tests/test_projection_properties.py"],
+         "tests/test_projection_properties.py", "tests/test_followup_pages.py",
+         "tests/test_practice_gaps.py"],
     ),
 }
 
