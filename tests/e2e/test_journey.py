@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from app.rules.workdays import add_working_days
 from tests.builders import discussion_time
 from tests.e2e.conftest import PASSWORD
+from tests.e2e.filling import date_boxes, experience, positions, radio, save_and_continue
 from tests.e2e.realistic import PEOPLE, SCHOOL
 
 PAGE_LOADS_ALLOWED = 15
@@ -21,23 +22,6 @@ def _sign_in(page, base):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/strategies")
-
-
-def _date(page, key, day, time=None):
-    page.fill(f"#{key}", f"{day.day}/{day.month}/{day.year}")  # the whole date in the day box
-    if time is not None:
-        page.fill(f"#{key}-time", time)
-
-
-def _radio(page, name, value):
-    page.locator(f"input[name='{name}'][value='{value}']").check()
-
-
-def _continue(page, base, slug):
-    page.get_by_role("button", name="Save and continue").click()
-    page.wait_for_url(f"{base}/strategies/*/sections/{slug}" if slug else
-                      f"{base}/strategies/*#*")
-    page.wait_for_load_state()
 
 
 def _add_row(page, noun, first_field):
@@ -62,37 +46,37 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):
     page.wait_for_url(f"{server}/strategies/*/sections/header")
 
     # Discussion details.
-    _date(page, "header-concern_at", day, "07:30")
-    _date(page, "header-discussion_at", day, "10:00")
-    _radio(page, "header-format", "mixed")
-    _radio(page, "header-sequence", "first")
+    date_boxes(page, "header-concern_at", day, "07:30")
+    date_boxes(page, "header-discussion_at", day, "10:00")
+    radio(page, "header-format", "mixed")
+    radio(page, "header-sequence", "first")
     page.fill("#header-chair", "Priya Shah, Team Manager")
     page.fill("#header-minute_taker", "Tom Reed, Business Support")
     page.fill("#header-csc_contact_name", "Alex Morgan, Social Worker")
     page.fill("#header-csc_contact_phone", "01632 960 111")
-    _radio(page, "header-led_by", "day_team")
+    radio(page, "header-led_by", "day_team")
     page.select_option("#header-requested_by", "school")
-    _continue(page, server, "children")
+    save_and_continue(page, server, "children")
 
     # Two children, one a baby: rows added in place (htmx), focus on each new row's name.
     _add_row(page, "child", "children-0-name")
     page.keyboard.type("Jayden Smith")
-    _date(page, "children-0-date_of_birth", day.replace(year=day.year - 7))
-    _radio(page, "children-0-communication", "verbal")
+    date_boxes(page, "children-0-date_of_birth", day.replace(year=day.year - 7))
+    radio(page, "children-0-communication", "verbal")
     page.fill("#children-0-address", "14 Mill Lane, Anytown")
     page.fill("#children-0-household", "Kelly Smith (mother), Dean Smith (father)")
     _add_row(page, "child", "children-1-name")
     page.keyboard.type("Amelia Smith")
-    _date(page, "children-1-date_of_birth", day - timedelta(days=240))
-    _radio(page, "children-1-communication", "pre_verbal")
+    date_boxes(page, "children-1-date_of_birth", day - timedelta(days=240))
+    radio(page, "children-1-communication", "pre_verbal")
     page.fill("#children-1-address", "As Jayden")
-    _continue(page, server, "grounds")
+    save_and_continue(page, server, "grounds")
 
     page.fill("#grounds-summary", "Fingertip bruising to Jayden's upper arm, seen at school.")
     page.fill("#grounds-source", "Riverside Primary School")
     page.locator("input[name='grounds-categories'][value='physical']").check()
-    _continue(page, server, "injuries")
-    _continue(page, server, "participants")  # no injuries seen: nothing to add
+    save_and_continue(page, server, "injuries")
+    save_and_continue(page, server, "participants")  # no injuries seen: nothing to add
 
     for index, (name, agency, role, mode, phone, email, outside) in enumerate(PEOPLE):
         _add_row(page, "participant", f"participants-{index}-name")
@@ -102,56 +86,37 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):
         if agency == "school":  # two schools in the directory: say which
             page.select_option(f"#{prefix}-organisation_id", label=SCHOOL)
         page.fill(f"#{prefix}-role", role)
-        _radio(page, f"{prefix}-mode", mode)
+        radio(page, f"{prefix}-mode", mode)
         if phone:
             page.fill(f"#{prefix}-phone", phone)
         if email:
             page.fill(f"#{prefix}-email", email)
         if outside:
-            _date(page, f"{prefix}-contributed_at", day, "09:15")
+            date_boxes(page, f"{prefix}-contributed_at", day, "09:15")
             page.fill(f"#{prefix}-relayed_by", "Priya Shah")
     expect(page.locator("#app-announce")).to_have_text("Participant 6 added")
-    _continue(page, server, "agency-positions")
+    save_and_continue(page, server, "agency-positions")
 
     # The six agencies are carried over from the people: only their positions are chosen.
     for index, (_, agency, *_) in enumerate(PEOPLE):
         assert page.locator(f"#agency_positions-{index}-agency").input_value() == agency
-    _radio(page, "agency_positions-0-position", "has_concerns")
-    page.fill("#agency_positions-0-concerns", "Injury and a history of domestic abuse")
-    _radio(page, "agency_positions-1-position", "has_concerns")
-    page.fill("#agency_positions-1-concerns", "Domestic incident at the address last month")
-    for index in range(2, 6):
-        _radio(page, f"agency_positions-{index}-position", "no_concerns")
-    _continue(page, server, "experience")
+    positions(page)
+    save_and_continue(page, server, "experience")
 
-    _radio(page, "children-0-seen", "yes")
-    page.get_by_role("button", name="Now: fill in the date and time").first.click()
-    page.fill("#children-0-seen_by", "Ann Jones, DSL")
-    page.fill("#children-0-voice", "Jayden said: 'Dad grabbed me when I spilt my drink.'")
-    _radio(page, "children-1-seen", "yes")
-    _date(page, "children-1-seen_at", day, "08:30")
-    page.fill("#children-1-seen_by", "Sam Lee, Health Visitor")
-    page.fill("#children-1-observed_care", "Feeding and sleep routines described "
-              "consistently; bottle prepared correctly during the visit")
-    page.fill("#children-1-observed_presentation", "Clean and dressed for the weather, alert, "
-              "no marks seen")
-    page.fill("#children-1-observed_interaction", "Settled in her mother's arms and smiling at "
-              "her; startled when her father raised his voice")
-    page.fill("#children-1-observed_by", "Sam Lee, Health Visitor")
-    _date(page, "children-1-observed_at", day, "08:30")
-    _continue(page, server, "analysis")
+    experience(page, day)
+    save_and_continue(page, server, "analysis")
     page.fill("#analysis-risks", "Physical harm from father; domestic abuse at home")
     page.fill("#analysis-strengths", "Mother is protective and engaged with health visiting")
-    _continue(page, server, "decision")
-    _radio(page, "decision-outcome", "s47_single")
+    save_and_continue(page, server, "decision")
+    radio(page, "decision-outcome", "s47_single")
     page.fill("#decision-reasons", "Reasonable cause to suspect significant harm to both")
-    _continue(page, server, "actions")
+    save_and_continue(page, server, "actions")
     # The update-all-agencies date is already offered: nothing to type.
     assert page.locator("#actions-0-due_date").input_value() != ""
-    _continue(page, server, "next-steps")
+    save_and_continue(page, server, "next-steps")
     icpc = add_working_days(day, 10)
-    _date(page, "next_steps-icpc_date", icpc)
-    _continue(page, server, "distribution")
+    date_boxes(page, "next_steps-icpc_date", icpc)
+    save_and_continue(page, server, "distribution")
     # Every organisation involved is ticked already: one of each kind, and the school named.
     ticked = page.locator("input[name=distribution]:checked")
     assert ticked.count() == 5
@@ -159,7 +124,7 @@ def test_the_realistic_record_in_at_most_15_page_loads(server, browser):
               for i in range(5)}
     assert SCHOOL in labels
     assert "Hillside Academy (School or college)" not in labels
-    _continue(page, server, None)
+    save_and_continue(page, server, None)
 
     page.get_by_label("I have checked the record").check()
     page.get_by_role("button", name="Finalise the record").click()
