@@ -207,3 +207,13 @@ def test_a_time_kept_from_before_the_question_was_asked_is_asked_about_on_its_pa
 def test_an_instant_printed_in_the_repeated_hour_says_which(instant, printed):
     """Finalised, authorised, received ...: stored in UTC, printed as UK time."""
     assert as_text(datetime.fromisoformat(instant)) == printed
+
+
+def test_a_refused_clock_choice_names_bst_and_gmt_in_capitals():
+    from app.records.form_errors import plain_message
+
+    title = "When the child was seen: BST or GMT"
+    assert plain_message({"type": "enum", "msg": "bad"}, title) == (
+        "Select when the child was seen: BST or GMT from the list")
+    assert plain_message({"type": "enum", "msg": "bad"}, "LCS ID") == "Select LCS ID from the list"
+    assert plain_message({"type": "enum", "msg": "bad"}, "Outcome") == "Select outcome from the list"

@@ -23,19 +23,25 @@ def _is_type_tag(part) -> bool:
     return isinstance(part, str) and ("[" in part or part in ("str", "int", "date", "datetime"))
 
 
+def _in_sentence(title: str) -> str:
+    """A field's title inside a sentence: its first letter small, other capitals kept (BST,
+    GMT, LCS); a title opening with an acronym is left whole."""
+    return title if title[:2].isupper() else title[:1].lower() + title[1:]
+
+
 def plain_message(detail: dict, title: str) -> str:
     kind, message, ctx = detail["type"], detail["msg"], detail.get("ctx") or {}
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
         if "email address" in message:
-            return f"Enter {title.lower()} in the correct format, like name@example.com"
+            return f"Enter {_in_sentence(title)} in the correct format, like name@example.com"
         return f"{title} {message}" if message[:1].islower() else message
     if kind == "string_too_long":
         return f"{title} must be {ctx.get('max_length')} characters or fewer"
     if kind == "too_long":
         return f"{title}: there can be at most {ctx.get('max_length')}"
     if kind in ("enum", "literal_error"):
-        return f"Select {title.lower()} from the list"
+        return f"Select {_in_sentence(title)} from the list"
     if kind.startswith("datetime") or (kind.startswith("date") and "time" in title.lower()):
         return f"{title} must be a real date and time, like 27 3 2026 and 14:30"
     if kind.startswith("date"):
