@@ -15,6 +15,7 @@ from app.organisations.models import Organisation, OrganisationContact
 from app.pdf.models import RenderedPdf
 from app.records.models import StrategyRecord
 from app.records.returns_tables import ChildIdentifier, Section47Enquiry
+from app.reports.tally_tables import ReportMonth, ReportTally
 from app.requests.models import StrategyRequest
 from app.retention.models import RecordTombstone
 from app.rules.calendar import WorkingDay
@@ -25,6 +26,7 @@ __all__ = [
     "ApiToken", "AuditEvent", "ChildIdentifier", "FollowUpEntry", "HeldForm", "LinkAttempt", "LinkCode",
     "LinkSession", "Notification", "OidcSignIn", "Organisation", "OrganisationContact", "RecipientLink",
     "RecordReceipt", "RecordMeasure", "RecordTombstone", "RecordVersion", "RenderedPdf", "Section47Enquiry",
-    "SignInAttempt", "StrategyRecord", "StrategyRequest", "TrackedAction", "User", "UserSession",
+    "ReportMonth", "ReportTally", "SignInAttempt", "StrategyRecord", "StrategyRequest", "TrackedAction", "User",
+    "UserSession",
     "WorkerHeartbeat", "WorkingDay",
 ]

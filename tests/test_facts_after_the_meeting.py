@@ -13,8 +13,9 @@ from app.followup import entries, lifecycle, projection
 from app.followup import service as followup
 from app.followup.models import FollowUpEntry, TrackedAction
 from app.records.models import StrategyRecord
+from app.reports import tally
 from app.reports.families import Scope
-from app.reports.figures import BY_ID, count
+from app.reports.figures import BY_ID
 from app.rules.workdays import add_working_days, is_working_day
 from app.worklists import tracker
 from tests.builders import STANDARD_ORGANISATIONS, discussion_time
@@ -47,7 +48,8 @@ def _everyone(record) -> tuple[int, ...]:
 
 def _figure(session, record, figure: str) -> tuple[int, int]:
     day = record.content.header.discussion_at.date()
-    result = count(session, BY_ID[figure], Scope(start=day, end=day, team=record.team))
+    result = tally.counted(session, Scope(start=day, end=day, team=record.team),
+                           [BY_ID[figure]]).results[0]
     return result.total.numerator, result.total.denominator
 
 

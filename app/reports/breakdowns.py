@@ -1,15 +1,25 @@
 """The report's figures that are not a share of a cohort: why records were returned, how
 many days after the discussion referrers were told, and how long requests waited for triage."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.clock import as_utc
 from app.domain.choices import ReturnReason
 from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry
-from app.reports.families import Scope, _cohort, _cohort_filter, _start_of, _start_of_next
+from app.reports.families import (
+    Scope,
+    _cohort,
+    _cohort_filter,
+    _start_of,
+    _start_of_next,
+    month_key,
+    month_of,
+)
 from app.requests.models import StrategyRequest
 
 # Returns recorded before managers chose reasons: counted apart, never guessed from comments.
@@ -34,18 +44,36 @@ class ReturnReasons:
                 NOT_CATEGORISED: NOT_CATEGORISED_LABEL}
 
 
-def return_reasons(session: Session, scope: Scope) -> ReturnReasons:
+def month_reasons(session: Session, scope: Scope) -> dict[str, ReturnReasons]:
+    """How often each reason was chosen, month by month of the cohort's discussions."""
     cohort = _cohort(scope)
-    chosen = session.execute(select(FollowUpEntry.details["reasons"]).join(
+    chosen = session.execute(select(month_of(session, cohort.c.discussion_on),
+                                    FollowUpEntry.details["reasons"]).join(
         cohort, cohort.c.record_id == FollowUpEntry.record_id).where(
-        FollowUpEntry.kind == "returned")).scalars().all()
-    counts = dict.fromkeys(ReturnReasons.labels(), 0)
-    for reasons in chosen:
-        known = [r for r in (reasons if isinstance(reasons, list) else []) if r in counts
+        FollowUpEntry.kind == "returned")).all()
+    months: dict[str, ReturnReasons] = {}
+    for month, reasons in chosen:
+        counted = months.setdefault(month_key(month),
+                                    ReturnReasons(0, dict.fromkeys(ReturnReasons.labels(), 0)))
+        counted.returns += 1
+        known = [r for r in (reasons if isinstance(reasons, list) else []) if r in counted.counts
                  and r != NOT_CATEGORISED]
         for reason in set(known) or {NOT_CATEGORISED}:
-            counts[reason] += 1
-    return ReturnReasons(len(chosen), counts)
+            counted.counts[reason] += 1
+    return months
+
+
+def all_reasons(months: Iterable[ReturnReasons]) -> ReturnReasons:
+    total = ReturnReasons(0, dict.fromkeys(ReturnReasons.labels(), 0))
+    for month in months:
+        total.returns += month.returns
+        for reason, n in month.counts.items():
+            total.counts[reason] += n
+    return total
+
+
+def return_reasons(session: Session, scope: Scope) -> ReturnReasons:
+    return all_reasons(month_reasons(session, scope).values())
 
 
 @dataclass(frozen=True)
@@ -56,35 +84,59 @@ class Average:
     over: int
 
 
-def referrer_days(session: Session, scope: Scope) -> Average:
-    """On average, how many days after the discussion referrers were told the outcome. A
-    date before the discussion (one stored before dates were judged against it,
+def month_referrer_days(session: Session, scope: Scope) -> dict[str, list[float]]:
+    """Month by month: [the days after the discussion referrers were told, summed; how many].
+    A date before the discussion (one stored before dates were judged against it,
     app/rules/dates.py) is left out rather than averaged in as negative days."""
     m = RecordMeasure
     if session.get_bind().dialect.name == "postgresql":
         days = m.referrer_told_on - m.discussion_on
     else:
         days = func.julianday(m.referrer_told_on) - func.julianday(m.discussion_on)
-    value, over = session.execute(select(func.avg(days), func.count()).where(
+    month = month_of(session, m.discussion_on)
+    rows = session.execute(select(month, func.sum(days), func.count()).where(
         m.m_referrer_told.is_(True), _cohort_filter(scope),
-        m.referrer_told_on.is_not(None), m.referrer_told_on >= m.discussion_on)).one()
-    return Average(round(float(value), 1) if value is not None else None, over)
+        m.referrer_told_on.is_not(None), m.referrer_told_on >= m.discussion_on
+    ).group_by(month)).all()
+    return {month_key(month): [float(total), over] for month, total, over in rows}
 
 
-def triage_hours(session: Session, scope: Scope) -> Average:
-    """The median hours from a request to its decision, for requests made in the period."""
+def mean_days(months: Iterable[list[float]]) -> Average:
+    total, over = 0.0, 0
+    for days, count in months:
+        total, over = total + days, over + int(count)
+    return Average(round(total / over, 1) if over else None, over)
+
+
+def referrer_days(session: Session, scope: Scope) -> Average:
+    """On average, how many days after the discussion referrers were told the outcome."""
+    return mean_days(month_referrer_days(session, scope).values())
+
+
+def month_triage_hours(session: Session, scope: Scope) -> dict[str, list[float]]:
+    """Month by month (the UK month each request was made in), the hours each request made in
+    the period waited for its decision."""
     q = StrategyRequest
-    period = (q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end),
-              q.triaged_at.is_not(None))
-    if session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", q.triaged_at - q.created_at)
-        median, over = session.execute(select(
-            func.percentile_cont(0.5).within_group(seconds), func.count()).where(*period)).one()
-        return Average(round(float(median) / 3600, 1) if median is not None else None, over)
-    rows = session.execute(select(q.created_at, q.triaged_at).where(*period)).all()
-    hours = sorted((row.triaged_at - row.created_at).total_seconds() / 3600 for row in rows)
+    rows = session.execute(select(month_of(session, q.created_at, timed=True), q.created_at,
+                                  q.triaged_at).where(
+        q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end),
+        q.triaged_at.is_not(None))).all()
+    months: dict[str, list[float]] = {}
+    for month, created, triaged in rows:
+        months.setdefault(month_key(month), []).append(
+            (as_utc(triaged) - as_utc(created)).total_seconds() / 3600)
+    return months
+
+
+def median_hours(months: Iterable[list[float]]) -> Average:
+    hours = sorted(hour for month in months for hour in month)
     if not hours:
         return Average(None, 0)
     middle = len(hours) // 2
     median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
     return Average(round(median, 1), len(hours))
+
+
+def triage_hours(session: Session, scope: Scope) -> Average:
+    """The median hours from a request to its decision, for requests made in the period."""
+    return median_hours(month_triage_hours(session, scope).values())

@@ -60,13 +60,13 @@ Managers see exact figures (of their own team or all: their choice of filter).
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
 
 from app.auth.models import User
 from app.auth.roles import Role
 from app.domain.choices import Agency
-from app.reports.breakdowns import Average, ReturnReasons, referrer_days, return_reasons, triage_hours
-from app.reports.figures import Count, Figure, Result, report, report_and
+from app.reports import tally
+from app.reports.breakdowns import Average, ReturnReasons
+from app.reports.figures import Count, Figure, Result
 
 SMALL = 5
 FEWER_THAN = f"fewer than {SMALL}"
@@ -256,12 +256,8 @@ def report_for(session, user: User, scope, months: list[str],
                figures: list[Figure] | None = None) -> Disclosed:
     """Count the report (every figure, or those given) and show it as `user` may see it.
     The breakdowns (return reasons, referrer days, triage hours) belong to the whole report:
-    a page of some figures shows none of them (they read as nothing counted)."""
-    if figures:
-        results = report(session, scope, figures)
-        breakdowns = [ReturnReasons(0, {}), Average(None, 0), Average(None, 0)]
-    else:
-        results, breakdowns = report_and(session, scope, None, [
-            partial(return_reasons, scope=scope), partial(referrer_days, scope=scope),
-            partial(triage_hours, scope=scope)])
-    return disclose(results, months, *breakdowns, exact_figures=sees_exact_figures(user))
+    a page of some figures shows none of them (they read as nothing counted). The counts are
+    kept month by month (app/reports/tally.py)."""
+    found = tally.counted(session, scope, figures)
+    return disclose(found.results, months, found.reasons, found.referrer, found.triage,
+                    exact_figures=sees_exact_figures(user))

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, String, and_, cast, null, select
+from sqlalchemy import Date, DateTime, Select, String, and_, cast, func, null, select
+from sqlmodel import Session
 
 from app.clock import UK
 from app.config import get_settings
@@ -45,6 +46,8 @@ class Family:
     # figures counted per agency, or None) and the dimensions its figures test.
     rows: Callable[[Scope], Select]
     dimensions: tuple[str, ...]
+    # Its day is a stored instant (placed in the UK month it falls in), not a date.
+    timed: bool = False
 
 
 def _cohort_filter(scope: Scope):
@@ -112,7 +115,7 @@ ACTIONS = Family("actions", _action_rows, ("kind", "status", "in_time", "past_du
 RECEIPTS = Family("receipts", _receipt_rows, ("opened",))
 
 
-REQUESTS = Family("requests", _request_rows, ("status", "triaged_in_time"))
+REQUESTS = Family("requests", _request_rows, ("status", "triaged_in_time"), timed=True)
 
 
 def _start_of(day: date) -> datetime:
@@ -122,3 +125,23 @@ def _start_of(day: date) -> datetime:
 
 def _start_of_next(day: date) -> datetime:
     return _start_of(date.fromordinal(day.toordinal() + 1))
+
+
+def month_of(session: Session, column, timed: bool = False):
+    """The month of a date, or the UK month of a stored instant (`timed`): its first day
+    (PostgreSQL), or "YYYY-MM" (SQLite; for an instant, its UTC hour, see `month_key`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        if timed:
+            column = func.timezone("Europe/London", column)
+        elif isinstance(column.type, Date):  # as a plain timestamp: no zone to look up a row
+            column = cast(column, DateTime)
+        return func.date_trunc("month", column)  # cheaper than formatting every row
+    # SQLite knows no zones, and the UK day starts on a UTC hour: the hour places it.
+    return func.strftime("%Y-%m-%d %H" if timed else "%Y-%m", column)
+
+
+def month_key(value) -> str:
+    """"YYYY-MM" from what `month_of` gave."""
+    if isinstance(value, str) and len(value) > 7:  # SQLite's UTC hour of an instant
+        value = datetime.strptime(value, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(UK)
+    return value if isinstance(value, str) else f"{value:%Y-%m}"

@@ -12,20 +12,20 @@ The cohort is a record's finalised version in force: a record being amended coun
 last finalised, and its discussion date places it in a period.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 
-from sqlalchemy import Date, DateTime, Select, and_, cast, func, select, true
+from sqlalchemy import Select, and_, func, select, true
 from sqlmodel import Session
 
 from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
 from app.followup.measure_table import MEASURE_COLUMNS
 from app.followup.projection import CANCELLATION_UPDATE, OTHER_CHILD_DISCUSSION
-from app.reports.families import ACTIONS, MEASURES, RECEIPTS, REQUESTS, Family, Scope
+from app.reports.families import ACTIONS, MEASURES, RECEIPTS, REQUESTS, Family, Scope, month_key, month_of
 from app.rules.workdays import within_working_days
 
 
@@ -85,6 +85,8 @@ class Result:
     total: Count
     months: dict[str, Count]
     parts: dict[str, Count] = field(default_factory=dict)
+    # The parts month by month, so a month's counts can be kept apart (app/reports/tally.py).
+    month_parts: dict[str, dict[str, Count]] = field(default_factory=dict)
 
 
 # --- figures as conditions on their family's columns --------------------------------------------
@@ -215,19 +217,6 @@ BY_ID = {figure.id: figure for figure in FIGURES}
 # --- counting --------------------------------------------------------------------------------
 
 
-def _month(session: Session, column):
-    """The month of a date or time column: its first day (PostgreSQL), or "YYYY-MM"."""
-    if session.get_bind().dialect.name == "postgresql":
-        if isinstance(column.type, Date):  # as a plain timestamp: no time zone to look up a row
-            column = cast(column, DateTime)
-        return func.date_trunc("month", column)  # cheaper than formatting every row
-    return func.strftime("%Y-%m", column)
-
-
-def _month_key(value) -> str:
-    return value if isinstance(value, str) else f"{value:%Y-%m}"
-
-
 def _scoped(figure: Figure, scope: Scope) -> Scope:
     return scope if figure.scoped else Scope(scope.start, scope.end, today=scope.today)
 
@@ -236,11 +225,11 @@ def _holds(condition, group) -> bool:
     return condition is None or bool(condition(group))
 
 
-def _count_family(session: Session, family: Family, figures: list[Figure], scope: Scope
+def count_family(session: Session, family: Family, figures: list[Figure], scope: Scope
                   ) -> list[Result]:
     results = [Result(figure, Count(), {}) for figure in figures]
     rows = family.rows(_scoped(figures[0], scope)).subquery()
-    keys = [_month(session, rows.c.day).label("month"), rows.c.part,
+    keys = [month_of(session, rows.c.day, family.timed).label("month"), rows.c.part,
             *(rows.c[name] for name in family.dimensions)]
     if family.dimensions:
         groups = session.execute(select(*keys, func.count().label("n")).group_by(*keys)).all()
@@ -258,12 +247,15 @@ def _count_family(session: Session, family: Family, figures: list[Figure], scope
         counted = [(group, [(group[2 + 2 * i] or 0, group[3 + 2 * i] or 0)
                             for i in range(len(figures))]) for group in groups]
     for group, counts in counted:
+        month = month_key(group.month)
         for result, (applies, hits) in zip(results, counts, strict=True):
             if not applies:
                 continue
-            buckets = [result.total, result.months.setdefault(_month_key(group.month), Count())]
+            buckets = [result.total, result.months.setdefault(month, Count())]
             if result.figure.parts and group.part is not None:
                 buckets.append(result.parts.setdefault(group.part, Count()))
+                buckets.append(result.month_parts.setdefault(month, {}).setdefault(
+                    group.part, Count()))
             for bucket in buckets:
                 bucket.denominator += applies
                 bucket.numerator += hits
@@ -275,29 +267,20 @@ SLOWEST_FIRST = ("receipts", "measures", "actions", "requests")
 
 
 def report(session: Session, scope: Scope, figures: list[Figure] | None = None) -> list[Result]:
-    """Every figure (or those given), in FIGURES order: one query a family."""
-    return report_and(session, scope, figures)[0]
-
-
-def report_and(session: Session, scope: Scope, figures: list[Figure] | None = None,
-               also: Sequence[Callable[[Session], object]] = ()) -> tuple[list[Result], list]:
-    """`report`, and what each of `also` answers (each asked of a session) beside it. On
-    PostgreSQL the families and `also` are counted two at a time, each on its own connection
-    (the server has a process a connection), which halves the wait on a machine with cores
-    to spare."""
+    """Every figure (or those given), in FIGURES order, counted from every row of the period:
+    one query a family (what app/reports/tally.py keeps month by month)."""
     figures = figures or FIGURES
     families: dict[str, list[Figure]] = {}
     for figure in sorted(figures, key=lambda f: SLOWEST_FIRST.index(f.family.name)):
         families.setdefault(figure.family.name, []).append(figure)
-    jobs: list[Callable[[Session], object]] = [
-        partial(_count_family, family=members[0].family, figures=members, scope=scope)
-        for members in families.values()]
-    answers = _apart(session, [*jobs, *also])
-    counted = {result.figure.id: result for results in answers[:len(jobs)] for result in results}
-    return [counted[figure.id] for figure in figures], answers[len(jobs):]
+    answers = apart(session, [
+        partial(count_family, family=members[0].family, figures=members, scope=scope)
+        for members in families.values()])
+    counted = {result.figure.id: result for results in answers for result in results}
+    return [counted[figure.id] for figure in figures]
 
 
-def _apart(session: Session, jobs: list[Callable[[Session], object]]) -> list:
+def apart(session: Session, jobs: list[Callable[[Session], object]]) -> list:
     """Each job's answer, in order: on PostgreSQL two at a time, each in its own session."""
     engine = session.get_bind()
     if engine.dialect.name != "postgresql" or len(jobs) < 2:
@@ -309,10 +292,6 @@ def _apart(session: Session, jobs: list[Callable[[Session], object]]) -> list:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(apart, jobs))
-
-
-def count(session: Session, figure: Figure, scope: Scope) -> Result:
-    return report(session, scope, [figure])[0]
 
 
 def record_ids(session: Session, figure: Figure, scope: Scope, *, numerator: bool = True,
