@@ -87,7 +87,7 @@ def _reasons_body(session: Session, scope: Scope) -> dict[str, dict]:
 _BREAKDOWNS: dict[str, tuple[Callable[[Session, Scope], dict], bool]] = {
     "returns": (_reasons_body, True),
     "referrer": (breakdowns.month_referrer_days, True),
-    "triage": (breakdowns.month_triage_hours, False),
+    "triage": (breakdowns.month_triage_seconds, False),
 }
 # The tables each family and breakdown reads (the record's row gives every family but the
 # requests its cohort); the triggers number each table's changes apart.
