@@ -207,6 +207,28 @@ def test_an_action_done_is_written_as_typed_under_its_key(session, sam):
     assert (entry.by_name, entry.version) == ("Sam", 1)
 
 
+def test_only_organisations_on_the_distribution_are_ticked_and_each_reason_is_short(session,
+                                                                                    sam):
+    record = _finalised(session, sam)
+    day = _day(record)
+
+    def update(updated, reason):
+        return _progress(session, record, sam, position=UPDATE, outcome="done", note="Emailed",
+                         done_on=day, updated=updated, not_updated={9003: reason}, how="Email")
+
+    # 9002 is an organisation, but not one this record was distributed to.
+    assert _invalid(update, (9001, 9002), "No visitor yet") == {
+        "updated": "Select organisations from the record's distribution list"}
+    assert _invalid(update, (9001,), "r" * (SHORT_TEXT_MAX + 1)) == {
+        "updated": f"Give each reason in at most {SHORT_TEXT_MAX} characters"}
+    # Ticked twice (a field posted twice) is one organisation ticked.
+    record = update((9001, 9001), "r" * SHORT_TEXT_MAX)
+    [entry] = _entries(session, record, "action_done")
+    assert (entry.details["updated"], entry.details["not_updated"]) == (
+        [{"organisation_id": 9001, "name": "Police"}],
+        [{"organisation_id": 9003, "name": "Health visiting", "reason": "r" * SHORT_TEXT_MAX}])
+
+
 def test_how_the_agencies_were_updated_is_short_text(session, sam):
     record = _finalised(session, sam)
     day = _day(record)
