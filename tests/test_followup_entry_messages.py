@@ -14,7 +14,9 @@ from sqlmodel import select
 
 from app.clock import uk_today
 from app.domain.fields import LONG_TEXT_MAX, SHORT_TEXT_MAX
+from app.domain.schema import StrategyRecordData
 from app.followup import entries, lifecycle
+from app.followup import service as followup
 from app.followup.models import FollowUpEntry, TrackedAction
 from app.followup.service import Invalid, Refused, StaleRecord
 from app.records.models import StrategyRecord
@@ -333,6 +335,48 @@ def test_a_new_date_must_differ_from_the_one_it_is_due(session, sam):
     record = _progress(session, record, sam, position=VISIT, outcome="redated",
                        note="Back on the 16th", due_date=later + timedelta(days=1))
     assert _action(session, record, VISIT).due_date == later + timedelta(days=1)
+
+
+def test_progress_is_recorded_on_this_records_action_not_anothers(session, sam):
+    first = _finalised(session, sam, actions=[
+        {"kind": "update_agencies", "due_date": str(uk_today())},
+        {"description": "Home visit", "owner": "SW", "due_date": str(uk_today())}])
+    second = _finalised(session, sam)
+    # Each record has its own action at the same position: each is recorded as itself,
+    # whichever record is first.
+    second = _progress(session, second, sam, position=VISIT, outcome="cancelled",
+                       note="Not needed")
+    first = _progress(session, first, sam, position=VISIT, outcome="done", note="Visited",
+                      done_on=_day(first))
+    assert [entry.details["action"] for entry in _entries(session, first, "action_done")] == [
+        "Home visit"]
+    assert [entry.details["action"] for entry in _entries(session, second, "action_cancelled")
+            ] == ["Joint visit"]
+    assert (_action(session, first, VISIT).status,
+            _action(session, second, VISIT).status) == ("done", "cancelled")
+
+
+def test_progress_on_an_amended_record_is_judged_against_its_current_version(session, sam):
+    later, latest = uk_today() + timedelta(days=5), uk_today() + timedelta(days=8)
+    record = _finalised(session, sam, actions=[
+        {"kind": "update_agencies", "due_date": str(uk_today())},
+        {"description": "Joint visit", "owner": "SW", "due_date": str(later)}])
+    record = followup.amend(session, record, sam, record.revision, "The visit moved")
+    changed = record.content.model_dump(mode="json")
+    changed["actions"][1]["due_date"] = str(latest)
+    record = lifecycle.save_record(
+        session, record=record, expected_revision=None,
+        data=StrategyRecordData.model_validate(changed, context={"stored": True}))
+    record = lifecycle.finalise_record(session, record=record, expected_revision=None,
+                                       finalised_by=sam)
+    assert (record.version, _action(session, record, VISIT).due_date) == (2, latest)
+    # Version 2's visit is due on the later day: that is the date it must move from.
+    assert _invalid(_progress, session, record, sam, position=VISIT, outcome="redated",
+                    note="Family away", due_date=latest) == {
+        "due_date": "Enter a date other than the one it is due"}
+    record = _progress(session, record, sam, position=VISIT, outcome="redated",
+                       note="Family back sooner", due_date=later)
+    assert _action(session, record, VISIT).due_date == later
 
 
 def test_progress_based_on_an_old_revision_is_stale_and_writes_nothing(session, sam):
