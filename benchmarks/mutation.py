@@ -65,6 +65,15 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_projection_properties.py", "tests/test_followup_pages.py",
          "tests/test_practice_gaps.py"],
     ),
+    # entries.py alone (the follow-up forms), to score it in full without the whole module.
+    "followup-entries": (
+        ["app/followup/entries.py"],
+        ["tests/test_followup_entry_messages.py", "tests/test_followup_transitions.py",
+         "tests/test_followup_tracker.py", "tests/test_followup_return_reasons.py",
+         "tests/test_facts_after_the_meeting.py", "tests/test_discussion_cancelled.py",
+         "tests/test_reprojection.py", "tests/test_projection_properties.py",
+         "tests/test_followup_pages.py", "tests/test_practice_gaps.py"],
+    ),
 }
 
 COPIED = ["app", "tests", "migrations", "alembic.ini"]
