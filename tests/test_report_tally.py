@@ -5,6 +5,7 @@ counting every row afresh answers, whatever was written, by whom, and in which o
 Rows are written directly, as in tests/test_figure_boundaries.py: the triggers must see every
 write to a counted table, whichever code makes it."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -312,6 +313,30 @@ def test_a_write_while_a_month_is_counted_leaves_it_stale_never_wrong(engine, se
     session.commit()
     monkeypatch.setattr(tally, "count_family", counting)
     assert _kept(session, PERIOD)["figures"]["update-on-time"][0] == (3, 4)
+
+
+def test_two_reports_counting_the_same_months_at_once_both_answer(engine, session):
+    """The first reports of a day, by two managers at once: both count, keep the same months
+    and drop yesterday's, and neither waits on the other for ever or fails."""
+    _world(session)
+    yesterday = Scope(PERIOD.start, PERIOD.end, team="North", today=TODAY - timedelta(days=1))
+    _kept(session, yesterday)
+    session.commit()
+    start, answers = threading.Barrier(2), []
+
+    def report_now(team):
+        with Session(engine) as own:
+            start.wait()
+            answers.append(_kept(own, Scope(PERIOD.start, PERIOD.end, team=team, today=TODAY)))
+            own.commit()
+    threads = [threading.Thread(target=report_now, args=(team,)) for team in ("North", "North")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    fresh = _fresh(session, Scope(PERIOD.start, PERIOD.end, team="North", today=TODAY))
+    assert answers == [fresh, fresh]
+    assert set(session.execute(select(ReportTally.made_on)).scalars()) == {TODAY}
 
 
 def test_deleting_a_record_takes_its_rows_out_of_the_kept_months(session):

@@ -167,14 +167,17 @@ def kept_months(session: Session, scope: Scope, names: set[str]) -> dict[str, di
 
 
 def _keep(session: Session, rows: list[dict], today: date) -> None:
-    """Upsert in key order (two reports keeping the same months lock them in one order),
-    and drop what was counted on an earlier day (never true again)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ReportTally).values(rows)
+    """Upsert in key order (two reports keeping the same months lock them in one order, so
+    neither waits on the other in a circle), then drop what was counted on an earlier day
+    (never true again), passing over any row another report holds: it is that one's to keep."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = (postgresql.insert if postgres else sqlite.insert)(ReportTally).values(rows)
     session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={
         name: statement.excluded[name] for name in ("made_on", "basis", "generation", "body")}))
-    session.execute(delete(ReportTally).where(ReportTally.made_on < today))
+    old = select(ReportTally.key).where(ReportTally.made_on < today)
+    if postgres:
+        old = old.with_for_update(skip_locked=True)
+    session.execute(delete(ReportTally).where(ReportTally.key.in_(old)))
 
 
 def counted(session: Session, scope: Scope, figures: list[Figure] | None = None
