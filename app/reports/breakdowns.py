@@ -4,10 +4,9 @@ many days after the discussion referrers were told, and how long requests waited
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, cast, func, select
 from sqlmodel import Session
 
-from app.clock import as_utc
 from app.domain.choices import ReturnReason
 from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry
@@ -118,14 +117,21 @@ def month_triage_seconds(session: Session, scope: Scope) -> dict[str, list[int]]
     the period waited for its decision, in whole seconds (kept month by month, a year of
     them is read as a few kilobytes; the median is shown to a tenth of an hour)."""
     q = StrategyRequest
-    rows = session.execute(select(month_of(session, q.created_at, timed=True), q.created_at,
-                                  q.triaged_at).where(
+    if session.get_bind().dialect.name == "postgresql":
+        wait = cast(func.round(func.extract("epoch", q.triaged_at - q.created_at)), Integer)
+        waits = func.string_agg(cast(wait, String), ",")
+    else:
+        wait = cast(func.round(
+            (func.julianday(q.triaged_at) - func.julianday(q.created_at)) * 86400), Integer)
+        waits = func.group_concat(wait)
+    month = month_of(session, q.created_at, timed=True)
+    # A month's waits in one row: a year is a dozen rows, not thousands.
+    rows = session.execute(select(month, waits).where(
         q.created_at >= _start_of(scope.start), q.created_at < _start_of_next(scope.end),
-        q.triaged_at.is_not(None))).all()
+        q.triaged_at.is_not(None)).group_by(month)).all()
     months: dict[str, list[int]] = {}
-    for month, created, triaged in rows:
-        months.setdefault(month_key(month), []).append(
-            round((as_utc(triaged) - as_utc(created)).total_seconds()))
+    for month_value, waits in rows:
+        months.setdefault(month_key(month_value), []).extend(int(w) for w in waits.split(","))
     return months
 
 
