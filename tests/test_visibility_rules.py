@@ -101,6 +101,8 @@ def population(session):
         "being_amended": _amended(session, sw, _sent(session, sw, ["police"]), ["police"],
                                   finalise=False),
         "school_only": _sent(session, sw, ["school"]),
+        # Version 1 to the police; version 2 to the police and the school.
+        "resent": _amended(session, sw, _sent(session, sw, ["police"]), ["police", "school"]),
         "withdrawn": _sent(session, sw, ["police"]),
         "north": _sent(session, north_sw, ["police"], team="North"),
         "north_edt": _sent(session, north_sw, ["hospital"], team="North", edt=True),
@@ -113,9 +115,10 @@ def population(session):
     return {name: record.id for name, record in records.items()}
 
 
-def _visible(session, user, filtered=False) -> set[int]:
-    condition = (visibility.list_filter(user, filtered) if filtered
-                 else visibility.record_filter(user))
+def _visible(session, user, filtered=None) -> set[int]:
+    """The records the rule lets `user` see; in a list, filtered or not, if `filtered` is given."""
+    condition = (visibility.record_filter(user) if filtered is None
+                 else visibility.list_filter(user, filtered))
     return set(session.execute(select(StrategyRecord.id).where(condition)).scalars())
 
 
@@ -129,12 +132,13 @@ def test_social_care_see_their_teams_records_and_every_edt_led_one(session, popu
     north = make_user(session, "ned", "edt_worker", team="North")
     teamless = make_user(session, "tia", team=None)
     assert _names(ids, _visible(session, central)) == {
-        "amended", "being_amended", "school_only", "withdrawn", "north_edt", "draft"}
+        "amended", "being_amended", "school_only", "resent", "withdrawn", "north_edt", "draft"}
     assert _names(ids, _visible(session, north)) == {"north", "north_edt"}
     # Someone in no team sees the EDT-led records alone.
     assert _names(ids, _visible(session, teamless)) == {"north_edt"}
     # A list's filters change nothing for social care: drafts and all.
     assert _visible(session, central, filtered=True) == _visible(session, central)
+    assert _visible(session, central, filtered=False) == _visible(session, central)
     # The audit log and the outbox use the same ids.
     assert set(session.execute(visibility.visible_record_ids(north)).scalars()) == {
         ids["north"], ids["north_edt"]}
@@ -145,14 +149,19 @@ def test_a_partner_sees_the_records_sent_to_their_organisation_and_not_withdrawn
     ids = population
     police = make_user(session, "pc", "partner", agency="police")
     school = make_user(session, "head", "partner", agency="school")
-    assert _names(ids, _visible(session, police)) == {"amended", "being_amended", "north"}
-    assert _names(ids, _visible(session, school)) == {"amended", "school_only"}
+    assert _names(ids, _visible(session, police)) == {"amended", "being_amended", "resent",
+                                                      "north"}
+    assert _names(ids, _visible(session, school)) == {"amended", "school_only", "resent"}
+    # Their list, unfiltered, holds them all.
+    assert _visible(session, police, filtered=False) == _visible(session, police)
+    assert _visible(session, school, filtered=False) == _visible(session, school)
     # A filtered list holds only records whose version in force is theirs: not the one being
-    # amended (its draft may say what they were never sent), nor the school's superseded one.
-    assert _names(ids, _visible(session, police, filtered=True)) == {"amended", "north"}
-    assert _names(ids, _visible(session, school, filtered=True)) == {"school_only"}
+    # amended (its draft may say what they were never sent), nor the school's superseded one
+    # (though the school holds a version 2 of another record).
+    assert _names(ids, _visible(session, police, filtered=True)) == {"amended", "resent", "north"}
+    assert _names(ids, _visible(session, school, filtered=True)) == {"school_only", "resent"}
     assert visibility.shown_versions(session, police, list(ids.values())) == {
-        ids["amended"]: 2, ids["being_amended"]: 1, ids["north"]: 1}
+        ids["amended"]: 2, ids["being_amended"]: 1, ids["resent"]: 2, ids["north"]: 1}
     assert visibility.shown_versions(session, school, [ids["amended"], ids["draft"]]) == {
         ids["amended"]: 1}
 
@@ -160,10 +169,15 @@ def test_a_partner_sees_the_records_sent_to_their_organisation_and_not_withdrawn
 def test_no_record_for_the_administrator_the_partnership_or_a_partner_of_no_organisation(
         session, population):
     ids = population
+    # The partnership account of someone who was a police partner before, its organisation
+    # left on the row: the role decides, not the organisation.
+    promoted = make_user(session, "pip", "partnership",
+                         organisation_id=STANDARD_ORGANISATIONS["police"])
     for user in (make_user(session, "ada", "admin"), make_user(session, "pat", "partnership"),
-                 make_user(session, "nobody", "partner")):
+                 make_user(session, "nobody", "partner"), promoted):
         assert _visible(session, user) == set()
         assert _visible(session, user, filtered=True) == set()
+        assert _visible(session, user, filtered=False) == set()
         assert visibility.sight(session, user, ids["amended"]) is None
         assert visibility.shown_versions(session, user, list(ids.values())) == {}
     # A social worker's list is never given partners' versions.
@@ -216,9 +230,13 @@ def test_a_link_reader_reads_only_the_versions_sent_to_their_own_address_by_link
     _link(session, ids["amended"], 1, "desk@police.example")
     assert visibility.reads_receipts(reader) and not visibility.is_partner(reader)
     assert visibility.sight(session, reader, ids["amended"]) == visibility.Sight((2,), 2, False)
-    assert _visible(session, reader) == {ids["amended"]}
-    # Another record sent to the same organisation is not theirs to read by this link.
+    # Another record sent to the same organisation is not theirs to read by this link, even
+    # one whose own link reached the same address: each link opens its own record.
+    other = _link(session, ids["resent"], 2, "pat@police.example")
+    assert visibility.sight(session, other, ids["resent"]) == visibility.Sight((2,), 2, False)
     assert visibility.sight(session, reader, ids["north"]) is None
+    assert visibility.sight(session, reader, ids["resent"]) is None
+    assert _visible(session, reader) == {ids["amended"]}
     # Revoked, expired or withdrawn: nothing.
     revoked = _link(session, ids["north"], 1, "pat@police.example",
                     revoked_at=datetime.now(UTC))
