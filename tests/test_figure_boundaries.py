@@ -10,6 +10,7 @@ figures over records made through the services. The dates sit around Easter 2026
 is Tuesday 7 April.
 """
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -282,6 +283,9 @@ def test_request_figures_count_requests_made_on_the_uk_days_of_the_period(sessio
     assert counts["requests-by-agency"] == (5, 5)
     assert (counts["requests-by-agency.school"], counts["requests-by-agency.police"]) == (
         (2, 2), (3, 3))
+    # Only the figure counted by agency is split by agency, though every request has one.
+    assert {key for key in counts if "." in key} == {"requests-by-agency.school",
+                                                     "requests-by-agency.police"}
     # Requests belong to no team: a team's report counts them all the same.
     assert _counts(session, team="South")["requests-declined"] == (2, 4)
 
@@ -314,6 +318,60 @@ def test_the_median_time_to_triage_is_over_the_requests_decided_in_the_period(se
     assert (median.value, median.over) == (6.5, 4)  # between 5 and 8
     nothing = triage_hours(session, Scope(date(2027, 1, 1), date(2027, 1, 31), today=DAY_AFTER))
     assert (nothing.value, nothing.over) == (None, 0)
+
+
+def test_the_median_time_to_triage_is_given_in_hours_to_one_decimal(session):
+    user = make_user(session, "sam", team="North")
+    made = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    # One decided 2 hours 20 minutes after, one left ten days (240 hours) over a holiday:
+    # the median of two is halfway between, 121.1666... hours.
+    for waited in (timedelta(hours=2, minutes=20), timedelta(days=10)):
+        session.add(StrategyRequest(agency="school", created_by_id=user.id, status="convened",
+                                    created_at=made, triaged_at=made + waited, data={}))
+    session.commit()
+    median = triage_hours(session, Scope(*PERIOD, today=DAY_AFTER))
+    assert (median.value, median.over) == (121.2, 2)
+
+
+@pytest.mark.parametrize("server_zone", ["UTC", "America/New_York"])
+def test_a_request_made_at_the_first_instant_of_the_period_is_in_it_and_one_at_the_next_is_not(
+        session, monkeypatch, server_zone):
+    """The period's UK days: from midnight GMT on 1 January to midnight BST on 1 July (23:00
+    UTC on 30 June), the first instant in, the last out, whatever the server's own zone."""
+    monkeypatch.setenv("TZ", server_zone)
+    time.tzset()
+    try:
+        user = make_user(session, "sam", team="North")
+        first = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+        after = datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
+        second = timedelta(seconds=1)
+        for agency, made, hours in (("police", first, 2), ("police", after - second, 3),
+                                    ("school", after, 10), ("school", first - second, 20)):
+            session.add(StrategyRequest(agency=agency, created_by_id=user.id, status="declined",
+                                        created_at=made, triaged_at=made + timedelta(hours=hours),
+                                        triaged_in_time=True, data={}))
+        session.commit()
+        median = triage_hours(session, Scope(*PERIOD, today=DAY_AFTER))
+        assert (median.value, median.over) == (2.5, 2)
+        counts = _counts(session)
+        assert (counts["requests-by-agency"], counts["requests-declined"]) == ((2, 2), (2, 2))
+        assert "requests-by-agency.school" not in counts
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_figure_of_edt_led_records_leaves_out_day_team_records_of_the_same_month(session):
+    user = make_user(session, "sam", team="North")
+    column = MEASURE_COLUMNS["no-warnings"]
+    for led_by, no_warnings in (("edt", False), ("day_team", True)):
+        record = service.create_record(session, data=record_with(), team="North",
+                                       created_by_id=user.id)
+        session.add(RecordMeasure(record_id=record.id, version=1, discussion_on=DUE, team="North",
+                                  led_by=led_by, **{column: no_warnings}))
+    session.commit()
+    counts = _counts(session)
+    assert (counts["no-warnings-edt"], counts["no-warnings-day-team"]) == ((0, 1), (1, 1))
 
 
 def test_one_figure_is_counted_alone_as_in_the_whole_report(session):
