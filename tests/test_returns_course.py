@@ -16,6 +16,7 @@ from app.followup.service import Invalid, Refused
 from app.records.returns_tables import Section47Enquiry
 from app.returns.service import open_since
 from app.web.followup_view import timeline
+from app.worklists import tracker
 from tests.conftest import make_user, signed_in
 from tests.html import error_summary, soup
 from tests.report_world import dated
@@ -171,3 +172,20 @@ def test_the_managers_page_lists_enquiries_open_past_the_limit(session, anonymou
         f"/strategies/{open_one.id}/follow-up#section-47"]
     assert page.select_one("#s47-open li").get_text(" ", strip=True).endswith(
         "Leo Carter, started 2 March 2026")
+
+
+def test_the_managers_count_of_open_enquiries_stops_at_the_cap(session, anonymous,
+                                                               settings_env, monkeypatch):
+    """Counted no further than the manager's other counts: past the cap it reads "more
+    than" (at 100,000 records every open enquiry was counted on each visit: 60 ms)."""
+    settings_env(S47_OPEN_LIMIT_WORKING_DAYS=15)
+    sw = make_user(session, "sam")
+    manager = make_user(session, "meg", "manager")
+    for _ in range(3):
+        finalised(session, sw)
+    client = signed_in(anonymous, session, manager)
+    count = soup(client.get("/manager")).select_one("#s47-open-count").get_text(" ", strip=True)
+    assert count.startswith("3 enquiries (one for each child) started more than 15 working")
+    monkeypatch.setattr(tracker, "COUNT_CAP", 2)
+    count = soup(client.get("/manager")).select_one("#s47-open-count").get_text(" ", strip=True)
+    assert count.startswith("more than 2 enquiries (one for each child) started more than 15")

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
 from app.config import get_settings
-from app.db import get_engine
+from app.db import count_up_to, get_engine
 from app.records.models import StrategyRecord
 from app.records.returns_tables import Section47Enquiry as E
 from app.returns import checks
@@ -134,15 +134,15 @@ def open_since(today: date, working_days: int) -> date:
     return day
 
 
-def open_past_limit(session: Session, user: User, today: date, limit: int
+def open_past_limit(session: Session, user: User, today: date, limit: int, cap: int
                     ) -> tuple[int, list]:
-    """How many enquiries the user may see are open past S47_OPEN_LIMIT_WORKING_DAYS, and
-    the `limit` oldest (record, child, start)."""
+    """How many enquiries the user may see are open past S47_OPEN_LIMIT_WORKING_DAYS, counted
+    no further than cap + 1 (as the manager's other counts: the page costs the same however
+    many there are), and the `limit` oldest (record, child, start)."""
     since = open_since(today, get_settings().s47_open_limit_working_days)
     where = and_(record_filter(user), E.completed_on.is_(None), E.start_on < since)
-    joined = select(func.count()).select_from(E).join(
-        StrategyRecord, StrategyRecord.id == E.record_id).where(where)
-    count = session.execute(joined).scalar_one()
+    count = count_up_to(session, select(E.id).join(
+        StrategyRecord, StrategyRecord.id == E.record_id).where(where), cap)
     rows = session.execute(
         select(E.record_id, StrategyRecord.reference, E.child_title, E.start_on)
         .join(StrategyRecord, StrategyRecord.id == E.record_id).where(where)

@@ -301,7 +301,8 @@ def manager_page(request: Request, session: SessionDep, user: ManagerPageReader)
         "requests": _requests_waiting(session, user),
         "unreached": receipts.needing_attention(session, user),
         "late_information": contributions.overdue(session, user, MANAGER_SHOWS),
-        "s47_open": returns.open_past_limit(session, user, uk_today(), MANAGER_SHOWS),
+        "s47_open": returns.open_past_limit(session, user, uk_today(), MANAGER_SHOWS,
+                                            tracker.COUNT_CAP),
         "s47_limit": get_settings().s47_open_limit_working_days,
     }
     return templates.TemplateResponse(request, "followup/manager.html", context)
