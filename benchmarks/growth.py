@@ -20,6 +20,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,13 +66,17 @@ def free_port() -> int:
 
 def start_server(database: str, app_dir: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database}
+    # The server logs every request: into a file, since a pipe nobody reads fills after a few
+    # hundred requests and then stops the server mid-request.
+    log = tempfile.TemporaryFile("w+")
     server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
-                              cwd=app_dir, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+                              cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=log,
+                              text=True)
     deadline = time.monotonic() + 600  # a first start may migrate (index builds take a while)
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            sys.exit(f"The server stopped: {server.stderr.read()[-2000:]}")
+            log.seek(0)
+            sys.exit(f"The server stopped: {log.read()[-2000:]}")
         try:
             httpx.get(f"http://127.0.0.1:{port}/sign-in", timeout=2)
             return server
