@@ -75,6 +75,16 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_reprojection.py", "tests/test_projection_properties.py",
          "tests/test_followup_pages.py", "tests/test_practice_gaps.py"],
     ),
+    # The module's other files (projection, facts, lifecycle, service), scored apart likewise.
+    "followup-others": (
+        ["app/followup/service.py", "app/followup/projection.py", "app/followup/facts.py",
+         "app/followup/lifecycle.py"],
+        ["tests/test_followup_transitions.py", "tests/test_followup_tracker.py",
+         "tests/test_followup_return_reasons.py", "tests/test_facts_after_the_meeting.py",
+         "tests/test_discussion_cancelled.py", "tests/test_reprojection.py",
+         "tests/test_projection_properties.py", "tests/test_followup_pages.py",
+         "tests/test_practice_gaps.py", "tests/test_followup_entry_messages.py"],
+    ),
 }
 
 COPIED = ["app", "tests", "migrations", "alembic.ini"]
