@@ -259,6 +259,19 @@ def test_a_second_report_reads_only_the_kept_months(engine, session):
     assert len(second) == 2  # the months' generations, then the kept counts
 
 
+def test_instances_with_other_settings_share_kept_months_but_not_another_receipt_limit(
+        engine, session, settings_env):
+    _world(session)
+    _kept(session, PERIOD)
+    session.commit()
+    settings_env(notification_worker="false", worker_threads=7)  # another instance's
+    assert _reads_of_counted_rows(_statements(engine, lambda: _kept(session, PERIOD))) == []
+    settings_env(receipt_working_days=40)  # receipts flagged later: counted again
+    again = _statements(engine, lambda: _kept(session, PERIOD))
+    assert [s for s in _reads_of_counted_rows(again) if "record_receipt" in s] != []
+    assert _kept(session, PERIOD) == _fresh(session, PERIOD)
+
+
 def test_a_change_recounts_its_month_and_nothing_else(engine, session, monkeypatch):
     ids = _world(session)
     _kept(session, PERIOD)

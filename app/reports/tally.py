@@ -107,8 +107,11 @@ def _jobs(names: set[str]) -> dict[str, tuple[Callable[[Session, Scope], dict], 
 
 
 def _basis(scope: Scope) -> str:
-    settings = get_settings().model_dump_json()
-    return hashlib.sha256(f"{VERSION}|{scope.today}|{settings}".encode()).hexdigest()
+    """What a count depends on beyond the rows: the day, and the one setting read while
+    counting (when an unopened receipt is flagged). Instances whose other settings differ (a
+    worker of its own, another port) share what they keep."""
+    flagged_after = get_settings().receipt_working_days
+    return hashlib.sha256(f"{VERSION}|{scope.today}|{flagged_after}".encode()).hexdigest()
 
 
 def _key(name: str, scope: Scope, piece: Piece) -> str:
