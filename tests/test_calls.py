@@ -306,7 +306,7 @@ def test_their_own_discussion_is_an_action_and_counted_by_the_audit(session):
     from app.domain.schema import uk_now
     from app.followup import versions
     from app.reports.families import Scope
-    from app.reports.figures import report
+    from tests.fresh_count import report
     from tests.report_world import World, dated
 
     w = World(session)

@@ -20,11 +20,12 @@ from app.followup.measure_table import MEASURE_COLUMNS, RecordMeasure
 from app.followup.models import FollowUpEntry, TrackedAction
 from app.reports.breakdowns import referrer_days, return_reasons, triage_hours
 from app.reports.families import Scope
-from app.reports.figures import BY_ID, FIGURES, months_between, record_ids, report
+from app.reports.figures import BY_ID, FIGURES, months_between, record_ids
 from app.requests.models import StrategyRequest
 from app.sending.models import RecordReceipt
 from tests.builders import STANDARD_ORGANISATIONS, record_with
 from tests.conftest import make_user
+from tests.fresh_count import report
 
 PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
 DUE = date(2026, 4, 7)  # every action's and EDT review's due day: the Tuesday after Easter

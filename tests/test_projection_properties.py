@@ -36,11 +36,12 @@ from app.followup.measure_table import RecordMeasure
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import RecordDistribution, StrategyRecord
 from app.reports.families import Scope
-from app.reports.figures import BY_ID, report
+from app.reports.figures import BY_ID
 from app.sending import service as sending
 from app.sending.models import RecordReceipt
 from tests.builders import discussion_time
 from tests.conftest import make_user
+from tests.fresh_count import report
 from tests.report_world import dated
 
 FIGURES = ["returned", "amended", "authorised", "update-on-time", "update-late",

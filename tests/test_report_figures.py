@@ -14,8 +14,9 @@ from app.followup import service as followup
 from app.followup.measure_table import RecordMeasure
 from app.reports.breakdowns import referrer_days, return_reasons
 from app.reports.families import Scope
-from app.reports.figures import BY_ID, record_ids, report
+from app.reports.figures import BY_ID, record_ids
 from app.sending.models import RecordReceipt
+from tests.fresh_count import report
 from tests.report_world import PERIOD, World, dated
 
 

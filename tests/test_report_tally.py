@@ -20,12 +20,12 @@ from app.followup.models import FollowUpEntry, TrackedAction
 from app.records.models import StrategyRecord
 from app.reports import breakdowns, tally
 from app.reports.families import Scope
-from app.reports.figures import report
 from app.reports.tally_tables import ReportTally
 from app.requests.models import StrategyRequest
 from app.sending.models import RecordReceipt
 from tests.builders import STANDARD_ORGANISATIONS, record_with
 from tests.conftest import make_user
+from tests.fresh_count import report
 
 TODAY = date(2026, 6, 15)
 PERIOD = Scope(date(2026, 2, 10), date(2026, 5, 20), today=TODAY)

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 
 from sqlalchemy import Select, and_, func, select, true
 from sqlmodel import Session
@@ -262,24 +261,6 @@ def count_family(session: Session, family: Family, figures: list[Figure], scope:
                 bucket.denominator += applies
                 bucket.numerator += hits
     return results
-
-
-# The receipts family reads the most rows: on PostgreSQL it runs beside the others.
-SLOWEST_FIRST = ("receipts", "measures", "actions", "requests")
-
-
-def report(session: Session, scope: Scope, figures: list[Figure] | None = None) -> list[Result]:
-    """Every figure (or those given), in FIGURES order, counted from every row of the period:
-    one query a family (what app/reports/tally.py keeps month by month)."""
-    figures = figures or FIGURES
-    families: dict[str, list[Figure]] = {}
-    for figure in sorted(figures, key=lambda f: SLOWEST_FIRST.index(f.family.name)):
-        families.setdefault(figure.family.name, []).append(figure)
-    answers = apart(session, [
-        partial(count_family, family=members[0].family, figures=members, scope=scope)
-        for members in families.values()])
-    counted = {result.figure.id: result for results in answers for result in results}
-    return [counted[figure.id] for figure in figures]
 
 
 def apart(session: Session, jobs: list[Callable[[Session], object]]) -> list:
