@@ -10,6 +10,7 @@ and statements (the server's statement_timeout).
 
 import os
 from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -78,7 +79,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
+    engine = make_engine(get_settings().database_url)
+    event.listen(engine, "before_cursor_execute", _count_statement)
+    return engine
+
+
+# The SQL statements run for the current request, counted into a one-item list: the request's
+# worker threads run in copies of its context, which share the list, not a number.
+_statements: ContextVar[list[int] | None] = ContextVar("sql_statements", default=None)
+
+
+def count_statements() -> list[int]:
+    """Count, from now, the statements this context (a request) and its threads run."""
+    counter = [0]
+    _statements.set(counter)
+    return counter
+
+
+def _count_statement(*_args) -> None:
+    counter = _statements.get()
+    if counter is not None:
+        counter[0] += 1
 
 
 def get_health_engine() -> Engine:

@@ -8,14 +8,17 @@ For each --database it starts `python -m app serve` (uvicorn, one worker, DATABA
 to it; --app-dir chooses which checkout serves) on a free loopback port, signs in over HTTP as
 the seeded manager (benchmarks/seed.py; password STRATEGY_PASSWORD or the seed's default),
 warms each page once, times --requests sequential GETs of it with httpx (whole body read),
-stops the server, and prints one table with the figures side by side. With --url it measures
-a server you started instead (one column).
+stops the server, and prints one table with the figures side by side: p50 / p95 ms and the SQL
+statements a request ran (the median of its requests' log lines, `statements`), and with two
+databases the ratio of their p50s (the second ÷ the first). With --url it measures a server
+you started instead (one column, no statement counts: its log is not ours to read).
 
 Every page must answer 200; the PDF is a finalised record's stored one (rendered once by the
 warm-up if it was not yet). The CSV exports are timed whole, with their rows per second.
 """
 
 import argparse
+import json
 import os
 import socket
 import subprocess
@@ -65,10 +68,11 @@ def free_port() -> int:
 
 
 def start_server(database: str, app_dir: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database}
+    env = {**os.environ, "DATABASE_URL": database, "LOG_FORMAT": "json"}
     # The server logs every request: into a file, since a pipe nobody reads fills after a few
-    # hundred requests and then stops the server mid-request.
-    log = tempfile.TemporaryFile("w+")
+    # hundred requests and then stops the server mid-request. Appended to (O_APPEND), so the
+    # server's writes never land where statements_since has moved the shared offset.
+    log = tempfile.TemporaryFile("a+")
     server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
                               cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=log,
                               text=True)
@@ -79,6 +83,7 @@ def start_server(database: str, app_dir: Path, port: int) -> subprocess.Popen:
             sys.exit(f"The server stopped: {log.read()[-2000:]}")
         try:
             httpx.get(f"http://127.0.0.1:{port}/sign-in", timeout=2)
+            server.log = log  # type: ignore[attr-defined]  # read by statements_since
             return server
         except httpx.TransportError:
             time.sleep(0.5)
@@ -93,6 +98,21 @@ def sign_in(client: httpx.Client, username: str, password: str) -> None:
         sys.exit(f"Sign-in as {username} failed (HTTP {answer.status_code}): seed first")
 
 
+def statements_since(log, position: int) -> list[int]:
+    """The SQL statement counts of the requests the server logged after `position`."""
+    time.sleep(0.2)  # the last request's line is written after its answer was sent
+    log.seek(position)
+    counts = []
+    for line in log.read().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("event") == "request" and "statements" in entry:
+            counts.append(entry["statements"])
+    return counts
+
+
 def a_finalised_record(client: httpx.Client) -> int:
     answer = client.get("/api/strategies?status=authorised")
     answer.raise_for_status()
@@ -100,9 +120,10 @@ def a_finalised_record(client: httpx.Client) -> int:
 
 
 def measure(url: str, username: str, password: str, requests: int,
-            only: list[str] | None = None) -> dict[str, tuple]:
-    """{family: (p50 ms, p95 ms, bytes)} for every page the server has (those whose family
-    contains one of `only`, if given)."""
+            only: list[str] | None = None, log=None) -> dict[str, tuple]:
+    """{family: (p50 ms, p95 ms, bytes, CSV rows, statements)} for every page the server has
+    (those whose family contains one of `only`, if given); statements from the server's `log`
+    if given, else None."""
     figures = {}
     with httpx.Client(base_url=url, timeout=120) as client:
         sign_in(client, username, password)
@@ -117,14 +138,17 @@ def measure(url: str, username: str, password: str, requests: int,
             if answer.status_code != 200:
                 sys.exit(f"{path}: HTTP {answer.status_code} {answer.text[:300]}")
             times = []
+            position = log.seek(0, os.SEEK_END) if log is not None else 0
             for _ in range(max(3, requests // 4) if path in SLOW else requests):
                 started = time.perf_counter()
                 answer = client.get(path)
                 times.append((time.perf_counter() - started) * 1000)
                 assert answer.status_code == 200, (path, answer.status_code)
             rows = answer.text.count("\n") - 1 if path.endswith(".csv") else None
+            counts = statements_since(log, position) if log is not None else []
             figures[family] = (percentile(times, 50), percentile(times, 95),
-                               len(answer.content), rows)
+                               len(answer.content), rows,
+                               round(percentile(counts, 50)) if counts else None)
     return figures
 
 
@@ -150,22 +174,28 @@ def main() -> None:
         server = start_server(database, args.app_dir, port)
         try:
             columns[database.rsplit("/", 1)[1]] = measure(
-                f"http://127.0.0.1:{port}", args.username, password, args.requests, args.only)
+                f"http://127.0.0.1:{port}", args.username, password, args.requests, args.only,
+                log=server.log)
         finally:
             server.terminate()
             server.wait(30)
 
-    heading = "".join(f" | {name[:24]:>24}" for name in columns)
-    print(f"{'page (p50 / p95 ms)':36}{heading}")
+    paired = len(columns) == 2
+    heading = "".join(f" | {name[:36]:>36}" for name in columns) + (" |  ratio" if paired else "")
+    print(f"{'page (p50 / p95 ms, SQL statements)':36}{heading}")
     for family, _ in PAGES:
         cells = []
         for figures in columns.values():
             if family not in figures:
-                cells.append(f"{'-':>24}")
+                cells.append(f"{'-':>36}")
                 continue
-            p50, p95, size, rows = figures[family]
+            p50, p95, size, rows, statements = figures[family]
             extra = f" {rows / (p50 / 1000):,.0f} rows/s" if rows else ""
-            cells.append(f"{p50:8.1f} / {p95:8.1f}{extra}".rjust(24))
+            counted = f", {statements} SQL" if statements is not None else ""
+            cells.append(f"{p50:8.1f} / {p95:8.1f}{counted}{extra}".rjust(36))
+        if paired and all(family in figures for figures in columns.values()):
+            first, second = (figures[family][0] for figures in columns.values())
+            cells.append(f"{second / first:6.2f}")
         print(f"{family:36}" + "".join(f" | {c}" for c in cells))
     for name, figures in columns.items():
         sizes = ", ".join(f"{family}: {figures[family][2]:,} B" for family in

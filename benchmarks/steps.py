@@ -29,11 +29,13 @@ from starlette.requests import Request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app import visibility  # noqa: E402
 from app.auth import audit  # noqa: E402
 from app.auth import service as auth  # noqa: E402
 from app.db import get_engine  # noqa: E402
 from app.followup.printed import printed_state  # noqa: E402
 from app.pdf import service as pdf_service  # noqa: E402
+from app.records.models import StrategyRecord  # noqa: E402
 from app.sending import service as sending  # noqa: E402
 from app.sending.models import RecordReceipt  # noqa: E402
 from app.web import access  # noqa: E402
@@ -58,6 +60,9 @@ def a_record(session: Session, user) -> int:
     query = select(RecordReceipt.record_id).order_by(RecordReceipt.id.desc()).limit(1)
     if user.organisation_id is not None:
         query = query.where(RecordReceipt.organisation_id == user.organisation_id)
+    else:  # social care: a record of their own team's (or EDT's)
+        query = query.join(StrategyRecord, StrategyRecord.id == RecordReceipt.record_id).where(
+            visibility.record_filter(user))
     return session.execute(query).scalar_one()
 
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 from sqlmodel import select
 
-from app import logs
+from app import db, logs
 from app.auth.models import AuditEvent, User
 from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle as service
@@ -172,6 +172,27 @@ def test_one_json_log_line_per_request_without_the_raw_path_or_query(client, cap
         "method": "GET", "route": "/strategies/{record_id}", "status": 404}
     assert entry["duration_ms"] >= 0 and isinstance(entry["user_id"], int)
     assert "Leo" not in json.dumps(entry) and "424242" not in json.dumps(entry)
+
+
+def test_the_log_line_counts_the_requests_sql_statements(client, caplog):
+    """Every statement the request ran, in whichever worker thread, and no other request's."""
+    seen: list[str] = []
+
+    def watch(_conn, _cursor, statement, *_rest):
+        seen.append(statement)
+
+    event.listen(db.get_engine(), "before_cursor_execute", watch)
+    try:
+        with caplog.at_level(logging.INFO, logger="app.access"):
+            client.get("/strategies")
+            during_first = len(seen)
+            client.get("/strategies/424242")
+    finally:
+        event.remove(db.get_engine(), "before_cursor_execute", watch)
+    first, second = (json.loads(logs.JsonFormatter().format(r))["statements"]
+                     for r in caplog.records if r.name == "app.access")
+    assert first == during_first >= 2  # at least the session and the page
+    assert second == len(seen) - during_first
 
 
 def test_other_log_lines_carry_the_request_id_and_exceptions():

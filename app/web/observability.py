@@ -28,7 +28,7 @@ from app import db, logs, metrics
 from app.asgi import HttpMiddleware
 from app.clock import as_utc, utc_now
 from app.config import get_settings
-from app.db import get_engine, get_health_engine
+from app.db import count_statements, get_engine, get_health_engine
 from app.sending.models import Notification, WorkerHeartbeat
 from app.sending.worker import HEARTBEAT
 
@@ -55,6 +55,7 @@ class RequestObservation(HttpMiddleware):
         request_id = logs.request_id_from(Headers(scope=scope).get("x-request-id"))
         context = logs.set_request_id(request_id)
         started, status = time.perf_counter(), 500
+        statements = count_statements()
 
         async def watch(message: Message) -> None:
             nonlocal status
@@ -76,7 +77,8 @@ class RequestObservation(HttpMiddleware):
             # in its path, and searches (children's names) are in queries.
             log.info("%s %s %d", method, route, status, extra={
                 "event": "request", "request_id": request_id, "method": method, "route": route, "status": status,
-                "duration_ms": round(elapsed * 1000, 1), "user_id": user})
+                "duration_ms": round(elapsed * 1000, 1), "statements": statements[0],
+                "user_id": user})
             logs.reset_request_id(context)
 
 
