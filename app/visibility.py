@@ -22,7 +22,7 @@ queues, the audit log and the outbox filter by it); `sight` answers for one reco
 the database the same clause, so the list and the page can never disagree.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlmodel import Session, col
@@ -115,6 +115,8 @@ class Sight:
     # (social care: the working copy, whatever its status).
     shown: int | None
     may_change: bool
+    # The record as stored, where deciding read it (social care's one statement); else None.
+    record: StrategyRecord | None = field(default=None, compare=False, repr=False)
 
     def may_read(self, version: int) -> bool:
         return version in self.versions
@@ -132,16 +134,17 @@ def sight(session: Session, user: User | LinkReader, record_id: int) -> Sight | 
     if is_partner(user) or isinstance(user, LinkReader):
         versions = partner_versions(session, user, record_id)
         return Sight(versions, versions[-1], may_change=False) if versions else None
-    # One statement: the record if visible, with its finalised versions (none: one NULL row).
+    # One statement: the record if visible, with its finalised versions (none: one NULL row);
+    # the whole record, so the route that asked need not read it again.
     rows = session.execute(
-        select(col(StrategyRecord.id), col(RecordVersion.version))
+        select(StrategyRecord, col(RecordVersion.version))
         .outerjoin(RecordVersion, col(RecordVersion.record_id) == col(StrategyRecord.id))
         .where(col(StrategyRecord.id) == record_id, record_filter(user))
         .order_by(col(RecordVersion.version))).all()
     if not rows:
         return None
     versions = tuple(version for _, version in rows if version is not None)
-    return Sight(versions, None, may_change=can_record(user))
+    return Sight(versions, None, may_change=can_record(user), record=rows[0][0])
 
 
 def shown_versions(session: Session, user: User, record_ids: list[int]) -> dict[int, int]:

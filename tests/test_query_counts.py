@@ -127,9 +127,11 @@ def test_the_record_page_asks_who_may_see_it_once_and_a_cached_pdf_reads_only_it
     with counting(engine) as statements:
         assert client.get(pdf).status_code == 200
     assert _tables(statements) == [
-        "user_session", "strategy_record", "strategy_record", "record_version",
+        "user_session", "strategy_record", "record_version",
         "followup_entry", "rendered_pdf", "INSERT INTO audit_event"]
-    assert "LEFT OUTER JOIN record_version" in statements[2]  # visible, with its versions
+    # Visible, with its versions, and the record itself: read once.
+    assert "LEFT OUTER JOIN record_version" in statements[1]
+    assert "strategy_record.data" in statements[1].split("FROM", 1)[0]
     with counting(engine) as statements:
         page = client.get(f"/strategies/{record.id}")
     assert page.status_code == 200

@@ -117,7 +117,12 @@ def get_record(session: Session, record_id: int) -> StrategyRecord | None:
     if not 0 < record_id <= MAX_ID:
         return None
     record = session.get(StrategyRecord, record_id)
-    if record is not None and not record.damaged:
+    return checked(session, record) if record is not None else None
+
+
+def checked(session: Session, record: StrategyRecord) -> StrategyRecord:
+    """`record`, its document validated: one that no longer validates is flagged as damaged."""
+    if not record.damaged:
         try:
             record.content  # noqa: B018  (validates and caches)
         except DamagedRecord as damage:
