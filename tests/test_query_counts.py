@@ -127,11 +127,14 @@ def test_the_record_page_asks_who_may_see_it_once_and_a_cached_pdf_reads_only_it
     with counting(engine) as statements:
         assert client.get(pdf).status_code == 200
     assert _tables(statements) == [
-        "user_session", "strategy_record", "record_version",
-        "followup_entry", "rendered_pdf", "INSERT INTO audit_event"]
+        "user_session", "strategy_record", "record_version", "rendered_pdf",
+        "INSERT INTO audit_event"]
     # Visible, with its versions, and the record itself: read once.
     assert "LEFT OUTER JOIN record_version" in statements[1]
     assert "strategy_record.data" in statements[1].split("FROM", 1)[0]
+    # The version's later state with its cancellations, not the version's whole document.
+    assert "LEFT OUTER JOIN followup_entry" in statements[2]
+    assert "record_version.data" not in statements[2]
     with counting(engine) as statements:
         page = client.get(f"/strategies/{record.id}")
     assert page.status_code == 200

@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from sqlalchemy import and_, select
 from sqlmodel import Session
 
 from app.clock import as_utc
 from app.domain.choices import RecordStatus
 from app.followup import received as contributions
 from app.followup import versions
+from app.followup.cancellations import KIND as CANCELLED
 from app.followup.cancellations import Cancellation, cancellations
+from app.followup.models import FollowUpEntry, RecordVersion
 from app.records.models import StrategyRecord
 
 
@@ -83,19 +86,29 @@ def printed_state(session: Session, record: StrategyRecord) -> PrintedState | No
     if record.status == RecordStatus.DRAFT:
         received = contributions.received(session, record.id, record.version)
         return PrintedState(details=lambda: (None, received)) if received else None
-    snapshot = versions.snapshot(session, record.id, record.version)
+    # One statement: the version's later state (not its document) and its cancellations.
+    v, e = RecordVersion, FollowUpEntry
+    rows = session.execute(
+        select(v.authorised_by_name, v.authorised_at, v.superseded_by, v.superseded_at,
+               v.finalised_by_id, e)
+        .outerjoin(e, and_(e.record_id == v.record_id, e.version <= v.version,
+                           e.kind == CANCELLED))
+        .where(v.record_id == record.id, v.version == record.version)
+        .order_by(e.at, e.id)).all()
 
     def details() -> tuple[str | None, tuple]:
-        by = versions.finalised_by_name(session, record, snapshot) if snapshot else None
+        by = versions.user_name(session, rows[0].finalised_by_id) if rows else None
         return by, contributions.received(session, record.id, record.version)
 
-    if snapshot is None:  # finalised before versions were kept, and not yet backfilled
+    if not rows:  # finalised before versions were kept, and not yet backfilled
         return PrintedState(details=details)
+    version = rows[0]
     return PrintedState(
-        authorised_by=snapshot.authorised_by_name,
-        authorised_at=as_utc(snapshot.authorised_at),
-        superseded_by=snapshot.superseded_by,
-        superseded_at=as_utc(snapshot.superseded_at),
-        cancellations=cancellations(session, record.id, record.version),
+        authorised_by=version.authorised_by_name,
+        authorised_at=as_utc(version.authorised_at),
+        superseded_by=version.superseded_by,
+        superseded_at=as_utc(version.superseded_at),
+        cancellations=cancellations(session, record.id, record.version,
+                                    every=[row[-1] for row in rows if row[-1] is not None]),
         details=details,
     )

@@ -36,9 +36,12 @@ def finalised_by_name(session: Session, record: StrategyRecord,
     if record.status == RecordStatus.DRAFT:
         return None
     found = current or snapshot(session, record.id, record.version)
-    if found is None or found.finalised_by_id is None:
-        return None
-    user = session.get(User, found.finalised_by_id)
+    return user_name(session, found.finalised_by_id) if found is not None else None
+
+
+def user_name(session: Session, user_id: int | None) -> str | None:
+    """The display name of the user with this id, if there is one."""
+    user = session.get(User, user_id) if user_id is not None else None
     return user.display_name if user else None
 
 
