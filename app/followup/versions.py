@@ -9,6 +9,7 @@ model and an amendment's starting point.
 
 from datetime import datetime
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from app.auth.models import User
@@ -46,7 +47,10 @@ def user_name(session: Session, user_id: int | None) -> str | None:
 
 
 def snapshots(session: Session, record_id: int) -> list[RecordVersion]:
+    """The record's versions, oldest first, without their documents (a page lists them: it
+    never prints one; reading `data` of these raises instead of reading it one by one)."""
     return list(session.exec(select(RecordVersion).where(RecordVersion.record_id == record_id)
+                             .options(defer(RecordVersion.data, raiseload=True))
                              .order_by(RecordVersion.version)))
 
 
