@@ -67,18 +67,20 @@ def record_page(request: Request, record_id: int, session: SessionDep, user: Pag
                 finalised: str | None = None):
     # Partners read the newest version sent to their organisation (app/visibility.py).
     shown = access.readable(session, user, record_id, request)
-    record = shown
-    audit.log(session, "viewed", user=user, record_id=record.id,
-              detail=f"version {shown.version}", request=request)
-    sending.mark_opened(session, user, record.id, shown.version, request)  # a partner's first
     try:
-        return _record_page(request, shown, user, session=session,
+        page = _record_page(request, shown, user, session=session,
                             just_finalised=finalised == "yes")
     except DamagedRecord as damage:
         # The page itself worked: it says what is wrong with the record, not a server error.
-        context = {"title": f"Strategy record {record.reference} is damaged",
-                   "record": record, "reason": damage.reason}
-        return templates.TemplateResponse(request, "damaged_record.html", context)
+        context = {"title": f"Strategy record {shown.reference} is damaged",
+                   "record": shown, "reason": damage.reason}
+        page = templates.TemplateResponse(request, "damaged_record.html", context)
+    # Logged once the page is built, so every read it needed shares one transaction (and one
+    # pooled connection) and the view is logged only if it could be shown.
+    sending.mark_opened(session, user, shown.id, shown.version, request)  # a partner's first
+    audit.log(session, "viewed", user=user, record_id=shown.id,
+              detail=f"version {shown.version}", request=request)
+    return page
 
 
 CONFIRM_MESSAGE = "Confirm that you have checked the record before finalising it"
