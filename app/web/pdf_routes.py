@@ -46,10 +46,12 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
     except pdf_service.RenderFailed as failure:
         log.error("Printing %s failed: %s", record.reference, failure)
         raise HTTPException(status_code=503, detail=FAILED) from None
+    # The receipt before the audit row: a partner's later downloads only read it, so the
+    # audit row's commit ends the request's one transaction.
+    sending.mark_downloaded(session, user, record.id, record.version, request)  # a partner's first
     audit.log(session, "downloaded", user=user, record_id=record.id,
               detail=f"version {record.version}" + (f", child {child_key}" if child_key else ""),
               request=request)
-    sending.mark_downloaded(session, user, record.id, record.version, request)  # a partner's first
     etag = f'"{pdf.etag}"'
     headers = {
         "ETag": etag,  # Cache-Control: no-store, as on every page (app/web/security.py)
