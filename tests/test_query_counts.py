@@ -8,6 +8,7 @@ fewer of those (at most one a segment), never more."""
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from app.requests.models import StrategyRequest
@@ -100,6 +101,34 @@ def test_a_record_page_and_a_cached_pdf_read_the_user_and_the_record_once(
         assert sum("user_session.token_hash" in s for s in selects) == 1, url
         assert sum("strategy_record.data" in s for s in selects) == 1, url
         assert sum(s.startswith("INSERT INTO audit_event") for s in statements) == 1, url
+
+
+@pytest.mark.parametrize("role", ["manager", "partner"])
+def test_a_record_page_and_a_cached_pdf_take_one_pooled_connection(
+        anonymous, session, engine, role):
+    """Every read, the receipt and the audit row in one transaction: a commit before the
+    last read would hand the connection back and take (and ping) another."""
+    sw = make_user(session, "sam")
+    record = tracked_record(session, sw)
+    reader = (make_user(session, "pc", "partner", agency="police") if role == "partner"
+              else make_user(session, "mo", "manager"))
+    client = signed_in(anonymous, session, reader)
+    pdf = f"/strategies/{record.id}/record.pdf"
+    assert client.get(pdf).status_code == 200  # rendered and stored; the receipt first marked
+    assert client.get(f"/strategies/{record.id}").status_code == 200
+    checkouts = []
+
+    def checked_out(*_args):
+        checkouts.append(1)
+
+    event.listen(engine, "checkout", checked_out)
+    try:
+        for url in (f"/strategies/{record.id}", pdf):
+            checkouts.clear()
+            assert client.get(url).status_code == 200
+            assert len(checkouts) == 1, url
+    finally:
+        event.remove(engine, "checkout", checked_out)
 
 
 def _tables(statements: list[str]) -> list[str]:

@@ -282,9 +282,9 @@ def _first(session: Session, user: User, record_id: int, version: int, column: s
         RecordReceipt.organisation_id == user.organisation_id, receipt_column.is_(None),
         RecordReceipt.withdrawn_at.is_(None),
     ).values({column: utc_now()}))
-    session.commit()
     if result.rowcount != 1:
-        return False
+        return False  # nothing written: the request's transaction carries on
+    session.commit()
     audit.log(session, action, user=user, record_id=record_id,
               detail=f"version {version}, first for organisation {user.organisation_id}",
               request=request)
