@@ -54,8 +54,19 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_workdays.py", "tests/test_sending_timeliness.py"],
     ),
     "figures": (
-        ["app/reports/figures.py", "app/reports/families.py", "app/reports/breakdowns.py"],
-        ["tests/test_figure_boundaries.py", "tests/test_report_figures.py"],
+        ["app/reports/figures.py", "app/reports/families.py", "app/reports/breakdowns.py",
+         "app/reports/tally.py"],
+        ["tests/test_figure_boundaries.py", "tests/test_report_figures.py",
+         "tests/test_report_tally.py", "tests/test_report_tally_months.py",
+         "tests/test_report_tally_keep.py"],
+    ),
+    # tally.py alone (the live audit's kept months), to score it in full without the module.
+    # Not tests/test_report_pages.py: its PDF test fails under mutmut (the PDF worker's fork
+    # server cannot start in mutmut's forked child), which would count every mutant as killed.
+    "tally": (
+        ["app/reports/tally.py"],
+        ["tests/test_report_tally.py", "tests/test_report_tally_months.py",
+         "tests/test_report_tally_keep.py", "tests/test_facts_after_the_meeting.py"],
     ),
     "followup": (
         ["app/followup/service.py", "app/followup/entries.py", "app/followup/projection.py",
