@@ -51,7 +51,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "children", "completeness", "core", "decision", "experience", "grounds", "header",
             "measures", "next_steps", "participants", "status", "timeliness", "workdays")],
         ["tests/test_rules.py", "tests/test_status.py", "tests/test_dates_judged.py",
-         "tests/test_workdays.py", "tests/test_sending_timeliness.py"],
+         "tests/test_workdays.py", "tests/test_sending_timeliness.py", "tests/test_rules_edges.py"],
     ),
     "figures": (
         ["app/reports/figures.py", "app/reports/families.py", "app/reports/breakdowns.py",
