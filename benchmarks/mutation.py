@@ -86,6 +86,9 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_practice_gaps.py", "tests/test_followup_entry_messages.py"],
     ),
 }
+# followup-others one file at a time (a run of all four stopped early), against the same tests.
+for _file in ("facts", "lifecycle", "projection", "service"):
+    MODULES[f"followup-{_file}"] = ([f"app/followup/{_file}.py"], MODULES["followup-others"][1])
 
 COPIED = ["app", "tests", "migrations", "alembic.ini"]
 
