@@ -6,9 +6,12 @@ import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
+from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
+from app.followup import service as followup
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
-from tests.builders import complete_record
+from tests.builders import complete_record, finalised_record
 from tests.conftest import as_user, make_user
 from tests.html import soup
 
@@ -61,7 +64,8 @@ def test_authorise_a_draft_is_refused_409_with_the_reason(anonymous, session, pe
     answer = client.post(f"/api/strategies/{draft['id']}/authorise",
                          json={"revision": draft["revision"]})
     assert answer.status_code == 409
-    assert "Only a finalised record can be authorised" in answer.json()["detail"]
+    assert answer.json()["detail"] == ("Only a finalised record can be authorised: this one is "
+                                       "a draft. Its author finalises it first")
     assert session.get(StrategyRecord, draft["id"]).status == "draft"
 
 
@@ -204,7 +208,8 @@ def test_amend_needs_a_reason(anonymous, session, people):
     answer = sw.post(f"/api/strategies/{record['id']}/amend",
                      json={"revision": record["revision"], "reason": ""})
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["body", "reason"], "Enter the reason for the amendment: what was wrong or missing")]
 
 
 def test_partner_cannot_record_follow_up_or_amend(anonymous, session, people):
@@ -245,3 +250,24 @@ def test_partner_sees_the_sent_version_while_an_amendment_is_drafted(anonymous, 
     # Social care, whose draft it is, sees it as it stands.
     sw = as_user(anonymous, session, people["sw"])
     assert "Draft Name" in soup(sw.get("/strategies")).select_one("#records tbody").get_text(" ")
+
+
+def test_the_service_refuses_each_workflow_step_out_of_turn_saying_why(session, people):
+    """The reasons the pages and the API show, word for word."""
+    manager = people["manager"]
+    draft = lifecycle.create_record(session, data=StrategyRecordData.model_validate(
+        complete_record()), team="Central", created_by_id=people["sw"].id)
+    with pytest.raises(followup.Refused) as refused:
+        followup.return_record(session, draft, manager, draft.revision, "Comments", ["other"])
+    assert refused.value.reason == ("Only a finalised record awaiting authorisation can be "
+                                    "returned: this one is a draft")
+    record = finalised_record(session, people["sw"])
+    record = followup.authorise(session, record, manager, record.revision)
+    with pytest.raises(followup.Refused) as refused:
+        followup.authorise(session, record, manager, record.revision)
+    assert refused.value.reason == "This record is already authorised"
+
+
+def test_an_invalid_change_reads_as_each_field_and_its_message():
+    invalid = followup.Invalid({"reason": "Enter a reason", "comments": "Too long"})
+    assert str(invalid) == "reason: Enter a reason; comments: Too long"
