@@ -6,11 +6,13 @@ import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
+from app.clock import as_utc
 from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
 from app.followup import service as followup
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
+from app.sending.models import RecordReceipt
 from tests.builders import complete_record, finalised_record
 from tests.conftest import as_user, make_user
 from tests.html import soup
@@ -271,3 +273,44 @@ def test_the_service_refuses_each_workflow_step_out_of_turn_saying_why(session, 
 def test_an_invalid_change_reads_as_each_field_and_its_message():
     invalid = followup.Invalid({"reason": "Enter a reason", "comments": "Too long"})
     assert str(invalid) == "reason: Enter a reason; comments: Too long"
+
+
+def _finalised_twice(session, sw) -> StrategyRecord:
+    """Finalised, amended and finalised again: versions 1 and 2."""
+    record = finalised_record(session, sw)
+    record = followup.amend(session, record, sw, record.revision, "Typo")
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
+
+
+def test_authorising_marks_the_version_in_force_of_that_record_alone(session, people):
+    sw, manager = people["sw"], people["manager"]
+    other = _finalised_twice(session, sw)
+    record = _finalised_twice(session, sw)
+    record = followup.authorise(session, record, manager, record.revision)
+    session.expire_all()
+    assert [(s.record_id, s.version, s.authorised_by_id, s.authorised_by_name,
+             s.authorised_at is not None) for s in session.exec(select(RecordVersion).order_by(
+                 RecordVersion.record_id, RecordVersion.version))] == [
+        (other.id, 1, None, None, False), (other.id, 2, None, None, False),
+        (record.id, 1, None, None, False), (record.id, 2, manager.id, "Mo", True)]
+    assert session.get(StrategyRecord, record.id).authorised_by_id == manager.id
+    assert [e.kind for e in session.exec(select(FollowUpEntry).where(
+        FollowUpEntry.record_id == record.id).order_by(FollowUpEntry.id))] == [
+        "finalised", "amended", "finalised", "authorised"]
+
+
+def test_with_send_on_authorise_authorising_sends_the_version_as_the_managers_act(
+        session, people, settings_env):
+    settings_env(send_on="authorise")
+    manager = people["manager"]
+    record = finalised_record(session, people["sw"])
+    assert session.exec(select(RecordReceipt)).all() == []
+    followup.authorise(session, record, manager, record.revision)
+    session.expire_all()
+    authorised_at = as_utc(session.exec(select(RecordVersion)).one().authorised_at)
+    assert [(r.version, r.agency, as_utc(r.sent_at)) for r in session.exec(
+        select(RecordReceipt).order_by(RecordReceipt.agency))] == [
+        (1, "health_visiting", authorised_at), (1, "police", authorised_at)]
+    assert {(e.user_id, e.username) for e in session.exec(select(AuditEvent).where(
+        AuditEvent.action == "record_sent"))} == {(manager.id, "mo")}
