@@ -94,9 +94,13 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_followup_return_reasons.py", "tests/test_facts_after_the_meeting.py",
          "tests/test_discussion_cancelled.py", "tests/test_reprojection.py",
          "tests/test_projection_properties.py", "tests/test_followup_pages.py",
-         "tests/test_practice_gaps.py", "tests/test_followup_entry_messages.py"],
+         "tests/test_practice_gaps.py", "tests/test_followup_entry_messages.py",
+         "tests/test_followup_lifecycle.py"],
     ),
 }
+# followup-others one file at a time (a run of all four stopped early), against the same tests.
+for _file in ("facts", "lifecycle", "projection", "service"):
+    MODULES[f"followup-{_file}"] = ([f"app/followup/{_file}.py"], MODULES["followup-others"][1])
 
 COPIED = ["app", "tests", "migrations", "alembic.ini"]
 

@@ -201,6 +201,8 @@ def test_a_redated_action_keeps_its_new_date_on_the_next_version(session):
     record = entries.record_action(session, record, sw, record.revision, entries.ActionProgress(
         position=0, outcome="redated", note="The officer is on leave", due_date=later))
     record = followup.amend(session, record, sw, record.revision, "Typo")
+    # The amendment's draft starts from the new date, as its author sees it.
+    assert record.content.update_action.due_date == later
     record = _refinalised(session, record, sw)
     update = _row(session, record, "update_agencies")
     assert (update.status, update.due_date) == ("open", later)

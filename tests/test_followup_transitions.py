@@ -6,9 +6,14 @@ import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
+from app.clock import as_utc
+from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
+from app.followup import service as followup
 from app.followup.models import FollowUpEntry, RecordVersion, TrackedAction
 from app.records.models import StrategyRecord
-from tests.builders import complete_record
+from app.sending.models import RecordReceipt
+from tests.builders import complete_record, finalised_record
 from tests.conftest import as_user, make_user
 from tests.html import soup
 
@@ -61,7 +66,8 @@ def test_authorise_a_draft_is_refused_409_with_the_reason(anonymous, session, pe
     answer = client.post(f"/api/strategies/{draft['id']}/authorise",
                          json={"revision": draft["revision"]})
     assert answer.status_code == 409
-    assert "Only a finalised record can be authorised" in answer.json()["detail"]
+    assert answer.json()["detail"] == ("Only a finalised record can be authorised: this one is "
+                                       "a draft. Its author finalises it first")
     assert session.get(StrategyRecord, draft["id"]).status == "draft"
 
 
@@ -204,7 +210,8 @@ def test_amend_needs_a_reason(anonymous, session, people):
     answer = sw.post(f"/api/strategies/{record['id']}/amend",
                      json={"revision": record["revision"], "reason": ""})
     assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["body", "reason"], "Enter the reason for the amendment: what was wrong or missing")]
 
 
 def test_partner_cannot_record_follow_up_or_amend(anonymous, session, people):
@@ -245,3 +252,65 @@ def test_partner_sees_the_sent_version_while_an_amendment_is_drafted(anonymous, 
     # Social care, whose draft it is, sees it as it stands.
     sw = as_user(anonymous, session, people["sw"])
     assert "Draft Name" in soup(sw.get("/strategies")).select_one("#records tbody").get_text(" ")
+
+
+def test_the_service_refuses_each_workflow_step_out_of_turn_saying_why(session, people):
+    """The reasons the pages and the API show, word for word."""
+    manager = people["manager"]
+    draft = lifecycle.create_record(session, data=StrategyRecordData.model_validate(
+        complete_record()), team="Central", created_by_id=people["sw"].id)
+    with pytest.raises(followup.Refused) as refused:
+        followup.return_record(session, draft, manager, draft.revision, "Comments", ["other"])
+    assert refused.value.reason == ("Only a finalised record awaiting authorisation can be "
+                                    "returned: this one is a draft")
+    record = finalised_record(session, people["sw"])
+    record = followup.authorise(session, record, manager, record.revision)
+    with pytest.raises(followup.Refused) as refused:
+        followup.authorise(session, record, manager, record.revision)
+    assert refused.value.reason == "This record is already authorised"
+
+
+def test_an_invalid_change_reads_as_each_field_and_its_message():
+    invalid = followup.Invalid({"reason": "Enter a reason", "comments": "Too long"})
+    assert str(invalid) == "reason: Enter a reason; comments: Too long"
+
+
+def _finalised_twice(session, sw) -> StrategyRecord:
+    """Finalised, amended and finalised again: versions 1 and 2."""
+    record = finalised_record(session, sw)
+    record = followup.amend(session, record, sw, record.revision, "Typo")
+    return lifecycle.finalise_record(session, record=record, expected_revision=record.revision,
+                                     finalised_by=sw)
+
+
+def test_authorising_marks_the_version_in_force_of_that_record_alone(session, people):
+    sw, manager = people["sw"], people["manager"]
+    other = _finalised_twice(session, sw)
+    record = _finalised_twice(session, sw)
+    record = followup.authorise(session, record, manager, record.revision)
+    session.expire_all()
+    assert [(s.record_id, s.version, s.authorised_by_id, s.authorised_by_name,
+             s.authorised_at is not None) for s in session.exec(select(RecordVersion).order_by(
+                 RecordVersion.record_id, RecordVersion.version))] == [
+        (other.id, 1, None, None, False), (other.id, 2, None, None, False),
+        (record.id, 1, None, None, False), (record.id, 2, manager.id, "Mo", True)]
+    assert session.get(StrategyRecord, record.id).authorised_by_id == manager.id
+    assert [e.kind for e in session.exec(select(FollowUpEntry).where(
+        FollowUpEntry.record_id == record.id).order_by(FollowUpEntry.id))] == [
+        "finalised", "amended", "finalised", "authorised"]
+
+
+def test_with_send_on_authorise_authorising_sends_the_version_as_the_managers_act(
+        session, people, settings_env):
+    settings_env(send_on="authorise")
+    manager = people["manager"]
+    record = finalised_record(session, people["sw"])
+    assert session.exec(select(RecordReceipt)).all() == []
+    followup.authorise(session, record, manager, record.revision)
+    session.expire_all()
+    authorised_at = as_utc(session.exec(select(RecordVersion)).one().authorised_at)
+    assert [(r.version, r.agency, as_utc(r.sent_at)) for r in session.exec(
+        select(RecordReceipt).order_by(RecordReceipt.agency))] == [
+        (1, "health_visiting", authorised_at), (1, "police", authorised_at)]
+    assert {(e.user_id, e.username) for e in session.exec(select(AuditEvent).where(
+        AuditEvent.action == "record_sent"))} == {(manager.id, "mo")}
