@@ -19,12 +19,11 @@ from app.domain.schema import StrategyRecordData, with_update_action
 from app.followup import projection, versions
 from app.organisations import service as directory
 from app.records import staff
-from app.records.models import DamagedRecord, StrategyRecord
+from app.records.models import StrategyRecord
 from app.records.service import (
     StaleRecord,
     check_finalisable,
     check_writable,
-    mark_damaged,
     with_review_due,
 )
 from app.sending import service as sending
@@ -62,19 +61,6 @@ def create_record(
     session.commit()
     session.refresh(record)
     return record
-
-
-def check_stored(session: Session, record: StrategyRecord) -> None:
-    """Re-derive a record's read model from its stored document, or flag it as damaged
-    (after a schema change, or a document written behind the service's back)."""
-    try:
-        record.content  # noqa: B018  (validates)
-    except DamagedRecord as damage:
-        mark_damaged(session, record, damage.reason)
-        return
-    _project(session, record.id)
-    session.commit()
-    session.refresh(record)
 
 
 def save_record(
