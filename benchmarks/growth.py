@@ -5,13 +5,16 @@
         --database postgresql+psycopg://postgres@127.0.0.1:5432/bench_100k
 
 For each --database it starts `python -m app serve` (uvicorn, one worker, DATABASE_URL set
-to it; --app-dir chooses which checkout serves) on a free loopback port, signs in over HTTP as
-the seeded manager (benchmarks/seed.py; password STRATEGY_PASSWORD or the seed's default),
-warms each page once, times --requests sequential GETs of it with httpx (whole body read),
-stops the server, and prints one table with the figures side by side: p50 / p95 ms and the SQL
-statements a request ran (the median of its requests' log lines, `statements`), and with two
-databases the ratio of their p50s (the second ÷ the first). With --url it measures a server
-you started instead (one column, no statement counts: its log is not ours to read).
+to it; --app-dir chooses which checkout serves) on a free loopback port and signs in over HTTP
+as the seeded manager (benchmarks/seed.py; password STRATEGY_PASSWORD or the seed's default).
+Then, page family by page family, it warms the page once on each server and times --requests
+sequential GETs with httpx (whole body read), one to each server in turn: interleaved, so the
+machine's drift (a shared host speeding up or slowing down) falls on every column alike, where
+measuring one database after the other put it all on the second. It prints one table with the
+figures side by side: p50 / p95 ms and the SQL statements a request ran (the median of its
+requests' log lines, `statements`), and with two databases the ratio of their p50s (the
+second ÷ the first). With --url it measures a server you started (no statement counts: its
+log is not ours to read), alone or beside the databases'.
 
 Every page must answer 200; the PDF is a finalised record's stored one (rendered once by the
 warm-up if it was not yet). The CSV exports are timed whole, with their rows per second.
@@ -25,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -119,36 +123,52 @@ def a_finalised_record(client: httpx.Client) -> int:
     return answer.json()["items"][0]["id"]
 
 
-def measure(url: str, username: str, password: str, requests: int,
-            only: list[str] | None = None, log=None) -> dict[str, tuple]:
-    """{family: (p50 ms, p95 ms, bytes, CSV rows, statements)} for every page the server has
-    (those whose family contains one of `only`, if given); statements from the server's `log`
-    if given, else None."""
-    figures = {}
-    with httpx.Client(base_url=url, timeout=120) as client:
-        sign_in(client, username, password)
-        record = a_finalised_record(client)
-        for family, path in PAGES:
-            if only and not any(part in family for part in only):
-                continue
-            path = path.format(record=record)
-            answer = client.get(path)  # warm up (and render the PDF once)
-            if answer.status_code == 404 and "/api/reports/audit/figures/" in path:
-                continue  # a server from before the figure's ids were paged
+@dataclass
+class Server:
+    """One server to measure: its client (signed in), a finalised record, and its log."""
+
+    client: httpx.Client
+    record: int
+    log: object = None
+
+
+def connect(url: str, username: str, password: str, log=None) -> Server:
+    client = httpx.Client(base_url=url, timeout=120)
+    sign_in(client, username, password)
+    return Server(client, a_finalised_record(client), log)
+
+
+def measure(servers: dict[str, Server], requests: int,
+            only: list[str] | None = None) -> dict[str, dict[str, tuple]]:
+    """{server: {family: (p50 ms, p95 ms, bytes, CSV rows, statements)}} for every page (those
+    whose family contains one of `only`, if given). The servers' requests are interleaved, one
+    to each in turn, so a machine that slows down or speeds up meanwhile slows them alike;
+    statements come from a server's log if it has one, else None."""
+    figures: dict[str, dict[str, tuple]] = {name: {} for name in servers}
+    for family, template in PAGES:
+        if only and not any(part in family for part in only):
+            continue
+        paths = {name: template.format(record=server.record) for name, server in servers.items()}
+        times: dict[str, list[float]] = {name: [] for name in servers}
+        answers, positions = {}, {}
+        for name, server in servers.items():
+            answer = server.client.get(paths[name])  # warm up (and render the PDF once)
             if answer.status_code != 200:
-                sys.exit(f"{path}: HTTP {answer.status_code} {answer.text[:300]}")
-            times = []
-            position = log.seek(0, os.SEEK_END) if log is not None else 0
-            for _ in range(max(3, requests // 4) if path in SLOW else requests):
+                sys.exit(f"{paths[name]}: HTTP {answer.status_code} {answer.text[:300]}")
+            positions[name] = server.log.seek(0, os.SEEK_END) if server.log is not None else 0
+        for _ in range(max(3, requests // 4) if template in SLOW else requests):
+            for name, server in servers.items():
                 started = time.perf_counter()
-                answer = client.get(path)
-                times.append((time.perf_counter() - started) * 1000)
-                assert answer.status_code == 200, (path, answer.status_code)
-            rows = answer.text.count("\n") - 1 if path.endswith(".csv") else None
-            counts = statements_since(log, position) if log is not None else []
-            figures[family] = (percentile(times, 50), percentile(times, 95),
-                               len(answer.content), rows,
-                               round(percentile(counts, 50)) if counts else None)
+                answers[name] = server.client.get(paths[name])
+                times[name].append((time.perf_counter() - started) * 1000)
+                assert answers[name].status_code == 200, (paths[name], answers[name].status_code)
+        for name, server in servers.items():
+            answer = answers[name]
+            rows = answer.text.count("\n") - 1 if template.endswith(".csv") else None
+            counts = statements_since(server.log, positions[name]) if server.log else []
+            figures[name][family] = (percentile(times[name], 50), percentile(times[name], 95),
+                                     len(answer.content), rows,
+                                     round(percentile(counts, 50)) if counts else None)
     return figures
 
 
@@ -165,20 +185,24 @@ def main() -> None:
     args = parser.parse_args()
     password = os.environ.get("STRATEGY_PASSWORD", DEFAULT_PASSWORD)
 
-    columns: dict[str, dict] = {}
-    if args.url:
-        columns[args.url] = measure(args.url, args.username, password, args.requests,
-                                   args.only)
-    for database in args.database or []:
-        port = free_port()
-        server = start_server(database, args.app_dir, port)
-        try:
-            columns[database.rsplit("/", 1)[1]] = measure(
-                f"http://127.0.0.1:{port}", args.username, password, args.requests, args.only,
-                log=server.log)
-        finally:
-            server.terminate()
-            server.wait(30)
+    servers: dict[str, Server] = {}
+    processes = []
+    try:
+        if args.url:
+            servers[args.url] = connect(args.url, args.username, password)
+        for database in args.database or []:
+            port = free_port()
+            process = start_server(database, args.app_dir, port)
+            processes.append(process)
+            servers[database.rsplit("/", 1)[1]] = connect(
+                f"http://127.0.0.1:{port}", args.username, password, log=process.log)
+        columns = measure(servers, args.requests, args.only)
+    finally:
+        for server in servers.values():
+            server.client.close()
+        for process in processes:
+            process.terminate()
+            process.wait(30)
 
     paired = len(columns) == 2
     heading = "".join(f" | {name[:36]:>36}" for name in columns) + (" |  ratio" if paired else "")
