@@ -4,6 +4,7 @@ record with chosen actions."""
 
 import re
 
+from sqlalchemy import event
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel
 
@@ -101,3 +102,17 @@ def _fields_of(model, value):
 def as_of_0015(document: dict) -> dict:
     """A test document as a record stored before migration 0016 could hold it."""
     return _fields_of(FrozenRecord, document)
+
+
+def statements_run(engine, run) -> list[str]:
+    """The SQL statements `engine` was sent while `run()` ran."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session, SQLModel
 
 from app.followup import lifecycle
@@ -26,6 +26,7 @@ from app.sending.models import RecordReceipt
 from tests.builders import STANDARD_ORGANISATIONS, record_with
 from tests.conftest import make_user
 from tests.fresh_count import report
+from tests.shared_helpers import statements_run
 
 TODAY = date(2026, 6, 15)
 PERIOD = Scope(date(2026, 2, 10), date(2026, 5, 20), today=TODAY)
@@ -232,19 +233,6 @@ def test_kept_months_answer_what_counting_every_row_answers_after_any_writes(eng
             session.commit()  # as the page's audit entry does: the counts are kept
 
 
-def _statements(engine, run) -> list[str]:
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return seen
-
-
 def _reads_of_counted_rows(statements: list[str]) -> list[str]:
     return [s for s in statements if any(f"FROM {t}" in s or f"JOIN {t}" in s
                                          for t in COUNTED_TABLES)]
@@ -252,9 +240,9 @@ def _reads_of_counted_rows(statements: list[str]) -> list[str]:
 
 def test_a_second_report_reads_only_the_kept_months(engine, session):
     _world(session)
-    first = _statements(engine, lambda: (_kept(session, PERIOD), session.commit()))
+    first = statements_run(engine, lambda: (_kept(session, PERIOD), session.commit()))
     assert len(_reads_of_counted_rows(first)) == 7  # four families and three breakdowns
-    second = _statements(engine, lambda: _kept(session, PERIOD))
+    second = statements_run(engine, lambda: _kept(session, PERIOD))
     assert _reads_of_counted_rows(second) == []
     assert len(second) == 2  # the months' generations, then the kept counts
 
@@ -265,9 +253,9 @@ def test_instances_with_other_settings_share_kept_months_but_not_another_receipt
     _kept(session, PERIOD)
     session.commit()
     settings_env(notification_worker="false", worker_threads=7)  # another instance's
-    assert _reads_of_counted_rows(_statements(engine, lambda: _kept(session, PERIOD))) == []
+    assert _reads_of_counted_rows(statements_run(engine, lambda: _kept(session, PERIOD))) == []
     settings_env(receipt_working_days=40)  # receipts flagged later: counted again
-    again = _statements(engine, lambda: _kept(session, PERIOD))
+    again = statements_run(engine, lambda: _kept(session, PERIOD))
     assert [s for s in _reads_of_counted_rows(again) if "record_receipt" in s] != []
     assert _kept(session, PERIOD) == _fresh(session, PERIOD)
 

@@ -9,7 +9,6 @@ crafted records of tests/report_world.py."""
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session
 
 from app.reports import breakdowns, tally
@@ -19,6 +18,7 @@ from app.reports.figures import BY_ID
 from app.reports.tally import Piece
 from tests.fresh_count import report
 from tests.report_world import PERIOD, dated
+from tests.shared_helpers import statements_run
 
 TODAY = date(2026, 8, 20)
 
@@ -50,19 +50,6 @@ def _fresh(session: Session, scope: Scope) -> dict:
             "reasons": _reasons(breakdowns.return_reasons(session, scope)),
             "referrer": breakdowns.referrer_days(session, scope),
             "triage": breakdowns.triage_hours(session, scope)}
-
-
-def _statements(engine, run) -> list[str]:
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return seen
 
 
 def _reading(statements: list[str], table: str) -> list[str]:
@@ -120,7 +107,7 @@ def test_the_requests_and_their_triage_are_kept_once_for_every_team_and_lead(
     _kept(session, Scope(*PERIOD, today=TODAY))
     session.commit()
     narrowed = Scope(*PERIOD, team="North", led_by="edt", today=TODAY)
-    statements = _statements(engine, lambda: _kept(session, narrowed))
+    statements = statements_run(engine, lambda: _kept(session, narrowed))
     assert _reading(statements, "strategy_request") == []
     assert _reading(statements, "record_measure") != []  # the records' figures are its own
     kept = _kept(session, narrowed)
@@ -132,7 +119,7 @@ def test_the_requests_and_their_triage_are_kept_once_for_every_team_and_lead(
 def test_a_figures_page_counts_its_own_family_and_no_breakdown(engine, session, world):
     scope = Scope(*PERIOD, today=TODAY)
     figure = BY_ID["update-late"]
-    statements = _statements(engine, lambda: tally.counted(session, scope, [figure]))
+    statements = statements_run(engine, lambda: tally.counted(session, scope, [figure]))
     for table in ("strategy_request", "followup_entry", "record_receipt"):
         assert _reading(statements, table) == []
     found = tally.counted(session, scope, [figure])
