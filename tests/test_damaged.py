@@ -100,3 +100,21 @@ def test_administrators_and_managers_see_damaged_records(anonymous, session):
 
 def test_social_workers_may_not_see_the_damaged_list(client):
     assert client.get("/damaged-records").status_code == 403
+
+
+def test_a_stored_pdf_is_served_unread_and_one_to_render_is_checked_first(client, session):
+    """A finalised version's stored PDF is what was sent: served as stored (the document is not
+    read for it). A PDF that must be rendered reads the document, so a damaged one is flagged
+    and answers 409, as the record page does."""
+    stored = lifecycle.create_record(session, data=record_with(), team="Central")
+    stored = lifecycle.finalise_record(session, record=stored, expected_revision=stored.revision)
+    first = client.get(f"/strategies/{stored.id}/record.pdf")
+    assert first.status_code == 200
+    draft = lifecycle.create_record(session, data=record_with(), team="Central")
+    damage(session, stored)
+    damage(session, draft)
+    again = client.get(f"/strategies/{stored.id}/record.pdf")
+    assert (again.status_code, again.content) == (200, first.content)
+    assert service.damaged_records(session) == []
+    assert client.get(f"/strategies/{draft.id}/record.pdf").status_code == 409
+    assert [r.id for r in service.damaged_records(session)] == [draft.id]

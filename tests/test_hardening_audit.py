@@ -25,18 +25,20 @@ def test_values_the_database_refuses_are_cleaned_and_cut_to_fit(session):
     assert row.detail.startswith("abddd") and len(row.detail) == 500 and row.detail.endswith("…")
 
 
-def test_a_failed_audit_write_is_logged_and_the_request_carries_on(client, session, caplog):
+def test_a_failed_audit_write_is_logged_and_the_request_carries_on(
+        client, session, engine, caplog):
     record_id = client.post("/api/strategies", json={}).json()["id"]
 
-    def refuse(*_args):
-        raise RuntimeError("audit table unavailable")
+    def refuse(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO audit_event"):
+            raise RuntimeError("audit table unavailable")
 
-    event.listen(AuditEvent, "before_insert", refuse)
+    event.listen(engine, "before_cursor_execute", refuse)
     try:
         with caplog.at_level(logging.ERROR, logger="app.auth.audit"):
             answer = client.get(f"/strategies/{record_id}")
     finally:
-        event.remove(AuditEvent, "before_insert", refuse)
+        event.remove(engine, "before_cursor_execute", refuse)
     assert answer.status_code == 200
     [logged] = [r for r in caplog.records if r.name == "app.auth.audit"]
     assert "'action': 'viewed'" in logged.getMessage()

@@ -191,3 +191,20 @@ def test_a_figures_page_counts_its_figure_and_none_of_the_reports_breakdowns(
         assert client.get("/reports/audit").status_code == 200
     assert sum("followup_entry" in s for s in statements) == 1  # the whole report's reasons
     assert sum("referrer_told_on" in s for s in statements) == 1
+
+
+def test_a_partners_later_reads_write_no_receipt_and_the_first_ones_do(
+        anonymous, session, engine):
+    """The first opening and download are recorded on the receipt once; after that the
+    sight (which read the receipt to decide visibility) says so, and no UPDATE is sent."""
+    sw = make_user(session, "sam")
+    record = tracked_record(session, sw)
+    client = signed_in(anonymous, session, make_user(session, "pc", "partner", agency="police"))
+    page, pdf = f"/strategies/{record.id}", f"/strategies/{record.id}/record.pdf"
+    writes = []
+    for url in (page, pdf, page, pdf):
+        with counting(engine) as statements:
+            assert client.get(url).status_code == 200
+        writes.append([s.split(" SET ", 1)[1].split("=", 1)[0] for s in statements
+                       if s.startswith("UPDATE record_receipt")])
+    assert writes == [["first_opened_at"], ["first_downloaded_at"], [], []]

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from fastapi import Request
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from app.auth.models import AuditEvent, User
@@ -100,7 +100,8 @@ def log(
     fields = event.model_dump(exclude={"id", "count"})
     try:
         if not (action in COUNTED and _count_repeat(session, event)):
-            session.add(event)
+            # A plain INSERT: nothing reads the row back, so no unit of work or RETURNING.
+            session.execute(insert(AuditEvent).values(**fields))
         session.commit()
     except Exception:  # noqa: BLE001 - the audit log must never be the reason a request fails
         session.rollback()

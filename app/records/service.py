@@ -111,16 +111,17 @@ def with_review_due(data: StrategyRecordData) -> StrategyRecordData:
 MAX_ID = 2**31 - 1  # the largest id either database stores; anything larger does not exist
 
 
-def get_record(session: Session, record_id: int) -> StrategyRecord | None:
+def get_record(session: Session, record_id: int, *, checked: bool = True
+               ) -> StrategyRecord | None:
     """The record, checked once: a document that no longer validates is flagged as damaged
     (so lists and administrators see it) and its content answers DamagedRecord."""
     if not 0 < record_id <= MAX_ID:
         return None
     record = session.get(StrategyRecord, record_id)
-    return checked(session, record) if record is not None else None
+    return check(session, record) if record is not None and checked else record
 
 
-def checked(session: Session, record: StrategyRecord) -> StrategyRecord:
+def check(session: Session, record: StrategyRecord) -> StrategyRecord:
     """`record`, its document validated: one that no longer validates is flagged as damaged."""
     if not record.damaged:
         try:

@@ -296,9 +296,10 @@ def mark_opened(session: Session, user: User, record_id: int, version: int, requ
 
 
 def mark_downloaded(session: Session, user: User, record_id: int, version: int,
-                    request=None) -> bool:
+                    request=None, *, opened_before: bool = False) -> bool:
     # A download is an opening too, if the page was never opened (a link straight to the PDF).
-    mark_opened(session, user, record_id, version, request)
+    if not opened_before:
+        mark_opened(session, user, record_id, version, request)
     return _first(session, user, record_id, version, "first_downloaded_at",
                   "receipt_downloaded", request)
 

@@ -31,6 +31,7 @@ from app.records.listing import (
     list_page,
 )
 from app.records.models import StrategyRecord
+from app.sending import service as sending
 
 # The list's, reports' and exports' filter: the visibility rule as a WHERE clause.
 visible_filter = visibility.record_filter
@@ -47,14 +48,15 @@ def refuse(session, user, request, status: int, why: str, message: str,
     return HTTPException(status, message)
 
 
-def _loaded(session: Session, user: User, record_id: int, request: Request
-            ) -> tuple[StrategyRecord, visibility.Sight]:
+def _loaded(session: Session, user: User, record_id: int, request: Request, *,
+            checked: bool = True) -> tuple[StrategyRecord, visibility.Sight]:
     # Visibility first: for social care its one statement reads the record as well.
     seen = visibility.sight(session, user, record_id) if 0 < record_id <= service.MAX_ID else None
     record = None
     if seen is not None:
-        record = (service.checked(session, seen.record) if seen.record is not None
-                  else service.get_record(session, record_id))
+        record = seen.record or service.get_record(session, record_id, checked=False)
+        if record is not None and checked:
+            record = service.check(session, record)
     if record is None or seen is None:
         raise refuse(session, user, request, 404, "may not see it", NOT_FOUND, record_id)
     if request.method in ("GET", "HEAD"):
@@ -82,11 +84,13 @@ def _version(session: Session, record: StrategyRecord, version: int) -> Strategy
 
 
 def readable(session: Session, user: User, record_id: int, request: Request,
-             version: int | None = None) -> StrategyRecord:
+             version: int | None = None, *, checked: bool = True) -> StrategyRecord:
     """The record as this person reads it: `version` if given (finalised, and theirs to
     read), else the one that is "the record" to them: social care's working copy, or the
-    newest version a partner's organisation was sent. 404 for anything else."""
-    record, seen = _loaded(session, user, record_id, request)
+    newest version a partner's organisation was sent. 404 for anything else.
+    `checked=False` leaves the stored document unvalidated (a stored PDF is served without
+    reading it): the caller checks it (`service.get_record`) before reading its content."""
+    record, seen = _loaded(session, user, record_id, request, checked=checked)
     if version is None and seen.shown is None:
         return record
     wanted = seen.shown if version is None else version
@@ -112,6 +116,23 @@ def link_readable(session: Session, reader: visibility.LinkReader, record_id: in
                   detail=f"{request.method} {request.url.path}: may not read version {version}")
         raise HTTPException(404, NOT_FOUND)
     return found
+
+
+def note_opened(session: Session, user: User, record: StrategyRecord, request: Request) -> None:
+    """A partner's first opening of the version, for its receipt (app/sending/service.py);
+    nothing to write, and no statement, when this read's sight says it was opened before."""
+    seen = sight_of(session, user, record.id, request)
+    if seen is None or record.version not in seen.opened:
+        sending.mark_opened(session, user, record.id, record.version, request)
+
+
+def note_downloaded(session: Session, user: User, record: StrategyRecord,
+                    request: Request) -> None:
+    """A partner's first download (and opening) of the version, as `note_opened`."""
+    seen = sight_of(session, user, record.id, request)
+    if seen is None or record.version not in seen.opened & seen.downloaded:
+        sending.mark_downloaded(session, user, record.id, record.version, request,
+                                opened_before=seen is not None and record.version in seen.opened)
 
 
 def viewable(session: Session, user: User, record_id: int, request: Request) -> StrategyRecord:

@@ -16,7 +16,7 @@ from app.auth.deps import PageUser
 from app.deps import SessionDep
 from app.followup.printed import printed_state
 from app.pdf import service as pdf_service
-from app.sending import service as sending
+from app.records import service as records_service
 from app.web import access
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,17 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
               version: int | None = None):
     # Partners get only versions sent to their organisation, never an amendment's draft;
     # earlier versions come from their snapshots, printed with what happened since.
-    record = access.readable(session, user, record_id, request, version)
+    # A stored PDF is served without reading the document; one to render is checked first,
+    # so a damaged document is flagged, as any read of it is (and answers 409).
+    record = access.readable(session, user, record_id, request, version, checked=False)
     if child_key is not None and child_key not in {c.key for c in record.content.children}:
         raise HTTPException(status_code=404, detail="No such child in this record")
+    state = printed_state(session, record)
     try:
-        pdf = pdf_service.record_pdf(session, record, child_key, printed_state(session, record))
+        pdf = pdf_service.stored_pdf(session, record, child_key, state)
+        if pdf is None:
+            records_service.get_record(session, record.id)
+            pdf = pdf_service.record_pdf(session, record, child_key, state)
     except pdf_service.RenderTimeout:
         raise HTTPException(status_code=503, detail=TOO_SLOW) from None
     except pdf_service.RenderBusy:
@@ -48,7 +54,7 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
         raise HTTPException(status_code=503, detail=FAILED) from None
     # The receipt before the audit row: a partner's later downloads only read it, so the
     # audit row's commit ends the request's one transaction.
-    sending.mark_downloaded(session, user, record.id, record.version, request)  # a partner's first
+    access.note_downloaded(session, user, record, request)  # a partner's first
     audit.log(session, "downloaded", user=user, record_id=record.id,
               detail=f"version {record.version}" + (f", child {child_key}" if child_key else ""),
               request=request)

@@ -16,7 +16,6 @@ from app.pdf.service import render_after_finalise
 from app.records import service
 from app.records.models import DamagedRecord
 from app.rules.status import section_states
-from app.sending import service as sending
 from app.templating import error_href, templates
 from app.web import access, followup_view
 from app.web.responses import see_other
@@ -77,7 +76,7 @@ def record_page(request: Request, record_id: int, session: SessionDep, user: Pag
         page = templates.TemplateResponse(request, "damaged_record.html", context)
     # Logged once the page is built, so every read it needed shares one transaction (and one
     # pooled connection) and the view is logged only if it could be shown.
-    sending.mark_opened(session, user, shown.id, shown.version, request)  # a partner's first
+    access.note_opened(session, user, shown, request)  # a partner's first
     audit.log(session, "viewed", user=user, record_id=shown.id,
               detail=f"version {shown.version}", request=request)
     return page
