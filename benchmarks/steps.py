@@ -5,13 +5,14 @@ to the floor (benchmarks/floor.py's bare route) measured in the same run.
         .venv/bin/python benchmarks/steps.py --requests 200
 
 In process, with the app's own functions and engine, as the routes call them: looking up the
-session, visibility (the record as this person reads it), the audit row, the receipt (a
-partner's first opening or download), and the body (the stored PDF's read; the record page's
+session, visibility (the record as this person reads it), the receipt (a partner's first
+opening or download), the audit row, and the body (the stored PDF's read; the record page's
 template). Each step's p50 and its SQL statements (counted with `before_cursor_execute`).
 Then over real HTTP, interleaved (one of each in turn): the bare route (uvicorn in this
 process), and the real record page and cached PDF from `python -m app serve` (one worker),
 with their ratio to the bare route. As `bench-manager` (social care) and `bench-police`
-(a partner: the receipt step writes only the first time, so later ones are a read).
+(a partner: the receipt is written the first time only; after that visibility's answer says
+it was, and the step sends nothing).
 """
 
 import argparse
@@ -36,7 +37,6 @@ from app.db import get_engine  # noqa: E402
 from app.followup.printed import printed_state  # noqa: E402
 from app.pdf import service as pdf_service  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
-from app.sending import service as sending  # noqa: E402
 from app.sending.models import RecordReceipt  # noqa: E402
 from app.web import access  # noqa: E402
 from app.web.records_pages import _record_page  # noqa: E402
@@ -90,17 +90,17 @@ def steps(username: str, requests: int) -> tuple[int, list[tuple[str, float, int
         # As the routes' session (app/db.get_session): nothing expires on commit.
         with Session(engine, expire_on_commit=False) as session:
             who = step(f"{kind}: session lookup", lambda: auth.user_for_session(session, token))
+            # As the routes ask: a download leaves the stored document unvalidated.
             shown = step(f"{kind}: visibility", lambda: access.readable(
-                session, who, record_id, request))
+                session, who, record_id, request, checked=kind == "page"))
             if kind == "PDF":
-                step("PDF: body (printed state, stored PDF)", lambda: pdf_service.record_pdf(
+                step("PDF: body (printed state, stored PDF)", lambda: pdf_service.stored_pdf(
                     session, shown, None, printed_state(session, shown)))
+            mark = access.note_opened if kind == "page" else access.note_downloaded
+            step(f"{kind}: receipt", lambda: mark(session, who, shown, request))
             step(f"{kind}: audit row", lambda: audit.log(
                 session, "viewed" if kind == "page" else "downloaded", user=who,
                 record_id=record_id, detail=f"version {shown.version}", request=request))
-            mark = sending.mark_opened if kind == "page" else sending.mark_downloaded
-            step(f"{kind}: receipt", lambda: mark(session, who, record_id, shown.version,
-                                                  request))
             if kind == "page":
                 step("page: body (template)", lambda: _record_page(
                     request, shown, who, session=session).body)
