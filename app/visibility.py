@@ -115,7 +115,7 @@ class Sight:
     # (social care: the working copy, whatever its status).
     shown: int | None
     may_change: bool
-    # The record as stored, where deciding read it (social care's one statement); else None.
+    # The record as stored, which deciding read (one statement for anyone).
     record: StrategyRecord | None = field(default=None, compare=False, repr=False)
     # Of a partner's versions, those their organisation has already opened, and downloaded:
     # reading them again has no first opening to record (app/sending/service.py).
@@ -126,34 +126,36 @@ class Sight:
         return version in self.versions
 
 
-def _receipts(session: Session, user: User | LinkReader, record_id: int) -> list:
-    """The receipts of the record this person reads, oldest version first, with whether each
-    was opened and downloaded."""
-    return list(session.execute(
-        select(col(RecordReceipt.version), col(RecordReceipt.first_opened_at).is_not(None),
-               col(RecordReceipt.first_downloaded_at).is_not(None))
-        .where(col(RecordReceipt.record_id) == record_id, receipt_filter(user))
-        .order_by(col(RecordReceipt.version))).all())
-
-
 def partner_versions(session: Session, user: User | LinkReader, record_id: int) -> tuple[int, ...]:
-    return tuple(version for version, _, _ in _receipts(session, user, record_id))
+    return tuple(session.execute(
+        select(col(RecordReceipt.version)).where(col(RecordReceipt.record_id) == record_id,
+                                                 receipt_filter(user))
+        .order_by(col(RecordReceipt.version))).scalars())
 
 
 def sight(session: Session, user: User | LinkReader, record_id: int) -> Sight | None:
-    """What `user` may see of the record; None if nothing (then it answers as not found)."""
+    """What `user` may see of the record; None if nothing (then it answers as not found).
+    One statement, which reads the record too, so the route that asked need not read it
+    again."""
     if is_partner(user) or isinstance(user, LinkReader):
-        receipts = _receipts(session, user, record_id)
+        # Their receipts, oldest version first, each with whether it was opened and
+        # downloaded, joined to the record.
+        receipts = session.execute(
+            select(StrategyRecord, col(RecordReceipt.version),
+                   col(RecordReceipt.first_opened_at).is_not(None),
+                   col(RecordReceipt.first_downloaded_at).is_not(None))
+            .join(RecordReceipt, col(RecordReceipt.record_id) == col(StrategyRecord.id))
+            .where(col(StrategyRecord.id) == record_id, receipt_filter(user))
+            .order_by(col(RecordReceipt.version))).all()
         if not receipts:
             return None
-        versions = tuple(version for version, _, _ in receipts)
+        versions = tuple(version for _, version, _, _ in receipts)
         # A version sent more than once counts as opened only when every copy was.
-        opened = set(versions) - {version for version, was, _ in receipts if not was}
-        downloaded = set(versions) - {version for version, _, was in receipts if not was}
-        return Sight(versions, versions[-1], may_change=False, opened=frozenset(opened),
-                     downloaded=frozenset(downloaded))
-    # One statement: the record if visible, with its finalised versions (none: one NULL row);
-    # the whole record, so the route that asked need not read it again.
+        opened = set(versions) - {version for _, version, was, _ in receipts if not was}
+        downloaded = set(versions) - {version for _, version, _, was in receipts if not was}
+        return Sight(versions, versions[-1], may_change=False, record=receipts[0][0],
+                     opened=frozenset(opened), downloaded=frozenset(downloaded))
+    # The record if visible, with its finalised versions (none: one NULL row).
     rows = session.execute(
         select(StrategyRecord, col(RecordVersion.version))
         .outerjoin(RecordVersion, col(RecordVersion.record_id) == col(StrategyRecord.id))

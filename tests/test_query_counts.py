@@ -208,3 +208,9 @@ def test_a_partners_later_reads_write_no_receipt_and_the_first_ones_do(
         writes.append([s.split(" SET ", 1)[1].split("=", 1)[0] for s in statements
                        if s.startswith("UPDATE record_receipt")])
     assert writes == [["first_opened_at"], ["first_downloaded_at"], [], []]
+    # As for social care: who may see it and the record in one statement (their receipts
+    # joined to it), then the printed state and the stored PDF, then the audit row.
+    assert _tables(statements) == [
+        "user_session", "strategy_record", "record_version", "rendered_pdf",
+        "INSERT INTO audit_event"]
+    assert "JOIN record_receipt" in statements[1]

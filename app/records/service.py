@@ -111,14 +111,13 @@ def with_review_due(data: StrategyRecordData) -> StrategyRecordData:
 MAX_ID = 2**31 - 1  # the largest id either database stores; anything larger does not exist
 
 
-def get_record(session: Session, record_id: int, *, checked: bool = True
-               ) -> StrategyRecord | None:
+def get_record(session: Session, record_id: int) -> StrategyRecord | None:
     """The record, checked once: a document that no longer validates is flagged as damaged
     (so lists and administrators see it) and its content answers DamagedRecord."""
     if not 0 < record_id <= MAX_ID:
         return None
     record = session.get(StrategyRecord, record_id)
-    return check(session, record) if record is not None and checked else record
+    return check(session, record) if record is not None else None
 
 
 def check(session: Session, record: StrategyRecord) -> StrategyRecord:

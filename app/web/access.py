@@ -50,15 +50,11 @@ def refuse(session, user, request, status: int, why: str, message: str,
 
 def _loaded(session: Session, user: User, record_id: int, request: Request, *,
             checked: bool = True) -> tuple[StrategyRecord, visibility.Sight]:
-    # Visibility first: for social care its one statement reads the record as well.
+    # Visibility first: its one statement reads the record as well.
     seen = visibility.sight(session, user, record_id) if 0 < record_id <= service.MAX_ID else None
-    record = None
-    if seen is not None:
-        record = seen.record or service.get_record(session, record_id, checked=False)
-        if record is not None and checked:
-            record = service.check(session, record)
-    if record is None or seen is None:
+    if seen is None or seen.record is None:
         raise refuse(session, user, request, 404, "may not see it", NOT_FOUND, record_id)
+    record = service.check(session, seen.record) if checked else seen.record
     if request.method in ("GET", "HEAD"):
         # A read changes no version or receipt: the page asks again (may_change, the
         # versions it lists) from this answer, not from the database (sight_of).
