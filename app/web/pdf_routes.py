@@ -52,8 +52,8 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
     except pdf_service.RenderFailed as failure:
         log.error("Printing %s failed: %s", record.reference, failure)
         raise HTTPException(status_code=503, detail=FAILED) from None
-    # The receipt before the audit row: a partner's later downloads only read it, so the
-    # audit row's commit ends the request's one transaction.
+    # The receipt before the audit row, so the audit row's commit ends the request's one
+    # transaction (a partner's later downloads write nothing: their sight says so).
     access.note_downloaded(session, user, record, request)  # a partner's first
     audit.log(session, "downloaded", user=user, record_id=record.id,
               detail=f"version {record.version}" + (f", child {child_key}" if child_key else ""),
