@@ -169,6 +169,10 @@ def test_the_record_page_asks_who_may_see_it_once_and_a_cached_pdf_reads_only_it
     assert page.status_code == 200
     assert sum("LEFT OUTER JOIN record_version" in s for s in statements) == 1
     assert _tables(statements).count("followup_entry") == 1  # the timeline and cancellations
+    # Who finalised it (not the reader) is read with the versions, not on its own.
+    assert "app_user" not in _tables(statements)
+    assert soup(page).select_one("#finalised-by").get_text(" ", strip=True).startswith(
+        "Finalised by Sam on ")
     # The page still lists the finalised version and offers its PDF.
     assert soup(page).select_one(f'a[href="{pdf}"]') is not None
 

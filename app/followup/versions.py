@@ -30,28 +30,22 @@ def on_finalised(session: Session, record: StrategyRecord, at: datetime, by: Use
                               by_name=by.display_name if by else "", details={}))
 
 
-def finalised_by_name(session: Session, record: StrategyRecord,
-                      current: RecordVersion | None = None) -> str | None:
-    """Who finalised the record's current version (the snapshot's finaliser), if known.
-    `current`: that snapshot, if the caller has read it already (one read a request)."""
-    if record.status == RecordStatus.DRAFT:
-        return None
-    found = current or snapshot(session, record.id, record.version)
-    return user_name(session, found.finalised_by_id) if found is not None else None
-
-
 def user_name(session: Session, user_id: int | None) -> str | None:
     """The display name of the user with this id, if there is one."""
     user = session.get(User, user_id) if user_id is not None else None
     return user.display_name if user else None
 
 
-def snapshots(session: Session, record_id: int) -> list[RecordVersion]:
-    """The record's versions, oldest first, without their documents (a page lists them: it
-    never prints one; reading `data` of these raises instead of reading it one by one)."""
-    return list(session.exec(select(RecordVersion).where(RecordVersion.record_id == record_id)
-                             .options(defer(RecordVersion.data, raiseload=True))
-                             .order_by(RecordVersion.version)))
+def snapshots(session: Session, record_id: int) -> list[tuple[RecordVersion, str | None]]:
+    """The record's versions, oldest first, each with the display name of who finalised it
+    (if known), without their documents (a page lists them: it never prints one; reading
+    `data` of these raises instead of reading it one by one)."""
+    return [(version, name) for version, name in session.execute(
+        select(RecordVersion, User.display_name)
+        .outerjoin(User, User.id == RecordVersion.finalised_by_id)
+        .where(RecordVersion.record_id == record_id)
+        .options(defer(RecordVersion.data, raiseload=True))
+        .order_by(RecordVersion.version))]
 
 
 def snapshot(session: Session, record_id: int, version: int) -> RecordVersion | None:

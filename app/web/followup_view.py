@@ -37,8 +37,9 @@ def record_page_context(record, user, session: Session | None = None, request=No
     every = versions.snapshots(session, record.id)
     seen = access.sight_of(session, user, record.id, request)
     # Only the versions this person may read: a partner's, those sent to their organisation.
-    snapshots = [s for s in every if seen is not None and seen.may_read(s.version)]
-    current = next((s for s in every if s.version == record.version), None)
+    snapshots = [s for s, _ in every if seen is not None and seen.may_read(s.version)]
+    current, finalised_by = next(((s, name) for s, name in every
+                                  if s.version == record.version), (None, None))
     return {"after": {
         "entries": entries,
         "timeline": timeline(entries),
@@ -46,6 +47,8 @@ def record_page_context(record, user, session: Session | None = None, request=No
         "versions": snapshots,
         "status_of": versions.status_of,
         "current": current,
+        # Who finalised the version shown (none for a draft).
+        "finalised_by": None if record.is_draft else finalised_by,
         "can_follow_up": not partner,
         # The way to the follow-up page: once the record is in force (not while a draft).
         "offers_follow_up": not partner and not record.is_draft,

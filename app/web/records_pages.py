@@ -11,7 +11,7 @@ from app.auth.deps import PageUser
 from app.auth.roles import can_read_audit
 from app.deps import PostedValues, SessionDep
 from app.domain.choices import RecordStatus
-from app.followup import lifecycle, versions
+from app.followup import lifecycle
 from app.pdf.service import render_after_finalise
 from app.records import service
 from app.records.models import DamagedRecord
@@ -54,10 +54,7 @@ def _record_page(request, record, user, *, errors=None, error_links=None, status
         "just_finalised": just_finalised and record.status == RecordStatus.FINALISED,
         **followup_view.record_page_context(record, user, session, request),
     }
-    after = context["after"]
-    # The current version's snapshot, read once for the page (and who finalised it).
-    context["finalised_by"] = versions.finalised_by_name(
-        session, record, after["current"] if after else None) if session else None
+    context["finalised_by"] = context["after"] and context["after"]["finalised_by"]
     return templates.TemplateResponse(request, "record.html", context, status_code=status_code)
 
 
