@@ -3,6 +3,8 @@ answers are known in advance; working-day due dates across Christmas and Easter.
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from app.clock import uk_today
 from app.config import get_settings
 from app.domain.schema import StrategyRecordData, uk_now
@@ -212,6 +214,30 @@ def test_the_managers_counts_stop_at_the_cap(session, anonymous, monkeypatch):
     page = soup(signed_in(anonymous, session, manager).get("/manager"))
     assert page.select_one("#count-overdue strong").get_text() == "more than 2"
     assert page.select_one("#count-returned strong").get_text() == "0"
+
+
+@pytest.mark.parametrize(("cap", "updates", "others"), [
+    (2, 2, 1), (2, 3, 0), (2, 1, 1), (2, 1, 3), (2, 0, 3), (2, 2, 0), (5, 3, 3), (5, 3, 2),
+    (5, 0, 0)])
+def test_overdue_counts_are_the_capped_counts_of_all_and_of_the_update_actions(
+        session, cap, updates, others):
+    """The update actions are counted first and the others only up to what the cap leaves:
+    the answers are still each count stopped at cap + 1, at the cap and either side of it."""
+    past = str(discussion_time().date())
+    future = str(uk_now().date() + timedelta(days=10))
+    sw = make_user(session, "sam")
+    manager = make_user(session, "mo", "manager")
+    for _ in range(updates):
+        tracked_record(session, sw, actions=[
+            {"kind": "update_agencies", "due_date": past},
+            {"description": "Visit", "owner": "SW", "due_date": future}])
+    tracked_record(session, sw, actions=[
+        {"kind": "update_agencies", "due_date": future},
+        *({"description": f"Visit {n}", "owner": "SW", "due_date": past}
+          for n in range(others))])
+    counts = manager_counts(session, manager, cap=cap)
+    assert (counts.overdue_actions, counts.overdue_update_actions) == (
+        min(updates + others, cap + 1), min(updates, cap + 1))
 
 
 def test_drafts_never_finalised_are_counted_and_queued_with_the_stale_ones_apart(session,

@@ -220,6 +220,12 @@ def manager_counts(session: Session, user: User, cap: int = COUNT_CAP) -> Manage
     (shown as "more than cap"): the page costs the same at any size."""
     today = uk_today()
     overdue = _open_actions(user, ActionQuery(overdue=True), today)
+    # The update-all-agencies actions first, then the others only as far as the cap: when the
+    # first alone pass it (as at 100,000 records), so does the total, and nothing more is read.
+    overdue_updates = count_up_to(session, overdue.where(TrackedAction.kind.in_(UPDATE_KINDS)),
+                                  cap)
+    overdue_actions = overdue_updates if overdue_updates > cap else overdue_updates + count_up_to(
+        session, overdue.where(TrackedAction.kind.not_in(UPDATE_KINDS)), cap - overdue_updates)
     not_opened, unreachable = receipts.flag_counts(session, user, today, cap)
 
     def records(name: str, *conditions) -> int:
@@ -228,9 +234,8 @@ def manager_counts(session: Session, user: User, cap: int = COUNT_CAP) -> Manage
     return ManagerCounts(
         awaiting_authorisation=records("awaiting-authorisation"),
         returned=records("returned"),
-        overdue_actions=count_up_to(session, overdue, cap),
-        overdue_update_actions=count_up_to(
-            session, overdue.where(TrackedAction.kind.in_(UPDATE_KINDS)), cap),
+        overdue_actions=overdue_actions,
+        overdue_update_actions=overdue_updates,
         edt_review=records("edt-review"),
         edt_review_overdue=records("edt-review", StrategyRecord.review_due < today),
         referrer_feedback=records("referrer-feedback"),
