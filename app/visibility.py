@@ -149,12 +149,10 @@ def sight(session: Session, user: User | LinkReader, record_id: int) -> Sight | 
             .order_by(col(RecordReceipt.version))).all()
         if not receipts:
             return None
-        versions = tuple(version for _, version, _, _ in receipts)
-        # A version sent more than once counts as opened only when every copy was.
-        opened = set(versions) - {version for _, version, was, _ in receipts if not was}
-        downloaded = set(versions) - {version for _, version, _, was in receipts if not was}
+        versions = tuple(version for _, version, _, _ in receipts)  # one receipt a version
         return Sight(versions, versions[-1], may_change=False, record=receipts[0][0],
-                     opened=frozenset(opened), downloaded=frozenset(downloaded))
+                     opened=frozenset(v for _, v, opened, _ in receipts if opened),
+                     downloaded=frozenset(v for _, v, _, downloaded in receipts if downloaded))
     # The record if visible, with its finalised versions (none: one NULL row).
     rows = session.execute(
         select(StrategyRecord, col(RecordVersion.version))

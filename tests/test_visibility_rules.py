@@ -205,6 +205,25 @@ def test_the_sight_of_one_record(session, population):
     assert visibility.sight(session, police, ids["school_only"]) is None
 
 
+def test_a_partners_sight_says_which_of_their_versions_were_opened_and_downloaded(
+        session, population):
+    """What lets a later read write no receipt (app/web/access.note_opened): read with the
+    versions, per version, for the reader's own organisation only."""
+    ids = population
+    police = make_user(session, "pc", "partner", agency="police")
+    school = make_user(session, "head", "partner", agency="school")
+    seen = visibility.sight(session, police, ids["amended"])
+    assert (seen.opened, seen.downloaded) == (frozenset(), frozenset())
+    assert sending.mark_downloaded(session, police, ids["amended"], 1)  # opened it too
+    assert sending.mark_opened(session, police, ids["amended"], 2)
+    seen = visibility.sight(session, police, ids["amended"])
+    assert (seen.versions, seen.opened, seen.downloaded) == ((1, 2), {1, 2}, {1})
+    assert seen.record is not None and seen.record.id == ids["amended"]
+    # Another organisation's reads are not theirs.
+    seen = visibility.sight(session, school, ids["amended"])
+    assert (seen.versions, seen.opened, seen.downloaded) == ((1,), frozenset(), frozenset())
+
+
 def _link(session, record_id, version, email, **changes):
     receipt = session.execute(select(RecordReceipt).where(
         RecordReceipt.record_id == record_id, RecordReceipt.version == version,
