@@ -110,6 +110,7 @@ def test_a_stored_pdf_is_served_unread_and_one_to_render_is_checked_first(client
     stored = lifecycle.finalise_record(session, record=stored, expected_revision=stored.revision)
     first = client.get(f"/strategies/{stored.id}/record.pdf")
     assert first.status_code == 200
+    child = stored.content.children[0].key
     draft = lifecycle.create_record(session, data=record_with(), team="Central")
     damage(session, stored)
     damage(session, draft)
@@ -118,3 +119,6 @@ def test_a_stored_pdf_is_served_unread_and_one_to_render_is_checked_first(client
     assert service.damaged_records(session) == []
     assert client.get(f"/strategies/{draft.id}/record.pdf").status_code == 409
     assert [r.id for r in service.damaged_records(session)] == [draft.id]
+    # A child's copy reads the children from the document: checked, so flagged first.
+    assert client.get(f"/strategies/{stored.id}/children/{child}/record.pdf").status_code == 409
+    assert [r.id for r in service.damaged_records(session)] == [stored.id, draft.id]

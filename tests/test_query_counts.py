@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
+from sqlmodel import select
 
+from app.auth.models import AuditEvent
 from app.requests.models import StrategyRequest
 from app.worklists.tracker import SEGMENTS
 from tests.builders import discussion_time
@@ -212,6 +214,12 @@ def test_a_partners_later_reads_write_no_receipt_and_the_first_ones_do(
         writes.append([s.split(" SET ", 1)[1].split("=", 1)[0] for s in statements
                        if s.startswith("UPDATE record_receipt")])
     assert writes == [["first_opened_at"], ["first_downloaded_at"], [], []]
+    session.expire_all()
+    logged = session.exec(select(AuditEvent.action).where(
+        AuditEvent.record_id == record.id, AuditEvent.username == "pc")
+        .order_by(AuditEvent.id)).all()
+    assert logged == ["receipt_opened", "viewed", "receipt_downloaded", "downloaded",
+                      "viewed", "downloaded"]
     # As for social care: who may see it and the record in one statement (their receipts
     # joined to it), then the printed state and the stored PDF, then the audit row.
     assert _tables(statements) == [

@@ -34,9 +34,11 @@ def _download(request: Request, session, user, record_id: int, child_key: str | 
               version: int | None = None):
     # Partners get only versions sent to their organisation, never an amendment's draft;
     # earlier versions come from their snapshots, printed with what happened since.
-    # A stored PDF is served without reading the document; one to render is checked first,
-    # so a damaged document is flagged, as any read of it is (and answers 409).
-    record = access.readable(session, user, record_id, request, version, checked=False)
+    # A stored PDF of the whole record is served without reading the document; one to render
+    # (or a child's copy, which reads the children) is checked first, so a damaged document
+    # is flagged, as any read of it is (and answers 409).
+    record = access.readable(session, user, record_id, request, version,
+                             checked=child_key is not None)
     if child_key is not None and child_key not in {c.key for c in record.content.children}:
         raise HTTPException(status_code=404, detail="No such child in this record")
     state = printed_state(session, record)
