@@ -126,13 +126,6 @@ class Sight:
         return version in self.versions
 
 
-def partner_versions(session: Session, user: User | LinkReader, record_id: int) -> tuple[int, ...]:
-    return tuple(session.execute(
-        select(col(RecordReceipt.version)).where(col(RecordReceipt.record_id) == record_id,
-                                                 receipt_filter(user))
-        .order_by(col(RecordReceipt.version))).scalars())
-
-
 def sight(session: Session, user: User | LinkReader, record_id: int) -> Sight | None:
     """What `user` may see of the record; None if nothing (then it answers as not found).
     One statement, which reads the record too, so the route that asked need not read it

@@ -61,7 +61,7 @@ def test_0010_carries_what_was_sent_by_agency_type_over_to_organisations(empty_d
     partner could read before they can still read."""
     import json
 
-    from app.visibility import partner_versions, record_filter
+    from app.visibility import record_filter, sight
 
     migrate.upgrade(empty_database, "0009")
     engine = db.make_engine(empty_database)
@@ -127,7 +127,7 @@ def test_0010_carries_what_was_sent_by_agency_type_over_to_organisations(empty_d
         with ModelSession(engine) as session:
             for username in ("pc", "head"):  # what each could read before, they still can
                 user = session.exec(select(User).where(User.username == username)).one()
-                assert partner_versions(session, user, 1) == (1,)
+                assert sight(session, user, 1).versions == (1,)
                 assert session.exec(select(StrategyRecord.id).where(record_filter(user))).all() \
                     == [1]
     finally:

@@ -196,6 +196,10 @@ def test_the_sight_of_one_record(session, population):
         (1,), None, True)
     assert visibility.sight(session, sw, ids["draft"]) == visibility.Sight((), None, True)
     assert visibility.sight(session, sw, ids["north"]) is None
+    # The record itself comes with the answer (the route reads it no more), for anyone.
+    for reader, key in ((sw, "amended"), (manager, "being_amended"), (sw, "draft")):
+        seen = visibility.sight(session, reader, ids[key])
+        assert isinstance(seen.record, StrategyRecord) and seen.record.id == ids[key]
     # A partner: the versions sent to them, the newest being "the record"; never a change.
     assert visibility.sight(session, police, ids["amended"]) == visibility.Sight((1, 2), 2, False)
     seen = visibility.sight(session, school, ids["amended"])
