@@ -182,3 +182,36 @@ def test_sent_late_compares_with_the_discussion_in_working_days():
     assert not receipts.sent_late(friday, datetime(2026, 9, 1, 16, 0, tzinfo=UTC), settings)
     assert receipts.sent_late(friday, datetime(2026, 9, 2, 9, 0, tzinfo=UTC), settings)
     assert not receipts.sent_late(None, datetime(2026, 9, 2, 9, 0, tzinfo=UTC), settings)
+
+
+def test_two_of_an_agencys_people_opening_and_downloading_at_once_record_each_first_once(
+        session, anonymous):
+    """Both readers' sights say "not yet"; each sends the guarded UPDATE, and only one of each
+    lands: one first opening and one first download, each with one audit row."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from fastapi.testclient import TestClient
+
+    from app.main import app
+
+    sw = make_user(session, "sam")
+    people = [make_partner(session, name, "police", None) for name in ("pc", "pc2")]
+    record = finalised_record(session, sw)
+    start = Barrier(2)
+
+    def read(reader, path):
+        start.wait()
+        return reader.get(path).status_code
+
+    with TestClient(app) as first, TestClient(app) as second:
+        readers = [signed_in(first, session, people[0]), signed_in(second, session, people[1])]
+        for path in (f"/strategies/{record.id}", f"/strategies/{record.id}/record.pdf"):
+            with ThreadPoolExecutor(2) as pool:
+                assert list(pool.map(read, readers, [path, path])) == [200, 200]
+    receipt = _receipt(session, record.id, "police")
+    assert receipt.first_opened_at is not None and receipt.first_downloaded_at is not None
+    actions = session.execute(select(AuditEvent.action).where(
+        AuditEvent.record_id == record.id, AuditEvent.username.in_(["pc", "pc2"]))).scalars().all()
+    assert sorted(actions) == ["downloaded", "downloaded", "receipt_downloaded",
+                               "receipt_opened", "viewed", "viewed"]
