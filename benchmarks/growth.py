@@ -47,6 +47,8 @@ PAGES = [
     ("report page", "/reports/audit"),
     ("figure page", "/reports/audit/figures/update-on-time"),
     ("records behind a figure", "/reports/audit/figures/update-overdue/records"),
+    ("records behind a figure most are behind",
+     "/reports/audit/figures/participants-recorded/records?which=denominator"),
     ("report API", "/api/reports/audit"),
     ("report API: a figure's record ids", "/api/reports/audit/figures/update-overdue/records"),
     ("record list", "/strategies"),

@@ -14,13 +14,15 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.followup import lifecycle as service
 from app.followup.measure_table import MEASURE_COLUMNS, RecordMeasure
 from app.followup.models import FollowUpEntry, TrackedAction
+from app.records.models import StrategyRecord
 from app.reports.breakdowns import referrer_days, return_reasons, triage_hours
 from app.reports.families import Scope
-from app.reports.figures import BY_ID, FIGURES, months_between, record_ids
+from app.reports.figures import BY_ID, FIGURES, is_behind, months_between
 from app.requests.models import StrategyRequest
 from app.sending.models import RecordReceipt
 from tests.builders import STANDARD_ORGANISATIONS, record_with
@@ -76,8 +78,8 @@ def _counts(session, today=DAY_AFTER, **scope) -> dict:
 
 
 def _listed(session, ids, figure_id, today=DAY_AFTER, **kwargs) -> set[str]:
-    found = set(session.execute(record_ids(session, BY_ID[figure_id],
-                                           Scope(*PERIOD, today=today), **kwargs)).scalars())
+    behind = is_behind(BY_ID[figure_id], Scope(*PERIOD, today=today), StrategyRecord.id, **kwargs)
+    found = set(session.execute(select(StrategyRecord.id).where(behind)).scalars())
     return {name for name, record_id in ids.items() if record_id in found}
 
 
