@@ -49,6 +49,7 @@ PAGES = [
     ("records behind a figure", "/reports/audit/figures/update-overdue/records"),
     ("records behind a figure most are behind",
      "/reports/audit/figures/participants-recorded/records?which=denominator"),
+    ("records behind a figure few are behind", "/reports/audit/figures/amended/records"),
     ("report API", "/api/reports/audit"),
     ("report API: a figure's record ids", "/api/reports/audit/figures/update-overdue/records"),
     ("record list", "/strategies"),

@@ -22,7 +22,7 @@ from app.followup.models import FollowUpEntry, TrackedAction
 from app.records.models import StrategyRecord
 from app.reports.breakdowns import referrer_days, return_reasons, triage_hours
 from app.reports.families import Scope
-from app.reports.figures import BY_ID, FIGURES, is_behind, months_between
+from app.reports.figures import BY_ID, FIGURES, is_behind, months_between, record_ids
 from app.requests.models import StrategyRequest
 from app.sending.models import RecordReceipt
 from tests.builders import STANDARD_ORGANISATIONS, record_with
@@ -78,8 +78,11 @@ def _counts(session, today=DAY_AFTER, **scope) -> dict:
 
 
 def _listed(session, ids, figure_id, today=DAY_AFTER, **kwargs) -> set[str]:
-    behind = is_behind(BY_ID[figure_id], Scope(*PERIOD, today=today), StrategyRecord.id, **kwargs)
-    found = set(session.execute(select(StrategyRecord.id).where(behind)).scalars())
+    figure, scope = BY_ID[figure_id], Scope(*PERIOD, today=today)
+    found = set(session.execute(record_ids(figure, scope, **kwargs)).scalars())
+    # Asked a record at a time (how the list walks), the same records.
+    asked = is_behind(figure, scope, StrategyRecord.id, **kwargs)
+    assert set(session.execute(select(StrategyRecord.id).where(asked)).scalars()) == found
     return {name for name, record_id in ids.items() if record_id in found}
 
 

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, true
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -277,23 +277,36 @@ def apart(session: Session, jobs: list[Callable[[Session], object]]) -> list:
         return list(pool.map(apart, jobs))
 
 
-def is_behind(figure: Figure, scope: Scope, record_id: ColumnElement, *, numerator: bool = True,
-              part: str | None = None) -> ColumnElement[bool]:
-    """Whether the record `record_id` (a column of the list asking) is behind the figure's
-    numerator (or its whole denominator, or one agency's part): the conditions the counts
-    apply, asked of one record. A list in its own order can then stop at a page, and the
-    database chooses between walking the list and gathering the figure's records first; an
-    `IN (the figure's records)` always gathered them all, 60-90 ms at 100,000 records for a
-    figure most records of a year are behind."""
+def _behind(figure: Figure, scope: Scope, numerator: bool, part: str | None):
+    """The figure's rows for the scope, and the conditions its numerator (or its whole
+    denominator, or one agency's part) sets on them: what its counts apply."""
     rows = figure.family.rows(_scoped(figure, scope)).subquery()
-    conditions = [rows.c.record_id == record_id]
+    conditions = [rows.c.record_id.is_not(None)]
     if figure.applies is not None:
         conditions.append(figure.applies(rows.c))
     if numerator and figure.hit is not None:
         conditions.append(figure.hit(rows.c))
     if part is not None and figure.parts:
         conditions.append(rows.c.part == part)
-    return exists().where(*conditions)
+    return rows, conditions
+
+
+def record_ids(figure: Figure, scope: Scope, *, numerator: bool = True,
+               part: str | None = None) -> Select:
+    """The ids of the records behind a figure's numerator (or its whole denominator, or one
+    agency's part), gathered: the same conditions the counts apply."""
+    rows, conditions = _behind(figure, scope, numerator, part)
+    return select(rows.c.record_id).where(*conditions).distinct()
+
+
+def is_behind(figure: Figure, scope: Scope, record_id: ColumnElement, *, numerator: bool = True,
+              part: str | None = None) -> ColumnElement[bool]:
+    """Whether the record `record_id` (a column of the list asking) is among `record_ids`,
+    as a scalar subquery: the database asks it of each record in turn rather than gathering
+    them all first, so a list walking its own order stops at a page (`listing.list_page`)."""
+    rows, conditions = _behind(figure, scope, numerator, part)
+    return (select(literal(1)).where(rows.c.record_id == record_id, *conditions).limit(1)
+            .scalar_subquery().is_not(None))
 
 
 def months_between(start: date, end: date) -> list[str]:

@@ -77,7 +77,10 @@ class StrategyRequest(SQLModel, table=True):
                       Index("ix_strategy_request_mine", "created_by_id", "created_at", "id"),
                       # The live audit's request figures, index-only (migration 0024).
                       Index("ix_strategy_request_report", "created_at", postgresql_include=[
-                          "agency", "status", "triaged_in_time", "triaged_at"]))
+                          "agency", "status", "triaged_in_time", "triaged_at"]),
+                      # The records behind a request figure, asked a record at a time, and
+                      # the foreign key's deletes (migration 0026).
+                      Index("ix_strategy_request_record_id", "record_id"))
 
     id: int | None = DbField(default=None, primary_key=True)
     # The agency that asks; a partner's requests are always their own agency's.

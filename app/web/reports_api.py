@@ -17,7 +17,7 @@ from app.deps import SessionDep
 from app.domain.choices import Agency, LedBy
 from app.records.models import StrategyRecord
 from app.reports.disclosure import Cell, Shown, Withheld
-from app.reports.figures import BY_ID, is_behind
+from app.reports.figures import BY_ID, record_ids
 from app.reports.query import ReportQuery, read_query
 from app.web.access import visible_filter
 from app.web.api_common import READ_ERRORS, invalid, problem
@@ -95,11 +95,12 @@ class RecordIdsOut(BaseModel):
         "Pass as `after` for the next page; null on the last page"))
 
 
-def _visible_ids(session, user: User, behind, after: int, limit: int) -> list[int]:
-    """A page of the ids behind a figure (`behind`, a condition on a record) that this user
-    may see (the record list's own rule), after `after`, in id order."""
+def _visible_ids(session, user: User, ids, after: int, limit: int) -> list[int]:
+    """A page of the ids behind a figure that this user may see (the record list's own
+    rule), after `after`, in id order. Id order is not the order a figure's records come in,
+    so they are gathered (`record_ids`), not asked one at a time."""
     query = (select(StrategyRecord.id)
-             .where(behind, visible_filter(user),
+             .where(StrategyRecord.id.in_(ids.scalar_subquery()), visible_filter(user),
                     StrategyRecord.id > after)
              .order_by(StrategyRecord.id).limit(limit + 1))
     return list(session.execute(query).scalars())
@@ -186,8 +187,8 @@ def figure_record_ids(request: Request, figure_id: str, session: SessionDep,
     if errors:
         field, message = next(iter(errors.items()))
         raise invalid(("query", field), message, request.query_params.get(field))
-    behind = is_behind(figure, query.scope(), StrategyRecord.id, part=part or None)
-    ids = _visible_ids(session, user, behind, after, limit)
+    ids = _visible_ids(session, user, record_ids(figure, query.scope(), part=part or None),
+                       after, limit)
     audit.log(session, "viewed", user=user, request=request,
               detail=f"records behind live audit figure {figure_id} {query.params()}")
     return RecordIdsOut(figure=figure_id, record_ids=ids[:limit],

@@ -25,7 +25,7 @@ from app.records.listing import ListQuery
 from app.records.models import StrategyRecord
 from app.reports import charts, exports
 from app.reports.disclosure import Disclosed, Shown, report_for, sees_exact_figures
-from app.reports.figures import BY_ID, Figure, is_behind, months_between
+from app.reports.figures import BY_ID, Figure, is_behind, months_between, record_ids
 from app.reports.query import ReportQuery, read_query
 from app.templating import templates
 from app.web import access
@@ -138,8 +138,9 @@ def figure_records(request: Request, figure_id: str, session: SessionDep,
     if which not in ("numerator", "denominator") or (
             part is not None and part not in Agency._value2member_map_):
         raise HTTPException(404, "No such list of records for this figure")
-    behind = is_behind(figure, query.scope(), StrategyRecord.id, numerator=which == "numerator",
-                       part=part)
+    numerator, scope = which == "numerator", query.scope()
+    ids = record_ids(figure, scope, numerator=numerator, part=part)
+    asked = is_behind(figure, scope, StrategyRecord.id, numerator=numerator, part=part)
     try:
         list_query = ListQuery.model_validate(
             {k: request.query_params[k] for k in ("after", "before", "sort")
@@ -148,7 +149,8 @@ def figure_records(request: Request, figure_id: str, session: SessionDep,
         raise HTTPException(404, "Not a position in this list: use its Next and Previous "
                                  "links") from None
     page = access.visible_records(session, user, list_query,
-                                  restrict=behind)
+                                  restrict=StrategyRecord.id.in_(ids.scalar_subquery()),
+                                  asked=asked)
     audit.log(session, "viewed", user=user, request=request,
               detail=f"records behind live audit figure {figure.id} ({which}) {query.params()}")
     context |= {"query": query, "page": page, "which": which, "part": part,

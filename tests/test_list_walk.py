@@ -1,0 +1,110 @@
+"""A page limited to some records, walked a record at a time (`listing.list_page`'s `asked`):
+the walk over the next `walk` rows, and the gathering beyond it when they hold less than a
+page, give exactly the pages the plain restricted list gives, whatever the page size, the
+walk's length, the order and the direction of paging (issue 26)."""
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.records.listing import ListQuery, list_page
+from app.records.models import StrategyRecord
+from app.web.access import visible_filter
+from tests.conftest import make_user
+from tests.test_list import counting_statements, make
+
+# Days ago of each record made: ties on a discussion time are paged by id.
+DAYS = (0, 1, 1, 1, 2, 3, 5, 5, 8, 9, 12, 13, 20, 21)
+
+
+def _made(session):
+    made = [make(session, days_ago=days) for days in DAYS]
+    made.append(make(session, days_ago=4, team="North"))  # behind, but not Sam's to see
+    return made
+
+
+def _page(session, visible, members, query, size, walk):
+    """A page of the records `members`: walked `walk` rows first, or (None) plainly."""
+    behind = StrategyRecord.id.in_(members)
+    return list_page(session, visible, query, size, restrict=behind,
+                     asked=behind if walk else None, walk=walk or 1)
+
+
+def _shape(page):
+    return [item.id for item in page.items], page.has_next, page.has_previous
+
+
+def _every_page(session, visible, members, sort, size, walk):
+    """Each page from the first by Next, then back by Previous: (ids, next, previous)."""
+    forward, query = [], ListQuery(sort=sort)
+    while True:
+        page = _page(session, visible, members, query, size, walk)
+        forward.append(_shape(page))
+        if not page.has_next:
+            break
+        query = ListQuery(sort=sort, after=page.next_cursor)
+    backward = []
+    while page.has_previous:
+        page = _page(session, visible, members, ListQuery(sort=sort, before=page.previous_cursor),
+                     size, walk)
+        backward.append(_shape(page))
+    return forward, backward
+
+
+@pytest.fixture
+def listed(session):
+    """The records, and Sam (Central's) who may see all but North's: made once for all the
+    examples of a test, which only read them."""
+    return _made(session), make_user(session, "sam")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_walking_then_gathering_pages_as_the_plain_list_does(session, listed, data):
+    made, sam = listed
+    visible = visible_filter(sam)
+    every = [r.id for r in made]
+    members = data.draw(st.lists(st.sampled_from(every), unique=True), label="behind")
+    sort = data.draw(st.sampled_from(["newest", "oldest"]), label="sort")
+    size = data.draw(st.integers(1, 6), label="page size")
+    walk = data.draw(st.integers(1, len(every) + 2), label="walk")
+
+    walked = _every_page(session, visible, members, sort, size, walk)
+    assert walked == _every_page(session, visible, members, sort, size, None)
+    # And the plain list is the records behind, that Sam may see, in the list's order.
+    seen = sorted((r for r in made if r.id in members and r.team == "Central"),
+                  key=lambda r: (r.sort_at, r.id), reverse=sort == "newest")
+    assert [i for ids, _, _ in walked[0] for i in ids] == [r.id for r in seen]
+
+
+def test_a_page_found_in_the_walk_is_one_statement_and_a_short_one_three(session, engine,
+                                                                        listed):
+    made, sam = listed
+    visible = visible_filter(sam)
+    newest_first = sorted((r for r in made if r.team == "Central"),
+                          key=lambda r: (r.sort_at, r.id), reverse=True)
+
+    def page(members, walk):
+        with counting_statements(engine) as statements:
+            found = list_page(session, visible, ListQuery(), 2,
+                              restrict=StrategyRecord.id.in_(members),
+                              asked=StrategyRecord.id.in_(members), walk=walk)
+        return [i.id for i in found.items], found.has_next, len(statements)
+
+    # The first four rows hold a page and one more: the walk alone answers.
+    dense = [r.id for r in newest_first[:3]]
+    assert page(dense, walk=4) == (dense[:2], True, 1)
+    # The first four hold one: the walk, where it stopped, and the rest gathered beyond it.
+    sparse = [newest_first[0].id, newest_first[9].id, newest_first[12].id]
+    assert page(sparse, walk=4) == ([sparse[0], sparse[1]], True, 3)
+    # Less than a page in a walk longer than the list: that is all, known in two statements.
+    assert page(sparse[:1], walk=50) == (sparse[:1], False, 2)
+    # A page and one more anywhere within the walk: the walk alone answers.
+    assert page(sparse, walk=50) == (sparse[:2], True, 1)
+    # The gathering starts just after the walk's last row: the fifth record is behind and
+    # found, not skipped or listed twice, when the walk covers the first four.
+    edge = [newest_first[3].id, newest_first[4].id]
+    assert page(edge, walk=4) == (edge, False, 3)
+    assert newest_first[0].sort_at - newest_first[-1].sort_at >= timedelta(days=20)
