@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
-from app.records.listing import ListQuery, list_page
+from app.records.listing import Among, ListQuery, list_page
 from app.records.models import StrategyRecord
 from app.web.access import visible_filter
 from tests.conftest import make_user
@@ -25,11 +26,17 @@ def _made(session):
     return made
 
 
+def _among(members) -> Among:
+    return Among(ids=select(StrategyRecord.id).where(StrategyRecord.id.in_(members)),
+                 asked=StrategyRecord.id.in_(members))
+
+
 def _page(session, visible, members, query, size, walk):
     """A page of the records `members`: walked `walk` rows first, or (None) plainly."""
-    behind = StrategyRecord.id.in_(members)
-    return list_page(session, visible, query, size, restrict=behind,
-                     asked=behind if walk else None, walk=walk or 1)
+    if walk is None:
+        return list_page(session, visible, query, size,
+                         restrict=StrategyRecord.id.in_(members))
+    return list_page(session, visible, query, size, among=_among(members), walk=walk)
 
 
 def _shape(page):
@@ -88,9 +95,8 @@ def test_a_page_found_in_the_walk_is_one_statement_and_a_short_one_three(session
 
     def page(members, walk):
         with counting_statements(engine) as statements:
-            found = list_page(session, visible, ListQuery(), 2,
-                              restrict=StrategyRecord.id.in_(members),
-                              asked=StrategyRecord.id.in_(members), walk=walk)
+            found = list_page(session, visible, ListQuery(), 2, among=_among(members),
+                              walk=walk)
         return [i.id for i in found.items], found.has_next, len(statements)
 
     # The first four rows hold a page and one more: the walk alone answers.

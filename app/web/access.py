@@ -24,6 +24,7 @@ from app.followup.versions import snapshot, status_of, version_record
 from app.records import service
 from app.records.listing import (
     PAGE_SIZE,
+    Among,
     ListedRecord,
     ListQuery,
     Page,
@@ -187,14 +188,13 @@ def receipts_readable(session: Session, user: User, record_id: int,
 
 def visible_records(session: Session, user: User, query: ListQuery | None = None, *,
                     restrict: ColumnElement[bool] | None = None,
-                    asked: ColumnElement[bool] | None = None,
-                    page_size: int = PAGE_SIZE) -> Page:
-    """A page of the list as this person may see it. `restrict` (a WHERE condition) limits
-    it further, e.g. to the records behind a report's figure; it never shows more. `asked`
-    is `restrict` asked of a record at a time (see `listing.list_page`)."""
+                    among: Among | None = None, page_size: int = PAGE_SIZE) -> Page:
+    """A page of the list as this person may see it. `restrict` (a WHERE condition) or
+    `among` (some records, e.g. those behind a report's figure) limits it further; it never
+    shows more."""
     query = query or ListQuery()
     page = list_page(session, visibility.list_filter(user, query.filtered), query, page_size,
-                     restrict=restrict, asked=asked)
+                     restrict=restrict, among=among)
     if visibility.is_partner(user):
         page = replace(page, items=_as_received(session, user, page.items))
     return page
