@@ -114,3 +114,49 @@ def test_a_page_found_in_the_walk_is_one_statement_and_a_short_one_three(session
     edge = [newest_first[3].id, newest_first[4].id]
     assert page(edge, walk=4) == (edge, False, 3)
     assert newest_first[0].sort_at - newest_first[-1].sort_at >= timedelta(days=20)
+
+
+# --- a search by name: the names' index first, up to GATHERED ---------------------------------
+
+NAMES = ("Leo Carter", "Ava Carter", "Leo Smith", "Mia Jones")
+
+
+@pytest.fixture
+def named(session):
+    made = [make(session, days_ago=days, names=(NAMES[n % len(NAMES)],),
+                 team="North" if n % 5 == 4 else "Central")
+            for n, days in enumerate(DAYS)]
+    return made, make_user(session, "sam")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_name_search_pages_alike_whether_its_records_are_found_first_or_walked_for(
+        session, named, data, monkeypatch):
+    from app.records import listing
+
+    made, sam = named
+    q = data.draw(st.sampled_from(["carter", "leo", "SMITH", "jones", "zz"]), label="q")
+    gathered = data.draw(st.sampled_from([0, 1, 3, 100]), label="gathered")
+    sort = data.draw(st.sampled_from(["newest", "oldest"]), label="sort")
+    size = data.draw(st.integers(1, 5), label="page size")
+    monkeypatch.setattr(listing, "GATHERED", gathered)
+
+    listed, query = [], ListQuery(q=q, sort=sort)
+    while True:
+        page = list_page(session, visible_filter(sam), query, size)
+        listed += [item.id for item in page.items]
+        if not page.has_next:
+            break
+        query = ListQuery(q=q, sort=sort, after=page.next_cursor)
+    expected = sorted((r for r in made if q.lower() in r.children_names[0].lower()
+                       and r.team == "Central"),
+                      key=lambda r: (r.sort_at, r.id), reverse=sort == "newest")
+    assert listed == [r.id for r in expected]
+    # Back by Previous from the last page, the same pages in reverse.
+    back = []
+    while page.has_previous:
+        page = list_page(session, visible_filter(sam),
+                         ListQuery(q=q, sort=sort, before=page.previous_cursor), size)
+        back = [item.id for item in page.items] + back
+    assert back + listed[len(back):] == listed
