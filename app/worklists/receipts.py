@@ -16,7 +16,7 @@ from sqlmodel import Session
 from app.auth.models import User
 from app.clock import uk_date, uk_day_start, uk_today
 from app.config import Settings, get_settings
-from app.db import count_up_to
+from app.db import count_up_to, counts_up_to
 from app.organisations.models import Organisation, OrganisationContact
 from app.records.models import RecordDistribution, StrategyRecord
 from app.rules.due_dates import sent_late
@@ -146,8 +146,11 @@ def flag_counts(session: Session, user: User, today: date, cap: int) -> tuple[in
     """(not opened in time, no one to notify) for the manager's page, each counted no
     further than cap + 1 (db.count_up_to): the same cost at any size."""
     unreachable = _unreachable_organisations(session)
-    return (count_up_to(session, _not_opened(user, today), cap),
-            count_up_to(session, _unreachable(user, unreachable), cap) if unreachable else 0)
+    if not unreachable:
+        return count_up_to(session, _not_opened(user, today), cap), 0
+    not_opened, unreached = counts_up_to(
+        session, [_not_opened(user, today), _unreachable(user, unreachable)], cap)
+    return not_opened, unreached
 
 
 @dataclass(frozen=True)
