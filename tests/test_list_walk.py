@@ -69,10 +69,16 @@ def listed(session):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
-def test_walking_then_gathering_pages_as_the_plain_list_does(session, listed, data):
+def test_walking_then_gathering_pages_as_the_plain_list_does(session, listed, data, monkeypatch):
+    from app.records import listing
+
     made, sam = listed
     visible = visible_filter(sam)
     every = [r.id for r in made]
+    # Beyond the walk, the records are looked up by key up to GATHERED, else left to the
+    # database: both ways, and the boundary between them.
+    monkeypatch.setattr(listing, "GATHERED", data.draw(st.sampled_from([0, 1, 3, 100]),
+                                                       label="gathered"))
     members = data.draw(st.lists(st.sampled_from(every), unique=True), label="behind")
     sort = data.draw(st.sampled_from(["newest", "oldest"]), label="sort")
     size = data.draw(st.integers(1, 6), label="page size")
@@ -86,7 +92,7 @@ def test_walking_then_gathering_pages_as_the_plain_list_does(session, listed, da
     assert [i for ids, _, _ in walked[0] for i in ids] == [r.id for r in seen]
 
 
-def test_a_page_found_in_the_walk_is_one_statement_and_a_short_one_three(session, engine,
+def test_a_page_found_in_the_walk_is_one_statement_and_a_short_one_four(session, engine,
                                                                         listed):
     made, sam = listed
     visible = visible_filter(sam)
@@ -102,17 +108,18 @@ def test_a_page_found_in_the_walk_is_one_statement_and_a_short_one_three(session
     # The first four rows hold a page and one more: the walk alone answers.
     dense = [r.id for r in newest_first[:3]]
     assert page(dense, walk=4) == (dense[:2], True, 1)
-    # The first four hold one: the walk, where it stopped, and the rest gathered beyond it.
+    # The first four hold one: the walk, where it stopped, the records behind read, and the
+    # rest of the page looked up beyond the walk.
     sparse = [newest_first[0].id, newest_first[9].id, newest_first[12].id]
-    assert page(sparse, walk=4) == ([sparse[0], sparse[1]], True, 3)
+    assert page(sparse, walk=4) == ([sparse[0], sparse[1]], True, 4)
     # Less than a page in a walk longer than the list: that is all, known in two statements.
     assert page(sparse[:1], walk=50) == (sparse[:1], False, 2)
     # A page and one more anywhere within the walk: the walk alone answers.
     assert page(sparse, walk=50) == (sparse[:2], True, 1)
-    # The gathering starts just after the walk's last row: the fifth record is behind and
-    # found, not skipped or listed twice, when the walk covers the first four.
+    # What is found beyond the walk starts just after its last row: the fifth record is
+    # behind and found, not skipped or listed twice, when the walk covers the first four.
     edge = [newest_first[3].id, newest_first[4].id]
-    assert page(edge, walk=4) == (edge, False, 3)
+    assert page(edge, walk=4) == (edge, False, 4)
     assert newest_first[0].sort_at - newest_first[-1].sort_at >= timedelta(days=20)
 
 

@@ -31,7 +31,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    true,
     tuple_,
 )
 from sqlalchemy.dialects import postgresql
@@ -270,9 +269,9 @@ def _where(statement, visible: ColumnElement[bool], query: ListQuery,
 # How many rows of the list a page asks one at a time (`Among.asked`) before it gathers the
 # rest: at 5-15 us a row, a few milliseconds at most.
 WALK = 1000
-# How many records a search by name lists by key, found in the names' index, before it walks
-# the list instead (`list_page`).
-GATHERED = 1000
+# How many records a page looks up by key, read first, before it leaves the database to
+# choose how to find them (`_chosen`).
+GATHERED = 2000
 
 
 @dataclass(frozen=True)
@@ -296,21 +295,19 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     `among` limits the page to some records by walking: the next `walk` rows of the list are
     read in order, each asked whether it is among them, stopping at a page. That is as quick
     as the plain list when most records are among them, however many there are. Only when
-    those rows hold less than a page are the rest gathered from beyond them (`_gathered`):
-    then the records are few near the top of the list, and usually few in all.
+    those rows hold less than a page is the rest found beyond them: read first and looked up
+    by key when they are at most `GATHERED` (`_chosen`), else as the database chooses.
 
-    A search by name first asks the names' trigram index which records match, up to
-    `GATHERED`, and lists those by key. A name matching more is dense enough to walk the list
-    for. Left to itself, PostgreSQL chose between the two by its estimate of how many records
-    a name matches, and misjudged: a name 186 records in 100,000 matched, estimated at 500,
-    was walked through 17,000 rows (25 ms, where the index takes 2)."""
+    A search by name likewise first asks the names' trigram index which records match, and
+    lists them by key when they are at most `GATHERED`; a name matching more is common
+    enough for the database to walk the list. Left to itself, PostgreSQL chose between the
+    two by its estimate of how many records a name matches, and misjudged: a name 186
+    records in 100,000 matched, estimated at 500, was walked through 17,000 rows (25 ms,
+    where the index takes 2)."""
     ids = identified(session, query.q)
-    named, matched = _named(query, ids), None
-    if named is not None:
-        found = session.execute(
-            select(StrategyRecord.id).where(named).limit(GATHERED + 1)).scalars().all()
-        if len(found) <= GATHERED:
-            matched = _one_of(session, found)
+    named = _named(query, ids)
+    matched = None if named is None else _chosen(
+        session, select(StrategyRecord.id).where(named), GATHERED)
     key = tuple_(StrategyRecord.sort_at, StrategyRecord.id)
     # Walking backwards (Previous) reads the list in reverse from the first row shown.
     backwards = query.before is not None
@@ -318,15 +315,22 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     order = [c.desc() if descending else c.asc()
              for c in (StrategyRecord.sort_at, StrategyRecord.id)]
 
-    def listed(columns, condition, position, limit: int):
+    def listed(columns, condition, position, limit: int, chosen=None):
         statement = _where(columns, visible, query, condition, ids, named=matched is None)
-        if matched is not None:
-            statement = statement.where(matched)
-        if restrict is not None:
-            statement = statement.where(restrict)
+        for limited in (matched, restrict, chosen):
+            if limited is not None:
+                statement = statement.where(limited)
         if position is not None:
             statement = statement.where(key < position if descending else key > position)
-        return statement.order_by(*order).limit(limit)
+        if matched is None and chosen is None:
+            return statement.order_by(*order).limit(limit)
+        # Records named one by one are looked up by key and then sorted: OFFSET 0 keeps the
+        # database from walking the list's index for them instead, on a guess that they
+        # are spread along it (oldest first, 70,000 rows before the first of a recent year).
+        looked_up = statement.offset(0).subquery("looked_up")
+        return (select(*looked_up.c).order_by(*(
+            c.desc() if descending else c.asc() for c in (looked_up.c.sort_at, looked_up.c.id)))
+            .limit(limit))
 
     cursor = query.after or query.before
     position = tuple_(*parse_cursor(cursor)) if cursor else None
@@ -342,8 +346,12 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
             last = session.execute(listed(select(StrategyRecord.sort_at, StrategyRecord.id),
                                           None, position, 1).offset(walk - 1)).first()
             if last is not None:  # the walk stopped short of the end of the list
-                rows += session.execute(_gathered(session, listed, among.ids, tuple_(*last),
-                                                  descending, wanted - len(rows))).all()
+                chosen = _chosen(session, among.ids, GATHERED)
+                beyond = (listed(_LISTED_FROM, None, tuple_(*last), wanted - len(rows),
+                                 chosen=chosen) if chosen is not None else
+                          listed(_LISTED_FROM, StrategyRecord.id.in_(
+                              among.ids.scalar_subquery()), tuple_(*last), wanted - len(rows)))
+                rows += session.execute(beyond).all()
     items = [ListedRecord(**row._mapping) for row in rows[:page_size]]
     more = len(rows) > page_size
     today = uk_today()
@@ -367,27 +375,20 @@ def _asked_in_turn(walked, asked: ColumnElement[bool], descending: bool, limit: 
             .where(asked).order_by(*order).limit(limit))
 
 
-def _one_of(session: Session, found: list[int]) -> ColumnElement[bool]:
-    """The record is one of `found`: on PostgreSQL as one array parameter, where a parameter
-    each cost 3 ms to expand and send for a few hundred."""
+def _chosen(session: Session, ids: Select, cap: int) -> ColumnElement[bool] | None:
+    """The record is one of those `ids` names, as the list of them, for the page to look
+    each up by key; None if they are more than `cap`. Given the list, the database knows
+    how many it holds; asked `IN (ids)` it guessed, and for a guess of a few hundred read
+    every record the list may show (44 ms at 100,000 where the lookups take 7). On
+    PostgreSQL the list is one array parameter (a parameter each cost 3 ms to expand and
+    send for a few hundred)."""
+    found = session.execute(ids.limit(cap + 1)).scalars().all()
+    if len(found) > cap:
+        return None
     if session.get_bind().dialect.name == "postgresql":
         return StrategyRecord.id == any_(
-            bindparam("found", found, type_=postgresql.ARRAY(Integer)))
+            bindparam("chosen", found, type_=postgresql.ARRAY(Integer)))
     return StrategyRecord.id.in_(found)
-
-
-def _gathered(session: Session, listed, ids: Select, position, descending: bool, limit: int):
-    """The listed rows of the records `ids` names, after `position`, in list order. On
-    PostgreSQL each is looked up by its key (a LATERAL subquery with a LIMIT, which the
-    planner cannot turn into a join): it otherwise hashed every record the list may show
-    against them, 44 ms at 100,000 records where the lookups take 7. SQLite, which has no
-    LATERAL, looks each up by key anyway."""
-    if session.get_bind().dialect.name != "postgresql":
-        return listed(_LISTED_FROM, StrategyRecord.id.in_(ids.scalar_subquery()), position, limit)
-    named = ids.subquery("named")
-    one = listed(_LISTED_FROM, StrategyRecord.id == list(named.c)[0], position, 1).lateral()
-    order = [c.desc() if descending else c.asc() for c in (one.c.sort_at, one.c.id)]
-    return select(*one.c).select_from(named).join(one, true()).order_by(*order).limit(limit)
 
 
 def count_listed(session: Session, visible: ColumnElement[bool], query: ListQuery, *,
