@@ -3,6 +3,7 @@ notice's body and its one-time code, amending a sent record, every row of a data
 record with chosen actions."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 from sqlalchemy import select as sa_select
@@ -14,8 +15,9 @@ from app.followup import lifecycle
 from app.followup import service as followup
 from app.records.form_errors import inner_model
 from app.sending import worker
+from app.sending.service import send_version
 from migrations.frozen.v0015.domain.schema import StrategyRecordData as FrozenRecord
-from tests.builders import complete_record, recipients
+from tests.builders import complete_record, discussion_time, recipients, record_with
 from tests.html import soup
 
 
@@ -116,3 +118,24 @@ def statements_run(engine, run) -> list[str]:
     finally:
         event.remove(engine, "before_cursor_execute", note)
     return seen
+
+
+def listed_record(session, *, days_ago=0, team="Central", led_by="day_team",
+                  outcome="s47_joint", names=("Leo Carter",),
+                  distribution=recipients("csc", "police", "health_visiting"), finalise=False):
+    """A record for the list's tests, discussed `days_ago` days before the usual time."""
+    at = discussion_time() - timedelta(days=days_ago)
+    data = record_with(
+        header={"led_by": led_by, "discussion_at": at.isoformat(),
+                "concern_at": (at - timedelta(hours=5)).isoformat()},
+        children=[{"name": name, "person_id": f"LCS{100 + n}"} for n, name in enumerate(names)],
+        decision={"outcome": outcome},
+        distribution=list(distribution),
+    )
+    record = lifecycle.create_record(session, data=data, team=team)
+    if finalise:  # the list reads columns; finalising is tested elsewhere. Sent as it would be.
+        record.status, record.latest_final_version = "finalised", record.version
+        session.add(record)
+        send_version(session, record, datetime.now(UTC), None)
+        session.commit()
+    return record

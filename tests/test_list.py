@@ -13,32 +13,12 @@ from app.domain.schema import StrategyRecordData
 from app.followup import lifecycle
 from app.records.listing import PAGE_SIZE
 from app.records.models import StrategyRecord
-from app.sending.service import send_version
 from app.visibility import sight
 from app.web.access import visible_filter
-from tests.builders import discussion_time, recipients, record_with
+from tests.builders import recipients, record_with
 from tests.conftest import make_user, signed_in
 from tests.html import soup
-
-
-def make(session, *, days_ago=0, team="Central", led_by="day_team", outcome="s47_joint",
-         names=("Leo Carter",), distribution=recipients("csc", "police", "health_visiting"),
-         finalise=False):
-    at = discussion_time() - timedelta(days=days_ago)
-    data = record_with(
-        header={"led_by": led_by, "discussion_at": at.isoformat(),
-                "concern_at": (at - timedelta(hours=5)).isoformat()},
-        children=[{"name": name, "person_id": f"LCS{100 + n}"} for n, name in enumerate(names)],
-        decision={"outcome": outcome},
-        distribution=list(distribution),
-    )
-    record = lifecycle.create_record(session, data=data, team=team)
-    if finalise:  # the list reads columns; finalising is tested elsewhere. Sent as it would be.
-        record.status, record.latest_final_version = "finalised", record.version
-        session.add(record)
-        send_version(session, record, datetime.now(UTC), None)
-        session.commit()
-    return record
+from tests.shared_helpers import listed_record as make
 
 
 def references(response) -> list[str]:
@@ -286,7 +266,6 @@ def rows_by_reference(response) -> dict[str, dict[str, str]]:
 
 
 def test_rows_show_finalised_date_owner_and_what_is_overdue(anonymous, session):
-    from datetime import UTC, datetime
 
     from app.domain.schema import uk_now
 
@@ -397,7 +376,6 @@ def read_csv(response) -> list[dict[str, str]]:
 
 
 def test_the_csv_holds_every_page_of_the_filtered_list(client, session):
-    from datetime import UTC, datetime
 
     from app.auth.models import AuditEvent
     from app.domain.schema import uk_now

@@ -14,7 +14,8 @@ from app.records.listing import Among, ListQuery, list_page
 from app.records.models import StrategyRecord
 from app.web.access import visible_filter
 from tests.conftest import make_user
-from tests.test_list import counting_statements, make
+from tests.shared_helpers import listed_record as make
+from tests.shared_helpers import statements_run
 
 # Days ago of each record made: ties on a discussion time are paged by id.
 DAYS = (0, 1, 1, 1, 2, 3, 5, 5, 8, 9, 12, 13, 20, 21)
@@ -100,10 +101,10 @@ def test_a_page_found_in_the_walk_is_one_statement_and_a_short_one_four(session,
                           key=lambda r: (r.sort_at, r.id), reverse=True)
 
     def page(members, walk):
-        with counting_statements(engine) as statements:
-            found = list_page(session, visible, ListQuery(), 2, among=_among(members),
-                              walk=walk)
-        return [i.id for i in found.items], found.has_next, len(statements)
+        found = []
+        statements = statements_run(engine, lambda: found.append(list_page(
+            session, visible, ListQuery(), 2, among=_among(members), walk=walk)))
+        return [i.id for i in found[0].items], found[0].has_next, len(statements)
 
     # The first four rows hold a page and one more: the walk alone answers.
     dense = [r.id for r in newest_first[:3]]
