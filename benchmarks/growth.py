@@ -50,6 +50,8 @@ PAGES = [
     ("records behind a figure most are behind",
      "/reports/audit/figures/participants-recorded/records?which=denominator"),
     ("records behind a figure few are behind", "/reports/audit/figures/amended/records"),
+    ("records behind a figure most are behind, oldest first",
+     "/reports/audit/figures/participants-recorded/records?which=denominator&sort=oldest"),
     ("report API", "/api/reports/audit"),
     ("report API: a figure's record ids", "/api/reports/audit/figures/update-overdue/records"),
     ("record list", "/strategies"),
