@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -36,7 +37,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_COOKIE = "sr_session"
 DEFAULT_PASSWORD = "bench-password-123"
-# (family, path): {record} is a finalised record the manager may see.
+# (family, path): {record} is a finalised record the manager may see; {last_year} the year
+# before this one (a report's period need not be the current one).
 PAGES = [
     ("manager's page", "/manager"),
     ("actions tracker", "/actions"),
@@ -52,6 +54,9 @@ PAGES = [
     ("records behind a figure few are behind", "/reports/audit/figures/amended/records"),
     ("records behind a figure most are behind, oldest first",
      "/reports/audit/figures/participants-recorded/records?which=denominator&sort=oldest"),
+    ("records behind a figure for last year",
+     "/reports/audit/figures/participants-recorded/records?which=denominator&from={last_year}-01-01"
+     "&to={last_year}-12-31"),
     ("report API", "/api/reports/audit"),
     ("report API: a figure's record ids", "/api/reports/audit/figures/update-overdue/records"),
     ("record list", "/strategies"),
@@ -153,7 +158,9 @@ def measure(servers: dict[str, Server], requests: int,
     for family, template in PAGES:
         if only and not any(part in family for part in only):
             continue
-        paths = {name: template.format(record=server.record) for name, server in servers.items()}
+        last_year = date.today().year - 1
+        paths = {name: template.format(record=server.record, last_year=last_year)
+                 for name, server in servers.items()}
         times: dict[str, list[float]] = {name: [] for name in servers}
         answers, positions = {}, {}
         for name, server in servers.items():

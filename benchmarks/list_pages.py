@@ -22,7 +22,7 @@ from app.auth import service as auth_service  # noqa: E402
 from app.auth.deps import SESSION_COOKIE  # noqa: E402
 from app.db import get_engine  # noqa: E402
 from app.main import app  # noqa: E402
-from app.records.listing import cursor_of  # noqa: E402
+from app.records.list_query import cursor_of  # noqa: E402
 from app.records.models import StrategyRecord  # noqa: E402
 from app.web.access import visible_filter  # noqa: E402
 

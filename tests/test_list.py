@@ -339,7 +339,8 @@ def test_a_damaged_row_still_fills_the_table(client, session):
 
 
 def test_list_page_restricted_to_some_records_still_applies_visibility_and_filters(session):
-    from app.records.listing import ListQuery, count_listed, list_page
+    from app.records.list_query import ListQuery
+    from app.records.listing import count_listed, list_page
     from app.web.access import visible_records
 
     made = [make(session, days_ago=i, team="Central") for i in range(5)]
@@ -465,7 +466,7 @@ def test_a_partners_csv_shows_what_their_list_shows(anonymous, session):
 
 
 def test_the_export_reads_the_list_in_keyset_batches(session, engine):
-    from app.records.listing import ListQuery
+    from app.records.list_query import ListQuery
     from app.web.access import all_visible
 
     made = [make(session, days_ago=i) for i in range(5)]
@@ -509,7 +510,8 @@ def _referenced(session, record, reference):
 
 
 def test_the_start_of_a_reference_finds_the_references_beginning_with_it(session):
-    from app.records.listing import ListQuery, count_listed, list_page
+    from app.records.list_query import ListQuery
+    from app.records.listing import count_listed, list_page
 
     old = [_referenced(session, make(session, days_ago=400 + i), f"SR-2024-{i + 1:05d}")
            for i in range(4)]
@@ -544,7 +546,8 @@ def test_on_postgresql_the_start_of_a_reference_is_searched_by_its_years_index(s
     """A year's references are a block of old or new records: walking the list's own index for
     them would pass every record outside it (64,000 at 100,000 records). The search asks for
     the year exactly as its own index is built, and that index exists."""
-    from app.records.listing import ListQuery, list_page
+    from app.records.list_query import ListQuery
+    from app.records.listing import list_page
 
     if engine.dialect.name != "postgresql":
         pytest.skip("the expression index is PostgreSQL's (SQLite searches by LIKE)")

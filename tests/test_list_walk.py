@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.records.listing import Among, ListQuery, list_page
+from app.records.list_query import ListQuery
+from app.records.listing import Among, list_page
 from app.records.models import StrategyRecord
 from app.web.access import visible_filter
 from tests.conftest import make_user
@@ -88,6 +89,69 @@ def test_walking_then_gathering_pages_as_the_plain_list_does(session, listed, da
     walked = _every_page(session, visible, members, sort, size, walk)
     assert walked == _every_page(session, visible, members, sort, size, None)
     # And the plain list is the records behind, that Sam may see, in the list's order.
+    seen = sorted((r for r in made if r.id in members and r.team == "Central"),
+                  key=lambda r: (r.sort_at, r.id), reverse=sort == "newest")
+    assert [i for ids, _, _ in walked[0] for i in ids] == [r.id for r in seen]
+
+
+# --- records a range of sort times holds, but for those being amended (Among.within) --------
+
+
+@pytest.fixture
+def amending(session):
+    """The records, four of them being amended (a draft listed, an earlier version in force;
+    one of those North's), and Sam."""
+    made = _made(session)
+    for record in (made[2], made[6], made[13], made[-1]):
+        record.status, record.version, record.latest_final_version = "draft", 2, 1
+        session.add(record)
+    session.commit()
+    return made, make_user(session, "sam")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_range_of_sort_times_and_those_amended_beyond_it_page_as_the_plain_list_does(
+        session, amending, data, monkeypatch):
+    from app.records import listing
+
+    made, sam = amending
+    visible = visible_filter(sam)
+    monkeypatch.setattr(listing, "GATHERED", data.draw(st.sampled_from([0, 3, 100]),
+                                                       label="gathered"))
+    # The range's edges on a record's sort time, or just either side of one.
+    times = sorted({r.sort_at for r in made})
+    since = data.draw(st.sampled_from(times), label="since") + data.draw(
+        st.sampled_from([timedelta(microseconds=-1), timedelta(0), timedelta(microseconds=1)]))
+    until = since + data.draw(st.sampled_from(
+        [timedelta(0), timedelta(days=1), timedelta(days=4), timedelta(days=30)]), label="span")
+    amended = {made[2].id, made[6].id, made[13].id, made[-1].id}
+    eligible = [r.id for r in made if since <= r.sort_at < until or r.id in amended]
+    members = data.draw(st.lists(st.sampled_from(eligible), unique=True) if eligible
+                        else st.just([]), label="behind")
+    sort = data.draw(st.sampled_from(["newest", "oldest"]), label="sort")
+    size = data.draw(st.integers(1, 6), label="page size")
+    walk = data.draw(st.integers(1, len(made) + 2), label="walk")
+    among = Among(ids=select(StrategyRecord.id).where(StrategyRecord.id.in_(members)),
+                  asked=StrategyRecord.id.in_(members), within=(since, until))
+
+    def every_page(**how):
+        forward, query = [], ListQuery(sort=sort)
+        while True:
+            page = list_page(session, visible, query, size, **how)
+            forward.append(_shape(page))
+            if not page.has_next:
+                break
+            query = ListQuery(sort=sort, after=page.next_cursor)
+        backward = []
+        while page.has_previous:
+            page = list_page(session, visible, ListQuery(sort=sort, before=page.previous_cursor),
+                             size, **how)
+            backward.append(_shape(page))
+        return forward, backward
+
+    walked = every_page(among=among, walk=walk)
+    assert walked == every_page(restrict=StrategyRecord.id.in_(members))
     seen = sorted((r for r in made if r.id in members and r.team == "Central"),
                   key=lambda r: (r.sort_at, r.id), reverse=sort == "newest")
     assert [i for ids, _, _ in walked[0] for i in ids] == [r.id for r in seen]

@@ -4,12 +4,19 @@ record; partner agencies see none of it); bad choices get a clear error."""
 
 import csv
 import io
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from app.auth.models import AuditEvent
+from app.domain.schema import StrategyRecordData
+from app.followup import lifecycle
+from app.followup import service as followup
 from app.records.models import StrategyRecord
+from app.reports.families import Scope
+from app.reports.figures import FIGURES, record_ids
+from app.web.access import visible_filter
 from tests.conftest import as_user, make_user
 from tests.html import error_summary, soup, table_rows
 from tests.pdf_helpers import pages_text, squashed
@@ -209,3 +216,43 @@ def test_the_records_behind_a_figure_come_a_page_at_a_time(anonymous, session, w
     assert client.get(url.replace(f"{figure['id']}/", f"{figure['id']}.nowhere/")
                       ).status_code == 404
     assert client.get(f"{url}&limit=0").status_code == 422
+
+
+def test_a_record_whose_amendment_moves_its_discussion_out_of_the_period_is_still_listed(
+        anonymous, session, world):
+    """A figure counts a record by its version in force, discussed in the period; the list
+    shows its draft, wherever its amended date puts it. Every figure's records, in both
+    orders, are those the figure counts, in the list's order."""
+    moved = {"A": datetime(2025, 11, 3, 10), "G": datetime(2026, 9, 1, 10)}
+    for name, at in moved.items():
+        record = session.get(StrategyRecord, world.ids[name])
+        record = followup.amend(session, record, world.sw, record.revision, "The date was wrong")
+        data = record.content.model_dump(mode="json")
+        data["header"] |= {"discussion_at": at.isoformat(),
+                           "concern_at": (at - timedelta(hours=5)).isoformat()}
+        lifecycle.save_record(session, record=record, data=StrategyRecordData.model_validate(
+            data, context={"stored": True}), expected_revision=record.revision)
+    client = as_user(anonymous, session, world.manager)
+    scope = Scope(*PERIOD)
+    references = {}
+    for figure in FIGURES:
+        ids = record_ids(figure, scope, numerator=False).scalar_subquery()
+        for sort in ("newest", "oldest"):
+            answer = client.get(f"/reports/audit/figures/{figure.id}/records?{PERIOD_QUERY}"
+                                f"&which=denominator&sort={sort}")
+            assert answer.status_code == 200
+            table = soup(answer).select_one("main table")
+            listed = [row[0].split()[0] for row in table_rows(table)] if table else []
+            ordered = [StrategyRecord.sort_at, StrategyRecord.id]
+            expected = session.exec(
+                select(StrategyRecord.reference)
+                .where(StrategyRecord.id.in_(ids), visible_filter(world.manager))
+                .order_by(*(c.desc() if sort == "newest" else c for c in ordered))).all()
+            assert listed == expected, (figure.id, sort)
+            references[figure.id, sort] = listed
+    # Both moved records are among those every record is asked about, before and after the
+    # period's own: first and last, newest first.
+    newest = references["participants-recorded", "newest"]
+    first, last = (session.get(StrategyRecord, world.ids[n]).reference for n in ("G", "A"))
+    assert newest[0] == first and newest[-1] == last
+    assert references["participants-recorded", "oldest"] == newest[::-1]

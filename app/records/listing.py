@@ -9,22 +9,13 @@ documents, in one statement whatever the page size.
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
-from urllib.parse import urlencode
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-)
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
+    and_,
     any_,
     bindparam,
     func,
@@ -39,13 +30,12 @@ from sqlmodel import Session
 from app.auth.models import User
 from app.clock import uk_today
 from app.domain.choices import FINAL_STATUSES, LedBy, Outcome, RecordStatus
-from app.domain.fields import _blank_to_none
 from app.domain.identifiers import identifier_key
+from app.records.list_query import ListQuery, cursor_of, parse_cursor
 from app.records.models import StrategyRecord
 from app.records.returns_tables import ChildIdentifier
 
 PAGE_SIZE = 25
-CURSOR_SEPARATOR = "~"
 # A search that is the start of a reference: references are SR-YYYY-NNNNN, in capitals
 # (records/service.py), so "sr-2024" asks for the references that begin with SR-2024.
 REFERENCE_START = re.compile(r"SR-[0-9-]*")
@@ -58,70 +48,6 @@ def reference_prefix(q: str | None) -> str | None:
     """The start of a reference `q` searches for, if it is one."""
     start = (q or "").strip().upper()
     return start if REFERENCE_START.fullmatch(start) else None
-
-
-def cursor_of(sort_at: datetime, record_id: int) -> str:
-    """A position in the list: a row's sort time and id, readable in an address."""
-    return f"{sort_at.isoformat()}{CURSOR_SEPARATOR}{record_id}"
-
-
-def parse_cursor(value: str) -> tuple[datetime, int]:
-    moment, _, record_id = value.partition(CURSOR_SEPARATOR)
-    try:
-        parsed = datetime.fromisoformat(moment), int(record_id)
-    except ValueError:
-        raise ValueError("Not a position in this list: use its Next and Previous links") from None
-    if parsed[0].tzinfo is not None or not 0 < parsed[1] < 2**31:
-        raise ValueError("Not a position in this list: use its Next and Previous links")
-    return parsed
-
-
-Cursor = Annotated[
-    Annotated[str, Field(max_length=60), AfterValidator(lambda v: parse_cursor(v) and v)] | None,
-    BeforeValidator(_blank_to_none),
-]
-
-
-def _text(max_length: int):
-    return Annotated[
-        Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_blank_to_none)
-    ]
-
-
-class ListQuery(BaseModel):
-    """The list's filters: a GET form's fields, and the JSON list's query parameters."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    q: _text(100) = Field(None, description=(
-        "Part of a child's name or of a reference, or a child's case-system person ID, NHS "
-        "number or UPN (exactly); the start of a reference (SR-2024) finds the references "
-        "that begin with it"))
-    status: Annotated[RecordStatus | None, BeforeValidator(_blank_to_none)] = None
-    led_by: Annotated[LedBy | None, BeforeValidator(_blank_to_none)] = None
-    team: _text(80) = None
-    outcome: Annotated[Outcome | None, BeforeValidator(_blank_to_none)] = None
-    sort: Literal["newest", "oldest"] = Field("newest", description="By discussion date")
-    after: Cursor = Field(None, description="The page after this position (a next_cursor)")
-    before: Cursor = Field(None, description="The page before this position (a previous_cursor)")
-
-    @field_validator("before")
-    @classmethod
-    def _one_direction(cls, before, info: ValidationInfo):
-        if before and info.data.get("after"):
-            raise ValueError("Give after or before, not both")
-        return before
-
-    def link(self, **changes) -> str:
-        """The query string for this list with `changes`, leaving out what is unset."""
-        values = self.model_dump(mode="json") | {"after": None, "before": None} | changes
-        kept = {k: v for k, v in values.items()
-                if v not in (None, "") and not (k == "sort" and v == "newest")}
-        return "?" + urlencode(kept) if kept else "?"
-
-    @property
-    def filtered(self) -> bool:
-        return any((self.q, self.status, self.led_by, self.team, self.outcome))
 
 
 LISTED = (
@@ -279,10 +205,27 @@ class Among:
     """Some records a page is limited to (a report's "the records behind this figure"),
     given two ways: `ids`, a query of their ids, to gather them; `asked`, a condition on one
     record that the database asks of each in turn (a scalar subquery, which it cannot turn
-    into a join)."""
+    into a join).
+
+    `within`, if given, is where in the list they are: sort times [from, until) that hold
+    every one of them except records being amended (`BEING_AMENDED`), whose list row is the
+    draft and may have moved. The page then starts walking at that range, not at the list's
+    end, and finds those amended beyond it from their own index."""
 
     ids: Select
     asked: ColumnElement[bool]
+    within: tuple[datetime, datetime] | None = None
+
+
+def _inline(value: str):
+    # Written into the SQL, not bound, so the database sees the partial index's condition.
+    return bindparam(None, value, type_=String, literal_execute=True)
+
+
+# A record whose list row is an amendment being drafted (or a version returned to its
+# author), while an earlier version stays in force (ix_strategy_record_amending).
+BEING_AMENDED = and_(StrategyRecord.status == _inline(RecordStatus.DRAFT.value),
+                     StrategyRecord.latest_final_version.is_not(None))
 
 
 def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
@@ -297,7 +240,10 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     as the plain list when most records are among them, however many there are. Only when
     those rows hold less than a page is the rest found beyond them, and sorted: read first
     and looked up by key when they are at most `GATHERED` (`_chosen`), else joined to the
-    list. That costs what finding them all costs.
+    list. That costs what finding them all costs. Where `among.within` says which sort
+    times hold them (a report's period), the walk starts at the first of those, not at the
+    end of the list: a period long past, or the oldest first, is then as quick as the
+    newest; those being amended are read from their own index.
 
     A search by name likewise first asks the names' trigram index which records match, and
     lists them by key when they are at most `GATHERED`; a name matching more is common
@@ -334,24 +280,29 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
             .limit(limit))
 
     cursor = query.after or query.before
-    position = tuple_(*parse_cursor(cursor)) if cursor else None
+    at = parse_cursor(cursor) if cursor else None
     # One row more than a page says whether there is another page without counting them all.
     wanted = page_size + 1
     if among is None:
-        rows = session.execute(listed(_LISTED_FROM, None, position, wanted)).all()
+        rows = session.execute(listed(_LISTED_FROM, None, _key(at), wanted)).all()
+    elif among.within is None:
+        rows = _walked(session, listed, among, None, at, descending, wanted, walk)
     else:
-        rows = session.execute(_asked_in_turn(
-            listed(select(StrategyRecord.id, StrategyRecord.sort_at), None, position, walk),
-            among.asked, descending, wanted)).all()
-        if len(rows) < wanted:
-            last = session.execute(listed(select(StrategyRecord.sort_at, StrategyRecord.id),
-                                          None, position, 1).offset(walk - 1)).first()
-            if last is not None:  # the walk stopped short of the end of the list
-                chosen = _chosen(session, among.ids, GATHERED)
-                if chosen is None:
-                    chosen = StrategyRecord.id.in_(among.ids.scalar_subquery())
-                rows += session.execute(listed(_LISTED_FROM, None, tuple_(*last),
-                                               wanted - len(rows), chosen=chosen)).all()
+        since, until = among.within
+        inside = and_(StrategyRecord.sort_at >= since, StrategyRecord.sort_at < until)
+        # The range's edge as a position: ids start at 1, so (since, 0) comes before every
+        # row at `since`, and (until, 0) after every row before `until`.
+        edge = (until, 0) if descending else (since, 0)
+        start = edge if at is None else (max, min)[descending](at, edge)
+        rows = _walked(session, listed, among, inside, start, descending, wanted, walk)
+        # Those amended come before the range in the list's order (newer, newest first), or
+        # after it, which only matter when the range holds less than a page.
+        before = StrategyRecord.sort_at >= until if descending else StrategyRecord.sort_at < since
+        outside = before if len(rows) == wanted else ~inside
+        amended = session.execute(listed(_LISTED_FROM, and_(BEING_AMENDED, outside, among.asked),
+                                         _key(at), wanted)).all()
+        rows = sorted(rows + amended, key=lambda row: (row.sort_at, row.id),
+                      reverse=descending)[:wanted]
     items = [ListedRecord(**row._mapping) for row in rows[:page_size]]
     more = len(rows) > page_size
     today = uk_today()
@@ -361,6 +312,29 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
 
 
 _LISTED_FROM = select(*LISTED).outerjoin(User, User.id == StrategyRecord.created_by_id)
+
+
+def _key(at: tuple[datetime, int] | None):
+    return None if at is None else tuple_(*at)
+
+
+def _walked(session: Session, listed, among: Among, condition, at, descending: bool,
+            wanted: int, walk: int) -> list:
+    """The first `wanted` rows after `at` (under `condition`) that are `among` the records:
+    the next `walk` rows asked in turn, then, if they hold fewer, the rest found beyond."""
+    rows = session.execute(_asked_in_turn(
+        listed(select(StrategyRecord.id, StrategyRecord.sort_at), condition, _key(at), walk),
+        among.asked, descending, wanted)).all()
+    if len(rows) < wanted:
+        last = session.execute(listed(select(StrategyRecord.sort_at, StrategyRecord.id),
+                                      condition, _key(at), 1).offset(walk - 1)).first()
+        if last is not None:  # the walk stopped short of the end of the list
+            chosen = _chosen(session, among.ids, GATHERED)
+            if chosen is None:
+                chosen = StrategyRecord.id.in_(among.ids.scalar_subquery())
+            rows += session.execute(listed(_LISTED_FROM, condition, tuple_(*last),
+                                           wanted - len(rows), chosen=chosen)).all()
+    return rows
 
 
 def _asked_in_turn(walked, asked: ColumnElement[bool], descending: bool, limit: int):

@@ -90,6 +90,11 @@ class StrategyRecord(SQLModel, table=True):
                  f"referrer_feedback_due AND {_FINAL}"),
         _partial("ix_strategy_record_drafts", ["sort_at", "id"], ["team", "led_by"],
                  "status = 'draft' AND returned_at IS NULL"),
+        # The records whose list row is an amendment being drafted, not their version in
+        # force: the only ones a report's figure can count outside its period's days
+        # (app/records/listing.py, Among.within; migration 0027).
+        _partial("ix_strategy_record_amending", ["sort_at", "id"], ["team", "led_by"],
+                 "status = 'draft' AND latest_final_version IS NOT NULL"),
         # Actions and receipts joined to their record's version in force, from the index.
         _partial("ix_strategy_record_in_force", ["id", "latest_final_version"],
                  ["team", "led_by", "reference"], "latest_final_version IS NOT NULL"),

@@ -48,6 +48,9 @@ class Family:
     dimensions: tuple[str, ...]
     # Its day is a stored instant (placed in the UK month it falls in), not a date.
     timed: bool = False
+    # Its rows belong to the cohort's records (_cohort): each was discussed in the period, as
+    # its version in force says. Requests are placed by when they were made instead.
+    discussed_in_period: bool = True
 
 
 def _cohort_filter(scope: Scope):
@@ -115,7 +118,8 @@ ACTIONS = Family("actions", _action_rows, ("kind", "status", "in_time", "past_du
 RECEIPTS = Family("receipts", _receipt_rows, ("opened",))
 
 
-REQUESTS = Family("requests", _request_rows, ("status", "triaged_in_time"), timed=True)
+REQUESTS = Family("requests", _request_rows, ("status", "triaged_in_time"), timed=True,
+                  discussed_in_period=False)
 
 
 def _start_of(day: date) -> datetime:

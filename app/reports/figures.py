@@ -15,7 +15,7 @@ last finalised, and its discussion date places it in a period.
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, select, true
 from sqlmodel import Session
@@ -24,6 +24,8 @@ from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
 from app.followup.measure_table import MEASURE_COLUMNS
 from app.followup.projection import CANCELLATION_UPDATE, OTHER_CHILD_DISCUSSION
+from app.records.listing import Among
+from app.records.models import StrategyRecord
 from app.reports.families import ACTIONS, MEASURES, RECEIPTS, REQUESTS, Family, Scope, month_key, month_of
 from app.rules.workdays import within_working_days
 
@@ -309,6 +311,21 @@ def is_behind(figure: Figure, scope: Scope, record_id: ColumnElement, *, numerat
     rows, conditions = _behind(figure, scope, numerator, part)
     return (select(literal(1)).where(rows.c.record_id == record_id, *conditions).limit(1)
             .scalar_subquery().is_not(None))
+
+
+def behind(figure: Figure, scope: Scope, *, numerator: bool = True,
+           part: str | None = None) -> Among:
+    """The records behind a figure, as the record list walks them (`listing.Among`): where
+    the figure's records were all discussed in the period, the list starts at its first day
+    (a record being amended is listed by its draft, and found wherever that is)."""
+    within = None
+    if figure.family.discussed_in_period:
+        within = (datetime.combine(scope.start, time()),
+                  datetime.combine(scope.end + timedelta(days=1), time()))
+    return Among(ids=record_ids(figure, scope, numerator=numerator, part=part),
+                 asked=is_behind(figure, scope, StrategyRecord.id, numerator=numerator,
+                                 part=part),
+                 within=within)
 
 
 def months_between(start: date, end: date) -> list[str]:

@@ -22,11 +22,11 @@ from app.domain.choices import RecordStatus
 from app.followup.models import RecordVersion
 from app.followup.versions import snapshot, status_of, version_record
 from app.records import service
+from app.records.list_query import ListQuery
 from app.records.listing import (
     PAGE_SIZE,
     Among,
     ListedRecord,
-    ListQuery,
     Page,
     count_listed,
     list_page,

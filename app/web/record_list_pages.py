@@ -15,7 +15,8 @@ from app.deps import SessionDep
 from app.domain.choices import Choice, LedBy, Outcome, RecordStatus
 from app.domain.schema import uk_now
 from app.records import service
-from app.records.listing import ListedRecord, ListQuery
+from app.records.list_query import ListQuery
+from app.records.listing import ListedRecord
 from app.sending import service as sending
 from app.templating import templates
 from app.web import access

@@ -25,7 +25,8 @@ from app.followup.cancellations import CANCELLED_NOTE, CancelledDiscussionOut, c
 from app.organisations.service import UnknownRecipient
 from app.pdf.service import render_after_finalise
 from app.records import service, staff
-from app.records.listing import PAGE_SIZE, ListQuery
+from app.records.list_query import ListQuery
+from app.records.listing import PAGE_SIZE
 from app.records.models import StrategyRecord
 from app.rules.completeness import Result, Severity
 from app.web import access

@@ -21,11 +21,10 @@ from app.auth.models import User
 from app.deps import SessionDep
 from app.domain.choices import Agency, LedBy
 from app.pdf import service as pdf_service
-from app.records.listing import Among, ListQuery
-from app.records.models import StrategyRecord
+from app.records.list_query import ListQuery
 from app.reports import charts, exports
 from app.reports.disclosure import Disclosed, Shown, report_for, sees_exact_figures
-from app.reports.figures import BY_ID, Figure, is_behind, months_between, record_ids
+from app.reports.figures import BY_ID, Figure, behind, months_between
 from app.reports.query import ReportQuery, read_query
 from app.templating import templates
 from app.web import access
@@ -139,9 +138,7 @@ def figure_records(request: Request, figure_id: str, session: SessionDep,
             part is not None and part not in Agency._value2member_map_):
         raise HTTPException(404, "No such list of records for this figure")
     numerator, scope = which == "numerator", query.scope()
-    behind = Among(ids=record_ids(figure, scope, numerator=numerator, part=part),
-                   asked=is_behind(figure, scope, StrategyRecord.id, numerator=numerator,
-                                   part=part))
+    among = behind(figure, scope, numerator=numerator, part=part)
     try:
         list_query = ListQuery.model_validate(
             {k: request.query_params[k] for k in ("after", "before", "sort")
@@ -149,8 +146,7 @@ def figure_records(request: Request, figure_id: str, session: SessionDep,
     except ValidationError:
         raise HTTPException(404, "Not a position in this list: use its Next and Previous "
                                  "links") from None
-    page = access.visible_records(session, user, list_query,
-                                  among=behind)
+    page = access.visible_records(session, user, list_query, among=among)
     audit.log(session, "viewed", user=user, request=request,
               detail=f"records behind live audit figure {figure.id} ({which}) {query.params()}")
     context |= {"query": query, "page": page, "which": which, "part": part,
