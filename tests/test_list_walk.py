@@ -33,31 +33,31 @@ def _among(members) -> Among:
                  asked=StrategyRecord.id.in_(members))
 
 
-def _page(session, visible, members, query, size, walk):
-    """A page of the records `members`: walked `walk` rows first, or (None) plainly."""
+def _how(members, walk) -> dict:
+    """How to list the records `members`: walked `walk` rows first, or (None) plainly."""
     if walk is None:
-        return list_page(session, visible, query, size,
-                         restrict=StrategyRecord.id.in_(members))
-    return list_page(session, visible, query, size, among=_among(members), walk=walk)
+        return {"restrict": StrategyRecord.id.in_(members)}
+    return {"among": _among(members), "walk": walk}
 
 
 def _shape(page):
     return [item.id for item in page.items], page.has_next, page.has_previous
 
 
-def _every_page(session, visible, members, sort, size, walk):
-    """Each page from the first by Next, then back by Previous: (ids, next, previous)."""
+def _every_page(session, visible, sort, size, **how):
+    """Each page from the first by Next, then back by Previous: (ids, next, previous), each
+    listed by list_page with `how`."""
     forward, query = [], ListQuery(sort=sort)
     while True:
-        page = _page(session, visible, members, query, size, walk)
+        page = list_page(session, visible, query, size, **how)
         forward.append(_shape(page))
         if not page.has_next:
             break
         query = ListQuery(sort=sort, after=page.next_cursor)
     backward = []
     while page.has_previous:
-        page = _page(session, visible, members, ListQuery(sort=sort, before=page.previous_cursor),
-                     size, walk)
+        page = list_page(session, visible, ListQuery(sort=sort, before=page.previous_cursor),
+                         size, **how)
         backward.append(_shape(page))
     return forward, backward
 
@@ -86,8 +86,8 @@ def test_walking_then_gathering_pages_as_the_plain_list_does(session, listed, da
     size = data.draw(st.integers(1, 6), label="page size")
     walk = data.draw(st.integers(1, len(every) + 2), label="walk")
 
-    walked = _every_page(session, visible, members, sort, size, walk)
-    assert walked == _every_page(session, visible, members, sort, size, None)
+    walked = _every_page(session, visible, sort, size, **_how(members, walk))
+    assert walked == _every_page(session, visible, sort, size, **_how(members, None))
     # And the plain list is the records behind, that Sam may see, in the list's order.
     seen = sorted((r for r in made if r.id in members and r.team == "Central"),
                   key=lambda r: (r.sort_at, r.id), reverse=sort == "newest")
@@ -135,23 +135,8 @@ def test_a_range_of_sort_times_and_those_amended_beyond_it_page_as_the_plain_lis
     among = Among(ids=select(StrategyRecord.id).where(StrategyRecord.id.in_(members)),
                   asked=StrategyRecord.id.in_(members), within=(since, until))
 
-    def every_page(**how):
-        forward, query = [], ListQuery(sort=sort)
-        while True:
-            page = list_page(session, visible, query, size, **how)
-            forward.append(_shape(page))
-            if not page.has_next:
-                break
-            query = ListQuery(sort=sort, after=page.next_cursor)
-        backward = []
-        while page.has_previous:
-            page = list_page(session, visible, ListQuery(sort=sort, before=page.previous_cursor),
-                             size, **how)
-            backward.append(_shape(page))
-        return forward, backward
-
-    walked = every_page(among=among, walk=walk)
-    assert walked == every_page(restrict=StrategyRecord.id.in_(members))
+    walked = _every_page(session, visible, sort, size, among=among, walk=walk)
+    assert walked == _every_page(session, visible, sort, size, **_how(members, None))
     seen = sorted((r for r in made if r.id in members and r.team == "Central"),
                   key=lambda r: (r.sort_at, r.id), reverse=sort == "newest")
     assert [i for ids, _, _ in walked[0] for i in ids] == [r.id for r in seen]
