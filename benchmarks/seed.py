@@ -406,9 +406,11 @@ class AfterTheMeeting:
         for version in rows["record_version"]:
             version["superseded_by"], version["superseded_at"] = derived.superseded[
                 version["version"]]
+        in_force = derived.columns["latest_final_version"]
         for receipt in rows["record_receipt"]:
             if receipt["version"] in derived.receipt_days:
                 receipt["discussion_on"] = derived.receipt_days[receipt["version"]]
+            receipt["in_force"] = receipt["version"] == in_force
         return {
             **rows,
             "record_distribution": [{"record_id": record["id"], "organisation_id": org,
@@ -527,7 +529,7 @@ class AfterTheMeeting:
                 "record_id": self.record["id"], "version": version, "organisation_id": org,
                 "agency": agency, "sent_at": at, "first_opened_at": opened,
                 "first_downloaded_at": downloaded, "discussion_on": None, "withdrawn_at": None,
-                "withdrawn_by_id": None, "withdrawn_reason": None})
+                "withdrawn_by_id": None, "withdrawn_reason": None, "in_force": False})
 
     def withdraw(self, version: int, final_at: datetime) -> None:
         """Now and then a version was sent to a school in error and a manager withdrew it

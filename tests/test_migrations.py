@@ -172,6 +172,49 @@ def test_0012_corrects_amendment_entries_written_one_version_too_high(empty_data
     assert amended == [(2, {"amends": 1, "reason": "wrong"}), (3, {"amends": 2, "reason": "right"})]
 
 
+def test_0028_marks_the_actions_and_receipts_of_each_version_in_force(empty_database):
+    """A record amended once (version 2 in force) and one never finalised: only version 2's
+    action and receipt are marked in force."""
+    import json
+
+    migrate.upgrade(empty_database, "0027")
+    engine = db.make_engine(empty_database)
+    with engine.begin() as c:
+        for record_id, status, version, latest in ((1, "finalised", 2, 2), (2, "draft", 1, None)):
+            c.execute(text(
+                "INSERT INTO strategy_record (id, reference, status, version, revision, data, "
+                "team, created_at, updated_at, sort_at, children_names, search_text, "
+                "blocking_failures, warnings, damaged, referrer_feedback_due, "
+                "latest_final_version, projected_with) VALUES (:id, :ref, :status, :version, 1, "
+                ":data, 'Central', :at, :at, '2026-11-30 09:00:00', '[]', '', 0, 0, false, false, "
+                ":latest, 4)"),
+                {"id": record_id, "ref": f"SR-2026-0000{record_id}", "status": status,
+                 "version": version, "latest": latest, "data": json.dumps({}),
+                 "at": "2026-11-30 09:00:00"})
+        c.execute(text("INSERT INTO organisation (id, name, agency, active, created_at) VALUES "
+                       "(1, 'Police', 'police', true, '2026-11-30 09:00:00')"))
+        for record_id, version in ((1, 1), (1, 2), (2, 1)):
+            c.execute(text(
+                "INSERT INTO tracked_action (record_id, version, position, kind, description, "
+                "status) VALUES (:r, :v, 0, 'task', 'Visit', 'open')"), {"r": record_id, "v": version})
+            c.execute(text(
+                "INSERT INTO record_receipt (record_id, version, organisation_id, agency, "
+                "sent_at) VALUES (:r, :v, 1, 'police', '2026-11-30 10:00:00')"),
+                {"r": record_id, "v": version})
+    engine.dispose()
+    migrate.upgrade(empty_database)
+    engine = db.make_engine(empty_database)
+    try:
+        with engine.connect() as c:
+            flags = {table: sorted((r, v, bool(f)) for r, v, f in c.execute(text(
+                f"SELECT record_id, version, in_force FROM {table}")))
+                for table in ("tracked_action", "record_receipt")}
+    finally:
+        engine.dispose()
+    expected = [(1, 1, False), (1, 2, True), (2, 1, False)]
+    assert flags == {"tracked_action": expected, "record_receipt": expected}
+
+
 def _revisions() -> list[str]:
     """Every revision, oldest first."""
     script = ScriptDirectory.from_config(migrate.alembic_config())

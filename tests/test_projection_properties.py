@@ -334,6 +334,17 @@ class RecordLife(RuleBasedStateMachine):
         assert stored(self.session, self.record.id, expected) == expected
 
     @invariant()
+    def actions_and_receipts_know_whether_they_are_of_the_version_in_force(self):
+        if self.record is None:
+            return
+        self.session.expire_all()
+        in_force = self.session.get(StrategyRecord, self.record.id).latest_final_version
+        for table in (TrackedAction, RecordReceipt):
+            rows = self.session.execute(select(table.version, table.in_force).where(
+                table.record_id == self.record.id)).all()
+            assert [flag for _, flag in rows] == [version == in_force for version, _ in rows]
+
+    @invariant()
     def the_timeline_names_each_version_once_and_rightly(self):
         if self.record is None:
             return

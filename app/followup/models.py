@@ -73,9 +73,10 @@ class TrackedAction(SQLModel, table=True):
         # The live audit: one kind of action over a period of discussions.
         Index("ix_tracked_action_kind_discussion", "kind", "discussion_on",
               postgresql_include=["record_id", "version", "status", "done_on", "due_date"]),
-        # The tracker and the manager's page: open actions in due-date order (migration 0013).
+        # The tracker and the manager's page: open actions in due-date order (migration 0013),
+        # telling those of the version in force from the index alone (0028).
         Index("ix_tracked_action_open", "due_date", "id",
-              postgresql_include=["record_id", "version", "kind"],
+              postgresql_include=["record_id", "version", "kind", "in_force"],
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
     )
 
@@ -97,8 +98,11 @@ class TrackedAction(SQLModel, table=True):
     # The version's discussion date, copied so the live audit reads a period of actions by
     # index instead of looking each record up.
     discussion_on: date | None = None
-    # open, done, cancelled; "superseded" once a later version is finalised.
+    # open, done or cancelled. An earlier version's actions keep theirs: see in_force.
     status: str = Field(default="open", max_length=20)
+    # Of the record's version in force (strategy_record.latest_final_version), kept by the
+    # projection: the tracker and the manager's page skip the rest without a lookup each.
+    in_force: bool = Field(default=False)
     closed_at: datetime | None = None
     # The day it was done, as recorded (on time is by this day, not by when it was typed in).
     done_on: date | None = None

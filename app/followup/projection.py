@@ -211,6 +211,9 @@ def derive(facts: Facts, settings: Settings, today: date) -> Projection:
     versions = sorted(facts.documents)
     actions = {v: _version_actions(facts, v, facts.documents[v], settings) for v in versions}
     in_force = versions[-1] if versions else None
+    for version, rows in actions.items():
+        for row in rows:
+            row["in_force"] = version == in_force
     final = record.status != RecordStatus.DRAFT.value
     now_snapshot = facts.snapshots.get(record.version) if final else None
     entries = facts.entries
@@ -338,6 +341,12 @@ def store(session: Session, record_id: int, projection: Projection) -> None:
         session.execute(update(RecordReceipt).where(
             RecordReceipt.record_id == record_id, RecordReceipt.version == version,
             RecordReceipt.discussion_on.is_distinct_from(day)).values(discussion_on=day))
+    in_force = projection.columns["latest_final_version"]
+    session.execute(update(RecordReceipt).where(
+        RecordReceipt.record_id == record_id,
+        RecordReceipt.in_force != (RecordReceipt.version == in_force)  # a version: never NULL
+        if in_force is not None else RecordReceipt.in_force).values(
+        in_force=RecordReceipt.version == in_force if in_force is not None else False))
 
 
 def _store_actions(session: Session, record_id: int, actions: list[dict]) -> None:

@@ -68,13 +68,14 @@ class RecordReceipt(SQLModel, table=True):
         # The live audit: receipts over a period of discussions.
         Index("ix_record_receipt_discussion", "discussion_on",
               postgresql_include=["record_id", "version", "agency", "first_opened_at", "sent_at"]),
-        # The manager's "not opened in time", oldest sending first (migration 0013).
+        # The manager's "not opened in time", oldest sending first (migration 0013; which are
+        # of the version in force, from the index alone: 0028).
         Index("ix_record_receipt_unopened", "sent_at", "id",
-              postgresql_include=["record_id", "version", "organisation_id"],
+              postgresql_include=["record_id", "version", "organisation_id", "in_force"],
               postgresql_where=text(_UNOPENED), sqlite_where=text(_UNOPENED)),
         # What was sent to an organisation no one can be notified at, oldest sending first.
         Index("ix_record_receipt_organisation_sent", "organisation_id", "sent_at", "id",
-              postgresql_include=["record_id", "version"],
+              postgresql_include=["record_id", "version", "in_force"],
               postgresql_where=text("withdrawn_at IS NULL"),
               sqlite_where=text("withdrawn_at IS NULL")),
     )
@@ -94,6 +95,8 @@ class RecordReceipt(SQLModel, table=True):
     withdrawn_at: datetime | None = None
     withdrawn_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # Of the record's version in force (see TrackedAction's), kept by the projection.
+    in_force: bool = Field(default=False)
 
 
 class WorkerHeartbeat(SQLModel, table=True):

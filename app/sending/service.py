@@ -177,7 +177,8 @@ def send_version(session: Session, record: StrategyRecord, at: datetime, by: Use
     made = {}
     for org, agency in sorted(listed.items()):
         made[org] = RecordReceipt(record_id=record.id, version=version, organisation_id=org,
-                                  agency=agency, sent_at=at, discussion_on=discussion_on)
+                                  agency=agency, sent_at=at, discussion_on=discussion_on,
+                                  in_force=version == record.latest_final_version)
         session.add(made[org])
     session.flush()  # the receipts' ids, for the personal links
     for org in everyone:

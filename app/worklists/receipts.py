@@ -9,7 +9,7 @@ among the completeness rules: the document cannot know when it was sent, only th
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -107,7 +107,8 @@ def for_record(session: Session, record: StrategyRecord, today: date | None = No
 
 
 def _in_force():
-    return and_(RecordReceipt.record_id == StrategyRecord.id,
+    # As the tracker's (app/worklists/tracker.py): the flag for the index, the version exact.
+    return and_(RecordReceipt.in_force == true(), RecordReceipt.record_id == StrategyRecord.id,
                 RecordReceipt.version == StrategyRecord.latest_final_version,
                 RecordReceipt.withdrawn_at.is_(None))
 

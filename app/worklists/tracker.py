@@ -10,7 +10,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, select, true, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
@@ -135,7 +135,9 @@ def _segment(number: int, today: date):
 
 
 def _in_force():
-    return and_(TrackedAction.record_id == StrategyRecord.id,
+    # The flag lets the open actions' index skip earlier versions' rows (a third of those
+    # open at 100,000 records) before each is looked up; the version keeps the join exact.
+    return and_(TrackedAction.in_force == true(), TrackedAction.record_id == StrategyRecord.id,
                 TrackedAction.version == StrategyRecord.latest_final_version)
 
 
