@@ -14,7 +14,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    String,
     and_,
     any_,
     bindparam,
@@ -29,6 +28,7 @@ from sqlmodel import Session
 
 from app.auth.models import User
 from app.clock import uk_today
+from app.db import inline
 from app.domain.choices import FINAL_STATUSES, LedBy, Outcome, RecordStatus
 from app.domain.identifiers import identifier_key
 from app.records.list_query import ListQuery, cursor_of, parse_cursor
@@ -217,14 +217,9 @@ class Among:
     within: tuple[datetime, datetime] | None = None
 
 
-def _inline(value: str):
-    # Written into the SQL, not bound, so the database sees the partial index's condition.
-    return bindparam(None, value, type_=String, literal_execute=True)
-
-
 # A record whose list row is an amendment being drafted (or a version returned to its
 # author), while an earlier version stays in force (ix_strategy_record_amending).
-BEING_AMENDED = and_(StrategyRecord.status == _inline(RecordStatus.DRAFT.value),
+BEING_AMENDED = and_(StrategyRecord.status == inline(RecordStatus.DRAFT.value),
                      StrategyRecord.latest_final_version.is_not(None))
 
 

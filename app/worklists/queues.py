@@ -7,11 +7,12 @@ what page 1 does. Each queue's rows are one partial index in the queue's order (
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import String, and_, bindparam, or_, select, tuple_
+from sqlalchemy import and_, or_, select, tuple_
 from sqlmodel import Session
 
 from app.auth.models import User
 from app.clock import uk_today
+from app.db import inline
 from app.domain.choices import FINAL_STATUSES, LedBy, RecordStatus
 from app.records.models import StrategyRecord
 from app.visibility import record_filter as visible_filter
@@ -26,12 +27,6 @@ QUEUES = {
     "referrer-feedback": "Referrer not yet told the outcome",
     "drafts": "Drafts not yet finalised",
 }
-
-
-def inline(value: str):
-    """A constant written into the SQL, not bound: a partial index's condition must be seen
-    in the query for the database to use the index, whatever plan it keeps for the query."""
-    return bindparam(None, value, type_=String, literal_execute=True)
 
 
 def is_final():

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from app.auth.models import User
 from app.clock import uk_today
 from app.config import get_settings
-from app.db import count_up_to, counts_up_to
+from app.db import count_up_to, counts_up_to, inline
 from app.domain.fields import _blank_to_none
 from app.domain.schema import uk_now
 from app.followup.models import TrackedAction
@@ -26,7 +26,6 @@ from app.rules import calendar
 from app.rules.calendar import WorkingDay, working_days_since
 from app.visibility import record_filter as visible_filter
 from app.worklists import queues, receipts
-from app.worklists.queues import inline
 
 # Rows a page of the tracker shows (the API may ask for up to API_LIMIT).
 PAGE_SIZE = 50
