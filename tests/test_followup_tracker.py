@@ -240,6 +240,23 @@ def test_overdue_counts_are_the_capped_counts_of_all_and_of_the_update_actions(
         min(updates + others, cap + 1), min(updates, cap + 1))
 
 
+def test_a_count_of_one_is_worded_for_one_and_others_for_many(session, anonymous):
+    past = str(discussion_time().date())
+    sw, manager = make_user(session, "sam"), make_user(session, "mo", "manager")
+    # One overdue update action; it and a visit make two overdue actions.
+    tracked_record(session, sw, actions=[
+        {"kind": "update_agencies", "due_date": past},
+        {"description": "Visit", "owner": "SW", "due_date": past}])
+    page = soup(signed_in(anonymous, session, manager).get("/manager"))
+
+    def said(count_id):
+        return page.select_one(f"#{count_id}").get_text(" ", strip=True)
+
+    assert said("count-update-overdue") == "1 overdue update-all-agencies action"
+    assert said("count-overdue") == "2 overdue actions"
+    assert said("count-referrer") == "0 referrers not yet told the outcome"
+
+
 def test_drafts_never_finalised_are_counted_and_queued_with_the_stale_ones_apart(session,
                                                                                   anonymous):
     sw, north = make_user(session, "sam"), make_user(session, "nia", team="North")
