@@ -181,9 +181,11 @@ ACTIONS = [  # record, kind, status, due, done on
 
 def _actions(session, ids) -> None:
     for position, (name, kind, status, due, done_on) in enumerate(ACTIONS):
+        # As the projection writes it: of the version in force, with its day, lead and team.
+        day, led_by, team = RECORDS[name]
         session.add(TrackedAction(record_id=ids[name], version=1, position=position, kind=kind,
                                   description=kind, status=status, due_date=due, done_on=done_on,
-                                  discussion_on=RECORDS[name][0]))
+                                  discussion_on=day, led_by=led_by, team=team, in_force=True))
     session.commit()
 
 

@@ -82,7 +82,9 @@ def _world(session: Session) -> list[int]:
         session.add(TrackedAction(record_id=record_id, version=1, position=0,
                                   kind="update_agencies", description="Update all agencies",
                                   status="open" if i % 2 else "done", due_date=day,
-                                  done_on=None if i % 2 else day, discussion_on=day))
+                                  done_on=None if i % 2 else day, discussion_on=day,
+                                  team="North" if i % 2 else "South",
+                                  led_by="edt" if i % 2 else "day_team", in_force=True))
         session.add(RecordReceipt(record_id=record_id, version=1,
                                   organisation_id=STANDARD_ORGANISATIONS["police"],
                                   agency="police", discussion_on=day,
@@ -100,14 +102,18 @@ def _world(session: Session) -> list[int]:
     return ids
 
 
+# The whole report, one team's and one kind of lead's.
+SCOPES = {"all": {}, "North": {"team": "North"}, "EDT-led": {"led_by": "edt"}}
+
+
 def _both(session: Session) -> dict:
-    return {team: _kept(session, Scope(PERIOD.start, PERIOD.end, team=team, today=TODAY))
-            for team in (None, "North")}
+    return {name: _kept(session, Scope(PERIOD.start, PERIOD.end, today=TODAY, **narrowed))
+            for name, narrowed in SCOPES.items()}
 
 
 def _both_fresh(session: Session) -> dict:
-    return {team: _fresh(session, Scope(PERIOD.start, PERIOD.end, team=team, today=TODAY))
-            for team in (None, "North")}
+    return {name: _fresh(session, Scope(PERIOD.start, PERIOD.end, today=TODAY, **narrowed))
+            for name, narrowed in SCOPES.items()}
 
 
 # One change to each counted column of the second record's rows (discussed on 1 March, led
@@ -122,7 +128,8 @@ EVERY_COLUMN = [
     (RecordMeasure, "review_due", date(2026, 3, 1)), (RecordMeasure, "reviewed_on", date(2026, 3, 9)),
     (TrackedAction, "status", "done"), (TrackedAction, "kind", "task"),
     (TrackedAction, "due_date", date(2026, 7, 1)), (TrackedAction, "discussion_on", date(2026, 1, 1)),
-    (TrackedAction, "version", 2),
+    (TrackedAction, "in_force", False), (TrackedAction, "team", "South"),
+    (TrackedAction, "led_by", "day_team"),
     (RecordReceipt, "first_opened_at", datetime(2026, 3, 2, 9, tzinfo=UTC)),
     (RecordReceipt, "sent_at", datetime(2026, 6, 15, 9, tzinfo=UTC)),
     (RecordReceipt, "agency", "school"), (RecordReceipt, "discussion_on", date(2026, 1, 1)),

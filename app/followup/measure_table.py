@@ -20,9 +20,16 @@ def column_of(measure: str) -> str:
     return "m_" + measure.replace("-", "_")
 
 
+MEASURE_COLUMNS = {measure: column_of(measure) for measure in sorted(MEASURE_IDS)}
+
+
 class RecordMeasure(SQLModel, table=True):
     __tablename__ = "record_measure"
-    __table_args__ = (Index("ix_record_measure_discussion_on", "discussion_on"),)
+    # A period's rows, read from the index alone: it holds every column a figure tests
+    # (migration 0029; `tests/test_report_figures.py` checks each is there).
+    __table_args__ = (Index("ix_record_measure_discussion_on", "discussion_on", postgresql_include=[
+        "record_id", "version", "team", "led_by", "sent_late", "review_due", "reviewed_on",
+        "authorised", "returned", "amended", "referrer_told_on", *MEASURE_COLUMNS.values()]),)
 
     record_id: int = Field(sa_column=Column(
         Integer, ForeignKey("strategy_record.id", ondelete="CASCADE"), primary_key=True))
@@ -59,5 +66,3 @@ class RecordMeasure(SQLModel, table=True):
     m_referrer_told: bool | None = None
     m_no_warnings: bool | None = None
 
-
-MEASURE_COLUMNS = {measure: column_of(measure) for measure in sorted(MEASURE_IDS)}

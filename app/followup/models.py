@@ -70,9 +70,11 @@ class TrackedAction(SQLModel, table=True):
         # The tracker's "open actions, earliest due first" within what a user may see.
         Index("ix_tracked_action_open_due", "status", "due_date"),
         Index("ix_tracked_action_team_open", "team", "status", "due_date"),
-        # The live audit: one kind of action over a period of discussions.
+        # The live audit: one kind of action of the versions in force over a period of
+        # discussions, every column its figures test in the index (migration 0029).
         Index("ix_tracked_action_kind_discussion", "kind", "discussion_on",
-              postgresql_include=["record_id", "version", "status", "done_on", "due_date"]),
+              postgresql_include=["record_id", "status", "done_on", "due_date", "team", "led_by"],
+              postgresql_where=text("in_force"), sqlite_where=text("in_force")),
         # The tracker and the manager's page: open actions in due-date order (migration 0013),
         # telling those of the version in force from the index alone (0028).
         Index("ix_tracked_action_open", "due_date", "id",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Date, DateTime, Select, String, and_, cast, func, null, select
+from sqlalchemy import Date, DateTime, Select, String, and_, cast, func, null, select, true
 from sqlmodel import Session
 
 from app.clock import UK
@@ -79,14 +79,21 @@ def _measure_rows(scope: Scope) -> Select:
 
 
 def _action_rows(scope: Scope) -> Select:
-    cohort, a = _cohort(scope), TrackedAction
+    """The actions of the cohort's versions in force. An action carries its version's
+    discussion date, team and lead and whether that version is in force, as the projection
+    wrote them beside the record's measures, so it is placed without joining the cohort."""
+    a = TrackedAction
+    conditions = [a.in_force == true(), a.discussion_on >= scope.start,
+                  a.discussion_on <= scope.end]
+    if scope.team:
+        conditions.append(a.team == scope.team)
+    if scope.led_by:
+        conditions.append(a.led_by == scope.led_by)
     return (select(a.record_id, a.discussion_on.label("day"), cast(null(), String).label("part"), a.kind,
                    a.status, (a.done_on <= a.due_date).label("in_time"),
                    (a.due_date < scope.today).label("past_due"))
-            .join(cohort, and_(cohort.c.record_id == a.record_id, cohort.c.version == a.version))
             .where(a.kind.in_([ActionKind.UPDATE_AGENCIES.value, CANCELLATION_UPDATE,
-                               OTHER_CHILD_DISCUSSION]),
-                   a.discussion_on >= scope.start, a.discussion_on <= scope.end))
+                               OTHER_CHILD_DISCUSSION]), *conditions))
 
 
 def _receipt_rows(scope: Scope) -> Select:

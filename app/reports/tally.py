@@ -89,9 +89,10 @@ _BREAKDOWNS: dict[str, tuple[Callable[[Session, Scope], dict], bool]] = {
     "referrer": (breakdowns.month_referrer_days, True),
     "triage": (breakdowns.month_triage_seconds, False),
 }
-# The tables each family and breakdown reads (the record's row gives every family but the
-# requests its cohort); the triggers number each table's changes apart.
-READS = {"measures": ("record_measure",), "actions": ("record_measure", "tracked_action"),
+# The tables each family and breakdown reads (the record's row gives the measures, receipts
+# and return reasons their cohort; actions carry their own, `families._action_rows`); the
+# triggers number each table's changes apart.
+READS = {"measures": ("record_measure",), "actions": ("tracked_action",),
          "receipts": ("record_measure", "record_receipt"), "requests": ("strategy_request",),
          "returns": ("record_measure", "followup_entry"), "referrer": ("record_measure",),
          "triage": ("strategy_request",)}
