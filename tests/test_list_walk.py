@@ -3,15 +3,16 @@ the walk over the next `walk` rows, and the gathering beyond it when they hold l
 page, give exactly the pages the plain restricted list gives, whatever the page size, the
 walk's length, the order and the direction of paging (issue 26)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import Date, Integer, false, literal, select, union_all
 
+from app.records.among import Among
 from app.records.list_query import ListQuery
-from app.records.listing import Among, list_page
+from app.records.listing import list_page
 from app.records.models import StrategyRecord
 from app.web.access import visible_filter
 from tests.conftest import make_user
@@ -72,14 +73,14 @@ def listed(session):
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_walking_then_gathering_pages_as_the_plain_list_does(session, listed, data, monkeypatch):
-    from app.records import listing
+    from app.records import among
 
     made, sam = listed
     visible = visible_filter(sam)
     every = [r.id for r in made]
     # Beyond the walk, the records are looked up by key up to GATHERED, else left to the
     # database: both ways, and the boundary between them.
-    monkeypatch.setattr(listing, "GATHERED", data.draw(st.sampled_from([0, 1, 3, 100]),
+    monkeypatch.setattr(among, "GATHERED", data.draw(st.sampled_from([0, 1, 3, 100]),
                                                        label="gathered"))
     members = data.draw(st.lists(st.sampled_from(every), unique=True), label="behind")
     sort = data.draw(st.sampled_from(["newest", "oldest"]), label="sort")
@@ -113,11 +114,11 @@ def amending(session):
 @given(data=st.data())
 def test_a_range_of_sort_times_and_those_amended_beyond_it_page_as_the_plain_list_does(
         session, amending, data, monkeypatch):
-    from app.records import listing
+    from app.records import among as among_module
 
     made, sam = amending
     visible = visible_filter(sam)
-    monkeypatch.setattr(listing, "GATHERED", data.draw(st.sampled_from([0, 3, 100]),
+    monkeypatch.setattr(among_module, "GATHERED", data.draw(st.sampled_from([0, 3, 100]),
                                                        label="gathered"))
     # The range's edges on a record's sort time, or just either side of one.
     times = sorted({r.sort_at for r in made})
@@ -140,6 +141,97 @@ def test_a_range_of_sort_times_and_those_amended_beyond_it_page_as_the_plain_lis
     seen = sorted((r for r in made if r.id in members and r.team == "Central"),
                   key=lambda r: (r.sort_at, r.id), reverse=sort == "newest")
     assert [i for ids, _, _ in walked[0] for i in ids] == [r.id for r in seen]
+
+
+def _rows_by_day(rows) -> select:
+    """A figure's rows (record id, day) as a query, as `figures.behind` gives them."""
+    if not rows:
+        return select(literal(0, Integer).label("record_id"),
+                      literal(date(2000, 1, 1), Date).label("day")).where(false())
+    return union_all(*(select(literal(record_id, Integer).label("record_id"),
+                              literal(day, Date).label("day")) for record_id, day in rows))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_page_read_in_the_order_of_its_rows_days_pages_as_the_plain_list_does(
+        session, amending, data):
+    """`Among.by_day`: the records behind read from their own rows, day by day. A record
+    may have several rows (two actions); one being amended has its version's day, which
+    may be far from its draft's place in the list."""
+    made, sam = amending
+    visible = visible_filter(sam)
+    times = sorted({r.sort_at for r in made})
+    since = data.draw(st.sampled_from(times), label="since") + data.draw(
+        st.sampled_from([timedelta(microseconds=-1), timedelta(0), timedelta(microseconds=1)]))
+    until = since + data.draw(st.sampled_from(
+        [timedelta(0), timedelta(days=1), timedelta(days=4), timedelta(days=30)]), label="span")
+    amended = {made[2].id, made[6].id, made[13].id, made[-1].id}
+    eligible = [r for r in made if since <= r.sort_at < until or r.id in amended]
+    members = data.draw(st.lists(st.sampled_from(eligible), unique_by=lambda r: r.id)
+                        if eligible else st.just([]), label="behind")
+    rows = []
+    for record in members:
+        day = record.sort_at.date()
+        if record.id in amended:
+            day = data.draw(st.dates(since.date() - timedelta(days=3),
+                                     until.date() + timedelta(days=3)), label="its version's day")
+        rows += [(record.id, day)] * data.draw(st.integers(1, 3), label="rows")
+    ids = [r.id for r in members]
+    sort = data.draw(st.sampled_from(["newest", "oldest"]), label="sort")
+    size = data.draw(st.integers(1, 6), label="page size")
+    among = Among(ids=select(StrategyRecord.id).where(StrategyRecord.id.in_(ids)),
+                  asked=StrategyRecord.id.in_(ids), within=(since, until),
+                  by_day=_rows_by_day(data.draw(st.permutations(rows), label="in any order")))
+
+    by_day = _every_page(session, visible, sort, size, among=among)
+    assert by_day == _every_page(session, visible, sort, size, **_how(ids, None))
+    seen = sorted((r for r in members if r.team == "Central"),
+                  key=lambda r: (r.sort_at, r.id), reverse=sort == "newest")
+    assert [i for page_ids, _, _ in by_day[0] for i in page_ids] == [r.id for r in seen]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_ids_read_by_their_rows_days_page_through_each_visible_record_once(session, listed, data):
+    """`among.ids_by_day` (a figure's ids in the API): every record Sam may see, once per
+    day it has rows on, in order of day and id, whatever the page size."""
+    from app.records.among import ids_by_day
+
+    made, sam = listed
+    members = data.draw(st.lists(st.sampled_from(made), unique_by=lambda r: r.id), label="behind")
+    rows = [(r.id, data.draw(st.dates(date(2026, 1, 1), date(2026, 1, 9)), label="day"))
+            for r in members for _ in range(data.draw(st.integers(1, 2), label="rows"))]
+    size = data.draw(st.integers(1, 4), label="page size")
+    by_day, paged, after = _rows_by_day(rows), [], None
+    while True:
+        page = ids_by_day(session, by_day, visible_filter(sam), after, size)
+        paged += [(row.day, row.id) for row in page]
+        if len(page) < size:
+            break
+        after = (page[-1].day, page[-1].id)
+    central = {r.id for r in made if r.team == "Central"}
+    assert paged == sorted({(day, i) for i, day in rows if i in central})
+
+
+def test_a_page_read_by_its_rows_days_is_three_statements(session, engine, listed):
+    """The days of a page's rows, the page, and those being amended: however many records
+    are behind or walked past (a record with two rows counted once)."""
+    made, sam = listed
+    newest_first = sorted((r for r in made if r.team == "Central"),
+                          key=lambda r: (r.sort_at, r.id), reverse=True)
+    members = [newest_first[1], newest_first[7], newest_first[12]]
+    rows = [(r.id, r.sort_at.date()) for r in members for _ in range(2)]
+    among = Among(ids=select(StrategyRecord.id).where(StrategyRecord.id.in_([r.id for r in members])),
+                  asked=StrategyRecord.id.in_([r.id for r in members]),
+                  within=(newest_first[-1].sort_at, newest_first[0].sort_at + timedelta(days=1)),
+                  by_day=_rows_by_day(rows))
+    found = []
+    statements = statements_run(engine, lambda: found.append(list_page(
+        session, visible_filter(sam), ListQuery(), 2, among=among)))
+    assert [i.id for i in found[0].items] == [r.id for r in members[:2]]
+    assert found[0].has_next
+    assert len(statements) == 3
 
 
 def test_a_page_found_in_the_walk_is_one_statement_and_a_short_one_four(session, engine,

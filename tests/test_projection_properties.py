@@ -345,6 +345,23 @@ class RecordLife(RuleBasedStateMachine):
             assert [flag for _, flag in rows] == [version == in_force for version, _ in rows]
 
     @invariant()
+    def the_rows_of_the_version_in_force_are_on_the_lists_day_but_while_amended(self):
+        """What `figures.behind` relies on (`Among.by_day`): the live audit's rows of a
+        record's version in force carry the date the list sorts it by, unless it is being
+        amended (the list then shows the draft)."""
+        if self.record is None:
+            return
+        self.session.expire_all()
+        record = self.session.get(StrategyRecord, self.record.id)
+        if record.latest_final_version is None or record.status == "draft":
+            return
+        days = {self.session.get(RecordMeasure, record.id).discussion_on}
+        for table in (TrackedAction, RecordReceipt):
+            days |= set(self.session.execute(select(table.discussion_on).where(
+                table.record_id == record.id, table.in_force)).scalars())
+        assert days == {record.sort_at.date()}
+
+    @invariant()
     def the_timeline_names_each_version_once_and_rightly(self):
         if self.record is None:
             return

@@ -1,6 +1,6 @@
 """What a page of the record list is asked for: its filters, its order, and a position in
 it (a cursor: the sort time and id of a row), as a GET form's fields or the JSON list's
-query parameters."""
+query parameters; and the columns a row of it shows."""
 
 from datetime import datetime
 from typing import Annotated, Literal
@@ -15,11 +15,27 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from sqlalchemy import select
 
+from app.auth.models import User
 from app.domain.choices import LedBy, Outcome, RecordStatus
 from app.domain.fields import _blank_to_none
+from app.records.models import StrategyRecord
 
 CURSOR_SEPARATOR = "~"
+
+LISTED = (
+    StrategyRecord.id, StrategyRecord.reference, StrategyRecord.status, StrategyRecord.version,
+    StrategyRecord.team, StrategyRecord.led_by, StrategyRecord.discussion_at,
+    StrategyRecord.outcome, StrategyRecord.children_names, StrategyRecord.blocking_failures,
+    StrategyRecord.warnings, StrategyRecord.next_due, StrategyRecord.damaged,
+    StrategyRecord.damage_reason, StrategyRecord.sort_at, StrategyRecord.returned_at,
+    StrategyRecord.finalised_at, StrategyRecord.review_due, StrategyRecord.reviewed_at,
+    StrategyRecord.referrer_feedback_due,
+    # Who started the record, joined on the user's primary key (still one statement).
+    User.display_name.label("owner"),
+)
+LISTED_FROM = select(*LISTED).outerjoin(User, User.id == StrategyRecord.created_by_id)
 
 
 def cursor_of(sort_at: datetime, record_id: int) -> str:

@@ -7,31 +7,24 @@ documents, in one statement whatever the page size.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
-    Select,
-    and_,
-    any_,
-    bindparam,
     func,
     literal_column,
     or_,
     select,
     tuple_,
 )
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
-from app.auth.models import User
 from app.clock import uk_today
-from app.db import inline
 from app.domain.choices import FINAL_STATUSES, LedBy, Outcome, RecordStatus
 from app.domain.identifiers import identifier_key
-from app.records.list_query import ListQuery, cursor_of, parse_cursor
+from app.records.among import GATHERED, WALK, Among, among_rows, by_key, position_key
+from app.records.list_query import LISTED_FROM, ListQuery, cursor_of, parse_cursor
 from app.records.models import StrategyRecord
 from app.records.returns_tables import ChildIdentifier
 
@@ -49,18 +42,6 @@ def reference_prefix(q: str | None) -> str | None:
     start = (q or "").strip().upper()
     return start if REFERENCE_START.fullmatch(start) else None
 
-
-LISTED = (
-    StrategyRecord.id, StrategyRecord.reference, StrategyRecord.status, StrategyRecord.version,
-    StrategyRecord.team, StrategyRecord.led_by, StrategyRecord.discussion_at,
-    StrategyRecord.outcome, StrategyRecord.children_names, StrategyRecord.blocking_failures,
-    StrategyRecord.warnings, StrategyRecord.next_due, StrategyRecord.damaged,
-    StrategyRecord.damage_reason, StrategyRecord.sort_at, StrategyRecord.returned_at,
-    StrategyRecord.finalised_at, StrategyRecord.review_due, StrategyRecord.reviewed_at,
-    StrategyRecord.referrer_feedback_due,
-    # Who started the record, joined on the user's primary key (still one statement).
-    User.display_name.label("owner"),
-)
 
 
 @dataclass(frozen=True)
@@ -192,37 +173,6 @@ def _where(statement, visible: ColumnElement[bool], query: ListQuery,
     return statement
 
 
-# How many rows of the list a page asks one at a time (`Among.asked`) before it gathers the
-# rest: at 5-15 us a row, a few milliseconds at most.
-WALK = 1000
-# How many records a page looks up by key, read first, before it leaves the database to
-# choose how to find them (`_chosen`).
-GATHERED = 2000
-
-
-@dataclass(frozen=True)
-class Among:
-    """Some records a page is limited to (a report's "the records behind this figure"),
-    given two ways: `ids`, a query of their ids, to gather them; `asked`, a condition on one
-    record that the database asks of each in turn (a scalar subquery, which it cannot turn
-    into a join).
-
-    `within`, if given, is where in the list they are: sort times [from, until) that hold
-    every one of them except records being amended (`BEING_AMENDED`), whose list row is the
-    draft and may have moved. The page then starts walking at that range, not at the list's
-    end, and finds those amended beyond it from their own index."""
-
-    ids: Select
-    asked: ColumnElement[bool]
-    within: tuple[datetime, datetime] | None = None
-
-
-# A record whose list row is an amendment being drafted (or a version returned to its
-# author), while an earlier version stays in force (ix_strategy_record_amending).
-BEING_AMENDED = and_(StrategyRecord.status == inline(RecordStatus.DRAFT.value),
-                     StrategyRecord.latest_final_version.is_not(None))
-
-
 def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
               page_size: int = PAGE_SIZE, *,
               restrict: ColumnElement[bool] | None = None,
@@ -248,7 +198,7 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     where the index takes 2)."""
     ids = identified(session, query.q)
     named = _named(query, ids)
-    matched = None if named is None else _chosen(
+    matched = None if named is None else by_key(
         session, select(StrategyRecord.id).where(named), GATHERED)
     key = tuple_(StrategyRecord.sort_at, StrategyRecord.id)
     # Walking backwards (Previous) reads the list in reverse from the first row shown.
@@ -279,85 +229,17 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     # One row more than a page says whether there is another page without counting them all.
     wanted = page_size + 1
     if among is None:
-        rows = session.execute(listed(_LISTED_FROM, None, _key(at), wanted)).all()
-    elif among.within is None:
-        rows = _walked(session, listed, among, None, at, descending, wanted, walk)
+        rows = session.execute(listed(LISTED_FROM, None, position_key(at), wanted)).all()
     else:
-        since, until = among.within
-        inside = and_(StrategyRecord.sort_at >= since, StrategyRecord.sort_at < until)
-        # The range's edge as a position: ids start at 1, so (since, 0) comes before every
-        # row at `since`, and (until, 0) after every row before `until`.
-        edge = (until, 0) if descending else (since, 0)
-        start = edge if at is None else (max, min)[descending](at, edge)
-        rows = _walked(session, listed, among, inside, start, descending, wanted, walk)
-        # Those amended come before the range in the list's order (newer, newest first), or
-        # after it, which only matter when the range holds less than a page.
-        before = StrategyRecord.sort_at >= until if descending else StrategyRecord.sort_at < since
-        outside = before if len(rows) == wanted else ~inside
-        amended = session.execute(listed(_LISTED_FROM, and_(BEING_AMENDED, outside, among.asked),
-                                         _key(at), wanted)).all()
-        rows = sorted(rows + amended, key=lambda row: (row.sort_at, row.id),
-                      reverse=descending)[:wanted]
+        if matched is not None:  # the names' index chose the records: no order of days
+            among = replace(among, by_day=None)
+        rows = among_rows(session, listed, among, at, descending, wanted, walk)
     items = [ListedRecord(**row._mapping) for row in rows[:page_size]]
     more = len(rows) > page_size
     today = uk_today()
     if backwards:
         return Page(query, items[::-1], has_next=True, has_previous=more, today=today)
     return Page(query, items, has_next=more, has_previous=query.after is not None, today=today)
-
-
-_LISTED_FROM = select(*LISTED).outerjoin(User, User.id == StrategyRecord.created_by_id)
-
-
-def _key(at: tuple[datetime, int] | None):
-    return None if at is None else tuple_(*at)
-
-
-def _walked(session: Session, listed, among: Among, condition, at, descending: bool,
-            wanted: int, walk: int) -> list:
-    """The first `wanted` rows after `at` (under `condition`) that are `among` the records:
-    the next `walk` rows asked in turn, then, if they hold fewer, the rest found beyond."""
-    rows = session.execute(_asked_in_turn(
-        listed(select(StrategyRecord.id, StrategyRecord.sort_at), condition, _key(at), walk),
-        among.asked, descending, wanted)).all()
-    if len(rows) < wanted:
-        last = session.execute(listed(select(StrategyRecord.sort_at, StrategyRecord.id),
-                                      condition, _key(at), 1).offset(walk - 1)).first()
-        if last is not None:  # the walk stopped short of the end of the list
-            chosen = _chosen(session, among.ids, GATHERED)
-            if chosen is None:
-                chosen = StrategyRecord.id.in_(among.ids.scalar_subquery())
-            rows += session.execute(listed(_LISTED_FROM, condition, tuple_(*last),
-                                           wanted - len(rows), chosen=chosen)).all()
-    return rows
-
-
-def _asked_in_turn(walked, asked: ColumnElement[bool], descending: bool, limit: int):
-    """The listed columns of the `walked` rows (ids and sort times, in list order) that
-    `asked` holds for, in the same order. Ordered by the walked rows' own columns, the
-    database reads them in turn and stops at `limit`, instead of asking every one."""
-    walked = walked.subquery("walked")
-    order = [c.desc() if descending else c.asc() for c in (walked.c.sort_at, walked.c.id)]
-    return (select(*LISTED).select_from(walked)
-            .join(StrategyRecord, StrategyRecord.id == walked.c.id)
-            .outerjoin(User, User.id == StrategyRecord.created_by_id)
-            .where(asked).order_by(*order).limit(limit))
-
-
-def _chosen(session: Session, ids: Select, cap: int) -> ColumnElement[bool] | None:
-    """The record is one of those `ids` names, as the list of them, for the page to look
-    each up by key; None if they are more than `cap`. Given the list, the database knows
-    how many it holds; asked `IN (ids)` it guessed, and for a guess of a few hundred read
-    every record the list may show (44 ms at 100,000 where the lookups take 7). On
-    PostgreSQL the list is one array parameter (a parameter each cost 3 ms to expand and
-    send for a few hundred)."""
-    found = session.execute(ids.limit(cap + 1)).scalars().all()
-    if len(found) > cap:
-        return None
-    if session.get_bind().dialect.name == "postgresql":
-        return StrategyRecord.id == any_(
-            bindparam("chosen", found, type_=postgresql.ARRAY(Integer)))
-    return StrategyRecord.id.in_(found)
 
 
 def count_listed(session: Session, visible: ColumnElement[bool], query: ListQuery, *,

@@ -24,7 +24,7 @@ from app.config import get_settings
 from app.domain.choices import ActionKind, Agency, LedBy, RequestStatus
 from app.followup.measure_table import MEASURE_COLUMNS
 from app.followup.projection import CANCELLATION_UPDATE, OTHER_CHILD_DISCUSSION
-from app.records.listing import Among
+from app.records.among import Among
 from app.records.models import StrategyRecord
 from app.reports.families import ACTIONS, MEASURES, RECEIPTS, REQUESTS, Family, Scope, month_key, month_of
 from app.rules.workdays import within_working_days
@@ -318,14 +318,18 @@ def behind(figure: Figure, scope: Scope, *, numerator: bool = True,
     """The records behind a figure, as the record list walks them (`listing.Among`): where
     the figure's records were all discussed in the period, the list starts at its first day
     (a record being amended is listed by its draft, and found wherever that is)."""
-    within = None
+    within = by_day = None
     if figure.family.discussed_in_period:
         within = (datetime.combine(scope.start, time()),
                   datetime.combine(scope.end + timedelta(days=1), time()))
+        # Each row's day is its record's discussion date (of the version in force): the
+        # list's sort date, but for a record being amended.
+        rows, conditions = _behind(figure, scope, numerator, part)
+        by_day = select(rows.c.record_id, rows.c.day).where(*conditions)
     return Among(ids=record_ids(figure, scope, numerator=numerator, part=part),
                  asked=is_behind(figure, scope, StrategyRecord.id, numerator=numerator,
                                  part=part),
-                 within=within)
+                 within=within, by_day=by_day)
 
 
 def months_between(start: date, end: date) -> list[str]:
