@@ -203,15 +203,41 @@ def test_the_records_behind_a_figure_come_a_page_at_a_time(anonymous, session, w
     url = f"/api/reports/audit/figures/{figure['id']}/records?{PERIOD_QUERY}"
     every = client.get(url).json()
     assert len(every["record_ids"]) >= 2 and every["next_after"] is None
-    assert every["record_ids"] == sorted(every["record_ids"])
+    # In order of the discussion's day, then id: read from the figure's rows day by day.
+    records = [session.get(StrategyRecord, i) for i in every["record_ids"]]
+    assert records == sorted(records, key=lambda r: (r.sort_at.date(), r.id))
     first = client.get(f"{url}&limit=1").json()
     assert first == {"figure": figure["id"], "record_ids": every["record_ids"][:1],
-                     "next_after": every["record_ids"][0]}
+                     "next_after": f"{records[0].sort_at.date()}~{records[0].id}"}
     rest = client.get(f"{url}&limit=1000&after={first['next_after']}").json()
     assert rest["record_ids"] == every["record_ids"][1:] and rest["next_after"] is None
+    # A page at a time, each record once.
+    paged, after = [], ""
+    while True:
+        page = client.get(f"{url}&limit=1{after}").json()
+        paged += page["record_ids"]
+        if page["next_after"] is None:
+            break
+        after = f"&after={page['next_after']}"
+    assert paged == every["record_ids"]
+    # Anything but a page's next_after is refused, not a 500.
+    for bad in ("x", "12", "2026-01-01~", "2026-13-01~1", "2026-01-01~-1", "2026-01-01~1e3",
+                "2026-01-01~99999999999", "2026-01-01~\u0661"):
+        answer = client.get(url, params={"after": bad})
+        assert answer.status_code == 422, bad
+        assert answer.json()["detail"][0]["loc"] == ["query", "after"]
     police = client.get(f"/api/reports/audit/figures/requests-by-agency.police/records?"
                         f"{PERIOD_QUERY}").json()
     assert police["figure"] == "requests-by-agency.police"
+    # A request's figure (requests are placed by when they were made) in id order.
+    requests_url = f"/api/reports/audit/figures/requests-by-agency/records?{PERIOD_QUERY}"
+    requested = client.get(requests_url).json()["record_ids"]
+    assert len(requested) >= 2 and requested == sorted(requested)
+    first = client.get(f"{requests_url}&limit=1").json()
+    assert first["next_after"] == str(requested[0])
+    assert client.get(f"{requests_url}&after={first['next_after']}").json()["record_ids"] == (
+        requested[1:])
+    assert client.get(requests_url, params={"after": "2026-01-01~1"}).status_code == 422
     assert client.get(url.replace(figure["id"], "no-such-figure")).status_code == 404
     assert client.get(url.replace(f"{figure['id']}/", f"{figure['id']}.nowhere/")
                       ).status_code == 404

@@ -15,9 +15,11 @@ from app.auth import audit
 from app.auth.models import User
 from app.deps import SessionDep
 from app.domain.choices import Agency, LedBy
+from app.records.among import Among, ids_by_day
+from app.records.list_query import CURSOR_SEPARATOR
 from app.records.models import StrategyRecord
 from app.reports.disclosure import Cell, Shown, Withheld
-from app.reports.figures import BY_ID, record_ids
+from app.reports.figures import BY_ID, behind
 from app.reports.query import ReportQuery, read_query
 from app.web.access import visible_filter
 from app.web.api_common import READ_ERRORS, invalid, problem
@@ -90,20 +92,51 @@ class RecordIdsOut(BaseModel):
     figure: str = Field(description="The figure's id, as in the report (`<id>.<agency>` for "
                                     "one agency's part)")
     record_ids: list[int] = Field(description=(
-        "The records behind the numerator that you may see, by id, at most `limit`"))
-    next_after: int | None = Field(description=(
+        "The records behind the numerator that you may see, at most `limit`: in order of "
+        "their discussion's day, then id (a request's figure: in id order)"))
+    next_after: str | None = Field(description=(
         "Pass as `after` for the next page; null on the last page"))
 
 
-def _visible_ids(session, user: User, ids, after: int, limit: int) -> list[int]:
+NOT_A_POSITION = "Not a position in this list: pass next_after from the page before"
+
+
+def _position(among: Among, after: str | None) -> tuple[date, int] | int | None:
+    """Where `after` (a page's `next_after`) says the next page starts: a day and an id, or
+    for a figure listed in id order an id."""
+    if after is None:
+        return None
+    try:
+        day, separator, record_id = after.partition(CURSOR_SEPARATOR)
+        if among.by_day is None:
+            day, record_id = None, after
+        elif not separator:
+            raise ValueError(after)
+        if not (record_id.isascii() and record_id.isdigit()) or int(record_id) >= 2**31:
+            raise ValueError(after)
+        number = int(record_id)
+        return number if day is None else (date.fromisoformat(day), number)
+    except ValueError:
+        raise invalid(("query", "after"), NOT_A_POSITION, after) from None
+
+
+def _page_of_ids(session, user: User, among: Among, after: str | None, limit: int
+                 ) -> tuple[list[int], str | None]:
     """A page of the ids behind a figure that this user may see (the record list's own
-    rule), after `after`, in id order. Id order is not the order a figure's records come in,
-    so they are gathered (`record_ids`), not asked one at a time."""
+    rule), and where the next page starts. Read day by day from the figure's own rows where
+    its records were discussed in the period (`among.by_day`); else in id order, gathered."""
+    position = _position(among, after)
+    if among.by_day is not None:
+        rows = ids_by_day(session, among.by_day, visible_filter(user), position, limit + 1)
+        last = rows[limit - 1] if len(rows) > limit else None
+        return [row.id for row in rows[:limit]], (
+            None if last is None else f"{last.day.isoformat()}{CURSOR_SEPARATOR}{last.id}")
     query = (select(StrategyRecord.id)
-             .where(StrategyRecord.id.in_(ids.scalar_subquery()), visible_filter(user),
-                    StrategyRecord.id > after)
+             .where(StrategyRecord.id.in_(among.ids.scalar_subquery()), visible_filter(user),
+                    StrategyRecord.id > (position or 0))
              .order_by(StrategyRecord.id).limit(limit + 1))
-    return list(session.execute(query).scalars())
+    ids = list(session.execute(query).scalars())
+    return ids[:limit], str(ids[limit - 1]) if len(ids) > limit else None
 
 
 def _out(session, user: User, exact: bool, shown: Shown, query: ReportQuery,
@@ -175,10 +208,12 @@ def figure_record_ids(request: Request, figure_id: str, session: SessionDep,
                       end: date | None = Query(None, alias="to"),
                       team: str | None = Query(None, max_length=80),
                       led_by: LedBy | None = None,
-                      after: int = Query(0, ge=0, lt=2**31, description="Ids after this one"),
+                      after: str | None = Query(None, max_length=40, description=(
+                          "The `next_after` of the page before")),
                       limit: int = Query(500, ge=1, le=MAX_IDS)) -> RecordIdsOut:
     """The ids of the records behind a figure's numerator that you may see (a figure's
-    `records_url`), `limit` at a time in id order: managers only."""
+    `records_url`), `limit` at a time, in order of their discussion's day and then id (a
+    request's figure: in id order): managers only."""
     figure_name, _, part = figure_id.partition(".")
     figure = BY_ID.get(figure_name)
     if figure is None or (part and (not figure.parts or part not in Agency._value2member_map_)):
@@ -187,9 +222,8 @@ def figure_record_ids(request: Request, figure_id: str, session: SessionDep,
     if errors:
         field, message = next(iter(errors.items()))
         raise invalid(("query", field), message, request.query_params.get(field))
-    ids = _visible_ids(session, user, record_ids(figure, query.scope(), part=part or None),
-                       after, limit)
+    ids, next_after = _page_of_ids(session, user, behind(figure, query.scope(), part=part or None),
+                                   after, limit)
     audit.log(session, "viewed", user=user, request=request,
               detail=f"records behind live audit figure {figure_id} {query.params()}")
-    return RecordIdsOut(figure=figure_id, record_ids=ids[:limit],
-                        next_after=ids[limit - 1] if len(ids) > limit else None)
+    return RecordIdsOut(figure=figure_id, record_ids=ids, next_after=next_after)
