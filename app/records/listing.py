@@ -180,15 +180,17 @@ def list_page(session: Session, visible: ColumnElement[bool], query: ListQuery,
     """One page of the records `visible` allows, filtered by `query`. `restrict` is a further
     condition ANDed in; it narrows what `visible` allows, never widens it.
 
-    `among` limits the page to some records by walking: the next `walk` rows of the list are
-    read in order, each asked whether it is among them, stopping at a page. That is as quick
-    as the plain list when most records are among them, however many there are. Only when
-    those rows hold less than a page is the rest found beyond them, and sorted: read first
-    and looked up by key when they are at most `GATHERED` (`_chosen`), else joined to the
-    list. That costs what finding them all costs. Where `among.within` says which sort
-    times hold them (a report's period), the walk starts at the first of those, not at the
-    end of the list: a period long past, or the oldest first, is then as quick as the
-    newest; those being amended are read from their own index.
+    `among` limits the page to some records (`app/records/among.py`). Where their own rows
+    come in the order of their days (`Among.by_day`: a report's figure), a page is read from
+    those rows, a page's worth of them, however few of the list's records are among them.
+    Otherwise by walking: the next `walk` rows of the list are read in order, each asked
+    whether it is among them, stopping at a page. That is as quick as the plain list when
+    most records are among them, however many there are. Only when those rows hold less
+    than a page is the rest found beyond them, and sorted: read first and looked up by key
+    when they are at most `GATHERED` (`by_key`), else joined to the list. That costs what
+    finding them all costs. Where `among.within` says which sort times hold them (a report's
+    period), the walk starts at the first of those, not at the end of the list; those being
+    amended are read from their own index.
 
     A search by name likewise first asks the names' trigram index which records match, and
     lists them by key when they are at most `GATHERED`; a name matching more is common
