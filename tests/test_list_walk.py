@@ -110,6 +110,20 @@ def amending(session):
     return made, make_user(session, "sam")
 
 
+def _range_and_eligible(made, data):
+    """A range of sort times, its edges on a record's sort time or just either side of one;
+    the records being amended (`amending`); and the records that may be behind: those in the
+    range, and those being amended wherever they are."""
+    times = sorted({r.sort_at for r in made})
+    since = data.draw(st.sampled_from(times), label="since") + data.draw(
+        st.sampled_from([timedelta(microseconds=-1), timedelta(0), timedelta(microseconds=1)]))
+    until = since + data.draw(st.sampled_from(
+        [timedelta(0), timedelta(days=1), timedelta(days=4), timedelta(days=30)]), label="span")
+    amended = {made[2].id, made[6].id, made[13].id, made[-1].id}
+    return since, until, amended, [r for r in made if since <= r.sort_at < until
+                                   or r.id in amended]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_a_range_of_sort_times_and_those_amended_beyond_it_page_as_the_plain_list_does(
@@ -120,14 +134,8 @@ def test_a_range_of_sort_times_and_those_amended_beyond_it_page_as_the_plain_lis
     visible = visible_filter(sam)
     monkeypatch.setattr(among_module, "GATHERED", data.draw(st.sampled_from([0, 3, 100]),
                                                        label="gathered"))
-    # The range's edges on a record's sort time, or just either side of one.
-    times = sorted({r.sort_at for r in made})
-    since = data.draw(st.sampled_from(times), label="since") + data.draw(
-        st.sampled_from([timedelta(microseconds=-1), timedelta(0), timedelta(microseconds=1)]))
-    until = since + data.draw(st.sampled_from(
-        [timedelta(0), timedelta(days=1), timedelta(days=4), timedelta(days=30)]), label="span")
-    amended = {made[2].id, made[6].id, made[13].id, made[-1].id}
-    eligible = [r.id for r in made if since <= r.sort_at < until or r.id in amended]
+    since, until, amended, eligible = _range_and_eligible(made, data)
+    eligible = [r.id for r in eligible]
     members = data.draw(st.lists(st.sampled_from(eligible), unique=True) if eligible
                         else st.just([]), label="behind")
     sort = data.draw(st.sampled_from(["newest", "oldest"]), label="sort")
@@ -161,13 +169,7 @@ def test_a_page_read_in_the_order_of_its_rows_days_pages_as_the_plain_list_does(
     may be far from its draft's place in the list."""
     made, sam = amending
     visible = visible_filter(sam)
-    times = sorted({r.sort_at for r in made})
-    since = data.draw(st.sampled_from(times), label="since") + data.draw(
-        st.sampled_from([timedelta(microseconds=-1), timedelta(0), timedelta(microseconds=1)]))
-    until = since + data.draw(st.sampled_from(
-        [timedelta(0), timedelta(days=1), timedelta(days=4), timedelta(days=30)]), label="span")
-    amended = {made[2].id, made[6].id, made[13].id, made[-1].id}
-    eligible = [r for r in made if since <= r.sort_at < until or r.id in amended]
+    since, until, amended, eligible = _range_and_eligible(made, data)
     members = data.draw(st.lists(st.sampled_from(eligible), unique_by=lambda r: r.id)
                         if eligible else st.just([]), label="behind")
     rows = []
