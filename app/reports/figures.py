@@ -315,9 +315,10 @@ def is_behind(figure: Figure, scope: Scope, record_id: ColumnElement, *, numerat
 
 def behind(figure: Figure, scope: Scope, *, numerator: bool = True,
            part: str | None = None) -> Among:
-    """The records behind a figure, as the record list walks them (`listing.Among`): where
+    """The records behind a figure, as the record list reads them (`among.Among`): where
     the figure's records were all discussed in the period, the list starts at its first day
-    (a record being amended is listed by its draft, and found wherever that is)."""
+    and reads a page from the figure's rows in the order of their days (a record being
+    amended is listed by its draft, and found wherever that is)."""
     within = by_day = None
     if figure.family.discussed_in_period:
         within = (datetime.combine(scope.start, time()),
