@@ -109,21 +109,15 @@ def _by_day(session: Session, listed: Listed, by_day: Select, inside, start, des
 
     First the days of the next `wanted` records, read in the order of their rows' index,
     then every row of those days, sorted: the last of those days may hold more records than
-    the first read gave. Each row's record is looked up by key in turn (LATERAL):
+    the first read gave. Each row's record is looked up by key in turn (`_each_looked_up`):
     PostgreSQL, guessing how many rows a page needs, otherwise joined the whole period's
     rows to every record the list may show (28 ms at 100,000 records), and asked for the
     page in one statement, sorted all the period's rows (7 ms)."""
     behind = by_day.subquery("behind")
     day = behind.c.day
-    listed_after = listed(select(StrategyRecord.sort_at, StrategyRecord.id),
-                          and_(~BEING_AMENDED, inside), position_key(start), None).order_by(None)
-    if session.get_bind().dialect.name == "postgresql":
-        record = listed_after.where(StrategyRecord.id == behind.c.record_id).limit(1).lateral(
-            "record")
-        rows = select(behind).join(record, true())
-    else:  # no LATERAL; and SQLite joins by looking each up in turn
-        record = listed_after.subquery("record")
-        rows = select(behind).join(record, record.c.id == behind.c.record_id)
+    rows, record = _each_looked_up(session, behind, listed(
+        select(StrategyRecord.sort_at, StrategyRecord.id), and_(~BEING_AMENDED, inside),
+        position_key(start), None).order_by(None))
     rows = rows.where(day <= start[0].date() if descending else day >= start[0].date())
     in_order = [c.desc() if descending else c.asc() for c in (day, record.c.sort_at, record.c.id)]
     # The day of each of the next `wanted` records (one a record, whatever its rows)...
@@ -138,6 +132,18 @@ def _by_day(session: Session, listed: Listed, by_day: Select, inside, start, des
         .outerjoin(User, User.id == StrategyRecord.created_by_id)
         .order_by(*(c.desc() if descending else c.asc()
                     for c in (picked.c.sort_at, picked.c.id)))).all()
+
+
+def _each_looked_up(session: Session, behind, records: Select):
+    """The rows `behind` (a subquery with `record_id`) joined to their records as `records`
+    (a SELECT of strategy_record's columns, its conditions) gives them, and those records as
+    a FROM: on PostgreSQL each row's record looked up by key in turn (LATERAL, so that it
+    never joins the whole period's rows by hash); SQLite, without LATERAL, joins so anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        record = records.where(StrategyRecord.id == behind.c.record_id).limit(1).lateral("record")
+        return select(behind).join(record, true()), record
+    record = records.subquery("record")
+    return select(behind).join(record, record.c.id == behind.c.record_id), record
 
 
 def _walked(session: Session, listed: Listed, among: Among, condition, at, descending: bool,
@@ -195,15 +201,9 @@ def ids_by_day(session: Session, by_day: Select, visible: ColumnElement[bool],
     figure's ids in id order had to gather all of them first: 24,000 rows at 100,000)."""
     behind = by_day.subquery("behind")
     day = behind.c.day
-    if session.get_bind().dialect.name == "postgresql":  # looked up in turn, as in _by_day
-        record = select(StrategyRecord.id).where(
-            StrategyRecord.id == behind.c.record_id, visible).limit(1).lateral("record")
-        rows, record_id = select(day, record.c.id).select_from(behind).join(record, true()), \
-            record.c.id
-    else:
-        rows = select(day, StrategyRecord.id).select_from(behind).join(
-            StrategyRecord, StrategyRecord.id == behind.c.record_id).where(visible)
-        record_id = StrategyRecord.id
+    rows, record = _each_looked_up(session, behind, select(StrategyRecord.id).where(visible))
+    record_id = record.c.id
+    rows = rows.with_only_columns(day, record_id)
     if after is not None:
         rows = rows.where(day >= after[0], tuple_(day, record_id) > tuple_(*after))
     return session.execute(rows.group_by(day, record_id).order_by(day, record_id)
