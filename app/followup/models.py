@@ -80,6 +80,11 @@ class TrackedAction(SQLModel, table=True):
         Index("ix_tracked_action_open", "due_date", "id",
               postgresql_include=["record_id", "version", "kind", "in_force"],
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        # The manager's count of overdue actions of one kind reads only those (migration 0030).
+        Index("ix_tracked_action_open_kind", "kind", "due_date", "id",
+              postgresql_include=["record_id", "version"],
+              postgresql_where=text("status = 'open' AND in_force"),
+              sqlite_where=text("status = 'open' AND in_force")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
