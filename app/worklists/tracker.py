@@ -216,6 +216,13 @@ class ManagerCounts:
     unreachable: int = 0
 
 
+def overdue_update_actions(user: User, today: date):
+    """The open update-all-agencies actions in force past their due date that `user` may see
+    (read from the open actions' index by kind, migration 0030)."""
+    return _open_actions(user, ActionQuery(overdue=True), today).where(
+        TrackedAction.kind.in_(UPDATE_KINDS))
+
+
 def manager_counts(session: Session, user: User, cap: int = COUNT_CAP) -> ManagerCounts:
     """The manager's counts, each read from an index and counted no further than cap + 1
     (shown as "more than cap"): the page costs the same at any size."""
@@ -224,7 +231,7 @@ def manager_counts(session: Session, user: User, cap: int = COUNT_CAP) -> Manage
     stale_before = uk_now().replace(tzinfo=None) - timedelta(days=get_settings().draft_stale_days)
     # One statement for every count but the two below that depend on what it finds.
     counted = dict(zip(COUNTED, counts_up_to(session, [
-        overdue.where(TrackedAction.kind.in_(UPDATE_KINDS)),
+        overdue_update_actions(user, today),
         queues.rows(user, "awaiting-authorisation"),
         queues.rows(user, "returned"),
         queues.rows(user, "edt-review"),
