@@ -325,8 +325,8 @@ def test_on_postgresql_the_overdue_update_count_reads_the_open_actions_of_its_ki
         tracked_record(session, sw, actions=[
             {"kind": "update_agencies", "due_date": past},
             {"description": "Visit", "owner": "SW", "due_date": past}])
-    # Closed actions and earlier versions' in their thousands, as at full size, so that reading
-    # any whole index costs the planner what it costs there.
+    # Closed actions in their thousands, as at full size, so that reading any whole index
+    # costs the planner what it costs there.
     columns = [c.name for c in TrackedAction.__table__.c if c.name not in ("id", "position")]
     copied = ["'done'" if name == "status" else name for name in columns]
     session.connection().exec_driver_sql(
