@@ -15,9 +15,10 @@ from tests.builders import finalised_record
 from tests.conftest import make_partner, make_user
 
 
+# PostgreSQL only: SQLite has one writer at a time, so its claim is a conditional UPDATE.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_rows_another_worker_has_locked_are_skipped_not_waited_for(session, engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time: its claim is a conditional UPDATE")
+    assert engine.dialect.name == "postgresql"
     sw = make_user(session, "sam")
     make_partner(session, "pc", "police", "pc@police.example")
     make_partner(session, "pc2", "police", "pc2@police.example")
