@@ -60,11 +60,11 @@ PAGES = [
      "&to={last_year}-12-31"),
     ("report API", "/api/reports/audit"),
     # A page of ids compares like with like only when both databases fill it: the default
-    # page (500) of "update overdue" holds 12 at 1,000 records. A dense figure over the seed's
-    # whole span fills 400 at both; a page of 10 of "update overdue" fills at both too.
+    # page (500) of "update overdue" holds 12 at 1,000 records. A dense figure (the records
+    # whose participants were recorded) over the seed's whole span fills 400 at both; a page
+    # of 10 of "update overdue" fills at both too.
     ("report API: a figure's record ids, 400 a page",
-     "/api/reports/audit/figures/participants-recorded/records?which=denominator"
-     "&from={first_year}-01-01&limit=400"),
+     "/api/reports/audit/figures/participants-recorded/records?from={first_year}-01-01&limit=400"),
     ("report API: a figure's record ids, 10 a page",
      "/api/reports/audit/figures/update-overdue/records?limit=10"),
     ("record list", "/strategies"),

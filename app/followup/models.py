@@ -74,17 +74,19 @@ class TrackedAction(SQLModel, table=True):
         # discussions, every column its figures test in the index (migration 0029).
         Index("ix_tracked_action_kind_discussion", "kind", "discussion_on",
               postgresql_include=["record_id", "status", "done_on", "due_date", "team", "led_by"],
-              postgresql_where=text("in_force"), sqlite_where=text("in_force")),
+              postgresql_where=text("in_force"), sqlite_where=text("in_force = 1")),
         # The tracker and the manager's page: open actions in due-date order (migration 0013),
         # telling those of the version in force from the index alone (0028).
         Index("ix_tracked_action_open", "due_date", "id",
               postgresql_include=["record_id", "version", "kind", "in_force"],
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         # The manager's count of overdue actions of one kind reads only those (migration 0030).
+        # SQLite matches a partial index's condition term for term, and `in_force == true()`
+        # reaches it as `in_force = 1`.
         Index("ix_tracked_action_open_kind", "kind", "due_date", "id",
               postgresql_include=["record_id", "version"],
               postgresql_where=text("status = 'open' AND in_force"),
-              sqlite_where=text("status = 'open' AND in_force")),
+              sqlite_where=text("status = 'open' AND in_force = 1")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
